@@ -1,0 +1,393 @@
+//! Validated authority configuration.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::Serialize;
+use strum::IntoEnumIterator;
+
+use super::ConfigError;
+use super::raw::{RawAuthority, RawPanel};
+use crate::domain::{AuthorityId, DecisionKind, LaNumber, PanelCode, PanelRole, Slug};
+
+/// How a panel reaches its decision (Loomio's and councils' conventions; see
+/// `practice-and-peers.md`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::EnumString, strum::Display,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum VotingRule {
+    /// More agree than disagree; abstentions do not count either way.
+    SimpleMajority,
+    /// Every voting member agrees.
+    Consensus,
+    /// Members advise; the chair decides after hearing them.
+    ChairDecides,
+}
+
+/// What happens when votes tie.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::EnumString, strum::Display,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum TieBreak {
+    /// The chair's vote decides (the usual committee convention).
+    ChairCastingVote,
+    /// The item is deferred to a later sitting.
+    Defer,
+}
+
+/// Who must be present for a panel to decide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quorum {
+    /// At least this many members present and not conflicted.
+    pub min_members: u32,
+    /// And at least one member in each of these roles.
+    pub required_roles: BTreeSet<PanelRole>,
+}
+
+/// One panel as the authority configures it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PanelConfig {
+    /// Its code, unique within the authority.
+    pub code: PanelCode,
+    /// Its name on papers and letters.
+    pub name: String,
+    /// The decisions routed to it; each kind goes to at most one panel.
+    pub decides: BTreeSet<DecisionKind>,
+    /// The roles members sit in; always includes `chair`.
+    pub roles: Vec<PanelRole>,
+    /// How it decides.
+    pub voting_rule: VotingRule,
+    /// What a tie does.
+    pub tie_break: TieBreak,
+    /// Days before a sitting that papers must reach members (local practice).
+    pub papers_due_days_before: u8,
+    /// Who must be present.
+    pub quorum: Quorum,
+}
+
+/// One authority's configuration, every value checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthorityConfig {
+    /// Its code (equal to its folder's name).
+    pub id: AuthorityId,
+    /// Its name on letters.
+    pub name: String,
+    /// Its DfE number.
+    pub la_number: LaNumber,
+    /// Its panels.
+    pub panels: Vec<PanelConfig>,
+}
+
+impl AuthorityConfig {
+    /// The panel a kind of decision is routed to, if any.
+    pub fn panel_for(&self, kind: DecisionKind) -> Option<&PanelConfig> {
+        self.panels.iter().find(|p| p.decides.contains(&kind))
+    }
+}
+
+/// The longest notice for papers we accept; more is almost certainly a typo.
+const MAX_PAPERS_DAYS: u8 = 30;
+
+/// Reads every `<dir>/<code>/authority.toml`, in code order. An empty or missing
+/// directory is an error: a service with no authority can do nothing.
+pub fn load_authorities(dir: &Path) -> Result<Vec<AuthorityConfig>, ConfigError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        ConfigError::new(dir, "", format!("cannot read the authorities directory: {e}"))
+    })?;
+    let mut folders: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("authority.toml").is_file())
+        .collect();
+    folders.sort();
+    if folders.is_empty() {
+        return Err(ConfigError::new(
+            dir,
+            "",
+            "no authority configured: add <code>/authority.toml",
+        ));
+    }
+    folders.iter().map(|folder| load_authority(folder)).collect()
+}
+
+/// Reads one authority's folder (`<dir>/authority.toml`).
+pub fn load_authority(folder: &Path) -> Result<AuthorityConfig, ConfigError> {
+    let file = folder.join("authority.toml");
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
+    let folder_name = folder
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    parse_authority(&file, &text, folder_name)
+}
+
+/// Parses and validates the text of an `authority.toml` found in folder `folder_name`.
+pub(crate) fn parse_authority(
+    file: &Path,
+    text: &str,
+    folder_name: &str,
+) -> Result<AuthorityConfig, ConfigError> {
+    let deserializer = toml::Deserializer::parse(text)
+        .map_err(|e| ConfigError::new(file, "", toml_message(&e, text)))?;
+    let raw: RawAuthority = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let key = e.path().to_string();
+        let key = if key == "." { String::new() } else { key };
+        ConfigError::new(file, key, toml_message(e.inner(), text))
+    })?;
+    validate(file, raw, folder_name)
+}
+
+/// toml's own message is several lines with a caret diagram; we keep one line.
+fn toml_message(error: &toml::de::Error, text: &str) -> String {
+    let message = error.message().trim().replace('\n', " ");
+    match error.span() {
+        Some(span) => {
+            let line = text.get(..span.start).map_or(1, |t| t.matches('\n').count() + 1);
+            format!("{message} (line {line})")
+        }
+        None => message,
+    }
+}
+
+fn validate(file: &Path, raw: RawAuthority, folder_name: &str) -> Result<AuthorityConfig, ConfigError> {
+    let err = |key: &str, rule: String| ConfigError::new(file, key, rule);
+    let id = AuthorityId::parse(&raw.code).map_err(|e| err("code", rule_of(&e)))?;
+    if id.as_str() != folder_name {
+        return Err(err(
+            "code",
+            format!("`{id}` must equal the folder name `{folder_name}`"),
+        ));
+    }
+    if raw.name.trim().is_empty() {
+        return Err(err("name", "must not be empty".into()));
+    }
+    let la_number = LaNumber::new(raw.la_number).map_err(|e| err("la_number", rule_of(&e)))?;
+    let mut panels: Vec<PanelConfig> = Vec::with_capacity(raw.panels.len());
+    for (index, raw_panel) in raw.panels.into_iter().enumerate() {
+        let panel = validate_panel(file, index, raw_panel)?;
+        if panels.iter().any(|p| p.code == panel.code) {
+            return Err(err(
+                &format!("panels[{index}].code"),
+                format!("`{}` is used by another panel", panel.code),
+            ));
+        }
+        for kind in &panel.decides {
+            if let Some(other) = panels.iter().find(|p| p.decides.contains(kind)) {
+                return Err(err(
+                    &format!("panels[{index}].decides"),
+                    format!(
+                        "`{kind}` is already decided by panel `{}`; each decision goes to one panel",
+                        other.code
+                    ),
+                ));
+            }
+        }
+        panels.push(panel);
+    }
+    Ok(AuthorityConfig {
+        id,
+        name: raw.name.trim().to_owned(),
+        la_number,
+        panels,
+    })
+}
+
+fn validate_panel(file: &Path, index: usize, raw: RawPanel) -> Result<PanelConfig, ConfigError> {
+    let key = |field: &str| format!("panels[{index}].{field}");
+    let err = |field: &str, rule: String| ConfigError::new(file, key(field), rule);
+    let code = Slug::parse("code", &raw.code).map_err(|e| err("code", rule_of(&e)))?;
+    if raw.name.trim().is_empty() {
+        return Err(err("name", "must not be empty".into()));
+    }
+    let decides = raw
+        .decides
+        .iter()
+        .map(|d| {
+            d.parse::<DecisionKind>().map_err(|_| {
+                err(
+                    "decides",
+                    format!("`{d}` is not a decision; use one of {}", choices::<DecisionKind>()),
+                )
+            })
+        })
+        .collect::<Result<BTreeSet<_>, _>>()?;
+    if decides.is_empty() {
+        return Err(err("decides", "a panel must decide at least one kind of decision".into()));
+    }
+    let mut roles: Vec<PanelRole> = Vec::with_capacity(raw.roles.len());
+    for role in &raw.roles {
+        let role = Slug::parse("roles", role).map_err(|e| err("roles", rule_of(&e)))?;
+        if roles.contains(&role) {
+            return Err(err("roles", format!("`{role}` is listed twice")));
+        }
+        roles.push(role);
+    }
+    if !roles.iter().any(|r| r.as_str() == "chair") {
+        return Err(err("roles", "must include `chair`: someone records the decision".into()));
+    }
+    let voting_rule = raw.voting_rule.parse::<VotingRule>().map_err(|_| {
+        err(
+            "voting_rule",
+            format!("`{}` is not a voting rule; use one of {}", raw.voting_rule, choices::<VotingRule>()),
+        )
+    })?;
+    let tie_break = raw.tie_break.parse::<TieBreak>().map_err(|_| {
+        err(
+            "tie_break",
+            format!("`{}` is not a tie rule; use one of {}", raw.tie_break, choices::<TieBreak>()),
+        )
+    })?;
+    if raw.papers_due_days_before > MAX_PAPERS_DAYS {
+        return Err(err(
+            "papers_due_days_before",
+            format!("{} must be between 0 and {MAX_PAPERS_DAYS} days", raw.papers_due_days_before),
+        ));
+    }
+    let role_count = u32::try_from(roles.len()).unwrap_or(u32::MAX);
+    if raw.quorum.min_members == 0 || raw.quorum.min_members > role_count {
+        return Err(err(
+            "quorum.min_members",
+            format!(
+                "{} must be at least 1 and at most the number of roles ({role_count})",
+                raw.quorum.min_members
+            ),
+        ));
+    }
+    let mut required_roles = BTreeSet::new();
+    for role in &raw.quorum.required_roles {
+        let role = Slug::parse("required_roles", role)
+            .map_err(|e| err("quorum.required_roles", rule_of(&e)))?;
+        if !roles.contains(&role) {
+            return Err(err(
+                "quorum.required_roles",
+                format!("`{role}` is not one of this panel's roles"),
+            ));
+        }
+        required_roles.insert(role);
+    }
+    Ok(PanelConfig {
+        code,
+        name: raw.name.trim().to_owned(),
+        decides,
+        roles,
+        voting_rule,
+        tie_break,
+        papers_due_days_before: raw.papers_due_days_before,
+        quorum: super::Quorum {
+            min_members: raw.quorum.min_members,
+            required_roles,
+        },
+    })
+}
+
+fn rule_of(error: &crate::domain::DomainError) -> String {
+    match error {
+        crate::domain::DomainError::Invalid { rule, .. } => rule.clone(),
+    }
+}
+
+fn choices<E: IntoEnumIterator + std::fmt::Display>() -> String {
+    E::iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+code = "testshire"
+name = "Testshire County Council"
+la_number = 999
+
+[[panels]]
+code = "sen-panel"
+name = "SEN Panel"
+decides = ["assess", "issue"]
+roles = ["chair", "educational_psychologist", "sen_manager", "senco"]
+voting_rule = "simple_majority"
+papers_due_days_before = 5
+[panels.quorum]
+min_members = 3
+required_roles = ["educational_psychologist", "sen_manager"]
+"#;
+
+    fn parse(text: &str) -> Result<AuthorityConfig, ConfigError> {
+        parse_authority(Path::new("testshire/authority.toml"), text, "testshire")
+    }
+
+    #[test]
+    fn a_good_file_parses_with_defaults() {
+        let config = parse(GOOD).unwrap();
+        assert_eq!(config.name, "Testshire County Council");
+        let panel = config.panel_for(DecisionKind::Assess).unwrap();
+        assert_eq!(panel.tie_break, TieBreak::ChairCastingVote);
+        assert_eq!(panel.quorum.required_roles.len(), 2);
+        assert!(config.panel_for(DecisionKind::Banding).is_none());
+    }
+
+    #[test]
+    fn errors_name_the_file_the_key_and_the_rule() {
+        let cases = [
+            (GOOD.replace("min_members = 3", "min_members = 9"), "panels[0].quorum.min_members", "at most the number of roles"),
+            (GOOD.replace("[\"educational_psychologist\", \"sen_manager\"]", "[\"health\"]"), "panels[0].quorum.required_roles", "`health` is not one of this panel's roles"),
+            (GOOD.replace("simple_majority", "show_of_hands"), "panels[0].voting_rule", "use one of simple_majority, consensus, chair_decides"),
+            (GOOD.replace("\"assess\", \"issue\"", "\"assess\", \"lunch\""), "panels[0].decides", "`lunch` is not a decision"),
+            (GOOD.replace("\"chair\", ", ""), "panels[0].roles", "must include `chair`"),
+            (GOOD.replace("code = \"testshire\"", "code = \"otherside\""), "code", "must equal the folder name"),
+            (GOOD.replace("la_number = 999", "la_number = 12"), "la_number", "three-digit"),
+            (GOOD.replace("min_members", "min_membrs"), "panels[0].quorum.min_membrs", "unknown field `min_membrs`"),
+            (GOOD.replace("la_number = 999", "la_number = \"880\""), "la_number", "invalid type"),
+        ];
+        for (text, key, rule) in cases {
+            let error = parse(&text).unwrap_err();
+            assert_eq!(error.key, key, "{error}");
+            assert!(error.rule.contains(rule), "{error}");
+            let line = error.to_string();
+            assert!(line.starts_with("testshire/authority.toml: "), "{line}");
+            assert!(!line.contains('\n'), "one line: {line}");
+        }
+    }
+
+    #[test]
+    fn broken_toml_gives_a_line_number() {
+        let error = parse("code = \"testshire\"\nname = \n").unwrap_err();
+        assert!(error.rule.contains("(line 2)"), "{error}");
+    }
+
+    #[test]
+    fn a_decision_kind_goes_to_one_panel_only() {
+        let second = r#"
+[[panels]]
+code = "issue-panel"
+name = "Issue Panel"
+decides = ["issue"]
+roles = ["chair", "sen_manager"]
+voting_rule = "chair_decides"
+[panels.quorum]
+min_members = 2
+"#;
+        let error = parse(&format!("{GOOD}{second}")).unwrap_err();
+        assert_eq!(error.key, "panels[1].decides", "{error}");
+        assert!(error.rule.contains("`issue` is already decided by panel `sen-panel`"), "{error}");
+        let fine = second.replace("[\"issue\"]", "[\"banding\"]");
+        assert_eq!(parse(&format!("{GOOD}{fine}")).unwrap().panels.len(), 2);
+    }
+
+    #[test]
+    fn the_shipped_authorities_are_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities");
+        let all = load_authorities(&dir).unwrap();
+        let codes: Vec<_> = all.iter().map(|a| a.id.to_string()).collect();
+        assert_eq!(codes, ["leicestershire", "torbay", "wiltshire"]);
+        for authority in &all {
+            assert!(authority.panel_for(DecisionKind::Assess).is_some(), "{}", authority.id);
+        }
+    }
+}

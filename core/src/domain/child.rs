@@ -1,0 +1,222 @@
+//! Children and young people, and the identifiers that tie them to school and NHS records.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{AuthorityId, ChildId, DomainError};
+
+/// The letters a UPN check character may take: A to Z without I, O and S, indexed by the
+/// weighted sum modulo 23 (DfE, "Unique pupil numbers (UPN)", annex on the check letter).
+const UPN_CHECK_LETTERS: &[u8; 23] = b"ABCDEFGHJKLMNPQRTUVWXYZ";
+
+/// A Unique Pupil Number: a check letter and twelve digits (LA number, establishment
+/// number, year, serial). Checked on construction so a mistyped UPN is caught at intake,
+/// not when the SEN2 return bounces in January.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Upn(String);
+
+impl Upn {
+    /// Parses a permanent UPN, checking its length, digits and check letter.
+    pub fn parse(value: &str) -> Result<Self, DomainError> {
+        let value = value.trim().to_ascii_uppercase();
+        let bytes = value.as_bytes();
+        let (Some(&check), Some(digits)) = (bytes.first(), bytes.get(1..)) else {
+            return Err(Self::shape_error());
+        };
+        if bytes.len() != 13 || !digits.iter().all(u8::is_ascii_digit) {
+            return Err(Self::shape_error());
+        }
+        let sum: u32 = digits
+            .iter()
+            .zip(2u32..)
+            .map(|(d, weight)| u32::from(d - b'0') * weight)
+            .sum();
+        let expected = UPN_CHECK_LETTERS
+            .get((sum % 23) as usize)
+            .copied()
+            .unwrap_or(b'?');
+        if check != expected {
+            return Err(DomainError::invalid(
+                "upn",
+                format!(
+                    "the check letter does not match the digits (expected {}); please check the UPN was copied correctly",
+                    expected as char
+                ),
+            ));
+        }
+        Ok(Self(value))
+    }
+
+    fn shape_error() -> DomainError {
+        DomainError::invalid(
+            "upn",
+            "must be 13 characters: a letter followed by 12 digits, for example A880123426001",
+        )
+    }
+
+    /// The UPN as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Upn {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Upn> for String {
+    fn from(value: Upn) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Upn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An NHS number: ten digits, the last a modulus-11 check digit (NHS Data Dictionary).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct NhsNumber(String);
+
+impl NhsNumber {
+    /// Parses an NHS number, ignoring spaces, and checks its check digit.
+    pub fn parse(value: &str) -> Result<Self, DomainError> {
+        let digits: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = digits.as_bytes();
+        if bytes.len() != 10 || !bytes.iter().all(u8::is_ascii_digit) {
+            return Err(DomainError::invalid(
+                "nhs_number",
+                "must be 10 digits, for example 943 476 5919",
+            ));
+        }
+        let sum: u32 = bytes
+            .iter()
+            .take(9)
+            .zip((2u32..=10).rev())
+            .map(|(d, weight)| u32::from(d - b'0') * weight)
+            .sum();
+        let check = match 11 - sum % 11 {
+            11 => 0,
+            n => n,
+        };
+        let last = bytes.last().map(|d| u32::from(d - b'0'));
+        if check == 10 || last != Some(check) {
+            return Err(DomainError::invalid(
+                "nhs_number",
+                "the check digit does not match; please check the number was copied correctly",
+            ));
+        }
+        Ok(Self(digits))
+    }
+
+    /// The ten digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for NhsNumber {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<NhsNumber> for String {
+    fn from(value: NhsNumber) -> Self {
+        value.0
+    }
+}
+
+/// A person's name as written on letters: never empty, never absurdly long.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PersonName(String);
+
+impl PersonName {
+    /// Trims the name and checks it is 1 to 100 characters.
+    pub fn parse(field: &'static str, value: &str) -> Result<Self, DomainError> {
+        let value = value.trim();
+        if value.is_empty() || value.chars().count() > 100 {
+            return Err(DomainError::invalid(field, "must be 1 to 100 characters"));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A child or young person (0 to 25) known to the authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Child {
+    /// The child's id.
+    pub id: ChildId,
+    /// The authority responsible for the child.
+    pub authority_id: AuthorityId,
+    /// Given name.
+    pub given_name: PersonName,
+    /// Family name.
+    pub family_name: PersonName,
+    /// Date of birth; with the request date it gives age and national curriculum year.
+    pub date_of_birth: NaiveDate,
+    /// Unique Pupil Number.
+    pub upn: Upn,
+    /// NHS number, when health services have shared it.
+    pub nhs_number: Option<NhsNumber>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upn_accepts_a_correct_check_letter_and_names_the_expected_one_otherwise() {
+        // 8*2+8*3+0*4+1*5+2*6+3*7+4*8+2*9+6*10+0*11+0*12+1*13 = 201; 201 % 23 = 17 -> 'U'.
+        let upn = Upn::parse("u880123426001").unwrap();
+        assert_eq!(upn.as_str(), "U880123426001");
+        let err = Upn::parse("A880123426001").unwrap_err();
+        assert_eq!(err.field(), "upn");
+        assert!(err.to_string().contains("expected U"), "{err}");
+    }
+
+    #[test]
+    fn upn_refuses_wrong_shapes() {
+        for bad in ["", "U88012342600", "U8801234260011", "U88012342600X", "1880123426001"] {
+            assert!(Upn::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn nhs_number_checks_the_modulus_11_digit() {
+        // The NHS Data Dictionary's worked example.
+        assert_eq!(NhsNumber::parse("943 476 5919").unwrap().as_str(), "9434765919");
+        assert!(NhsNumber::parse("9434765918").is_err());
+        assert!(NhsNumber::parse("94347659").is_err());
+        let err = NhsNumber::parse("abc").unwrap_err();
+        assert_eq!(err.field(), "nhs_number");
+    }
+
+    #[test]
+    fn names_are_trimmed_and_never_empty() {
+        assert_eq!(PersonName::parse("given_name", "  Amara ").unwrap().as_str(), "Amara");
+        assert!(PersonName::parse("given_name", "   ").is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! Deadlines on a case and the statutory rule behind each.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{AuthorityId, CaseId, DeadlineId};
+
+/// A statutory date is a calendar day in England (Europe/London), never an instant:
+/// "within 6 weeks" ends at the end of a day, wherever the server's clock is.
+pub type StatutoryDate = NaiveDate;
+
+/// Which limit a deadline enforces. The calculation lives in the statutory clock; this
+/// names it so reports and letters can cite the rule.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
+    strum::EnumString, strum::IntoStaticStr, strum::Display, strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum DeadlineKind {
+    /// Decide whether to assess: 6 weeks from the request (Reg 5(1)).
+    DecideWhetherToAssess,
+    /// Advice from a professional: 6 weeks from asking (Reg 8(1)).
+    AdviceDue,
+    /// Decide not to issue: 16 weeks from the request (Reg 10(1)).
+    DecideNotToIssue,
+    /// Representations on a draft plan: 15 days beginning with service (Reg 13(1)).
+    RepresentationsDue,
+    /// Final plan: 20 weeks from the request (Reg 13(2)).
+    FinalPlan,
+    /// Annual review: within 12 months (CFA s.44(1)).
+    AnnualReview,
+}
+
+impl DeadlineKind {
+    /// The legal source, cited on papers and letters.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Self::DecideWhetherToAssess => "SEND Regulations 2014 reg. 5(1): 6 weeks from the request",
+            Self::AdviceDue => "SEND Regulations 2014 reg. 8(1): 6 weeks from the request for advice",
+            Self::DecideNotToIssue => "SEND Regulations 2014 reg. 10(1): 16 weeks from the request",
+            Self::RepresentationsDue => {
+                "SEND Regulations 2014 reg. 13(1): at least 15 days beginning with the day the draft is served"
+            }
+            Self::FinalPlan => "SEND Regulations 2014 reg. 13(2): 20 weeks from the request",
+            Self::AnnualReview => "Children and Families Act 2014 s.44(1): within each 12 months",
+        }
+    }
+}
+
+/// Whether a deadline still binds.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
+    strum::EnumString, strum::IntoStaticStr, strum::Display, strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum DeadlineStatus {
+    /// Still to be met.
+    Open,
+    /// The step was taken (on time or late; compare with the date).
+    Met,
+    /// An exception in the Regulations disapplies it (e.g. Reg 5(4)); recorded, not moved.
+    Disapplied,
+}
+
+/// A deadline on a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    /// The deadline's id.
+    pub id: DeadlineId,
+    /// The authority.
+    pub authority_id: AuthorityId,
+    /// The case.
+    pub case_id: CaseId,
+    /// Which limit.
+    pub kind: DeadlineKind,
+    /// The last day on which the step is on time.
+    pub due_on: StatutoryDate,
+    /// Where it stands.
+    pub status: DeadlineStatus,
+}

@@ -1,0 +1,63 @@
+//! The append-only event log: who did what to which case, and when.
+//!
+//! Events are never updated or deleted (the database refuses it with triggers), so the
+//! log is the audit trail a tribunal or the ombudsman can rely on. Each event carries a
+//! schema version; later shapes are upcast on read, never rewritten in the table.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{AuthorityId, CaseId, EventId, UserId};
+
+/// The payload schema version written by this build.
+pub const EVENT_SCHEMA_VERSION: i32 = 1;
+
+/// What happened. Past tense, one variant per fact; the workflow issue adds more.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
+    strum::EnumString, strum::IntoStaticStr, strum::Display, strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum EventKind {
+    /// An authority was registered from its configuration.
+    AuthorityRegistered,
+    /// A user was added.
+    UserAdded,
+    /// A request for assessment was received and a case opened.
+    RequestReceived,
+    /// A deadline was set on a case.
+    DeadlineSet,
+    /// A case was put on a sitting's agenda.
+    AgendaItemAdded,
+    /// A panel member voted (or changed their vote).
+    VoteCast,
+    /// A decision was recorded.
+    DecisionRecorded,
+    /// A document was stored on a case.
+    DocumentStored,
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// The event's id (UUIDv7, so ids sort in the order events were made).
+    pub id: EventId,
+    /// The authority.
+    pub authority_id: AuthorityId,
+    /// The case, for case events.
+    pub case_id: Option<CaseId>,
+    /// Position in the case's stream, from 1; two writers racing for the same position
+    /// fail with a conflict instead of interleaving.
+    pub case_sequence: Option<i64>,
+    /// What happened.
+    pub kind: EventKind,
+    /// Payload schema version.
+    pub schema_version: i32,
+    /// Details, as JSON (ids and facts, not free text about the child).
+    pub payload: serde_json::Value,
+    /// Who did it; `None` for the system (demo seeding, start-up registration).
+    pub actor: Option<UserId>,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+}

@@ -1,0 +1,107 @@
+//! Typed identifiers, so a `CaseId` can never be passed where a `ChildId` is meant.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::DomainError;
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
+        #[$doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A new id, ordered after every id made before it (UUIDv7).
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// The id as a UUID, for storage and URLs.
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(value: Uuid) -> Self {
+                Self(value)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = DomainError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s)
+                    .map(Self)
+                    .map_err(|_| DomainError::invalid(stringify!($name), "must be a UUID"))
+            }
+        }
+    )*};
+}
+
+uuid_id! {
+    /// A person who signs in: caseworker, panel member or authority admin.
+    UserId,
+    /// A child or young person known to the authority.
+    ChildId,
+    /// A request for an EHC needs assessment.
+    RequestId,
+    /// A case: one child's journey from request to plan (or refusal).
+    CaseId,
+    /// A panel of the authority (SEN panel, placement panel, ...).
+    PanelId,
+    /// A user's seat on a panel in one role.
+    PanelMemberId,
+    /// One meeting of a panel.
+    SittingId,
+    /// One case on a sitting's agenda.
+    AgendaItemId,
+    /// One vote cast (a changed vote is a new vote; the history is kept).
+    VoteId,
+    /// A decision recorded on a case.
+    DecisionId,
+    /// A statutory or local deadline on a case.
+    DeadlineId,
+    /// A document kept on a case (letter, papers, advice).
+    DocumentId,
+    /// One entry of the append-only event log.
+    EventId,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_through_text_and_refuse_garbage() {
+        let id = CaseId::new();
+        let parsed: CaseId = id.to_string().parse().unwrap();
+        assert_eq!(parsed, id);
+        let err = "not-a-uuid".parse::<CaseId>().unwrap_err();
+        assert_eq!(err.field(), "CaseId");
+    }
+
+    #[test]
+    fn later_ids_sort_after_earlier_ones() {
+        let first = EventId::new();
+        let second = EventId::new();
+        assert!(second > first);
+    }
+}

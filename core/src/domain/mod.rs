@@ -1,0 +1,49 @@
+//! The domain model: what a SEND case is made of, in types that cannot hold nonsense.
+//!
+//! Meet these first:
+//! - [`AuthorityId`]: every case belongs to exactly one local authority; storage never
+//!   returns one authority's rows to another (see [`crate::store::AuthorityScope`]).
+//! - [`Child`] with its [`Upn`] and optional [`NhsNumber`], both checked on construction.
+//! - [`AssessmentRequest`]: a request for an EHC needs assessment; receiving it starts
+//!   the statutory clock, so its `received_on` is a [`StatutoryDate`].
+//! - [`Case`] and its [`CaseStage`]; [`Panel`], [`Sitting`], [`AgendaItem`], [`Vote`],
+//!   [`Decision`]; [`Deadline`]; [`Document`]; and the append-only [`Event`] log.
+//!
+//! Ids are UUIDv7 newtypes: unguessable in URLs, ordered by creation, made by the
+//! application so a multi-row write needs no round trip for generated keys.
+
+mod authority;
+mod case;
+mod child;
+mod deadline;
+mod decision;
+mod document;
+mod error;
+mod event;
+mod ids;
+mod money;
+mod panel;
+mod request;
+mod slug;
+mod user;
+
+pub use authority::{Authority, AuthorityId, LaNumber};
+pub use case::{Case, CaseStage};
+pub use child::{Child, NhsNumber, PersonName, Upn};
+pub use deadline::{Deadline, DeadlineKind, DeadlineStatus, StatutoryDate};
+pub use decision::{Decision, DecisionKind, DecisionOutcome, Reasons};
+pub use document::{Document, DocumentKind};
+pub use error::DomainError;
+pub use event::{Event, EventKind, EVENT_SCHEMA_VERSION};
+pub use ids::{
+    AgendaItemId, CaseId, ChildId, DecisionId, DeadlineId, DocumentId, EventId, PanelId,
+    PanelMemberId, RequestId, SittingId, UserId, VoteId,
+};
+pub use money::Pence;
+pub use panel::{
+    AgendaItem, AgendaItemStatus, Panel, PanelCode, PanelMember, PanelRole, Sitting,
+    SittingStatus, Vote, VoteChoice,
+};
+pub use request::{AssessmentRequest, NeedType, RequestedBy, SettingType};
+pub use slug::Slug;
+pub use user::{Email, PasswordHash, User, UserRole};

@@ -1,0 +1,16 @@
+//! The core of sendpanel: the domain model of SEND statutory decisions, its storage on
+//! SQLite or PostgreSQL, and the validated configuration of each local authority.
+//!
+//! The web layer (`sendpanel-web`) reaches this crate only through its public services;
+//! nothing here knows about HTTP, and no diesel type appears in the public API, so the
+//! storage engine can change without touching a handler.
+//!
+//! Start with [`domain`] (what a case is made of), then [`store::Database`] (how it is
+//! kept) and [`config`] (what each authority decides for itself).
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod store;
+pub mod time;

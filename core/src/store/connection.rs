@@ -1,0 +1,89 @@
+//! One connection type over both backends, and the pool that hands them out.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+
+use super::{DatabaseUrl, StoreError};
+
+/// Either backend behind one type, so queries are written once (diesel's
+/// `MultiConnection`). PostgreSQL is declared first: `establish` tries variants in
+/// order and SQLite would accept any string as a file name. We never call
+/// `AnyConnection::establish` with an unparsed URL anyway; [`Manager`] picks the variant.
+#[derive(diesel::MultiConnection)]
+pub(crate) enum AnyConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// How long SQLite waits for another writer before giving up. Per connection, so it is
+/// set on every connection the pool opens.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens connections of the backend the URL names, with the per-connection settings
+/// each backend needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Manager {
+    url: DatabaseUrl,
+}
+
+impl Manager {
+    pub(crate) fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    /// Opens one connection, outside any pool (used for migrations and start-up checks).
+    pub(crate) fn open(&self) -> Result<AnyConnection, StoreError> {
+        let unreachable = |detail: String| StoreError::Unreachable {
+            backend: self.url.backend(),
+            url: self.url.to_string(),
+            detail,
+        };
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(AnyConnection::Postgres)
+                .map_err(|e| unreachable(e.to_string().trim().to_owned())),
+            DatabaseUrl::Sqlite(path) => {
+                let path_text = path.to_str().ok_or_else(|| {
+                    unreachable("the file path is not valid UTF-8".to_owned())
+                })?;
+                let mut conn = SqliteConnection::establish(path_text)
+                    .map_err(|e| unreachable(e.to_string()))?;
+                // busy_timeout before anything that may lock; foreign keys are off by
+                // default in SQLite and are a per-connection switch; NORMAL is durable
+                // in WAL mode against process crashes, which is what a council server
+                // sees, at ten times FULL's commit rate (tech-notes §7).
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                    SQLITE_BUSY_TIMEOUT.as_millis()
+                ))
+                .map_err(|e| unreachable(e.to_string()))?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<Self::Connection, Self::Error> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
+        conn.ping().map_err(StoreError::from)
+    }
+
+    fn has_broken(&self, conn: &mut Self::Connection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// The pool type used throughout the store.
+pub(crate) type Pool = r2d2::Pool<Manager>;

@@ -1,0 +1,194 @@
+//! The handle the rest of the program holds: a pool, the backend, and the two ways in,
+//! [`Database::read`] and [`Database::write`].
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+
+use super::connection::{AnyConnection, Manager, Pool};
+use super::migrate::{self, SchemaStatus};
+use super::{Backend, DatabaseUrl, StoreError};
+
+/// How the pool is sized; the defaults suit one council on a two-core machine.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    /// Most connections open at once. Keep it at or below the blocking-thread budget
+    /// that runs database work.
+    pub max_connections: u32,
+    /// How long a caller waits for a free connection before failing.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// An open database. Cheap to clone; clones share the pool.
+#[derive(Clone)]
+pub struct Database {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    url: DatabaseUrl,
+    /// SQLite allows one writer at a time. Taking this lock before a write transaction
+    /// keeps writers in this process in a queue instead of failing each other with
+    /// SQLITE_BUSY when a deferred transaction tries to upgrade its lock.
+    sqlite_writer: Mutex<()>,
+}
+
+/// A unit of work on one connection: everything done through one `Tx` inside
+/// [`Database::write`] commits together or not at all. Query methods live beside their
+/// tables in the store's submodules, each taking an [`super::AuthorityScope`].
+pub struct Tx<'c> {
+    pub(crate) conn: &'c mut AnyConnection,
+}
+
+impl Database {
+    /// Opens the database: checks it can be reached (one clear error if not), turns on
+    /// SQLite's write-ahead log once, and builds the pool. Does not migrate.
+    pub fn open(url: DatabaseUrl, options: PoolOptions) -> Result<Self, StoreError> {
+        let manager = Manager::new(url.clone());
+        if let Some(path) = url.sqlite_path() {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Unreachable {
+                    backend: Backend::Sqlite,
+                    url: url.to_string(),
+                    detail: format!("cannot create {}: {e}", dir.display()),
+                })?;
+            }
+        }
+        // One connection first, so an unreachable database gives the driver's own
+        // message rather than the pool's timeout; and WAL is set here once, because it
+        // persists in the file and pool connections racing to set it would lock.
+        let mut first = manager.open()?;
+        if let AnyConnection::Sqlite(conn) = &mut first {
+            conn.batch_execute("PRAGMA journal_mode = WAL;")
+                .map_err(|e| StoreError::Unreachable {
+                    backend: Backend::Sqlite,
+                    url: url.to_string(),
+                    detail: e.to_string(),
+                })?;
+        }
+        drop(first);
+        let pool = Pool::builder()
+            .max_size(options.max_connections)
+            .connection_timeout(options.acquire_timeout)
+            .build(manager)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                url,
+                sqlite_writer: Mutex::new(()),
+            }),
+        })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.inner.url.backend()
+    }
+
+    /// The URL, for messages (its password redacted by its `Display`).
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.inner.url
+    }
+
+    /// Applies pending migrations, returning the versions applied. Refuses a database
+    /// that a newer sendpanel has migrated.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let _writer = self.writer_lock();
+        let mut conn = self.inner.pool.get()?;
+        migrate::run_pending(&mut conn)
+    }
+
+    /// Where the schema stands relative to this binary.
+    pub fn schema_status(&self) -> Result<SchemaStatus, StoreError> {
+        let mut conn = self.inner.pool.get()?;
+        migrate::status(&mut conn)
+    }
+
+    /// Runs `work` on one pooled connection, outside a transaction: for reads.
+    /// Blocking; from async code use [`Database::read_async`].
+    pub fn read<T>(
+        &self,
+        work: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.inner.pool.get()?;
+        work(&mut Tx { conn: &mut conn })
+    }
+
+    /// Runs `work` in one transaction: it all commits, or on any error it all rolls
+    /// back and the error is returned. Blocking; from async code use
+    /// [`Database::write_async`].
+    pub fn write<T>(
+        &self,
+        work: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let _writer = self.writer_lock();
+        let mut conn = self.inner.pool.get()?;
+        conn.transaction(|conn| work(&mut Tx { conn }))
+    }
+
+    /// [`Database::read`] on tokio's blocking threads, so database work never stalls an
+    /// async worker (actix's workers included).
+    pub async fn read_async<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| db.read(work)))
+            .await
+            .map_err(|e| StoreError::Query(format!("database task failed: {e}")))?
+    }
+
+    /// [`Database::write`] on tokio's blocking threads.
+    pub async fn write_async<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| db.write(work)))
+            .await
+            .map_err(|e| StoreError::Query(format!("database task failed: {e}")))?
+    }
+
+    /// Checks the database answers and its schema is current: what `/readyz` reports.
+    pub fn check_ready(&self) -> Result<SchemaStatus, StoreError> {
+        let status = self.schema_status()?;
+        status.clone().require_current()?;
+        Ok(status)
+    }
+
+    fn writer_lock(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
+        match self.backend() {
+            // A poisoned lock only means another writer panicked; the database rolled
+            // that transaction back, so the lock itself protects nothing broken.
+            Backend::Sqlite => Some(
+                self.inner
+                    .sqlite_writer
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            ),
+            Backend::Postgres => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database").field("url", &self.inner.url).finish()
+    }
+}

@@ -1,0 +1,144 @@
+//! The append-only event log. There is deliberately no update or delete here.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::authorities::parse_authority;
+use super::rows::{from_db_time, parse, to_db_time};
+use super::schema::events;
+use super::{AuthorityScope, StoreError, Tx};
+use crate::domain::{CaseId, EVENT_SCHEMA_VERSION, Event, EventId, EventKind, UserId};
+
+/// An event to append; the store gives it its id and its place in the case's stream.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// The case, for case events.
+    pub case_id: Option<CaseId>,
+    /// What happened.
+    pub kind: EventKind,
+    /// Details (ids and facts).
+    pub payload: serde_json::Value,
+    /// Who did it; `None` for the system.
+    pub actor: Option<UserId>,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = events)]
+struct EventRow {
+    id: String,
+    authority_id: String,
+    case_id: Option<String>,
+    case_sequence: Option<i64>,
+    kind: String,
+    schema_version: i32,
+    payload: String,
+    actor: Option<String>,
+    occurred_at: NaiveDateTime,
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = StoreError;
+    fn try_from(row: EventRow) -> Result<Self, StoreError> {
+        Ok(Event {
+            id: parse("events.id", &row.id)?,
+            authority_id: parse_authority(&row.authority_id)?,
+            case_id: row
+                .case_id
+                .as_deref()
+                .map(|v| parse("events.case_id", v))
+                .transpose()?,
+            case_sequence: row.case_sequence,
+            kind: parse("events.kind", &row.kind)?,
+            schema_version: row.schema_version,
+            payload: serde_json::from_str(&row.payload).map_err(|e| StoreError::Corrupt {
+                column: "events.payload",
+                detail: e.to_string(),
+            })?,
+            actor: row
+                .actor
+                .as_deref()
+                .map(|v| parse("events.actor", v))
+                .transpose()?,
+            occurred_at: from_db_time(row.occurred_at),
+        })
+    }
+}
+
+impl Tx<'_> {
+    /// Appends an event. A case event takes the next position in its case's stream;
+    /// if another writer took that position first, the unique index refuses the row
+    /// and the whole transaction fails with [`StoreError::Conflict`].
+    pub fn append_event(
+        &mut self,
+        scope: &AuthorityScope,
+        event: NewEvent,
+    ) -> Result<Event, StoreError> {
+        let case_sequence = match event.case_id {
+            Some(case) => {
+                let last: Option<i64> = events::table
+                    .filter(events::authority_id.eq(scope.authority().as_str()))
+                    .filter(events::case_id.eq(case.to_string()))
+                    .select(diesel::dsl::max(events::case_sequence))
+                    .first(self.conn)?;
+                Some(last.unwrap_or(0) + 1)
+            }
+            None => None,
+        };
+        let stored = Event {
+            id: EventId::new(),
+            authority_id: scope.authority().clone(),
+            case_id: event.case_id,
+            case_sequence,
+            kind: event.kind,
+            schema_version: EVENT_SCHEMA_VERSION,
+            payload: event.payload,
+            actor: event.actor,
+            occurred_at: event.occurred_at,
+        };
+        diesel::insert_into(events::table)
+            .values(EventRow {
+                id: stored.id.to_string(),
+                authority_id: stored.authority_id.to_string(),
+                case_id: stored.case_id.map(|id| id.to_string()),
+                case_sequence: stored.case_sequence,
+                kind: stored.kind.to_string(),
+                schema_version: stored.schema_version,
+                payload: stored.payload.to_string(),
+                actor: stored.actor.map(|id| id.to_string()),
+                occurred_at: to_db_time(stored.occurred_at),
+            })
+            .execute(self.conn)?;
+        Ok(stored)
+    }
+
+    /// The scope's events in the order they were appended; only one case's when
+    /// `case` is given.
+    pub fn list_events(
+        &mut self,
+        scope: &AuthorityScope,
+        case: Option<CaseId>,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut query = events::table
+            .filter(events::authority_id.eq(scope.authority().as_str()))
+            .into_boxed();
+        if let Some(case) = case {
+            query = query.filter(events::case_id.eq(case.to_string()));
+        }
+        query
+            .order(events::id)
+            .select(EventRow::as_select())
+            .load(self.conn)?
+            .into_iter()
+            .map(Event::try_from)
+            .collect()
+    }
+
+    /// Runs raw SQL that changes rows. Exists only so tests can prove the database
+    /// itself refuses to alter the event log; no service calls it.
+    #[doc(hidden)]
+    pub fn execute_raw_for_tests(&mut self, sql: &str) -> Result<usize, StoreError> {
+        Ok(diesel::sql_query(sql).execute(self.conn)?)
+    }
+}

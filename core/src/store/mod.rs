@@ -1,0 +1,63 @@
+//! Storage on SQLite or PostgreSQL with diesel, one code path for both.
+//!
+//! - [`Database`] is the handle: a connection pool, [`Database::migrate`], and the two
+//!   ways in: [`Database::read`] and [`Database::write`] (one transaction: all or
+//!   nothing). Their `_async` forms run on blocking threads so async workers never wait
+//!   on a disk.
+//! - Every query on case data takes an [`AuthorityScope`]: a query for one authority
+//!   cannot return another's rows, and an insert for another authority is refused.
+//! - The event log is append-only: the store offers no update or delete for it, and the
+//!   database's own triggers refuse both.
+//!
+//! No diesel type crosses this module's boundary: callers see domain types and
+//! [`StoreError`]. SQL lives here and nowhere else.
+
+mod authorities;
+mod cases;
+mod connection;
+mod database;
+mod error;
+mod events;
+mod migrate;
+mod panels;
+mod records;
+mod rows;
+mod schema;
+mod url;
+
+pub use database::{Database, PoolOptions, Tx};
+pub use error::StoreError;
+pub use events::NewEvent;
+pub use migrate::{SchemaStatus, migration_versions};
+pub use url::{Backend, DatabaseUrl};
+
+use crate::domain::AuthorityId;
+
+/// The authority a unit of work acts for. Every case query filters on it and every
+/// insert checks it, so forgetting the authority is a compile error, not a data leak.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorityScope(AuthorityId);
+
+impl AuthorityScope {
+    /// Acts for `authority`. The web layer builds this from the signed-in user only.
+    pub fn new(authority: AuthorityId) -> Self {
+        Self(authority)
+    }
+
+    /// The authority.
+    pub fn authority(&self) -> &AuthorityId {
+        &self.0
+    }
+
+    /// Refuses a row that belongs to another authority.
+    fn admit(&self, entity: &'static str, owner: &AuthorityId) -> Result<(), StoreError> {
+        if owner == &self.0 {
+            Ok(())
+        } else {
+            Err(StoreError::Refused(format!(
+                "{entity} belongs to authority {owner}, not {}",
+                self.0
+            )))
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The tables, in types both SQLite and PostgreSQL share (Vaultwarden's one-schema idea).
+//! Hand-kept beside `migrations/`; the schema tests prove the two agree on both backends.
+
+diesel::table! {
+    authorities (id) {
+        id -> Text,
+        name -> Text,
+        la_number -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        authority_id -> Text,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    children (id) {
+        id -> Text,
+        authority_id -> Text,
+        given_name -> Text,
+        family_name -> Text,
+        date_of_birth -> Date,
+        upn -> Text,
+        nhs_number -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    requests (id) {
+        id -> Text,
+        authority_id -> Text,
+        child_id -> Text,
+        received_on -> Date,
+        requested_by -> Text,
+        requester -> Text,
+        setting_type -> Text,
+        primary_need -> Text,
+        summary -> Text,
+        logged_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        authority_id -> Text,
+        child_id -> Text,
+        request_id -> Text,
+        stage -> Text,
+        opened_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    panels (id) {
+        id -> Text,
+        authority_id -> Text,
+        code -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    panel_members (id) {
+        id -> Text,
+        authority_id -> Text,
+        panel_id -> Text,
+        user_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    sittings (id) {
+        id -> Text,
+        authority_id -> Text,
+        panel_id -> Text,
+        sits_on -> Date,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    agenda_items (id) {
+        id -> Text,
+        authority_id -> Text,
+        sitting_id -> Text,
+        case_id -> Text,
+        position -> Integer,
+        decision_kind -> Text,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    votes (id) {
+        id -> Text,
+        authority_id -> Text,
+        agenda_item_id -> Text,
+        user_id -> Text,
+        choice -> Text,
+        reason -> Text,
+        cast_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    decisions (id) {
+        id -> Text,
+        authority_id -> Text,
+        case_id -> Text,
+        agenda_item_id -> Nullable<Text>,
+        kind -> Text,
+        outcome -> Text,
+        reasons -> Text,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deadlines (id) {
+        id -> Text,
+        authority_id -> Text,
+        case_id -> Text,
+        kind -> Text,
+        due_on -> Date,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        authority_id -> Text,
+        case_id -> Text,
+        kind -> Text,
+        title -> Text,
+        media_type -> Text,
+        content -> Binary,
+        sha256 -> Text,
+        template_version -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        authority_id -> Text,
+        case_id -> Nullable<Text>,
+        case_sequence -> Nullable<BigInt>,
+        kind -> Text,
+        schema_version -> Integer,
+        payload -> Text,
+        actor -> Nullable<Text>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    authorities,
+    users,
+    children,
+    requests,
+    cases,
+    panels,
+    panel_members,
+    sittings,
+    agenda_items,
+    votes,
+    decisions,
+    deadlines,
+    documents,
+    events,
+);

@@ -1,0 +1,15 @@
+DROP TABLE events;
+DROP TABLE documents;
+DROP TABLE deadlines;
+DROP TABLE decisions;
+DROP TABLE votes;
+DROP TABLE agenda_items;
+DROP TABLE sittings;
+DROP TABLE panel_members;
+DROP TABLE panels;
+DROP TABLE cases;
+DROP TABLE requests;
+DROP TABLE children;
+DROP TABLE users;
+DROP TABLE authorities;
+DROP FUNCTION events_append_only();
