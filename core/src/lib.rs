@@ -12,5 +12,6 @@
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod registry;
 pub mod store;
 pub mod time;

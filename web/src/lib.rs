@@ -1,1 +1,8 @@
-//! x
+//! The sendpanel web service and command line. Holds no business rule: handlers call
+//! `sendpanel-core` services and map their results to HTTP.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod server;
+pub mod settings;
+pub mod telemetry;

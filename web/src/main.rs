@@ -1,1 +1,18 @@
-fn main() {}
+//! `sendpanel`: see `sendpanel --help`.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = sendpanel_web::cli::Cli::parse();
+    match sendpanel_web::cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line, outermost context first: what an operator reads in a unit log.
+            eprintln!("sendpanel: error: {}", format!("{error:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,255 @@
-//! Demo data (placeholder while written).
+//! Demo data: three authorities' users, panels and realistic requests, drawn from the
+//! councils' own papers (`shared/domain/`; each request cites its lines in `seed.toml`).
+//!
+//! The seed is written as of [`SEED_AS_OF`]; every date is shifted by the days between
+//! then and today, so a demo started next year still shows overdue, at-risk and fresh
+//! requests rather than a year of overdue ones.
+
+mod seed;
+
+use chrono::{Days, NaiveDate};
+use serde_json::json;
+
+use crate::config::AuthorityConfig;
+use crate::domain::{
+    AssessmentRequest, AuthorityId, Case, CaseId, CaseStage, Child, ChildId, Deadline,
+    DeadlineId, DeadlineKind, DeadlineStatus, DomainError, Email, EventKind, PanelMember,
+    PanelMemberId, PasswordHash, RequestId, User, UserId, UserRole,
+};
+use crate::registry::register_authorities;
+use crate::store::{AuthorityScope, Database, NewEvent, StoreError};
+use crate::time::Clock;
+
+pub use seed::DEMO_PASSWORD_NOTE;
+
+/// The day the seed's dates were written for.
+pub const SEED_AS_OF: NaiveDate = match NaiveDate::from_ymd_opt(2026, 11, 24) {
+    Some(date) => date,
+    None => NaiveDate::MIN,
+};
+
+/// Why the demo could not be seeded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DemoError {
+    /// The database already holds users; the demo only seeds an empty database.
+    #[error("the database already has users; the demo only seeds an empty database")]
+    NotEmpty,
+    /// The embedded seed is invalid (a bug in the shipped data, caught by tests).
+    #[error("demo seed {key}: {rule}")]
+    Seed {
+        /// Where in `seed.toml`.
+        key: String,
+        /// What is wrong.
+        rule: String,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A demo login, printed by `serve` and `demo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoLogin {
+    /// The authority.
+    pub authority: AuthorityId,
+    /// The sign-in address.
+    pub email: Email,
+    /// The user's role.
+    pub role: UserRole,
+    /// Their panel seats, as `panel:role`.
+    pub seats: Vec<String>,
+}
+
+/// What the demo seeded.
+#[derive(Debug, Clone)]
+pub struct DemoSummary {
+    /// The password every demo user shares.
+    pub password: String,
+    /// The users.
+    pub logins: Vec<DemoLogin>,
+    /// Requests (and cases) created.
+    pub requests: usize,
+}
+
+/// Seeds the demo into an empty database: registers the configured authorities, then
+/// adds users, seats, children, requests, cases, their first deadline and events, all in
+/// one transaction.
+pub fn seed_demo(
+    db: &Database,
+    configs: &[AuthorityConfig],
+    clock: &dyn Clock,
+) -> Result<DemoSummary, DemoError> {
+    let seed = seed::load()?;
+    if db.read(|tx| tx.count_all_users())? > 0 {
+        return Err(DemoError::NotEmpty);
+    }
+    register_authorities(db, configs, clock)?;
+    let now = clock.now();
+    let shift = Shift::between(SEED_AS_OF, clock.today());
+    // One hash for every demo user: they share a password, and Argon2 at the OWASP
+    // minimum takes tens of milliseconds per hash.
+    let hash = PasswordHash::from_password(&seed.demo_password).map_err(seed_error("demo_password"))?;
+
+    let summary = db.write(|tx| {
+        let mut logins = Vec::new();
+        let mut request_count = 0;
+        for authority in &seed.authorities {
+            let config = configs.iter().find(|c| c.id == authority.id).ok_or_else(|| {
+                StoreError::Refused(format!("demo authority {} is not configured", authority.id))
+            })?;
+            let scope = AuthorityScope::new(authority.id.clone());
+            let panels = tx.list_panels(&scope)?;
+            for seeded in &authority.users {
+                let user = User {
+                    id: UserId::new(),
+                    authority_id: authority.id.clone(),
+                    email: seeded.email.clone(),
+                    display_name: seeded.display_name.clone(),
+                    role: seeded.role,
+                };
+                tx.insert_user(&scope, &user, &hash, now)?;
+                tx.append_event(&scope, system_event(None, EventKind::UserAdded, json!({ "user": user.id, "role": user.role }), now))?;
+                for seat in &seeded.seats {
+                    let panel_config = config.panels.iter().find(|p| p.code == seat.panel);
+                    let panel = panels.iter().find(|p| p.code == seat.panel);
+                    let (Some(panel_config), Some(panel)) = (panel_config, panel) else {
+                        return Err(StoreError::Refused(format!("demo panel {} is not configured for {}", seat.panel, authority.id)));
+                    };
+                    if !panel_config.roles.contains(&seat.role) {
+                        return Err(StoreError::Refused(format!("demo role {} is not a role of panel {}", seat.role, seat.panel)));
+                    }
+                    tx.insert_panel_member(&scope, &PanelMember {
+                        id: PanelMemberId::new(),
+                        authority_id: authority.id.clone(),
+                        panel_id: panel.id,
+                        user_id: user.id,
+                        role: seat.role.clone(),
+                    })?;
+                }
+                logins.push(DemoLogin {
+                    authority: authority.id.clone(),
+                    email: seeded.email.clone(),
+                    role: seeded.role,
+                    seats: seeded.seats.iter().map(|s| format!("{}:{}", s.panel, s.role)).collect(),
+                });
+            }
+            for seeded in &authority.requests {
+                let child = Child {
+                    id: ChildId::new(),
+                    authority_id: authority.id.clone(),
+                    given_name: seeded.given_name.clone(),
+                    family_name: seeded.family_name.clone(),
+                    date_of_birth: shift.apply(seeded.date_of_birth),
+                    upn: seeded.upn.clone(),
+                    nhs_number: seeded.nhs_number.clone(),
+                };
+                tx.insert_child(&scope, &child, now)?;
+                let received_on = shift.apply(seeded.received_on);
+                let request = AssessmentRequest {
+                    id: RequestId::new(),
+                    authority_id: authority.id.clone(),
+                    child_id: child.id,
+                    received_on,
+                    requested_by: seeded.requested_by,
+                    requester: seeded.requester.clone(),
+                    setting_type: seeded.setting_type,
+                    primary_need: seeded.primary_need,
+                    summary: seeded.summary.clone(),
+                    logged_at: now,
+                };
+                tx.insert_request(&scope, &request)?;
+                let case = Case {
+                    id: CaseId::new(),
+                    authority_id: authority.id.clone(),
+                    child_id: child.id,
+                    request_id: request.id,
+                    stage: CaseStage::RequestReceived,
+                    opened_at: now,
+                };
+                tx.insert_case(&scope, &case)?;
+                tx.append_event(&scope, system_event(Some(case.id), EventKind::RequestReceived, json!({
+                    "request": request.id,
+                    "child": child.id,
+                    "received_on": received_on,
+                    "requested_by": request.requested_by,
+                }), now))?;
+                // Reg 5(1): decide whether to assess within 6 weeks of the request. The
+                // statutory clock (issue 4) will own this arithmetic.
+                let due_on = received_on.checked_add_days(Days::new(42)).unwrap_or(received_on);
+                tx.insert_deadline(&scope, &Deadline {
+                    id: DeadlineId::new(),
+                    authority_id: authority.id.clone(),
+                    case_id: case.id,
+                    kind: DeadlineKind::DecideWhetherToAssess,
+                    due_on,
+                    status: DeadlineStatus::Open,
+                })?;
+                tx.append_event(&scope, system_event(Some(case.id), EventKind::DeadlineSet, json!({
+                    "kind": DeadlineKind::DecideWhetherToAssess,
+                    "due_on": due_on,
+                    "rule": DeadlineKind::DecideWhetherToAssess.rule(),
+                }), now))?;
+                request_count += 1;
+            }
+        }
+        Ok(DemoSummary { password: seed.demo_password.clone(), logins, requests: request_count })
+    })?;
+    tracing::info!(requests = summary.requests, users = summary.logins.len(), "demo seeded");
+    Ok(summary)
+}
+
+fn system_event(
+    case_id: Option<CaseId>,
+    kind: EventKind,
+    payload: serde_json::Value,
+    at: chrono::DateTime<chrono::Utc>,
+) -> NewEvent {
+    NewEvent { case_id, kind, payload, actor: None, occurred_at: at }
+}
+
+fn seed_error(key: &'static str) -> impl Fn(DomainError) -> DemoError {
+    move |e| DemoError::Seed { key: key.to_owned(), rule: e.to_string() }
+}
+
+/// Moves seed dates so the demo's "today" matches the real one.
+#[derive(Debug, Clone, Copy)]
+struct Shift(i64);
+
+impl Shift {
+    fn between(from: NaiveDate, to: NaiveDate) -> Self {
+        Self((to - from).num_days())
+    }
+
+    fn apply(self, date: NaiveDate) -> NaiveDate {
+        let moved = if self.0 >= 0 {
+            date.checked_add_days(Days::new(self.0.unsigned_abs()))
+        } else {
+            date.checked_sub_days(Days::new(self.0.unsigned_abs()))
+        };
+        moved.unwrap_or(date)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_seed_is_valid_and_has_a_dozen_torbay_requests() {
+        let seed = seed::load().unwrap();
+        let torbay = seed.authorities.iter().find(|a| a.id.as_str() == "torbay").unwrap();
+        assert_eq!(torbay.requests.len(), 12);
+        assert!(torbay.users.iter().any(|u| u.role == UserRole::Caseworker));
+        assert!(torbay.users.iter().any(|u| u.seats.iter().any(|s| s.role.as_str() == "chair")));
+    }
+
+    #[test]
+    fn dates_shift_with_today() {
+        let shift = Shift::between(SEED_AS_OF, SEED_AS_OF + Days::new(10));
+        let date = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        assert_eq!(shift.apply(date), NaiveDate::from_ymd_opt(2026, 10, 11).unwrap());
+        let back = Shift::between(SEED_AS_OF, NaiveDate::from_ymd_opt(2026, 11, 14).unwrap());
+        assert_eq!(back.apply(date), NaiveDate::from_ymd_opt(2026, 9, 21).unwrap());
+    }
+}

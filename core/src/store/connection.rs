@@ -46,7 +46,7 @@ impl Manager {
         match &self.url {
             DatabaseUrl::Postgres(url) => PgConnection::establish(url)
                 .map(AnyConnection::Postgres)
-                .map_err(|e| unreachable(e.to_string().trim().to_owned())),
+                .map_err(|e| unreachable(one_line(&e.to_string()))),
             DatabaseUrl::Sqlite(path) => {
                 let path_text = path.to_str().ok_or_else(|| {
                     unreachable("the file path is not valid UTF-8".to_owned())
@@ -83,6 +83,11 @@ impl ManageConnection for Manager {
     fn has_broken(&self, conn: &mut Self::Connection) -> bool {
         conn.is_broken()
     }
+}
+
+/// Drivers' messages span lines (libpq adds a hint line); errors are printed on one.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The pool type used throughout the store.

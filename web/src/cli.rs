@@ -1,0 +1,127 @@
+//! The `sendpanel` command line: parse flags, load settings, run one command.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sendpanel_core::config::{AuthorityConfig, load_authorities};
+use sendpanel_core::demo::{DEMO_PASSWORD_NOTE, DemoSummary, seed_demo};
+use sendpanel_core::registry::register_authorities;
+use sendpanel_core::store::{Database, PoolOptions};
+use sendpanel_core::time::SystemClock;
+
+use crate::server::{self, AppState};
+use crate::settings::{Overrides, Settings};
+use crate::telemetry;
+
+/// sendpanel: SEND statutory decisions, panels and authority policy plugins.
+#[derive(Debug, Parser)]
+#[command(name = "sendpanel", version, about)]
+pub struct Cli {
+    /// A TOML file overriding the built-in settings (see config/default.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Database URL: sqlite://<path> or postgres://... (also DATABASE_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web service (migrates the database first; seeds the demo if it is empty).
+    Serve {
+        /// Address and port to listen on [default: 127.0.0.1:8080; env SENDPANEL_BIND].
+        #[arg(long, value_name = "ADDR:PORT")]
+        bind: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Seed the demo authorities, users and requests into an empty database.
+    Demo,
+}
+
+/// Runs the command line; errors come back for `main` to print on one line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let overrides = Overrides {
+        bind: match &cli.command {
+            Command::Serve { bind } => bind.clone(),
+            _ => None,
+        },
+        database_url: cli.database_url.clone(),
+    };
+    let settings = Settings::load(cli.config.as_deref(), &overrides)?;
+    telemetry::init(settings.log_format, &settings.log_filter);
+    match cli.command {
+        Command::Migrate => {
+            let db = open_database(&settings)?;
+            let applied = db.migrate()?;
+            if applied.is_empty() {
+                println!("{}: schema already current", db.url());
+            } else {
+                println!("{}: applied {}", db.url(), applied.join(", "));
+            }
+            Ok(())
+        }
+        Command::Demo => {
+            let authorities = load_authorities(&settings.authorities_dir)?;
+            let db = open_database(&settings)?;
+            db.migrate()?;
+            let summary = seed_demo(&db, &authorities, &SystemClock)?;
+            print_demo(&summary);
+            Ok(())
+        }
+        Command::Serve { .. } => serve(settings),
+    }
+}
+
+fn open_database(settings: &Settings) -> anyhow::Result<Database> {
+    Ok(Database::open(
+        settings.database_url.clone(),
+        PoolOptions {
+            max_connections: settings.database_pool_size,
+            ..PoolOptions::default()
+        },
+    )?)
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    let authorities: Vec<AuthorityConfig> = load_authorities(&settings.authorities_dir)?;
+    let db = open_database(&settings)?;
+    let applied = db.migrate()?;
+    if !applied.is_empty() {
+        tracing::info!(applied = applied.len(), "migrations applied");
+    }
+    register_authorities(&db, &authorities, &SystemClock)?;
+    if settings.demo_on_empty && db.read(|tx| tx.count_all_users())? == 0 {
+        let summary = seed_demo(&db, &authorities, &SystemClock)?;
+        print_demo(&summary);
+    }
+    let listener = TcpListener::bind(settings.bind)
+        .with_context(|| format!("bind: cannot listen on {}", settings.bind))?;
+    let address = listener.local_addr()?;
+    println!("sendpanel {} listening on http://{address}/ ({})", env!("CARGO_PKG_VERSION"), db.url());
+    let state = AppState {
+        db,
+        authorities: Arc::new(authorities),
+    };
+    actix_web::rt::System::new().block_on(async move {
+        server::start(state, listener)?.await
+    })?;
+    println!("sendpanel stopped");
+    Ok(())
+}
+
+fn print_demo(summary: &DemoSummary) {
+    println!("Demo data seeded: {} requests. Sign in with password `{}` as:", summary.requests, summary.password);
+    for login in &summary.logins {
+        let seats = if login.seats.is_empty() { String::new() } else { format!(" ({})", login.seats.join(", ")) };
+        println!("  {:<15} {:<14} {}{}", login.authority, login.role, login.email, seats);
+    }
+    println!("Note: {DEMO_PASSWORD_NOTE}.");
+}

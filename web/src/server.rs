@@ -1,0 +1,79 @@
+//! The HTTP server: routes, shared state, and the process's lifecycle.
+//!
+//! Every request gets a root span with a request id (`tracing-actix-web`); database
+//! work runs on blocking threads through the store's `_async` methods, never on an
+//! actix worker. SIGTERM and Ctrl-C stop accepting connections and let requests in
+//! flight finish (actix's graceful shutdown, bounded by [`SHUTDOWN_GRACE`]).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::{App, HttpResponse, HttpServer, dev::Server, web};
+use sendpanel_core::config::AuthorityConfig;
+use sendpanel_core::store::{Database, SchemaStatus};
+use serde_json::json;
+use tracing_actix_web::TracingLogger;
+
+/// How long in-flight requests may run after SIGTERM before the process exits.
+pub const SHUTDOWN_GRACE_SECS: u64 = 30;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Database,
+    /// The authorities' validated configuration.
+    pub authorities: Arc<Vec<AuthorityConfig>>,
+}
+
+/// Adds the routes to an app; shared by the real server and in-process tests.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz));
+}
+
+/// Liveness: the process is up and answering. Deliberately touches nothing else, so an
+/// orchestrator does not restart a healthy process because the database blinked.
+#[tracing::instrument]
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// Readiness: the database answers and its schema is exactly this binary's.
+#[tracing::instrument(skip(state))]
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let db = state.db.clone();
+    let outcome = web::block(move || db.check_ready()).await;
+    match outcome {
+        Ok(Ok(SchemaStatus::Current { version })) => HttpResponse::Ok().json(json!({
+            "status": "ready",
+            "database": state.db.backend().to_string(),
+            "schema": version,
+        })),
+        Ok(Ok(other)) => not_ready(format!("{other:?}")),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "not ready");
+            not_ready(error.to_string())
+        }
+        Err(error) => not_ready(format!("readiness check did not run: {error}")),
+    }
+}
+
+fn not_ready(reason: String) -> HttpResponse {
+    HttpResponse::ServiceUnavailable().json(json!({ "status": "not_ready", "reason": reason }))
+}
+
+/// Builds the server on an already-bound listener (so tests can bind port 0).
+pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(TracingLogger::default())
+            .app_data(data.clone())
+            .configure(routes)
+    })
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
