@@ -53,6 +53,9 @@ mod tests {
         assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
         // In winter London is on GMT, so the dates agree.
         let clock = FixedClock(Utc.with_ymd_and_hms(2026, 12, 31, 23, 30, 0).unwrap());
-        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
+        assert_eq!(
+            clock.today(),
+            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
+        );
     }
 }

@@ -105,23 +105,35 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.bind)
         .with_context(|| format!("bind: cannot listen on {}", settings.bind))?;
     let address = listener.local_addr()?;
-    println!("sendpanel {} listening on http://{address}/ ({})", env!("CARGO_PKG_VERSION"), db.url());
+    println!(
+        "sendpanel {} listening on http://{address}/ ({})",
+        env!("CARGO_PKG_VERSION"),
+        db.url()
+    );
     let state = AppState {
         db,
         authorities: Arc::new(authorities),
     };
-    actix_web::rt::System::new().block_on(async move {
-        server::start(state, listener)?.await
-    })?;
+    actix_web::rt::System::new().block_on(async move { server::start(state, listener)?.await })?;
     println!("sendpanel stopped");
     Ok(())
 }
 
 fn print_demo(summary: &DemoSummary) {
-    println!("Demo data seeded: {} requests. Sign in with password `{}` as:", summary.requests, summary.password);
+    println!(
+        "Demo data seeded: {} requests. Sign in with password `{}` as:",
+        summary.requests, summary.password
+    );
     for login in &summary.logins {
-        let seats = if login.seats.is_empty() { String::new() } else { format!(" ({})", login.seats.join(", ")) };
-        println!("  {:<15} {:<14} {}{}", login.authority, login.role, login.email, seats);
+        let seats = if login.seats.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", login.seats.join(", "))
+        };
+        println!(
+            "  {:<15} {:<14} {}{}",
+            login.authority, login.role, login.email, seats
+        );
     }
     println!("Note: {DEMO_PASSWORD_NOTE}.");
 }

@@ -11,7 +11,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // One line, outermost context first: what an operator reads in a unit log.
-            eprintln!("sendpanel: error: {}", format!("{error:#}").replace('\n', " "));
+            eprintln!(
+                "sendpanel: error: {}",
+                format!("{error:#}").replace('\n', " ")
+            );
             ExitCode::FAILURE
         }
     }

@@ -121,7 +121,11 @@ impl Settings {
                 }
                 kind => kind.to_string(),
             };
-            SettingsError { source_name, key, rule }
+            SettingsError {
+                source_name,
+                key,
+                rule,
+            }
         })?;
         let fail = |key: &str, rule: String| SettingsError {
             source_name: source_of(&figment, key, None),
@@ -129,10 +133,20 @@ impl Settings {
             rule,
         };
         let bind = raw.bind.parse().map_err(|_| {
-            fail("bind", format!("`{}` must be ADDRESS:PORT, for example 127.0.0.1:8080", raw.bind))
+            fail(
+                "bind",
+                format!(
+                    "`{}` must be ADDRESS:PORT, for example 127.0.0.1:8080",
+                    raw.bind
+                ),
+            )
         })?;
-        let database_url = DatabaseUrl::parse(&raw.database_url)
-            .map_err(|e| fail("database_url", e.to_string().trim_start_matches("database url ").to_owned()))?;
+        let database_url = DatabaseUrl::parse(&raw.database_url).map_err(|e| {
+            fail(
+                "database_url",
+                e.to_string().trim_start_matches("database url ").to_owned(),
+            )
+        })?;
         if !(1..=64).contains(&raw.database_pool_size) {
             return Err(fail(
                 "database_pool_size",
@@ -142,7 +156,12 @@ impl Settings {
         let log_format = match raw.log_format.as_str() {
             "pretty" => LogFormat::Pretty,
             "json" => LogFormat::Json,
-            other => return Err(fail("log_format", format!("`{other}` must be pretty or json"))),
+            other => {
+                return Err(fail(
+                    "log_format",
+                    format!("`{other}` must be pretty or json"),
+                ));
+            }
         };
         Ok(Self {
             bind,
@@ -162,11 +181,14 @@ fn source_of(figment: &Figment, key: &str, metadata: Option<&figment::Metadata>)
     match metadata {
         Some(meta) => match &meta.source {
             Some(figment::Source::File(path)) => path.display().to_string(),
-            Some(_) if meta.name.contains("environment") => {
+            _ if meta.name.contains("environment") => {
                 if key == "database_url" && std::env::var_os("SENDPANEL_DATABASE_URL").is_none() {
                     "environment variable DATABASE_URL".to_owned()
                 } else {
-                    format!("environment variable SENDPANEL_{}", key.to_ascii_uppercase())
+                    format!(
+                        "environment variable SENDPANEL_{}",
+                        key.to_ascii_uppercase()
+                    )
                 }
             }
             _ if meta.name.contains("TOML") => "config/default.toml (built in)".to_owned(),
@@ -185,10 +207,16 @@ mod tests {
         figment::Jail::expect_with(|_jail| {
             let settings = Settings::load(None, &Overrides::default()).unwrap();
             assert_eq!(settings.bind.to_string(), "127.0.0.1:8080");
-            assert_eq!(settings.database_url.to_string(), "sqlite://data/sendpanel.db");
+            assert_eq!(
+                settings.database_url.to_string(),
+                "sqlite://data/sendpanel.db"
+            );
             let settings = Settings::load(
                 None,
-                &Overrides { bind: Some("127.0.0.1:9999".into()), database_url: None },
+                &Overrides {
+                    bind: Some("127.0.0.1:9999".into()),
+                    database_url: None,
+                },
             )
             .unwrap();
             assert_eq!(settings.bind.port(), 9999);
@@ -199,17 +227,30 @@ mod tests {
     #[test]
     fn environment_overrides_file_and_errors_name_the_variable() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("custom.toml", "bind = \"127.0.0.1:7000\"\nlog_format = \"json\"")?;
-            let settings = Settings::load(Some(Path::new("custom.toml")), &Overrides::default()).unwrap();
+            jail.create_file(
+                "custom.toml",
+                "bind = \"127.0.0.1:7000\"\nlog_format = \"json\"",
+            )?;
+            let settings =
+                Settings::load(Some(Path::new("custom.toml")), &Overrides::default()).unwrap();
             assert_eq!(settings.bind.port(), 7000);
             assert_eq!(settings.log_format, LogFormat::Json);
             jail.set_env("SENDPANEL_BIND", "nonsense");
-            let err = Settings::load(Some(Path::new("custom.toml")), &Overrides::default()).unwrap_err();
-            assert_eq!(err.to_string(), "environment variable SENDPANEL_BIND: bind: `nonsense` must be ADDRESS:PORT, for example 127.0.0.1:8080");
+            let err =
+                Settings::load(Some(Path::new("custom.toml")), &Overrides::default()).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "environment variable SENDPANEL_BIND: bind: `nonsense` must be ADDRESS:PORT, for example 127.0.0.1:8080"
+            );
             jail.set_env("SENDPANEL_BIND", "127.0.0.1:7001");
             jail.set_env("DATABASE_URL", "mysql://nope");
             let err = Settings::load(None, &Overrides::default()).unwrap_err();
-            assert!(err.to_string().starts_with("environment variable DATABASE_URL: database_url: must start with sqlite://"), "{err}");
+            assert!(
+                err.to_string().starts_with(
+                    "environment variable DATABASE_URL: database_url: must start with sqlite://"
+                ),
+                "{err}"
+            );
             Ok(())
         });
     }
@@ -218,14 +259,17 @@ mod tests {
     fn a_bad_file_names_the_file_and_the_key() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("bad.toml", "database_pool_size = \"many\"")?;
-            let err = Settings::load(Some(Path::new("bad.toml")), &Overrides::default()).unwrap_err();
+            let err =
+                Settings::load(Some(Path::new("bad.toml")), &Overrides::default()).unwrap_err();
             assert!(err.source_name.ends_with("bad.toml"), "{err}");
             assert_eq!(err.key, "database_pool_size");
             jail.create_file("typo.toml", "bnd = \"127.0.0.1:1\"")?;
-            let err = Settings::load(Some(Path::new("typo.toml")), &Overrides::default()).unwrap_err();
+            let err =
+                Settings::load(Some(Path::new("typo.toml")), &Overrides::default()).unwrap_err();
             assert_eq!(err.key, "bnd", "{err}");
             assert!(err.rule.contains("unknown setting"), "{err}");
-            let err = Settings::load(Some(Path::new("missing.toml")), &Overrides::default()).unwrap_err();
+            let err =
+                Settings::load(Some(Path::new("missing.toml")), &Overrides::default()).unwrap_err();
             assert!(err.to_string().contains("does not exist"));
             Ok(())
         });

@@ -13,8 +13,7 @@ use crate::domain::{AuthorityId, DecisionKind, LaNumber, PanelCode, PanelRole, S
 /// How a panel reaches its decision (Loomio's and councils' conventions; see
 /// `practice-and-peers.md`).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::EnumString, strum::Display,
-    strum::EnumIter,
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::EnumString, strum::Display, strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -29,8 +28,7 @@ pub enum VotingRule {
 
 /// What happens when votes tie.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::EnumString, strum::Display,
-    strum::EnumIter,
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::EnumString, strum::Display, strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -98,7 +96,11 @@ const MAX_PAPERS_DAYS: u8 = 30;
 /// directory is an error: a service with no authority can do nothing.
 pub fn load_authorities(dir: &Path) -> Result<Vec<AuthorityConfig>, ConfigError> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        ConfigError::new(dir, "", format!("cannot read the authorities directory: {e}"))
+        ConfigError::new(
+            dir,
+            "",
+            format!("cannot read the authorities directory: {e}"),
+        )
     })?;
     let mut folders: Vec<_> = entries
         .filter_map(Result::ok)
@@ -113,7 +115,10 @@ pub fn load_authorities(dir: &Path) -> Result<Vec<AuthorityConfig>, ConfigError>
             "no authority configured: add <code>/authority.toml",
         ));
     }
-    folders.iter().map(|folder| load_authority(folder)).collect()
+    folders
+        .iter()
+        .map(|folder| load_authority(folder))
+        .collect()
 }
 
 /// Reads one authority's folder (`<dir>/authority.toml`).
@@ -149,14 +154,20 @@ fn toml_message(error: &toml::de::Error, text: &str) -> String {
     let message = error.message().trim().replace('\n', " ");
     match error.span() {
         Some(span) => {
-            let line = text.get(..span.start).map_or(1, |t| t.matches('\n').count() + 1);
+            let line = text
+                .get(..span.start)
+                .map_or(1, |t| t.matches('\n').count() + 1);
             format!("{message} (line {line})")
         }
         None => message,
     }
 }
 
-fn validate(file: &Path, raw: RawAuthority, folder_name: &str) -> Result<AuthorityConfig, ConfigError> {
+fn validate(
+    file: &Path,
+    raw: RawAuthority,
+    folder_name: &str,
+) -> Result<AuthorityConfig, ConfigError> {
     let err = |key: &str, rule: String| ConfigError::new(file, key, rule);
     let id = AuthorityId::parse(&raw.code).map_err(|e| err("code", rule_of(&e)))?;
     if id.as_str() != folder_name {
@@ -213,13 +224,19 @@ fn validate_panel(file: &Path, index: usize, raw: RawPanel) -> Result<PanelConfi
             d.parse::<DecisionKind>().map_err(|_| {
                 err(
                     "decides",
-                    format!("`{d}` is not a decision; use one of {}", choices::<DecisionKind>()),
+                    format!(
+                        "`{d}` is not a decision; use one of {}",
+                        choices::<DecisionKind>()
+                    ),
                 )
             })
         })
         .collect::<Result<BTreeSet<_>, _>>()?;
     if decides.is_empty() {
-        return Err(err("decides", "a panel must decide at least one kind of decision".into()));
+        return Err(err(
+            "decides",
+            "a panel must decide at least one kind of decision".into(),
+        ));
     }
     let mut roles: Vec<PanelRole> = Vec::with_capacity(raw.roles.len());
     for role in &raw.roles {
@@ -230,24 +247,38 @@ fn validate_panel(file: &Path, index: usize, raw: RawPanel) -> Result<PanelConfi
         roles.push(role);
     }
     if !roles.iter().any(|r| r.as_str() == "chair") {
-        return Err(err("roles", "must include `chair`: someone records the decision".into()));
+        return Err(err(
+            "roles",
+            "must include `chair`: someone records the decision".into(),
+        ));
     }
     let voting_rule = raw.voting_rule.parse::<VotingRule>().map_err(|_| {
         err(
             "voting_rule",
-            format!("`{}` is not a voting rule; use one of {}", raw.voting_rule, choices::<VotingRule>()),
+            format!(
+                "`{}` is not a voting rule; use one of {}",
+                raw.voting_rule,
+                choices::<VotingRule>()
+            ),
         )
     })?;
     let tie_break = raw.tie_break.parse::<TieBreak>().map_err(|_| {
         err(
             "tie_break",
-            format!("`{}` is not a tie rule; use one of {}", raw.tie_break, choices::<TieBreak>()),
+            format!(
+                "`{}` is not a tie rule; use one of {}",
+                raw.tie_break,
+                choices::<TieBreak>()
+            ),
         )
     })?;
     if raw.papers_due_days_before > MAX_PAPERS_DAYS {
         return Err(err(
             "papers_due_days_before",
-            format!("{} must be between 0 and {MAX_PAPERS_DAYS} days", raw.papers_due_days_before),
+            format!(
+                "{} must be between 0 and {MAX_PAPERS_DAYS} days",
+                raw.papers_due_days_before
+            ),
         ));
     }
     let role_count = u32::try_from(roles.len()).unwrap_or(u32::MAX);
@@ -294,7 +325,10 @@ fn rule_of(error: &crate::domain::DomainError) -> String {
 }
 
 fn choices<E: IntoEnumIterator + std::fmt::Display>() -> String {
-    E::iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+    E::iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -335,15 +369,54 @@ required_roles = ["educational_psychologist", "sen_manager"]
     #[test]
     fn errors_name_the_file_the_key_and_the_rule() {
         let cases = [
-            (GOOD.replace("min_members = 3", "min_members = 9"), "panels[0].quorum.min_members", "at most the number of roles"),
-            (GOOD.replace("[\"educational_psychologist\", \"sen_manager\"]", "[\"health\"]"), "panels[0].quorum.required_roles", "`health` is not one of this panel's roles"),
-            (GOOD.replace("simple_majority", "show_of_hands"), "panels[0].voting_rule", "use one of simple_majority, consensus, chair_decides"),
-            (GOOD.replace("\"assess\", \"issue\"", "\"assess\", \"lunch\""), "panels[0].decides", "`lunch` is not a decision"),
-            (GOOD.replace("\"chair\", ", ""), "panels[0].roles", "must include `chair`"),
-            (GOOD.replace("code = \"testshire\"", "code = \"otherside\""), "code", "must equal the folder name"),
-            (GOOD.replace("la_number = 999", "la_number = 12"), "la_number", "three-digit"),
-            (GOOD.replace("min_members", "min_membrs"), "panels[0].quorum.min_membrs", "unknown field `min_membrs`"),
-            (GOOD.replace("la_number = 999", "la_number = \"880\""), "la_number", "invalid type"),
+            (
+                GOOD.replace("min_members = 3", "min_members = 9"),
+                "panels[0].quorum.min_members",
+                "at most the number of roles",
+            ),
+            (
+                GOOD.replace(
+                    "[\"educational_psychologist\", \"sen_manager\"]",
+                    "[\"health\"]",
+                ),
+                "panels[0].quorum.required_roles",
+                "`health` is not one of this panel's roles",
+            ),
+            (
+                GOOD.replace("simple_majority", "show_of_hands"),
+                "panels[0].voting_rule",
+                "use one of simple_majority, consensus, chair_decides",
+            ),
+            (
+                GOOD.replace("\"assess\", \"issue\"", "\"assess\", \"lunch\""),
+                "panels[0].decides",
+                "`lunch` is not a decision",
+            ),
+            (
+                GOOD.replace("\"chair\", ", ""),
+                "panels[0].roles",
+                "must include `chair`",
+            ),
+            (
+                GOOD.replace("code = \"testshire\"", "code = \"otherside\""),
+                "code",
+                "must equal the folder name",
+            ),
+            (
+                GOOD.replace("la_number = 999", "la_number = 12"),
+                "la_number",
+                "three-digit",
+            ),
+            (
+                GOOD.replace("min_members", "min_membrs"),
+                "panels[0].quorum.min_membrs",
+                "unknown field `min_membrs`",
+            ),
+            (
+                GOOD.replace("la_number = 999", "la_number = \"880\""),
+                "la_number",
+                "invalid type",
+            ),
         ];
         for (text, key, rule) in cases {
             let error = parse(&text).unwrap_err();
@@ -375,7 +448,12 @@ min_members = 2
 "#;
         let error = parse(&format!("{GOOD}{second}")).unwrap_err();
         assert_eq!(error.key, "panels[1].decides", "{error}");
-        assert!(error.rule.contains("`issue` is already decided by panel `sen-panel`"), "{error}");
+        assert!(
+            error
+                .rule
+                .contains("`issue` is already decided by panel `sen-panel`"),
+            "{error}"
+        );
         let fine = second.replace("[\"issue\"]", "[\"banding\"]");
         assert_eq!(parse(&format!("{GOOD}{fine}")).unwrap().panels.len(), 2);
     }
@@ -387,7 +465,11 @@ min_members = 2
         let codes: Vec<_> = all.iter().map(|a| a.id.to_string()).collect();
         assert_eq!(codes, ["leicestershire", "torbay", "wiltshire"]);
         for authority in &all {
-            assert!(authority.panel_for(DecisionKind::Assess).is_some(), "{}", authority.id);
+            assert!(
+                authority.panel_for(DecisionKind::Assess).is_some(),
+                "{}",
+                authority.id
+            );
         }
     }
 }

@@ -17,7 +17,11 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    pub(crate) fn new(file: impl Into<PathBuf>, key: impl Into<String>, rule: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        file: impl Into<PathBuf>,
+        key: impl Into<String>,
+        rule: impl Into<String>,
+    ) -> Self {
         Self {
             file: file.into(),
             key: key.into(),

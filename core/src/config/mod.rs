@@ -9,5 +9,7 @@ mod authority;
 mod error;
 mod raw;
 
-pub use authority::{AuthorityConfig, PanelConfig, Quorum, TieBreak, VotingRule, load_authorities, load_authority};
+pub use authority::{
+    AuthorityConfig, PanelConfig, Quorum, TieBreak, VotingRule, load_authorities, load_authority,
+};
 pub use error::ConfigError;

@@ -12,9 +12,9 @@ use serde_json::json;
 
 use crate::config::AuthorityConfig;
 use crate::domain::{
-    AssessmentRequest, AuthorityId, Case, CaseId, CaseStage, Child, ChildId, Deadline,
-    DeadlineId, DeadlineKind, DeadlineStatus, DomainError, Email, EventKind, PanelMember,
-    PanelMemberId, PasswordHash, RequestId, User, UserId, UserRole,
+    AssessmentRequest, AuthorityId, Case, CaseId, CaseStage, Child, ChildId, Deadline, DeadlineId,
+    DeadlineKind, DeadlineStatus, DomainError, Email, EventKind, PanelMember, PanelMemberId,
+    PasswordHash, RequestId, User, UserId, UserRole,
 };
 use crate::registry::register_authorities;
 use crate::store::{AuthorityScope, Database, NewEvent, StoreError};
@@ -89,15 +89,22 @@ pub fn seed_demo(
     let shift = Shift::between(SEED_AS_OF, clock.today());
     // One hash for every demo user: they share a password, and Argon2 at the OWASP
     // minimum takes tens of milliseconds per hash.
-    let hash = PasswordHash::from_password(&seed.demo_password).map_err(seed_error("demo_password"))?;
+    let hash =
+        PasswordHash::from_password(&seed.demo_password).map_err(seed_error("demo_password"))?;
 
     let summary = db.write(|tx| {
         let mut logins = Vec::new();
         let mut request_count = 0;
         for authority in &seed.authorities {
-            let config = configs.iter().find(|c| c.id == authority.id).ok_or_else(|| {
-                StoreError::Refused(format!("demo authority {} is not configured", authority.id))
-            })?;
+            let config = configs
+                .iter()
+                .find(|c| c.id == authority.id)
+                .ok_or_else(|| {
+                    StoreError::Refused(format!(
+                        "demo authority {} is not configured",
+                        authority.id
+                    ))
+                })?;
             let scope = AuthorityScope::new(authority.id.clone());
             let panels = tx.list_panels(&scope)?;
             for seeded in &authority.users {
@@ -109,29 +116,50 @@ pub fn seed_demo(
                     role: seeded.role,
                 };
                 tx.insert_user(&scope, &user, &hash, now)?;
-                tx.append_event(&scope, system_event(None, EventKind::UserAdded, json!({ "user": user.id, "role": user.role }), now))?;
+                tx.append_event(
+                    &scope,
+                    system_event(
+                        None,
+                        EventKind::UserAdded,
+                        json!({ "user": user.id, "role": user.role }),
+                        now,
+                    ),
+                )?;
                 for seat in &seeded.seats {
                     let panel_config = config.panels.iter().find(|p| p.code == seat.panel);
                     let panel = panels.iter().find(|p| p.code == seat.panel);
                     let (Some(panel_config), Some(panel)) = (panel_config, panel) else {
-                        return Err(StoreError::Refused(format!("demo panel {} is not configured for {}", seat.panel, authority.id)));
+                        return Err(StoreError::Refused(format!(
+                            "demo panel {} is not configured for {}",
+                            seat.panel, authority.id
+                        )));
                     };
                     if !panel_config.roles.contains(&seat.role) {
-                        return Err(StoreError::Refused(format!("demo role {} is not a role of panel {}", seat.role, seat.panel)));
+                        return Err(StoreError::Refused(format!(
+                            "demo role {} is not a role of panel {}",
+                            seat.role, seat.panel
+                        )));
                     }
-                    tx.insert_panel_member(&scope, &PanelMember {
-                        id: PanelMemberId::new(),
-                        authority_id: authority.id.clone(),
-                        panel_id: panel.id,
-                        user_id: user.id,
-                        role: seat.role.clone(),
-                    })?;
+                    tx.insert_panel_member(
+                        &scope,
+                        &PanelMember {
+                            id: PanelMemberId::new(),
+                            authority_id: authority.id.clone(),
+                            panel_id: panel.id,
+                            user_id: user.id,
+                            role: seat.role.clone(),
+                        },
+                    )?;
                 }
                 logins.push(DemoLogin {
                     authority: authority.id.clone(),
                     email: seeded.email.clone(),
                     role: seeded.role,
-                    seats: seeded.seats.iter().map(|s| format!("{}:{}", s.panel, s.role)).collect(),
+                    seats: seeded
+                        .seats
+                        .iter()
+                        .map(|s| format!("{}:{}", s.panel, s.role))
+                        .collect(),
                 });
             }
             for seeded in &authority.requests {
@@ -168,34 +196,63 @@ pub fn seed_demo(
                     opened_at: now,
                 };
                 tx.insert_case(&scope, &case)?;
-                tx.append_event(&scope, system_event(Some(case.id), EventKind::RequestReceived, json!({
-                    "request": request.id,
-                    "child": child.id,
-                    "received_on": received_on,
-                    "requested_by": request.requested_by,
-                }), now))?;
+                tx.append_event(
+                    &scope,
+                    system_event(
+                        Some(case.id),
+                        EventKind::RequestReceived,
+                        json!({
+                            "request": request.id,
+                            "child": child.id,
+                            "received_on": received_on,
+                            "requested_by": request.requested_by,
+                        }),
+                        now,
+                    ),
+                )?;
                 // Reg 5(1): decide whether to assess within 6 weeks of the request. The
                 // statutory clock (issue 4) will own this arithmetic.
-                let due_on = received_on.checked_add_days(Days::new(42)).unwrap_or(received_on);
-                tx.insert_deadline(&scope, &Deadline {
-                    id: DeadlineId::new(),
-                    authority_id: authority.id.clone(),
-                    case_id: case.id,
-                    kind: DeadlineKind::DecideWhetherToAssess,
-                    due_on,
-                    status: DeadlineStatus::Open,
-                })?;
-                tx.append_event(&scope, system_event(Some(case.id), EventKind::DeadlineSet, json!({
-                    "kind": DeadlineKind::DecideWhetherToAssess,
-                    "due_on": due_on,
-                    "rule": DeadlineKind::DecideWhetherToAssess.rule(),
-                }), now))?;
+                let due_on = received_on
+                    .checked_add_days(Days::new(42))
+                    .unwrap_or(received_on);
+                tx.insert_deadline(
+                    &scope,
+                    &Deadline {
+                        id: DeadlineId::new(),
+                        authority_id: authority.id.clone(),
+                        case_id: case.id,
+                        kind: DeadlineKind::DecideWhetherToAssess,
+                        due_on,
+                        status: DeadlineStatus::Open,
+                    },
+                )?;
+                tx.append_event(
+                    &scope,
+                    system_event(
+                        Some(case.id),
+                        EventKind::DeadlineSet,
+                        json!({
+                            "kind": DeadlineKind::DecideWhetherToAssess,
+                            "due_on": due_on,
+                            "rule": DeadlineKind::DecideWhetherToAssess.rule(),
+                        }),
+                        now,
+                    ),
+                )?;
                 request_count += 1;
             }
         }
-        Ok(DemoSummary { password: seed.demo_password.clone(), logins, requests: request_count })
+        Ok(DemoSummary {
+            password: seed.demo_password.clone(),
+            logins,
+            requests: request_count,
+        })
     })?;
-    tracing::info!(requests = summary.requests, users = summary.logins.len(), "demo seeded");
+    tracing::info!(
+        requests = summary.requests,
+        users = summary.logins.len(),
+        "demo seeded"
+    );
     Ok(summary)
 }
 
@@ -205,11 +262,20 @@ fn system_event(
     payload: serde_json::Value,
     at: chrono::DateTime<chrono::Utc>,
 ) -> NewEvent {
-    NewEvent { case_id, kind, payload, actor: None, occurred_at: at }
+    NewEvent {
+        case_id,
+        kind,
+        payload,
+        actor: None,
+        occurred_at: at,
+    }
 }
 
 fn seed_error(key: &'static str) -> impl Fn(DomainError) -> DemoError {
-    move |e| DemoError::Seed { key: key.to_owned(), rule: e.to_string() }
+    move |e| DemoError::Seed {
+        key: key.to_owned(),
+        rule: e.to_string(),
+    }
 }
 
 /// Moves seed dates so the demo's "today" matches the real one.
@@ -238,18 +304,33 @@ mod tests {
     #[test]
     fn the_shipped_seed_is_valid_and_has_a_dozen_torbay_requests() {
         let seed = seed::load().unwrap();
-        let torbay = seed.authorities.iter().find(|a| a.id.as_str() == "torbay").unwrap();
+        let torbay = seed
+            .authorities
+            .iter()
+            .find(|a| a.id.as_str() == "torbay")
+            .unwrap();
         assert_eq!(torbay.requests.len(), 12);
         assert!(torbay.users.iter().any(|u| u.role == UserRole::Caseworker));
-        assert!(torbay.users.iter().any(|u| u.seats.iter().any(|s| s.role.as_str() == "chair")));
+        assert!(
+            torbay
+                .users
+                .iter()
+                .any(|u| u.seats.iter().any(|s| s.role.as_str() == "chair"))
+        );
     }
 
     #[test]
     fn dates_shift_with_today() {
         let shift = Shift::between(SEED_AS_OF, SEED_AS_OF + Days::new(10));
         let date = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-        assert_eq!(shift.apply(date), NaiveDate::from_ymd_opt(2026, 10, 11).unwrap());
+        assert_eq!(
+            shift.apply(date),
+            NaiveDate::from_ymd_opt(2026, 10, 11).unwrap()
+        );
         let back = Shift::between(SEED_AS_OF, NaiveDate::from_ymd_opt(2026, 11, 14).unwrap());
-        assert_eq!(back.apply(date), NaiveDate::from_ymd_opt(2026, 9, 21).unwrap());
+        assert_eq!(
+            back.apply(date),
+            NaiveDate::from_ymd_opt(2026, 9, 21).unwrap()
+        );
     }
 }

@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use super::DemoError;
 use crate::domain::{
-    AuthorityId, Email, NeedType, NhsNumber, PanelRole, PersonName, RequestedBy, SettingType,
-    Slug, Upn, UserRole,
+    AuthorityId, Email, NeedType, NhsNumber, PanelRole, PersonName, RequestedBy, SettingType, Slug,
+    Upn, UserRole,
 };
 
 /// Printed beside the demo logins so nobody mistakes them for real credentials.
@@ -120,8 +120,10 @@ pub(super) fn load() -> Result<Seed, DemoError> {
             let mut seats = Vec::new();
             for seat in user.panels {
                 seats.push(SeedSeat {
-                    panel: Slug::parse("panel", &seat.panel).map_err(|e| bad(key.clone(), e.to_string()))?,
-                    role: Slug::parse("role", &seat.role).map_err(|e| bad(key.clone(), e.to_string()))?,
+                    panel: Slug::parse("panel", &seat.panel)
+                        .map_err(|e| bad(key.clone(), e.to_string()))?,
+                    role: Slug::parse("role", &seat.role)
+                        .map_err(|e| bad(key.clone(), e.to_string()))?,
                 });
             }
             users.push(SeedUser {
@@ -129,7 +131,10 @@ pub(super) fn load() -> Result<Seed, DemoError> {
                 display_name: PersonName::parse("display_name", &user.display_name)
                     .map_err(|e| bad(key.clone(), e.to_string()))?
                     .to_string(),
-                role: user.role.parse().map_err(|_| bad(key.clone(), format!("unknown role {}", user.role)))?,
+                role: user
+                    .role
+                    .parse()
+                    .map_err(|_| bad(key.clone(), format!("unknown role {}", user.role)))?,
                 seats,
             });
         }
@@ -137,24 +142,47 @@ pub(super) fn load() -> Result<Seed, DemoError> {
         for (r, request) in authority.requests.into_iter().enumerate() {
             let key = at(&format!("requests[{r}]"));
             let err = |e: DomainError| bad(key.clone(), e.to_string());
-            let text = |field: &str, value: &str| bad(key.clone(), format!("{field}: unknown value {value}"));
+            let text = |field: &str, value: &str| {
+                bad(key.clone(), format!("{field}: unknown value {value}"))
+            };
             requests.push(SeedRequest {
                 given_name: PersonName::parse("given_name", &request.given_name).map_err(err)?,
                 family_name: PersonName::parse("family_name", &request.family_name).map_err(err)?,
                 date_of_birth: request.date_of_birth,
                 upn: Upn::parse(&request.upn).map_err(err)?,
-                nhs_number: request.nhs_number.as_deref().map(NhsNumber::parse).transpose().map_err(err)?,
+                nhs_number: request
+                    .nhs_number
+                    .as_deref()
+                    .map(NhsNumber::parse)
+                    .transpose()
+                    .map_err(err)?,
                 received_on: request.received_on,
-                requested_by: request.requested_by.parse().map_err(|_| text("requested_by", &request.requested_by))?,
+                requested_by: request
+                    .requested_by
+                    .parse()
+                    .map_err(|_| text("requested_by", &request.requested_by))?,
                 requester: request.requester,
-                setting_type: request.setting_type.parse().map_err(|_| text("setting_type", &request.setting_type))?,
-                primary_need: request.primary_need.parse().map_err(|_| text("primary_need", &request.primary_need))?,
+                setting_type: request
+                    .setting_type
+                    .parse()
+                    .map_err(|_| text("setting_type", &request.setting_type))?,
+                primary_need: request
+                    .primary_need
+                    .parse()
+                    .map_err(|_| text("primary_need", &request.primary_need))?,
                 summary: request.summary,
             });
         }
-        authorities.push(SeedAuthority { id, users, requests });
+        authorities.push(SeedAuthority {
+            id,
+            users,
+            requests,
+        });
     }
-    Ok(Seed { demo_password: raw.demo_password, authorities })
+    Ok(Seed {
+        demo_password: raw.demo_password,
+        authorities,
+    })
 }
 
 use crate::domain::DomainError;

@@ -8,8 +8,18 @@ use super::{AuthorityId, CaseId, ChildId, RequestId};
 /// Where a case stands in the statutory process (ARCHITECTURE.md, the spine). The stage
 /// is a projection of the event log; the workflow moves it, storage only records it.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
-    strum::EnumString, strum::IntoStaticStr, strum::Display, strum::EnumIter,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

@@ -199,7 +199,13 @@ mod tests {
 
     #[test]
     fn upn_refuses_wrong_shapes() {
-        for bad in ["", "U88012342600", "U8801234260011", "U88012342600X", "1880123426001"] {
+        for bad in [
+            "",
+            "U88012342600",
+            "U8801234260011",
+            "U88012342600X",
+            "1880123426001",
+        ] {
             assert!(Upn::parse(bad).is_err(), "{bad}");
         }
     }
@@ -207,7 +213,10 @@ mod tests {
     #[test]
     fn nhs_number_checks_the_modulus_11_digit() {
         // The NHS Data Dictionary's worked example.
-        assert_eq!(NhsNumber::parse("943 476 5919").unwrap().as_str(), "9434765919");
+        assert_eq!(
+            NhsNumber::parse("943 476 5919").unwrap().as_str(),
+            "9434765919"
+        );
         assert!(NhsNumber::parse("9434765918").is_err());
         assert!(NhsNumber::parse("94347659").is_err());
         let err = NhsNumber::parse("abc").unwrap_err();
@@ -216,7 +225,12 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_never_empty() {
-        assert_eq!(PersonName::parse("given_name", "  Amara ").unwrap().as_str(), "Amara");
+        assert_eq!(
+            PersonName::parse("given_name", "  Amara ")
+                .unwrap()
+                .as_str(),
+            "Amara"
+        );
         assert!(PersonName::parse("given_name", "   ").is_err());
     }
 }

@@ -12,8 +12,18 @@ pub type StatutoryDate = NaiveDate;
 /// Which limit a deadline enforces. The calculation lives in the statutory clock; this
 /// names it so reports and letters can cite the rule.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
-    strum::EnumString, strum::IntoStaticStr, strum::Display, strum::EnumIter,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -36,8 +46,12 @@ impl DeadlineKind {
     /// The legal source, cited on papers and letters.
     pub fn rule(self) -> &'static str {
         match self {
-            Self::DecideWhetherToAssess => "SEND Regulations 2014 reg. 5(1): 6 weeks from the request",
-            Self::AdviceDue => "SEND Regulations 2014 reg. 8(1): 6 weeks from the request for advice",
+            Self::DecideWhetherToAssess => {
+                "SEND Regulations 2014 reg. 5(1): 6 weeks from the request"
+            }
+            Self::AdviceDue => {
+                "SEND Regulations 2014 reg. 8(1): 6 weeks from the request for advice"
+            }
             Self::DecideNotToIssue => "SEND Regulations 2014 reg. 10(1): 16 weeks from the request",
             Self::RepresentationsDue => {
                 "SEND Regulations 2014 reg. 13(1): at least 15 days beginning with the day the draft is served"
@@ -50,8 +64,18 @@ impl DeadlineKind {
 
 /// Whether a deadline still binds.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
-    strum::EnumString, strum::IntoStaticStr, strum::Display, strum::EnumIter,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

@@ -8,8 +8,20 @@ use super::{AgendaItemId, AuthorityId, CaseId, DecisionId, DomainError, UserId};
 /// The kinds of decision a panel or officer makes; an authority routes each kind to one
 /// panel in `authority.toml`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-    strum::EnumString, strum::IntoStaticStr, strum::Display, strum::EnumIter,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -30,8 +42,18 @@ pub enum DecisionKind {
 
 /// What was decided.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
-    strum::EnumString, strum::IntoStaticStr, strum::Display, strum::EnumIter,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -101,6 +123,9 @@ mod tests {
         let err = Reasons::parse("  \n").unwrap_err();
         assert_eq!(err.field(), "reasons");
         assert!(err.to_string().contains("s.36(5)"));
-        assert_eq!(Reasons::parse(" Evidence shows ... ").unwrap().as_str(), "Evidence shows ...");
+        assert_eq!(
+            Reasons::parse(" Evidence shows ... ").unwrap().as_str(),
+            "Evidence shows ..."
+        );
     }
 }

@@ -34,15 +34,15 @@ pub use deadline::{Deadline, DeadlineKind, DeadlineStatus, StatutoryDate};
 pub use decision::{Decision, DecisionKind, DecisionOutcome, Reasons};
 pub use document::{Document, DocumentKind};
 pub use error::DomainError;
-pub use event::{Event, EventKind, EVENT_SCHEMA_VERSION};
+pub use event::{EVENT_SCHEMA_VERSION, Event, EventKind};
 pub use ids::{
-    AgendaItemId, CaseId, ChildId, DecisionId, DeadlineId, DocumentId, EventId, PanelId,
+    AgendaItemId, CaseId, ChildId, DeadlineId, DecisionId, DocumentId, EventId, PanelId,
     PanelMemberId, RequestId, SittingId, UserId, VoteId,
 };
 pub use money::Pence;
 pub use panel::{
-    AgendaItem, AgendaItemStatus, Panel, PanelCode, PanelMember, PanelRole, Sitting,
-    SittingStatus, Vote, VoteChoice,
+    AgendaItem, AgendaItemStatus, Panel, PanelCode, PanelMember, PanelRole, Sitting, SittingStatus,
+    Vote, VoteChoice,
 };
 pub use request::{AssessmentRequest, NeedType, RequestedBy, SettingType};
 pub use slug::Slug;

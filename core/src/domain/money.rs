@@ -9,7 +9,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// An amount of money in pence (may be negative for adjustments).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Pence(i64);
 
@@ -46,7 +48,7 @@ impl fmt::Display for Pence {
         let pounds = (abs / 100).to_string();
         let mut grouped = String::with_capacity(pounds.len() + pounds.len() / 3);
         for (i, ch) in pounds.chars().enumerate() {
-            if i > 0 && (pounds.len() - i) % 3 == 0 {
+            if i > 0 && (pounds.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);
@@ -69,7 +71,10 @@ mod tests {
 
     #[test]
     fn addition_reports_overflow() {
-        assert_eq!(Pence::new(1).checked_add(Pence::new(2)), Some(Pence::new(3)));
+        assert_eq!(
+            Pence::new(1).checked_add(Pence::new(2)),
+            Some(Pence::new(3))
+        );
         assert_eq!(Pence::new(i64::MAX).checked_add(Pence::new(1)), None);
     }
 }

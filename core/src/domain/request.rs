@@ -8,8 +8,18 @@ use super::{AuthorityId, ChildId, RequestId};
 /// Who made the request: only these may (CFA s.36(1)). The source is also reported in
 /// the SEN2 return's requests module.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
-    strum::EnumString, strum::IntoStaticStr, strum::Display, strum::EnumIter,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -24,8 +34,18 @@ pub enum RequestedBy {
 
 /// The kind of setting the child attends when the request is made.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
-    strum::EnumString, strum::IntoStaticStr, strum::Display, strum::EnumIter,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -49,8 +69,18 @@ pub enum SettingType {
 /// The SEN2 primary need codes (DfE SEN2 guide; the code list is reviewed yearly, so
 /// later issues load it as data and this enum holds the current set).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
-    strum::EnumString, strum::IntoStaticStr, strum::Display, strum::EnumIter,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "UPPERCASE")]
 #[strum(serialize_all = "UPPERCASE")]
@@ -117,15 +147,15 @@ mod tests {
     fn need_codes_use_the_sen2_spelling() {
         assert_eq!(NeedType::Semh.to_string(), "SEMH");
         assert_eq!("ASD".parse::<NeedType>().unwrap(), NeedType::Asd);
-        assert_eq!(
-            serde_json::to_string(&NeedType::Slcn).unwrap(),
-            "\"SLCN\""
-        );
+        assert_eq!(serde_json::to_string(&NeedType::Slcn).unwrap(), "\"SLCN\"");
     }
 
     #[test]
     fn setting_types_use_snake_case() {
-        assert_eq!(SettingType::ElectiveHomeEducation.to_string(), "elective_home_education");
+        assert_eq!(
+            SettingType::ElectiveHomeEducation.to_string(),
+            "elective_home_education"
+        );
         assert!("home".parse::<SettingType>().is_err());
     }
 }

@@ -10,8 +10,18 @@ use super::{AuthorityId, DomainError, UserId};
 /// professional role they sit in) are [`super::PanelMember`]s, kept apart because one
 /// educational psychologist may sit on two panels.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
-    strum::EnumString, strum::IntoStaticStr, strum::Display, strum::EnumIter,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -88,10 +98,19 @@ mod tests {
     #[test]
     fn email_is_lowercased_and_loosely_checked() {
         assert_eq!(
-            Email::parse(" Casey.Worker@Torbay.gov.uk ").unwrap().as_str(),
+            Email::parse(" Casey.Worker@Torbay.gov.uk ")
+                .unwrap()
+                .as_str(),
             "casey.worker@torbay.gov.uk"
         );
-        for bad in ["", "casey", "casey@", "@torbay.gov.uk", "casey@localhost", "a b@c.uk"] {
+        for bad in [
+            "",
+            "casey",
+            "casey@",
+            "@torbay.gov.uk",
+            "casey@localhost",
+            "a b@c.uk",
+        ] {
             assert_eq!(Email::parse(bad).unwrap_err().field(), "email", "{bad}");
         }
     }
@@ -144,8 +163,11 @@ impl PasswordHash {
     /// Whether `password` matches, in constant time (argon2's verifier).
     pub fn verify(&self, password: &str) -> bool {
         use argon2::password_hash::PasswordVerifier;
-        argon2::password_hash::PasswordHash::new(&self.0)
-            .is_ok_and(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        argon2::password_hash::PasswordHash::new(&self.0).is_ok_and(|parsed| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
     }
 
     /// The PHC string, for storage.
@@ -176,6 +198,9 @@ mod password_tests {
 
     #[test]
     fn short_passwords_are_refused() {
-        assert_eq!(PasswordHash::from_password("short").unwrap_err().field(), "password");
+        assert_eq!(
+            PasswordHash::from_password("short").unwrap_err().field(),
+            "password"
+        );
     }
 }

@@ -121,9 +121,8 @@ impl Tx<'_> {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         scope.admit("user", &user.authority_id)?;
-        PersonName::parse("display_name", &user.display_name).map_err(|e| {
-            StoreError::Refused(e.to_string())
-        })?;
+        PersonName::parse("display_name", &user.display_name)
+            .map_err(|e| StoreError::Refused(e.to_string()))?;
         diesel::insert_into(users::table)
             .values(UserRow {
                 id: user.id.to_string(),

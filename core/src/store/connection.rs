@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
-use diesel::Connection;
 
 use super::{DatabaseUrl, StoreError};
 
@@ -48,9 +48,9 @@ impl Manager {
                 .map(AnyConnection::Postgres)
                 .map_err(|e| unreachable(one_line(&e.to_string()))),
             DatabaseUrl::Sqlite(path) => {
-                let path_text = path.to_str().ok_or_else(|| {
-                    unreachable("the file path is not valid UTF-8".to_owned())
-                })?;
+                let path_text = path
+                    .to_str()
+                    .ok_or_else(|| unreachable("the file path is not valid UTF-8".to_owned()))?;
                 let mut conn = SqliteConnection::establish(path_text)
                     .map_err(|e| unreachable(e.to_string()))?;
                 // busy_timeout before anything that may lock; foreign keys are off by

@@ -1,6 +1,7 @@
 //! The handle the rest of the program holds: a pool, the backend, and the two ways in,
 //! [`Database::read`] and [`Database::write`].
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -57,14 +58,16 @@ impl Database {
     /// SQLite's write-ahead log once, and builds the pool. Does not migrate.
     pub fn open(url: DatabaseUrl, options: PoolOptions) -> Result<Self, StoreError> {
         let manager = Manager::new(url.clone());
-        if let Some(path) = url.sqlite_path() {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| StoreError::Unreachable {
-                    backend: Backend::Sqlite,
-                    url: url.to_string(),
-                    detail: format!("cannot create {}: {e}", dir.display()),
-                })?;
-            }
+        if let Some(dir) = url
+            .sqlite_path()
+            .and_then(Path::parent)
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unreachable {
+                backend: Backend::Sqlite,
+                url: url.to_string(),
+                detail: format!("cannot create {}: {e}", dir.display()),
+            })?;
         }
         // One connection first, so an unreachable database gives the driver's own
         // message rather than the pool's timeout; and WAL is set here once, because it
@@ -189,6 +192,8 @@ impl Database {
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database").field("url", &self.inner.url).finish()
+        f.debug_struct("Database")
+            .field("url", &self.inner.url)
+            .finish()
     }
 }

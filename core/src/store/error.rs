@@ -31,7 +31,9 @@ pub enum StoreError {
         binary: String,
     },
     /// Migrations are pending: run `sendpanel migrate`.
-    #[error("the database schema is behind this sendpanel by {pending} migration(s); run `sendpanel migrate`")]
+    #[error(
+        "the database schema is behind this sendpanel by {pending} migration(s); run `sendpanel migrate`"
+    )]
     SchemaBehind {
         /// How many migrations are pending.
         pending: usize,

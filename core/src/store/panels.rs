@@ -141,7 +141,11 @@ impl TryFrom<VoteRow> for Vote {
 
 impl Tx<'_> {
     /// Registers a panel.
-    pub fn insert_panel(&mut self, scope: &AuthorityScope, panel: &Panel) -> Result<(), StoreError> {
+    pub fn insert_panel(
+        &mut self,
+        scope: &AuthorityScope,
+        panel: &Panel,
+    ) -> Result<(), StoreError> {
         scope.admit("panel", &panel.authority_id)?;
         diesel::insert_into(panels::table)
             .values(PanelRow {

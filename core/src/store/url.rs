@@ -124,14 +124,20 @@ mod tests {
     #[test]
     fn anything_else_is_refused_rather_than_treated_as_a_file() {
         for bad in ["data/sendpanel.db", "mysql://x", "sqlite://", "postgre://x"] {
-            assert!(matches!(DatabaseUrl::parse(bad), Err(StoreError::InvalidUrl(_))), "{bad}");
+            assert!(
+                matches!(DatabaseUrl::parse(bad), Err(StoreError::InvalidUrl(_))),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn passwords_never_reach_the_logs() {
         let url = DatabaseUrl::parse("postgres://app:s3cret@db.internal:5432/sendpanel").unwrap();
-        assert_eq!(url.to_string(), "postgres://app:***@db.internal:5432/sendpanel");
+        assert_eq!(
+            url.to_string(),
+            "postgres://app:***@db.internal:5432/sendpanel"
+        );
         assert!(!format!("{url:?}").contains("s3cret"));
     }
 }
