@@ -199,6 +199,7 @@ fn source_of(figment: &Figment, key: &str, metadata: Option<&figment::Metadata>)
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closure type is figment's, not ours
 mod tests {
     use super::*;
 
