@@ -171,6 +171,16 @@ both_backends! {
         Ok(())
     }
 
+    fn rows_must_point_at_rows_that_exist(db) {
+        // SQLite enforces foreign keys only when each connection asks; the pool does.
+        let scope = authority(db, "torbay", 880)?;
+        let (_, request, _) = case_parts(&scope, 8);
+        let result = db.write(|tx| tx.insert_request(&scope, &request));
+        assert!(matches!(result, Err(StoreError::Refused(_))), "{result:?}");
+        assert!(db.read(|tx| tx.list_requests(&scope))?.is_empty());
+        Ok(())
+    }
+
     fn a_changed_vote_keeps_the_earlier_one(db) {
         let scope = authority(db, "torbay", 880)?;
         let member = user(db, &scope, "ep@torbay.example", UserRole::PanelMember)?;
