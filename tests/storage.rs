@@ -171,6 +171,25 @@ both_backends! {
         Ok(())
     }
 
+    fn every_migration_reverts_cleanly_and_reapplies(db) {
+        let scope = authority(db, "torbay", 880)?;
+        stored_case(db, &scope, 9)?;
+        db.write(|tx| tx.append_event(&scope, event(None, EventKind::UserAdded)))?;
+        let (known, _) = migration_versions()?;
+        assert_eq!(db.revert_all_for_tests()?, known.len());
+        assert!(matches!(db.schema_status()?, SchemaStatus::Behind { pending } if pending == known.len()));
+        // down.sql removed everything up.sql made (tables, triggers, functions), so up
+        // applies again on the same database and the store works as new.
+        assert_eq!(db.migrate()?.len(), known.len());
+        let scope = authority(db, "torbay", 880)?;
+        assert!(db.read(|tx| tx.list_cases(&scope))?.is_empty());
+        stored_case(db, &scope, 9)?;
+        db.write(|tx| tx.append_event(&scope, event(None, EventKind::UserAdded)))?;
+        let refused = db.write(|tx| tx.execute_raw_for_tests("DELETE FROM events"));
+        assert!(matches!(refused, Err(StoreError::Refused(_))), "append-only again: {refused:?}");
+        Ok(())
+    }
+
     fn rows_must_point_at_rows_that_exist(db) {
         // SQLite enforces foreign keys only when each connection asks; the pool does.
         let scope = authority(db, "torbay", 880)?;

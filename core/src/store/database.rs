@@ -113,6 +113,15 @@ impl Database {
         migrate::run_pending(&mut conn)
     }
 
+    /// Reverts every migration (each `down.sql`, newest first), leaving an empty schema.
+    /// Exists for the up/down/up test of the paired migrations; no command calls it.
+    #[doc(hidden)]
+    pub fn revert_all_for_tests(&self) -> Result<usize, StoreError> {
+        let _writer = self.writer_lock();
+        let mut conn = self.inner.pool.get()?;
+        migrate::revert_all(&mut conn)
+    }
+
     /// Where the schema stands relative to this binary.
     pub fn schema_status(&self) -> Result<SchemaStatus, StoreError> {
         let mut conn = self.inner.pool.get()?;

@@ -94,6 +94,16 @@ pub(crate) fn run_pending(conn: &mut AnyConnection) -> Result<Vec<String>, Store
     applied.map_err(|e| StoreError::Migration(e.to_string()))
 }
 
+/// Reverts every applied migration with its `down.sql`, newest first. Used by the
+/// test that proves each migration's down undoes its up on both backends.
+pub(crate) fn revert_all(conn: &mut AnyConnection) -> Result<usize, StoreError> {
+    let reverted = match conn {
+        AnyConnection::Sqlite(c) => c.revert_all_migrations(SQLITE).map(|v| v.len()),
+        AnyConnection::Postgres(c) => c.revert_all_migrations(POSTGRES).map(|v| v.len()),
+    };
+    reverted.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
 /// Compares the migrations recorded in the database with those embedded here.
 pub(crate) fn status(conn: &mut AnyConnection) -> Result<SchemaStatus, StoreError> {
     let (known, applied) = match conn {
