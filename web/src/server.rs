@@ -3,7 +3,7 @@
 //! Every request gets a root span with a request id (`tracing-actix-web`); database
 //! work runs on blocking threads through the store's `_async` methods, never on an
 //! actix worker. SIGTERM and Ctrl-C stop accepting connections and let requests in
-//! flight finish (actix's graceful shutdown, bounded by [`SHUTDOWN_GRACE`]).
+//! flight finish (actix's graceful shutdown, bounded by [`SHUTDOWN_GRACE_SECS`]).
 
 use std::net::TcpListener;
 use std::sync::Arc;
