@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use super::DemoError;
 use crate::domain::{
-    AuthorityId, Email, NeedType, NhsNumber, PanelRole, PersonName, RequestedBy, SettingType, Slug,
-    Upn, UserRole,
+    AuthorityId, DomainError, Email, NeedType, NhsNumber, PanelRole, PersonName, RequestedBy,
+    SettingType, Slug, Upn, UserRole,
 };
 
 /// Printed beside the demo logins so nobody mistakes them for real credentials.
@@ -184,5 +184,3 @@ pub(super) fn load() -> Result<Seed, DemoError> {
         authorities,
     })
 }
-
-use crate::domain::DomainError;
