@@ -1,5 +1,7 @@
 //! Issue 2: storage behaves the same on both backends, keeps authorities apart, never
 //! lets the event log change, and leaves nothing behind from a failed write.
+//! Issue 3: policy plugins are kept by the hash of their bytes, chosen by date, and the
+//! advice they give is append-only.
 #![allow(clippy::panic, clippy::unwrap_used)] // test bodies run inside both_backends!, outside #[test] fns
 
 use sendpanel_core::domain::{
@@ -8,7 +10,10 @@ use sendpanel_core::domain::{
     DocumentKind, EventKind, Panel, PanelId, PanelMember, PanelMemberId, Reasons, Sitting,
     SittingId, SittingStatus, Slug, UserRole, Vote, VoteChoice, VoteId,
 };
-use sendpanel_core::store::{NewEvent, SchemaStatus, StoreError, migration_versions};
+use sendpanel_core::domain::{NewAdvice, NewPlugin, PluginHash, PluginStatus};
+use sendpanel_core::store::{
+    AuthorityScope, Backend, Database, NewEvent, SchemaStatus, StoreError, migration_versions,
+};
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{at, authority, case_parts, date, stored_case, user};
 use serde_json::json;
@@ -21,6 +26,50 @@ fn event(case: Option<sendpanel_core::domain::CaseId>, kind: EventKind) -> NewEv
         actor: None,
         occurred_at: at(6, 12),
     }
+}
+
+/// A plugin upload for the scope's authority; `tag` makes the bytes (and so the hash)
+/// differ between plugins.
+fn new_plugin(scope: &AuthorityScope, tag: &str) -> NewPlugin {
+    NewPlugin {
+        authority_id: scope.authority().clone(),
+        policy_name: format!("{} banding", scope.authority()),
+        policy_version: format!("2023.{tag}"),
+        api_version: "1.0.0".into(),
+        effective_from: date(2023, 4, 1),
+        bytes: [b"\0asm\x0d\0\x01\0".as_slice(), tag.as_bytes()].concat(),
+    }
+}
+
+/// Advice from `plugin` on `case`, as the host would record it.
+fn new_advice(case: sendpanel_core::domain::CaseId, plugin: &PluginHash, call: &str) -> NewAdvice {
+    NewAdvice {
+        case_id: case,
+        plugin_sha256: plugin.clone(),
+        api_version: "1.0.0".into(),
+        call: call.into(),
+        input_json: r#"{"need":"slcn","apdr_cycles":3}"#.into(),
+        outcome: "advice".into(),
+        output_json: Some(r#"{"criteria":[{"id":"gr-3","met":true}]}"#.into()),
+        unavailable_reason: None,
+        fuel_used: 12_345,
+    }
+}
+
+/// Uploads `tag` for the scope and activates it from `from`.
+fn active_plugin(
+    db: &Database,
+    scope: &AuthorityScope,
+    tag: &str,
+    from: chrono::NaiveDate,
+) -> anyhow::Result<PluginHash> {
+    let new = new_plugin(scope, tag);
+    Ok(db
+        .write(|tx| {
+            let stored = tx.insert_plugin(scope, &new)?;
+            tx.activate_plugin(scope, &stored.sha256, from)
+        })?
+        .sha256)
 }
 
 both_backends! {
@@ -173,8 +222,11 @@ both_backends! {
 
     fn every_migration_reverts_cleanly_and_reapplies(db) {
         let scope = authority(db, "torbay", 880)?;
-        stored_case(db, &scope, 9)?;
+        let (_, _, case) = stored_case(db, &scope, 9)?;
         db.write(|tx| tx.append_event(&scope, event(None, EventKind::UserAdded)))?;
+        // Plugins and advice too, so each down.sql must cope with rows in its tables.
+        let sha = active_plugin(db, &scope, "a", date(2023, 4, 1))?;
+        db.write(|tx| tx.record_advice(&scope, &new_advice(case.id, &sha, "banding")))?;
         let (known, _) = migration_versions()?;
         assert_eq!(db.revert_all_for_tests()?, known.len());
         assert!(matches!(db.schema_status()?, SchemaStatus::Behind { pending } if pending == known.len()));
@@ -183,10 +235,183 @@ both_backends! {
         assert_eq!(db.migrate()?.len(), known.len());
         let scope = authority(db, "torbay", 880)?;
         assert!(db.read(|tx| tx.list_cases(&scope))?.is_empty());
-        stored_case(db, &scope, 9)?;
+        assert!(db.read(|tx| tx.plugins(&scope))?.is_empty());
+        let (_, _, case) = stored_case(db, &scope, 9)?;
         db.write(|tx| tx.append_event(&scope, event(None, EventKind::UserAdded)))?;
         let refused = db.write(|tx| tx.execute_raw_for_tests("DELETE FROM events"));
         assert!(matches!(refused, Err(StoreError::Refused(_))), "append-only again: {refused:?}");
+        let sha = active_plugin(db, &scope, "a", date(2023, 4, 1))?;
+        db.write(|tx| tx.record_advice(&scope, &new_advice(case.id, &sha, "banding")))?;
+        let refused = db.write(|tx| tx.execute_raw_for_tests("DELETE FROM policy_advice"));
+        assert!(matches!(refused, Err(StoreError::Refused(_))), "advice append-only again: {refused:?}");
+        Ok(())
+    }
+
+    fn plugins_are_stored_by_the_hash_of_their_bytes(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let new = new_plugin(&scope, "a");
+        let stored = db.write(|tx| tx.insert_plugin(&scope, &new))?;
+        assert_eq!(stored.sha256, PluginHash::of(&new.bytes));
+        assert_eq!(stored.sha256.as_str().len(), 64);
+        assert_eq!(stored.authority_id, *scope.authority());
+        assert_eq!((stored.policy_name.as_str(), stored.policy_version.as_str(), stored.api_version.as_str()), ("torbay banding", "2023.a", "1.0.0"));
+        assert_eq!(stored.effective_from, date(2023, 4, 1));
+        assert_eq!(stored.status, PluginStatus::Uploaded);
+        assert_eq!(stored.size_bytes, i64::try_from(new.bytes.len())?);
+        assert_eq!((stored.active_from, stored.activated_at, stored.retired_at), (None, None, None));
+        db.read(|tx| {
+            assert_eq!(tx.plugin(&scope, &stored.sha256)?, stored);
+            assert_eq!(tx.plugins(&scope)?, vec![stored.clone()]);
+            assert_eq!(tx.plugin_bytes(&scope, &stored.sha256)?, new.bytes);
+            // An uploaded plugin advises on nothing until it is activated.
+            assert_eq!(tx.active_plugin_on(&scope, date(2030, 1, 1))?, None);
+            assert!(matches!(tx.plugin(&scope, &PluginHash::of(b"never uploaded")), Err(StoreError::NotFound { .. })));
+            Ok(())
+        })?;
+        let second = db.write(|tx| tx.insert_plugin(&scope, &new_plugin(&scope, "b")))?;
+        let listed = db.read(|tx| tx.plugins(&scope))?;
+        assert_eq!(listed.iter().map(|p| &p.sha256).collect::<Vec<_>>(), [&stored.sha256, &second.sha256]);
+        Ok(())
+    }
+
+    fn the_same_plugin_twice_is_a_conflict_and_changes_nothing(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let first = db.write(|tx| tx.insert_plugin(&scope, &new_plugin(&scope, "a")))?;
+        // Same bytes under another name are still the same plugin.
+        let again = NewPlugin { policy_name: "renamed".into(), ..new_plugin(&scope, "a") };
+        let result = db.write(|tx| tx.insert_plugin(&scope, &again));
+        assert!(matches!(&result, Err(StoreError::Conflict(m)) if m.contains(first.sha256.as_str())), "{result:?}");
+        assert_eq!(db.read(|tx| tx.plugins(&scope))?, vec![first.clone()]);
+        // The registry is per authority: another council may upload the same bytes.
+        let wiltshire = authority(db, "wiltshire", 865)?;
+        let theirs = db.write(|tx| tx.insert_plugin(&wiltshire, &NewPlugin { authority_id: wiltshire.authority().clone(), ..new_plugin(&scope, "a") }))?;
+        assert_eq!(theirs.sha256, first.sha256);
+        assert_eq!(db.read(|tx| tx.plugins(&scope))?, vec![first]);
+        Ok(())
+    }
+
+    fn one_authority_cannot_read_or_upload_anothers_plugins(db) {
+        let torbay = authority(db, "torbay", 880)?;
+        let wiltshire = authority(db, "wiltshire", 865)?;
+        let sha = active_plugin(db, &torbay, "a", date(2023, 4, 1))?;
+        db.read(|tx| {
+            assert!(tx.plugins(&wiltshire)?.is_empty());
+            assert!(matches!(tx.plugin(&wiltshire, &sha), Err(StoreError::NotFound { .. })));
+            assert!(matches!(tx.plugin_bytes(&wiltshire, &sha), Err(StoreError::NotFound { .. })));
+            assert_eq!(tx.active_plugin_on(&wiltshire, date(2024, 1, 1))?, None);
+            Ok(())
+        })?;
+        assert!(matches!(db.write(|tx| tx.retire_plugin(&wiltshire, &sha)), Err(StoreError::NotFound { .. })));
+        assert!(matches!(db.write(|tx| tx.activate_plugin(&wiltshire, &sha, date(2023, 1, 1))), Err(StoreError::NotFound { .. })));
+        assert_eq!(db.read(|tx| tx.plugin(&torbay, &sha))?.status, PluginStatus::Active);
+        // Uploading for Torbay under Wiltshire's scope is refused and stores nothing.
+        let refused = db.write(|tx| tx.insert_plugin(&wiltshire, &new_plugin(&torbay, "b")));
+        assert!(matches!(refused, Err(StoreError::Refused(_))), "{refused:?}");
+        assert_eq!(db.read(|tx| tx.plugins(&torbay))?.len(), 1);
+        assert!(db.read(|tx| tx.plugins(&wiltshire))?.is_empty());
+        Ok(())
+    }
+
+    fn the_plugin_for_a_date_is_the_latest_active_and_retiring_rolls_back(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let a = active_plugin(db, &scope, "a", date(2023, 4, 1))?;
+        let b = active_plugin(db, &scope, "b", date(2023, 9, 1))?;
+        let on = |day| db.read(|tx| tx.active_plugin_on(&scope, day)).map(|p| p.map(|p| p.sha256));
+        assert_eq!(on(date(2023, 1, 1))?, None);
+        assert_eq!(on(date(2023, 4, 1))?, Some(a.clone()));
+        assert_eq!(on(date(2023, 5, 1))?, Some(a.clone()));
+        assert_eq!(on(date(2023, 9, 1))?, Some(b.clone()));
+        assert_eq!(on(date(2023, 10, 1))?, Some(b.clone()));
+        // Retiring B falls back to A for every date.
+        let retired = db.write(|tx| tx.retire_plugin(&scope, &b))?;
+        assert_eq!(retired.status, PluginStatus::Retired);
+        assert!(retired.retired_at.is_some());
+        assert_eq!(retired.active_from, Some(date(2023, 9, 1)), "history is kept");
+        assert_eq!(on(date(2023, 10, 1))?, Some(a.clone()));
+        // Re-activating B rolls forward again and clears its retirement.
+        let back = db.write(|tx| tx.activate_plugin(&scope, &b, date(2023, 9, 1)))?;
+        assert_eq!((back.status, back.retired_at), (PluginStatus::Active, None));
+        assert_eq!(on(date(2023, 10, 1))?, Some(b.clone()));
+        // Two plugins active from the same date: the one activated last wins.
+        let c = active_plugin(db, &scope, "c", date(2023, 9, 1))?;
+        assert_eq!(on(date(2023, 10, 1))?, Some(c));
+        assert_eq!(on(date(2023, 5, 1))?, Some(a));
+        Ok(())
+    }
+
+    fn advice_is_recorded_per_case_and_read_back(db) {
+        let torbay = authority(db, "torbay", 880)?;
+        let wiltshire = authority(db, "wiltshire", 865)?;
+        let (_, _, case) = stored_case(db, &torbay, 10)?;
+        let (_, _, other_case) = stored_case(db, &torbay, 11)?;
+        let (_, _, their_case) = stored_case(db, &wiltshire, 10)?;
+        let sha = active_plugin(db, &torbay, "a", date(2023, 4, 1))?;
+        let unavailable = NewAdvice {
+            outcome: "unavailable".into(),
+            output_json: None,
+            unavailable_reason: Some("fuel exhausted".into()),
+            ..new_advice(case.id, &sha, "next-steps")
+        };
+        let (first, second) = db.write(|tx| {
+            let first = tx.record_advice(&torbay, &new_advice(case.id, &sha, "graduated-response"))?;
+            tx.record_advice(&torbay, &new_advice(other_case.id, &sha, "banding"))?;
+            let second = tx.record_advice(&torbay, &unavailable)?;
+            Ok((first, second))
+        })?;
+        assert_eq!(first.authority_id, *torbay.authority());
+        assert_eq!((first.call.as_str(), first.outcome.as_str(), first.fuel_used), ("graduated-response", "advice", 12_345));
+        assert_eq!(second.unavailable_reason.as_deref(), Some("fuel exhausted"));
+        assert_eq!(db.read(|tx| tx.advice_for_case(&torbay, &case.id))?, vec![first, second]);
+        assert!(db.read(|tx| tx.advice_for_case(&wiltshire, &case.id))?.is_empty());
+        // Another authority's case is refused; a case that does not exist is not found.
+        let refused = db.write(|tx| tx.record_advice(&torbay, &new_advice(their_case.id, &sha, "banding")));
+        assert!(matches!(refused, Err(StoreError::Refused(_))), "{refused:?}");
+        let missing = db.write(|tx| tx.record_advice(&torbay, &new_advice(sendpanel_core::domain::CaseId::new(), &sha, "banding")));
+        assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
+        // Advice must name a plugin stored for the authority, a known call and outcome,
+        // and a reason exactly when it is unavailable.
+        let not_theirs = db.write(|tx| tx.record_advice(&wiltshire, &new_advice(their_case.id, &sha, "banding")));
+        assert!(matches!(not_theirs, Err(StoreError::Refused(_))), "{not_theirs:?}");
+        let bad_call = db.write(|tx| tx.record_advice(&torbay, &new_advice(case.id, &sha, "decide")));
+        assert!(matches!(bad_call, Err(StoreError::Refused(_))), "{bad_call:?}");
+        let no_reason = NewAdvice { unavailable_reason: None, ..unavailable };
+        assert!(matches!(db.write(|tx| tx.record_advice(&torbay, &no_reason)), Err(StoreError::Refused(_))));
+        assert_eq!(db.read(|tx| tx.advice_for_case(&torbay, &case.id))?.len(), 2);
+        Ok(())
+    }
+
+    fn recorded_advice_is_append_only(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let (_, _, case) = stored_case(db, &scope, 12)?;
+        let sha = active_plugin(db, &scope, "a", date(2023, 4, 1))?;
+        let recorded = db.write(|tx| tx.record_advice(&scope, &new_advice(case.id, &sha, "banding")))?;
+        for sql in ["UPDATE policy_advice SET outcome = 'declined'", "DELETE FROM policy_advice"] {
+            match db.write(|tx| tx.execute_raw_for_tests(sql)) {
+                Err(StoreError::Refused(message)) => assert!(message.contains("append-only"), "{message}"),
+                other => panic!("{sql} was not refused: {other:?}"),
+            }
+        }
+        assert_eq!(db.read(|tx| tx.advice_for_case(&scope, &case.id))?, vec![recorded]);
+        Ok(())
+    }
+
+    fn plugin_bytes_that_no_longer_match_their_hash_are_corrupt(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let stored = db.write(|tx| tx.insert_plugin(&scope, &new_plugin(&scope, "a")))?;
+        let tampered = match db.backend() {
+            Backend::Sqlite => "UPDATE policy_plugins SET bytes = X'0061736d'",
+            Backend::Postgres => "UPDATE policy_plugins SET bytes = '\\x0061736d'::bytea",
+        };
+        assert_eq!(db.write(|tx| tx.execute_raw_for_tests(tampered))?, 1);
+        match db.read(|tx| tx.plugin_bytes(&scope, &stored.sha256)) {
+            Err(StoreError::Corrupt { column, detail }) => {
+                assert_eq!(column, "policy_plugins.bytes");
+                assert!(detail.contains(stored.sha256.as_str()), "{detail}");
+            }
+            other => panic!("tampered bytes were not refused: {other:?}"),
+        }
+        // The registry entry itself still reads; only running the bytes is refused.
+        assert_eq!(db.read(|tx| tx.plugin(&scope, &stored.sha256))?, stored);
         Ok(())
     }
 

@@ -83,6 +83,8 @@ uuid_id! {
     DocumentId,
     /// One entry of the append-only event log.
     EventId,
+    /// One recorded call to a policy plugin (append-only, like the event log).
+    AdviceId,
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 //!   the statutory clock, so its `received_on` is a [`StatutoryDate`].
 //! - [`Case`] and its [`CaseStage`]; [`Panel`], [`Sitting`], [`AgendaItem`], [`Vote`],
 //!   [`Decision`]; [`Deadline`]; [`Document`]; and the append-only [`Event`] log.
+//! - [`StoredPlugin`], an authority's policy plugin known by its [`PluginHash`], and the
+//!   append-only [`StoredAdvice`] it gave on a case.
 //!
 //! Ids are UUIDv7 newtypes: unguessable in URLs, ordered by creation, made by the
 //! application so a multi-row write needs no round trip for generated keys.
@@ -23,6 +25,7 @@ mod event;
 mod ids;
 mod money;
 mod panel;
+mod plugin;
 mod request;
 mod slug;
 mod user;
@@ -36,7 +39,7 @@ pub use document::{Document, DocumentKind};
 pub use error::DomainError;
 pub use event::{EVENT_SCHEMA_VERSION, Event, EventKind};
 pub use ids::{
-    AgendaItemId, CaseId, ChildId, DeadlineId, DecisionId, DocumentId, EventId, PanelId,
+    AdviceId, AgendaItemId, CaseId, ChildId, DeadlineId, DecisionId, DocumentId, EventId, PanelId,
     PanelMemberId, RequestId, SittingId, UserId, VoteId,
 };
 pub use money::Pence;
@@ -44,6 +47,7 @@ pub use panel::{
     AgendaItem, AgendaItemStatus, Panel, PanelCode, PanelMember, PanelRole, Sitting, SittingStatus,
     Vote, VoteChoice,
 };
+pub use plugin::{NewAdvice, NewPlugin, PluginHash, PluginStatus, StoredAdvice, StoredPlugin};
 pub use request::{AssessmentRequest, NeedType, RequestedBy, SettingType};
 pub use slug::Slug;
 pub use user::{Email, PasswordHash, User, UserRole};

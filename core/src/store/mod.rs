@@ -7,7 +7,9 @@
 //! - Every query on case data takes an [`AuthorityScope`]: a query for one authority
 //!   cannot return another's rows, and an insert for another authority is refused.
 //! - The event log is append-only: the store offers no update or delete for it, and the
-//!   database's own triggers refuse both.
+//!   database's own triggers refuse both. Recorded plugin advice is kept the same way.
+//! - Policy plugins are stored by the SHA-256 of their bytes, re-checked on every read
+//!   of the bytes; [`Tx::active_plugin_on`] picks the plugin that advises on a date.
 //!
 //! No diesel type crosses this module's boundary: callers see domain types and
 //! [`StoreError`]. SQL lives here and nowhere else.
@@ -20,6 +22,7 @@ mod error;
 mod events;
 mod migrate;
 mod panels;
+mod plugins;
 mod records;
 mod rows;
 mod schema;

@@ -168,6 +168,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    policy_plugins (authority_id, sha256) {
+        authority_id -> Text,
+        sha256 -> Text,
+        policy_name -> Text,
+        policy_version -> Text,
+        api_version -> Text,
+        effective_from -> Date,
+        active_from -> Nullable<Date>,
+        status -> Text,
+        size_bytes -> BigInt,
+        bytes -> Binary,
+        uploaded_at -> Timestamp,
+        activated_at -> Nullable<Timestamp>,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    policy_advice (id) {
+        id -> Text,
+        authority_id -> Text,
+        case_id -> Text,
+        plugin_sha256 -> Text,
+        api_version -> Text,
+        call -> Text,
+        input_json -> Text,
+        outcome -> Text,
+        output_json -> Nullable<Text>,
+        unavailable_reason -> Nullable<Text>,
+        fuel_used -> BigInt,
+        evaluated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     authorities,
     users,
@@ -183,4 +218,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     deadlines,
     documents,
     events,
+    policy_plugins,
+    policy_advice,
 );
