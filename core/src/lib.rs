@@ -12,6 +12,7 @@
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod policy;
 pub mod registry;
 pub mod store;
 pub mod time;

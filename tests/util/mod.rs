@@ -13,6 +13,7 @@ use diesel::{Connection, RunQueryDsl, pg::PgConnection};
 use sendpanel_core::store::{Database, DatabaseUrl, PoolOptions};
 
 pub mod fixtures;
+pub mod plugins;
 
 /// The default PostgreSQL server for tests, as installed on the development machines.
 pub const DEFAULT_TEST_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";

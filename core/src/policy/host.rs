@@ -1,0 +1,391 @@
+//! The engine, the loader, and the per-evaluation sandbox.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+
+use super::cache::ComponentCache;
+use super::contract::{
+    BandAdvice, BandRequest, GraduatedResponseAdvice, NextStepsPlan, PluginInfo, Policy,
+    PolicyError, PolicyPre, RequestFacts, TestVector,
+};
+use super::error::{LoadError, Unavailable};
+use super::evaluation::{Call, Evaluation, Outcome};
+use super::inspect::{self, ApiVersion};
+use super::limits::Limits;
+use super::sandbox::Sandbox;
+use super::validate;
+
+/// One wasmtime engine for the process, with the sandbox's settings; cheap to clone.
+#[derive(Clone)]
+pub struct PolicyHost {
+    inner: Arc<HostInner>,
+}
+
+struct HostInner {
+    engine: Engine,
+    linker: Linker<Sandbox>,
+    limits: Limits,
+    cache: ComponentCache,
+}
+
+impl std::fmt::Debug for PolicyHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyHost")
+            .field("limits", &self.inner.limits)
+            .finish()
+    }
+}
+
+impl PolicyHost {
+    /// A host with `limits`, caching compiled plugins in `cache_dir` when given.
+    pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> Result<Self, LoadError> {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(limits.concurrent_instances)
+            .total_core_instances(limits.concurrent_instances.saturating_mul(4))
+            .total_memories(limits.concurrent_instances.saturating_mul(2))
+            .total_tables(limits.concurrent_instances.saturating_mul(4))
+            .total_stacks(limits.concurrent_instances)
+            .max_memory_size(limits.memory_bytes)
+            // Small heaps are cheaper to wipe with memset than to give back to the OS
+            // and fault in again, which keeps a fresh instance per evaluation fast.
+            .linear_memory_keep_resident(1 << 20)
+            .table_keep_resident(64 << 10);
+        let mut config = Config::new();
+        config
+            .consume_fuel(true)
+            .max_wasm_stack(limits.stack_bytes)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
+            // Determinism: the same input gives the same bytes on every machine.
+            .cranelift_nan_canonicalization(true)
+            .relaxed_simd_deterministic(true);
+        let engine =
+            Engine::new(&config).map_err(|e| LoadError::Invalid(format!("engine: {e:#}")))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| LoadError::Invalid(format!("linker: {e:#}")))?;
+        Ok(Self {
+            inner: Arc::new(HostInner {
+                engine,
+                linker,
+                limits,
+                cache: ComponentCache::new(cache_dir),
+            }),
+        })
+    }
+
+    /// The limits every evaluation runs under.
+    pub fn limits(&self) -> Limits {
+        self.inner.limits
+    }
+
+    /// Checks and compiles a component: size, component header, imports against the
+    /// allow-list, the contract version, the exported types, and a sane `info()`.
+    /// Carried test vectors are *not* run here; see [`Plugin::run_vectors`].
+    pub fn load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
+        let limits = self.inner.limits;
+        if bytes.len() > limits.plugin_bytes {
+            return Err(LoadError::TooLarge {
+                bytes: bytes.len(),
+                limit: limits.plugin_bytes,
+            });
+        }
+        inspect::require_component(bytes)?;
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let span = tracing::info_span!("plugin.load", plugin.sha256 = %sha256);
+        let _entered = span.enter();
+        let engine = &self.inner.engine;
+        let component: Component = self.inner.cache.compile(engine, &sha256, bytes)?;
+        let imports = inspect::checked_imports(engine, &component)?;
+        let api_version = inspect::api_version(engine, &component)?;
+        let instance_pre = self
+            .inner
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?;
+        let pre =
+            PolicyPre::new(instance_pre).map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?;
+        let mut plugin = Plugin {
+            inner: Arc::new(PluginInner {
+                host: self.inner.clone(),
+                sha256,
+                api_version,
+                imports,
+                size: bytes.len(),
+                info: None,
+                pre,
+            }),
+        };
+        let info = plugin
+            .call_info()
+            .map_err(|e| LoadError::BadInfo(format!("gave no answer: {e}")))?;
+        validate::info(&info).map_err(LoadError::BadInfo)?;
+        if let Some(inner) = Arc::get_mut(&mut plugin.inner) {
+            inner.info = Some(info);
+        }
+        Ok(plugin)
+    }
+}
+
+/// A loaded, checked plugin. Cloning shares the compiled code; every call still gets a
+/// fresh instance.
+#[derive(Clone)]
+pub struct Plugin {
+    inner: Arc<PluginInner>,
+}
+
+struct PluginInner {
+    host: Arc<HostInner>,
+    sha256: String,
+    api_version: ApiVersion,
+    imports: Vec<String>,
+    size: usize,
+    info: Option<PluginInfo>,
+    pre: PolicyPre<Sandbox>,
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("sha256", &self.inner.sha256)
+            .field("api_version", &self.inner.api_version)
+            .finish()
+    }
+}
+
+/// A call's raw result before checking: the plugin's answer, or why there is none.
+type Raw<T> = Result<Result<T, PolicyError>, Unavailable>;
+
+impl Plugin {
+    /// SHA-256 of the component, lower-case hex: the identity advice is stored under.
+    pub fn sha256(&self) -> &str {
+        &self.inner.sha256
+    }
+
+    /// The contract version the component implements.
+    pub fn api_version(&self) -> ApiVersion {
+        self.inner.api_version
+    }
+
+    /// What the component imports (all on the allow-list).
+    pub fn imports(&self) -> &[String] {
+        &self.inner.imports
+    }
+
+    /// The component's size in bytes.
+    pub fn size(&self) -> usize {
+        self.inner.size
+    }
+
+    /// The plugin's own account of itself, read once at load.
+    pub fn info(&self) -> PluginInfo {
+        self.inner.info.clone().unwrap_or(PluginInfo {
+            authority: String::new(),
+            policy_name: String::new(),
+            policy_version: String::new(),
+            effective_from: super::contract::Date {
+                year: 0,
+                month: 0,
+                day: 0,
+            },
+        })
+    }
+
+    /// Graduated-response advice on `facts`.
+    pub fn graduated_response(&self, facts: &RequestFacts) -> Evaluation<GraduatedResponseAdvice> {
+        self.evaluate(
+            Call::GraduatedResponse,
+            facts,
+            |policy, store| {
+                policy
+                    .sendpanel_policy_advisor()
+                    .call_graduated_response(store, facts)
+            },
+            validate::graduated_response,
+        )
+    }
+
+    /// Band advice for a placement.
+    pub fn banding(&self, request: &BandRequest) -> Evaluation<BandAdvice> {
+        self.evaluate(
+            Call::Banding,
+            request,
+            |policy, store| {
+                policy
+                    .sendpanel_policy_advisor()
+                    .call_banding(store, request)
+            },
+            validate::band,
+        )
+    }
+
+    /// The next-steps plan after a refusal to assess.
+    pub fn next_steps(&self, facts: &RequestFacts) -> Evaluation<NextStepsPlan> {
+        self.evaluate(
+            Call::NextSteps,
+            facts,
+            |policy, store| {
+                policy
+                    .sendpanel_policy_advisor()
+                    .call_next_steps(store, facts)
+            },
+            validate::next_steps,
+        )
+    }
+
+    /// The test vectors the plugin carries.
+    pub fn test_vectors(&self) -> Result<Vec<TestVector>, Unavailable> {
+        let (raw, _) = self.run(|policy, store| {
+            policy
+                .sendpanel_policy_advisor()
+                .call_test_vectors(store)
+                .map(Ok)
+        })?;
+        flatten(raw)
+    }
+
+    fn call_info(&self) -> Result<PluginInfo, Unavailable> {
+        let (raw, _) =
+            self.run(|policy, store| policy.sendpanel_policy_advisor().call_info(store).map(Ok))?;
+        flatten(raw)
+    }
+
+    /// Runs one call in a fresh sandbox, checks sizes and the contract's rules, and
+    /// records everything needed to replay it.
+    fn evaluate<I: Serialize, T: Serialize>(
+        &self,
+        call: Call,
+        input: &I,
+        invoke: impl FnOnce(&Policy, &mut Store<Sandbox>) -> wasmtime::Result<Result<T, PolicyError>>,
+        check: impl FnOnce(&T, &I) -> Result<(), Unavailable>,
+    ) -> Evaluation<T> {
+        let span = tracing::info_span!(
+            "plugin.call",
+            %call,
+            plugin.sha256 = %self.inner.sha256,
+            plugin.api_version = %self.inner.api_version,
+            fuel_used = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+        );
+        let _entered = span.enter();
+        let limits = self.inner.host.limits;
+        let input_json = serde_json::to_string(input).unwrap_or_default();
+        let mut evaluation = Evaluation {
+            plugin_sha256: self.inner.sha256.clone(),
+            api_version: self.inner.api_version,
+            call,
+            input_json,
+            output_json: None,
+            outcome: Outcome::Unavailable(Unavailable::Sandbox {
+                detail: "not run".to_owned(),
+            }),
+            fuel_used: 0,
+        };
+        if evaluation.input_json.len() > limits.input_bytes {
+            evaluation.outcome = Outcome::Unavailable(Unavailable::InputTooLarge {
+                bytes: evaluation.input_json.len(),
+                limit: limits.input_bytes,
+            });
+            span.record("outcome", "unavailable");
+            return evaluation;
+        }
+        let (raw, fuel_used) = match self.run(invoke) {
+            Ok(done) => done,
+            Err(unavailable) => (Err(unavailable), limits.fuel),
+        };
+        evaluation.fuel_used = fuel_used;
+        evaluation.outcome = match raw {
+            Err(unavailable) => Outcome::Unavailable(unavailable),
+            Ok(answer) => {
+                let json = serde_json::to_string(&answer).unwrap_or_default();
+                if json.len() > limits.output_bytes {
+                    Outcome::Unavailable(Unavailable::OutputTooLarge {
+                        bytes: json.len(),
+                        limit: limits.output_bytes,
+                    })
+                } else {
+                    let checked = match &answer {
+                        Ok(advice) => check(advice, input),
+                        Err(declined) => validate::policy_error(declined),
+                    };
+                    match checked {
+                        Err(malformed) => Outcome::Unavailable(malformed),
+                        Ok(()) => {
+                            evaluation.output_json = Some(json);
+                            match answer {
+                                Ok(advice) => Outcome::Advice(advice),
+                                Err(declined) => Outcome::Declined(declined),
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        span.record("fuel_used", evaluation.fuel_used);
+        span.record("outcome", evaluation.outcome.kind());
+        if let Outcome::Unavailable(reason) = &evaluation.outcome {
+            tracing::warn!(%reason, "plugin gave no advice");
+        }
+        evaluation
+    }
+
+    /// A fresh store and instance, the call, and the fuel it burnt. Any failure inside
+    /// the plugin comes back as [`Unavailable`]; the instance is dropped either way.
+    fn run<T>(
+        &self,
+        invoke: impl FnOnce(&Policy, &mut Store<Sandbox>) -> wasmtime::Result<Result<T, PolicyError>>,
+    ) -> Result<(Raw<T>, u64), Unavailable> {
+        let host = &self.inner.host;
+        let limits = host.limits;
+        let mut store = Store::new(&host.engine, Sandbox::new(limits.memory_bytes));
+        store.limiter(|sandbox| sandbox);
+        store
+            .set_fuel(limits.fuel)
+            .map_err(|e| Unavailable::Sandbox {
+                detail: format!("{e:#}"),
+            })?;
+        let policy = self
+            .inner
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| classify(&e, &store, limits))?;
+        let result = invoke(&policy, &mut store);
+        let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+        let raw = result.map_err(|e| classify(&e, &store, limits));
+        Ok((raw, fuel_used))
+    }
+}
+
+/// For calls that cannot decline (`info`, `test-vectors`).
+fn flatten<T>(raw: Raw<T>) -> Result<T, Unavailable> {
+    raw.and_then(|answer| {
+        answer.map_err(|e| Unavailable::Trap {
+            detail: format!("unexpected policy error {e:?}"),
+        })
+    })
+}
+
+/// Names what went wrong inside the sandbox.
+fn classify(error: &wasmtime::Error, store: &Store<Sandbox>, limits: Limits) -> Unavailable {
+    if store.data().memory_refused {
+        return Unavailable::MemoryLimit {
+            limit: limits.memory_bytes,
+        };
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => Unavailable::OutOfFuel {
+            budget: limits.fuel,
+        },
+        Some(Trap::StackOverflow) => Unavailable::StackOverflow,
+        Some(trap) => Unavailable::Trap {
+            detail: trap.to_string(),
+        },
+        None => Unavailable::Trap {
+            detail: error.root_cause().to_string(),
+        },
+    }
+}

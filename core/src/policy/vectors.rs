@@ -1,0 +1,163 @@
+//! Test vectors run inside the sandbox: the plugin's own on upload, and an authority's
+//! extra ones from `sendpanel plugin test --vectors FILE.json`.
+
+use super::contract::{Expectation, PolicyError, TestCall, TestVector};
+use super::evaluation::{Evaluation, Outcome};
+use super::host::Plugin;
+
+/// One vector whose answer was not what it expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VectorFailure {
+    /// The vector's name.
+    pub name: String,
+    /// What differed.
+    pub problem: String,
+}
+
+/// The result of a run: how many passed, and each failure.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VectorReport {
+    /// Vectors that gave the expected answer.
+    pub passed: usize,
+    /// Those that did not.
+    pub failures: Vec<VectorFailure>,
+}
+
+impl VectorReport {
+    /// True when every vector passed and there was at least one.
+    pub fn all_passed(&self) -> bool {
+        self.failures.is_empty() && self.passed > 0
+    }
+}
+
+fn error_case(error: &PolicyError) -> &'static str {
+    match error {
+        PolicyError::MissingFact(_) => "missing-fact",
+        PolicyError::NotCovered(_) => "not-covered",
+        PolicyError::InvalidFact(_) => "invalid-fact",
+    }
+}
+
+/// An outcome that is not an answer, described for a failure line.
+fn not_an_answer<T>(outcome: &Outcome<T>) -> Option<String> {
+    match outcome {
+        Outcome::Advice(_) => None,
+        Outcome::Declined(e) => Some(format!("declined ({}: {e:?})", error_case(e))),
+        Outcome::Unavailable(reason) => Some(reason.to_string()),
+    }
+}
+
+impl Plugin {
+    /// Runs `vectors` in the sandbox, one fresh instance each.
+    pub fn run_vectors(&self, vectors: &[TestVector]) -> VectorReport {
+        let mut report = VectorReport::default();
+        for vector in vectors {
+            match self.check_vector(vector) {
+                None => report.passed += 1,
+                Some(problem) => report.failures.push(VectorFailure {
+                    name: vector.name.clone(),
+                    problem,
+                }),
+            }
+        }
+        report
+    }
+
+    fn check_vector(&self, vector: &TestVector) -> Option<String> {
+        match (&vector.call, &vector.expect) {
+            (TestCall::GraduatedResponse(facts), Expectation::Advice(want)) => {
+                let got = self.graduated_response(facts);
+                if let Some(problem) = not_an_answer(&got.outcome) {
+                    return Some(format!("expected advice, got {problem}"));
+                }
+                let Outcome::Advice(advice) = got.outcome else {
+                    return None;
+                };
+                if advice.recommendation != want.recommendation {
+                    return Some(format!(
+                        "recommendation {:?}, expected {:?}",
+                        advice.recommendation, want.recommendation
+                    ));
+                }
+                want.criteria.iter().find_map(|c| {
+                    match advice.criteria.iter().find(|g| g.id == c.id) {
+                        None => Some(format!("criterion {} missing", c.id)),
+                        Some(g) if g.met != c.met => Some(format!(
+                            "criterion {} met={}, expected {}",
+                            c.id, g.met, c.met
+                        )),
+                        Some(_) => None,
+                    }
+                })
+            }
+            (TestCall::Banding(request), Expectation::Band(want)) => {
+                let got = self.banding(request);
+                if let Some(problem) = not_an_answer(&got.outcome) {
+                    return Some(format!("expected a band, got {problem}"));
+                }
+                let Outcome::Advice(band) = got.outcome else {
+                    return None;
+                };
+                let total: i64 = band.elements.iter().map(|e| e.amount).sum();
+                let same = band.band_code == want.band_code
+                    && band.place_funding == want.place_funding
+                    && band.yearly_top_up == want.yearly_top_up
+                    && total == want.period_total;
+                (!same).then(|| {
+                    format!(
+                        "band {} place {} top-up {} period {}, expected {} {} {} {}",
+                        band.band_code,
+                        band.place_funding,
+                        band.yearly_top_up,
+                        total,
+                        want.band_code,
+                        want.place_funding,
+                        want.yearly_top_up,
+                        want.period_total
+                    )
+                })
+            }
+            (TestCall::NextSteps(facts), Expectation::Plan(want)) => {
+                let got = self.next_steps(facts);
+                if let Some(problem) = not_an_answer(&got.outcome) {
+                    return Some(format!("expected a plan, got {problem}"));
+                }
+                let Outcome::Advice(plan) = got.outcome else {
+                    return None;
+                };
+                (plan.meeting_required != want.meeting_required
+                    || plan.within_working_days != want.within_working_days)
+                    .then(|| {
+                        format!(
+                            "meeting {} within {} working days, expected {} within {}",
+                            plan.meeting_required,
+                            plan.within_working_days,
+                            want.meeting_required,
+                            want.within_working_days
+                        )
+                    })
+            }
+            (call, Expectation::Declined(case)) => {
+                let declined = match call {
+                    TestCall::GraduatedResponse(f) => declined_case(self.graduated_response(f)),
+                    TestCall::Banding(r) => declined_case(self.banding(r)),
+                    TestCall::NextSteps(f) => declined_case(self.next_steps(f)),
+                };
+                match declined {
+                    Ok(got) if got == case => None,
+                    Ok(got) => Some(format!("expected {case}, got {got}")),
+                    Err(problem) => Some(format!("expected {case}, got {problem}")),
+                }
+            }
+            _ => Some("the expectation does not fit the call".to_owned()),
+        }
+    }
+}
+
+fn declined_case<T>(evaluation: Evaluation<T>) -> Result<&'static str, String> {
+    match evaluation.outcome {
+        Outcome::Declined(e) => Ok(error_case(&e)),
+        Outcome::Advice(_) => Err("an answer".to_owned()),
+        Outcome::Unavailable(reason) => Err(reason.to_string()),
+    }
+}

@@ -1,0 +1,356 @@
+//! The policy-plugin host, end to end: the three authorities' real plugins load, pass
+//! their carried vectors and answer reproducibly; hostile plugins are refused at load or
+//! contained with a named reason, while other evaluations carry on.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sendpanel_core::policy::contract::{
+    BandRequest, Recommendation, RequestFacts, SettingType, TestCall,
+};
+use sendpanel_core::policy::{Limits, LoadError, Outcome, Plugin, PolicyHost, Unavailable};
+use sendpanel_tests::plugins::wasm;
+
+fn host() -> PolicyHost {
+    PolicyHost::new(Limits::default(), None).unwrap()
+}
+
+fn load(name: &str) -> Plugin {
+    host()
+        .load(&wasm(name))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The first graduated-response input the plugin carries: a realistic request.
+fn carried_facts(plugin: &Plugin) -> RequestFacts {
+    plugin
+        .test_vectors()
+        .unwrap()
+        .into_iter()
+        .find_map(|v| match v.call {
+            TestCall::GraduatedResponse(facts) => Some(facts),
+            _ => None,
+        })
+        .expect("a graduated-response vector")
+}
+
+#[test]
+fn the_three_authorities_plugins_load_and_pass_their_vectors() {
+    for (crate_name, code) in [
+        ("sendpanel-plugin-torbay", "torbay"),
+        ("sendpanel-plugin-wiltshire", "wiltshire"),
+        ("sendpanel-plugin-leicestershire", "leicestershire"),
+    ] {
+        let plugin = load(crate_name);
+        assert_eq!(plugin.info().authority, code);
+        assert_eq!(plugin.api_version().to_string(), "1.0.0");
+        let vectors = plugin.test_vectors().unwrap();
+        assert!(
+            vectors.len() >= 6,
+            "{code} carries {} vectors",
+            vectors.len()
+        );
+        let report = plugin.run_vectors(&vectors);
+        assert!(report.all_passed(), "{code}: {:?}", report.failures);
+        assert_eq!(report.passed, vectors.len());
+        for import in plugin.imports() {
+            assert!(
+                !import.starts_with("wasi:filesystem") && !import.starts_with("wasi:sockets"),
+                "{code} imports {import}"
+            );
+        }
+    }
+}
+
+#[test]
+fn torbay_advice_is_reproducible_to_the_byte_and_records_its_fuel() {
+    let plugin = load("sendpanel-plugin-torbay");
+    let facts = carried_facts(&plugin);
+    let first = plugin.graduated_response(&facts);
+    let Outcome::Advice(advice) = &first.outcome else {
+        panic!("expected advice, got {:?}", first.outcome)
+    };
+    assert_eq!(advice.recommendation, Recommendation::Assess);
+    assert!(advice.criteria.iter().all(|c| !c.reason.trim().is_empty()));
+    assert!(first.fuel_used > 0);
+    assert_eq!(first.plugin_sha256.len(), 64);
+
+    // Re-running the stored input, on a new host, gives the same bytes and fuel.
+    let replayed_facts: RequestFacts = serde_json::from_str(&first.input_json).unwrap();
+    let again = load("sendpanel-plugin-torbay").graduated_response(&replayed_facts);
+    assert_eq!(again.output_json, first.output_json);
+    assert_eq!(again.input_json, first.input_json);
+    assert_eq!(again.fuel_used, first.fuel_used);
+}
+
+#[test]
+fn torbay_bands_a_special_place_from_september_at_seven_twelfths() {
+    let plugin = load("sendpanel-plugin-torbay");
+    let request = BandRequest {
+        facts: carried_facts(&plugin),
+        placement: SettingType::Special,
+        place_type: "Mayfield & Chestnut: PMLD".to_owned(),
+        period: Some(sendpanel_core::policy::contract::PlacementPeriod {
+            starts: sendpanel_core::policy::contract::Date {
+                year: 2023,
+                month: 9,
+                day: 1,
+            },
+            ends: sendpanel_core::policy::contract::Date {
+                year: 2024,
+                month: 3,
+                day: 31,
+            },
+        }),
+    };
+    let evaluation = plugin.banding(&request);
+    let Outcome::Advice(band) = evaluation.outcome else {
+        panic!("expected a band, got {:?}", evaluation.outcome)
+    };
+    assert_eq!(band.band_code, "TOR-MC-PMLD");
+    assert_eq!(band.months_funded, 7);
+    assert_eq!(band.yearly_top_up, 1_753_800);
+    // £10,000 × 7/12 = £5,833.33; £17,538 × 7/12 = £10,230.50; £660 × 7/12 = £385.
+    let amounts: Vec<i64> = band.elements.iter().map(|e| e.amount).collect();
+    assert_eq!(amounts, vec![583_333, 1_023_050, 38_500]);
+}
+
+#[test]
+fn an_endless_loop_runs_out_of_fuel() {
+    let plugin = load("sendpanel-hostile-loop");
+    let evaluation = plugin.graduated_response(&carried_facts(&load("sendpanel-plugin-torbay")));
+    match evaluation.outcome {
+        Outcome::Unavailable(Unavailable::OutOfFuel { budget }) => {
+            assert_eq!(budget, Limits::default().fuel);
+        }
+        other => panic!("expected OutOfFuel, got {other:?}"),
+    }
+    assert_eq!(evaluation.fuel_used, Limits::default().fuel);
+    assert!(evaluation.output_json.is_none());
+}
+
+#[test]
+fn memory_growth_stops_at_the_cap() {
+    let limits = Limits {
+        fuel: 5_000_000_000,
+        ..Limits::default()
+    };
+    let plugin = PolicyHost::new(limits, None)
+        .unwrap()
+        .load(&wasm("sendpanel-hostile-memory"))
+        .unwrap();
+    let evaluation = plugin.graduated_response(&carried_facts(&load("sendpanel-plugin-torbay")));
+    match evaluation.outcome {
+        Outcome::Unavailable(Unavailable::MemoryLimit { limit }) => {
+            assert_eq!(limit, limits.memory_bytes)
+        }
+        other => panic!("expected MemoryLimit, got {other:?}"),
+    }
+}
+
+#[test]
+fn deep_recursion_overflows_the_stack_not_the_server() {
+    let limits = Limits {
+        fuel: 5_000_000_000,
+        ..Limits::default()
+    };
+    let plugin = PolicyHost::new(limits, None)
+        .unwrap()
+        .load(&wasm("sendpanel-hostile-recursion"))
+        .unwrap();
+    let evaluation = plugin.graduated_response(&carried_facts(&load("sendpanel-plugin-torbay")));
+    assert!(
+        matches!(
+            evaluation.outcome,
+            Outcome::Unavailable(Unavailable::StackOverflow)
+        ),
+        "expected StackOverflow, got {:?}",
+        evaluation.outcome
+    );
+}
+
+#[test]
+fn a_huge_answer_is_refused() {
+    let plugin = load("sendpanel-hostile-huge-output");
+    let evaluation = plugin.graduated_response(&carried_facts(&load("sendpanel-plugin-torbay")));
+    match evaluation.outcome {
+        Outcome::Unavailable(Unavailable::OutputTooLarge { bytes, limit }) => {
+            assert!(bytes > 4 << 20);
+            assert_eq!(limit, Limits::default().output_bytes);
+        }
+        other => panic!("expected OutputTooLarge, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_panicking_plugin_is_a_trap() {
+    let plugin = load("sendpanel-hostile-trap");
+    let evaluation = plugin.graduated_response(&carried_facts(&load("sendpanel-plugin-torbay")));
+    match evaluation.outcome {
+        Outcome::Unavailable(Unavailable::Trap { detail }) => {
+            assert!(detail.contains("unreachable"), "{detail}")
+        }
+        other => panic!("expected Trap, got {other:?}"),
+    }
+    // The plugin is still usable: the next call gets a fresh instance (and traps again).
+    let again = plugin.graduated_response(&carried_facts(&load("sendpanel-plugin-torbay")));
+    assert!(matches!(
+        again.outcome,
+        Outcome::Unavailable(Unavailable::Trap { .. })
+    ));
+}
+
+#[test]
+fn malformed_answers_are_named_and_never_used() {
+    let plugin = load("sendpanel-hostile-malformed");
+    let facts = carried_facts(&load("sendpanel-plugin-torbay"));
+    match plugin.graduated_response(&facts).outcome {
+        Outcome::Unavailable(Unavailable::MalformedOutput { field, rule }) => {
+            assert_eq!(field, "criteria[1].reason");
+            assert_eq!(rule, "must not be empty");
+        }
+        other => panic!("expected MalformedOutput, got {other:?}"),
+    }
+    let request = BandRequest {
+        facts,
+        placement: SettingType::Special,
+        place_type: "any".to_owned(),
+        period: None,
+    };
+    match plugin.banding(&request).outcome {
+        Outcome::Unavailable(Unavailable::MalformedOutput { field, rule }) => {
+            assert_eq!(field, "yearly-top-up");
+            assert_eq!(rule, "must not be negative");
+        }
+        other => panic!("expected MalformedOutput, got {other:?}"),
+    }
+}
+
+#[test]
+fn forbidden_imports_are_refused_at_load() {
+    for (name, forbidden) in [
+        ("sendpanel-hostile-filesystem", "wasi:filesystem/"),
+        ("sendpanel-hostile-sockets", "wasi:sockets/"),
+        (
+            "sendpanel-hostile-clock-reader",
+            "wasi:clocks/monotonic-clock",
+        ),
+    ] {
+        match host().load(&wasm(name)) {
+            Err(LoadError::ForbiddenImport { name: imports, .. }) => {
+                assert!(imports.contains(forbidden), "{name}: refused for {imports}")
+            }
+            other => panic!("{name}: expected ForbiddenImport, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_wrong_world_is_refused_at_load() {
+    match host().load(&wasm("sendpanel-hostile-wrong-world")) {
+        Err(LoadError::WrongWorld(detail)) => assert!(!detail.is_empty()),
+        other => panic!("expected WrongWorld, got {other:?}"),
+    }
+}
+
+#[test]
+fn core_modules_garbage_and_oversize_files_are_refused() {
+    assert!(matches!(
+        host().load(b"\0asm\x01\0\0\0"),
+        Err(LoadError::NotAComponent(_))
+    ));
+    assert!(matches!(
+        host().load(b"not wasm"),
+        Err(LoadError::NotAComponent(_))
+    ));
+    let small = PolicyHost::new(
+        Limits {
+            plugin_bytes: 1024,
+            ..Limits::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(matches!(
+        small.load(&wasm("sendpanel-plugin-torbay")),
+        Err(LoadError::TooLarge { limit: 1024, .. })
+    ));
+}
+
+#[test]
+fn the_random_numbers_a_plugin_sees_are_seeded_the_same_every_time() {
+    let facts = carried_facts(&load("sendpanel-plugin-torbay"));
+    let first = load("sendpanel-hostile-random-reader").graduated_response(&facts);
+    let second = load("sendpanel-hostile-random-reader").graduated_response(&facts);
+    let Outcome::Advice(advice) = &first.outcome else {
+        panic!("expected advice, got {:?}", first.outcome)
+    };
+    assert!(advice.criteria[0].reason.starts_with("random="));
+    assert_eq!(first.output_json, second.output_json);
+}
+
+#[test]
+fn an_oversized_request_is_not_sent() {
+    let small = PolicyHost::new(
+        Limits {
+            input_bytes: 64,
+            ..Limits::default()
+        },
+        None,
+    )
+    .unwrap();
+    let plugin = small.load(&wasm("sendpanel-plugin-torbay")).unwrap();
+    let evaluation = plugin.graduated_response(&carried_facts(&plugin));
+    assert!(matches!(
+        evaluation.outcome,
+        Outcome::Unavailable(Unavailable::InputTooLarge { limit: 64, .. })
+    ));
+    assert_eq!(evaluation.fuel_used, 0);
+}
+
+#[test]
+fn other_evaluations_carry_on_while_a_plugin_loops() {
+    // A budget of 20 billion fuel keeps the looping plugin busy for several seconds.
+    let host = PolicyHost::new(
+        Limits {
+            fuel: 20_000_000_000,
+            ..Limits::default()
+        },
+        None,
+    )
+    .unwrap();
+    let looping = host.load(&wasm("sendpanel-hostile-loop")).unwrap();
+    let torbay = host.load(&wasm("sendpanel-plugin-torbay")).unwrap();
+    let facts = carried_facts(&torbay);
+    let finished = Arc::new(AtomicBool::new(false));
+    let spinner = {
+        let finished = finished.clone();
+        let facts = facts.clone();
+        std::thread::spawn(move || {
+            let evaluation = looping.graduated_response(&facts);
+            finished.store(true, Ordering::SeqCst);
+            evaluation.outcome
+        })
+    };
+    for _ in 0..200 {
+        assert!(matches!(
+            torbay.graduated_response(&facts).outcome,
+            Outcome::Advice(_)
+        ));
+    }
+    assert!(
+        !finished.load(Ordering::SeqCst),
+        "the looping plugin should still be running while 200 other evaluations finished"
+    );
+    let outcome = spinner.join().unwrap();
+    assert!(matches!(
+        outcome,
+        Outcome::Unavailable(Unavailable::OutOfFuel { .. })
+    ));
+}
