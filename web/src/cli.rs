@@ -12,6 +12,7 @@ use sendpanel_core::registry::register_authorities;
 use sendpanel_core::store::{Database, PoolOptions};
 use sendpanel_core::time::SystemClock;
 
+use crate::plugin_cli::{self, PluginCommand};
 use crate::server::{self, AppState};
 use crate::settings::{Overrides, Settings};
 use crate::telemetry;
@@ -44,6 +45,11 @@ enum Command {
     Migrate,
     /// Seed the demo authorities, users and requests into an empty database.
     Demo,
+    /// Check, test, run and install authority policy plugins (WebAssembly components).
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
 }
 
 /// Runs the command line; errors come back for `main` to print on one line.
@@ -77,6 +83,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { .. } => serve(settings),
+        Command::Plugin { command } => plugin_cli::run(command, &settings, open_database),
     }
 }
 

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod plugin_cli;
 pub mod server;
 pub mod settings;
 pub mod telemetry;

