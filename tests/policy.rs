@@ -79,7 +79,7 @@ fn torbay_advice_is_reproducible_to_the_byte_and_records_its_fuel() {
     assert_eq!(advice.recommendation, Recommendation::Assess);
     assert!(advice.criteria.iter().all(|c| !c.reason.trim().is_empty()));
     assert!(first.fuel_used > 0);
-    assert_eq!(first.plugin_sha256.len(), 64);
+    assert_eq!(first.plugin_sha256.as_str().len(), 64);
 
     // Re-running the stored input, on a new host, gives the same bytes and fuel.
     let replayed_facts: RequestFacts = serde_json::from_str(&first.input_json).unwrap();
@@ -156,15 +156,16 @@ fn memory_growth_stops_at_the_cap() {
 
 #[test]
 fn deep_recursion_overflows_the_stack_not_the_server() {
+    // A 16 KiB host stack runs out before the plugin's own 64 KiB shadow stack does.
     let limits = Limits {
         fuel: 5_000_000_000,
+        stack_bytes: 16 << 10,
         ..Limits::default()
     };
-    let plugin = PolicyHost::new(limits, None)
-        .unwrap()
-        .load(&wasm("sendpanel-hostile-recursion"))
-        .unwrap();
-    let evaluation = plugin.graduated_response(&carried_facts(&load("sendpanel-plugin-torbay")));
+    let host = PolicyHost::new(limits, None).unwrap();
+    let plugin = host.load(&wasm("sendpanel-hostile-recursion")).unwrap();
+    let facts = carried_facts(&load("sendpanel-plugin-torbay"));
+    let evaluation = plugin.graduated_response(&facts);
     assert!(
         matches!(
             evaluation.outcome,
@@ -173,6 +174,29 @@ fn deep_recursion_overflows_the_stack_not_the_server() {
         "expected StackOverflow, got {:?}",
         evaluation.outcome
     );
+    // With the default limits the plugin's shadow stack runs out first: still contained.
+    let plugin = PolicyHost::new(
+        Limits {
+            stack_bytes: Limits::default().stack_bytes,
+            ..limits
+        },
+        None,
+    )
+    .unwrap()
+    .load(&wasm("sendpanel-hostile-recursion"))
+    .unwrap();
+    match plugin.graduated_response(&facts).outcome {
+        Outcome::Unavailable(Unavailable::Trap { detail }) => {
+            assert!(detail.contains("out of bounds memory access"), "{detail}")
+        }
+        other => panic!("expected a trap, got {other:?}"),
+    }
+    // The host carries on.
+    let torbay = host.load(&wasm("sendpanel-plugin-torbay")).unwrap();
+    assert!(matches!(
+        torbay.graduated_response(&facts).outcome,
+        Outcome::Advice(_)
+    ));
 }
 
 #[test]
@@ -353,4 +377,47 @@ fn other_evaluations_carry_on_while_a_plugin_loops() {
         outcome,
         Outcome::Unavailable(Unavailable::OutOfFuel { .. })
     ));
+}
+
+mod recorded_advice {
+    use sendpanel_core::policy::{advice_record, install, replay, vet};
+    use sendpanel_tests::both_backends;
+    use sendpanel_tests::fixtures::{authority, date, stored_case};
+
+    use super::*;
+
+    both_backends! {
+        fn advice_is_stored_on_the_case_and_replays_to_the_same_bytes(db) {
+            let scope = authority(db, "torbay", 880)?;
+            let (_, _, case) = stored_case(db, &scope, 1)?;
+            let host = host();
+            let bytes = wasm("sendpanel-plugin-torbay");
+            let (plugin, report) = vet(&host, &bytes)?;
+            assert_eq!(report.passed, 8);
+            install(db, &scope, &plugin, bytes, Some(date(2023, 9, 1)))?;
+
+            // The plugin in force on the day of the request gives the advice.
+            let active = db.read(|tx| tx.active_plugin_on(&scope, date(2023, 10, 2)))?.expect("active");
+            assert_eq!(&active.sha256, plugin.sha256());
+            let facts = carried_facts(&plugin);
+            let advice = plugin.graduated_response(&facts);
+            let looping = host.load(&wasm("sendpanel-hostile-loop"))?;
+            let unavailable = looping.graduated_response(&facts);
+            // The hostile plugin is not in Torbay's registry, so its record is refused.
+            let refused = db.write(|tx| tx.record_advice(&scope, &advice_record(&case.id, &unavailable)));
+            assert!(refused.is_err());
+            let stored = db.write(|tx| tx.record_advice(&scope, &advice_record(&case.id, &advice)))?;
+            assert_eq!(stored.outcome, "advice");
+            assert_eq!(stored.call, "graduated-response");
+            assert_eq!(stored.api_version, "1.0.0");
+            assert_eq!(u64::try_from(stored.fuel_used)?, advice.fuel_used);
+
+            let recorded = db.read(|tx| tx.advice_for_case(&scope, &case.id))?;
+            assert_eq!(recorded.len(), 1);
+            let again = replay(&host, db, &scope, &recorded[0])?;
+            assert_eq!(again, recorded[0].output_json);
+            assert!(again.is_some());
+            Ok(())
+        }
+    }
 }

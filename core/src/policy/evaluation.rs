@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::contract::PolicyError;
 use super::error::Unavailable;
 use super::inspect::ApiVersion;
+use crate::domain::PluginHash;
 
 /// Which of the contract's calls was made.
 #[derive(
@@ -48,7 +49,7 @@ impl<T> Outcome<T> {
 #[derive(Debug, Clone)]
 pub struct Evaluation<T> {
     /// SHA-256 of the component that answered.
-    pub plugin_sha256: String,
+    pub plugin_sha256: PluginHash,
     /// The contract version it implements.
     pub api_version: ApiVersion,
     /// The call made.

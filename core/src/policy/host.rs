@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
@@ -19,6 +18,7 @@ use super::inspect::{self, ApiVersion};
 use super::limits::Limits;
 use super::sandbox::Sandbox;
 use super::validate;
+use crate::domain::PluginHash;
 
 /// Linear memory kept mapped between instances; see `PolicyHost::new`.
 const KEEP_RESIDENT_BYTES: usize = 128 << 10;
@@ -99,11 +99,11 @@ impl PolicyHost {
             });
         }
         inspect::require_component(bytes)?;
-        let sha256 = hex::encode(Sha256::digest(bytes));
+        let sha256 = PluginHash::of(bytes);
         let span = tracing::info_span!("plugin.load", plugin.sha256 = %sha256);
         let _entered = span.enter();
         let engine = &self.inner.engine;
-        let component: Component = self.inner.cache.compile(engine, &sha256, bytes)?;
+        let component: Component = self.inner.cache.compile(engine, sha256.as_str(), bytes)?;
         let imports = inspect::checked_imports(engine, &component)?;
         let api_version = inspect::api_version(engine, &component)?;
         let instance_pre = self
@@ -144,7 +144,7 @@ pub struct Plugin {
 
 struct PluginInner {
     host: Arc<HostInner>,
-    sha256: String,
+    sha256: PluginHash,
     api_version: ApiVersion,
     imports: Vec<String>,
     size: usize,
@@ -166,7 +166,7 @@ type Raw<T> = Result<Result<T, PolicyError>, Unavailable>;
 
 impl Plugin {
     /// SHA-256 of the component, lower-case hex: the identity advice is stored under.
-    pub fn sha256(&self) -> &str {
+    pub fn sha256(&self) -> &PluginHash {
         &self.inner.sha256
     }
 

@@ -8,8 +8,8 @@ use super::error::{LoadError, Unavailable};
 use super::evaluation::{Call, Evaluation, Outcome};
 use super::host::{Plugin, PolicyHost};
 use super::vectors::VectorReport;
-use crate::domain::{CaseId, NewAdvice, NewPlugin, PluginHash, StoredAdvice, StoredPlugin};
-use crate::store::{AuthorityScope, Database, StoreError, Tx};
+use crate::domain::{CaseId, NewAdvice, NewPlugin, StoredAdvice, StoredPlugin};
+use crate::store::{AuthorityScope, Database, StoreError};
 
 /// Why a plugin was not installed, or advice could not be recorded or replayed.
 #[derive(Debug, thiserror::Error)]
@@ -109,21 +109,14 @@ pub fn install(
 
 /// The record of an evaluation, to store on `case` in the same transaction as whatever
 /// the advice was sought for.
-pub fn advice_record<T>(
-    case: &CaseId,
-    evaluation: &Evaluation<T>,
-) -> Result<NewAdvice, RegistryError> {
-    let plugin_sha256: PluginHash = evaluation
-        .plugin_sha256
-        .parse()
-        .map_err(|e| RegistryError::Unreplayable(format!("plugin hash: {e}")))?;
+pub fn advice_record<T>(case: &CaseId, evaluation: &Evaluation<T>) -> NewAdvice {
     let unavailable_reason = match &evaluation.outcome {
         Outcome::Unavailable(reason) => Some(reason.to_string()),
         _ => None,
     };
-    Ok(NewAdvice {
-        case_id: case.clone(),
-        plugin_sha256,
+    NewAdvice {
+        case_id: *case,
+        plugin_sha256: evaluation.plugin_sha256.clone(),
         api_version: evaluation.api_version.to_string(),
         call: evaluation.call.to_string(),
         input_json: evaluation.input_json.clone(),
@@ -131,18 +124,18 @@ pub fn advice_record<T>(
         output_json: evaluation.output_json.clone(),
         unavailable_reason,
         fuel_used: i64::try_from(evaluation.fuel_used).unwrap_or(i64::MAX),
-    })
+    }
 }
 
 /// Runs recorded advice again with the plugin from the registry and returns the new
 /// answer's JSON: for an appeal, the same plugin and input must give the same bytes.
 pub fn replay(
     host: &PolicyHost,
-    tx: &mut Tx<'_>,
+    db: &Database,
     scope: &AuthorityScope,
     advice: &StoredAdvice,
 ) -> Result<Option<String>, RegistryError> {
-    let bytes = tx.plugin_bytes(scope, &advice.plugin_sha256)?;
+    let bytes = db.read(|tx| tx.plugin_bytes(scope, &advice.plugin_sha256))?;
     let plugin = host.load(&bytes)?;
     let call: Call = advice
         .call

@@ -63,8 +63,8 @@ impl Guest for Hostile {
 
 sendpanel_plugin::export!(Hostile);
 
+/// Recurses with its state in WebAssembly locals, so each level costs a native stack
+/// frame in the host (the sandbox's `stack_bytes`), not the plugin's own shadow stack.
 fn descend(n: u64) -> u64 {
-    let mut local = [n; 16];
-    std::hint::black_box(&mut local);
-    descend(local[3] + 1) + local[7]
+    std::hint::black_box(descend(std::hint::black_box(n) + 1)) ^ n
 }
