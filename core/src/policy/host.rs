@@ -4,13 +4,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Serialize;
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{
+    Component, ComponentExportIndex, ComponentNamedList, ComponentType, Instance, InstancePre,
+    Lift, Linker, Lower,
+};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
 use super::cache::ComponentCache;
 use super::contract::{
-    BandAdvice, BandRequest, GraduatedResponseAdvice, NextStepsPlan, PluginInfo, Policy,
-    PolicyError, PolicyPre, RequestFacts, TestVector,
+    BandAdvice, BandRequest, GraduatedResponseAdvice, NextStepsPlan, PluginInfo, PolicyError,
+    PolicyPre, RequestFacts, TestVector,
 };
 use super::error::{LoadError, Unavailable};
 use super::evaluation::{Call, Evaluation, Outcome};
@@ -111,8 +114,13 @@ impl PolicyHost {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?;
-        let pre =
-            PolicyPre::new(instance_pre).map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?;
+        // Checks every export's types against the contract once, here; each evaluation
+        // then looks up only the one function it calls.
+        let pre = PolicyPre::new(instance_pre.clone())
+            .map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?;
+        drop(pre);
+        let exports =
+            ExportIndices::find(&component, &format!("{}@{api_version}", inspect::ADVISOR))?;
         let mut plugin = Plugin {
             inner: Arc::new(PluginInner {
                 host: self.inner.clone(),
@@ -121,7 +129,8 @@ impl PolicyHost {
                 imports,
                 size: bytes.len(),
                 info: None,
-                pre,
+                pre: instance_pre,
+                exports,
             }),
         };
         let info = plugin
@@ -149,7 +158,59 @@ struct PluginInner {
     imports: Vec<String>,
     size: usize,
     info: Option<PluginInfo>,
-    pre: PolicyPre<Sandbox>,
+    pre: InstancePre<Sandbox>,
+    exports: ExportIndices,
+}
+
+/// Where each of the contract's functions sits in the component, found once at load.
+struct ExportIndices {
+    info: ComponentExportIndex,
+    graduated_response: ComponentExportIndex,
+    banding: ComponentExportIndex,
+    next_steps: ComponentExportIndex,
+    test_vectors: ComponentExportIndex,
+}
+
+impl ExportIndices {
+    fn find(component: &Component, interface: &str) -> Result<Self, LoadError> {
+        let missing =
+            |name: &str| LoadError::WrongWorld(format!("{interface} does not export {name}"));
+        let (_, advisor) = component
+            .get_export(None, interface)
+            .ok_or_else(|| missing(interface))?;
+        let function = |name: &str| {
+            component
+                .get_export_index(Some(&advisor), name)
+                .ok_or_else(|| missing(name))
+        };
+        Ok(Self {
+            info: function("info")?,
+            graduated_response: function("graduated-response")?,
+            banding: function("banding")?,
+            next_steps: function("next-steps")?,
+            test_vectors: function("test-vectors")?,
+        })
+    }
+}
+
+/// Calls one export of a fresh instance. `typed` checks just this function's types
+/// (the whole contract was checked at load), which keeps an evaluation cheap.
+fn call<P, R>(
+    instance: &Instance,
+    store: &mut Store<Sandbox>,
+    index: &ComponentExportIndex,
+    params: P,
+) -> wasmtime::Result<R>
+where
+    P: ComponentNamedList + Lower,
+    R: ComponentType + Lift + 'static,
+{
+    let func = instance
+        .get_func(&mut *store, index)
+        .ok_or_else(|| wasmtime::format_err!("the instance lacks an export it had at load"))?;
+    let typed = func.typed::<P, (R,)>(&*store)?;
+    let (answer,) = typed.call(&mut *store, params)?;
+    Ok(answer)
 }
 
 impl std::fmt::Debug for Plugin {
@@ -204,11 +265,7 @@ impl Plugin {
         self.evaluate(
             Call::GraduatedResponse,
             facts,
-            |policy, store| {
-                policy
-                    .sendpanel_policy_advisor()
-                    .call_graduated_response(store, facts)
-            },
+            |instance, store, exports| call(instance, store, &exports.graduated_response, (facts,)),
             validate::graduated_response,
         )
     }
@@ -218,11 +275,7 @@ impl Plugin {
         self.evaluate(
             Call::Banding,
             request,
-            |policy, store| {
-                policy
-                    .sendpanel_policy_advisor()
-                    .call_banding(store, request)
-            },
+            |instance, store, exports| call(instance, store, &exports.banding, (request,)),
             validate::band,
         )
     }
@@ -232,29 +285,22 @@ impl Plugin {
         self.evaluate(
             Call::NextSteps,
             facts,
-            |policy, store| {
-                policy
-                    .sendpanel_policy_advisor()
-                    .call_next_steps(store, facts)
-            },
+            |instance, store, exports| call(instance, store, &exports.next_steps, (facts,)),
             validate::next_steps,
         )
     }
 
     /// The test vectors the plugin carries.
     pub fn test_vectors(&self) -> Result<Vec<TestVector>, Unavailable> {
-        let (raw, _) = self.run(|policy, store| {
-            policy
-                .sendpanel_policy_advisor()
-                .call_test_vectors(store)
-                .map(Ok)
+        let (raw, _) = self.run(|instance, store, exports| {
+            call(instance, store, &exports.test_vectors, ()).map(Ok)
         })?;
         flatten(raw)
     }
 
     fn call_info(&self) -> Result<PluginInfo, Unavailable> {
         let (raw, _) =
-            self.run(|policy, store| policy.sendpanel_policy_advisor().call_info(store).map(Ok))?;
+            self.run(|instance, store, exports| call(instance, store, &exports.info, ()).map(Ok))?;
         flatten(raw)
     }
 
@@ -264,7 +310,11 @@ impl Plugin {
         &self,
         call: Call,
         input: &I,
-        invoke: impl FnOnce(&Policy, &mut Store<Sandbox>) -> wasmtime::Result<Result<T, PolicyError>>,
+        invoke: impl FnOnce(
+            &Instance,
+            &mut Store<Sandbox>,
+            &ExportIndices,
+        ) -> wasmtime::Result<Result<T, PolicyError>>,
         check: impl FnOnce(&T, &I) -> Result<(), Unavailable>,
     ) -> Evaluation<T> {
         let span = tracing::info_span!(
@@ -341,7 +391,11 @@ impl Plugin {
     /// the plugin comes back as [`Unavailable`]; the instance is dropped either way.
     fn run<T>(
         &self,
-        invoke: impl FnOnce(&Policy, &mut Store<Sandbox>) -> wasmtime::Result<Result<T, PolicyError>>,
+        invoke: impl FnOnce(
+            &Instance,
+            &mut Store<Sandbox>,
+            &ExportIndices,
+        ) -> wasmtime::Result<Result<T, PolicyError>>,
     ) -> Result<(Raw<T>, u64), Unavailable> {
         let host = &self.inner.host;
         let limits = host.limits;
@@ -352,12 +406,12 @@ impl Plugin {
             .map_err(|e| Unavailable::Sandbox {
                 detail: format!("{e:#}"),
             })?;
-        let policy = self
+        let instance = self
             .inner
             .pre
             .instantiate(&mut store)
             .map_err(|e| classify(&e, &store, limits))?;
-        let result = invoke(&policy, &mut store);
+        let result = invoke(&instance, &mut store, &self.inner.exports);
         let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
         let raw = result.map_err(|e| classify(&e, &store, limits));
         Ok((raw, fuel_used))

@@ -13,7 +13,7 @@ use super::error::LoadError;
 pub const SUPPORTED_MAJOR: u32 = 1;
 
 /// The interface every plugin exports, without its version.
-const ADVISOR: &str = "sendpanel:policy/advisor";
+pub(super) const ADVISOR: &str = "sendpanel:policy/advisor";
 
 /// Interfaces a plugin may import. Rust's standard library links these even when a
 /// plugin does no I/O; the sandbox backs them with closed stdin, discarded output, a
