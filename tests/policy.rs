@@ -421,3 +421,42 @@ mod recorded_advice {
         }
     }
 }
+
+#[test]
+fn a_full_instance_pool_is_named_and_frees_up_afterwards() {
+    // One slot: a looping evaluation holds it while another is refused, not queued.
+    let host = PolicyHost::new(
+        Limits {
+            fuel: 20_000_000_000,
+            concurrent_instances: 1,
+            ..Limits::default()
+        },
+        None,
+    )
+    .unwrap();
+    let torbay = host.load(&wasm("sendpanel-plugin-torbay")).unwrap();
+    let looping = host.load(&wasm("sendpanel-hostile-loop")).unwrap();
+    let facts = carried_facts(&torbay);
+    let spinner = {
+        let facts = facts.clone();
+        std::thread::spawn(move || looping.graduated_response(&facts).outcome)
+    };
+    // The looping plugin burns 20 billion fuel: seconds. Give it time to take the slot.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let refused = match torbay.graduated_response(&facts).outcome {
+        Outcome::Unavailable(Unavailable::Sandbox { detail }) => Some(detail),
+        _ => None,
+    };
+    assert!(
+        refused.is_some(),
+        "an evaluation should be refused while the only slot is busy"
+    );
+    assert!(matches!(
+        spinner.join().unwrap(),
+        Outcome::Unavailable(Unavailable::OutOfFuel { .. })
+    ));
+    assert!(matches!(
+        torbay.graduated_response(&facts).outcome,
+        Outcome::Advice(_)
+    ));
+}

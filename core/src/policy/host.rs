@@ -406,11 +406,17 @@ impl Plugin {
             .map_err(|e| Unavailable::Sandbox {
                 detail: format!("{e:#}"),
             })?;
-        let instance = self
-            .inner
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| classify(&e, &store, limits))?;
+        let instance = self.inner.pre.instantiate(&mut store).map_err(|e| {
+            // A trap while starting is the plugin's; anything else (the instance pool
+            // is full, say) is the sandbox's.
+            if e.downcast_ref::<Trap>().is_some() || store.data().memory_refused {
+                classify(&e, &store, limits)
+            } else {
+                Unavailable::Sandbox {
+                    detail: format!("{e:#}"),
+                }
+            }
+        })?;
         let result = invoke(&instance, &mut store, &self.inner.exports);
         let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
         let raw = result.map_err(|e| classify(&e, &store, limits));
