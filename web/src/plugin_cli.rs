@@ -161,7 +161,7 @@ pub fn run(
         } => {
             let hash = parse_hash(&sha256)?;
             let (db, scope) = registry(settings, open_database, &authority)?;
-            let stored = db.write(|tx| tx.activate_plugin(&scope, &hash, from))?;
+            let stored = policy::activate(&db, &scope, &hash, from)?;
             print_status(&stored);
             Ok(())
         }
@@ -193,7 +193,11 @@ fn load(host: &PolicyHost, file: &Path) -> anyhow::Result<Plugin> {
 fn check(host: &PolicyHost, file: &Path) -> anyhow::Result<()> {
     let plugin = load(host, file)?;
     let info = plugin.info();
-    let vectors = plugin.test_vectors().map(|v| v.len()).unwrap_or(0);
+    let vectors = match plugin.test_vectors() {
+        Ok(v) if v.is_empty() => "none: the plugin cannot be installed without them".to_owned(),
+        Ok(v) => format!("{} carried", v.len()),
+        Err(e) => format!("unreadable: {e}"),
+    };
     let d = info.effective_from;
     println!("ok: {}", file.display());
     println!("authority:      {}", info.authority);
@@ -206,7 +210,7 @@ fn check(host: &PolicyHost, file: &Path) -> anyhow::Result<()> {
     println!("sha256:         {}", plugin.sha256());
     println!("size:           {} bytes", plugin.size());
     println!("imports:        {}", plugin.imports().join(", "));
-    println!("test vectors:   {vectors} carried");
+    println!("test vectors:   {vectors}");
     Ok(())
 }
 
@@ -223,12 +227,18 @@ fn test(host: &PolicyHost, file: &Path, extra: Option<&Path>) -> anyhow::Result<
         )?;
         vectors.extend(given);
     }
+    if vectors.is_empty() {
+        bail!(
+            "plugin {}: there are no test vectors to run; a plugin must carry some",
+            file.display()
+        );
+    }
     let report = plugin.run_vectors(&vectors);
     for failure in &report.failures {
         println!("FAIL {}: {}", failure.name, failure.problem);
     }
     println!("{} passed, {} failed", report.passed, report.failures.len());
-    if report.failures.is_empty() {
+    if report.all_passed() {
         Ok(())
     } else {
         bail!(

@@ -196,7 +196,8 @@ fn check_limits(limits: &Limits) -> Result<(), (&'static str, String)> {
         }
     };
     let size = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
-    within("fuel", limits.fuel, 1_000_000, 100_000_000_000)?;
+    // 10 billion fuel is under a second of work: the most one call may hold a thread.
+    within("fuel", limits.fuel, 1_000_000, 10_000_000_000)?;
     within("memory_bytes", size(limits.memory_bytes), 1 << 20, 1 << 30)?;
     within("stack_bytes", size(limits.stack_bytes), 64 << 10, 8 << 20)?;
     within("input_bytes", size(limits.input_bytes), 1 << 10, 16 << 20)?;

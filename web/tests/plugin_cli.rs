@@ -107,6 +107,49 @@ fn sha256_of(path: &Path) -> String {
 }
 
 #[test]
+fn the_three_authorities_plugins_pass_check_and_test() {
+    let cache = tempfile::tempdir().unwrap();
+    for (name, code) in [
+        ("sendpanel-plugin-torbay", "torbay"),
+        ("sendpanel-plugin-wiltshire", "wiltshire"),
+        ("sendpanel-plugin-leicestershire", "leicestershire"),
+    ] {
+        let file = wasm_path(name);
+        let out = stdout(
+            &sendpanel(cache.path())
+                .args(["plugin", "check"])
+                .arg(&file)
+                .output()
+                .unwrap(),
+        );
+        assert!(out.contains(&format!("authority:      {code}")), "{out}");
+        let out = stdout(
+            &sendpanel(cache.path())
+                .args(["plugin", "test"])
+                .arg(&file)
+                .output()
+                .unwrap(),
+        );
+        let last = out.lines().last().unwrap_or_default().to_owned();
+        assert!(
+            last.ends_with(" passed, 0 failed") && !last.starts_with("0 "),
+            "{code}: {out}"
+        );
+    }
+}
+
+#[test]
+fn test_refuses_a_plugin_that_carries_no_vectors() {
+    let cache = tempfile::tempdir().unwrap();
+    let output = sendpanel(cache.path())
+        .args(["plugin", "test"])
+        .arg(wasm_path("sendpanel-hostile-malformed"))
+        .output()
+        .unwrap();
+    assert!(error_line(&output).contains("there are no test vectors to run"));
+}
+
+#[test]
 fn check_refuses_a_forbidden_import_in_one_line() {
     let cache = tempfile::tempdir().unwrap();
     let output = sendpanel(cache.path())
@@ -286,6 +329,21 @@ fn registry_flow(database_url: &str) {
         "torbay",
     ]));
     assert!(line.contains("conflict"), "{line}");
+
+    // Activation before the policy's own effective-from date is refused.
+    let line = error_line(&cli(&[
+        "plugin",
+        "activate",
+        &sha,
+        "--authority",
+        "torbay",
+        "--from",
+        "2023-08-31",
+    ]));
+    assert!(
+        line.contains("cannot activate from 2023-08-31: the policy takes effect on 2023-09-01"),
+        "{line}"
+    );
 
     let list = stdout(&cli(&["plugin", "list", "--authority", "torbay"]));
     assert!(

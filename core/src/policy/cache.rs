@@ -2,11 +2,13 @@
 //! compatibility hash, so a plugin is compiled once (about 100 ms) rather than at every
 //! start, and a wasmtime upgrade or a changed setting simply misses the cache.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use wasmtime::Engine;
 use wasmtime::component::Component;
+
+use sha2::{Digest, Sha256};
 
 use super::error::LoadError;
 
@@ -51,12 +53,28 @@ fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component, LoadError> {
     Component::from_binary(engine, bytes).map_err(|e| LoadError::Invalid(format!("{e:#}")))
 }
 
-/// A short, stable key for everything that makes compiled code incompatible: the
-/// wasmtime version and the engine's settings.
+/// A short key for everything that makes compiled code incompatible: the wasmtime
+/// version and the engine's settings. SHA-256, not `DefaultHasher`, whose output may
+/// change between Rust releases.
 fn engine_key(engine: &Engine) -> String {
-    let mut hasher = DefaultHasher::new();
+    let mut hasher = Sha256Hasher(Sha256::new());
     engine.precompile_compatibility_hash().hash(&mut hasher);
-    format!("{:016x}", hasher.finish())
+    let digest = hasher.0.finalize();
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Feeds `Hash` into SHA-256.
+struct Sha256Hasher(Sha256);
+
+impl Hasher for Sha256Hasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        // Unused: `engine_key` reads the whole digest.
+        0
+    }
 }
 
 #[allow(unsafe_code)]
@@ -84,8 +102,12 @@ fn store(component: &Component, dir: &Path, path: &Path) -> Result<(), LoadError
     let compiled = component
         .serialize()
         .map_err(|e| LoadError::Cache(format!("serialize: {e:#}")))?;
-    // Write then rename, so a crash never leaves a half-written file under the real name.
-    let partial = path.with_extension(format!("partial-{}", std::process::id()));
-    std::fs::write(&partial, compiled).map_err(cache_error)?;
-    std::fs::rename(&partial, path).map_err(cache_error)
+    // A uniquely named temporary file, renamed into place: a crash never leaves a
+    // half-written file under the real name, and two loaders never share one.
+    let mut partial = tempfile::NamedTempFile::new_in(dir).map_err(cache_error)?;
+    std::io::Write::write_all(&mut partial, &compiled).map_err(cache_error)?;
+    partial
+        .persist(path)
+        .map(|_| ())
+        .map_err(|e| cache_error(e.error))
 }

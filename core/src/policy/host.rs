@@ -121,26 +121,24 @@ impl PolicyHost {
         drop(pre);
         let exports =
             ExportIndices::find(&component, &format!("{}@{api_version}", inspect::ADVISOR))?;
-        let mut plugin = Plugin {
-            inner: Arc::new(PluginInner {
-                host: self.inner.clone(),
-                sha256,
-                api_version,
-                imports,
-                size: bytes.len(),
-                info: None,
-                pre: instance_pre,
-                exports,
-            }),
+        let inner = PluginInner {
+            host: self.inner.clone(),
+            sha256,
+            api_version,
+            imports,
+            size: bytes.len(),
+            pre: instance_pre,
+            exports,
         };
-        let info = plugin
-            .call_info()
+        let (raw, _) = inner
+            .run(|instance, store, exports| call(instance, store, &exports.info, ()).map(Ok))
             .map_err(|e| LoadError::BadInfo(format!("gave no answer: {e}")))?;
+        let info = flatten(raw).map_err(|e| LoadError::BadInfo(format!("gave no answer: {e}")))?;
         validate::info(&info).map_err(LoadError::BadInfo)?;
-        if let Some(inner) = Arc::get_mut(&mut plugin.inner) {
-            inner.info = Some(info);
-        }
-        Ok(plugin)
+        Ok(Plugin {
+            inner: Arc::new(inner),
+            info,
+        })
     }
 }
 
@@ -149,6 +147,7 @@ impl PolicyHost {
 #[derive(Clone)]
 pub struct Plugin {
     inner: Arc<PluginInner>,
+    info: PluginInfo,
 }
 
 struct PluginInner {
@@ -157,7 +156,6 @@ struct PluginInner {
     api_version: ApiVersion,
     imports: Vec<String>,
     size: usize,
-    info: Option<PluginInfo>,
     pre: InstancePre<Sandbox>,
     exports: ExportIndices,
 }
@@ -247,17 +245,15 @@ impl Plugin {
     }
 
     /// The plugin's own account of itself, read once at load.
-    pub fn info(&self) -> PluginInfo {
-        self.inner.info.clone().unwrap_or(PluginInfo {
-            authority: String::new(),
-            policy_name: String::new(),
-            policy_version: String::new(),
-            effective_from: super::contract::Date {
-                year: 0,
-                month: 0,
-                day: 0,
-            },
-        })
+    pub fn info(&self) -> &PluginInfo {
+        &self.info
+    }
+
+    /// The date the policy says it takes effect (checked to be a real date at load).
+    pub fn effective_from(&self) -> chrono::NaiveDate {
+        let d = self.info.effective_from;
+        chrono::NaiveDate::from_ymd_opt(d.year, u32::from(d.month), u32::from(d.day))
+            .unwrap_or_default()
     }
 
     /// Graduated-response advice on `facts`.
@@ -292,15 +288,9 @@ impl Plugin {
 
     /// The test vectors the plugin carries.
     pub fn test_vectors(&self) -> Result<Vec<TestVector>, Unavailable> {
-        let (raw, _) = self.run(|instance, store, exports| {
+        let (raw, _) = self.inner.run(|instance, store, exports| {
             call(instance, store, &exports.test_vectors, ()).map(Ok)
         })?;
-        flatten(raw)
-    }
-
-    fn call_info(&self) -> Result<PluginInfo, Unavailable> {
-        let (raw, _) =
-            self.run(|instance, store, exports| call(instance, store, &exports.info, ()).map(Ok))?;
         flatten(raw)
     }
 
@@ -347,9 +337,10 @@ impl Plugin {
             span.record("outcome", "unavailable");
             return evaluation;
         }
-        let (raw, fuel_used) = match self.run(invoke) {
+        let (raw, fuel_used) = match self.inner.run(invoke) {
             Ok(done) => done,
-            Err(unavailable) => (Err(unavailable), limits.fuel),
+            // The sandbox never started: no fuel was burnt.
+            Err(unavailable) => (Err(unavailable), 0),
         };
         evaluation.fuel_used = fuel_used;
         evaluation.outcome = match raw {
@@ -386,7 +377,9 @@ impl Plugin {
         }
         evaluation
     }
+}
 
+impl PluginInner {
     /// A fresh store and instance, the call, and the fuel it burnt. Any failure inside
     /// the plugin comes back as [`Unavailable`]; the instance is dropped either way.
     fn run<T>(
@@ -397,7 +390,7 @@ impl Plugin {
             &ExportIndices,
         ) -> wasmtime::Result<Result<T, PolicyError>>,
     ) -> Result<(Raw<T>, u64), Unavailable> {
-        let host = &self.inner.host;
+        let host = &self.host;
         let limits = host.limits;
         let mut store = Store::new(&host.engine, Sandbox::new(limits.memory_bytes));
         store.limiter(|sandbox| sandbox);
@@ -406,7 +399,7 @@ impl Plugin {
             .map_err(|e| Unavailable::Sandbox {
                 detail: format!("{e:#}"),
             })?;
-        let instance = self.inner.pre.instantiate(&mut store).map_err(|e| {
+        let instance = self.pre.instantiate(&mut store).map_err(|e| {
             // A trap while starting is the plugin's; anything else (the instance pool
             // is full, say) is the sandbox's.
             if e.downcast_ref::<Trap>().is_some() || store.data().memory_refused {
@@ -417,7 +410,7 @@ impl Plugin {
                 }
             }
         })?;
-        let result = invoke(&instance, &mut store, &self.inner.exports);
+        let result = invoke(&instance, &mut store, &self.exports);
         let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
         let raw = result.map_err(|e| classify(&e, &store, limits));
         Ok((raw, fuel_used))

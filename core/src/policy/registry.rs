@@ -8,7 +8,7 @@ use super::error::{LoadError, Unavailable};
 use super::evaluation::{Call, Evaluation, Outcome};
 use super::host::{Plugin, PolicyHost};
 use super::vectors::VectorReport;
-use crate::domain::{CaseId, NewAdvice, NewPlugin, StoredAdvice, StoredPlugin};
+use crate::domain::{CaseId, NewAdvice, NewPlugin, PluginHash, StoredAdvice, StoredPlugin};
 use crate::store::{AuthorityScope, Database, StoreError};
 
 /// Why a plugin was not installed, or advice could not be recorded or replayed.
@@ -35,9 +35,17 @@ pub enum RegistryError {
         /// The authority installing it.
         authority: String,
     },
-    /// Its `info()` date is not a date (cannot happen after load; kept for safety).
-    #[error("plugin refused: effective-from is not a calendar date")]
-    BadDate,
+    /// The bytes to store are not the component that was vetted.
+    #[error("plugin refused: the bytes to store are not the plugin that was checked")]
+    NotTheVettedPlugin,
+    /// Activation before the date the policy itself says it takes effect.
+    #[error("cannot activate from {from}: the policy takes effect on {effective_from}")]
+    BeforeEffective {
+        /// The date asked for.
+        from: NaiveDate,
+        /// The plugin's own effective-from date.
+        effective_from: NaiveDate,
+    },
     /// Recorded advice names a call or input the host cannot replay.
     #[error("recorded advice cannot be replayed: {0}")]
     Unreplayable(String),
@@ -80,20 +88,24 @@ pub fn install(
     bytes: Vec<u8>,
     active_from: Option<NaiveDate>,
 ) -> Result<StoredPlugin, RegistryError> {
+    if &PluginHash::of(&bytes) != plugin.sha256() {
+        return Err(RegistryError::NotTheVettedPlugin);
+    }
     let info = plugin.info();
     if info.authority != scope.authority().to_string() {
         return Err(RegistryError::WrongAuthority {
-            plugin: info.authority,
+            plugin: info.authority.clone(),
             authority: scope.authority().to_string(),
         });
     }
-    let d = info.effective_from;
-    let effective_from = NaiveDate::from_ymd_opt(d.year, u32::from(d.month), u32::from(d.day))
-        .ok_or(RegistryError::BadDate)?;
+    let effective_from = plugin.effective_from();
+    if let Some(from) = active_from {
+        check_activation(from, effective_from)?;
+    }
     let new = NewPlugin {
         authority_id: scope.authority().clone(),
-        policy_name: info.policy_name,
-        policy_version: info.policy_version,
+        policy_name: info.policy_name.clone(),
+        policy_version: info.policy_version.clone(),
         api_version: plugin.api_version().to_string(),
         effective_from,
         bytes,
@@ -107,11 +119,38 @@ pub fn install(
     })?)
 }
 
+/// Uses a stored plugin for new advice from `from` (re-activating an older one is how
+/// an authority rolls back); refused before the policy's own effective-from date.
+pub fn activate(
+    db: &Database,
+    scope: &AuthorityScope,
+    sha256: &PluginHash,
+    from: NaiveDate,
+) -> Result<StoredPlugin, RegistryError> {
+    let stored = db.read(|tx| tx.plugin(scope, sha256))?;
+    check_activation(from, stored.effective_from)?;
+    Ok(db.write(|tx| tx.activate_plugin(scope, sha256, from))?)
+}
+
+fn check_activation(from: NaiveDate, effective_from: NaiveDate) -> Result<(), RegistryError> {
+    if from < effective_from {
+        return Err(RegistryError::BeforeEffective {
+            from,
+            effective_from,
+        });
+    }
+    Ok(())
+}
+
 /// The record of an evaluation, to store on `case` in the same transaction as whatever
 /// the advice was sought for.
 pub fn advice_record<T>(case: &CaseId, evaluation: &Evaluation<T>) -> NewAdvice {
+    // Stored as the named reason's JSON (`{"kind":"out-of-fuel","budget":...}`), so
+    // reports can count reasons by kind; `Unavailable`'s Display is for people.
     let unavailable_reason = match &evaluation.outcome {
-        Outcome::Unavailable(reason) => Some(reason.to_string()),
+        Outcome::Unavailable(reason) => {
+            Some(serde_json::to_string(reason).unwrap_or_else(|_| reason.to_string()))
+        }
         _ => None,
     };
     NewAdvice {
@@ -127,14 +166,32 @@ pub fn advice_record<T>(case: &CaseId, evaluation: &Evaluation<T>) -> NewAdvice 
     }
 }
 
-/// Runs recorded advice again with the plugin from the registry and returns the new
-/// answer's JSON: for an appeal, the same plugin and input must give the same bytes.
+/// A replayed evaluation: the answer's bytes and the fuel, to compare with the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replayed {
+    /// The answer as JSON, as it would be stored.
+    pub output_json: Option<String>,
+    /// Fuel burnt.
+    pub fuel_used: u64,
+}
+
+impl Replayed {
+    /// True when the replay gave exactly what was recorded.
+    pub fn matches(&self, advice: &StoredAdvice) -> bool {
+        self.output_json == advice.output_json
+            && i64::try_from(self.fuel_used).ok() == Some(advice.fuel_used)
+    }
+}
+
+/// Runs recorded advice again with the plugin from the registry: for an appeal, the
+/// same plugin and input must give the same bytes and burn the same fuel (under the
+/// same `fuel` limit; a lower limit can turn a replay into `OutOfFuel`).
 pub fn replay(
     host: &PolicyHost,
     db: &Database,
     scope: &AuthorityScope,
     advice: &StoredAdvice,
-) -> Result<Option<String>, RegistryError> {
+) -> Result<Replayed, RegistryError> {
     let bytes = db.read(|tx| tx.plugin_bytes(scope, &advice.plugin_sha256))?;
     let plugin = host.load(&bytes)?;
     let call: Call = advice
@@ -142,22 +199,28 @@ pub fn replay(
         .parse()
         .map_err(|_| RegistryError::Unreplayable(format!("unknown call {}", advice.call)))?;
     let bad_input = |e: serde_json::Error| RegistryError::Unreplayable(format!("input: {e}"));
-    let output = match call {
+    let (output_json, fuel_used) = match call {
         Call::GraduatedResponse => {
             let facts: RequestFacts =
                 serde_json::from_str(&advice.input_json).map_err(bad_input)?;
-            plugin.graduated_response(&facts).output_json
+            let e = plugin.graduated_response(&facts);
+            (e.output_json, e.fuel_used)
         }
         Call::Banding => {
             let request: BandRequest =
                 serde_json::from_str(&advice.input_json).map_err(bad_input)?;
-            plugin.banding(&request).output_json
+            let e = plugin.banding(&request);
+            (e.output_json, e.fuel_used)
         }
         Call::NextSteps => {
             let facts: RequestFacts =
                 serde_json::from_str(&advice.input_json).map_err(bad_input)?;
-            plugin.next_steps(&facts).output_json
+            let e = plugin.next_steps(&facts);
+            (e.output_json, e.fuel_used)
         }
     };
-    Ok(output)
+    Ok(Replayed {
+        output_json,
+        fuel_used,
+    })
 }

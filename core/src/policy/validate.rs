@@ -52,10 +52,10 @@ pub(super) fn graduated_response(
         }
         not_blank(format!("criteria[{i}].title"), &c.title)?;
         not_blank(format!("criteria[{i}].reason"), &c.reason)?;
-        if let Some(unknown) = c.evidence.iter().find(|e| !known.contains(e.as_str())) {
+        if c.evidence.iter().any(|e| !known.contains(e.as_str())) {
             return Err(malformed(
                 format!("criteria[{i}].evidence"),
-                &format!("cites {unknown:?}, which is not evidence in the request"),
+                "must cite only evidence ids that are in the request",
             ));
         }
     }

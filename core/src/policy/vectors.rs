@@ -98,11 +98,12 @@ impl Plugin {
                 let Outcome::Advice(band) = got.outcome else {
                     return None;
                 };
-                let total: i64 = band.elements.iter().map(|e| e.amount).sum();
+                // i128: a plugin's amounts must not be able to overflow the host's sum.
+                let total: i128 = band.elements.iter().map(|e| i128::from(e.amount)).sum();
                 let same = band.band_code == want.band_code
                     && band.place_funding == want.place_funding
                     && band.yearly_top_up == want.yearly_top_up
-                    && total == want.period_total;
+                    && total == i128::from(want.period_total);
                 (!same).then(|| {
                     format!(
                         "band {} place {} top-up {} period {}, expected {} {} {} {}",

@@ -35,11 +35,13 @@ impl FactsBuilder {
         }
     }
 
+    /// The day the request was received (defaults to the as-at date).
     pub fn received(mut self, on: Date) -> Self {
         self.facts.received = on;
         self
     }
 
+    /// Who asked: the parent, the young person, or the setting.
     pub fn requested_by(mut self, who: Requester) -> Self {
         self.facts.requested_by = who;
         self
@@ -53,11 +55,13 @@ impl FactsBuilder {
         self
     }
 
+    /// The kind of setting the child attends.
     pub fn setting(mut self, setting: SettingType) -> Self {
         self.facts.setting = setting;
         self
     }
 
+    /// An area of need at a level, with the ids of the documents that evidence it.
     pub fn need(mut self, area: AreaOfNeed, level: NeedLevel, evidence: &[&str]) -> Self {
         self.facts.needs.push(Need {
             area,
@@ -88,6 +92,7 @@ impl FactsBuilder {
         self
     }
 
+    /// A professional involved since `started`, last seen on `last_contact`.
     pub fn professional(
         mut self,
         who: Professional,
@@ -104,6 +109,7 @@ impl FactsBuilder {
         self
     }
 
+    /// Months behind age-related expectations in a subject (negative when ahead).
     pub fn attainment(mut self, subject: &str, months_behind: i32) -> Self {
         self.facts.attainment.push(Attainment {
             subject: subject.to_owned(),
@@ -112,16 +118,19 @@ impl FactsBuilder {
         self
     }
 
+    /// Attendance this year, as a percentage of possible sessions.
     pub fn attendance(mut self, percent: u8) -> Self {
         self.facts.attendance_percent = Some(percent);
         self
     }
 
+    /// One ASQ-3 domain score, for under-5s.
     pub fn screening(mut self, score: AsqScore) -> Self {
         self.facts.developmental_screening.push(score);
         self
     }
 
+    /// The facts.
     pub fn build(self) -> RequestFacts {
         self.facts
     }

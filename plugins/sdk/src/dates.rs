@@ -34,7 +34,8 @@ pub struct WorkingDays {
 }
 
 impl WorkingDays {
-    /// England and Wales, from the list shipped with this crate (2018 to 2032).
+    /// England and Wales, from the list shipped with this crate (2018 to 2032; later
+    /// years count weekends only until the list is extended).
     pub fn england_and_wales() -> Self {
         let holidays = ENGLAND_AND_WALES
             .lines()
@@ -57,17 +58,18 @@ impl WorkingDays {
             && self.holidays.binary_search(&day).is_err()
     }
 
-    /// The date `n` working days after `start` (the start day itself is not counted).
-    pub fn add(&self, start: NaiveDate, n: u32) -> NaiveDate {
+    /// The date `n` working days after `start` (the start day itself is not counted);
+    /// `None` past the end of the calendar.
+    pub fn add(&self, start: NaiveDate, n: u32) -> Option<NaiveDate> {
         let mut day = start;
         let mut left = n;
         while left > 0 {
-            day = day.checked_add_days(Days::new(1)).unwrap_or(day);
+            day = day.checked_add_days(Days::new(1))?;
             if self.is_working_day(day) {
                 left -= 1;
             }
         }
-        day
+        Some(day)
     }
 
     /// Working days after `from` up to and including `to`; 0 when `to` is not later.
@@ -92,8 +94,9 @@ mod tests {
     fn skips_weekends_and_easter() {
         let wd = WorkingDays::england_and_wales();
         // Thursday 28 March 2024; Good Friday 29th and Easter Monday 1 April are holidays.
-        assert_eq!(wd.add(d(2024, 3, 28), 1), d(2024, 4, 2));
-        assert_eq!(wd.add(d(2024, 3, 28), 10), d(2024, 4, 15));
+        assert_eq!(wd.add(d(2024, 3, 28), 1), Some(d(2024, 4, 2)));
+        assert_eq!(wd.add(d(2024, 3, 28), 10), Some(d(2024, 4, 15)));
+        assert_eq!(wd.add(NaiveDate::MAX, 1), None);
         assert_eq!(wd.between(d(2024, 3, 28), d(2024, 4, 15)), 10);
     }
 
@@ -102,7 +105,7 @@ mod tests {
         let wd = WorkingDays::england_and_wales();
         // Christmas 2022 fell on a Sunday: Tuesday 27th was the substitute day.
         assert!(!wd.is_working_day(d(2022, 12, 27)));
-        assert_eq!(wd.add(d(2022, 12, 23), 1), d(2022, 12, 28));
+        assert_eq!(wd.add(d(2022, 12, 23), 1), Some(d(2022, 12, 28)));
     }
 
     #[test]

@@ -8,7 +8,9 @@ use crate::types::{Expectation, PolicyError, TestCall};
 /// One vector whose answer differed from what it expects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VectorFailure {
+    /// The vector's name.
     pub name: String,
+    /// What differed from its expectation.
     pub problem: String,
 }
 
@@ -85,11 +87,11 @@ fn check<G: Guest>(call: TestCall, expect: &Expectation) -> Option<String> {
         (TestCall::Banding(request), Expectation::Band(want)) => match G::banding(request) {
             Err(e) => Some(format!("expected a band, got {} ({e:?})", error_case(&e))),
             Ok(got) => {
-                let total: i64 = got.elements.iter().map(|e| e.amount).sum();
+                let total: i128 = got.elements.iter().map(|e| i128::from(e.amount)).sum();
                 if got.band_code != want.band_code
                     || got.place_funding != want.place_funding
                     || got.yearly_top_up != want.yearly_top_up
-                    || total != want.period_total
+                    || total != i128::from(want.period_total)
                 {
                     Some(format!(
                         "band {} place {} top-up {} period {}, expected {} {} {} {}",

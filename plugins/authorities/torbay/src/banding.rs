@@ -14,9 +14,13 @@ pub const TEACHERS_PAY_AND_PENSIONS: Pence = pounds(660);
 /// One row of the 2023/24 table: a place type at a school.
 #[derive(Debug, Clone, Copy)]
 pub struct TariffRow {
+    /// A short code, used in band codes (`TOR-CP-AUT`) and accepted as a place type.
     pub code: &'static str,
+    /// The special school.
     pub school: &'static str,
+    /// The place type as the paper names it.
     pub place_type: &'static str,
+    /// The per-pupil top-up above £10,000 for a whole year.
     pub top_up: Pence,
     /// Commissioned places from April and from September, and the January pupil count,
     /// as the paper gives them; used to check the table reproduces.
@@ -93,6 +97,14 @@ pub const TARIFF_2023_24: [TariffRow; 16] = [
     ),
 ];
 
+/// The financial year (starting 1 April) the tariff is for.
+pub const TARIFF_YEAR: i32 = 2023;
+
+/// The year in which the financial year containing `d` starts.
+fn financial_year(d: Date) -> i32 {
+    if d.month >= 4 { d.year } else { d.year - 1 }
+}
+
 /// Place funding for a financial year with `april` places from April and `september`
 /// places from September: £10,000 × (april × 5/12 + september × 7/12), to the penny.
 pub fn place_funding_for_year(april: i64, september: i64) -> Pence {
@@ -120,13 +132,34 @@ pub fn band(request: &BandRequest) -> Result<BandAdvice, PolicyError> {
             request.place_type
         ))
     })?;
+    // The tariff is for the financial year 2023/24 only: a placement in another year
+    // needs that year's tariff, which this plugin does not have.
+    let starts = request.period.map_or(request.facts.as_at, |p| p.starts);
+    let year = financial_year(starts);
+    if year != TARIFF_YEAR {
+        return Err(PolicyError::NotCovered(format!(
+            "this plugin holds Torbay's {TARIFF_YEAR}/{} tariff; the placement is in {year}/{}",
+            (TARIFF_YEAR + 1) % 100,
+            (year + 1) % 100
+        )));
+    }
     let months = match request.period {
         None => 12,
         Some(period) => {
-            if to_naive(period.ends) < to_naive(period.starts) || to_naive(period.starts).is_none()
-            {
+            let (Some(from), Some(to)) = (to_naive(period.starts), to_naive(period.ends)) else {
+                return Err(PolicyError::InvalidFact(
+                    "the placement period has a date that is not in the calendar".to_owned(),
+                ));
+            };
+            if to < from {
                 return Err(PolicyError::InvalidFact(
                     "the placement period ends before it starts".to_owned(),
+                ));
+            }
+            if financial_year(period.ends) != year {
+                return Err(PolicyError::InvalidFact(
+                    "a placement period must lie within one financial year (1 April to 31 March)"
+                        .to_owned(),
                 ));
             }
             months_in_financial_year(period.starts, period.ends)
@@ -241,6 +274,30 @@ mod tests {
         assert_eq!(place(&autumn), Some(583_333));
         // 1 place from April and 2 from September: £15,833 in the paper.
         assert_eq!(place_funding_for_year(1, 2), 1_583_333);
+    }
+
+    #[test]
+    fn other_years_and_periods_across_march_are_refused() {
+        let request = |as_at: Date, period: Option<PlacementPeriod>| BandRequest {
+            facts: FactsBuilder::new(as_at).build(),
+            placement: SettingType::Special,
+            place_type: "CP-AUT".to_owned(),
+            period,
+        };
+        assert!(matches!(
+            band(&request(date(2025, 9, 1), None)),
+            Err(PolicyError::NotCovered(_))
+        ));
+        // 31 March 2024 is still 2023/24.
+        assert!(band(&request(date(2024, 3, 31), None)).is_ok());
+        let across = PlacementPeriod {
+            starts: date(2024, 1, 8),
+            ends: date(2024, 7, 19),
+        };
+        assert!(matches!(
+            band(&request(date(2024, 1, 8), Some(across))),
+            Err(PolicyError::InvalidFact(_))
+        ));
     }
 
     #[test]
