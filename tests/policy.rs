@@ -90,6 +90,7 @@ fn torbay_bands_a_special_place_from_september_at_seven_twelfths() {
         facts: carried_facts(&plugin),
         placement: SettingType::Special,
         place_type: "Mayfield & Chestnut: PMLD".to_owned(),
+        support_tenths_per_week: None,
         period: Some(sendpanel_core::policy::contract::PlacementPeriod {
             starts: sendpanel_core::policy::contract::Date {
                 year: 2023,
@@ -239,6 +240,7 @@ fn malformed_answers_are_named_and_never_used() {
         facts,
         placement: SettingType::Special,
         place_type: "any".to_owned(),
+        support_tenths_per_week: None,
         period: None,
     };
     match plugin.banding(&request).outcome {

@@ -1,5 +1,7 @@
 //! Leicestershire's EHCP funding. Mainstream top-up is the council's own model: "based on
 //! hours of provision" (L117), with a 3.3% rise in the mainstream rate for 2025/26 (L119).
+//! The hours come only from the band request's typed `support-tenths-per-week` field
+//! (tenths of an hour a week), never from the free-text place type.
 //! The banded model that will replace it is being "co-produced with schools" and has no
 //! published bands (L117), so a request for a band is declined, not invented. **The 2024/25
 //! hourly rate and the resource base and special school top-ups are illustrative**: the
@@ -139,42 +141,23 @@ fn asks_for_band(place_type: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case("band") || w.eq_ignore_ascii_case("banded"))
 }
 
-/// Hours a week in tenths, from "15 hours", "12.5 hours" or "32 hours (full time)";
-/// `Ok(None)` when the place type names no hours.
-fn hours_in_tenths(place_type: &str) -> Result<Option<i64>, PolicyError> {
-    let lower = place_type.to_ascii_lowercase();
-    if !(lower.contains("hour") || lower.contains("hrs")) {
-        return Ok(None);
-    }
-    let unreadable = || {
-        PolicyError::InvalidFact(format!(
-            "cannot read the hours a week in \"{}\"; write them like \"15 hours\" or \"12.5 hours\"",
-            place_type.trim()
-        ))
-    };
-    let start = lower
-        .find(|c: char| c.is_ascii_digit())
-        .ok_or_else(unreadable)?;
-    let number: String = lower
-        .get(start..)
-        .unwrap_or_default()
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    let (whole, fraction) = number.split_once('.').unwrap_or((number.as_str(), ""));
-    let whole: i64 = whole.parse().map_err(|_| unreadable())?;
-    let tenths = match fraction {
-        "" => 0,
-        digit if digit.len() == 1 => digit.parse::<i64>().map_err(|_| unreadable())?,
-        _ => return Err(unreadable()),
-    };
-    let total = whole.saturating_mul(10).saturating_add(tenths);
-    if total <= 0 || total > FULL_TIME_HOURS * 10 {
+/// The hours of support a week in tenths, from the typed field of the request; the place
+/// type is never read for hours.
+fn support_tenths(request: &BandRequest) -> Result<i64, PolicyError> {
+    let tenths = request.support_tenths_per_week.ok_or_else(|| {
+        PolicyError::MissingFact(
+            "the hours of support a week, given in support-tenths-per-week as tenths of an hour (150 for 15 hours): Leicestershire funds mainstream EHCPs by hours of provision".to_owned(),
+        )
+    })?;
+    let tenths = i64::from(tenths);
+    if tenths == 0 || tenths > FULL_TIME_HOURS * 10 {
         return Err(PolicyError::InvalidFact(format!(
-            "{number} hours a week is outside 0 to {FULL_TIME_HOURS} (full time)"
+            "support-tenths-per-week is {tenths} ({} hours a week); it must be more than 0 and at most {} ({FULL_TIME_HOURS} hours, full time)",
+            hours_words(tenths),
+            FULL_TIME_HOURS * 10
         )));
     }
-    Ok(Some(total))
+    Ok(tenths)
 }
 
 fn hours_words(tenths: i64) -> String {
@@ -211,11 +194,7 @@ pub fn band(request: &BandRequest) -> Result<BandAdvice, PolicyError> {
 }
 
 fn mainstream(request: &BandRequest) -> Result<BandAdvice, PolicyError> {
-    let tenths = hours_in_tenths(&request.place_type)?.ok_or_else(|| {
-        PolicyError::MissingFact(
-            "the hours of support a week, given as the place type (for example \"15 hours\"): Leicestershire funds mainstream EHCPs by hours of provision".to_owned(),
-        )
-    })?;
+    let tenths = support_tenths(request)?;
     let (year, months) = year_and_months(request)?;
     let rate = hourly_rate_for(year).ok_or_else(|| {
         PolicyError::NotCovered(format!(
@@ -312,17 +291,37 @@ fn specialist(request: &BandRequest) -> Result<BandAdvice, PolicyError> {
 mod tests {
     use super::*;
 
+    /// A request for `place_type`. Hours are written the friendly way, "15 hours" or
+    /// "12.5 hours", and go into the typed field; the place type sent is then
+    /// "Mainstream", so nothing could read hours from it.
     fn request(
         placement: SettingType,
         place_type: &str,
         as_at: Date,
         period: Option<(Date, Date)>,
     ) -> BandRequest {
+        let tenths = place_type.strip_suffix(" hours").and_then(|n| {
+            let (whole, tenth) = n.split_once('.').unwrap_or((n, "0"));
+            Some(whole.parse::<u16>().ok()? * 10 + tenth.parse::<u16>().ok()?)
+        });
         BandRequest {
             facts: FactsBuilder::new(as_at).build(),
             placement,
-            place_type: place_type.to_owned(),
+            place_type: if tenths.is_some() {
+                "Mainstream".to_owned()
+            } else {
+                place_type.to_owned()
+            },
+            support_tenths_per_week: tenths,
             period: period.map(|(starts, ends)| PlacementPeriod { starts, ends }),
+        }
+    }
+
+    fn with_tenths(tenths: Option<u16>, place_type: &str) -> BandRequest {
+        BandRequest {
+            support_tenths_per_week: tenths,
+            place_type: place_type.to_owned(),
+            ..request(SettingType::Mainstream, "", date(2025, 5, 6), None)
         }
     }
 
@@ -348,33 +347,42 @@ mod tests {
     }
 
     #[test]
-    fn reads_hours_the_way_people_write_them() {
-        assert_eq!(hours_in_tenths("15 hours").ok(), Some(Some(150)));
+    fn reads_hours_only_from_the_typed_field() {
+        let top_up = |tenths, place_type| {
+            band(&with_tenths(tenths, place_type)).map(|a| (a.band_code, a.yearly_top_up))
+        };
         assert_eq!(
-            hours_in_tenths("Mainstream: 12.5 hours").ok(),
-            Some(Some(125))
+            top_up(Some(150), "Mainstream").ok(),
+            Some(("LEI-HRS-15".to_owned(), 635_295))
+        );
+        // Half hours: 12.5 × £423.53 = £5,294.125, rounded away from zero.
+        assert_eq!(
+            top_up(Some(125), "Mainstream").ok(),
+            Some(("LEI-HRS-12.5".to_owned(), 529_413))
         );
         assert_eq!(
-            hours_in_tenths("32 hours (full time)").ok(),
-            Some(Some(320))
+            top_up(Some(320), "Mainstream").ok(),
+            Some(("LEI-HRS-32".to_owned(), 1_355_296))
         );
-        assert_eq!(hours_in_tenths("Mainstream").ok(), Some(None));
+        for invalid in [0, 321, u16::MAX] {
+            assert!(
+                matches!(
+                    top_up(Some(invalid), "Mainstream"),
+                    Err(PolicyError::InvalidFact(_))
+                ),
+                "{invalid}"
+            );
+        }
+        // Hours written in the place type are not read: the typed field is missing.
         assert!(matches!(
-            hours_in_tenths("33 hours"),
-            Err(PolicyError::InvalidFact(_))
+            top_up(None, "15 hours"),
+            Err(PolicyError::MissingFact(_))
         ));
-        assert!(matches!(
-            hours_in_tenths("0 hours"),
-            Err(PolicyError::InvalidFact(_))
-        ));
-        assert!(matches!(
-            hours_in_tenths("12.25 hours"),
-            Err(PolicyError::InvalidFact(_))
-        ));
-        assert!(matches!(
-            hours_in_tenths("some hours"),
-            Err(PolicyError::InvalidFact(_))
-        ));
+        // And the typed field wins over hours in the place type.
+        assert_eq!(
+            top_up(Some(100), "15 hours").ok().map(|(_, t)| t),
+            Some(423_530)
+        );
     }
 
     #[test]

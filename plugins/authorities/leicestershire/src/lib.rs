@@ -19,7 +19,11 @@
 //!   whose bands are not published; the 2025/26 MTFS proposes "a 3.3% increase in the rate
 //!   payable to mainstream schools for pupils with EHCP's" (L119). So mainstream top-up here
 //!   is the council's own **hours-based model**: hours a week × a yearly rate per weekly hour,
-//!   the 2025/26 rate being the 2024/25 rate plus 3.3%, to the penny. **The 2024/25 rate of
+//!   the 2025/26 rate being the 2024/25 rate plus 3.3%, to the penny. The hours come only
+//!   from the band request's typed `support-tenths-per-week` field, in tenths of an hour (150
+//!   is 15 hours, 125 is 12.5), never from the free-text place type: a mainstream request
+//!   without it is a missing fact, and 0 or more than full time (32 hours, 320 tenths) an
+//!   invalid fact. **The 2024/25 rate of
 //!   £410 per weekly hour is illustrative**: the papers give none. The £8,000 for 32 hours
 //!   in a public question (L107) was neither confirmed nor denied (L111), so it is not used.
 //!   A request for a band of the new model is declined as not covered rather than invented.

@@ -87,6 +87,7 @@ pub fn progressing_request() -> RequestFacts {
         .build()
 }
 
+/// A request for a place; hours of support are `None` (the plan does not say).
 fn place(
     facts: RequestFacts,
     placement: SettingType,
@@ -97,7 +98,17 @@ fn place(
         facts,
         placement,
         place_type: place_type.to_owned(),
+        support_tenths_per_week: None,
         period: period.map(|(starts, ends)| PlacementPeriod { starts, ends }),
+    }
+}
+
+/// A mainstream request with `tenths` of an hour of support a week (150 is 15 hours) in
+/// the typed field; the place type names no hours.
+fn mainstream_hours(facts: RequestFacts, tenths: u16) -> BandRequest {
+    BandRequest {
+        support_tenths_per_week: Some(tenths),
+        ..place(facts, SettingType::Mainstream, "Mainstream", None)
     }
 }
 
@@ -171,14 +182,15 @@ pub fn all() -> Vec<TestVector> {
         },
         TestVector {
             name: "mainstream, 15 hours a week, 2025/26 rate, whole year (L117, L119)".to_owned(),
-            call: TestCall::Banding(place(
-                evidenced_request(),
-                SettingType::Mainstream,
-                "15 hours",
-                None,
-            )),
+            call: TestCall::Banding(mainstream_hours(evidenced_request(), 150)),
             // 15 × £423.53 (£410 illustrative + 3.3%) = £6,352.95.
             expect: expect_band("LEI-HRS-15", 0, 635_295, 635_295),
+        },
+        TestVector {
+            name: "mainstream, 12.5 hours a week: half hours to the penny".to_owned(),
+            call: TestCall::Banding(mainstream_hours(evidenced_request(), 125)),
+            // 12.5 × £423.53 = £5,294.125, half a penny rounded away from zero.
+            expect: expect_band("LEI-HRS-12.5", 0, 529_413, 529_413),
         },
         TestVector {
             name: "secondary resource base from September: 7/12".to_owned(),
@@ -212,23 +224,23 @@ pub fn all() -> Vec<TestVector> {
             expect: Expectation::Declined("not-covered".to_owned()),
         },
         TestVector {
-            name: "mainstream without hours: missing fact".to_owned(),
+            name: "mainstream without support-tenths-per-week: missing fact".to_owned(),
             call: TestCall::Banding(place(
                 evidenced_request(),
                 SettingType::Mainstream,
-                "",
+                "Mainstream",
                 None,
             )),
             expect: Expectation::Declined("missing-fact".to_owned()),
         },
         TestVector {
             name: "more than full time (32 hours): invalid fact".to_owned(),
-            call: TestCall::Banding(place(
-                evidenced_request(),
-                SettingType::Mainstream,
-                "40 hours",
-                None,
-            )),
+            call: TestCall::Banding(mainstream_hours(evidenced_request(), 400)),
+            expect: Expectation::Declined("invalid-fact".to_owned()),
+        },
+        TestVector {
+            name: "no hours of support (0): invalid fact".to_owned(),
+            call: TestCall::Banding(mainstream_hours(evidenced_request(), 0)),
             expect: Expectation::Declined("invalid-fact".to_owned()),
         },
         TestVector {

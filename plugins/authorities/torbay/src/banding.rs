@@ -261,6 +261,7 @@ mod tests {
             facts: FactsBuilder::new(date(2023, 9, 1)).build(),
             placement: SettingType::Special,
             place_type: "CP-HI".to_owned(),
+            support_tenths_per_week: None,
             period: Some(PlacementPeriod { starts, ends }),
         };
         let spring = band(&request(date(2023, 4, 1), date(2023, 8, 31))).ok();
@@ -282,6 +283,7 @@ mod tests {
             facts: FactsBuilder::new(as_at).build(),
             placement: SettingType::Special,
             place_type: "CP-AUT".to_owned(),
+            support_tenths_per_week: None,
             period,
         };
         assert!(matches!(
@@ -306,6 +308,7 @@ mod tests {
             facts: FactsBuilder::new(date(2023, 9, 1)).build(),
             placement: SettingType::Mainstream,
             place_type: "CP-AUT".to_owned(),
+            support_tenths_per_week: None,
             period: None,
         };
         assert!(matches!(band(&request), Err(PolicyError::NotCovered(_))));

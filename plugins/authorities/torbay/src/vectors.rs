@@ -71,6 +71,7 @@ fn special_place(place_type: &str, period: Option<PlacementPeriod>) -> BandReque
         facts: evidenced_request(),
         placement: SettingType::Special,
         place_type: place_type.to_owned(),
+        support_tenths_per_week: None,
         period,
     }
 }

@@ -311,6 +311,7 @@ mod tests {
                 .build(),
             placement,
             place_type: place_type.to_owned(),
+            support_tenths_per_week: None,
             period: period.map(|(starts, ends)| PlacementPeriod { starts, ends }),
         }
     }

@@ -107,6 +107,7 @@ fn place(
         facts,
         placement,
         place_type: place_type.to_owned(),
+        support_tenths_per_week: None,
         period: period.map(|(starts, ends)| PlacementPeriod { starts, ends }),
     }
 }
