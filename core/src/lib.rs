@@ -9,6 +9,7 @@
 //! kept) and [`config`] (what each authority decides for itself).
 #![warn(missing_docs)]
 
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;

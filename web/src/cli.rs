@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use sendpanel_core::clock::{BankHolidays, ClockFacts};
 use sendpanel_core::config::{AuthorityConfig, load_authorities};
 use sendpanel_core::demo::{DEMO_PASSWORD_NOTE, DemoSummary, seed_demo};
 use sendpanel_core::registry::register_authorities;
@@ -45,6 +46,10 @@ enum Command {
     Migrate,
     /// Seed the demo authorities, users and requests into an empty database.
     Demo,
+    /// Read a case's dates as one JSON object on stdin; print its statutory deadlines as
+    /// one JSON object (keys and rules in `sendpanel clock --help`).
+    #[command(long_about = CLOCK_HELP)]
+    Clock,
     /// Check, test, run and install authority policy plugins (WebAssembly components).
     Plugin {
         #[command(subcommand)]
@@ -83,8 +88,43 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { .. } => serve(settings),
+        Command::Clock => clock(&settings),
         Command::Plugin { command } => plugin_cli::run(command, &settings, open_database),
     }
+}
+
+const CLOCK_HELP: &str = "Read one JSON object on stdin with any of: request_received, \
+advice_requested, draft_plan_served, plan_issued, last_review_decision, review_meeting, \
+amendment_proposals_sent, transfer_year + transfer_kind (\"school\" or \"post16\"), \
+decision_notice_sent, mediation_adviser_contacted, mediation_requested, \
+mediation_certificate_issued (dates YYYY-MM-DD). Print one JSON object with each deadline \
+whose inputs were given: decide_whether_to_assess_by, decide_not_to_issue_by, \
+final_plan_by, advice_due_by, representations_due_by, annual_review_by, review_papers_by, \
+review_report_by, review_decision_by, amended_plan_by, phase_transfer_by, \
+mediation_contact_by, certificate_due_by, mediation_by, appeal_by. Unknown keys, \
+malformed dates and impossible orders exit 1 with one line naming the key.";
+
+/// `sendpanel clock`: dates in, deadlines out, both as one JSON object.
+fn clock(settings: &Settings) -> anyhow::Result<()> {
+    use std::io::Read;
+    let holidays = match &settings.bank_holidays_file {
+        Some(path) => BankHolidays::from_file(path)?,
+        None => BankHolidays::england_and_wales(),
+    };
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("stdin: cannot read the input")?;
+    let value: serde_json::Value =
+        serde_json::from_str(&input).map_err(|e| anyhow::anyhow!("stdin: not JSON: {e}"))?;
+    let facts = ClockFacts::from_json(&value)?;
+    let deadlines = facts.deadlines(&holidays)?;
+    let out: serde_json::Map<String, serde_json::Value> = deadlines
+        .into_iter()
+        .map(|(key, date)| (key.to_owned(), date.format("%Y-%m-%d").to_string().into()))
+        .collect();
+    println!("{}", serde_json::Value::Object(out));
+    Ok(())
 }
 
 fn open_database(settings: &Settings) -> anyhow::Result<Database> {

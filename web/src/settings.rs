@@ -18,7 +18,7 @@ const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Every key, for filtering `SENDPANEL_*` variables: other tools' variables with our
 /// prefix must not break start-up.
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 9] = [
     "bind",
     "database_url",
     "database_pool_size",
@@ -27,6 +27,7 @@ const KEYS: [&str; 8] = [
     "authorities_dir",
     "demo_on_empty",
     "plugin_cache_dir",
+    "bank_holidays_file",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -40,6 +41,7 @@ struct RawSettings {
     authorities_dir: PathBuf,
     demo_on_empty: bool,
     plugin_cache_dir: PathBuf,
+    bank_holidays_file: String,
     policy: Limits,
 }
 
@@ -73,6 +75,8 @@ pub struct Settings {
     pub plugin_cache_dir: PathBuf,
     /// The sandbox's limits for every plugin call.
     pub policy: Limits,
+    /// The bank-holiday list for working days; `None` uses the one built in.
+    pub bank_holidays_file: Option<PathBuf>,
 }
 
 /// Values given on the command line, which override everything else.
@@ -182,6 +186,8 @@ impl Settings {
             demo_on_empty: raw.demo_on_empty,
             plugin_cache_dir: raw.plugin_cache_dir,
             policy: raw.policy,
+            bank_holidays_file: (!raw.bank_holidays_file.is_empty())
+                .then(|| PathBuf::from(&raw.bank_holidays_file)),
         })
     }
 }

@@ -25,7 +25,8 @@ pub fn from_naive(d: NaiveDate) -> Date {
     }
 }
 
-const ENGLAND_AND_WALES: &str = include_str!("../data/england-and-wales-bank-holidays.txt");
+// The same file the host counts statutory working days with.
+const ENGLAND_AND_WALES: &str = include_str!("../../../config/bank-holidays/england-and-wales.txt");
 
 /// Working-day arithmetic over a list of bank holidays.
 #[derive(Debug, Clone)]
