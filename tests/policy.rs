@@ -416,6 +416,49 @@ mod recorded_advice {
             Ok(())
         }
 
+        fn a_case_gets_advice_from_the_plugin_in_force_with_an_event(db) {
+            use sendpanel_core::policy::{PluginCatalogue, Question};
+            use sendpanel_core::time::FixedClock;
+            let scope = authority(db, "torbay", 880)?;
+            let (_, _, case) = stored_case(db, &scope, 3)?;
+            let host = host();
+            let bytes = wasm("sendpanel-plugin-torbay");
+            let (plugin, _) = vet(&host, &bytes)?;
+            install(db, &scope, &plugin, bytes, Some(date(2023, 9, 1)))?;
+            let catalogue = PluginCatalogue::new(host);
+            let clock = FixedClock(sendpanel_tests::fixtures::at(6, 10));
+            let mut facts = carried_facts(&plugin);
+
+            // Before the policy is in force there is no advice, and nothing is recorded.
+            facts.as_at = sendpanel_core::policy::contract::Date { year: 2023, month: 8, day: 31 };
+            let none = catalogue.advise(db, &scope, case.id, &Question::GraduatedResponse(facts.clone()), None, &clock)?;
+            assert!(none.is_none());
+            assert!(db.read(|tx| tx.advice_for_case(&scope, &case.id))?.is_empty());
+
+            facts.as_at = sendpanel_core::policy::contract::Date { year: 2023, month: 10, day: 2 };
+            let advice = catalogue
+                .advise(db, &scope, case.id, &Question::GraduatedResponse(facts.clone()), None, &clock)?
+                .expect("advice from the plugin in force");
+            assert_eq!(&advice.plugin_sha256, plugin.sha256());
+            assert_eq!(advice.outcome, "advice");
+            let plan = catalogue
+                .advise(db, &scope, case.id, &Question::NextSteps(facts), None, &clock)?
+                .expect("a next-steps plan");
+            assert_eq!(plan.call, "next-steps");
+            let output: serde_json::Value = serde_json::from_str(plan.output_json.as_deref().unwrap_or("null"))?;
+            assert_eq!(output["Ok"]["meeting_required"], true);
+
+            let events = db.read(|tx| tx.list_events(&scope, Some(case.id)))?;
+            let advised: Vec<_> = events
+                .iter()
+                .filter(|e| e.kind == sendpanel_core::domain::EventKind::AdviceRecorded)
+                .collect();
+            assert_eq!(advised.len(), 2);
+            assert_eq!(advised[0].payload["advice_id"], advice.id.to_string());
+            assert_eq!(advised[1].payload["call"], "next-steps");
+            Ok(())
+        }
+
         fn unavailable_advice_is_stored_with_its_named_reason(db) {
             // A registry plugin that loops: stored directly, as it has no vectors to vet.
             let scope = authority(db, "torbay", 880)?;

@@ -46,6 +46,9 @@ pub enum EventKind {
     DecisionRecorded,
     /// A document was stored on a case.
     DocumentStored,
+    /// A policy plugin advised on the case (or could not); the advice record holds the
+    /// plugin's hash, input, answer and fuel.
+    AdviceRecorded,
 }
 
 /// One entry of the log.

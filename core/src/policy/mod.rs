@@ -14,6 +14,7 @@
 //!
 //! The contract is `plugins/wit/policy.wit`; [`contract`] holds the generated types.
 
+mod advice;
 mod bindings;
 mod cache;
 mod error;
@@ -26,6 +27,7 @@ mod sandbox;
 mod validate;
 mod vectors;
 
+pub use advice::{PluginCatalogue, Question};
 pub use bindings::contract;
 pub use error::{LoadError, Unavailable};
 pub use evaluation::{Call, Evaluation, Outcome};

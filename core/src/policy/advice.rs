@@ -1,0 +1,140 @@
+//! Advice on a case: find the authority's plugin in force, run it, and record what it
+//! said (or why it could not) on the case, with an event, in one transaction.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::NaiveDate;
+
+use super::contract::{BandRequest, RequestFacts};
+use super::evaluation::Call;
+use super::host::{Plugin, PolicyHost};
+use super::registry::{RegistryError, advice_record};
+use crate::domain::{CaseId, EventKind, PluginHash, StoredAdvice, UserId};
+use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::time::Clock;
+
+/// The registry's plugins, loaded on first use and kept by hash, so each is compiled
+/// (or read from the disk cache) once per process rather than once per case.
+#[derive(Debug, Clone)]
+pub struct PluginCatalogue {
+    host: PolicyHost,
+    loaded: Arc<Mutex<HashMap<PluginHash, Plugin>>>,
+}
+
+/// One question for a plugin about a case.
+#[derive(Debug, Clone)]
+pub enum Question {
+    /// Graduated-response criteria before the decision whether to assess.
+    GraduatedResponse(RequestFacts),
+    /// Band and funding for a placement.
+    Banding(BandRequest),
+    /// The next-steps meeting after a refusal to assess.
+    NextSteps(RequestFacts),
+}
+
+impl Question {
+    /// The day the advice is for; it picks the plugin in force.
+    fn as_at(&self) -> NaiveDate {
+        let d = match self {
+            Question::GraduatedResponse(f) | Question::NextSteps(f) => f.as_at,
+            Question::Banding(r) => r.facts.as_at,
+        };
+        NaiveDate::from_ymd_opt(d.year, u32::from(d.month), u32::from(d.day)).unwrap_or_default()
+    }
+
+    fn call(&self) -> Call {
+        match self {
+            Question::GraduatedResponse(_) => Call::GraduatedResponse,
+            Question::Banding(_) => Call::Banding,
+            Question::NextSteps(_) => Call::NextSteps,
+        }
+    }
+}
+
+impl PluginCatalogue {
+    /// A catalogue over `host`'s engine and limits.
+    pub fn new(host: PolicyHost) -> Self {
+        Self {
+            host,
+            loaded: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// The stored plugin `sha256` of the scope's authority, loaded and checked.
+    pub fn plugin(
+        &self,
+        db: &Database,
+        scope: &AuthorityScope,
+        sha256: &PluginHash,
+    ) -> Result<Plugin, RegistryError> {
+        if let Some(plugin) = self.cached(sha256) {
+            return Ok(plugin);
+        }
+        let bytes = db.read(|tx| tx.plugin_bytes(scope, sha256))?;
+        let plugin = self.host.load(&bytes)?;
+        self.loaded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(sha256.clone(), plugin.clone());
+        Ok(plugin)
+    }
+
+    fn cached(&self, sha256: &PluginHash) -> Option<Plugin> {
+        self.loaded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(sha256)
+            .cloned()
+    }
+
+    /// Asks the plugin in force on the question's as-at date and records the answer on
+    /// `case`, with an `AdviceRecorded` event, in one transaction. `None` when the
+    /// authority has no plugin in force that day: the people decide without advice.
+    /// A plugin that fails still gives a record, saying why there is no advice.
+    pub fn advise(
+        &self,
+        db: &Database,
+        scope: &AuthorityScope,
+        case: CaseId,
+        question: &Question,
+        actor: Option<UserId>,
+        clock: &dyn Clock,
+    ) -> Result<Option<StoredAdvice>, RegistryError> {
+        let call = question.call();
+        let span = tracing::info_span!("advice", case_id = %case, %call);
+        let _entered = span.enter();
+        let Some(active) = db.read(|tx| tx.active_plugin_on(scope, question.as_at()))? else {
+            tracing::info!("no policy plugin in force; no advice sought");
+            return Ok(None);
+        };
+        let plugin = self.plugin(db, scope, &active.sha256)?;
+        let record = match question {
+            Question::GraduatedResponse(facts) => {
+                advice_record(&case, &plugin.graduated_response(facts))
+            }
+            Question::Banding(request) => advice_record(&case, &plugin.banding(request)),
+            Question::NextSteps(facts) => advice_record(&case, &plugin.next_steps(facts)),
+        };
+        let stored = db.write(|tx| {
+            let stored = tx.record_advice(scope, &record)?;
+            tx.append_event(
+                scope,
+                NewEvent {
+                    case_id: Some(case),
+                    kind: EventKind::AdviceRecorded,
+                    payload: serde_json::json!({
+                        "advice_id": stored.id.to_string(),
+                        "call": stored.call,
+                        "plugin_sha256": stored.plugin_sha256.as_str(),
+                        "outcome": stored.outcome,
+                    }),
+                    actor,
+                    occurred_at: clock.now(),
+                },
+            )?;
+            Ok(stored)
+        })?;
+        Ok(Some(stored))
+    }
+}
