@@ -17,3 +17,4 @@ pub mod policy;
 pub mod registry;
 pub mod store;
 pub mod time;
+pub mod workflow;

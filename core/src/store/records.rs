@@ -8,7 +8,9 @@ use super::authorities::parse_authority;
 use super::rows::{from_db_time, not_found, parse, to_db_time};
 use super::schema::{deadlines, decisions, documents};
 use super::{AuthorityScope, StoreError, Tx};
-use crate::domain::{CaseId, Deadline, Decision, Document, DocumentId, Reasons};
+use crate::domain::{
+    CaseId, Deadline, DeadlineKind, DeadlineStatus, Decision, Document, DocumentId, Reasons,
+};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = decisions)]
@@ -182,6 +184,26 @@ impl Tx<'_> {
             })
             .execute(self.conn)?;
         Ok(())
+    }
+
+    /// Marks a case's open deadlines of `kind` met or disapplied (the workflow decides;
+    /// this records it). Returns how many changed.
+    pub fn set_deadline_status(
+        &mut self,
+        scope: &AuthorityScope,
+        case: CaseId,
+        kind: DeadlineKind,
+        status: DeadlineStatus,
+    ) -> Result<usize, StoreError> {
+        Ok(diesel::update(
+            deadlines::table
+                .filter(deadlines::authority_id.eq(scope.authority().as_str()))
+                .filter(deadlines::case_id.eq(case.to_string()))
+                .filter(deadlines::kind.eq(kind.to_string()))
+                .filter(deadlines::status.eq(DeadlineStatus::Open.to_string())),
+        )
+        .set(deadlines::status.eq(status.to_string()))
+        .execute(self.conn)?)
     }
 
     /// A case's deadlines, soonest first.

@@ -1,0 +1,236 @@
+//! The decision whether to assess (CFA s.36(8); Reg 5). A named person decides, with
+//! reasons; refusing needs reasons the family can read (s.36(5)), and departing from
+//! the plugin's advice needs a reason of its own.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::WorkflowError;
+use super::intake::statutory_deadline;
+use crate::clock::{BankHolidays, ClockFacts};
+use crate::domain::{
+    CaseId, CaseStage, DeadlineKind, DeadlineStatus, Decision, DecisionId, DecisionKind,
+    DecisionOutcome, EventKind, Reasons, UserId,
+};
+use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::time::Clock;
+
+/// Assess, or refuse to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum AssessDecision {
+    /// Carry out an EHC needs assessment.
+    Assess,
+    /// Refuse; the family is told why, with mediation and appeal rights.
+    Refuse,
+}
+
+/// The decision as the chair (or the officer with delegated power) records it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideWhetherToAssess {
+    /// Assess or refuse.
+    pub decision: AssessDecision,
+    /// Why, in words the family can read.
+    pub reasons: String,
+    /// Why the decision differs from the policy plugin's recommendation, when it does.
+    #[serde(default)]
+    pub departure_reason: Option<String>,
+    /// Who decided: a user of the authority.
+    pub decided_by: UserId,
+    /// The day of the decision.
+    pub decided_on: NaiveDate,
+}
+
+/// What the decision did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    /// The recorded decision.
+    pub decision: Decision,
+    /// The case's new stage.
+    pub stage: CaseStage,
+    /// Whether it was made within the 6 weeks of Reg 5(1).
+    pub within_six_weeks: bool,
+    /// On refusal: the last day to contact a mediation adviser (Reg 33) and to appeal
+    /// (Tribunal rule 20), for the decision letter.
+    pub family_deadlines: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// The latest graduated-response recommendation on the case, if the plugin gave one.
+fn recommendation(
+    db: &Database,
+    scope: &AuthorityScope,
+    case: CaseId,
+) -> Result<Option<String>, WorkflowError> {
+    let advice = db.read(|tx| tx.advice_for_case(scope, &case))?;
+    Ok(advice
+        .iter()
+        .rev()
+        .filter(|a| a.call == "graduated-response" && a.outcome == "advice")
+        .find_map(|a| {
+            let output: serde_json::Value = serde_json::from_str(a.output_json.as_deref()?).ok()?;
+            output
+                .pointer("/Ok/recommendation")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        }))
+}
+
+/// Records the decision, moves the case, settles the 6-week deadline and, on "assess",
+/// sets the 16- and 20-week ones, in one transaction.
+pub fn decide_whether_to_assess(
+    db: &Database,
+    scope: &AuthorityScope,
+    case_id: CaseId,
+    command: &DecideWhetherToAssess,
+    holidays: &BankHolidays,
+    clock: &dyn Clock,
+) -> Result<Decided, WorkflowError> {
+    let case = db.read(|tx| tx.get_case(scope, case_id))?;
+    if !matches!(
+        case.stage,
+        CaseStage::RequestReceived | CaseStage::AwaitingAssessmentDecision
+    ) {
+        return Err(WorkflowError::WrongStage {
+            case: case_id,
+            stage: case.stage,
+            command: "the decision whether to assess",
+            allowed: "after a request is received and before it is decided",
+        });
+    }
+    let request = db.read(|tx| tx.get_request(scope, case.request_id))?;
+    // The decider must be one of this authority's users.
+    db.read(|tx| tx.get_user(scope, command.decided_by))
+        .map_err(|_| WorkflowError::invalid("decided_by", "must be a user of this authority"))?;
+    if command.decided_on > clock.today() {
+        return Err(WorkflowError::invalid(
+            "decided_on",
+            "cannot be in the future",
+        ));
+    }
+    if command.decided_on < request.received_on {
+        return Err(WorkflowError::invalid(
+            "decided_on",
+            format!(
+                "cannot be before the request was received ({})",
+                request.received_on
+            ),
+        ));
+    }
+    let reasons = Reasons::parse(&command.reasons)?;
+    let departs = match (
+        recommendation(db, scope, case_id)?.as_deref(),
+        command.decision,
+    ) {
+        (Some("DoNotAssess"), AssessDecision::Assess) => Some("do not assess"),
+        (Some("Assess"), AssessDecision::Refuse) => Some("assess"),
+        _ => None,
+    };
+    let departure = match (departs, command.departure_reason.as_deref().map(str::trim)) {
+        (Some(advised), None | Some("")) => {
+            return Err(WorkflowError::invalid(
+                "departure_reason",
+                format!("the policy advice was to {advised}; say why the decision departs from it"),
+            ));
+        }
+        (_, Some(text)) if !text.is_empty() => Some(text.to_owned()),
+        _ => None,
+    };
+
+    let due = db
+        .read(|tx| tx.list_deadlines(scope, case_id))?
+        .into_iter()
+        .find(|d| d.kind == DeadlineKind::DecideWhetherToAssess)
+        .map(|d| d.due_on);
+    let within_six_weeks = due.is_none_or(|due| command.decided_on <= due);
+    let (outcome, stage) = match command.decision {
+        AssessDecision::Assess => (DecisionOutcome::Agreed, CaseStage::Assessing),
+        AssessDecision::Refuse => (DecisionOutcome::Refused, CaseStage::AssessmentRefused),
+    };
+    let family_deadlines = match command.decision {
+        AssessDecision::Assess => None,
+        AssessDecision::Refuse => {
+            let facts = ClockFacts {
+                decision_notice_sent: Some(command.decided_on),
+                ..ClockFacts::default()
+            };
+            let dates = facts
+                .deadlines(holidays)
+                .map_err(|e| WorkflowError::invalid("decided_on", e.to_string()))?;
+            match (dates.get("mediation_contact_by"), dates.get("appeal_by")) {
+                (Some(m), Some(a)) => Some((*m, *a)),
+                _ => None,
+            }
+        }
+    };
+    let now = clock.now();
+    let decision = Decision {
+        id: DecisionId::new(),
+        authority_id: scope.authority().clone(),
+        case_id,
+        agenda_item_id: None,
+        kind: DecisionKind::Assess,
+        outcome,
+        reasons,
+        decided_by: command.decided_by,
+        decided_at: now,
+    };
+    let later = match command.decision {
+        AssessDecision::Assess => vec![
+            statutory_deadline(
+                scope,
+                case_id,
+                DeadlineKind::DecideNotToIssue,
+                request.received_on,
+            )?,
+            statutory_deadline(scope, case_id, DeadlineKind::FinalPlan, request.received_on)?,
+        ],
+        AssessDecision::Refuse => Vec::new(),
+    };
+    db.write(|tx| {
+        tx.insert_decision(scope, &decision)?;
+        tx.set_case_stage(scope, case_id, stage)?;
+        tx.set_deadline_status(scope, case_id, DeadlineKind::DecideWhetherToAssess, DeadlineStatus::Met)?;
+        tx.append_event(
+            scope,
+            NewEvent {
+                case_id: Some(case_id),
+                kind: EventKind::DecisionRecorded,
+                payload: json!({
+                    "decision": decision.id,
+                    "kind": decision.kind,
+                    "outcome": decision.outcome,
+                    "decided_on": command.decided_on,
+                    "within_six_weeks": within_six_weeks,
+                    "departure_reason": departure,
+                    "mediation_contact_by": family_deadlines.map(|d| d.0),
+                    "appeal_by": family_deadlines.map(|d| d.1),
+                }),
+                actor: Some(command.decided_by),
+                occurred_at: now,
+            },
+        )?;
+        for deadline in &later {
+            tx.insert_deadline(scope, deadline)?;
+            tx.append_event(
+                scope,
+                NewEvent {
+                    case_id: Some(case_id),
+                    kind: EventKind::DeadlineSet,
+                    payload: json!({"kind": deadline.kind, "due_on": deadline.due_on, "rule": deadline.kind.rule()}),
+                    actor: Some(command.decided_by),
+                    occurred_at: now,
+                },
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(Decided {
+        decision,
+        stage,
+        within_six_weeks,
+        family_deadlines,
+    })
+}

@@ -1,0 +1,228 @@
+//! Intake: a request for an EHC needs assessment is logged and the statutory clock
+//! starts (CFA s.36(1); Reg 5(1), 10(1), 13(2)).
+
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::WorkflowError;
+use crate::clock::calendar::weeks_after;
+use crate::domain::{
+    AssessmentRequest, Case, CaseId, CaseStage, Child, ChildId, Deadline, DeadlineId, DeadlineKind,
+    DeadlineStatus, EventKind, NeedType, NhsNumber, PersonName, RequestId, RequestedBy,
+    SettingType, Upn, UserId,
+};
+use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::time::Clock;
+
+/// A request as a caseworker logs it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiveRequest {
+    /// The child's given name.
+    pub given_name: String,
+    /// The child's family name.
+    pub family_name: String,
+    /// The child's date of birth.
+    pub date_of_birth: NaiveDate,
+    /// Unique Pupil Number.
+    pub upn: String,
+    /// NHS number, if shared.
+    #[serde(default)]
+    pub nhs_number: Option<String>,
+    /// The day the authority received the request: the statutory clock counts from it.
+    pub received_on: NaiveDate,
+    /// Who asked (CFA s.36(1)).
+    pub requested_by: RequestedBy,
+    /// The requester's name and capacity, as letters will address them.
+    pub requester: String,
+    /// The setting the child attends.
+    pub setting_type: SettingType,
+    /// The primary need the requester describes.
+    pub primary_need: NeedType,
+    /// The caseworker's summary.
+    pub summary: String,
+}
+
+/// The opened case and its deadlines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// The case.
+    pub case: Case,
+    /// Its statutory deadlines, soonest first.
+    pub deadlines: Vec<Deadline>,
+}
+
+/// Oldest age at which a request can still lead to an EHC plan (CFA s.83(2): up to 25).
+const OLDEST: i32 = 25;
+/// A young person is over compulsory school age (CFA s.83(2)); 16 is used here.
+const YOUNG_PERSON_FROM: i32 = 16;
+
+fn age_on(date_of_birth: NaiveDate, day: NaiveDate) -> i32 {
+    let mut years = day.year() - date_of_birth.year();
+    if (day.month(), day.day()) < (date_of_birth.month(), date_of_birth.day()) {
+        years -= 1;
+    }
+    years
+}
+
+/// A deadline counted in weeks from the request, as its kind's regulation says.
+pub(super) fn statutory_deadline(
+    scope: &AuthorityScope,
+    case: CaseId,
+    kind: DeadlineKind,
+    received_on: NaiveDate,
+) -> Result<Deadline, WorkflowError> {
+    let weeks = match kind {
+        DeadlineKind::DecideWhetherToAssess => 6,
+        DeadlineKind::DecideNotToIssue => 16,
+        DeadlineKind::FinalPlan => 20,
+        other => {
+            return Err(WorkflowError::invalid(
+                "kind",
+                format!("{other} is not counted from the request"),
+            ));
+        }
+    };
+    Ok(Deadline {
+        id: DeadlineId::new(),
+        authority_id: scope.authority().clone(),
+        case_id: case,
+        kind,
+        due_on: weeks_after(received_on, weeks)
+            .map_err(|e| WorkflowError::invalid("received_on", e.to_string()))?,
+        status: DeadlineStatus::Open,
+    })
+}
+
+/// Logs a request: the child, the request, the case at `RequestReceived`, the 6-week
+/// deadline for deciding whether to assess, and their events, in one transaction. (The
+/// 16- and 20-week limits also count from the request but bind only once the authority
+/// decides to assess, so they are set then.)
+pub fn receive_request(
+    db: &Database,
+    scope: &AuthorityScope,
+    command: &ReceiveRequest,
+    actor: Option<UserId>,
+    clock: &dyn Clock,
+) -> Result<Received, WorkflowError> {
+    let today = clock.today();
+    if command.received_on > today {
+        return Err(WorkflowError::invalid(
+            "received_on",
+            format!(
+                "{} is in the future (today is {today})",
+                command.received_on
+            ),
+        ));
+    }
+    if command.date_of_birth > command.received_on {
+        return Err(WorkflowError::invalid(
+            "date_of_birth",
+            "must be before the day the request was received",
+        ));
+    }
+    let age = age_on(command.date_of_birth, command.received_on);
+    if age > OLDEST {
+        return Err(WorkflowError::invalid(
+            "date_of_birth",
+            format!(
+                "the child or young person was {age} when the request was received; EHC plans are for those up to {OLDEST}"
+            ),
+        ));
+    }
+    if command.requested_by == RequestedBy::YoungPerson && age < YOUNG_PERSON_FROM {
+        return Err(WorkflowError::invalid(
+            "requested_by",
+            format!("a young person is over compulsory school age; this child was {age}"),
+        ));
+    }
+    if command.requester.trim().is_empty() {
+        return Err(WorkflowError::invalid(
+            "requester",
+            "must name who made the request",
+        ));
+    }
+    if command.summary.trim().is_empty() {
+        return Err(WorkflowError::invalid(
+            "summary",
+            "must say what the request is about",
+        ));
+    }
+    let child = Child {
+        id: ChildId::new(),
+        authority_id: scope.authority().clone(),
+        given_name: PersonName::parse("given_name", &command.given_name)?,
+        family_name: PersonName::parse("family_name", &command.family_name)?,
+        date_of_birth: command.date_of_birth,
+        upn: Upn::parse(&command.upn)?,
+        nhs_number: command
+            .nhs_number
+            .as_deref()
+            .map(NhsNumber::parse)
+            .transpose()?,
+    };
+    let now = clock.now();
+    let request = AssessmentRequest {
+        id: RequestId::new(),
+        authority_id: scope.authority().clone(),
+        child_id: child.id,
+        received_on: command.received_on,
+        requested_by: command.requested_by,
+        requester: command.requester.trim().to_owned(),
+        setting_type: command.setting_type,
+        primary_need: command.primary_need,
+        summary: command.summary.trim().to_owned(),
+        logged_at: now,
+    };
+    let case = Case {
+        id: CaseId::new(),
+        authority_id: scope.authority().clone(),
+        child_id: child.id,
+        request_id: request.id,
+        stage: CaseStage::RequestReceived,
+        opened_at: now,
+    };
+    let deadlines = vec![statutory_deadline(
+        scope,
+        case.id,
+        DeadlineKind::DecideWhetherToAssess,
+        command.received_on,
+    )?];
+    db.write(|tx| {
+        tx.insert_child(scope, &child, now)?;
+        tx.insert_request(scope, &request)?;
+        tx.insert_case(scope, &case)?;
+        let event = |kind, payload| NewEvent {
+            case_id: Some(case.id),
+            kind,
+            payload,
+            actor,
+            occurred_at: now,
+        };
+        tx.append_event(
+            scope,
+            event(
+                EventKind::RequestReceived,
+                json!({
+                    "request": request.id,
+                    "child": child.id,
+                    "received_on": request.received_on,
+                    "requested_by": request.requested_by,
+                }),
+            ),
+        )?;
+        for deadline in &deadlines {
+            tx.insert_deadline(scope, deadline)?;
+            tx.append_event(
+                scope,
+                event(
+                    EventKind::DeadlineSet,
+                    json!({"kind": deadline.kind, "due_on": deadline.due_on, "rule": deadline.kind.rule()}),
+                ),
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(Received { case, deadlines })
+}

@@ -1,0 +1,64 @@
+//! The statutory journey as commands: each is validated, then applied in one
+//! transaction that appends its events and moves the case, or refused with an error
+//! naming the field and the rule, changing nothing.
+//!
+//! Plugin advice never moves a case: a named person decides, and may depart from the
+//! advice only with a reason.
+//!
+//! This first step covers intake and the decision whether to assess (Reg 5, CFA
+//! s.36(5), (8)); later stages follow the same shape.
+
+mod assess;
+mod intake;
+
+pub use assess::{AssessDecision, DecideWhetherToAssess, Decided, decide_whether_to_assess};
+pub use intake::{ReceiveRequest, Received, receive_request};
+
+use crate::domain::{CaseId, CaseStage, DomainError};
+use crate::store::StoreError;
+
+/// Why a command was refused. Nothing was changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkflowError {
+    /// A field broke a rule.
+    #[error("{field}: {rule}")]
+    Invalid {
+        /// The field, as the caller named it.
+        field: &'static str,
+        /// The rule, in plain English.
+        rule: String,
+    },
+    /// The case is not at a stage where this command applies.
+    #[error("case {case} is at stage {stage}; {command} applies only {allowed}")]
+    WrongStage {
+        /// The case.
+        case: CaseId,
+        /// Where it is.
+        stage: CaseStage,
+        /// The command refused.
+        command: &'static str,
+        /// Where the command applies.
+        allowed: &'static str,
+    },
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<DomainError> for WorkflowError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Invalid { field, rule } => Self::Invalid { field, rule },
+        }
+    }
+}
+
+impl WorkflowError {
+    fn invalid(field: &'static str, rule: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            rule: rule.into(),
+        }
+    }
+}
