@@ -2,6 +2,8 @@
 //! lets the event log change, and leaves nothing behind from a failed write.
 //! Issue 3: policy plugins are kept by the hash of their bytes, chosen by date, and the
 //! advice they give is append-only.
+//! Issue 4: users hold one of five roles; API tokens are stored only as their hash,
+//! revocable, and one authority cannot touch another's.
 #![allow(clippy::panic, clippy::unwrap_used)] // test bodies run inside both_backends!, outside #[test] fns
 
 use sendpanel_core::domain::{
@@ -10,10 +12,13 @@ use sendpanel_core::domain::{
     DocumentKind, EventKind, Panel, PanelId, PanelMember, PanelMemberId, Reasons, Sitting,
     SittingId, SittingStatus, Slug, UserRole, Vote, VoteChoice, VoteId,
 };
+use sendpanel_core::domain::{ApiTokenId, Email, User, UserId};
 use sendpanel_core::domain::{NewAdvice, NewPlugin, PluginHash, PluginStatus};
+use sendpanel_core::identity::{self, IdentityError};
 use sendpanel_core::store::{
     AuthorityScope, Backend, Database, NewEvent, SchemaStatus, StoreError, migration_versions,
 };
+use sendpanel_core::time::FixedClock;
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{at, authority, case_parts, date, stored_case, user};
 use serde_json::json;
@@ -70,6 +75,38 @@ fn active_plugin(
             tx.activate_plugin(scope, &stored.sha256, from)
         })?
         .sha256)
+}
+
+/// How many `api_tokens` rows hold `needle` in any column, counted by an UPDATE that
+/// changes nothing (the store offers no raw SELECT, on purpose).
+fn token_rows_containing(db: &Database, needle: &str) -> anyhow::Result<usize> {
+    Ok(db.write(|tx| {
+        tx.execute_raw_for_tests(&format!(
+            "UPDATE api_tokens SET label = label WHERE \
+             id || ' ' || authority_id || ' ' || user_id || ' ' || token_sha256 || ' ' || \
+             COALESCE(label, '') || ' ' || CAST(created_at AS TEXT) || ' ' || \
+             COALESCE(CAST(revoked_at AS TEXT), '') LIKE '%{needle}%'"
+        ))
+    })?)
+}
+
+/// Whether an index exists, asked the same way on both backends: drop it inside a
+/// transaction that is then rolled back.
+fn has_index(db: &Database, name: &str) -> bool {
+    let probe = db.write(|tx| {
+        tx.execute_raw_for_tests(&format!("DROP INDEX {name}"))?;
+        Err::<(), _>(StoreError::Refused("probe rolled back".into()))
+    });
+    matches!(probe, Err(StoreError::Refused(message)) if message == "probe rolled back")
+}
+
+/// Inserts a user row by hand with any role text, as a careless script might.
+fn raw_user_sql(authority: &str, role: &str) -> String {
+    format!(
+        "INSERT INTO users (id, authority_id, email, display_name, role, password_hash, created_at) \
+         VALUES ('{}', '{authority}', '{role}@raw.example', 'Raw', '{role}', 'x', '2026-11-01 10:00:00')",
+        UserId::new()
+    )
 }
 
 both_backends! {
@@ -227,6 +264,9 @@ both_backends! {
         // Plugins and advice too, so each down.sql must cope with rows in its tables.
         let sha = active_plugin(db, &scope, "a", date(2023, 4, 1))?;
         db.write(|tx| tx.record_advice(&scope, &new_advice(case.id, &sha, "banding")))?;
+        // A user with a token, so the identity down.sql must cope with both.
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelMember)?;
+        db.write(|tx| tx.insert_api_token(&scope, chair.id, &PluginHash::of(b"t").to_string(), None, at(9, 9)))?;
         let (known, _) = migration_versions()?;
         assert_eq!(db.revert_all_for_tests()?, known.len());
         assert!(matches!(db.schema_status()?, SchemaStatus::Behind { pending } if pending == known.len()));
@@ -244,6 +284,8 @@ both_backends! {
         db.write(|tx| tx.record_advice(&scope, &new_advice(case.id, &sha, "banding")))?;
         let refused = db.write(|tx| tx.execute_raw_for_tests("DELETE FROM policy_advice"));
         assert!(matches!(refused, Err(StoreError::Refused(_))), "advice append-only again: {refused:?}");
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        db.write(|tx| tx.insert_api_token(&scope, chair.id, &PluginHash::of(b"t").to_string(), None, at(9, 9)))?;
         Ok(())
     }
 
@@ -445,6 +487,194 @@ both_backends! {
         // A vote without a reason is refused by the database as well as the domain.
         let blank = Vote { id: VoteId::new(), reason: "  ".into(), cast_at: at(10, 12), ..db.read(|tx| tx.list_votes(&scope, item.id))?.remove(0) };
         assert!(matches!(db.write(|tx| tx.insert_vote(&scope, &blank)), Err(StoreError::Refused(_))));
+        Ok(())
+    }
+
+    fn a_token_authenticates_its_user_until_revoked(db) {
+        let torbay = authority(db, "torbay", 880)?;
+        let clock = FixedClock(at(20, 9));
+        let email = Email::parse("casey@torbay.example")?;
+        let casey = identity::add_user(db, &torbay, &email, "Casey Worker", UserRole::Caseworker, Some("correct horse battery"), &clock)?;
+        assert_eq!(db.read(|tx| tx.find_user_by_email(&torbay, &email))?, Some(casey.clone()));
+        let (id, token) = identity::issue_token(db, &torbay, &email, Some("case sync"), &clock)?;
+        assert!(token.starts_with(identity::TOKEN_PREFIX) && token.len() == 67, "{token}");
+        assert_eq!(identity::authenticate(db, &token)?, Some(casey.clone()));
+        // Surrounding whitespace (a pasted header) is forgiven; any other change is not.
+        assert_eq!(identity::authenticate(db, &format!(" {token}\n"))?, Some(casey.clone()));
+        let mut altered = token.clone();
+        altered.pop();
+        altered.push(if token.ends_with('0') { '1' } else { '0' });
+        assert_eq!(identity::authenticate(db, &altered)?, None);
+        assert_eq!(identity::authenticate(db, "")?, None);
+
+        let listed = db.read(|tx| tx.list_api_tokens(&torbay, casey.id))?;
+        assert_eq!(listed.len(), 1);
+        let first = listed.first().unwrap();
+        assert_eq!((first.id, first.user_id, first.label.as_deref(), first.created_at), (id, casey.id, Some("case sync"), at(20, 9)));
+        assert!(first.is_active());
+
+        // A second token is independent of the first.
+        let (second_id, second) = identity::issue_token(db, &torbay, &email, None, &clock)?;
+        assert_ne!(second, token);
+        db.write(|tx| tx.revoke_api_token(&torbay, id))?;
+        assert_eq!(identity::authenticate(db, &token)?, None, "revoked");
+        assert_eq!(identity::authenticate(db, &second)?, Some(casey.clone()));
+        let revoked_at = db.read(|tx| tx.list_api_tokens(&torbay, casey.id))?.first().and_then(|t| t.revoked_at);
+        assert!(revoked_at.is_some());
+        // Revoking again changes nothing, and is not an error.
+        db.write(|tx| tx.revoke_api_token(&torbay, id))?;
+        let tokens = db.read(|tx| tx.list_api_tokens(&torbay, casey.id))?;
+        assert_eq!(tokens.iter().map(|t| (t.id, t.revoked_at)).collect::<Vec<_>>(), [(id, revoked_at), (second_id, None)]);
+        // An unknown id is not found.
+        assert!(matches!(db.write(|tx| tx.revoke_api_token(&torbay, ApiTokenId::new())), Err(StoreError::NotFound { .. })));
+        Ok(())
+    }
+
+    fn a_token_is_stored_only_as_its_hash(db) {
+        let torbay = authority(db, "torbay", 880)?;
+        let clock = FixedClock(at(20, 9));
+        let email = Email::parse("casey@torbay.example")?;
+        identity::add_user(db, &torbay, &email, "Casey Worker", UserRole::Caseworker, None, &clock)?;
+        let (_, token) = identity::issue_token(db, &torbay, &email, Some("nightly export"), &clock)?;
+        let secret = token.strip_prefix(identity::TOKEN_PREFIX).unwrap();
+        // The probe itself finds rows: the label is there.
+        assert_eq!(token_rows_containing(db, "nightly export")?, 1);
+        // Neither the token nor any 16-digit stretch of its secret part is stored.
+        assert_eq!(token_rows_containing(db, &token)?, 0);
+        for start in (0..secret.len() - 16).step_by(8) {
+            assert_eq!(token_rows_containing(db, secret.get(start..start + 16).unwrap())?, 0, "{start}");
+        }
+        // What is stored is the SHA-256 of the whole token.
+        let sha = PluginHash::of(token.as_bytes()).to_string();
+        assert_eq!(token_rows_containing(db, &sha)?, 1);
+        // The store refuses anything but a SHA-256, so a raw token cannot be passed by mistake.
+        let user = db.read(|tx| tx.find_user_by_email(&torbay, &email))?.unwrap();
+        let refused = db.write(|tx| tx.insert_api_token(&torbay, user.id, &token, None, at(20, 10)));
+        assert!(matches!(refused, Err(StoreError::Refused(_))), "{refused:?}");
+        let upper = db.write(|tx| tx.insert_api_token(&torbay, user.id, &sha.to_uppercase(), None, at(20, 10)));
+        assert!(matches!(upper, Err(StoreError::Refused(_))), "{upper:?}");
+        // The database's CHECK says the same to anything that bypasses the store.
+        let raw = format!(
+            "INSERT INTO api_tokens (id, authority_id, user_id, token_sha256, created_at) VALUES ('{}', 'torbay', '{}', '{token}', '2026-11-20 10:00:00')",
+            ApiTokenId::new(), user.id
+        );
+        assert!(matches!(db.write(|tx| tx.execute_raw_for_tests(&raw)), Err(StoreError::Refused(_))));
+        Ok(())
+    }
+
+    fn one_authority_cannot_issue_revoke_or_list_anothers_tokens(db) {
+        let torbay = authority(db, "torbay", 880)?;
+        let wiltshire = authority(db, "wiltshire", 865)?;
+        let clock = FixedClock(at(20, 9));
+        let email = Email::parse("casey@torbay.example")?;
+        let casey = identity::add_user(db, &torbay, &email, "Casey Worker", UserRole::Caseworker, None, &clock)?;
+        let (id, token) = identity::issue_token(db, &torbay, &email, None, &clock)?;
+
+        let refused = db.write(|tx| tx.revoke_api_token(&wiltshire, id));
+        assert!(matches!(refused, Err(StoreError::NotFound { .. })), "{refused:?}");
+        assert_eq!(identity::authenticate(db, &token)?, Some(casey.clone()), "still valid");
+        assert!(db.read(|tx| tx.list_api_tokens(&wiltshire, casey.id))?.is_empty());
+        // Wiltshire can neither find Casey by address nor mint a token for her.
+        assert_eq!(db.read(|tx| tx.find_user_by_email(&wiltshire, &email))?, None);
+        assert!(matches!(identity::issue_token(db, &wiltshire, &email, None, &clock), Err(IdentityError::UnknownUser { .. })));
+        let sha = PluginHash::of(b"another token").to_string();
+        let minted = db.write(|tx| tx.insert_api_token(&wiltshire, casey.id, &sha, None, at(20, 10)));
+        assert!(matches!(minted, Err(StoreError::NotFound { .. })), "{minted:?}");
+        // The database itself refuses a token of one authority for a user of another.
+        let raw = format!(
+            "INSERT INTO api_tokens (id, authority_id, user_id, token_sha256, created_at) VALUES ('{}', 'wiltshire', '{}', '{sha}', '2026-11-20 10:00:00')",
+            ApiTokenId::new(), casey.id
+        );
+        assert!(matches!(db.write(|tx| tx.execute_raw_for_tests(&raw)), Err(StoreError::Refused(_))));
+        // The authenticated user carries its authority: the caller's scope comes from it.
+        assert_eq!(identity::authenticate(db, &token)?.map(|u| u.authority_id), Some(torbay.authority().clone()));
+        Ok(())
+    }
+
+    fn users_hold_one_of_five_roles(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let mut added: Vec<User> = Vec::new();
+        for (i, role) in [UserRole::Caseworker, UserRole::PanelMember, UserRole::PanelChair, UserRole::Admin, UserRole::Auditor].into_iter().enumerate() {
+            added.push(user(db, &scope, &format!("user{i}@torbay.example"), role)?);
+        }
+        let stored = db.read(|tx| tx.list_users(&scope))?;
+        for user in &added {
+            assert!(stored.contains(user), "{:?}", user.role);
+        }
+        for role in ["caseworker", "panel_member", "panel_chair", "admin", "auditor"] {
+            db.write(|tx| tx.execute_raw_for_tests(&raw_user_sql("torbay", role)))?;
+        }
+        for role in ["superuser", "chair", "Admin", ""] {
+            let refused = db.write(|tx| tx.execute_raw_for_tests(&raw_user_sql("torbay", role)));
+            assert!(matches!(refused, Err(StoreError::Refused(_))), "{role:?}: {refused:?}");
+        }
+        Ok(())
+    }
+
+    fn adding_a_user_checks_address_name_password_and_authority(db) {
+        let torbay = authority(db, "torbay", 880)?;
+        let wiltshire = authority(db, "wiltshire", 865)?;
+        let clock = FixedClock(at(20, 9));
+        let email = Email::parse("casey@torbay.example")?;
+        let casey = identity::add_user(db, &torbay, &email, "  Casey Worker ", UserRole::PanelChair, Some("correct horse battery"), &clock)?;
+        assert_eq!((casey.display_name.as_str(), casey.role), ("Casey Worker", UserRole::PanelChair));
+        let (_, hash) = db.read(|tx| tx.find_user_for_sign_in(&email))?.unwrap();
+        assert!(hash.verify("correct horse battery"));
+        assert!(hash.as_str().starts_with("$argon2id$"));
+        let events = db.read(|tx| tx.list_events(&torbay, None))?;
+        assert!(events.iter().any(|e| e.kind == EventKind::UserAdded && e.payload == json!({ "user": casey.id, "role": "panel_chair" })));
+        // The address is taken, in this authority and in another.
+        for scope in [&torbay, &wiltshire] {
+            let taken = identity::add_user(db, scope, &email, "Someone Else", UserRole::Caseworker, None, &clock);
+            assert!(matches!(taken, Err(IdentityError::EmailTaken { .. })), "{taken:?}");
+        }
+        // Without a password the account has a hash nobody knows.
+        let other = Email::parse("ep@torbay.example")?;
+        identity::add_user(db, &torbay, &other, "Educational Psychologist", UserRole::PanelMember, None, &clock)?;
+        let (_, hash) = db.read(|tx| tx.find_user_for_sign_in(&other))?.unwrap();
+        assert!(hash.as_str().starts_with("$argon2id$") && !hash.verify(""));
+        let short = identity::add_user(db, &torbay, &Email::parse("x@torbay.example")?, "X", UserRole::Auditor, Some("short"), &clock);
+        assert!(matches!(short, Err(IdentityError::Invalid { field: "password", .. })), "{short:?}");
+        let blank = identity::add_user(db, &torbay, &Email::parse("y@torbay.example")?, "  ", UserRole::Auditor, None, &clock);
+        assert!(matches!(blank, Err(IdentityError::Invalid { field: "display_name", .. })), "{blank:?}");
+        let unregistered = AuthorityScope::new(sendpanel_core::domain::AuthorityId::parse("leicestershire")?);
+        let unknown = identity::add_user(db, &unregistered, &Email::parse("z@leics.example")?, "Z", UserRole::Admin, None, &clock);
+        assert!(matches!(unknown, Err(IdentityError::UnknownAuthority { .. })), "{unknown:?}");
+        assert_eq!(db.read(|tx| tx.list_users(&torbay))?.len(), 2, "refusals changed nothing");
+        Ok(())
+    }
+
+    fn the_identity_migration_keeps_users_and_what_refers_to_them(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let member = user(db, &scope, "ep@torbay.example", UserRole::PanelMember)?;
+        let panel = Panel { id: PanelId::new(), authority_id: scope.authority().clone(), code: Slug::parse("code", "sen-panel")?, name: "SEN Panel".into() };
+        let seat = PanelMember { id: PanelMemberId::new(), authority_id: scope.authority().clone(), panel_id: panel.id, user_id: member.id, role: Slug::parse("role", "ep")? };
+        db.write(|tx| {
+            tx.insert_panel(&scope, &panel)?;
+            tx.insert_panel_member(&scope, &seat)?;
+            tx.append_event(&scope, NewEvent { actor: Some(member.id), ..event(None, EventKind::UserAdded) })
+        })?;
+        let check = |db: &Database| -> anyhow::Result<()> {
+            assert_eq!(db.read(|tx| tx.get_user(&scope, member.id))?, member);
+            assert_eq!(db.read(|tx| tx.list_panel_members(&scope, panel.id))?, vec![seat.clone()]);
+            assert_eq!(db.read(|tx| tx.list_events(&scope, None))?.iter().filter(|e| e.actor == Some(member.id)).count(), 1);
+            assert!(has_index(db, "users_authority"));
+            // The other tables still refer to the (rebuilt) users table.
+            let orphan = PanelMember { id: PanelMemberId::new(), user_id: UserId::new(), ..seat.clone() };
+            assert!(matches!(db.write(|tx| tx.insert_panel_member(&scope, &orphan)), Err(StoreError::Refused(_))));
+            Ok(())
+        };
+        let (known, _) = migration_versions()?;
+        assert_eq!(Some(&db.revert_last_for_tests()?), known.last());
+        check(db)?;
+        assert!(!has_index(db, "api_tokens_user"));
+        assert!(db.write(|tx| tx.execute_raw_for_tests(&raw_user_sql("torbay", "auditor"))).is_err(), "three roles again");
+        assert_eq!(db.migrate()?.len(), 1);
+        check(db)?;
+        db.write(|tx| tx.execute_raw_for_tests(&raw_user_sql("torbay", "auditor")))?;
+        // A user holding a new role makes the down migration refuse, changing nothing.
+        assert!(db.revert_last_for_tests().is_err());
+        assert!(matches!(db.schema_status()?, SchemaStatus::Current { .. }));
         Ok(())
     }
 

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod identity;
 pub mod policy;
 pub mod registry;
 pub mod store;

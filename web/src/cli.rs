@@ -55,6 +55,11 @@ enum Command {
         #[command(subcommand)]
         command: PluginCommand,
     },
+    /// Add an authority's users and issue, list and revoke their API tokens.
+    User {
+        #[command(subcommand)]
+        command: crate::user_cli::UserCommand,
+    },
 }
 
 /// Runs the command line; errors come back for `main` to print on one line.
@@ -90,6 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { .. } => serve(settings),
         Command::Clock => clock(&settings),
         Command::Plugin { command } => plugin_cli::run(command, &settings, open_database),
+        Command::User { command } => crate::user_cli::run(command, &settings, open_database),
     }
 }
 

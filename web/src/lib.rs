@@ -7,3 +7,4 @@ pub mod plugin_cli;
 pub mod server;
 pub mod settings;
 pub mod telemetry;
+pub mod user_cli;

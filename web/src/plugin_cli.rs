@@ -301,7 +301,8 @@ fn parse_hash(text: &str) -> anyhow::Result<PluginHash> {
 }
 
 /// The database, with the configured authorities registered, and the scope of `code`.
-fn registry(
+/// Shared with `user_cli`.
+pub(crate) fn registry(
     settings: &Settings,
     open_database: impl FnOnce(&Settings) -> anyhow::Result<Database>,
     code: &str,

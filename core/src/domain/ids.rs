@@ -57,8 +57,10 @@ macro_rules! uuid_id {
 }
 
 uuid_id! {
-    /// A person who signs in: caseworker, panel member or authority admin.
+    /// A person who signs in: caseworker, panel member or chair, admin or auditor.
     UserId,
+    /// An API bearer token as listed and revoked (the token itself is never stored).
+    ApiTokenId,
     /// A child or young person known to the authority.
     ChildId,
     /// A request for an EHC needs assessment.

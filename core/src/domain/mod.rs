@@ -8,6 +8,8 @@
 //!   the statutory clock, so its `received_on` is a [`StatutoryDate`].
 //! - [`Case`] and its [`CaseStage`]; [`Panel`], [`Sitting`], [`AgendaItem`], [`Vote`],
 //!   [`Decision`]; [`Deadline`]; [`Document`]; and the append-only [`Event`] log.
+//! - [`User`], who belongs to one authority and holds one [`UserRole`]; an
+//!   [`ApiToken`] lets a program act as that user without their password.
 //! - [`StoredPlugin`], an authority's policy plugin known by its [`PluginHash`], and the
 //!   append-only [`StoredAdvice`] it gave on a case.
 //!
@@ -39,8 +41,8 @@ pub use document::{Document, DocumentKind};
 pub use error::DomainError;
 pub use event::{EVENT_SCHEMA_VERSION, Event, EventKind};
 pub use ids::{
-    AdviceId, AgendaItemId, CaseId, ChildId, DeadlineId, DecisionId, DocumentId, EventId, PanelId,
-    PanelMemberId, RequestId, SittingId, UserId, VoteId,
+    AdviceId, AgendaItemId, ApiTokenId, CaseId, ChildId, DeadlineId, DecisionId, DocumentId,
+    EventId, PanelId, PanelMemberId, RequestId, SittingId, UserId, VoteId,
 };
 pub use money::Pence;
 pub use panel::{
@@ -50,4 +52,4 @@ pub use panel::{
 pub use plugin::{NewAdvice, NewPlugin, PluginHash, PluginStatus, StoredAdvice, StoredPlugin};
 pub use request::{AssessmentRequest, NeedType, RequestedBy, SettingType};
 pub use slug::Slug;
-pub use user::{Email, PasswordHash, User, UserRole};
+pub use user::{ApiToken, Email, PasswordHash, User, UserRole};

@@ -2,13 +2,17 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AuthorityId, DomainError, UserId};
+use super::{ApiTokenId, AuthorityId, DomainError, UserId};
 
 /// What a user may do in the service as a whole. A user's seats on panels (and the
 /// professional role they sit in) are [`super::PanelMember`]s, kept apart because one
 /// educational psychologist may sit on two panels.
+///
+/// The stored text (`snake_case`) is fixed by a CHECK in the database; a new role
+/// needs a migration as well as a variant.
 #[derive(
     Debug,
     Clone,
@@ -30,8 +34,16 @@ pub enum UserRole {
     Caseworker,
     /// Reads papers and votes.
     PanelMember,
-    /// Manages the authority's plugins, panels and users.
+    /// Chairs panels: besides voting, records the panel's decision and its reasons,
+    /// which a member may not.
+    PanelChair,
+    /// The authority admin: manages the authority's plugins, configuration, panels and
+    /// users. Stored as `admin`.
     Admin,
+    /// Reads everything of the authority (cases, decisions, the event log) and changes
+    /// nothing: for internal audit, the Local Government Ombudsman's enquiries and
+    /// Ofsted/CQC area SEND inspections.
+    Auditor,
 }
 
 /// An e-mail address used to sign in and to receive panel invitations.
@@ -91,6 +103,30 @@ pub struct User {
     pub role: UserRole,
 }
 
+/// An API bearer token as listed and revoked: never the token itself, which is shown
+/// once when issued and stored only as its SHA-256, so a copy of the database gives no
+/// working token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    /// The token's id, by which it is listed and revoked.
+    pub id: ApiTokenId,
+    /// Whose token it is: a request bearing it acts as this user, in their authority.
+    pub user_id: UserId,
+    /// What the holder wrote to recognise it (`"case management sync"`), if anything.
+    pub label: Option<String>,
+    /// When it was issued.
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked; a revoked token authenticates no one.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ApiToken {
+    /// Whether the token still authenticates its user.
+    pub fn is_active(&self) -> bool {
+        self.revoked_at.is_none()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +159,10 @@ mod tests {
             assert_eq!(text.parse::<UserRole>().unwrap(), role);
         }
         assert_eq!(UserRole::PanelMember.to_string(), "panel_member");
+        assert_eq!(UserRole::PanelChair.to_string(), "panel_chair");
+        assert_eq!(UserRole::Admin.to_string(), "admin");
+        assert_eq!(UserRole::Auditor.to_string(), "auditor");
+        assert_eq!(UserRole::iter().count(), 5);
     }
 }
 

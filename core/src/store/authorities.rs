@@ -44,9 +44,10 @@ pub(crate) fn parse_authority(value: &str) -> Result<AuthorityId, StoreError> {
     })
 }
 
+/// A `users` row; shared with the token queries, which read the user a token names.
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
-struct UserRow {
+pub(super) struct UserRow {
     id: String,
     authority_id: String,
     email: String,
@@ -57,7 +58,7 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_user(self) -> Result<(User, PasswordHash), StoreError> {
+    pub(super) fn into_user(self) -> Result<(User, PasswordHash), StoreError> {
         let user = User {
             id: parse("users.id", &self.id)?,
             authority_id: parse_authority(&self.authority_id)?,
@@ -148,6 +149,24 @@ impl Tx<'_> {
             .ok_or_else(|| not_found("user", id))?
             .into_user()
             .map(|(user, _)| user)
+    }
+
+    /// The scope's user with `email`, if any. A user of another authority with that
+    /// address is not found: administrators name users by address, within their own
+    /// authority only.
+    pub fn find_user_by_email(
+        &mut self,
+        scope: &AuthorityScope,
+        email: &Email,
+    ) -> Result<Option<User>, StoreError> {
+        users::table
+            .filter(users::authority_id.eq(scope.authority().as_str()))
+            .filter(users::email.eq(email.as_str()))
+            .select(UserRow::as_select())
+            .first(self.conn)
+            .optional()?
+            .map(|row| row.into_user().map(|(user, _)| user))
+            .transpose()
     }
 
     /// The user who signs in with `email`, with their password hash, whatever their

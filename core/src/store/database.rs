@@ -122,6 +122,16 @@ impl Database {
         migrate::revert_all(&mut conn)
     }
 
+    /// Reverts the newest migration only (its `down.sql`), returning its version.
+    /// Exists for the test that a table rebuilt by a migration keeps its rows and
+    /// references both ways; no command calls it.
+    #[doc(hidden)]
+    pub fn revert_last_for_tests(&self) -> Result<String, StoreError> {
+        let _writer = self.writer_lock();
+        let mut conn = self.inner.pool.get()?;
+        migrate::revert_last(&mut conn)
+    }
+
     /// Where the schema stands relative to this binary.
     pub fn schema_status(&self) -> Result<SchemaStatus, StoreError> {
         let mut conn = self.inner.pool.get()?;

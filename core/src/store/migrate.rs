@@ -1,6 +1,7 @@
 //! Embedded migrations, one set per backend with the same names, and the check that the
 //! database is neither behind nor ahead of this binary.
 
+use diesel::RunQueryDsl;
 use diesel::migration::MigrationSource;
 use diesel::pg::Pg;
 use diesel::sqlite::Sqlite;
@@ -74,19 +75,10 @@ pub(crate) fn run_pending(conn: &mut AnyConnection) -> Result<Vec<String>, Store
         return Err(StoreError::SchemaNewer { database, binary });
     }
     let applied = match conn {
-        AnyConnection::Sqlite(c) => {
-            // Foreign keys off while tables are rebuilt, as SQLite's ALTER TABLE
-            // procedure requires; the pool turns them back on for every connection.
-            use diesel::connection::SimpleConnection;
-            c.batch_execute("PRAGMA foreign_keys = OFF;")
-                .map_err(|e| StoreError::Migration(e.to_string()))?;
-            let result = c
-                .run_pending_migrations(SQLITE)
-                .map(|v| v.iter().map(ToString::to_string).collect());
-            c.batch_execute("PRAGMA foreign_keys = ON;")
-                .map_err(|e| StoreError::Migration(e.to_string()))?;
-            result
-        }
+        AnyConnection::Sqlite(c) => with_foreign_keys_off(c, |c| {
+            c.run_pending_migrations(SQLITE)
+                .map(|v| v.iter().map(ToString::to_string).collect())
+        })?,
         AnyConnection::Postgres(c) => c
             .run_pending_migrations(POSTGRES)
             .map(|v| v.iter().map(ToString::to_string).collect()),
@@ -98,10 +90,62 @@ pub(crate) fn run_pending(conn: &mut AnyConnection) -> Result<Vec<String>, Store
 /// test that proves each migration's down undoes its up on both backends.
 pub(crate) fn revert_all(conn: &mut AnyConnection) -> Result<usize, StoreError> {
     let reverted = match conn {
-        AnyConnection::Sqlite(c) => c.revert_all_migrations(SQLITE).map(|v| v.len()),
+        AnyConnection::Sqlite(c) => {
+            with_foreign_keys_off(c, |c| c.revert_all_migrations(SQLITE).map(|v| v.len()))?
+        }
         AnyConnection::Postgres(c) => c.revert_all_migrations(POSTGRES).map(|v| v.len()),
     };
     reverted.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// Reverts the newest applied migration only, returning its version. Used by the test
+/// that a table rebuilt by a migration keeps its rows both ways.
+pub(crate) fn revert_last(conn: &mut AnyConnection) -> Result<String, StoreError> {
+    let reverted = match conn {
+        AnyConnection::Sqlite(c) => with_foreign_keys_off(c, |c| {
+            c.revert_last_migration(SQLITE).map(|v| v.to_string())
+        })?,
+        AnyConnection::Postgres(c) => c.revert_last_migration(POSTGRES).map(|v| v.to_string()),
+    };
+    reverted.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// Runs `work` with SQLite's foreign keys off, as SQLite's procedure for rebuilding a
+/// table requires (a dropped parent table would otherwise take its children's rows
+/// or fail); the pool turns them back on for every connection, and so does this.
+/// The pragma is a no-op inside a transaction, so it is set here, between migrations.
+fn with_foreign_keys_off<T>(
+    conn: &mut diesel::SqliteConnection,
+    work: impl FnOnce(&mut diesel::SqliteConnection) -> T,
+) -> Result<T, StoreError> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute("PRAGMA foreign_keys = OFF;")
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+    let result = work(conn);
+    conn.batch_execute("PRAGMA foreign_keys = ON;")
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+    // The last step of SQLite's procedure: nothing may point at a row that is gone.
+    let dangling: Vec<DanglingReference> = diesel::sql_query("PRAGMA foreign_key_check")
+        .load(conn)
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+    if let Some(first) = dangling.first() {
+        return Err(StoreError::Migration(format!(
+            "{} row(s) refer to rows that do not exist, first in {} (to {})",
+            dangling.len(),
+            first.table,
+            first.parent
+        )));
+    }
+    Ok(result)
+}
+
+/// One row of SQLite's `PRAGMA foreign_key_check`.
+#[derive(diesel::QueryableByName)]
+struct DanglingReference {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    parent: String,
 }
 
 /// Compares the migrations recorded in the database with those embedded here.

@@ -8,6 +8,9 @@
 //!   cannot return another's rows, and an insert for another authority is refused.
 //! - The event log is append-only: the store offers no update or delete for it, and the
 //!   database's own triggers refuse both. Recorded plugin advice is kept the same way.
+//! - API tokens are stored only as the SHA-256 of the token; [`Tx::user_for_token`] is,
+//!   with sign-in, the one lookup not scoped to an authority, because it is how the
+//!   authority of a request is learned.
 //! - Policy plugins are stored by the SHA-256 of their bytes, re-checked on every read
 //!   of the bytes; [`Tx::active_plugin_on`] picks the plugin that advises on a date.
 //!
@@ -26,6 +29,7 @@ mod plugins;
 mod records;
 mod rows;
 mod schema;
+mod tokens;
 mod url;
 
 pub use database::{Database, PoolOptions, Tx};

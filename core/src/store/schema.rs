@@ -23,6 +23,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        authority_id -> Text,
+        user_id -> Text,
+        token_sha256 -> Text,
+        label -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     children (id) {
         id -> Text,
         authority_id -> Text,
@@ -206,6 +218,7 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     authorities,
     users,
+    api_tokens,
     children,
     requests,
     cases,
