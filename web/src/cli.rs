@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use sendpanel_core::clock::{BankHolidays, ClockFacts};
 use sendpanel_core::config::{AuthorityConfig, load_authorities};
 use sendpanel_core::demo::{DEMO_PASSWORD_NOTE, DemoSummary, seed_demo};
+use sendpanel_core::policy::{PluginCatalogue, PolicyHost};
 use sendpanel_core::registry::register_authorities;
 use sendpanel_core::store::{Database, PoolOptions};
 use sendpanel_core::time::SystemClock;
@@ -163,9 +164,17 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         env!("CARGO_PKG_VERSION"),
         db.url()
     );
+    let holidays = match &settings.bank_holidays_file {
+        Some(path) => BankHolidays::from_file(path)?,
+        None => BankHolidays::england_and_wales(),
+    };
+    let host = PolicyHost::new(settings.policy, Some(settings.plugin_cache_dir.clone()))?;
     let state = AppState {
         db,
         authorities: Arc::new(authorities),
+        catalogue: PluginCatalogue::new(host),
+        holidays: Arc::new(holidays),
+        clock: Arc::new(SystemClock),
     };
     actix_web::rt::System::new().block_on(async move { server::start(state, listener)?.await })?;
     println!("sendpanel stopped");

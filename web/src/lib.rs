@@ -2,6 +2,7 @@
 //! `sendpanel-core` services and map their results to HTTP.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod cli;
 pub mod plugin_cli;
 pub mod server;

@@ -9,8 +9,11 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, web};
+use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::config::AuthorityConfig;
+use sendpanel_core::policy::PluginCatalogue;
 use sendpanel_core::store::{Database, SchemaStatus};
+use sendpanel_core::time::Clock;
 use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
@@ -24,12 +27,19 @@ pub struct AppState {
     pub db: Database,
     /// The authorities' validated configuration.
     pub authorities: Arc<Vec<AuthorityConfig>>,
+    /// The authorities' policy plugins, compiled once per process.
+    pub catalogue: PluginCatalogue,
+    /// Bank holidays for working-day limits.
+    pub holidays: Arc<BankHolidays>,
+    /// The clock (fixed in tests).
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Adds the routes to an app; shared by the real server and in-process tests.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+        .route("/readyz", web::get().to(readyz))
+        .configure(crate::api::routes);
 }
 
 /// Liveness: the process is up and answering. Deliberately touches nothing else, so an

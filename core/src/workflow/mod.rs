@@ -10,9 +10,11 @@
 
 mod assess;
 mod intake;
+mod views;
 
 pub use assess::{AssessDecision, DecideWhetherToAssess, Decided, decide_whether_to_assess};
 pub use intake::{ReceiveRequest, Received, receive_request};
+pub use views::{AT_RISK_DAYS, CaseView, CaseloadEntry, DeadlineView, case_view, caseload};
 
 use crate::domain::{CaseId, CaseStage, DomainError};
 use crate::store::StoreError;

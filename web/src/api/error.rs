@@ -1,0 +1,110 @@
+//! API errors as `{"error": {"code", "field", "message"}}` with the right status, so a
+//! client can show the message and point at the field.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use sendpanel_core::policy::RegistryError;
+use sendpanel_core::store::StoreError;
+use sendpanel_core::workflow::WorkflowError;
+use serde_json::json;
+
+/// One API failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    field: Option<String>,
+    message: String,
+}
+
+impl ApiError {
+    /// An error with no field.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// A field that broke a rule (422).
+    pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid",
+            field: Some(field.into()),
+            message: rule.into(),
+        }
+    }
+
+    /// No such resource in the caller's authority (404, never 403: another authority's
+    /// ids must not be confirmed to exist).
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such {what}"),
+        )
+    }
+
+    /// The caller's role may not do this (403).
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// Something failed on our side (500); the detail goes to the log, not the client.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong; it has been logged",
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(json!({
+            "error": { "code": self.code, "field": self.field, "message": self.message }
+        }))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { entity, .. } => Self::not_found(entity),
+            StoreError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<WorkflowError> for ApiError {
+    fn from(error: WorkflowError) -> Self {
+        match error {
+            WorkflowError::Invalid { field, rule } => Self::invalid(field, rule),
+            wrong @ WorkflowError::WrongStage { .. } => {
+                Self::new(StatusCode::CONFLICT, "wrong_stage", wrong.to_string())
+            }
+            WorkflowError::Store(store) => store.into(),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(error: RegistryError) -> Self {
+        match error {
+            RegistryError::Store(store) => store.into(),
+            other => Self::internal(other),
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! One handler per route: parse, check the caller's role, call a core service on a
+//! blocking thread, map the answer. No business rule lives here.
+
+use actix_web::{HttpResponse, web};
+use sendpanel_core::domain::{CaseId, UserRole};
+use sendpanel_core::policy::Question;
+use sendpanel_core::policy::contract::RequestFacts;
+use sendpanel_core::workflow::{self, AssessDecision, DecideWhetherToAssess, ReceiveRequest};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::server::AppState;
+
+/// Runs blocking core work off the actix worker, keeping the caller's span.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(work))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+fn case_id(path: &str) -> Result<CaseId, ApiError> {
+    path.parse().map_err(|_| ApiError::not_found("request"))
+}
+
+const WRITERS: [UserRole; 2] = [UserRole::Caseworker, UserRole::Admin];
+const DECIDERS: [UserRole; 2] = [UserRole::PanelChair, UserRole::Admin];
+
+/// `POST /requests`: log a request; 201 with its id, stage and deadlines.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
+pub async fn receive_request(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<ReceiveRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&WRITERS, "log a request")?;
+    let command = body.into_inner();
+    let received = blocking(move || {
+        let today = state.clock.today();
+        let received = workflow::receive_request(
+            &state.db,
+            &caller.scope,
+            &command,
+            Some(caller.user.id),
+            state.clock.as_ref(),
+        )?;
+        Ok(workflow::case_view(
+            &state.db,
+            &caller.scope,
+            received.case.id,
+            today,
+        )?)
+    })
+    .await?;
+    tracing::info!(case_id = %received.id, "request received");
+    Ok(HttpResponse::Created().json(json!({
+        "id": received.id,
+        "stage": received.stage,
+        "deadlines": received.deadlines,
+    })))
+}
+
+/// `GET /requests/{id}`: the case whole.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn get_request(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = case_id(&path)?;
+    let view = blocking(move || {
+        Ok(workflow::case_view(
+            &state.db,
+            &caller.scope,
+            id,
+            state.clock.today(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// `GET /caseload`: open cases, the next deadline first, with overdue and at-risk flags.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
+pub async fn caseload(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let entries = blocking(move || {
+        Ok(workflow::caseload(
+            &state.db,
+            &caller.scope,
+            state.clock.today(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "cases": entries })))
+}
+
+/// `POST /requests/{id}/advice/graduated-response`: ask the plugin in force.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn seek_advice(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<RequestFacts>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&WRITERS, "seek policy advice")?;
+    let id = case_id(&path)?;
+    let facts = body.into_inner();
+    let advice = blocking(move || {
+        // The case must be the caller's before any plugin runs on its facts.
+        state.db.read(|tx| tx.get_case(&caller.scope, id))?;
+        Ok(state.catalogue.advise(
+            &state.db,
+            &caller.scope,
+            id,
+            &Question::GraduatedResponse(facts),
+            Some(caller.user.id),
+            state.clock.as_ref(),
+        )?)
+    })
+    .await?;
+    match advice {
+        Some(advice) => Ok(HttpResponse::Created().json(advice)),
+        None => Err(ApiError::new(
+            actix_web::http::StatusCode::CONFLICT,
+            "no_plugin",
+            "the authority has no policy plugin in force on that date; decide without advice",
+        )),
+    }
+}
+
+/// The decision as the API takes it: the caller is the one who decides.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    decision: AssessDecision,
+    reasons: String,
+    #[serde(default)]
+    departure_reason: Option<String>,
+    decided_on: chrono::NaiveDate,
+}
+
+/// `POST /requests/{id}/decision-to-assess`: the chair records the decision.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn decide_whether_to_assess(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<DecisionBody>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&DECIDERS, "record the decision whether to assess")?;
+    let id = case_id(&path)?;
+    let body = body.into_inner();
+    let command = DecideWhetherToAssess {
+        decision: body.decision,
+        reasons: body.reasons,
+        departure_reason: body.departure_reason,
+        decided_by: caller.user.id,
+        decided_on: body.decided_on,
+    };
+    let decided = blocking(move || {
+        Ok(workflow::decide_whether_to_assess(
+            &state.db,
+            &caller.scope,
+            id,
+            &command,
+            &state.holidays,
+            state.clock.as_ref(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "decision": decided.decision,
+        "stage": decided.stage,
+        "within_six_weeks": decided.within_six_weeks,
+        "mediation_contact_by": decided.family_deadlines.map(|d| d.0),
+        "appeal_by": decided.family_deadlines.map(|d| d.1),
+    })))
+}

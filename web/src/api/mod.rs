@@ -1,0 +1,78 @@
+//! The JSON API, `/api/v1`, documented by `/api/v1/openapi.json`. Every route but the
+//! document itself needs a bearer token; every query is scoped to the caller's
+//! authority, so another authority's ids answer 404 and never leak.
+
+mod auth;
+mod error;
+mod handlers;
+
+use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
+
+pub use auth::Caller;
+pub use error::ApiError;
+
+/// The largest JSON body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 << 10;
+
+const OPENAPI: &str = include_str!("../../openapi.json");
+
+/// Mounts `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(MAX_BODY_BYTES)
+                    .error_handler(json_error),
+            )
+            .route("/openapi.json", web::get().to(openapi))
+            .route("/requests", web::post().to(handlers::receive_request))
+            .route("/requests/{id}", web::get().to(handlers::get_request))
+            .route(
+                "/requests/{id}/advice/graduated-response",
+                web::post().to(handlers::seek_advice),
+            )
+            .route(
+                "/requests/{id}/decision-to-assess",
+                web::post().to(handlers::decide_whether_to_assess),
+            )
+            .route("/caseload", web::get().to(handlers::caseload)),
+    );
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(OPENAPI)
+}
+
+/// Bad JSON names the field where serde can tell; an oversized body is 413.
+fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let api = match &error {
+        JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is {length} bytes; the limit is {limit}"),
+        ),
+        JsonPayloadError::Overflow { limit } => ApiError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is over the limit of {limit} bytes"),
+        ),
+        JsonPayloadError::Deserialize(inner) => {
+            let message = inner.to_string();
+            let field = message
+                .split('`')
+                .nth(1)
+                .map(str::to_owned)
+                .unwrap_or_else(|| "body".to_owned());
+            ApiError::invalid(field, message)
+        }
+        other => ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "bad_request",
+            other.to_string(),
+        ),
+    };
+    api.into()
+}

@@ -1,0 +1,348 @@
+//! The JSON API end to end, in process, on SQLite and PostgreSQL: a caseworker logs a
+//! request and sees its deadlines, seeks policy advice, a chair refuses with reasons
+//! and a departure reason; roles limit who does what; another authority sees nothing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::{App, test, web};
+use chrono::TimeZone;
+use sendpanel_core::clock::BankHolidays;
+use sendpanel_core::domain::{Email, UserRole};
+use sendpanel_core::identity::{add_user, issue_token};
+use sendpanel_core::policy::contract::{Date, TestCall};
+use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost, install, vet};
+use sendpanel_core::store::{AuthorityScope, Database};
+use sendpanel_core::time::FixedClock;
+use sendpanel_tests::TestDb;
+use sendpanel_tests::fixtures::{authority, date, upn};
+use sendpanel_tests::plugins::wasm;
+use sendpanel_web::server::{AppState, routes};
+use serde_json::{Value, json};
+
+fn clock() -> FixedClock {
+    FixedClock(
+        chrono::Utc
+            .with_ymd_and_hms(2023, 10, 2, 9, 0, 0)
+            .single()
+            .unwrap(),
+    )
+}
+
+fn token(db: &Database, scope: &AuthorityScope, email: &str, role: UserRole) -> String {
+    let email = Email::parse(email).unwrap();
+    add_user(db, scope, &email, "Test Person", role, None, &clock()).unwrap();
+    issue_token(db, scope, &email, Some("api test"), &clock())
+        .unwrap()
+        .1
+}
+
+fn request_body(serial: u16, received_on: &str) -> Value {
+    json!({
+        "given_name": "Alex", "family_name": "Example", "date_of_birth": "2016-03-14",
+        "upn": upn(880, serial).to_string(), "received_on": received_on,
+        "requested_by": "setting", "requester": "Ms P. Senco, SENCO",
+        "setting_type": "mainstream", "primary_need": "MLD",
+        "summary": "Two reviewed cycles of literacy support; little progress."
+    })
+}
+
+async fn call<S>(
+    app: &S,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let mut request = match method {
+        "POST" => test::TestRequest::post(),
+        _ => test::TestRequest::get(),
+    }
+    .uri(path);
+    if let Some(token) = token {
+        request = request.insert_header(("Authorization", format!("Bearer {token}")));
+    }
+    if let Some(body) = body {
+        request = request.set_json(body);
+    }
+    let response = test::call_service(app, request.to_request()).await;
+    let status = response.status();
+    let bytes = test::read_body(response).await;
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn scenario(db: Database) {
+    let torbay = authority(&db, "torbay", 880).unwrap();
+    let wiltshire = authority(&db, "wiltshire", 865).unwrap();
+    let caseworker = token(&db, &torbay, "cw@torbay.example", UserRole::Caseworker);
+    let chair = token(&db, &torbay, "chair@torbay.example", UserRole::PanelChair);
+    let auditor = token(&db, &torbay, "audit@torbay.example", UserRole::Auditor);
+    let stranger = token(
+        &db,
+        &wiltshire,
+        "cw@wiltshire.example",
+        UserRole::Caseworker,
+    );
+    let host = PolicyHost::new(Limits::default(), None).unwrap();
+    let bytes = wasm("sendpanel-plugin-torbay");
+    let (plugin, _) = vet(&host, &bytes).unwrap();
+    install(&db, &torbay, &plugin, bytes, Some(date(2023, 9, 1))).unwrap();
+    let mut facts = plugin
+        .test_vectors()
+        .unwrap()
+        .into_iter()
+        .find_map(|v| match v.call {
+            TestCall::GraduatedResponse(f) => Some(f),
+            _ => None,
+        })
+        .unwrap();
+    facts.as_at = Date {
+        year: 2023,
+        month: 10,
+        day: 2,
+    };
+
+    let state = AppState {
+        db: db.clone(),
+        authorities: Arc::new(Vec::new()),
+        catalogue: PluginCatalogue::new(host),
+        holidays: Arc::new(BankHolidays::england_and_wales()),
+        clock: Arc::new(clock()),
+    };
+    let app =
+        test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
+
+    // The document is public; everything else needs a token.
+    let (status, doc) = call(&app, "GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let (status, body) = call(&app, "GET", "/api/v1/caseload", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorised");
+    let (status, _) = call(
+        &app,
+        "GET",
+        "/api/v1/caseload",
+        Some("sp_not-a-token"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // A caseworker logs a request: 201 with the 6-week deadline and its rule.
+    let (status, created) = call(
+        &app,
+        "POST",
+        "/api/v1/requests",
+        Some(&caseworker),
+        Some(request_body(1, "2023-09-04")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["stage"], "request_received");
+    assert_eq!(created["deadlines"][0]["kind"], "decide_whether_to_assess");
+    assert_eq!(created["deadlines"][0]["due_on"], "2023-10-16");
+    assert!(
+        created["deadlines"][0]["rule"]
+            .as_str()
+            .unwrap()
+            .contains("reg. 5(1)")
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    // Bad input names the field and the rule, and changes nothing.
+    let mut bad = request_body(2, "2023-09-04");
+    bad["upn"] = "X123".into();
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/requests",
+        Some(&caseworker),
+        Some(bad),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "upn");
+    let mut unknown = request_body(2, "2023-09-04");
+    unknown["favourite_colour"] = "blue".into();
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/requests",
+        Some(&caseworker),
+        Some(unknown),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "favourite_colour");
+    let mut huge = request_body(2, "2023-09-04");
+    huge["summary"] = "x".repeat(70_000).into();
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/requests",
+        Some(&caseworker),
+        Some(huge),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["error"]["code"], "payload_too_large");
+    // An auditor reads but does not write.
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/v1/requests",
+        Some(&auditor),
+        Some(request_body(3, "2023-09-04")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/requests/{id}"),
+        Some(&auditor),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Policy advice from the plugin in force, recorded on the case.
+    let path = format!("/api/v1/requests/{id}/advice/graduated-response");
+    let (status, advice) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&caseworker),
+        Some(serde_json::to_value(&facts).unwrap()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{advice}");
+    assert_eq!(advice["outcome"], "advice");
+    assert_eq!(advice["plugin_sha256"], plugin.sha256().as_str());
+
+    // Another authority sees nothing: 404 on every id, an empty caseload.
+    for (method, path, body) in [
+        ("GET", format!("/api/v1/requests/{id}"), None),
+        (
+            "POST",
+            format!("/api/v1/requests/{id}/advice/graduated-response"),
+            Some(serde_json::to_value(&facts).unwrap()),
+        ),
+    ] {
+        let (status, body) = call(&app, method, &path, Some(&stranger), body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {body}");
+        assert!(!body.to_string().contains("Alex"));
+    }
+    let (_, caseload) = call(&app, "GET", "/api/v1/caseload", Some(&stranger), None).await;
+    assert_eq!(caseload["cases"], json!([]));
+
+    // Only a chair (or admin) decides; refusing against "assess" advice needs a reason.
+    let decision = |departure: Option<&str>| {
+        json!({
+            "decision": "refuse", "reasons": "Needs can be met at SEN support with the agreed plan.",
+            "departure_reason": departure, "decided_on": "2023-10-02"
+        })
+    };
+    let path = format!("/api/v1/requests/{id}/decision-to-assess");
+    let (status, _) = call(&app, "POST", &path, Some(&caseworker), Some(decision(None))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = call(&app, "POST", &path, Some(&chair), Some(decision(None))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "departure_reason");
+    let (status, decided) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&chair),
+        Some(decision(Some(
+            "Reviews since the EP visit show good progress.",
+        ))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    assert_eq!(decided["stage"], "assessment_refused");
+    assert_eq!(decided["appeal_by"], "2023-12-02");
+    let (status, again) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&chair),
+        Some(decision(Some("again"))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+
+    // The case whole: advice, the decision with who and why, the history.
+    let (_, case) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/requests/{id}"),
+        Some(&caseworker),
+        None,
+    )
+    .await;
+    assert_eq!(case["stage"], "assessment_refused");
+    assert_eq!(case["advice"].as_array().unwrap().len(), 1);
+    assert_eq!(case["decisions"][0]["outcome"], "refused");
+    assert_eq!(
+        case["decisions"][0]["reasons"],
+        "Needs can be met at SEN support with the agreed plan."
+    );
+    assert!(case["events"].as_array().unwrap().len() >= 4);
+
+    // The caseload: next deadline first, overdue and at-risk flagged, decided cases last.
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/v1/requests",
+        Some(&caseworker),
+        Some(request_body(4, "2023-08-10")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/v1/requests",
+        Some(&caseworker),
+        Some(request_body(5, "2023-08-22")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, caseload) = call(&app, "GET", "/api/v1/caseload", Some(&caseworker), None).await;
+    let cases = caseload["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 3);
+    assert_eq!(cases[0]["next_deadline"]["due_on"], "2023-09-21");
+    assert_eq!(cases[0]["next_deadline"]["overdue"], true);
+    assert_eq!(cases[1]["next_deadline"]["due_on"], "2023-10-03");
+    assert_eq!(cases[1]["next_deadline"]["at_risk"], true);
+    assert_eq!(cases[1]["next_deadline"]["overdue"], false);
+    assert_eq!(cases[2]["id"], id);
+    assert_eq!(cases[2]["next_deadline"], Value::Null);
+}
+
+#[actix_web::test]
+async fn api_journey_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    scenario(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn api_journey_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    scenario(db.db.clone()).await;
+}
