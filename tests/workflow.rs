@@ -18,8 +18,9 @@ use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost, Question, inst
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::time::FixedClock;
 use sendpanel_core::workflow::{
-    AssessDecision, DecideWhetherToAssess, ReceiveRequest, WorkflowError, decide_whether_to_assess,
-    receive_request,
+    AssessDecision, DecideWhetherToAssess, NextStepsOutcome, ReceiveRequest,
+    RecordNextStepsOutcome, WorkflowError, decide_whether_to_assess, receive_request,
+    record_next_steps_outcome,
 };
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, upn, user};
@@ -195,6 +196,57 @@ both_backends! {
         let decision = events.iter().find(|e| e.kind == EventKind::DecisionRecorded).unwrap();
         assert_eq!(decision.payload["departure_reason"], "The school's own reviews show good progress since the EP visit.");
         assert_eq!(decision.payload["appeal_by"], "2023-12-02");
+        Ok(())
+    }
+
+    fn after_a_refusal_the_next_steps_meeting_can_move_the_case_to_assessment(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelMember)?;
+        let holidays = BankHolidays::england_and_wales();
+        let received = receive_request(db, &scope, &request(5), None, &clock())?;
+        let meeting = RecordNextStepsOutcome {
+            met_on: date(2023, 10, 2),
+            outcome: NextStepsOutcome::MovedToAssessment,
+            notes: "New EP evidence; the panel will assess.".into(),
+        };
+        // Before a refusal there is no next-steps meeting to record.
+        let early = record_next_steps_outcome(db, &scope, received.case.id, &meeting, chair.id, &clock());
+        assert!(matches!(early, Err(WorkflowError::WrongStage { stage: CaseStage::RequestReceived, .. })), "{early:?}");
+        decide_whether_to_assess(db, &scope, received.case.id, &decide(chair.id, AssessDecision::Refuse, "Needs can be met at SEN support."), &holidays, &clock())?;
+        let blank = RecordNextStepsOutcome { notes: " ".into(), ..meeting.clone() };
+        assert!(matches!(
+            record_next_steps_outcome(db, &scope, received.case.id, &blank, chair.id, &clock()),
+            Err(WorkflowError::Invalid { field: "notes", .. })
+        ));
+        let stage = record_next_steps_outcome(db, &scope, received.case.id, &meeting, chair.id, &clock())?;
+        assert_eq!(stage, CaseStage::Assessing);
+        let deadlines = db.read(|tx| tx.list_deadlines(&scope, received.case.id))?;
+        // Still counted from the original request of 4 September 2023.
+        assert!(deadlines.iter().any(|d| d.kind == DeadlineKind::FinalPlan && d.due_on == date(2024, 1, 22)));
+        let events = db.read(|tx| tx.list_events(&scope, Some(received.case.id)))?;
+        let outcome = events.iter().find(|e| e.kind == EventKind::NextStepsOutcomeRecorded).expect("outcome event");
+        assert_eq!(outcome.payload["outcome"], "moved_to_assessment");
+        Ok(())
+    }
+
+    fn a_second_request_for_the_same_child_reuses_the_child(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelMember)?;
+        let first = receive_request(db, &scope, &request(6), None, &clock())?;
+        decide_whether_to_assess(db, &scope, first.case.id, &decide(chair.id, AssessDecision::Refuse, "Needs can be met at SEN support."), &BankHolidays::england_and_wales(), &clock())?;
+        record_next_steps_outcome(db, &scope, first.case.id, &RecordNextStepsOutcome {
+            met_on: date(2023, 10, 2),
+            outcome: NextStepsOutcome::NewRequestPending,
+            notes: "The school will send a new request with the autumn review.".into(),
+        }, chair.id, &clock())?;
+        let second = receive_request(db, &scope, &ReceiveRequest { received_on: date(2023, 10, 2), ..request(6) }, None, &clock())?;
+        assert_eq!(second.case.child_id, first.case.child_id);
+        assert_ne!(second.case.id, first.case.id);
+        assert_eq!(second.deadlines[0].due_on, date(2023, 11, 13));
+        assert_eq!(db.read(|tx| tx.list_children(&scope))?.len(), 1);
+        // The same UPN with another date of birth is a mistake to check, not a new child.
+        let clash = receive_request(db, &scope, &ReceiveRequest { date_of_birth: date(2015, 1, 1), ..request(6) }, None, &clock());
+        assert!(matches!(clash, Err(WorkflowError::Invalid { field: "upn", .. })), "{clash:?}");
         Ok(())
     }
 }

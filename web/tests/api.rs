@@ -286,6 +286,15 @@ async fn scenario(db: Database) {
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
 
+    // The next-steps meeting: an auditor cannot record it; a caseworker can.
+    let path = format!("/api/v1/requests/{id}/next-steps-outcome");
+    let meeting = json!({"met_on": "2023-10-02", "outcome": "no_further_action", "notes": "SEN support plan agreed with the school."});
+    let (status, _) = call(&app, "POST", &path, Some(&auditor), Some(meeting.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, recorded) = call(&app, "POST", &path, Some(&caseworker), Some(meeting)).await;
+    assert_eq!(status, StatusCode::OK, "{recorded}");
+    assert_eq!(recorded["stage"], "assessment_refused");
+
     // The case whole: advice, the decision with who and why, the history.
     let (_, case) = call(
         &app,

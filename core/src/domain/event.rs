@@ -49,6 +49,8 @@ pub enum EventKind {
     /// A policy plugin advised on the case (or could not); the advice record holds the
     /// plugin's hash, input, answer and fuel.
     AdviceRecorded,
+    /// The outcome of the next-steps meeting after a refusal to assess.
+    NextStepsOutcomeRecorded,
 }
 
 /// One entry of the log.

@@ -136,6 +136,23 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The scope's child with this UPN, if known: a second request for the same child
+    /// reuses the record rather than duplicating it.
+    pub fn find_child_by_upn(
+        &mut self,
+        scope: &AuthorityScope,
+        upn: &crate::domain::Upn,
+    ) -> Result<Option<Child>, StoreError> {
+        children::table
+            .filter(children::authority_id.eq(scope.authority().as_str()))
+            .filter(children::upn.eq(upn.as_str()))
+            .select(ChildRow::as_select())
+            .first(self.conn)
+            .optional()?
+            .map(Child::try_from)
+            .transpose()
+    }
+
     /// A child of the scope's authority.
     pub fn get_child(&mut self, scope: &AuthorityScope, id: ChildId) -> Result<Child, StoreError> {
         children::table

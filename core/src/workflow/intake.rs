@@ -149,13 +149,23 @@ pub fn receive_request(
             "must say what the request is about",
         ));
     }
+    let upn = Upn::parse(&command.upn)?;
+    let known = db.read(|tx| tx.find_child_by_upn(scope, &upn))?;
+    if let Some(known) = &known
+        && known.date_of_birth != command.date_of_birth
+    {
+        return Err(WorkflowError::invalid(
+            "upn",
+            "is already recorded for a child with another date of birth; check both",
+        ));
+    }
     let child = Child {
-        id: ChildId::new(),
+        id: known.as_ref().map_or_else(ChildId::new, |k| k.id),
         authority_id: scope.authority().clone(),
         given_name: PersonName::parse("given_name", &command.given_name)?,
         family_name: PersonName::parse("family_name", &command.family_name)?,
         date_of_birth: command.date_of_birth,
-        upn: Upn::parse(&command.upn)?,
+        upn,
         nhs_number: command
             .nhs_number
             .as_deref()
@@ -190,7 +200,9 @@ pub fn receive_request(
         command.received_on,
     )?];
     db.write(|tx| {
-        tx.insert_child(scope, &child, now)?;
+        if known.is_none() {
+            tx.insert_child(scope, &child, now)?;
+        }
         tx.insert_request(scope, &request)?;
         tx.insert_case(scope, &case)?;
         let event = |kind, payload| NewEvent {

@@ -10,10 +10,12 @@
 
 mod assess;
 mod intake;
+mod next_steps;
 mod views;
 
 pub use assess::{AssessDecision, DecideWhetherToAssess, Decided, decide_whether_to_assess};
 pub use intake::{ReceiveRequest, Received, receive_request};
+pub use next_steps::{NextStepsOutcome, RecordNextStepsOutcome, record_next_steps_outcome};
 pub use views::{AT_RISK_DAYS, CaseView, CaseloadEntry, DeadlineView, case_view, caseload};
 
 use crate::domain::{CaseId, CaseStage, DomainError};

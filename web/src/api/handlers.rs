@@ -5,7 +5,9 @@ use actix_web::{HttpResponse, web};
 use sendpanel_core::domain::{CaseId, UserRole};
 use sendpanel_core::policy::Question;
 use sendpanel_core::policy::contract::RequestFacts;
-use sendpanel_core::workflow::{self, AssessDecision, DecideWhetherToAssess, ReceiveRequest};
+use sendpanel_core::workflow::{
+    self, AssessDecision, DecideWhetherToAssess, ReceiveRequest, RecordNextStepsOutcome,
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -182,4 +184,32 @@ pub async fn decide_whether_to_assess(
         "mediation_contact_by": decided.family_deadlines.map(|d| d.0),
         "appeal_by": decided.family_deadlines.map(|d| d.1),
     })))
+}
+
+/// `POST /requests/{id}/next-steps-outcome`: what the meeting after a refusal led to.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn record_next_steps_outcome(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<RecordNextStepsOutcome>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(
+        &[UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin],
+        "record a next-steps outcome",
+    )?;
+    let id = case_id(&path)?;
+    let command = body.into_inner();
+    let stage = blocking(move || {
+        Ok(workflow::record_next_steps_outcome(
+            &state.db,
+            &caller.scope,
+            id,
+            &command,
+            caller.user.id,
+            state.clock.as_ref(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "stage": stage })))
 }

@@ -36,6 +36,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/requests/{id}/decision-to-assess",
                 web::post().to(handlers::decide_whether_to_assess),
             )
+            .route(
+                "/requests/{id}/next-steps-outcome",
+                web::post().to(handlers::record_next_steps_outcome),
+            )
             .route("/caseload", web::get().to(handlers::caseload)),
     );
 }

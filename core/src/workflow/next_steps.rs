@@ -1,0 +1,133 @@
+//! After a refusal to assess: the next-steps meeting and what came of it. Torbay counts
+//! these outcomes (its papers, L558-560); a meeting never moves the family's
+//! mediation or appeal deadlines, which run from the decision notice.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::WorkflowError;
+use super::intake::statutory_deadline;
+use crate::domain::{CaseId, CaseStage, DeadlineKind, EventKind, UserId};
+use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::time::Clock;
+
+/// What the meeting led to, as the authority records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum NextStepsOutcome {
+    /// The authority now agrees to assess: the case moves to assessment.
+    MovedToAssessment,
+    /// Awaiting a mediation application or further contact.
+    MediationOrFurtherContact,
+    /// Support agreed without an EHC plan; nothing further.
+    NoFurtherAction,
+    /// Action under Education Act 1996 s.19 (education otherwise than at school).
+    Section19Action,
+    /// A new request is expected.
+    NewRequestPending,
+    /// The family has appealed.
+    AppealPending,
+}
+
+/// The meeting as the caseworker records it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordNextStepsOutcome {
+    /// The day the meeting was held.
+    pub met_on: NaiveDate,
+    /// What it led to.
+    pub outcome: NextStepsOutcome,
+    /// A note of what was agreed, for the family and the file.
+    pub notes: String,
+}
+
+/// Records the outcome; "moved to assessment" also moves the case and sets the 16- and
+/// 20-week limits, which still count from the original request (Reg 10(1), 13(2)).
+pub fn record_next_steps_outcome(
+    db: &Database,
+    scope: &AuthorityScope,
+    case_id: CaseId,
+    command: &RecordNextStepsOutcome,
+    actor: UserId,
+    clock: &dyn Clock,
+) -> Result<CaseStage, WorkflowError> {
+    let case = db.read(|tx| tx.get_case(scope, case_id))?;
+    if case.stage != CaseStage::AssessmentRefused {
+        return Err(WorkflowError::WrongStage {
+            case: case_id,
+            stage: case.stage,
+            command: "a next-steps outcome",
+            allowed: "after a refusal to assess",
+        });
+    }
+    if command.met_on > clock.today() {
+        return Err(WorkflowError::invalid("met_on", "cannot be in the future"));
+    }
+    if command.notes.trim().is_empty() {
+        return Err(WorkflowError::invalid("notes", "must say what was agreed"));
+    }
+    let request = db.read(|tx| tx.get_request(scope, case.request_id))?;
+    let refused_on = db
+        .read(|tx| tx.list_decisions(scope, case_id))?
+        .last()
+        .map(|d| d.decided_at.date_naive());
+    if refused_on.is_some_and(|day| command.met_on < day) {
+        return Err(WorkflowError::invalid(
+            "met_on",
+            "cannot be before the refusal",
+        ));
+    }
+    let stage = match command.outcome {
+        NextStepsOutcome::MovedToAssessment => CaseStage::Assessing,
+        _ => CaseStage::AssessmentRefused,
+    };
+    let later = match command.outcome {
+        NextStepsOutcome::MovedToAssessment => vec![
+            statutory_deadline(
+                scope,
+                case_id,
+                DeadlineKind::DecideNotToIssue,
+                request.received_on,
+            )?,
+            statutory_deadline(scope, case_id, DeadlineKind::FinalPlan, request.received_on)?,
+        ],
+        _ => Vec::new(),
+    };
+    let now = clock.now();
+    db.write(|tx| {
+        tx.append_event(
+            scope,
+            NewEvent {
+                case_id: Some(case_id),
+                kind: EventKind::NextStepsOutcomeRecorded,
+                payload: json!({
+                    "met_on": command.met_on,
+                    "outcome": command.outcome.to_string(),
+                    "notes": command.notes.trim(),
+                }),
+                actor: Some(actor),
+                occurred_at: now,
+            },
+        )?;
+        if stage != case.stage {
+            tx.set_case_stage(scope, case_id, stage)?;
+        }
+        for deadline in &later {
+            tx.insert_deadline(scope, deadline)?;
+            tx.append_event(
+                scope,
+                NewEvent {
+                    case_id: Some(case_id),
+                    kind: EventKind::DeadlineSet,
+                    payload: json!({"kind": deadline.kind, "due_on": deadline.due_on, "rule": deadline.kind.rule()}),
+                    actor: Some(actor),
+                    occurred_at: now,
+                },
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(stage)
+}
