@@ -71,6 +71,15 @@ where
     )
 }
 
+/// (method, path, body, roles allowed, codes an allowed home caller may get).
+type Endpoint<'a> = (
+    &'a str,
+    String,
+    Option<Value>,
+    &'a [UserRole],
+    &'a [StatusCode],
+);
+
 /// Who calls, and whether they are of the case's authority.
 struct Caller {
     name: &'static str,
@@ -175,7 +184,7 @@ async fn walk(db: Database) {
     for caller in &callers {
         serial += 1;
         // (method, path, body, roles allowed, codes an allowed home caller may get)
-        let endpoints: Vec<(&str, String, Option<Value>, &[UserRole], &[StatusCode])> = vec![
+        let endpoints: Vec<Endpoint<'_>> = vec![
             (
                 "GET",
                 "/api/v1/caseload".into(),
