@@ -3,7 +3,8 @@
 //! Issue 3: policy plugins are kept by the hash of their bytes, chosen by date, and the
 //! advice they give is append-only.
 //! Issue 4: users hold one of five roles; API tokens are stored only as their hash,
-//! revocable, and one authority cannot touch another's.
+//! revocable, and one authority cannot touch another's. Exceptions to time limits are
+//! append-only, and their migration reverts and reapplies cleanly.
 #![allow(clippy::panic, clippy::unwrap_used)] // test bodies run inside both_backends!, outside #[test] fns
 
 use sendpanel_core::domain::{
@@ -13,6 +14,7 @@ use sendpanel_core::domain::{
     SittingId, SittingStatus, Slug, UserRole, Vote, VoteChoice, VoteId,
 };
 use sendpanel_core::domain::{ApiTokenId, Email, User, UserId};
+use sendpanel_core::domain::{DeadlineException, ExceptionId, ExceptionLimb};
 use sendpanel_core::domain::{NewAdvice, NewPlugin, PluginHash, PluginStatus};
 use sendpanel_core::identity::{self, IdentityError};
 use sendpanel_core::store::{
@@ -88,6 +90,28 @@ fn token_rows_containing(db: &Database, needle: &str) -> anyhow::Result<usize> {
              COALESCE(CAST(revoked_at AS TEXT), '') LIKE '%{needle}%'"
         ))
     })?)
+}
+
+/// A personal-circumstances exception to the 6-week decision (Reg 5(4)(b)), for the
+/// migration tests.
+fn exception(
+    scope: &AuthorityScope,
+    case: sendpanel_core::domain::CaseId,
+    claimed_by: UserId,
+) -> DeadlineException {
+    DeadlineException {
+        id: ExceptionId::new(),
+        authority_id: scope.authority().clone(),
+        case_id: case,
+        deadline_kind: DeadlineKind::DecideWhetherToAssess,
+        limb: ExceptionLimb::PersonalCircumstances,
+        evidence: "Letter from the family's GP.".into(),
+        applies_from: date(2026, 10, 12),
+        applies_to: None,
+        claimed_by,
+        claimed_at: at(9, 10),
+        family_told_on: date(2026, 10, 19),
+    }
 }
 
 /// Whether an index exists, asked the same way on both backends: drop it inside a
@@ -267,6 +291,8 @@ both_backends! {
         // A user with a token, so the identity down.sql must cope with both.
         let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelMember)?;
         db.write(|tx| tx.insert_api_token(&scope, chair.id, &PluginHash::of(b"t").to_string(), None, at(9, 9)))?;
+        // An exception claimed on the case, so the exceptions down.sql must cope too.
+        db.write(|tx| tx.insert_exception(&scope, &exception(&scope, case.id, chair.id)))?;
         let (known, _) = migration_versions()?;
         assert_eq!(db.revert_all_for_tests()?, known.len());
         assert!(matches!(db.schema_status()?, SchemaStatus::Behind { pending } if pending == known.len()));
@@ -286,6 +312,9 @@ both_backends! {
         assert!(matches!(refused, Err(StoreError::Refused(_))), "advice append-only again: {refused:?}");
         let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
         db.write(|tx| tx.insert_api_token(&scope, chair.id, &PluginHash::of(b"t").to_string(), None, at(9, 9)))?;
+        db.write(|tx| tx.insert_exception(&scope, &exception(&scope, case.id, chair.id)))?;
+        let refused = db.write(|tx| tx.execute_raw_for_tests("DELETE FROM deadline_exceptions"));
+        assert!(matches!(refused, Err(StoreError::Refused(_))), "exceptions append-only again: {refused:?}");
         Ok(())
     }
 
@@ -664,16 +693,27 @@ both_backends! {
             assert!(matches!(db.write(|tx| tx.insert_panel_member(&scope, &orphan)), Err(StoreError::Refused(_))));
             Ok(())
         };
+        // Later migrations come down first, newest first, to reach the identity one.
+        const IDENTITY: &str = "20261125000002";
         let (known, _) = migration_versions()?;
-        assert_eq!(Some(&db.revert_last_for_tests()?), known.last());
+        let later = known.iter().filter(|v| v.as_str() > IDENTITY).count();
+        for _ in 0..later {
+            db.revert_last_for_tests()?;
+        }
+        assert_eq!(db.revert_last_for_tests()?, IDENTITY);
         check(db)?;
         assert!(!has_index(db, "api_tokens_user"));
         assert!(db.write(|tx| tx.execute_raw_for_tests(&raw_user_sql("torbay", "auditor"))).is_err(), "three roles again");
-        assert_eq!(db.migrate()?.len(), 1);
+        assert_eq!(db.migrate()?.len(), later + 1);
         check(db)?;
         db.write(|tx| tx.execute_raw_for_tests(&raw_user_sql("torbay", "auditor")))?;
         // A user holding a new role makes the down migration refuse, changing nothing.
+        for _ in 0..later {
+            db.revert_last_for_tests()?;
+        }
         assert!(db.revert_last_for_tests().is_err());
+        assert!(matches!(db.schema_status()?, SchemaStatus::Behind { pending } if pending == later));
+        db.migrate()?;
         assert!(matches!(db.schema_status()?, SchemaStatus::Current { .. }));
         Ok(())
     }

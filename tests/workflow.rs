@@ -1,6 +1,8 @@
 //! The statutory workflow on both databases: intake starts the clock; the decision
 //! whether to assess is a named person's, with reasons, departing from plugin advice
-//! only with a reason; every refused command changes nothing.
+//! only with a reason; every refused command changes nothing. Exceptions (Reg 5(4),
+//! 8(2), 10(4), 13(3)) disapply exactly the limit claimed, never move its date, and
+//! exist only where the Regulations list them.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,17 +12,17 @@
 
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::domain::{
-    CaseStage, DeadlineKind, DeadlineStatus, DecisionOutcome, EventKind, NeedType, RequestedBy,
-    SettingType, UserRole,
+    CaseId, CaseStage, DeadlineException, DeadlineKind, DeadlineStatus, DecisionOutcome, EventKind,
+    ExceptionId, ExceptionLimb, NeedType, RequestedBy, SettingType, UserRole,
 };
 use sendpanel_core::policy::contract::{Date, TestCall};
 use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost, Question, install, vet};
-use sendpanel_core::store::{AuthorityScope, Database};
+use sendpanel_core::store::{AuthorityScope, Database, StoreError};
 use sendpanel_core::time::FixedClock;
 use sendpanel_core::workflow::{
-    AssessDecision, DecideWhetherToAssess, NextStepsOutcome, ReceiveRequest,
-    RecordNextStepsOutcome, WorkflowError, decide_whether_to_assess, receive_request,
-    record_next_steps_outcome,
+    AssessDecision, ClaimException, DecideWhetherToAssess, NextStepsOutcome, ReceiveRequest,
+    RecordNextStepsOutcome, WorkflowError, case_view, caseload, claim_exception,
+    decide_whether_to_assess, receive_request, record_next_steps_outcome,
 };
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, upn, user};
@@ -69,6 +71,70 @@ fn decide(
 
 fn cases(db: &Database, scope: &AuthorityScope) -> usize {
     db.read(|tx| tx.list_cases(scope)).unwrap().len()
+}
+
+/// Every limit a case can carry, for the limb-by-limit matrix.
+const KINDS: [DeadlineKind; 6] = [
+    DeadlineKind::DecideWhetherToAssess,
+    DeadlineKind::AdviceDue,
+    DeadlineKind::DecideNotToIssue,
+    DeadlineKind::RepresentationsDue,
+    DeadlineKind::FinalPlan,
+    DeadlineKind::AnnualReview,
+];
+
+/// The table in STATUTORY.md "Exceptions", written out by hand.
+fn listed(kind: DeadlineKind, limb: ExceptionLimb) -> bool {
+    use DeadlineKind as D;
+    use ExceptionLimb as L;
+    match kind {
+        // Reg 5(4)(a)-(c).
+        D::DecideWhetherToAssess => matches!(
+            limb,
+            L::SchoolClosure | L::PersonalCircumstances | L::AbsenceFromArea
+        ),
+        // Reg 8(2)(a)-(c).
+        D::AdviceDue => matches!(
+            limb,
+            L::PersonalCircumstances | L::AbsenceFromArea | L::MissedAppointment
+        ),
+        // Reg 10(4)(a)-(d), and Reg 13(3) applying them.
+        D::DecideNotToIssue | D::FinalPlan => limb != L::MissedAppointment,
+        // Reviews, phase transfers, amendments, representations: none.
+        D::RepresentationsDue | D::AnnualReview => false,
+    }
+}
+
+/// A personal-circumstances claim on the 6-week decision, told to the family today.
+fn claim(deadline: DeadlineKind, limb: ExceptionLimb) -> ClaimException {
+    ClaimException {
+        deadline,
+        limb,
+        evidence: "Parent in hospital 11-29 September; letter from the ward on file.".into(),
+        applies_from: date(2023, 9, 11),
+        applies_to: Some(date(2023, 9, 29)),
+        family_told_on: date(2023, 10, 2),
+    }
+}
+
+/// How many events the case has: a refused command must not add one.
+fn events(db: &Database, scope: &AuthorityScope, case: CaseId) -> usize {
+    db.read(|tx| tx.list_events(scope, Some(case)))
+        .unwrap()
+        .len()
+}
+
+/// The case's deadlines as (kind, due, status), soonest first.
+fn limits(
+    db: &Database,
+    scope: &AuthorityScope,
+    case: CaseId,
+) -> Vec<(DeadlineKind, chrono::NaiveDate, DeadlineStatus)> {
+    db.read(|tx| tx.list_deadlines(scope, case))
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.kind, d.due_on, d.status))
+        .collect()
 }
 
 both_backends! {
@@ -247,6 +313,248 @@ both_backends! {
         // The same UPN with another date of birth is a mistake to check, not a new child.
         let clash = receive_request(db, &scope, &ReceiveRequest { date_of_birth: date(2015, 1, 1), ..request(6) }, None, &clock());
         assert!(matches!(clash, Err(WorkflowError::Invalid { field: "upn", .. })), "{clash:?}");
+        Ok(())
+    }
+
+    fn exceptions_exist_only_where_the_regulations_list_them(db) {
+        for kind in KINDS {
+            for limb in ExceptionLimb::ALL {
+                assert_eq!(limb.applies_to(kind), listed(kind, limb), "{limb} on {kind}");
+                assert_eq!(limb.citation(kind).is_some(), listed(kind, limb), "{limb} on {kind}");
+            }
+        }
+        assert!(ExceptionLimb::SchoolClosure.applies_to(DeadlineKind::FinalPlan));
+        assert_eq!(
+            ExceptionLimb::SchoolClosure.citation(DeadlineKind::FinalPlan),
+            Some("SEND Regulations 2014 reg. 13(3), applying reg. 10(4)(a)")
+        );
+        let missed: Vec<DeadlineKind> = KINDS.into_iter().filter(|k| ExceptionLimb::MissedAppointment.applies_to(*k)).collect();
+        assert_eq!(missed, vec![DeadlineKind::AdviceDue]);
+        assert!(ExceptionLimb::ALL.iter().all(|l| !l.applies_to(DeadlineKind::AnnualReview)));
+        assert_eq!(
+            ExceptionLimb::PersonalCircumstances.citation(DeadlineKind::DecideWhetherToAssess),
+            Some("SEND Regulations 2014 reg. 5(4)(b)")
+        );
+
+        // The workflow refuses an unlisted limb, citing the regulation; so does the
+        // database, for a row written past the workflow.
+        let scope = authority(db, "torbay", 880)?;
+        let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?;
+        let received = receive_request(db, &scope, &request(10), None, &clock())?;
+        let case = received.case.id;
+        match claim_exception(db, &scope, case, &claim(DeadlineKind::DecideWhetherToAssess, ExceptionLimb::MissedAppointment), caseworker.id, &clock()) {
+            Err(WorkflowError::Invalid { field, rule }) => {
+                assert_eq!(field, "limb");
+                assert!(rule.contains("reg. 5(4)"), "{rule}");
+            }
+            other => panic!("expected the limb to be refused, got {other:?}"),
+        }
+        match claim_exception(db, &scope, case, &claim(DeadlineKind::AnnualReview, ExceptionLimb::PersonalCircumstances), caseworker.id, &clock()) {
+            Err(WorkflowError::Invalid { field, rule }) => {
+                assert_eq!(field, "limb");
+                assert!(rule.contains("no exceptions"), "{rule}");
+            }
+            other => panic!("expected annual reviews to have no exceptions, got {other:?}"),
+        }
+        let unlisted = DeadlineException {
+            id: ExceptionId::new(),
+            authority_id: scope.authority().clone(),
+            case_id: case,
+            deadline_kind: DeadlineKind::DecideWhetherToAssess,
+            limb: ExceptionLimb::EarlyYearsClosure,
+            evidence: "Nursery closed for August.".into(),
+            applies_from: date(2023, 9, 11),
+            applies_to: None,
+            claimed_by: caseworker.id,
+            claimed_at: clock().0,
+            family_told_on: date(2023, 10, 2),
+        };
+        let check = |result: Result<(), StoreError>| match result {
+            Err(StoreError::Refused(message)) => assert!(message.to_lowercase().contains("check constraint"), "{message}"),
+            other => panic!("expected a CHECK to refuse the row, got {other:?}"),
+        };
+        check(db.write(|tx| tx.insert_exception(&scope, &unlisted)));
+        let blank = DeadlineException { id: ExceptionId::new(), limb: ExceptionLimb::PersonalCircumstances, evidence: "  ".into(), ..unlisted.clone() };
+        check(db.write(|tx| tx.insert_exception(&scope, &blank)));
+        assert!(db.read(|tx| tx.list_exceptions(&scope, case))?.is_empty());
+        assert_eq!(limits(db, &scope, case), vec![(DeadlineKind::DecideWhetherToAssess, date(2023, 10, 16), DeadlineStatus::Open)]);
+        Ok(())
+    }
+
+    fn an_exception_disapplies_that_limit_and_keeps_its_date(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let received = receive_request(db, &scope, &request(11), None, &clock())?;
+        let case = received.case.id;
+        decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Assess, "The evidence shows the child may need provision through a plan."), &BankHolidays::england_and_wales(), &clock())?;
+        let before = limits(db, &scope, case);
+        let events_before = events(db, &scope, case);
+
+        // The family is away for the whole of September: the 20-week limit stops
+        // applying (Reg 13(3) with 10(4)(d)); the 16-week one still binds.
+        let command = ClaimException {
+            limb: ExceptionLimb::AbsenceFromArea,
+            evidence: "Family abroad 1-30 September (parent's email of 31 August).".into(),
+            applies_from: date(2023, 9, 1),
+            applies_to: Some(date(2023, 9, 30)),
+            ..claim(DeadlineKind::FinalPlan, ExceptionLimb::AbsenceFromArea)
+        };
+        let recorded = claim_exception(db, &scope, case, &command, caseworker.id, &clock())?;
+        assert_eq!(recorded.deadline_kind, DeadlineKind::FinalPlan);
+        assert_eq!(recorded.claimed_by, caseworker.id);
+        assert_eq!(recorded.citation(), Some("SEND Regulations 2014 reg. 13(3), applying reg. 10(4)(d)"));
+        let after = limits(db, &scope, case);
+        assert_eq!(after.len(), before.len());
+        for ((kind, due, status), (was_kind, was_due, was_status)) in after.iter().zip(&before) {
+            assert_eq!((kind, due), (was_kind, was_due), "no date moves");
+            let expected = if *kind == DeadlineKind::FinalPlan { DeadlineStatus::Disapplied } else { *was_status };
+            assert_eq!(*status, expected, "{kind}");
+        }
+        assert!(after.contains(&(DeadlineKind::FinalPlan, date(2024, 1, 22), DeadlineStatus::Disapplied)));
+        assert!(after.contains(&(DeadlineKind::DecideNotToIssue, date(2023, 12, 25), DeadlineStatus::Open)));
+        assert_eq!(db.read(|tx| tx.list_exceptions(&scope, case))?, vec![recorded.clone()]);
+
+        // One event, with the limb, the provision and the limit.
+        let log = db.read(|tx| tx.list_events(&scope, Some(case)))?;
+        assert_eq!(log.len(), events_before + 1);
+        let event = log.last().unwrap();
+        assert_eq!(event.kind, EventKind::ExceptionRecorded);
+        assert_eq!(event.actor, Some(caseworker.id));
+        assert_eq!(event.payload["deadline"], "final_plan");
+        assert_eq!(event.payload["limb"], "absence_from_area");
+        assert_eq!(event.payload["citation"], "SEND Regulations 2014 reg. 13(3), applying reg. 10(4)(d)");
+        assert_eq!(event.payload["due_on"], "2024-01-22");
+
+        // Reported as disapplied: never overdue or at risk, even past its day, while
+        // the open 16-week limit is.
+        let view = case_view(db, &scope, case, date(2024, 2, 1))?;
+        let shown = |kind: &str| view.deadlines.iter().find(|d| d.kind == kind).unwrap().clone();
+        let final_plan = shown("final_plan");
+        assert_eq!((final_plan.status.as_str(), final_plan.overdue, final_plan.at_risk), ("disapplied", false, false));
+        let sixteen = shown("decide_not_to_issue");
+        assert_eq!((sixteen.status.as_str(), sixteen.overdue), ("open", true));
+        assert_eq!(view.exceptions, vec![recorded.clone()]);
+        let near = case_view(db, &scope, case, date(2024, 1, 15))?;
+        let final_plan = near.deadlines.iter().find(|d| d.kind == "final_plan").unwrap();
+        assert!(!final_plan.at_risk && !final_plan.overdue, "{final_plan:?}");
+        let shown_json = serde_json::to_value(&view)?;
+        assert_eq!(shown_json["exceptions"][0]["citation"], "SEND Regulations 2014 reg. 13(3), applying reg. 10(4)(d)");
+        assert_eq!(shown_json["exceptions"][0]["applies_to"], "2023-09-30");
+
+        // The caseload's next deadline skips the disapplied limit.
+        let load = caseload(db, &scope, date(2024, 2, 1))?;
+        assert_eq!(load[0].next_deadline.as_ref().unwrap().kind, "decide_not_to_issue");
+
+        // The record is append-only.
+        for sql in ["UPDATE deadline_exceptions SET evidence = 'edited'", "DELETE FROM deadline_exceptions"] {
+            let refused = db.write(|tx| tx.execute_raw_for_tests(sql));
+            assert!(matches!(&refused, Err(StoreError::Refused(m)) if m.contains("append-only")), "{sql}: {refused:?}");
+        }
+        assert_eq!(db.read(|tx| tx.list_exceptions(&scope, case))?, vec![recorded]);
+        Ok(())
+    }
+
+    fn the_six_week_decision_stays_disapplied_once_an_exception_is_claimed(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let received = receive_request(db, &scope, &request(12), None, &clock())?;
+        let case = received.case.id;
+        let recorded = claim_exception(db, &scope, case, &claim(DeadlineKind::DecideWhetherToAssess, ExceptionLimb::PersonalCircumstances), chair.id, &clock())?;
+        assert_eq!(recorded.citation(), Some("SEND Regulations 2014 reg. 5(4)(b)"));
+        assert_eq!(limits(db, &scope, case), vec![(DeadlineKind::DecideWhetherToAssess, date(2023, 10, 16), DeadlineStatus::Disapplied)]);
+        // The decision that follows does not turn the record back into "met".
+        decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Assess, "The evidence shows the child may need provision through a plan."), &BankHolidays::england_and_wales(), &clock())?;
+        let after = limits(db, &scope, case);
+        assert!(after.contains(&(DeadlineKind::DecideWhetherToAssess, date(2023, 10, 16), DeadlineStatus::Disapplied)), "{after:?}");
+        Ok(())
+    }
+
+    fn a_settled_or_missing_limit_takes_no_exception(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let received = receive_request(db, &scope, &request(13), None, &clock())?;
+        let case = received.case.id;
+        let personal = claim(DeadlineKind::DecideWhetherToAssess, ExceptionLimb::PersonalCircumstances);
+        claim_exception(db, &scope, case, &personal, caseworker.id, &clock())?;
+        let events_before = events(db, &scope, case);
+        let refusals = [
+            // Already disapplied: a second claim, even on another listed limb.
+            (personal.clone(), "already disapplied"),
+            (ClaimException { applies_to: Some(date(2023, 9, 30)), applies_from: date(2023, 9, 1), ..claim(DeadlineKind::DecideWhetherToAssess, ExceptionLimb::AbsenceFromArea) }, "already disapplied"),
+            // Not yet set: the 20-week limit binds only once the authority assesses.
+            (claim(DeadlineKind::FinalPlan, ExceptionLimb::PersonalCircumstances), "no final_plan limit"),
+            (claim(DeadlineKind::AdviceDue, ExceptionLimb::MissedAppointment), "no advice_due limit"),
+        ];
+        for (command, says) in refusals {
+            match claim_exception(db, &scope, case, &command, caseworker.id, &clock()) {
+                Err(WorkflowError::Invalid { field, rule }) => {
+                    assert_eq!(field, "deadline", "{rule}");
+                    assert!(rule.contains(says), "{rule}");
+                }
+                other => panic!("{says}: expected a refusal, got {other:?}"),
+            }
+        }
+        assert_eq!(db.read(|tx| tx.list_exceptions(&scope, case))?.len(), 1);
+        assert_eq!(events(db, &scope, case), events_before);
+
+        // A met limit has nothing to disapply either.
+        let other = receive_request(db, &scope, &request(14), None, &clock())?;
+        decide_whether_to_assess(db, &scope, other.case.id, &decide(chair.id, AssessDecision::Refuse, "Needs can be met at SEN support."), &BankHolidays::england_and_wales(), &clock())?;
+        let met = claim_exception(db, &scope, other.case.id, &personal, caseworker.id, &clock());
+        match met {
+            Err(WorkflowError::Invalid { field: "deadline", rule }) => assert!(rule.contains("already met"), "{rule}"),
+            other => panic!("expected a met limit to be refused, got {other:?}"),
+        }
+        assert!(db.read(|tx| tx.list_exceptions(&scope, other.case.id))?.is_empty());
+        Ok(())
+    }
+
+    fn bad_claims_name_the_field_and_change_nothing(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?;
+        let wiltshire = authority(db, "wiltshire", 865)?;
+        let stranger = user(db, &wiltshire, "cw@wiltshire.example", UserRole::Caseworker)?;
+        let received = receive_request(db, &scope, &request(15), None, &clock())?;
+        let case = received.case.id;
+        let base = claim(DeadlineKind::DecideWhetherToAssess, ExceptionLimb::PersonalCircumstances);
+        let away = |from, to| ClaimException {
+            applies_from: from,
+            applies_to: Some(to),
+            ..claim(DeadlineKind::DecideWhetherToAssess, ExceptionLimb::AbsenceFromArea)
+        };
+        let refusals = [
+            (ClaimException { evidence: " ".into(), ..base.clone() }, caseworker.id, "evidence"),
+            (ClaimException { applies_to: Some(date(2023, 9, 10)), ..base.clone() }, caseworker.id, "applies_to"),
+            // 1-27 September is 27 days: short of "at least 4 continuous weeks".
+            (away(date(2023, 9, 1), date(2023, 9, 27)), caseworker.id, "applies_to"),
+            (ClaimException { family_told_on: date(2023, 10, 3), ..base.clone() }, caseworker.id, "family_told_on"),
+            (ClaimException { family_told_on: date(2023, 9, 10), ..base.clone() }, caseworker.id, "family_told_on"),
+            (claim(DeadlineKind::DecideWhetherToAssess, ExceptionLimb::EarlyYearsClosure), caseworker.id, "limb"),
+            (base.clone(), stranger.id, "claimed_by"),
+        ];
+        let events_before = events(db, &scope, case);
+        for (command, who, field) in refusals {
+            match claim_exception(db, &scope, case, &command, who, &clock()) {
+                Err(WorkflowError::Invalid { field: named, rule }) => assert_eq!(named, field, "{rule}"),
+                other => panic!("{field}: expected a refusal, got {other:?}"),
+            }
+        }
+        // Another authority's case is not found, and nothing is said about it.
+        let foreign = claim_exception(db, &wiltshire, case, &base, stranger.id, &clock());
+        assert!(matches!(foreign, Err(WorkflowError::Store(StoreError::NotFound { .. }))), "{foreign:?}");
+        assert!(db.read(|tx| tx.list_exceptions(&scope, case))?.is_empty());
+        assert_eq!(events(db, &scope, case), events_before);
+        assert_eq!(limits(db, &scope, case), vec![(DeadlineKind::DecideWhetherToAssess, date(2023, 10, 16), DeadlineStatus::Open)]);
+
+        // Exactly 4 weeks, 1-28 September counting both days, is enough; an absence
+        // whose end is not yet known can be claimed without one.
+        let recorded = claim_exception(db, &scope, case, &away(date(2023, 9, 1), date(2023, 9, 28)), caseworker.id, &clock())?;
+        assert_eq!(recorded.citation(), Some("SEND Regulations 2014 reg. 5(4)(c)"));
+        let open_ended = receive_request(db, &scope, &request(16), None, &clock())?;
+        let unknown_end = ClaimException { applies_to: None, ..away(date(2023, 9, 20), date(2023, 9, 20)) };
+        claim_exception(db, &scope, open_ended.case.id, &unknown_end, caseworker.id, &clock())?;
         Ok(())
     }
 }

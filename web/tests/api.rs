@@ -355,3 +355,135 @@ async fn api_journey_on_postgres() {
     let db = TestDb::postgres().unwrap();
     scenario(db.db.clone()).await;
 }
+
+/// Exceptions over the API (Reg 5(4)): a caseworker claims one on the 6-week decision;
+/// the deadline shows "disapplied", keeps its date and is neither overdue nor at risk,
+/// on the case and on the caseload; a limb the regulation does not list is refused.
+async fn exceptions_scenario(db: Database) {
+    let torbay = authority(&db, "torbay", 880).unwrap();
+    let caseworker = token(&db, &torbay, "cw@torbay.example", UserRole::Caseworker);
+    let auditor = token(&db, &torbay, "audit@torbay.example", UserRole::Auditor);
+    let state = AppState {
+        db: db.clone(),
+        authorities: Arc::new(Vec::new()),
+        catalogue: PluginCatalogue::new(PolicyHost::new(Limits::default(), None).unwrap()),
+        holidays: Arc::new(BankHolidays::england_and_wales()),
+        clock: Arc::new(clock()),
+    };
+    let app =
+        test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
+
+    // Received 10 August 2023: the 6-week decision was due 21 September, overdue today.
+    let (status, created) = call(
+        &app,
+        "POST",
+        "/api/v1/requests",
+        Some(&caseworker),
+        Some(request_body(21, "2023-08-10")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["deadlines"][0]["overdue"], true);
+
+    let path = format!("/api/v1/requests/{id}/exceptions");
+    let claim = |limb: &str| {
+        json!({
+            "deadline": "decide_whether_to_assess", "limb": limb,
+            "evidence": "Parent in hospital through August; discharge letter on file.",
+            "applies_from": "2023-08-14", "applies_to": "2023-09-15",
+            "family_told_on": "2023-09-18"
+        })
+    };
+    // An auditor reads but does not claim.
+    let (status, _) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&auditor),
+        Some(claim("personal_circumstances")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, recorded) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&caseworker),
+        Some(claim("personal_circumstances")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{recorded}");
+    assert_eq!(recorded["limb"], "personal_circumstances");
+    assert_eq!(recorded["deadline_kind"], "decide_whether_to_assess");
+    assert_eq!(recorded["citation"], "SEND Regulations 2014 reg. 5(4)(b)");
+    assert_eq!(recorded["family_told_on"], "2023-09-18");
+
+    // Disapplied, same date, not overdue, on the case and on the caseload.
+    let (status, case) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/requests/{id}"),
+        Some(&caseworker),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let deadline = &case["deadlines"][0];
+    assert_eq!(deadline["kind"], "decide_whether_to_assess");
+    assert_eq!(deadline["status"], "disapplied");
+    assert_eq!(deadline["due_on"], "2023-09-21");
+    assert_eq!(deadline["overdue"], false);
+    assert_eq!(deadline["at_risk"], false);
+    assert_eq!(case["exceptions"][0]["id"], recorded["id"]);
+    assert!(
+        case["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "exception_recorded")
+    );
+    let (_, caseload) = call(&app, "GET", "/api/v1/caseload", Some(&caseworker), None).await;
+    let entry = &caseload["cases"][0];
+    assert_eq!(entry["id"], id);
+    assert_eq!(entry["next_deadline"], Value::Null, "{caseload}");
+
+    // A missed appointment is an exception to advice (Reg 8(2)(c)), not to this limit.
+    let (status, body) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&caseworker),
+        Some(claim("missed_appointment")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "limb");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("reg. 5(4)")
+    );
+    let (_, case) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/requests/{id}"),
+        Some(&caseworker),
+        None,
+    )
+    .await;
+    assert_eq!(case["exceptions"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn api_exceptions_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    exceptions_scenario(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn api_exceptions_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    exceptions_scenario(db.db.clone()).await;
+}

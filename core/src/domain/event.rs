@@ -51,6 +51,9 @@ pub enum EventKind {
     AdviceRecorded,
     /// The outcome of the next-steps meeting after a refusal to assess.
     NextStepsOutcomeRecorded,
+    /// An exception to a time limit was claimed (SEND Regulations 2014 reg. 5(4), 8(2),
+    /// 10(4), 13(3)): the limit is disapplied, its date unchanged.
+    ExceptionRecorded,
 }
 
 /// One entry of the log.

@@ -87,6 +87,8 @@ uuid_id! {
     EventId,
     /// One recorded call to a policy plugin (append-only, like the event log).
     AdviceId,
+    /// One exception claimed on a time limit (Reg 5(4), 8(2), 10(4), 13(3)); append-only.
+    ExceptionId,
 }
 
 #[cfg(test)]

@@ -8,6 +8,9 @@
 //!   the statutory clock, so its `received_on` is a [`StatutoryDate`].
 //! - [`Case`] and its [`CaseStage`]; [`Panel`], [`Sitting`], [`AgendaItem`], [`Vote`],
 //!   [`Decision`]; [`Deadline`]; [`Document`]; and the append-only [`Event`] log.
+//! - [`DeadlineException`]: a time limit disapplied by one [`ExceptionLimb`] of the
+//!   Regulations (reg. 5(4), 8(2), 10(4), 13(3)), kept with its evidence; it never
+//!   moves a date.
 //! - [`User`], who belongs to one authority and holds one [`UserRole`]; an
 //!   [`ApiToken`] lets a program act as that user without their password.
 //! - [`StoredPlugin`], an authority's policy plugin known by its [`PluginHash`], and the
@@ -24,6 +27,7 @@ mod decision;
 mod document;
 mod error;
 mod event;
+mod exception;
 mod ids;
 mod money;
 mod panel;
@@ -40,9 +44,10 @@ pub use decision::{Decision, DecisionKind, DecisionOutcome, Reasons};
 pub use document::{Document, DocumentKind};
 pub use error::DomainError;
 pub use event::{EVENT_SCHEMA_VERSION, Event, EventKind};
+pub use exception::{DeadlineException, ExceptionLimb};
 pub use ids::{
     AdviceId, AgendaItemId, ApiTokenId, CaseId, ChildId, DeadlineId, DecisionId, DocumentId,
-    EventId, PanelId, PanelMemberId, RequestId, SittingId, UserId, VoteId,
+    EventId, ExceptionId, PanelId, PanelMemberId, RequestId, SittingId, UserId, VoteId,
 };
 pub use money::Pence;
 pub use panel::{

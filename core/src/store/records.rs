@@ -1,4 +1,5 @@
-//! What a case accumulates: decisions, deadlines and documents.
+//! What a case accumulates: decisions, deadlines, the exceptions claimed on them, and
+//! documents.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -6,10 +7,11 @@ use sha2::{Digest, Sha256};
 
 use super::authorities::parse_authority;
 use super::rows::{from_db_time, not_found, parse, to_db_time};
-use super::schema::{deadlines, decisions, documents};
+use super::schema::{deadline_exceptions, deadlines, decisions, documents};
 use super::{AuthorityScope, StoreError, Tx};
 use crate::domain::{
-    CaseId, Deadline, DeadlineKind, DeadlineStatus, Decision, Document, DocumentId, Reasons,
+    CaseId, Deadline, DeadlineException, DeadlineKind, DeadlineStatus, Decision, Document,
+    DocumentId, Reasons,
 };
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -72,6 +74,53 @@ impl TryFrom<DeadlineRow> for Deadline {
             due_on: row.due_on,
             status: parse("deadlines.status", &row.status)?,
         })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = deadline_exceptions)]
+struct ExceptionRow {
+    id: String,
+    authority_id: String,
+    case_id: String,
+    deadline_kind: String,
+    limb: String,
+    evidence: String,
+    applies_from: NaiveDate,
+    applies_to: Option<NaiveDate>,
+    claimed_by: String,
+    claimed_at: NaiveDateTime,
+    family_told_on: NaiveDate,
+}
+
+impl TryFrom<ExceptionRow> for DeadlineException {
+    type Error = StoreError;
+    fn try_from(row: ExceptionRow) -> Result<Self, StoreError> {
+        let exception = DeadlineException {
+            id: parse("deadline_exceptions.id", &row.id)?,
+            authority_id: parse_authority(&row.authority_id)?,
+            case_id: parse("deadline_exceptions.case_id", &row.case_id)?,
+            deadline_kind: parse("deadline_exceptions.deadline_kind", &row.deadline_kind)?,
+            limb: parse("deadline_exceptions.limb", &row.limb)?,
+            evidence: row.evidence,
+            applies_from: row.applies_from,
+            applies_to: row.applies_to,
+            claimed_by: parse("deadline_exceptions.claimed_by", &row.claimed_by)?,
+            claimed_at: from_db_time(row.claimed_at),
+            family_told_on: row.family_told_on,
+        };
+        // The table's CHECK allows only the pairings the Regulations list; a row that
+        // slipped past it cannot be cited and so cannot be relied on.
+        if !exception.limb.applies_to(exception.deadline_kind) {
+            return Err(StoreError::Corrupt {
+                column: "deadline_exceptions.limb",
+                detail: format!(
+                    "{} is not an exception to {}",
+                    exception.limb, exception.deadline_kind
+                ),
+            });
+        }
+        Ok(exception)
     }
 }
 
@@ -220,6 +269,52 @@ impl Tx<'_> {
             .load(self.conn)?
             .into_iter()
             .map(Deadline::try_from)
+            .collect()
+    }
+
+    /// Records an exception claimed on a case's time limit (SEND Regulations 2014 reg.
+    /// 5(4), 8(2), 10(4), 13(3)). Append-only: there is no update or delete, and the
+    /// database's triggers refuse both. The workflow marks the deadline disapplied in
+    /// the same transaction; this only keeps the record.
+    pub fn insert_exception(
+        &mut self,
+        scope: &AuthorityScope,
+        exception: &DeadlineException,
+    ) -> Result<(), StoreError> {
+        scope.admit("deadline exception", &exception.authority_id)?;
+        diesel::insert_into(deadline_exceptions::table)
+            .values(ExceptionRow {
+                id: exception.id.to_string(),
+                authority_id: exception.authority_id.to_string(),
+                case_id: exception.case_id.to_string(),
+                deadline_kind: exception.deadline_kind.to_string(),
+                limb: exception.limb.to_string(),
+                evidence: exception.evidence.clone(),
+                applies_from: exception.applies_from,
+                applies_to: exception.applies_to,
+                claimed_by: exception.claimed_by.to_string(),
+                claimed_at: to_db_time(exception.claimed_at),
+                family_told_on: exception.family_told_on,
+            })
+            .execute(self.conn)?;
+        Ok(())
+    }
+
+    /// The exceptions claimed on a case, in the order they were claimed: the record
+    /// from which reports (SEN2's "20-week exceptions apply") are derived.
+    pub fn list_exceptions(
+        &mut self,
+        scope: &AuthorityScope,
+        case: CaseId,
+    ) -> Result<Vec<DeadlineException>, StoreError> {
+        deadline_exceptions::table
+            .filter(deadline_exceptions::authority_id.eq(scope.authority().as_str()))
+            .filter(deadline_exceptions::case_id.eq(case.to_string()))
+            .order((deadline_exceptions::claimed_at, deadline_exceptions::id))
+            .select(ExceptionRow::as_select())
+            .load(self.conn)?
+            .into_iter()
+            .map(DeadlineException::try_from)
             .collect()
     }
 

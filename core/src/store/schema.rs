@@ -215,6 +215,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deadline_exceptions (id) {
+        id -> Text,
+        authority_id -> Text,
+        case_id -> Text,
+        deadline_kind -> Text,
+        limb -> Text,
+        evidence -> Text,
+        applies_from -> Date,
+        applies_to -> Nullable<Date>,
+        claimed_by -> Text,
+        claimed_at -> Timestamp,
+        family_told_on -> Date,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     authorities,
     users,
@@ -233,4 +249,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     policy_plugins,
     policy_advice,
+    deadline_exceptions,
 );

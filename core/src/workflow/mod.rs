@@ -6,14 +6,17 @@
 //! advice only with a reason.
 //!
 //! This first step covers intake and the decision whether to assess (Reg 5, CFA
-//! s.36(5), (8)); later stages follow the same shape.
+//! s.36(5), (8)), and exceptions that disapply a time limit without moving its date
+//! (Reg 5(4), 8(2), 10(4), 13(3)); later stages follow the same shape.
 
 mod assess;
+mod exceptions;
 mod intake;
 mod next_steps;
 mod views;
 
 pub use assess::{AssessDecision, DecideWhetherToAssess, Decided, decide_whether_to_assess};
+pub use exceptions::{ClaimException, claim_exception};
 pub use intake::{ReceiveRequest, Received, receive_request};
 pub use next_steps::{NextStepsOutcome, RecordNextStepsOutcome, record_next_steps_outcome};
 pub use views::{AT_RISK_DAYS, CaseView, CaseloadEntry, DeadlineView, case_view, caseload};

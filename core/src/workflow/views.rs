@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use super::WorkflowError;
 use crate::domain::{
-    AssessmentRequest, CaseId, CaseStage, Deadline, DeadlineStatus, Decision, Event, StoredAdvice,
+    AssessmentRequest, CaseId, CaseStage, Deadline, DeadlineException, DeadlineStatus, Decision,
+    Event, StoredAdvice,
 };
 use crate::store::{AuthorityScope, Database};
 
@@ -24,9 +25,10 @@ pub struct DeadlineView {
     pub rule: &'static str,
     /// open, met or disapplied.
     pub status: String,
-    /// Open and past its day.
+    /// Open and past its day. A disapplied limit is never overdue: an exception in the
+    /// Regulations (reg. 5(4), 8(2), 10(4), 13(3)) means it no longer binds.
     pub overdue: bool,
-    /// Open and due within [`AT_RISK_DAYS`].
+    /// Open and due within [`AT_RISK_DAYS`]; never a met or disapplied limit.
     pub at_risk: bool,
 }
 
@@ -45,8 +47,8 @@ impl DeadlineView {
     }
 }
 
-/// One case, whole: the request, where it stands, its deadlines, advice, decisions and
-/// the event history.
+/// One case, whole: the request, where it stands, its deadlines, advice, decisions, the
+/// event history and the exceptions claimed on its limits.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
     /// The case's id, which the API also uses for the request.
@@ -63,6 +65,9 @@ pub struct CaseView {
     pub decisions: Vec<Decision>,
     /// The append-only history.
     pub events: Vec<Event>,
+    /// Exceptions claimed on the case's limits, oldest first, with the provision, the
+    /// evidence, the dates and who claimed them: why a deadline shows "disapplied".
+    pub exceptions: Vec<DeadlineException>,
 }
 
 /// A case on the caseload, with its next open deadline.
@@ -101,6 +106,7 @@ pub fn case_view(
             advice: tx.advice_for_case(scope, &id)?,
             decisions: tx.list_decisions(scope, id)?,
             events: tx.list_events(scope, Some(id))?,
+            exceptions: tx.list_exceptions(scope, id)?,
         })
     })?)
 }

@@ -6,7 +6,8 @@ use sendpanel_core::domain::{CaseId, UserRole};
 use sendpanel_core::policy::Question;
 use sendpanel_core::policy::contract::RequestFacts;
 use sendpanel_core::workflow::{
-    self, AssessDecision, DecideWhetherToAssess, ReceiveRequest, RecordNextStepsOutcome,
+    self, AssessDecision, ClaimException, DecideWhetherToAssess, ReceiveRequest,
+    RecordNextStepsOutcome,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -212,4 +213,40 @@ pub async fn record_next_steps_outcome(
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({ "stage": stage })))
+}
+
+/// `POST /requests/{id}/exceptions`: claim an exception to one of the case's time
+/// limits (SEND Regulations 2014 reg. 5(4), 8(2), 10(4), 13(3)). The caller is the one
+/// who claims it; 201 with the record. The limit is disapplied, its date unchanged.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn claim_exception(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<ClaimException>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(
+        &[UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin],
+        "claim an exception to a time limit",
+    )?;
+    let id = case_id(&path)?;
+    let command = body.into_inner();
+    let exception = blocking(move || {
+        Ok(workflow::claim_exception(
+            &state.db,
+            &caller.scope,
+            id,
+            &command,
+            caller.user.id,
+            state.clock.as_ref(),
+        )?)
+    })
+    .await?;
+    tracing::info!(
+        exception_id = %exception.id,
+        deadline = %exception.deadline_kind,
+        limb = %exception.limb,
+        "exception recorded"
+    );
+    Ok(HttpResponse::Created().json(exception))
 }

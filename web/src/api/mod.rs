@@ -40,6 +40,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/requests/{id}/next-steps-outcome",
                 web::post().to(handlers::record_next_steps_outcome),
             )
+            .route(
+                "/requests/{id}/exceptions",
+                web::post().to(handlers::claim_exception),
+            )
             .route("/caseload", web::get().to(handlers::caseload)),
     );
 }

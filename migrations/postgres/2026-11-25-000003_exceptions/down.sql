@@ -1,0 +1,2 @@
+DROP TABLE deadline_exceptions;
+DROP FUNCTION deadline_exceptions_append_only();

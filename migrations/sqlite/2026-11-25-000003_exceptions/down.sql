@@ -1,0 +1,3 @@
+DROP TRIGGER deadline_exceptions_no_delete;
+DROP TRIGGER deadline_exceptions_no_update;
+DROP TABLE deadline_exceptions;
