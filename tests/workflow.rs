@@ -279,6 +279,11 @@ both_backends! {
         let early = record_next_steps_outcome(db, &scope, received.case.id, &meeting, chair.id, &clock());
         assert!(matches!(early, Err(WorkflowError::WrongStage { stage: CaseStage::RequestReceived, .. })), "{early:?}");
         decide_whether_to_assess(db, &scope, received.case.id, &decide(chair.id, AssessDecision::Refuse, "Needs can be met at SEN support."), &holidays, &clock())?;
+        let too_early = RecordNextStepsOutcome { met_on: date(2023, 10, 1), ..meeting.clone() };
+        assert!(matches!(
+            record_next_steps_outcome(db, &scope, received.case.id, &too_early, chair.id, &clock()),
+            Err(WorkflowError::Invalid { field: "met_on", .. })
+        ));
         let blank = RecordNextStepsOutcome { notes: " ".into(), ..meeting.clone() };
         assert!(matches!(
             record_next_steps_outcome(db, &scope, received.case.id, &blank, chair.id, &clock()),

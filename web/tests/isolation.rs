@@ -179,6 +179,11 @@ async fn walk(db: Database) {
     let decision = json!({"decision": "refuse", "reasons": "Needs can be met at SEN support.", "departure_reason": "Reviews show progress.", "decided_on": "2023-10-02"});
     let meeting =
         json!({"met_on": "2023-10-02", "outcome": "no_further_action", "notes": "Plan agreed."});
+    let exception = json!({
+        "deadline": "decide_whether_to_assess", "limb": "personal_circumstances",
+        "evidence": "Letter from the family's GP.", "applies_from": "2023-09-20",
+        "family_told_on": "2023-09-25"
+    });
 
     let mut serial = 10;
     for caller in &callers {
@@ -238,6 +243,14 @@ async fn walk(db: Database) {
                 Some(meeting.clone()),
                 &meeting_recorders,
                 &[StatusCode::OK, StatusCode::CONFLICT],
+            ),
+            // The first claim disapplies the 6-week limit; later ones find it settled.
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/exceptions"),
+                Some(exception.clone()),
+                &meeting_recorders,
+                &[StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY],
             ),
         ];
         for (method, path, body, allowed, ok) in endpoints {

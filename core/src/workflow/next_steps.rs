@@ -69,10 +69,20 @@ pub fn record_next_steps_outcome(
         return Err(WorkflowError::invalid("notes", "must say what was agreed"));
     }
     let request = db.read(|tx| tx.get_request(scope, case.request_id))?;
+    // The day of the refusal as decided (the event keeps it; `decided_at` is when it
+    // was recorded, which may be later).
     let refused_on = db
-        .read(|tx| tx.list_decisions(scope, case_id))?
-        .last()
-        .map(|d| d.decided_at.date_naive());
+        .read(|tx| tx.list_events(scope, Some(case_id)))?
+        .iter()
+        .rev()
+        .find(|e| e.kind == EventKind::DecisionRecorded)
+        .and_then(|e| {
+            e.payload
+                .get("decided_on")?
+                .as_str()?
+                .parse::<NaiveDate>()
+                .ok()
+        });
     if refused_on.is_some_and(|day| command.met_on < day) {
         return Err(WorkflowError::invalid(
             "met_on",

@@ -1,0 +1,1 @@
+DROP INDEX deadlines_case;
