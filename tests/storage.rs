@@ -150,7 +150,7 @@ both_backends! {
         let item = AgendaItem { id: AgendaItemId::new(), authority_id: scope.authority().clone(), sitting_id: sitting.id, case_id: case.id, position: 1, decision_kind: DecisionKind::Assess, status: AgendaItemStatus::Pending };
         let vote = Vote { id: VoteId::new(), authority_id: scope.authority().clone(), agenda_item_id: item.id, user_id: chair.id, choice: VoteChoice::Agree, reason: "Evidence of three APDR cycles".into(), cast_at: at(7, 10) };
         let decision = Decision { id: DecisionId::new(), authority_id: scope.authority().clone(), case_id: case.id, agenda_item_id: Some(item.id), kind: DecisionKind::Assess, outcome: DecisionOutcome::Agreed, reasons: Reasons::parse("The child may have SEN and a plan may be necessary.")?, decided_by: chair.id, decided_at: at(7, 11) };
-        let deadline = Deadline { id: DeadlineId::new(), authority_id: scope.authority().clone(), case_id: case.id, kind: DeadlineKind::DecideWhetherToAssess, due_on: date(2026, 11, 16), status: DeadlineStatus::Open };
+        let deadline = Deadline { id: DeadlineId::new(), authority_id: scope.authority().clone(), case_id: case.id, kind: DeadlineKind::DecideWhetherToAssess, due_on: date(2026, 11, 16), status: DeadlineStatus::Open, subject: None };
         let document = Document { id: DocumentId::new(), authority_id: scope.authority().clone(), case_id: case.id, kind: DocumentKind::Letter, title: "Decision to assess".into(), media_type: "text/html".into(), content: b"<p>We will assess.</p>".to_vec(), sha256: String::new(), template_version: Some("v1".into()), created_at: at(7, 12) };
         db.write(|tx| {
             tx.insert_panel(&scope, &panel)?;

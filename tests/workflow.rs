@@ -12,8 +12,9 @@
 
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::domain::{
-    CaseId, CaseStage, DeadlineException, DeadlineKind, DeadlineStatus, DecisionOutcome, EventKind,
-    ExceptionId, ExceptionLimb, NeedType, RequestedBy, SettingType, UserRole,
+    AdviceSource, CaseId, CaseStage, DeadlineException, DeadlineKind, DeadlineStatus,
+    DecisionOutcome, EventKind, ExceptionId, ExceptionLimb, NeedType, RequestedBy, SettingType,
+    UserRole,
 };
 use sendpanel_core::policy::contract::{Date, TestCall};
 use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost, Question, install, vet};
@@ -21,8 +22,9 @@ use sendpanel_core::store::{AuthorityScope, Database, StoreError};
 use sendpanel_core::time::FixedClock;
 use sendpanel_core::workflow::{
     AssessDecision, ClaimException, DecideWhetherToAssess, NextStepsOutcome, ReceiveRequest,
-    RecordNextStepsOutcome, WorkflowError, case_view, caseload, claim_exception,
-    decide_whether_to_assess, receive_request, record_next_steps_outcome,
+    RecordAdviceReceived, RecordNextStepsOutcome, RequestAdvice, WorkflowError, case_view,
+    caseload, claim_exception, decide_whether_to_assess, receive_request, record_advice_received,
+    record_next_steps_outcome, request_advice,
 };
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, upn, user};
@@ -34,6 +36,17 @@ fn clock() -> FixedClock {
     FixedClock(
         chrono::Utc
             .with_ymd_and_hms(2023, 10, 2, 9, 0, 0)
+            .single()
+            .unwrap(),
+    )
+}
+
+/// 10:00 in England on the given day, for steps taken later in the journey.
+fn on(year: i32, month: u32, day: u32) -> FixedClock {
+    use chrono::TimeZone;
+    FixedClock(
+        chrono::Utc
+            .with_ymd_and_hms(year, month, day, 9, 0, 0)
             .single()
             .unwrap(),
     )
@@ -560,6 +573,67 @@ both_backends! {
         let open_ended = receive_request(db, &scope, &request(16), None, &clock())?;
         let unknown_end = ClaimException { applies_to: None, ..away(date(2023, 9, 20), date(2023, 9, 20)) };
         claim_exception(db, &scope, open_ended.case.id, &unknown_end, caseworker.id, &clock())?;
+        Ok(())
+    }
+
+    fn each_request_for_advice_runs_its_own_six_weeks(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let received = receive_request(db, &scope, &request(20), None, &clock())?;
+        let case = received.case.id;
+        let ask = |from, day| RequestAdvice { from, requested_on: day };
+        // Before the decision to assess there is no assessment to advise.
+        let early = request_advice(db, &scope, case, &ask(AdviceSource::Health, date(2023, 10, 2)), caseworker.id, &clock());
+        assert!(matches!(early, Err(WorkflowError::WrongStage { stage: CaseStage::RequestReceived, .. })), "{early:?}");
+        decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Assess, "The evidence shows the child may need provision through a plan."), &BankHolidays::england_and_wales(), &clock())?;
+        let later = on(2023, 10, 20);
+        let ep = request_advice(db, &scope, case, &ask(AdviceSource::EducationalPsychologist, date(2023, 10, 3)), caseworker.id, &later)?;
+        // Reg 8(1): 3 October 2023 + 6 weeks.
+        assert_eq!((ep.due_on, ep.subject.as_deref()), (date(2023, 11, 14), Some("educational_psychologist")));
+        let again = request_advice(db, &scope, case, &ask(AdviceSource::EducationalPsychologist, date(2023, 10, 10)), caseworker.id, &later)?;
+        let health = request_advice(db, &scope, case, &ask(AdviceSource::Health, date(2023, 10, 4)), caseworker.id, &later)?;
+        assert_eq!((again.due_on, health.due_on), (date(2023, 11, 21), date(2023, 11, 15)));
+
+        // Refusals name the field and change nothing.
+        let events_before = events(db, &scope, case);
+        let before = limits(db, &scope, case);
+        for (command, field) in [
+            (ask(AdviceSource::Setting, date(2023, 10, 21)), "requested_on"),
+            (ask(AdviceSource::Setting, date(2023, 10, 1)), "requested_on"),
+        ] {
+            match request_advice(db, &scope, case, &command, caseworker.id, &later) {
+                Err(WorkflowError::Invalid { field: named, rule }) => assert_eq!(named, field, "{rule}"),
+                other => panic!("{field}: expected a refusal, got {other:?}"),
+            }
+        }
+        let got = |from, day| RecordAdviceReceived { from, received_on: day };
+        for (command, field) in [
+            (got(AdviceSource::SocialCare, date(2023, 10, 19)), "from"),
+            (got(AdviceSource::EducationalPsychologist, date(2023, 10, 21)), "received_on"),
+            (got(AdviceSource::EducationalPsychologist, date(2023, 10, 2)), "received_on"),
+        ] {
+            match record_advice_received(db, &scope, case, &command, caseworker.id, &later) {
+                Err(WorkflowError::Invalid { field: named, rule }) => assert_eq!(named, field, "{rule}"),
+                other => panic!("{field}: expected a refusal, got {other:?}"),
+            }
+        }
+        assert_eq!(events(db, &scope, case), events_before);
+        assert_eq!(limits(db, &scope, case), before);
+
+        // The EP's advice settles the older EP request only; the other two still run.
+        let settled = record_advice_received(db, &scope, case, &got(AdviceSource::EducationalPsychologist, date(2023, 10, 19)), caseworker.id, &later)?;
+        assert_eq!(settled.deadline.id, ep.id);
+        assert!(settled.within_six_weeks);
+        let now: Vec<_> = db.read(|tx| tx.list_deadlines(&scope, case))?.into_iter().filter(|d| d.kind == DeadlineKind::AdviceDue).map(|d| (d.id, d.status)).collect();
+        assert_eq!(now, vec![(ep.id, DeadlineStatus::Met), (health.id, DeadlineStatus::Open), (again.id, DeadlineStatus::Open)]);
+        let log = db.read(|tx| tx.list_events(&scope, Some(case)))?;
+        let last = log.last().unwrap();
+        assert_eq!((last.kind, last.payload["from"].as_str()), (EventKind::AdviceReceived, Some("educational_psychologist")));
+        assert_eq!(log.iter().filter(|e| e.kind == EventKind::AdviceRequested).count(), 3);
+        // Shown with its source.
+        let view = case_view(db, &scope, case, date(2023, 10, 20))?;
+        assert!(view.deadlines.iter().any(|d| d.kind == "advice_due" && d.subject.as_deref() == Some("health") && d.status == "open"));
         Ok(())
     }
 }

@@ -224,6 +224,7 @@ pub fn seed_demo(
                         kind: DeadlineKind::DecideWhetherToAssess,
                         due_on,
                         status: DeadlineStatus::Open,
+                        subject: None,
                     },
                 )?;
                 tx.append_event(

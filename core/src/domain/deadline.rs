@@ -103,4 +103,42 @@ pub struct Deadline {
     pub due_on: StatutoryDate,
     /// Where it stands.
     pub status: DeadlineStatus,
+    /// Which of several limits of one kind this is, when the kind can run more than
+    /// once at a time: for [`DeadlineKind::AdviceDue`], the [`AdviceSource`] asked
+    /// (each request for advice runs its own 6 weeks, Reg 8(1)). `None` otherwise.
+    pub subject: Option<String>,
+}
+
+/// Whom the authority asks for advice during an EHC needs assessment (SEND Regulations
+/// 2014 reg. 6(1)): each request starts its own 6-week limit (reg. 8(1)), so the source
+/// is kept on the deadline to tell the clocks apart.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum AdviceSource {
+    /// Psychological advice from an educational psychologist (reg. 6(1)(d)).
+    EducationalPsychologist,
+    /// Medical advice from a health care professional (reg. 6(1)(c)).
+    Health,
+    /// Social care advice (reg. 6(1)(e)).
+    SocialCare,
+    /// Educational advice from the head teacher or principal of the setting (reg. 6(1)(b)).
+    Setting,
+    /// Advice and information from the parent or young person (reg. 6(1)(a)).
+    Parent,
+    /// Any other advice reg. 6(1) calls for or the authority thinks appropriate.
+    Other,
 }

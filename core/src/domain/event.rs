@@ -54,6 +54,16 @@ pub enum EventKind {
     /// An exception to a time limit was claimed (SEND Regulations 2014 reg. 5(4), 8(2),
     /// 10(4), 13(3)): the limit is disapplied, its date unchanged.
     ExceptionRecorded,
+    /// Advice was requested from one source during the assessment (SEND Regulations
+    /// 2014 reg. 6(1)); its own 6-week limit starts (reg. 8(1)).
+    AdviceRequested,
+    /// Advice asked of one source arrived; the oldest open limit for that source is met.
+    AdviceReceived,
+    /// The draft EHC plan was served on the family; at least 15 days for representations
+    /// begin (reg. 13(1)).
+    DraftPlanServed,
+    /// The final EHC plan was issued (reg. 13(2)); annual reviews follow (CFA s.44(1)).
+    FinalPlanIssued,
 }
 
 /// One entry of the log.

@@ -39,7 +39,7 @@ mod user;
 pub use authority::{Authority, AuthorityId, LaNumber};
 pub use case::{Case, CaseStage};
 pub use child::{Child, NhsNumber, PersonName, Upn};
-pub use deadline::{Deadline, DeadlineKind, DeadlineStatus, StatutoryDate};
+pub use deadline::{AdviceSource, Deadline, DeadlineKind, DeadlineStatus, StatutoryDate};
 pub use decision::{Decision, DecisionKind, DecisionOutcome, Reasons};
 pub use document::{Document, DocumentKind};
 pub use error::DomainError;

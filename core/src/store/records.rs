@@ -10,8 +10,8 @@ use super::rows::{from_db_time, not_found, parse, to_db_time};
 use super::schema::{deadline_exceptions, deadlines, decisions, documents};
 use super::{AuthorityScope, StoreError, Tx};
 use crate::domain::{
-    CaseId, Deadline, DeadlineException, DeadlineKind, DeadlineStatus, Decision, Document,
-    DocumentId, Reasons,
+    CaseId, Deadline, DeadlineException, DeadlineId, DeadlineKind, DeadlineStatus, Decision,
+    Document, DocumentId, Reasons,
 };
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -61,6 +61,7 @@ struct DeadlineRow {
     kind: String,
     due_on: NaiveDate,
     status: String,
+    subject: Option<String>,
 }
 
 impl TryFrom<DeadlineRow> for Deadline {
@@ -73,6 +74,7 @@ impl TryFrom<DeadlineRow> for Deadline {
             kind: parse("deadlines.kind", &row.kind)?,
             due_on: row.due_on,
             status: parse("deadlines.status", &row.status)?,
+            subject: row.subject,
         })
     }
 }
@@ -230,6 +232,7 @@ impl Tx<'_> {
                 kind: deadline.kind.to_string(),
                 due_on: deadline.due_on,
                 status: deadline.status.to_string(),
+                subject: deadline.subject.clone(),
             })
             .execute(self.conn)?;
         Ok(())
@@ -249,6 +252,25 @@ impl Tx<'_> {
                 .filter(deadlines::authority_id.eq(scope.authority().as_str()))
                 .filter(deadlines::case_id.eq(case.to_string()))
                 .filter(deadlines::kind.eq(kind.to_string()))
+                .filter(deadlines::status.eq(DeadlineStatus::Open.to_string())),
+        )
+        .set(deadlines::status.eq(status.to_string()))
+        .execute(self.conn)?)
+    }
+
+    /// Marks one open deadline met or disapplied, by id: where several limits of a kind
+    /// run at once (each request for advice under Reg 8(1) has its own), settling one
+    /// must leave the others open. Returns how many changed (0 if it was not open).
+    pub fn set_deadline_status_by_id(
+        &mut self,
+        scope: &AuthorityScope,
+        id: DeadlineId,
+        status: DeadlineStatus,
+    ) -> Result<usize, StoreError> {
+        Ok(diesel::update(
+            deadlines::table
+                .filter(deadlines::authority_id.eq(scope.authority().as_str()))
+                .filter(deadlines::id.eq(id.to_string()))
                 .filter(deadlines::status.eq(DeadlineStatus::Open.to_string())),
         )
         .set(deadlines::status.eq(status.to_string()))

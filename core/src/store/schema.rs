@@ -148,6 +148,7 @@ diesel::table! {
         kind -> Text,
         due_on -> Date,
         status -> Text,
+        subject -> Nullable<Text>,
     }
 }
 

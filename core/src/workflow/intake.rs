@@ -92,6 +92,7 @@ pub(super) fn statutory_deadline(
         due_on: weeks_after(received_on, weeks)
             .map_err(|e| WorkflowError::invalid("received_on", e.to_string()))?,
         status: DeadlineStatus::Open,
+        subject: None,
     })
 }
 

@@ -7,14 +7,19 @@
 //!
 //! This first step covers intake and the decision whether to assess (Reg 5, CFA
 //! s.36(5), (8)), and exceptions that disapply a time limit without moving its date
-//! (Reg 5(4), 8(2), 10(4), 13(3)); later stages follow the same shape.
+//! (Reg 5(4), 8(2), 10(4), 13(3)); then advice during the assessment, each request on
+//! its own 6-week clock (Reg 6(1), 8(1)).
 
+mod advice;
 mod assess;
 mod exceptions;
 mod intake;
 mod next_steps;
 mod views;
 
+pub use advice::{
+    AdviceReceived, RecordAdviceReceived, RequestAdvice, record_advice_received, request_advice,
+};
 pub use assess::{AssessDecision, DecideWhetherToAssess, Decided, decide_whether_to_assess};
 pub use exceptions::{ClaimException, claim_exception};
 pub use intake::{ReceiveRequest, Received, receive_request};

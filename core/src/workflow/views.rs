@@ -25,6 +25,9 @@ pub struct DeadlineView {
     pub rule: &'static str,
     /// open, met or disapplied.
     pub status: String,
+    /// Which of several limits of one kind, e.g. the advice source for `advice_due`
+    /// (each request for advice runs its own 6 weeks, Reg 8(1)).
+    pub subject: Option<String>,
     /// Open and past its day. A disapplied limit is never overdue: an exception in the
     /// Regulations (reg. 5(4), 8(2), 10(4), 13(3)) means it no longer binds.
     pub overdue: bool,
@@ -41,6 +44,7 @@ impl DeadlineView {
             due_on: deadline.due_on,
             rule: deadline.kind.rule(),
             status: deadline.status.to_string(),
+            subject: deadline.subject.clone(),
             overdue: open && days_left < 0,
             at_risk: open && (0..=AT_RISK_DAYS).contains(&days_left),
         }

@@ -1,0 +1,243 @@
+//! Advice during an EHC needs assessment (SEND Regulations 2014 reg. 6(1), 8(1)). Each
+//! request for advice runs its own 6-week limit from the day it was made, so several may
+//! be open at once, even from the same source; advice arriving settles the oldest open
+//! one for its source, leaving the others to run.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::WorkflowError;
+use crate::clock::calendar::weeks_after;
+use crate::domain::{
+    AdviceSource, CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, EventKind,
+    UserId,
+};
+use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::time::Clock;
+
+/// Reg. 8(1): advice is due within 6 weeks of the request for it.
+const ADVICE_WEEKS: u64 = 6;
+
+/// A request for advice, as a caseworker records it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestAdvice {
+    /// Whom the advice was asked of (reg. 6(1)).
+    pub from: AdviceSource,
+    /// The day it was asked: the 6 weeks of reg. 8(1) count from it.
+    pub requested_on: NaiveDate,
+}
+
+/// Advice that arrived, as a caseworker records it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordAdviceReceived {
+    /// Who gave it: settles the oldest open request to that source.
+    pub from: AdviceSource,
+    /// The day it arrived.
+    pub received_on: NaiveDate,
+}
+
+/// What recording the advice settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdviceReceived {
+    /// The request's limit, now met.
+    pub deadline: Deadline,
+    /// Whether it came within the 6 weeks of reg. 8(1).
+    pub within_six_weeks: bool,
+}
+
+/// The day the case entered assessment: the decision to assess, or the next-steps
+/// meeting that moved it there after a refusal (read from the event log, which keeps
+/// the day decided, not the day recorded). `None` if the log names neither.
+pub(super) fn assessment_began(
+    db: &Database,
+    scope: &AuthorityScope,
+    case: CaseId,
+) -> Result<Option<NaiveDate>, WorkflowError> {
+    let events = db.read(|tx| tx.list_events(scope, Some(case)))?;
+    let day = |payload: &serde_json::Value, field: &str| {
+        payload.get(field)?.as_str()?.parse::<NaiveDate>().ok()
+    };
+    Ok(events.iter().rev().find_map(|e| match e.kind {
+        EventKind::DecisionRecorded
+            if e.payload["kind"] == "assess" && e.payload["outcome"] == "agreed" =>
+        {
+            day(&e.payload, "decided_on")
+        }
+        EventKind::NextStepsOutcomeRecorded if e.payload["outcome"] == "moved_to_assessment" => {
+            day(&e.payload, "met_on")
+        }
+        _ => None,
+    }))
+}
+
+/// Records a request for advice and starts its own 6-week limit (reg. 8(1)), with an
+/// `AdviceRequested` and a `DeadlineSet` event, in one transaction. Refused, changing
+/// nothing, unless the case is being assessed, or when `requested_on` is in the future
+/// or before the assessment began.
+pub fn request_advice(
+    db: &Database,
+    scope: &AuthorityScope,
+    case_id: CaseId,
+    command: &RequestAdvice,
+    actor: UserId,
+    clock: &dyn Clock,
+) -> Result<Deadline, WorkflowError> {
+    let case = db.read(|tx| tx.get_case(scope, case_id))?;
+    if case.stage != CaseStage::Assessing {
+        return Err(WorkflowError::WrongStage {
+            case: case_id,
+            stage: case.stage,
+            command: "a request for advice",
+            allowed: "while the case is being assessed",
+        });
+    }
+    let today = clock.today();
+    if command.requested_on > today {
+        return Err(WorkflowError::invalid(
+            "requested_on",
+            format!("cannot be in the future (today is {today})"),
+        ));
+    }
+    if let Some(began) = assessment_began(db, scope, case_id)?
+        && command.requested_on < began
+    {
+        return Err(WorkflowError::invalid(
+            "requested_on",
+            format!("cannot be before the decision to assess ({began})"),
+        ));
+    }
+    let deadline = Deadline {
+        id: DeadlineId::new(),
+        authority_id: scope.authority().clone(),
+        case_id,
+        kind: DeadlineKind::AdviceDue,
+        due_on: weeks_after(command.requested_on, ADVICE_WEEKS)
+            .map_err(|e| WorkflowError::invalid("requested_on", e.to_string()))?,
+        status: DeadlineStatus::Open,
+        subject: Some(command.from.to_string()),
+    };
+    let now = clock.now();
+    db.write(|tx| {
+        tx.insert_deadline(scope, &deadline)?;
+        let event = |kind, payload| NewEvent {
+            case_id: Some(case_id),
+            kind,
+            payload,
+            actor: Some(actor),
+            occurred_at: now,
+        };
+        tx.append_event(
+            scope,
+            event(
+                EventKind::AdviceRequested,
+                json!({
+                    "deadline": deadline.id,
+                    "from": command.from,
+                    "requested_on": command.requested_on,
+                }),
+            ),
+        )?;
+        tx.append_event(
+            scope,
+            event(
+                EventKind::DeadlineSet,
+                json!({
+                    "kind": deadline.kind,
+                    "subject": deadline.subject,
+                    "due_on": deadline.due_on,
+                    "rule": deadline.kind.rule(),
+                }),
+            ),
+        )?;
+        Ok(())
+    })?;
+    Ok(deadline)
+}
+
+/// Marks the oldest open advice limit for the source met and appends `AdviceReceived`,
+/// in one transaction. Advice may arrive after the case has moved on (late advice still
+/// settles its request), so the stage is not checked; refused, changing nothing, when no
+/// request to that source is open, or when `received_on` is in the future or before the
+/// request was made.
+pub fn record_advice_received(
+    db: &Database,
+    scope: &AuthorityScope,
+    case_id: CaseId,
+    command: &RecordAdviceReceived,
+    actor: UserId,
+    clock: &dyn Clock,
+) -> Result<AdviceReceived, WorkflowError> {
+    // The case must be the caller's before anything about it is said.
+    db.read(|tx| tx.get_case(scope, case_id))?;
+    let subject = command.from.to_string();
+    // Soonest due first, so the first open one is the oldest request.
+    let Some(deadline) = db
+        .read(|tx| tx.list_deadlines(scope, case_id))?
+        .into_iter()
+        .find(|d| {
+            d.kind == DeadlineKind::AdviceDue
+                && d.status == DeadlineStatus::Open
+                && d.subject.as_deref() == Some(subject.as_str())
+        })
+    else {
+        return Err(WorkflowError::invalid(
+            "from",
+            format!("no request for advice from {subject} is open on this case"),
+        ));
+    };
+    let today = clock.today();
+    if command.received_on > today {
+        return Err(WorkflowError::invalid(
+            "received_on",
+            format!("cannot be in the future (today is {today})"),
+        ));
+    }
+    let requested_on = deadline
+        .due_on
+        .checked_sub_days(chrono::Days::new(7 * ADVICE_WEEKS))
+        .unwrap_or(deadline.due_on);
+    if command.received_on < requested_on {
+        return Err(WorkflowError::invalid(
+            "received_on",
+            format!("cannot be before the advice was requested ({requested_on})"),
+        ));
+    }
+    let within_six_weeks = command.received_on <= deadline.due_on;
+    let now = clock.now();
+    db.write(|tx| {
+        let changed = tx.set_deadline_status_by_id(scope, deadline.id, DeadlineStatus::Met)?;
+        if changed == 0 {
+            // Another writer settled the request since it was read: refuse the whole step.
+            return Err(crate::store::StoreError::Conflict(format!(
+                "the request for advice from {subject} is no longer open"
+            )));
+        }
+        tx.append_event(
+            scope,
+            NewEvent {
+                case_id: Some(case_id),
+                kind: EventKind::AdviceReceived,
+                payload: json!({
+                    "deadline": deadline.id,
+                    "from": command.from,
+                    "received_on": command.received_on,
+                    "due_on": deadline.due_on,
+                    "within_six_weeks": within_six_weeks,
+                }),
+                actor: Some(actor),
+                occurred_at: now,
+            },
+        )?;
+        Ok(())
+    })?;
+    Ok(AdviceReceived {
+        deadline: Deadline {
+            status: DeadlineStatus::Met,
+            ..deadline
+        },
+        within_six_weeks,
+    })
+}
