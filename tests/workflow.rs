@@ -12,7 +12,7 @@
 
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::domain::{
-    AdviceSource, CaseId, CaseStage, DeadlineException, DeadlineKind, DeadlineStatus,
+    AdviceSource, CaseId, CaseStage, DeadlineException, DeadlineKind, DeadlineStatus, DecisionKind,
     DecisionOutcome, EventKind, ExceptionId, ExceptionLimb, NeedType, RequestedBy, SettingType,
     UserRole,
 };
@@ -21,10 +21,11 @@ use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost, Question, inst
 use sendpanel_core::store::{AuthorityScope, Database, StoreError};
 use sendpanel_core::time::FixedClock;
 use sendpanel_core::workflow::{
-    AssessDecision, ClaimException, DecideWhetherToAssess, NextStepsOutcome, ReceiveRequest,
-    RecordAdviceReceived, RecordNextStepsOutcome, RequestAdvice, WorkflowError, case_view,
-    caseload, claim_exception, decide_whether_to_assess, receive_request, record_advice_received,
-    record_next_steps_outcome, request_advice,
+    AssessDecision, ClaimException, DecideWhetherToAssess, DecideWhetherToIssue, IssueDecision,
+    NextStepsOutcome, ReceiveRequest, RecordAdviceReceived, RecordNextStepsOutcome, RequestAdvice,
+    WorkflowError, case_view, caseload, claim_exception, decide_whether_to_assess,
+    decide_whether_to_issue, receive_request, record_advice_received, record_next_steps_outcome,
+    request_advice,
 };
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, upn, user};
@@ -634,6 +635,50 @@ both_backends! {
         // Shown with its source.
         let view = case_view(db, &scope, case, date(2023, 10, 20))?;
         assert!(view.deadlines.iter().any(|d| d.kind == "advice_due" && d.subject.as_deref() == Some("health") && d.status == "open"));
+        Ok(())
+    }
+
+    fn deciding_not_to_issue_ends_the_twenty_week_duty(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let wiltshire = authority(db, "wiltshire", 865)?;
+        let stranger = user(db, &wiltshire, "chair@wiltshire.example", UserRole::PanelChair)?;
+        let holidays = BankHolidays::england_and_wales();
+        let received = receive_request(db, &scope, &request(21), None, &clock())?;
+        let case = received.case.id;
+        let later = on(2023, 12, 1);
+        let issue = |decision, reasons: &str, who, day| DecideWhetherToIssue { decision, reasons: reasons.into(), decided_by: who, decided_on: day };
+        let early = decide_whether_to_issue(db, &scope, case, &issue(IssueDecision::Issue, "Needed.", chair.id, date(2023, 10, 2)), &holidays, &clock());
+        assert!(matches!(early, Err(WorkflowError::WrongStage { stage: CaseStage::RequestReceived, .. })), "{early:?}");
+        decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Assess, "The evidence shows the child may need provision through a plan."), &holidays, &clock())?;
+        let events_before = events(db, &scope, case);
+        let before = limits(db, &scope, case);
+        let reasons = "The assessment shows needs can be met from the school's resources.";
+        for (command, field) in [
+            (issue(IssueDecision::DoNotIssue, " ", chair.id, date(2023, 11, 30)), "reasons"),
+            (issue(IssueDecision::DoNotIssue, reasons, chair.id, date(2023, 12, 2)), "decided_on"),
+            (issue(IssueDecision::DoNotIssue, reasons, chair.id, date(2023, 10, 1)), "decided_on"),
+            (issue(IssueDecision::DoNotIssue, reasons, stranger.id, date(2023, 11, 30)), "decided_by"),
+        ] {
+            match decide_whether_to_issue(db, &scope, case, &command, &holidays, &later) {
+                Err(WorkflowError::Invalid { field: named, rule }) => assert_eq!(named, field, "{rule}"),
+                other => panic!("{field}: expected a refusal, got {other:?}"),
+            }
+        }
+        assert_eq!(events(db, &scope, case), events_before);
+        assert_eq!(limits(db, &scope, case), before);
+        assert_eq!(db.read(|tx| tx.list_decisions(&scope, case))?.len(), 1);
+
+        let decided = decide_whether_to_issue(db, &scope, case, &issue(IssueDecision::DoNotIssue, reasons, chair.id, date(2023, 11, 30)), &holidays, &later)?;
+        assert_eq!((decided.stage, decided.decision.kind, decided.decision.outcome), (CaseStage::NotToIssue, DecisionKind::Issue, DecisionOutcome::Refused));
+        assert!(decided.within_sixteen_weeks);
+        assert!(decided.family_deadlines.is_some());
+        let after = limits(db, &scope, case);
+        assert!(after.contains(&(DeadlineKind::DecideNotToIssue, date(2023, 12, 25), DeadlineStatus::Met)), "{after:?}");
+        assert!(after.contains(&(DeadlineKind::FinalPlan, date(2024, 1, 22), DeadlineStatus::Met)), "{after:?}");
+        assert_eq!(db.read(|tx| tx.get_case(&scope, case))?.stage, CaseStage::NotToIssue);
+        let again = decide_whether_to_issue(db, &scope, case, &issue(IssueDecision::Issue, reasons, chair.id, date(2023, 11, 30)), &holidays, &later);
+        assert!(matches!(again, Err(WorkflowError::WrongStage { stage: CaseStage::NotToIssue, .. })), "{again:?}");
         Ok(())
     }
 }

@@ -8,12 +8,14 @@
 //! This first step covers intake and the decision whether to assess (Reg 5, CFA
 //! s.36(5), (8)), and exceptions that disapply a time limit without moving its date
 //! (Reg 5(4), 8(2), 10(4), 13(3)); then advice during the assessment, each request on
-//! its own 6-week clock (Reg 6(1), 8(1)).
+//! its own 6-week clock (Reg 6(1), 8(1)), and the decision whether to issue a plan
+//! (CFA s.37(1); Reg 10).
 
 mod advice;
 mod assess;
 mod exceptions;
 mod intake;
+mod issue;
 mod next_steps;
 mod views;
 
@@ -23,6 +25,7 @@ pub use advice::{
 pub use assess::{AssessDecision, DecideWhetherToAssess, Decided, decide_whether_to_assess};
 pub use exceptions::{ClaimException, claim_exception};
 pub use intake::{ReceiveRequest, Received, receive_request};
+pub use issue::{DecideWhetherToIssue, IssueDecided, IssueDecision, decide_whether_to_issue};
 pub use next_steps::{NextStepsOutcome, RecordNextStepsOutcome, record_next_steps_outcome};
 pub use views::{AT_RISK_DAYS, CaseView, CaseloadEntry, DeadlineView, case_view, caseload};
 
