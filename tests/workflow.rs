@@ -22,10 +22,10 @@ use sendpanel_core::store::{AuthorityScope, Database, StoreError};
 use sendpanel_core::time::FixedClock;
 use sendpanel_core::workflow::{
     AssessDecision, ClaimException, DecideWhetherToAssess, DecideWhetherToIssue, IssueDecision,
-    NextStepsOutcome, ReceiveRequest, RecordAdviceReceived, RecordNextStepsOutcome, RequestAdvice,
-    WorkflowError, case_view, caseload, claim_exception, decide_whether_to_assess,
-    decide_whether_to_issue, receive_request, record_advice_received, record_next_steps_outcome,
-    request_advice,
+    IssueFinalPlan, NextStepsOutcome, ReceiveRequest, RecordAdviceReceived, RecordNextStepsOutcome,
+    RequestAdvice, ServeDraftPlan, WorkflowError, case_view, caseload, claim_exception,
+    decide_whether_to_assess, decide_whether_to_issue, issue_final_plan, receive_request,
+    record_advice_received, record_next_steps_outcome, request_advice, serve_draft_plan,
 };
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, upn, user};
@@ -136,6 +136,19 @@ fn events(db: &Database, scope: &AuthorityScope, case: CaseId) -> usize {
     db.read(|tx| tx.list_events(scope, Some(case)))
         .unwrap()
         .len()
+}
+
+/// Asserts a command was refused for `field`.
+fn refused<T: std::fmt::Debug>(result: Result<T, WorkflowError>, field: &str) {
+    match result {
+        Err(WorkflowError::Invalid { field: named, rule }) => assert_eq!(named, field, "{rule}"),
+        other => panic!("{field}: expected a refusal, got {other:?}"),
+    }
+}
+
+/// The authority's one case, for tests that follow a single request.
+fn case_of(db: &Database, scope: &AuthorityScope) -> CaseId {
+    db.read(|tx| tx.list_cases(scope)).unwrap()[0].id
 }
 
 /// The case's deadlines as (kind, due, status), soonest first.
@@ -679,6 +692,101 @@ both_backends! {
         assert_eq!(db.read(|tx| tx.get_case(&scope, case))?.stage, CaseStage::NotToIssue);
         let again = decide_whether_to_issue(db, &scope, case, &issue(IssueDecision::Issue, reasons, chair.id, date(2023, 11, 30)), &holidays, &later);
         assert!(matches!(again, Err(WorkflowError::WrongStage { stage: CaseStage::NotToIssue, .. })), "{again:?}");
+        Ok(())
+    }
+
+    fn one_request_from_receipt_to_final_plan(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let holidays = BankHolidays::england_and_wales();
+        let stage = |db: &Database| db.read(|tx| tx.get_case(&scope, case_of(db, &scope))).unwrap().stage;
+        let due = |db: &Database, kind| limits(db, &scope, case_of(db, &scope)).into_iter().filter(|l| l.0 == kind).map(|l| (l.1, l.2)).collect::<Vec<_>>();
+
+        // Received 4 September 2023: decide whether to assess by 16 October (Reg 5(1)).
+        let received = receive_request(db, &scope, &request(30), Some(caseworker.id), &on(2023, 9, 4))?;
+        let case = received.case.id;
+        assert_eq!(stage(db), CaseStage::RequestReceived);
+        assert_eq!(due(db, DeadlineKind::DecideWhetherToAssess), vec![(date(2023, 10, 16), DeadlineStatus::Open)]);
+
+        // Assess on 2 October: 16 weeks to 25 December (Reg 10(1)), 20 to 22 January (Reg 13(2)).
+        decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Assess, "The evidence shows the child may need provision through a plan."), &holidays, &on(2023, 10, 2))?;
+        assert_eq!(stage(db), CaseStage::Assessing);
+        assert_eq!(due(db, DeadlineKind::DecideWhetherToAssess), vec![(date(2023, 10, 16), DeadlineStatus::Met)]);
+        assert_eq!(due(db, DeadlineKind::DecideNotToIssue), vec![(date(2023, 12, 25), DeadlineStatus::Open)]);
+        assert_eq!(due(db, DeadlineKind::FinalPlan), vec![(date(2024, 1, 22), DeadlineStatus::Open)]);
+
+        // Serving a draft or issuing a plan before the decision to issue is the wrong stage.
+        let early = serve_draft_plan(db, &scope, case, &ServeDraftPlan { served_on: date(2023, 10, 2) }, caseworker.id, &on(2023, 10, 2));
+        assert!(matches!(early, Err(WorkflowError::WrongStage { stage: CaseStage::Assessing, .. })), "{early:?}");
+        let early = issue_final_plan(db, &scope, case, &IssueFinalPlan { issued_on: date(2023, 10, 2) }, caseworker.id, &on(2023, 10, 2));
+        assert!(matches!(early, Err(WorkflowError::WrongStage { stage: CaseStage::Assessing, .. })), "{early:?}");
+
+        // Advice asked of the EP on 3 October is due by 14 November (Reg 8(1)).
+        request_advice(db, &scope, case, &RequestAdvice { from: AdviceSource::EducationalPsychologist, requested_on: date(2023, 10, 3) }, caseworker.id, &on(2023, 10, 3))?;
+        assert_eq!(due(db, DeadlineKind::AdviceDue), vec![(date(2023, 11, 14), DeadlineStatus::Open)]);
+        let advice = record_advice_received(db, &scope, case, &RecordAdviceReceived { from: AdviceSource::EducationalPsychologist, received_on: date(2023, 11, 10) }, caseworker.id, &on(2023, 11, 10))?;
+        assert!(advice.within_six_weeks);
+        assert_eq!(due(db, DeadlineKind::AdviceDue), vec![(date(2023, 11, 14), DeadlineStatus::Met)]);
+
+        // The chair decides to issue on 24 November, within the 16 weeks.
+        let decided = decide_whether_to_issue(db, &scope, case, &DecideWhetherToIssue {
+            decision: IssueDecision::Issue,
+            reasons: "The assessment shows provision is needed beyond what the school can make.".into(),
+            decided_by: chair.id,
+            decided_on: date(2023, 11, 24),
+        }, &holidays, &on(2023, 11, 24))?;
+        assert_eq!((decided.stage, decided.decision.outcome, decided.within_sixteen_weeks), (CaseStage::DraftPlan, DecisionOutcome::Agreed, true));
+        assert_eq!(decided.family_deadlines, None);
+        assert_eq!(stage(db), CaseStage::DraftPlan);
+        assert_eq!(due(db, DeadlineKind::DecideNotToIssue), vec![(date(2023, 12, 25), DeadlineStatus::Met)]);
+        assert_eq!(due(db, DeadlineKind::FinalPlan), vec![(date(2024, 1, 22), DeadlineStatus::Open)]);
+
+        // A final plan before the draft is served is refused, naming the field.
+        refused(issue_final_plan(db, &scope, case, &IssueFinalPlan { issued_on: date(2023, 12, 1) }, caseworker.id, &on(2023, 12, 1)), "issued_on");
+        let serve = |day| ServeDraftPlan { served_on: day };
+        refused(serve_draft_plan(db, &scope, case, &serve(date(2023, 12, 2)), caseworker.id, &on(2023, 12, 1)), "served_on");
+        refused(serve_draft_plan(db, &scope, case, &serve(date(2023, 11, 23)), caseworker.id, &on(2023, 12, 1)), "served_on");
+
+        // Draft served 1 December: representations by 15 December (Reg 13(1)).
+        let events_before = events(db, &scope, case);
+        let representations = serve_draft_plan(db, &scope, case, &serve(date(2023, 12, 1)), caseworker.id, &on(2023, 12, 1))?;
+        assert_eq!(representations.due_on, date(2023, 12, 15));
+        assert_eq!(due(db, DeadlineKind::RepresentationsDue), vec![(date(2023, 12, 15), DeadlineStatus::Open)]);
+        assert_eq!(stage(db), CaseStage::DraftPlan);
+        let log = db.read(|tx| tx.list_events(&scope, Some(case)))?;
+        assert_eq!(log.len(), events_before + 2);
+        assert_eq!(log[events_before].kind, EventKind::DraftPlanServed);
+        assert_eq!(log[events_before].payload["representations_by"], "2023-12-15");
+        refused(serve_draft_plan(db, &scope, case, &serve(date(2023, 12, 2)), caseworker.id, &on(2023, 12, 2)), "served_on");
+
+        // Final plan refusals change nothing.
+        let events_before = events(db, &scope, case);
+        let before = limits(db, &scope, case);
+        let issue = |day| IssueFinalPlan { issued_on: day };
+        refused(issue_final_plan(db, &scope, case, &issue(date(2023, 11, 30)), caseworker.id, &on(2024, 1, 10)), "issued_on");
+        refused(issue_final_plan(db, &scope, case, &issue(date(2024, 1, 11)), caseworker.id, &on(2024, 1, 10)), "issued_on");
+        assert_eq!(events(db, &scope, case), events_before);
+        assert_eq!(limits(db, &scope, case), before);
+
+        // Final plan issued 10 January 2024: within 20 weeks (22 January); the first
+        // annual review by 9 January 2025, the last of the 12 months starting with it.
+        let issued = issue_final_plan(db, &scope, case, &issue(date(2024, 1, 10)), caseworker.id, &on(2024, 1, 10))?;
+        assert!(issued.within_twenty_weeks);
+        assert_eq!((issued.stage, issued.annual_review.due_on), (CaseStage::PlanIssued, date(2025, 1, 9)));
+        assert_eq!(stage(db), CaseStage::PlanIssued);
+        assert_eq!(due(db, DeadlineKind::FinalPlan), vec![(date(2024, 1, 22), DeadlineStatus::Met)]);
+        assert_eq!(due(db, DeadlineKind::RepresentationsDue), vec![(date(2023, 12, 15), DeadlineStatus::Met)]);
+        assert_eq!(due(db, DeadlineKind::AnnualReview), vec![(date(2025, 1, 9), DeadlineStatus::Open)]);
+        let log = db.read(|tx| tx.list_events(&scope, Some(case)))?;
+        let final_plan = log.iter().find(|e| e.kind == EventKind::FinalPlanIssued).unwrap();
+        assert_eq!(final_plan.payload["within_twenty_weeks"], true);
+        assert_eq!(final_plan.actor, Some(caseworker.id));
+        // Only the annual review is still open.
+        let open: Vec<_> = limits(db, &scope, case).into_iter().filter(|l| l.2 == DeadlineStatus::Open).map(|l| l.0).collect();
+        assert_eq!(open, vec![DeadlineKind::AnnualReview]);
+        let again = issue_final_plan(db, &scope, case, &issue(date(2024, 1, 10)), caseworker.id, &on(2024, 1, 10));
+        assert!(matches!(again, Err(WorkflowError::WrongStage { stage: CaseStage::PlanIssued, .. })), "{again:?}");
         Ok(())
     }
 }

@@ -9,7 +9,8 @@
 //! s.36(5), (8)), and exceptions that disapply a time limit without moving its date
 //! (Reg 5(4), 8(2), 10(4), 13(3)); then advice during the assessment, each request on
 //! its own 6-week clock (Reg 6(1), 8(1)), and the decision whether to issue a plan
-//! (CFA s.37(1); Reg 10).
+//! (CFA s.37(1); Reg 10), the draft and final plan (Reg 13) and the first annual
+//! review's limit (CFA s.44(1)).
 
 mod advice;
 mod assess;
@@ -17,6 +18,7 @@ mod exceptions;
 mod intake;
 mod issue;
 mod next_steps;
+mod plan;
 mod views;
 
 pub use advice::{
@@ -27,6 +29,9 @@ pub use exceptions::{ClaimException, claim_exception};
 pub use intake::{ReceiveRequest, Received, receive_request};
 pub use issue::{DecideWhetherToIssue, IssueDecided, IssueDecision, decide_whether_to_issue};
 pub use next_steps::{NextStepsOutcome, RecordNextStepsOutcome, record_next_steps_outcome};
+pub use plan::{
+    FinalPlanIssued, IssueFinalPlan, ServeDraftPlan, issue_final_plan, serve_draft_plan,
+};
 pub use views::{AT_RISK_DAYS, CaseView, CaseloadEntry, DeadlineView, case_view, caseload};
 
 use crate::domain::{CaseId, CaseStage, DomainError};
