@@ -62,11 +62,16 @@ pub(super) fn assessment_began(
     };
     Ok(events.iter().rev().find_map(|e| match e.kind {
         EventKind::DecisionRecorded
-            if e.payload["kind"] == "assess" && e.payload["outcome"] == "agreed" =>
+            if e.payload.get("kind").and_then(serde_json::Value::as_str) == Some("assess")
+                && e.payload.get("outcome").and_then(serde_json::Value::as_str)
+                    == Some("agreed") =>
         {
             day(&e.payload, "decided_on")
         }
-        EventKind::NextStepsOutcomeRecorded if e.payload["outcome"] == "moved_to_assessment" => {
+        EventKind::NextStepsOutcomeRecorded
+            if e.payload.get("outcome").and_then(serde_json::Value::as_str)
+                == Some("moved_to_assessment") =>
+        {
             day(&e.payload, "met_on")
         }
         _ => None,

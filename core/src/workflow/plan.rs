@@ -61,10 +61,10 @@ fn decided_to_issue(
     let events = db.read(|tx| tx.list_events(scope, Some(case)))?;
     Ok(events.iter().rev().find_map(|e| {
         if e.kind == EventKind::DecisionRecorded
-            && e.payload["kind"] == "issue"
-            && e.payload["outcome"] == "agreed"
+            && e.payload.get("kind").and_then(serde_json::Value::as_str) == Some("issue")
+            && e.payload.get("outcome").and_then(serde_json::Value::as_str) == Some("agreed")
         {
-            e.payload["decided_on"].as_str()?.parse().ok()
+            e.payload.get("decided_on")?.as_str()?.parse().ok()
         } else {
             None
         }
