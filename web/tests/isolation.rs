@@ -185,6 +185,13 @@ async fn walk(db: Database) {
         "family_told_on": "2023-09-25"
     });
 
+    let advice = json!({"from": "health", "requested_on": "2023-10-02"});
+    let advice_received = json!({"from": "health", "received_on": "2023-10-02"});
+    let issue =
+        json!({"decision": "issue", "reasons": "A plan is necessary.", "decided_on": "2023-10-02"});
+    let draft = json!({"served_on": "2023-10-02"});
+    let final_plan = json!({"issued_on": "2023-10-02"});
+
     let mut serial = 10;
     for caller in &callers {
         serial += 1;
@@ -251,6 +258,43 @@ async fn walk(db: Database) {
                 Some(exception.clone()),
                 &meeting_recorders,
                 &[StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY],
+            ),
+            // The case was refused assessment above, so the later stages answer 409
+            // (wrong stage) or 422 (nothing open to settle) to allowed home callers.
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/advice-requests"),
+                Some(advice.clone()),
+                &writers,
+                &[StatusCode::CREATED, StatusCode::CONFLICT],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/advice-received"),
+                Some(advice_received.clone()),
+                &writers,
+                &[StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/decision-to-issue"),
+                Some(issue.clone()),
+                &deciders,
+                &[StatusCode::OK, StatusCode::CONFLICT],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/draft-plan"),
+                Some(draft.clone()),
+                &writers,
+                &[StatusCode::CREATED, StatusCode::CONFLICT],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/final-plan"),
+                Some(final_plan.clone()),
+                &writers,
+                &[StatusCode::OK, StatusCode::CONFLICT],
             ),
         ];
         for (method, path, body, allowed, ok) in endpoints {

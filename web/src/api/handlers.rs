@@ -6,8 +6,9 @@ use sendpanel_core::domain::{CaseId, UserRole};
 use sendpanel_core::policy::Question;
 use sendpanel_core::policy::contract::RequestFacts;
 use sendpanel_core::workflow::{
-    self, AssessDecision, ClaimException, DecideWhetherToAssess, ReceiveRequest,
-    RecordNextStepsOutcome,
+    self, AssessDecision, ClaimException, DecideWhetherToAssess, DecideWhetherToIssue,
+    IssueDecision, IssueFinalPlan, ReceiveRequest, RecordAdviceReceived, RecordNextStepsOutcome,
+    RequestAdvice, ServeDraftPlan,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -249,4 +250,162 @@ pub async fn claim_exception(
         "exception recorded"
     );
     Ok(HttpResponse::Created().json(exception))
+}
+
+/// `POST /requests/{id}/advice-requests`: advice asked of one source during the
+/// assessment (SEND Regulations 2014 reg. 6(1)); 201 with its own 6-week limit (reg. 8(1)).
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn request_advice(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<RequestAdvice>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&WRITERS, "request advice")?;
+    let id = case_id(&path)?;
+    let command = body.into_inner();
+    let deadline = blocking(move || {
+        Ok(workflow::request_advice(
+            &state.db,
+            &caller.scope,
+            id,
+            &command,
+            caller.user.id,
+            state.clock.as_ref(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(json!({ "deadline": deadline })))
+}
+
+/// `POST /requests/{id}/advice-received`: advice arrived from one source; the oldest
+/// open request to it is met (reg. 8(1)).
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn record_advice_received(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<RecordAdviceReceived>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&WRITERS, "record advice received")?;
+    let id = case_id(&path)?;
+    let command = body.into_inner();
+    let received = blocking(move || {
+        Ok(workflow::record_advice_received(
+            &state.db,
+            &caller.scope,
+            id,
+            &command,
+            caller.user.id,
+            state.clock.as_ref(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "deadline": received.deadline,
+        "within_six_weeks": received.within_six_weeks,
+    })))
+}
+
+/// The decision whether to issue as the API takes it: the caller is the one who decides.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueDecisionBody {
+    decision: IssueDecision,
+    reasons: String,
+    decided_on: chrono::NaiveDate,
+}
+
+/// `POST /requests/{id}/decision-to-issue`: the chair records whether a plan is
+/// necessary (CFA s.37(1); reg. 10).
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn decide_whether_to_issue(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<IssueDecisionBody>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&DECIDERS, "record the decision whether to issue a plan")?;
+    let id = case_id(&path)?;
+    let body = body.into_inner();
+    let command = DecideWhetherToIssue {
+        decision: body.decision,
+        reasons: body.reasons,
+        decided_by: caller.user.id,
+        decided_on: body.decided_on,
+    };
+    let decided = blocking(move || {
+        Ok(workflow::decide_whether_to_issue(
+            &state.db,
+            &caller.scope,
+            id,
+            &command,
+            &state.holidays,
+            state.clock.as_ref(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "decision": decided.decision,
+        "stage": decided.stage,
+        "within_sixteen_weeks": decided.within_sixteen_weeks,
+        "mediation_contact_by": decided.family_deadlines.map(|d| d.0),
+        "appeal_by": decided.family_deadlines.map(|d| d.1),
+    })))
+}
+
+/// `POST /requests/{id}/draft-plan`: the draft plan served; 201 with the representations
+/// limit, 15 days beginning with service (reg. 13(1)).
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn serve_draft_plan(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<ServeDraftPlan>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&WRITERS, "serve a draft plan")?;
+    let id = case_id(&path)?;
+    let command = body.into_inner();
+    let deadline = blocking(move || {
+        Ok(workflow::serve_draft_plan(
+            &state.db,
+            &caller.scope,
+            id,
+            &command,
+            caller.user.id,
+            state.clock.as_ref(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(json!({ "deadline": deadline })))
+}
+
+/// `POST /requests/{id}/final-plan`: the final plan issued (reg. 13(2)); the answer says
+/// whether within 20 weeks and gives the first annual review (CFA s.44(1)).
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn issue_final_plan(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<IssueFinalPlan>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&WRITERS, "issue a final plan")?;
+    let id = case_id(&path)?;
+    let command = body.into_inner();
+    let issued = blocking(move || {
+        Ok(workflow::issue_final_plan(
+            &state.db,
+            &caller.scope,
+            id,
+            &command,
+            caller.user.id,
+            state.clock.as_ref(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "stage": issued.stage,
+        "within_twenty_weeks": issued.within_twenty_weeks,
+        "annual_review": issued.annual_review,
+    })))
 }

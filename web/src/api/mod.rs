@@ -44,6 +44,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/requests/{id}/exceptions",
                 web::post().to(handlers::claim_exception),
             )
+            .route(
+                "/requests/{id}/advice-requests",
+                web::post().to(handlers::request_advice),
+            )
+            .route(
+                "/requests/{id}/advice-received",
+                web::post().to(handlers::record_advice_received),
+            )
+            .route(
+                "/requests/{id}/decision-to-issue",
+                web::post().to(handlers::decide_whether_to_issue),
+            )
+            .route(
+                "/requests/{id}/draft-plan",
+                web::post().to(handlers::serve_draft_plan),
+            )
+            .route(
+                "/requests/{id}/final-plan",
+                web::post().to(handlers::issue_final_plan),
+            )
             .route("/caseload", web::get().to(handlers::caseload)),
     );
 }
