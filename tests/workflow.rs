@@ -128,6 +128,7 @@ fn claim(deadline: DeadlineKind, limb: ExceptionLimb) -> ClaimException {
         applies_from: date(2023, 9, 11),
         applies_to: Some(date(2023, 9, 29)),
         family_told_on: date(2023, 10, 2),
+        subject: None,
     }
 }
 
@@ -517,7 +518,7 @@ both_backends! {
             (ClaimException { applies_to: Some(date(2023, 9, 30)), applies_from: date(2023, 9, 1), ..claim(DeadlineKind::DecideWhetherToAssess, ExceptionLimb::AbsenceFromArea) }, "already disapplied"),
             // Not yet set: the 20-week limit binds only once the authority assesses.
             (claim(DeadlineKind::FinalPlan, ExceptionLimb::PersonalCircumstances), "no final_plan limit"),
-            (claim(DeadlineKind::AdviceDue, ExceptionLimb::MissedAppointment), "no advice_due limit"),
+            (ClaimException { subject: Some(AdviceSource::EducationalPsychologist), ..claim(DeadlineKind::AdviceDue, ExceptionLimb::MissedAppointment) }, "no advice_due limit"),
         ];
         for (command, says) in refusals {
             match claim_exception(db, &scope, case, &command, caseworker.id, &clock()) {
@@ -648,6 +649,24 @@ both_backends! {
         // Shown with its source.
         let view = case_view(db, &scope, case, date(2023, 10, 20))?;
         assert!(view.deadlines.iter().any(|d| d.kind == "advice_due" && d.subject.as_deref() == Some("health") && d.status == "open"));
+
+        // A missed appointment with health disapplies the health request only (Reg 8(2)(c)),
+        // and an advice exception must say whose advice.
+        let missed = ClaimException {
+            evidence: "Paediatric appointment of 16 October not kept; clinic letter on file.".into(),
+            applies_from: date(2023, 10, 16),
+            applies_to: None,
+            family_told_on: date(2023, 10, 18),
+            subject: Some(AdviceSource::Health),
+            ..claim(DeadlineKind::AdviceDue, ExceptionLimb::MissedAppointment)
+        };
+        let unnamed = claim_exception(db, &scope, case, &ClaimException { subject: None, ..missed.clone() }, caseworker.id, &later);
+        assert!(matches!(unnamed, Err(WorkflowError::Invalid { field: "subject", .. })), "{unnamed:?}");
+        let stray = claim_exception(db, &scope, case, &ClaimException { subject: Some(AdviceSource::Health), ..claim(DeadlineKind::DecideNotToIssue, ExceptionLimb::PersonalCircumstances) }, caseworker.id, &later);
+        assert!(matches!(stray, Err(WorkflowError::Invalid { field: "subject", .. })), "{stray:?}");
+        claim_exception(db, &scope, case, &missed, caseworker.id, &later)?;
+        let now: Vec<_> = db.read(|tx| tx.list_deadlines(&scope, case))?.into_iter().filter(|d| d.kind == DeadlineKind::AdviceDue).map(|d| (d.id, d.status)).collect();
+        assert_eq!(now, vec![(ep.id, DeadlineStatus::Met), (health.id, DeadlineStatus::Disapplied), (again.id, DeadlineStatus::Open)]);
         Ok(())
     }
 

@@ -10,8 +10,8 @@ use serde_json::json;
 
 use super::WorkflowError;
 use crate::domain::{
-    CaseId, DeadlineException, DeadlineKind, DeadlineStatus, EventKind, ExceptionId, ExceptionLimb,
-    UserId,
+    AdviceSource, CaseId, DeadlineException, DeadlineKind, DeadlineStatus, EventKind, ExceptionId,
+    ExceptionLimb, UserId,
 };
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
@@ -37,6 +37,10 @@ pub struct ClaimException {
     pub applies_to: Option<NaiveDate>,
     /// The day the family was told the limit no longer applies.
     pub family_told_on: NaiveDate,
+    /// For `advice_due`, whose advice: several requests may run at once, and an
+    /// exception (a missed appointment with the EP, say) applies to one of them only.
+    #[serde(default)]
+    pub subject: Option<AdviceSource>,
 }
 
 /// Checks the claim, then in one transaction records it, marks the limit disapplied
@@ -86,10 +90,26 @@ pub fn claim_exception(
             ),
         ));
     };
+    let subject = match (command.deadline, command.subject) {
+        (DeadlineKind::AdviceDue, None) => {
+            return Err(WorkflowError::invalid(
+                "subject",
+                "must name whose advice the exception is for; each request for advice has its own limit",
+            ));
+        }
+        (DeadlineKind::AdviceDue, Some(source)) => Some(source.to_string()),
+        (_, Some(_)) => {
+            return Err(WorkflowError::invalid(
+                "subject",
+                "applies only to advice_due: the other limits are one per case",
+            ));
+        }
+        (_, None) => None,
+    };
     let deadlines = db.read(|tx| tx.list_deadlines(scope, case_id))?;
     let of_kind: Vec<_> = deadlines
         .iter()
-        .filter(|d| d.kind == command.deadline)
+        .filter(|d| d.kind == command.deadline && (subject.is_none() || d.subject == subject))
         .collect();
     let Some(deadline) = of_kind.iter().find(|d| d.status == DeadlineStatus::Open) else {
         return Err(WorkflowError::invalid(
@@ -164,8 +184,9 @@ pub fn claim_exception(
     let due_on = deadline.due_on;
     db.write(|tx| {
         tx.insert_exception(scope, &exception)?;
+        // By id: only the one limit claimed, never its siblings of the same kind.
         let changed =
-            tx.set_deadline_status(scope, case_id, command.deadline, DeadlineStatus::Disapplied)?;
+            tx.set_deadline_status_by_id(scope, deadline.id, DeadlineStatus::Disapplied)?;
         if changed == 0 {
             // Another writer settled the limit since it was read: refuse the whole claim.
             return Err(crate::store::StoreError::Conflict(format!(
@@ -181,6 +202,7 @@ pub fn claim_exception(
                 payload: json!({
                     "exception": exception.id,
                     "deadline": command.deadline,
+                    "subject": subject,
                     "due_on": due_on,
                     "limb": command.limb,
                     "citation": citation,
