@@ -487,3 +487,171 @@ async fn api_exceptions_on_postgres() {
     let db = TestDb::postgres().unwrap();
     exceptions_scenario(db.db.clone()).await;
 }
+
+/// One request from receipt to a final plan over HTTP, each step with its role.
+async fn journey_scenario(db: Database) {
+    let today = FixedClock(
+        chrono::Utc
+            .with_ymd_and_hms(2024, 2, 1, 9, 0, 0)
+            .single()
+            .unwrap(),
+    );
+    let torbay = authority(&db, "torbay", 880).unwrap();
+    let caseworker = token(&db, &torbay, "cw@torbay.example", UserRole::Caseworker);
+    let chair = token(&db, &torbay, "chair@torbay.example", UserRole::PanelChair);
+    let state = AppState {
+        db: db.clone(),
+        authorities: Arc::new(Vec::new()),
+        catalogue: PluginCatalogue::new(PolicyHost::new(Limits::default(), None).unwrap()),
+        holidays: Arc::new(BankHolidays::england_and_wales()),
+        clock: Arc::new(today),
+    };
+    let app =
+        test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
+    let (status, created) = call(
+        &app,
+        "POST",
+        "/api/v1/requests",
+        Some(&caseworker),
+        Some(request_body(31, "2023-09-04")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let step = |path: &str| format!("/api/v1/requests/{id}/{path}");
+
+    let (status, body) = call(&app, "POST", &step("decision-to-assess"), Some(&chair), Some(json!({
+        "decision": "assess", "reasons": "The child may need provision through a plan.", "decided_on": "2023-10-02"
+    }))).await;
+    assert_eq!(
+        (status, body["stage"].as_str()),
+        (StatusCode::OK, Some("assessing")),
+        "{body}"
+    );
+    let (status, body) = call(
+        &app,
+        "POST",
+        &step("advice-requests"),
+        Some(&caseworker),
+        Some(json!({
+            "from": "educational_psychologist", "requested_on": "2023-10-03"
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["deadline"]["due_on"], "2023-11-14");
+    let (status, body) = call(
+        &app,
+        "POST",
+        &step("advice-received"),
+        Some(&caseworker),
+        Some(json!({
+            "from": "educational_psychologist", "received_on": "2023-11-01"
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Only a chair decides whether to issue.
+    let issue = json!({"decision": "issue", "reasons": "A plan is necessary: needs exceed SEN support.", "decided_on": "2023-11-20"});
+    let (status, _) = call(
+        &app,
+        "POST",
+        &step("decision-to-issue"),
+        Some(&caseworker),
+        Some(issue.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = call(
+        &app,
+        "POST",
+        &step("decision-to-issue"),
+        Some(&chair),
+        Some(issue),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["stage"].as_str(),
+            body["within_sixteen_weeks"].as_bool()
+        ),
+        (Some("draft_plan"), Some(true))
+    );
+    let (status, body) = call(
+        &app,
+        "POST",
+        &step("draft-plan"),
+        Some(&caseworker),
+        Some(json!({"served_on": "2023-12-01"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Reg 13(1): 15 days beginning with 1 December.
+    assert_eq!(body["deadline"]["due_on"], "2023-12-15");
+    let (status, body) = call(
+        &app,
+        "POST",
+        &step("final-plan"),
+        Some(&caseworker),
+        Some(json!({"issued_on": "2023-11-30"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "issued_on");
+    let (status, body) = call(
+        &app,
+        "POST",
+        &step("final-plan"),
+        Some(&caseworker),
+        Some(json!({"issued_on": "2024-01-10"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["stage"].as_str(),
+            body["within_twenty_weeks"].as_bool()
+        ),
+        (Some("plan_issued"), Some(true))
+    );
+
+    let (_, case) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/requests/{id}"),
+        Some(&caseworker),
+        None,
+    )
+    .await;
+    assert_eq!(case["stage"], "plan_issued");
+    let deadlines = case["deadlines"].as_array().unwrap();
+    let review = deadlines
+        .iter()
+        .find(|d| d["kind"] == "annual_review")
+        .expect("annual review set");
+    // CFA s.44(1): within the 12 months starting with 10 January 2024.
+    assert_eq!(
+        (review["due_on"].as_str(), review["status"].as_str()),
+        (Some("2025-01-09"), Some("open"))
+    );
+    assert!(
+        deadlines
+            .iter()
+            .filter(|d| d["kind"] != "annual_review")
+            .all(|d| d["status"] == "met"),
+        "{deadlines:?}"
+    );
+}
+
+#[actix_web::test]
+async fn api_receipt_to_final_plan_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    journey_scenario(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn api_receipt_to_final_plan_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    journey_scenario(db.db.clone()).await;
+}
