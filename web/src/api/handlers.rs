@@ -31,6 +31,24 @@ fn case_id(path: &str) -> Result<CaseId, ApiError> {
     path.parse().map_err(|_| ApiError::not_found("request"))
 }
 
+/// What every command on a case shares: the caller's role is checked, the id read,
+/// and the core command run off the actix worker within the caller's scope (another
+/// authority's case is simply not found).
+async fn on_case<T: Send + 'static>(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: &str,
+    roles: &[UserRole],
+    doing: &str,
+    command: impl FnOnce(&AppState, &Caller, CaseId) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    caller.require(roles, doing)?;
+    let id = case_id(path)?;
+    blocking(move || command(&state, &caller, id)).await
+}
+
+/// Those who record what happened on a case: meetings, exceptions.
+const CASE_OFFICERS: [UserRole; 3] = [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];
 const WRITERS: [UserRole; 2] = [UserRole::Caseworker, UserRole::Admin];
 const DECIDERS: [UserRole; 2] = [UserRole::PanelChair, UserRole::Admin];
 
@@ -113,21 +131,26 @@ pub async fn seek_advice(
     path: web::Path<String>,
     body: web::Json<RequestFacts>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&WRITERS, "seek policy advice")?;
-    let id = case_id(&path)?;
     let facts = body.into_inner();
-    let advice = blocking(move || {
-        // The case must be the caller's before any plugin runs on its facts.
-        state.db.read(|tx| tx.get_case(&caller.scope, id))?;
-        Ok(state.catalogue.advise(
-            &state.db,
-            &caller.scope,
-            id,
-            &Question::GraduatedResponse(facts),
-            Some(caller.user.id),
-            state.clock.as_ref(),
-        )?)
-    })
+    let advice = on_case(
+        state,
+        caller,
+        &path,
+        &WRITERS,
+        "seek policy advice",
+        move |state, caller, id| {
+            // The case must be the caller's before any plugin runs on its facts.
+            state.db.read(|tx| tx.get_case(&caller.scope, id))?;
+            Ok(state.catalogue.advise(
+                &state.db,
+                &caller.scope,
+                id,
+                &Question::GraduatedResponse(facts),
+                Some(caller.user.id),
+                state.clock.as_ref(),
+            )?)
+        },
+    )
     .await?;
     match advice {
         Some(advice) => Ok(HttpResponse::Created().json(advice)),
@@ -158,8 +181,6 @@ pub async fn decide_whether_to_assess(
     path: web::Path<String>,
     body: web::Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&DECIDERS, "record the decision whether to assess")?;
-    let id = case_id(&path)?;
     let body = body.into_inner();
     let command = DecideWhetherToAssess {
         decision: body.decision,
@@ -168,16 +189,23 @@ pub async fn decide_whether_to_assess(
         decided_by: caller.user.id,
         decided_on: body.decided_on,
     };
-    let decided = blocking(move || {
-        Ok(workflow::decide_whether_to_assess(
-            &state.db,
-            &caller.scope,
-            id,
-            &command,
-            &state.holidays,
-            state.clock.as_ref(),
-        )?)
-    })
+    let decided = on_case(
+        state,
+        caller,
+        &path,
+        &DECIDERS,
+        "record the decision whether to assess",
+        move |state, caller, id| {
+            Ok(workflow::decide_whether_to_assess(
+                &state.db,
+                &caller.scope,
+                id,
+                &command,
+                &state.holidays,
+                state.clock.as_ref(),
+            )?)
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(json!({
         "decision": decided.decision,
@@ -196,22 +224,24 @@ pub async fn record_next_steps_outcome(
     path: web::Path<String>,
     body: web::Json<RecordNextStepsOutcome>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(
-        &[UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin],
-        "record a next-steps outcome",
-    )?;
-    let id = case_id(&path)?;
     let command = body.into_inner();
-    let stage = blocking(move || {
-        Ok(workflow::record_next_steps_outcome(
-            &state.db,
-            &caller.scope,
-            id,
-            &command,
-            caller.user.id,
-            state.clock.as_ref(),
-        )?)
-    })
+    let stage = on_case(
+        state,
+        caller,
+        &path,
+        &CASE_OFFICERS,
+        "record a next-steps outcome",
+        move |state, caller, id| {
+            Ok(workflow::record_next_steps_outcome(
+                &state.db,
+                &caller.scope,
+                id,
+                &command,
+                caller.user.id,
+                state.clock.as_ref(),
+            )?)
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(json!({ "stage": stage })))
 }
@@ -226,22 +256,24 @@ pub async fn claim_exception(
     path: web::Path<String>,
     body: web::Json<ClaimException>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(
-        &[UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin],
-        "claim an exception to a time limit",
-    )?;
-    let id = case_id(&path)?;
     let command = body.into_inner();
-    let exception = blocking(move || {
-        Ok(workflow::claim_exception(
-            &state.db,
-            &caller.scope,
-            id,
-            &command,
-            caller.user.id,
-            state.clock.as_ref(),
-        )?)
-    })
+    let exception = on_case(
+        state,
+        caller,
+        &path,
+        &CASE_OFFICERS,
+        "claim an exception to a time limit",
+        move |state, caller, id| {
+            Ok(workflow::claim_exception(
+                &state.db,
+                &caller.scope,
+                id,
+                &command,
+                caller.user.id,
+                state.clock.as_ref(),
+            )?)
+        },
+    )
     .await?;
     tracing::info!(
         exception_id = %exception.id,
@@ -261,19 +293,24 @@ pub async fn request_advice(
     path: web::Path<String>,
     body: web::Json<RequestAdvice>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&WRITERS, "request advice")?;
-    let id = case_id(&path)?;
     let command = body.into_inner();
-    let deadline = blocking(move || {
-        Ok(workflow::request_advice(
-            &state.db,
-            &caller.scope,
-            id,
-            &command,
-            caller.user.id,
-            state.clock.as_ref(),
-        )?)
-    })
+    let deadline = on_case(
+        state,
+        caller,
+        &path,
+        &WRITERS,
+        "request advice",
+        move |state, caller, id| {
+            Ok(workflow::request_advice(
+                &state.db,
+                &caller.scope,
+                id,
+                &command,
+                caller.user.id,
+                state.clock.as_ref(),
+            )?)
+        },
+    )
     .await?;
     Ok(HttpResponse::Created().json(json!({ "deadline": deadline })))
 }
@@ -287,19 +324,24 @@ pub async fn record_advice_received(
     path: web::Path<String>,
     body: web::Json<RecordAdviceReceived>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&WRITERS, "record advice received")?;
-    let id = case_id(&path)?;
     let command = body.into_inner();
-    let received = blocking(move || {
-        Ok(workflow::record_advice_received(
-            &state.db,
-            &caller.scope,
-            id,
-            &command,
-            caller.user.id,
-            state.clock.as_ref(),
-        )?)
-    })
+    let received = on_case(
+        state,
+        caller,
+        &path,
+        &WRITERS,
+        "record advice received",
+        move |state, caller, id| {
+            Ok(workflow::record_advice_received(
+                &state.db,
+                &caller.scope,
+                id,
+                &command,
+                caller.user.id,
+                state.clock.as_ref(),
+            )?)
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(json!({
         "deadline": received.deadline,
@@ -325,8 +367,6 @@ pub async fn decide_whether_to_issue(
     path: web::Path<String>,
     body: web::Json<IssueDecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&DECIDERS, "record the decision whether to issue a plan")?;
-    let id = case_id(&path)?;
     let body = body.into_inner();
     let command = DecideWhetherToIssue {
         decision: body.decision,
@@ -334,16 +374,23 @@ pub async fn decide_whether_to_issue(
         decided_by: caller.user.id,
         decided_on: body.decided_on,
     };
-    let decided = blocking(move || {
-        Ok(workflow::decide_whether_to_issue(
-            &state.db,
-            &caller.scope,
-            id,
-            &command,
-            &state.holidays,
-            state.clock.as_ref(),
-        )?)
-    })
+    let decided = on_case(
+        state,
+        caller,
+        &path,
+        &DECIDERS,
+        "record the decision whether to issue a plan",
+        move |state, caller, id| {
+            Ok(workflow::decide_whether_to_issue(
+                &state.db,
+                &caller.scope,
+                id,
+                &command,
+                &state.holidays,
+                state.clock.as_ref(),
+            )?)
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(json!({
         "decision": decided.decision,
@@ -363,19 +410,24 @@ pub async fn serve_draft_plan(
     path: web::Path<String>,
     body: web::Json<ServeDraftPlan>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&WRITERS, "serve a draft plan")?;
-    let id = case_id(&path)?;
     let command = body.into_inner();
-    let deadline = blocking(move || {
-        Ok(workflow::serve_draft_plan(
-            &state.db,
-            &caller.scope,
-            id,
-            &command,
-            caller.user.id,
-            state.clock.as_ref(),
-        )?)
-    })
+    let deadline = on_case(
+        state,
+        caller,
+        &path,
+        &WRITERS,
+        "serve a draft plan",
+        move |state, caller, id| {
+            Ok(workflow::serve_draft_plan(
+                &state.db,
+                &caller.scope,
+                id,
+                &command,
+                caller.user.id,
+                state.clock.as_ref(),
+            )?)
+        },
+    )
     .await?;
     Ok(HttpResponse::Created().json(json!({ "deadline": deadline })))
 }
@@ -389,19 +441,24 @@ pub async fn issue_final_plan(
     path: web::Path<String>,
     body: web::Json<IssueFinalPlan>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&WRITERS, "issue a final plan")?;
-    let id = case_id(&path)?;
     let command = body.into_inner();
-    let issued = blocking(move || {
-        Ok(workflow::issue_final_plan(
-            &state.db,
-            &caller.scope,
-            id,
-            &command,
-            caller.user.id,
-            state.clock.as_ref(),
-        )?)
-    })
+    let issued = on_case(
+        state,
+        caller,
+        &path,
+        &WRITERS,
+        "issue a final plan",
+        move |state, caller, id| {
+            Ok(workflow::issue_final_plan(
+                &state.db,
+                &caller.scope,
+                id,
+                &command,
+                caller.user.id,
+                state.clock.as_ref(),
+            )?)
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(json!({
         "stage": issued.stage,
