@@ -23,9 +23,11 @@ use sendpanel_core::time::FixedClock;
 use sendpanel_core::workflow::{
     AssessDecision, ClaimException, DecideWhetherToAssess, DecideWhetherToIssue, IssueDecision,
     IssueFinalPlan, NextStepsOutcome, ReceiveRequest, RecordAdviceReceived, RecordNextStepsOutcome,
-    RequestAdvice, ServeDraftPlan, WorkflowError, case_view, caseload, claim_exception,
-    decide_whether_to_assess, decide_whether_to_issue, issue_final_plan, receive_request,
-    record_advice_received, record_next_steps_outcome, request_advice, serve_draft_plan,
+    RecordReviewDecision, RequestAdvice, ReviewDecision, ScheduleReviewMeeting, ServeDraftPlan,
+    WorkflowError, case_view, caseload, claim_exception, decide_whether_to_assess,
+    decide_whether_to_issue, issue_final_plan, receive_request, record_advice_received,
+    record_next_steps_outcome, record_review_decision, request_advice, schedule_review_meeting,
+    serve_draft_plan,
 };
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, upn, user};
@@ -88,13 +90,17 @@ fn cases(db: &Database, scope: &AuthorityScope) -> usize {
 }
 
 /// Every limit a case can carry, for the limb-by-limit matrix.
-const KINDS: [DeadlineKind; 6] = [
+const KINDS: [DeadlineKind; 10] = [
     DeadlineKind::DecideWhetherToAssess,
     DeadlineKind::AdviceDue,
     DeadlineKind::DecideNotToIssue,
     DeadlineKind::RepresentationsDue,
     DeadlineKind::FinalPlan,
     DeadlineKind::AnnualReview,
+    DeadlineKind::ReviewPapers,
+    DeadlineKind::ReviewReport,
+    DeadlineKind::ReviewDecision,
+    DeadlineKind::AmendedPlan,
 ];
 
 /// The table in STATUTORY.md "Exceptions", written out by hand.
@@ -115,7 +121,12 @@ fn listed(kind: DeadlineKind, limb: ExceptionLimb) -> bool {
         // Reg 10(4)(a)-(d), and Reg 13(3) applying them.
         D::DecideNotToIssue | D::FinalPlan => limb != L::MissedAppointment,
         // Reviews, phase transfers, amendments, representations: none.
-        D::RepresentationsDue | D::AnnualReview => false,
+        D::RepresentationsDue
+        | D::AnnualReview
+        | D::ReviewPapers
+        | D::ReviewReport
+        | D::ReviewDecision
+        | D::AmendedPlan => false,
     }
 }
 
@@ -163,6 +174,95 @@ fn limits(
         .into_iter()
         .map(|d| (d.kind, d.due_on, d.status))
         .collect()
+}
+
+/// A request taken through the existing commands to a final plan issued on 10 January
+/// 2024 (received 4 September 2023, assessed 2 October, issue decided 24 November,
+/// draft served 1 December), whose first annual review is due by 9 January 2025.
+fn plan_issued_on_10_january_2024(
+    db: &Database,
+    scope: &AuthorityScope,
+    serial: u16,
+    caseworker: sendpanel_core::domain::UserId,
+    chair: sendpanel_core::domain::UserId,
+) -> CaseId {
+    let holidays = BankHolidays::england_and_wales();
+    let case = receive_request(
+        db,
+        scope,
+        &request(serial),
+        Some(caseworker),
+        &on(2023, 9, 4),
+    )
+    .unwrap()
+    .case
+    .id;
+    decide_whether_to_assess(
+        db,
+        scope,
+        case,
+        &decide(
+            chair,
+            AssessDecision::Assess,
+            "The evidence shows the child may need provision through a plan.",
+        ),
+        &holidays,
+        &on(2023, 10, 2),
+    )
+    .unwrap();
+    decide_whether_to_issue(
+        db,
+        scope,
+        case,
+        &DecideWhetherToIssue {
+            decision: IssueDecision::Issue,
+            reasons: "The assessment shows provision is needed beyond what the school can make."
+                .into(),
+            decided_by: chair,
+            decided_on: date(2023, 11, 24),
+        },
+        &holidays,
+        &on(2023, 11, 24),
+    )
+    .unwrap();
+    serve_draft_plan(
+        db,
+        scope,
+        case,
+        &ServeDraftPlan {
+            served_on: date(2023, 12, 1),
+        },
+        caseworker,
+        &on(2023, 12, 1),
+    )
+    .unwrap();
+    let issued = issue_final_plan(
+        db,
+        scope,
+        case,
+        &IssueFinalPlan {
+            issued_on: date(2024, 1, 10),
+        },
+        caseworker,
+        &on(2024, 1, 10),
+    )
+    .unwrap();
+    assert_eq!(issued.annual_review.due_on, date(2025, 1, 9));
+    case
+}
+
+fn review(
+    decision: ReviewDecision,
+    reasons: &str,
+    decided_by: sendpanel_core::domain::UserId,
+    decided_on: chrono::NaiveDate,
+) -> RecordReviewDecision {
+    RecordReviewDecision {
+        decision,
+        reasons: reasons.into(),
+        decided_by,
+        decided_on,
+    }
 }
 
 both_backends! {
@@ -806,6 +906,129 @@ both_backends! {
         assert_eq!(open, vec![DeadlineKind::AnnualReview]);
         let again = issue_final_plan(db, &scope, case, &issue(date(2024, 1, 10)), caseworker.id, &on(2024, 1, 10));
         assert!(matches!(again, Err(WorkflowError::WrongStage { stage: CaseStage::PlanIssued, .. })), "{again:?}");
+        Ok(())
+    }
+
+    fn an_annual_review_maintained_starts_the_next_twelve_months(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let holidays = BankHolidays::england_and_wales();
+        let case = plan_issued_on_10_january_2024(db, &scope, 40, caseworker.id, chair.id);
+        let due = |kind| limits(db, &scope, case).into_iter().filter(|l| l.0 == kind).map(|l| (l.1, l.2)).collect::<Vec<_>>();
+        let meeting = |day| ScheduleReviewMeeting { meeting_on: day };
+        let reasons = "The plan still meets the child's needs; progress is good.";
+
+        // Refusals name the field and change nothing: a meeting before the plan, a
+        // decision with no meeting scheduled.
+        let events_before = events(db, &scope, case);
+        let before = limits(db, &scope, case);
+        refused(schedule_review_meeting(db, &scope, case, &meeting(date(2024, 1, 9)), caseworker.id, &holidays, &on(2024, 11, 1)), "meeting_on");
+        refused(record_review_decision(db, &scope, case, &review(ReviewDecision::Maintain, reasons, chair.id, date(2024, 11, 1)), &holidays, &on(2024, 11, 1)), "decided_on");
+        assert_eq!(events(db, &scope, case), events_before);
+        assert_eq!(limits(db, &scope, case), before);
+
+        // Meeting on 20 November 2024: papers by 6 November (reg. 20(3)-(4), 21),
+        // report by 4 December (reg. 20(7)), decision by 18 December (reg. 20(10)).
+        let scheduled = schedule_review_meeting(db, &scope, case, &meeting(date(2024, 11, 20)), caseworker.id, &holidays, &on(2024, 11, 1))?;
+        assert_eq!((scheduled.papers.due_on, scheduled.report.due_on, scheduled.decision.due_on), (date(2024, 11, 6), date(2024, 12, 4), date(2024, 12, 18)));
+        assert_eq!(due(DeadlineKind::ReviewPapers), vec![(date(2024, 11, 6), DeadlineStatus::Open)]);
+        assert_eq!(due(DeadlineKind::ReviewReport), vec![(date(2024, 12, 4), DeadlineStatus::Open)]);
+        assert_eq!(due(DeadlineKind::ReviewDecision), vec![(date(2024, 12, 18), DeadlineStatus::Open)]);
+        let log = db.read(|tx| tx.list_events(&scope, Some(case)))?;
+        assert_eq!(log.len(), events_before + 4);
+        assert_eq!(log[events_before].kind, EventKind::ReviewMeetingScheduled);
+        assert_eq!(log[events_before].payload["meeting_on"], "2024-11-20");
+        assert_eq!(log[events_before].actor, Some(caseworker.id));
+        // A second meeting while this one awaits its decision is refused.
+        refused(schedule_review_meeting(db, &scope, case, &meeting(date(2024, 11, 27)), caseworker.id, &holidays, &on(2024, 11, 1)), "meeting_on");
+
+        // Decision refusals change nothing: no reasons, before the meeting, in the future.
+        let events_before = events(db, &scope, case);
+        let before = limits(db, &scope, case);
+        refused(record_review_decision(db, &scope, case, &review(ReviewDecision::Maintain, "  ", chair.id, date(2024, 12, 10)), &holidays, &on(2024, 12, 10)), "reasons");
+        refused(record_review_decision(db, &scope, case, &review(ReviewDecision::Maintain, reasons, chair.id, date(2024, 11, 19)), &holidays, &on(2024, 12, 10)), "decided_on");
+        refused(record_review_decision(db, &scope, case, &review(ReviewDecision::Maintain, reasons, chair.id, date(2024, 12, 11)), &holidays, &on(2024, 12, 10)), "decided_on");
+        assert_eq!(events(db, &scope, case), events_before);
+        assert_eq!(limits(db, &scope, case), before);
+        assert_eq!(db.read(|tx| tx.list_decisions(&scope, case))?.len(), 2);
+
+        // Maintained on 10 December 2024: the review's limits and the first annual
+        // review are met; the next review is due by 9 December 2025 (CFA s.44(1)).
+        let decided = record_review_decision(db, &scope, case, &review(ReviewDecision::Maintain, reasons, chair.id, date(2024, 12, 10)), &holidays, &on(2024, 12, 10))?;
+        assert_eq!((decided.stage, decided.decision.kind, decided.decision.outcome), (CaseStage::PlanIssued, DecisionKind::AnnualReview, DecisionOutcome::Agreed));
+        assert!(decided.within_four_weeks);
+        assert_eq!(decided.next_review.as_ref().map(|d| d.due_on), Some(date(2025, 12, 9)));
+        assert_eq!(decided.amended_plan, None);
+        assert!(decided.family_deadlines.is_some());
+        assert_eq!(due(DeadlineKind::ReviewPapers), vec![(date(2024, 11, 6), DeadlineStatus::Met)]);
+        assert_eq!(due(DeadlineKind::ReviewReport), vec![(date(2024, 12, 4), DeadlineStatus::Met)]);
+        assert_eq!(due(DeadlineKind::ReviewDecision), vec![(date(2024, 12, 18), DeadlineStatus::Met)]);
+        assert_eq!(due(DeadlineKind::AnnualReview), vec![(date(2025, 1, 9), DeadlineStatus::Met), (date(2025, 12, 9), DeadlineStatus::Open)]);
+        let open: Vec<_> = limits(db, &scope, case).into_iter().filter(|l| l.2 == DeadlineStatus::Open).map(|l| l.0).collect();
+        assert_eq!(open, vec![DeadlineKind::AnnualReview]);
+        assert_eq!(db.read(|tx| tx.get_case(&scope, case))?.stage, CaseStage::PlanIssued);
+        let log = db.read(|tx| tx.list_events(&scope, Some(case)))?;
+        let recorded = log.iter().find(|e| e.kind == EventKind::ReviewDecisionRecorded).unwrap();
+        assert_eq!(recorded.payload["choice"], "maintain");
+        assert_eq!(recorded.payload["next_review_by"], "2025-12-09");
+        assert!(recorded.payload["appeal_by"].is_string(), "{recorded:?}");
+        assert_eq!(recorded.actor, Some(chair.id));
+        // With no meeting pending, a second decision is refused.
+        refused(record_review_decision(db, &scope, case, &review(ReviewDecision::Cease, reasons, chair.id, date(2024, 12, 10)), &holidays, &on(2024, 12, 10)), "decided_on");
+        Ok(())
+    }
+
+    fn an_annual_review_may_cease_or_amend_the_plan(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let holidays = BankHolidays::england_and_wales();
+        let reasons = "The child's needs are now met without a plan.";
+
+        // Cease: the case moves to Ceased, nothing stays open and no next review is set.
+        let ceased = plan_issued_on_10_january_2024(db, &scope, 41, caseworker.id, chair.id);
+        schedule_review_meeting(db, &scope, ceased, &ScheduleReviewMeeting { meeting_on: date(2024, 11, 20) }, caseworker.id, &holidays, &on(2024, 11, 1))?;
+        let decided = record_review_decision(db, &scope, ceased, &review(ReviewDecision::Cease, reasons, chair.id, date(2024, 12, 10)), &holidays, &on(2024, 12, 10))?;
+        assert_eq!((decided.stage, decided.next_review.clone(), decided.amended_plan.clone()), (CaseStage::Ceased, None, None));
+        assert!(decided.family_deadlines.is_some());
+        assert_eq!(db.read(|tx| tx.get_case(&scope, ceased))?.stage, CaseStage::Ceased);
+        let open: Vec<_> = limits(db, &scope, ceased).into_iter().filter(|l| l.2 == DeadlineStatus::Open).collect();
+        assert_eq!(open, vec![]);
+        assert!(limits(db, &scope, ceased).contains(&(DeadlineKind::AnnualReview, date(2025, 1, 9), DeadlineStatus::Met)));
+        // A ceased plan is not reviewed again.
+        let again = schedule_review_meeting(db, &scope, ceased, &ScheduleReviewMeeting { meeting_on: date(2025, 11, 20) }, caseworker.id, &holidays, &on(2025, 11, 1));
+        assert!(matches!(again, Err(WorkflowError::WrongStage { stage: CaseStage::Ceased, .. })), "{again:?}");
+
+        // Amend: the amended plan is due 8 weeks from the proposals sent with the
+        // decision (reg. 22(3)), and the next review 12 months from the decision.
+        let amended = plan_issued_on_10_january_2024(db, &scope, 42, caseworker.id, chair.id);
+        schedule_review_meeting(db, &scope, amended, &ScheduleReviewMeeting { meeting_on: date(2024, 11, 20) }, caseworker.id, &holidays, &on(2024, 11, 1))?;
+        let decided = record_review_decision(db, &scope, amended, &review(ReviewDecision::Amend, "Section F needs more speech and language therapy.", chair.id, date(2024, 12, 10)), &holidays, &on(2024, 12, 10))?;
+        assert_eq!(decided.stage, CaseStage::PlanIssued);
+        assert_eq!(decided.amended_plan.as_ref().map(|d| d.due_on), Some(date(2025, 2, 4)));
+        assert_eq!(decided.next_review.as_ref().map(|d| d.due_on), Some(date(2025, 12, 9)));
+        assert_eq!(decided.family_deadlines, None);
+        let open: Vec<_> = limits(db, &scope, amended).into_iter().filter(|l| l.2 == DeadlineStatus::Open).map(|l| (l.0, l.1)).collect();
+        assert_eq!(open, vec![(DeadlineKind::AmendedPlan, date(2025, 2, 4)), (DeadlineKind::AnnualReview, date(2025, 12, 9))]);
+        Ok(())
+    }
+
+    fn annual_review_commands_are_refused_before_a_plan_is_issued(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let holidays = BankHolidays::england_and_wales();
+        let case = receive_request(db, &scope, &request(43), Some(caseworker.id), &on(2023, 9, 4))?.case.id;
+        let events_before = events(db, &scope, case);
+        let before = limits(db, &scope, case);
+        let early = schedule_review_meeting(db, &scope, case, &ScheduleReviewMeeting { meeting_on: date(2023, 9, 20) }, caseworker.id, &holidays, &on(2023, 9, 4));
+        assert!(matches!(early, Err(WorkflowError::WrongStage { stage: CaseStage::RequestReceived, .. })), "{early:?}");
+        let early = record_review_decision(db, &scope, case, &review(ReviewDecision::Maintain, "Fine.", chair.id, date(2023, 9, 4)), &holidays, &on(2023, 9, 4));
+        assert!(matches!(early, Err(WorkflowError::WrongStage { stage: CaseStage::RequestReceived, .. })), "{early:?}");
+        assert_eq!(events(db, &scope, case), events_before);
+        assert_eq!(limits(db, &scope, case), before);
+        assert_eq!(db.read(|tx| tx.get_case(&scope, case))?.stage, CaseStage::RequestReceived);
         Ok(())
     }
 }

@@ -191,6 +191,8 @@ async fn walk(db: Database) {
         json!({"decision": "issue", "reasons": "A plan is necessary.", "decided_on": "2023-10-02"});
     let draft = json!({"served_on": "2023-10-02"});
     let final_plan = json!({"issued_on": "2023-10-02"});
+    let review_meeting = json!({"meeting_on": "2023-10-02"});
+    let review_decision = json!({"decision": "maintain", "reasons": "The plan still meets the child's needs.", "decided_on": "2023-10-02"});
 
     let mut serial = 10;
     for caller in &callers {
@@ -294,6 +296,21 @@ async fn walk(db: Database) {
                 format!("/api/v1/requests/{id}/final-plan"),
                 Some(final_plan.clone()),
                 &writers,
+                &[StatusCode::OK, StatusCode::CONFLICT],
+            ),
+            // No plan was issued, so annual reviews are the wrong stage (409).
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/review-meeting"),
+                Some(review_meeting.clone()),
+                &writers,
+                &[StatusCode::CREATED, StatusCode::CONFLICT],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/review-decision"),
+                Some(review_decision.clone()),
+                &deciders,
                 &[StatusCode::OK, StatusCode::CONFLICT],
             ),
         ];

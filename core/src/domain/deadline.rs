@@ -40,6 +40,17 @@ pub enum DeadlineKind {
     FinalPlan,
     /// Annual review: within 12 months (CFA s.44(1)).
     AnnualReview,
+    /// Review meeting papers: advice and information circulated, and the invitations
+    /// sent, at least 2 weeks before the meeting (Reg 20(3)-(4), 21).
+    ReviewPapers,
+    /// Review report: prepared and sent within 2 weeks of the meeting (Reg 20(7)).
+    ReviewReport,
+    /// The authority's review decision (maintain, amend or cease): within 4 weeks of the
+    /// meeting (Reg 20(10)).
+    ReviewDecision,
+    /// The amended plan, after a review decision to amend whose proposals were sent with
+    /// the decision: within 8 weeks of sending them (Reg 22(3)).
+    AmendedPlan,
 }
 
 impl DeadlineKind {
@@ -58,6 +69,18 @@ impl DeadlineKind {
             }
             Self::FinalPlan => "SEND Regulations 2014 reg. 13(2): 20 weeks from the request",
             Self::AnnualReview => "Children and Families Act 2014 s.44(1): within each 12 months",
+            Self::ReviewPapers => {
+                "SEND Regulations 2014 reg. 20(3)-(4), 21: at least 2 weeks before the review meeting"
+            }
+            Self::ReviewReport => {
+                "SEND Regulations 2014 reg. 20(7): within 2 weeks of the review meeting"
+            }
+            Self::ReviewDecision => {
+                "SEND Regulations 2014 reg. 20(10): within 4 weeks of the review meeting"
+            }
+            Self::AmendedPlan => {
+                "SEND Regulations 2014 reg. 22(3): within 8 weeks of sending the proposed amendments"
+            }
         }
     }
 }

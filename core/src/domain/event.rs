@@ -64,6 +64,13 @@ pub enum EventKind {
     DraftPlanServed,
     /// The final EHC plan was issued (reg. 13(2)); annual reviews follow (CFA s.44(1)).
     FinalPlanIssued,
+    /// An annual review meeting was arranged (SEND Regulations 2014 reg. 20-21): papers
+    /// are due 2 weeks before it, the report 2 weeks after (reg. 20(7)) and the
+    /// authority's decision within 4 weeks (reg. 20(10)).
+    ReviewMeetingScheduled,
+    /// The authority decided, after an annual review, to maintain, amend or cease the
+    /// plan (reg. 20(10)); the next review's 12 months start with it (CFA s.44(1)).
+    ReviewDecisionRecorded,
 }
 
 /// One entry of the log.

@@ -70,7 +70,12 @@ pub fn claim_exception(
             DeadlineKind::AdviceDue => "SEND Regulations 2014 reg. 8(2)",
             DeadlineKind::DecideNotToIssue => "SEND Regulations 2014 reg. 10(4)",
             DeadlineKind::FinalPlan => "SEND Regulations 2014 reg. 13(3) and 10(4)",
-            DeadlineKind::RepresentationsDue | DeadlineKind::AnnualReview => {
+            DeadlineKind::RepresentationsDue
+            | DeadlineKind::AnnualReview
+            | DeadlineKind::ReviewPapers
+            | DeadlineKind::ReviewReport
+            | DeadlineKind::ReviewDecision
+            | DeadlineKind::AmendedPlan => {
                 return Err(WorkflowError::invalid(
                     "limb",
                     format!(

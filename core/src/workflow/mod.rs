@@ -10,7 +10,9 @@
 //! (Reg 5(4), 8(2), 10(4), 13(3)); then advice during the assessment, each request on
 //! its own 6-week clock (Reg 6(1), 8(1)), and the decision whether to issue a plan
 //! (CFA s.37(1); Reg 10), the draft and final plan (Reg 13) and the first annual
-//! review's limit (CFA s.44(1)).
+//! review's limit (CFA s.44(1)); then annual reviews: the meeting's papers, report and
+//! decision limits (Reg 20-21) and the decision to maintain, amend (Reg 22) or cease,
+//! which starts the next 12 months (CFA s.44(1)).
 
 mod advice;
 mod assess;
@@ -19,6 +21,7 @@ mod intake;
 mod issue;
 mod next_steps;
 mod plan;
+mod review;
 mod views;
 
 pub use advice::{
@@ -31,6 +34,10 @@ pub use issue::{DecideWhetherToIssue, IssueDecided, IssueDecision, decide_whethe
 pub use next_steps::{NextStepsOutcome, RecordNextStepsOutcome, record_next_steps_outcome};
 pub use plan::{
     FinalPlanIssued, IssueFinalPlan, ServeDraftPlan, issue_final_plan, serve_draft_plan,
+};
+pub use review::{
+    RecordReviewDecision, ReviewDecided, ReviewDecision, ReviewMeetingScheduled,
+    ScheduleReviewMeeting, record_review_decision, schedule_review_meeting,
 };
 pub use views::{AT_RISK_DAYS, CaseView, CaseloadEntry, DeadlineView, case_view, caseload};
 

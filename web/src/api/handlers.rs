@@ -8,7 +8,7 @@ use sendpanel_core::policy::contract::RequestFacts;
 use sendpanel_core::workflow::{
     self, AssessDecision, ClaimException, DecideWhetherToAssess, DecideWhetherToIssue,
     IssueDecision, IssueFinalPlan, ReceiveRequest, RecordAdviceReceived, RecordNextStepsOutcome,
-    RequestAdvice, ServeDraftPlan,
+    RecordReviewDecision, RequestAdvice, ReviewDecision, ScheduleReviewMeeting, ServeDraftPlan,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -464,5 +464,98 @@ pub async fn issue_final_plan(
         "stage": issued.stage,
         "within_twenty_weeks": issued.within_twenty_weeks,
         "annual_review": issued.annual_review,
+    })))
+}
+
+/// `POST /requests/{id}/review-meeting`: an annual review meeting arranged; 201 with the
+/// papers (14 days before, reg. 20(3)-(4), 21), report (2 weeks after, reg. 20(7)) and
+/// decision (4 weeks after, reg. 20(10)) limits.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn schedule_review_meeting(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<ScheduleReviewMeeting>,
+) -> Result<HttpResponse, ApiError> {
+    let command = body.into_inner();
+    let scheduled = on_case(
+        state,
+        caller,
+        &path,
+        &WRITERS,
+        "schedule an annual review meeting",
+        move |state, caller, id| {
+            Ok(workflow::schedule_review_meeting(
+                &state.db,
+                &caller.scope,
+                id,
+                &command,
+                caller.user.id,
+                &state.holidays,
+                state.clock.as_ref(),
+            )?)
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(json!({
+        "papers": scheduled.papers,
+        "report": scheduled.report,
+        "decision": scheduled.decision,
+    })))
+}
+
+/// The review decision as the API takes it: the caller is the one who decides.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewDecisionBody {
+    decision: ReviewDecision,
+    reasons: String,
+    decided_on: chrono::NaiveDate,
+}
+
+/// `POST /requests/{id}/review-decision`: the chair records whether to maintain, amend
+/// or cease the plan after a review (reg. 20(10)); the answer gives the next review
+/// (CFA s.44(1)), the amended plan's limit (reg. 22(3)) and the family's dates.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn record_review_decision(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<ReviewDecisionBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let command = RecordReviewDecision {
+        decision: body.decision,
+        reasons: body.reasons,
+        decided_by: caller.user.id,
+        decided_on: body.decided_on,
+    };
+    let decided = on_case(
+        state,
+        caller,
+        &path,
+        &DECIDERS,
+        "record the decision after an annual review",
+        move |state, caller, id| {
+            Ok(workflow::record_review_decision(
+                &state.db,
+                &caller.scope,
+                id,
+                &command,
+                &state.holidays,
+                state.clock.as_ref(),
+            )?)
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "decision": decided.decision,
+        "choice": decided.choice.to_string(),
+        "stage": decided.stage,
+        "within_four_weeks": decided.within_four_weeks,
+        "next_review": decided.next_review,
+        "amended_plan": decided.amended_plan,
+        "mediation_contact_by": decided.family_deadlines.map(|d| d.0),
+        "appeal_by": decided.family_deadlines.map(|d| d.1),
     })))
 }

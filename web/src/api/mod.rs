@@ -64,6 +64,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/requests/{id}/final-plan",
                 web::post().to(handlers::issue_final_plan),
             )
+            .route(
+                "/requests/{id}/review-meeting",
+                web::post().to(handlers::schedule_review_meeting),
+            )
+            .route(
+                "/requests/{id}/review-decision",
+                web::post().to(handlers::record_review_decision),
+            )
             .route("/caseload", web::get().to(handlers::caseload)),
     );
 }
