@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::WorkflowError;
+use super::{WorkflowError, set_deadline};
 use crate::clock::calendar::weeks_after;
 use crate::domain::{
     AdviceSource, CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, EventKind,
@@ -126,7 +126,6 @@ pub fn request_advice(
     };
     let now = clock.now();
     db.write(|tx| {
-        tx.insert_deadline(scope, &deadline)?;
         let event = |kind, payload| NewEvent {
             case_id: Some(case_id),
             kind,
@@ -145,18 +144,7 @@ pub fn request_advice(
                 }),
             ),
         )?;
-        tx.append_event(
-            scope,
-            event(
-                EventKind::DeadlineSet,
-                json!({
-                    "kind": deadline.kind,
-                    "subject": deadline.subject,
-                    "due_on": deadline.due_on,
-                    "rule": deadline.kind.rule(),
-                }),
-            ),
-        )?;
+        set_deadline(tx, scope, &deadline, Some(actor), now)?;
         Ok(())
     })?;
     Ok(deadline)

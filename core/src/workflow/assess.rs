@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::WorkflowError;
 use super::intake::statutory_deadline;
+use super::{WorkflowError, set_deadline};
 use crate::clock::{BankHolidays, ClockFacts};
 use crate::domain::{
     CaseId, CaseStage, DeadlineKind, DeadlineStatus, Decision, DecisionId, DecisionKind,
@@ -192,7 +192,12 @@ pub fn decide_whether_to_assess(
     db.write(|tx| {
         tx.insert_decision(scope, &decision)?;
         tx.set_case_stage(scope, case_id, stage)?;
-        tx.set_deadline_status(scope, case_id, DeadlineKind::DecideWhetherToAssess, DeadlineStatus::Met)?;
+        tx.set_deadline_status(
+            scope,
+            case_id,
+            DeadlineKind::DecideWhetherToAssess,
+            DeadlineStatus::Met,
+        )?;
         tx.append_event(
             scope,
             NewEvent {
@@ -213,17 +218,7 @@ pub fn decide_whether_to_assess(
             },
         )?;
         for deadline in &later {
-            tx.insert_deadline(scope, deadline)?;
-            tx.append_event(
-                scope,
-                NewEvent {
-                    case_id: Some(case_id),
-                    kind: EventKind::DeadlineSet,
-                    payload: json!({"kind": deadline.kind, "due_on": deadline.due_on, "rule": deadline.kind.rule()}),
-                    actor: Some(command.decided_by),
-                    occurred_at: now,
-                },
-            )?;
+            set_deadline(tx, scope, deadline, Some(command.decided_by), now)?;
         }
         Ok(())
     })?;

@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::WorkflowError;
+use super::{WorkflowError, set_deadline};
 use crate::clock::calendar::weeks_after;
 use crate::domain::{
     AssessmentRequest, Case, CaseId, CaseStage, Child, ChildId, Deadline, DeadlineId, DeadlineKind,
@@ -226,14 +226,7 @@ pub fn receive_request(
             ),
         )?;
         for deadline in &deadlines {
-            tx.insert_deadline(scope, deadline)?;
-            tx.append_event(
-                scope,
-                event(
-                    EventKind::DeadlineSet,
-                    json!({"kind": deadline.kind, "due_on": deadline.due_on, "rule": deadline.kind.rule()}),
-                ),
-            )?;
+            set_deadline(tx, scope, deadline, actor, now)?;
         }
         Ok(())
     })?;

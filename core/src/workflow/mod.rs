@@ -89,3 +89,31 @@ impl WorkflowError {
         }
     }
 }
+
+/// Sets a deadline on its case and logs it with the rule behind it, so every limit in
+/// the history says where it came from. Runs inside the caller's transaction.
+fn set_deadline(
+    tx: &mut crate::store::Tx<'_>,
+    scope: &crate::store::AuthorityScope,
+    deadline: &crate::domain::Deadline,
+    actor: Option<crate::domain::UserId>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    tx.insert_deadline(scope, deadline)?;
+    tx.append_event(
+        scope,
+        crate::store::NewEvent {
+            case_id: Some(deadline.case_id),
+            kind: crate::domain::EventKind::DeadlineSet,
+            payload: serde_json::json!({
+                "kind": deadline.kind,
+                "subject": deadline.subject,
+                "due_on": deadline.due_on,
+                "rule": deadline.kind.rule(),
+            }),
+            actor,
+            occurred_at: at,
+        },
+    )?;
+    Ok(())
+}

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::WorkflowError;
 use super::intake::statutory_deadline;
+use super::{WorkflowError, set_deadline};
 use crate::domain::{CaseId, CaseStage, DeadlineKind, EventKind, UserId};
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
@@ -125,17 +125,7 @@ pub fn record_next_steps_outcome(
             tx.set_case_stage(scope, case_id, stage)?;
         }
         for deadline in &later {
-            tx.insert_deadline(scope, deadline)?;
-            tx.append_event(
-                scope,
-                NewEvent {
-                    case_id: Some(case_id),
-                    kind: EventKind::DeadlineSet,
-                    payload: json!({"kind": deadline.kind, "due_on": deadline.due_on, "rule": deadline.kind.rule()}),
-                    actor: Some(actor),
-                    occurred_at: now,
-                },
-            )?;
+            set_deadline(tx, scope, deadline, Some(actor), now)?;
         }
         Ok(())
     })?;

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::WorkflowError;
+use super::{WorkflowError, set_deadline};
 use crate::clock::calendar::{days_before, days_beginning_with, months_starting_with};
 use crate::domain::{
     CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, EventKind, UserId,
@@ -148,7 +148,6 @@ pub fn serve_draft_plan(
     };
     let now = clock.now();
     db.write(|tx| {
-        tx.insert_deadline(scope, &deadline)?;
         let event = |kind, payload| NewEvent {
             case_id: Some(case_id),
             kind,
@@ -163,13 +162,7 @@ pub fn serve_draft_plan(
                 json!({"served_on": command.served_on, "representations_by": deadline.due_on}),
             ),
         )?;
-        tx.append_event(
-            scope,
-            event(
-                EventKind::DeadlineSet,
-                json!({"kind": deadline.kind, "due_on": deadline.due_on, "rule": deadline.kind.rule()}),
-            ),
-        )?;
+        set_deadline(tx, scope, &deadline, Some(actor), now)?;
         Ok(())
     })?;
     Ok(deadline)
@@ -247,7 +240,6 @@ pub fn issue_final_plan(
             DeadlineStatus::Met,
         )?;
         tx.set_case_stage(scope, case_id, stage)?;
-        tx.insert_deadline(scope, &annual_review)?;
         let event = |kind, payload| NewEvent {
             case_id: Some(case_id),
             kind,
@@ -266,13 +258,7 @@ pub fn issue_final_plan(
                 }),
             ),
         )?;
-        tx.append_event(
-            scope,
-            event(
-                EventKind::DeadlineSet,
-                json!({"kind": annual_review.kind, "due_on": annual_review.due_on, "rule": annual_review.kind.rule()}),
-            ),
-        )?;
+        set_deadline(tx, scope, &annual_review, Some(actor), now)?;
         Ok(())
     })?;
     Ok(FinalPlanIssued {

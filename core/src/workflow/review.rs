@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::WorkflowError;
+use super::{WorkflowError, set_deadline};
 use crate::clock::{BankHolidays, ClockFacts, Deadlines};
 use crate::domain::{
     CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, Decision, DecisionId,
@@ -225,14 +225,7 @@ pub fn schedule_review_meeting(
             ),
         )?;
         for d in [&scheduled.papers, &scheduled.report, &scheduled.decision] {
-            tx.insert_deadline(scope, d)?;
-            tx.append_event(
-                scope,
-                event(
-                    EventKind::DeadlineSet,
-                    json!({"kind": d.kind, "due_on": d.due_on, "rule": d.kind.rule()}),
-                ),
-            )?;
+            set_deadline(tx, scope, d, Some(actor), now)?;
         }
         Ok(())
     })?;
@@ -372,14 +365,7 @@ pub fn record_review_decision(
             ),
         )?;
         for d in next_review.iter().chain(amended_plan.iter()) {
-            tx.insert_deadline(scope, d)?;
-            tx.append_event(
-                scope,
-                event(
-                    EventKind::DeadlineSet,
-                    json!({"kind": d.kind, "due_on": d.due_on, "rule": d.kind.rule()}),
-                ),
-            )?;
+            set_deadline(tx, scope, d, Some(command.decided_by), now)?;
         }
         Ok(())
     })?;
