@@ -13,8 +13,7 @@
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::domain::{
     AdviceSource, CaseId, CaseStage, DeadlineException, DeadlineKind, DeadlineStatus, DecisionKind,
-    DecisionOutcome, EventKind, ExceptionId, ExceptionLimb, NeedType, RequestedBy, SettingType,
-    UserRole,
+    DecisionOutcome, EventKind, ExceptionId, ExceptionLimb, RequestedBy, UserRole,
 };
 use sendpanel_core::policy::contract::{Date, TestCall};
 use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost, Question, install, vet};
@@ -30,7 +29,8 @@ use sendpanel_core::workflow::{
     serve_draft_plan,
 };
 use sendpanel_tests::both_backends;
-use sendpanel_tests::fixtures::{authority, date, upn, user};
+use sendpanel_tests::fixtures::{authority, date, user};
+use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
 use sendpanel_tests::plugins::wasm;
 
 /// 2 October 2023, 10:00 in England.
@@ -44,53 +44,12 @@ fn clock() -> FixedClock {
     )
 }
 
-/// 10:00 in England on the given day, for steps taken later in the journey.
-fn on(year: i32, month: u32, day: u32) -> FixedClock {
-    use chrono::TimeZone;
-    FixedClock(
-        chrono::Utc
-            .with_ymd_and_hms(year, month, day, 9, 0, 0)
-            .single()
-            .unwrap(),
-    )
-}
-
-fn request(serial: u16) -> ReceiveRequest {
-    ReceiveRequest {
-        given_name: "Alex".into(),
-        family_name: "Example".into(),
-        date_of_birth: date(2016, 3, 14),
-        upn: upn(880, serial).to_string(),
-        nhs_number: None,
-        received_on: date(2023, 9, 4),
-        requested_by: RequestedBy::Setting,
-        requester: "Ms P. Senco, SENCO at Example Primary".into(),
-        setting_type: SettingType::Mainstream,
-        primary_need: NeedType::Mld,
-        summary: "Two reviewed cycles of literacy support; little progress.".into(),
-    }
-}
-
-fn decide(
-    who: sendpanel_core::domain::UserId,
-    decision: AssessDecision,
-    reasons: &str,
-) -> DecideWhetherToAssess {
-    DecideWhetherToAssess {
-        decision,
-        reasons: reasons.into(),
-        departure_reason: None,
-        decided_by: who,
-        decided_on: date(2023, 10, 2),
-    }
-}
-
 fn cases(db: &Database, scope: &AuthorityScope) -> usize {
     db.read(|tx| tx.list_cases(scope)).unwrap().len()
 }
 
 /// Every limit a case can carry, for the limb-by-limit matrix.
-const KINDS: [DeadlineKind; 10] = [
+const KINDS: [DeadlineKind; 15] = [
     DeadlineKind::DecideWhetherToAssess,
     DeadlineKind::AdviceDue,
     DeadlineKind::DecideNotToIssue,
@@ -101,6 +60,11 @@ const KINDS: [DeadlineKind; 10] = [
     DeadlineKind::ReviewReport,
     DeadlineKind::ReviewDecision,
     DeadlineKind::AmendedPlan,
+    DeadlineKind::PhaseTransfer,
+    DeadlineKind::PlanTransfer,
+    DeadlineKind::TransferNotice,
+    DeadlineKind::Mediation,
+    DeadlineKind::TribunalOrder,
 ];
 
 /// The table in STATUTORY.md "Exceptions", written out by hand.
@@ -120,13 +84,19 @@ fn listed(kind: DeadlineKind, limb: ExceptionLimb) -> bool {
         ),
         // Reg 10(4)(a)-(d), and Reg 13(3) applying them.
         D::DecideNotToIssue | D::FinalPlan => limb != L::MissedAppointment,
-        // Reviews, phase transfers, amendments, representations: none.
+        // Reviews, phase transfers, amendments, representations: none; nor do the
+        // limits of Reg 15, mediation or a Tribunal order list any.
         D::RepresentationsDue
         | D::AnnualReview
         | D::ReviewPapers
         | D::ReviewReport
         | D::ReviewDecision
-        | D::AmendedPlan => false,
+        | D::AmendedPlan
+        | D::PhaseTransfer
+        | D::PlanTransfer
+        | D::TransferNotice
+        | D::Mediation
+        | D::TribunalOrder => false,
     }
 }
 
@@ -174,81 +144,6 @@ fn limits(
         .into_iter()
         .map(|d| (d.kind, d.due_on, d.status))
         .collect()
-}
-
-/// A request taken through the existing commands to a final plan issued on 10 January
-/// 2024 (received 4 September 2023, assessed 2 October, issue decided 24 November,
-/// draft served 1 December), whose first annual review is due by 9 January 2025.
-fn plan_issued_on_10_january_2024(
-    db: &Database,
-    scope: &AuthorityScope,
-    serial: u16,
-    caseworker: sendpanel_core::domain::UserId,
-    chair: sendpanel_core::domain::UserId,
-) -> CaseId {
-    let holidays = BankHolidays::england_and_wales();
-    let case = receive_request(
-        db,
-        scope,
-        &request(serial),
-        Some(caseworker),
-        &on(2023, 9, 4),
-    )
-    .unwrap()
-    .case
-    .id;
-    decide_whether_to_assess(
-        db,
-        scope,
-        case,
-        &decide(
-            chair,
-            AssessDecision::Assess,
-            "The evidence shows the child may need provision through a plan.",
-        ),
-        &holidays,
-        &on(2023, 10, 2),
-    )
-    .unwrap();
-    decide_whether_to_issue(
-        db,
-        scope,
-        case,
-        &DecideWhetherToIssue {
-            decision: IssueDecision::Issue,
-            reasons: "The assessment shows provision is needed beyond what the school can make."
-                .into(),
-            decided_by: chair,
-            decided_on: date(2023, 11, 24),
-        },
-        &holidays,
-        &on(2023, 11, 24),
-    )
-    .unwrap();
-    serve_draft_plan(
-        db,
-        scope,
-        case,
-        &ServeDraftPlan {
-            served_on: date(2023, 12, 1),
-        },
-        caseworker,
-        &on(2023, 12, 1),
-    )
-    .unwrap();
-    let issued = issue_final_plan(
-        db,
-        scope,
-        case,
-        &IssueFinalPlan {
-            issued_on: date(2024, 1, 10),
-        },
-        caseworker,
-        &on(2024, 1, 10),
-    )
-    .unwrap();
-    assert_eq!(issued.annual_review.due_on, date(2025, 1, 9));
-    case
 }
 
 fn review(

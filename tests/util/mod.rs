@@ -13,6 +13,7 @@ use diesel::{Connection, RunQueryDsl, pg::PgConnection};
 use sendpanel_core::store::{Database, DatabaseUrl, PoolOptions};
 
 pub mod fixtures;
+pub mod journey;
 pub mod plugins;
 
 /// The default PostgreSQL server for tests, as installed on the development machines.

@@ -194,6 +194,33 @@ async fn walk(db: Database) {
     let review_meeting = json!({"meeting_on": "2023-10-02"});
     let review_decision = json!({"decision": "maintain", "reasons": "The plan still meets the child's needs.", "decided_on": "2023-10-02"});
 
+    let phase = json!({"transfer_year": 2024, "transfer_kind": "school"});
+    let phase_done = json!({"amended_on": "2023-10-02", "next_setting": "Example Secondary"});
+    let move_out =
+        json!({"to_authority": "Devon", "aware_on": "2023-10-02", "moves_on": "2023-10-20"});
+    let transfer_out = json!({"transferred_on": "2023-10-02"});
+    let notice = json!({"sent_on": "2023-10-02", "will_assess": false});
+    // No decision on the case has this id: allowed home callers get 422 naming it.
+    let unknown_decision = "0190b3c4-0000-7000-8000-000000000000";
+    let mediation = json!({"decision": unknown_decision, "notice_sent_on": "2023-10-02", "requested_on": "2023-10-02"});
+    let mediation_outcome = json!({"ended_on": "2023-10-02", "outcome": "agreement"});
+    let appeal = json!({"decision": unknown_decision, "notice_sent_on": "2023-10-02", "lodged_on": "2023-10-02"});
+    let tribunal = json!({"decided_on": "2023-10-02", "outcome": "dismissed"});
+    let complied = json!({"step": "final_plan", "complied_on": "2023-10-02"});
+    // Another child's transferred plan: its names are not the secrets above.
+    let transfer_in = |serial: u16| {
+        json!({
+            "original_request": {
+                "given_name": "Yolanda", "family_name": "Other", "date_of_birth": "2015-05-01",
+                "upn": upn(880, serial).to_string(), "received_on": "2023-01-09",
+                "requested_by": "parent", "requester": "Ms O. Parent", "setting_type": "mainstream",
+                "primary_need": "ASD", "summary": "Plan from the old authority."
+            },
+            "from_authority": "Devon County Council", "transferred_on": "2023-09-25",
+            "plan_issued_on": "2023-05-30"
+        })
+    };
+
     let mut serial = 10;
     for caller in &callers {
         serial += 1;
@@ -312,6 +339,85 @@ async fn walk(db: Database) {
                 Some(review_decision.clone()),
                 &deciders,
                 &[StatusCode::OK, StatusCode::CONFLICT],
+            ),
+            // Moves need a plan: the refused case is at the wrong stage (409).
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/phase-transfer"),
+                Some(phase.clone()),
+                &writers,
+                &[StatusCode::CONFLICT],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/phase-transfer/completed"),
+                Some(phase_done.clone()),
+                &writers,
+                &[StatusCode::CONFLICT],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/move-out"),
+                Some(move_out.clone()),
+                &writers,
+                &[StatusCode::CONFLICT],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/transfer-out"),
+                Some(transfer_out.clone()),
+                &writers,
+                &[StatusCode::CONFLICT],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/transfer-notice"),
+                Some(notice.clone()),
+                &writers,
+                &[StatusCode::CONFLICT],
+            ),
+            (
+                "POST",
+                "/api/v1/transfers-in".into(),
+                Some(transfer_in(serial + 500)),
+                &writers,
+                &[StatusCode::CREATED],
+            ),
+            // Disputes: nothing to mediate, appeal or comply with on record (422).
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/mediation"),
+                Some(mediation.clone()),
+                &meeting_recorders,
+                &[StatusCode::UNPROCESSABLE_ENTITY],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/mediation/outcome"),
+                Some(mediation_outcome.clone()),
+                &meeting_recorders,
+                &[StatusCode::UNPROCESSABLE_ENTITY],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/appeal"),
+                Some(appeal.clone()),
+                &meeting_recorders,
+                &[StatusCode::UNPROCESSABLE_ENTITY],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/tribunal-decision"),
+                Some(tribunal.clone()),
+                &meeting_recorders,
+                &[StatusCode::UNPROCESSABLE_ENTITY],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/tribunal-order-complied"),
+                Some(complied.clone()),
+                &meeting_recorders,
+                &[StatusCode::UNPROCESSABLE_ENTITY],
             ),
         ];
         for (method, path, body, allowed, ok) in endpoints {

@@ -75,6 +75,18 @@ impl BankHolidays {
         Ok(day)
     }
 
+    /// The last of `n` working days beginning with `date`: `date` is the first of them
+    /// when it is a working day ("within 15 working days beginning with the day on which
+    /// it became aware", Reg 15(2)).
+    pub fn working_days_beginning_with(
+        &self,
+        date: NaiveDate,
+        n: u32,
+    ) -> Result<NaiveDate, ClockError> {
+        let counted_today = u32::from(self.is_working_day(date));
+        self.working_days_after(date, n.saturating_sub(counted_today))
+    }
+
     /// The first working day after `date`.
     pub fn first_working_day_after(&self, date: NaiveDate) -> Result<NaiveDate, ClockError> {
         self.working_days_after(date, 1)
@@ -84,6 +96,27 @@ impl BankHolidays {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn working_days_beginning_with_counts_a_working_day_itself() {
+        let holidays = BankHolidays::england_and_wales();
+        // Monday 3 March 2025: day 1 is that Monday, day 15 is Friday 21 March.
+        assert_eq!(
+            holidays.working_days_beginning_with(d(2025, 3, 3), 15).ok(),
+            Some(d(2025, 3, 21))
+        );
+        // Saturday 1 March 2025: day 1 is Monday 3 March, so day 15 is again 21 March.
+        assert_eq!(
+            holidays.working_days_beginning_with(d(2025, 3, 1), 15).ok(),
+            Some(d(2025, 3, 21))
+        );
+        // Thursday 17 April 2025: Good Friday and Easter Monday do not count; day 1 is
+        // the 17th, day 2 Tuesday 22nd, day 3 Wednesday 23rd.
+        assert_eq!(
+            holidays.working_days_beginning_with(d(2025, 4, 17), 3).ok(),
+            Some(d(2025, 4, 23))
+        );
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()

@@ -13,12 +13,14 @@ use super::calendar::{
 use super::holidays::BankHolidays;
 
 /// Which phase transfer a plan is reviewed for (Reg 18).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TransferKind {
     /// Between school phases (early years, infant, junior, primary, middle, secondary):
     /// reviewed and amended by 15 February of the year of transfer.
     School,
     /// From secondary school to post-16: by 31 March of the year of transfer.
+    #[serde(rename = "post16")]
     Post16,
 }
 

@@ -51,6 +51,22 @@ pub enum DeadlineKind {
     /// The amended plan, after a review decision to amend whose proposals were sent with
     /// the decision: within 8 weeks of sending them (Reg 22(3)).
     AmendedPlan,
+    /// A phase transfer: the plan reviewed and amended, naming the next setting, by 15
+    /// February of the year of transfer, or 31 March for secondary to post-16 (Reg 18).
+    PhaseTransfer,
+    /// The old authority transfers a plan to the child's new authority on the day of the
+    /// move, or within 15 working days beginning with the day it became aware of it
+    /// (Reg 15(2)).
+    PlanTransfer,
+    /// The new authority tells the family the plan has been transferred, whether it will
+    /// assess, and when it will review: within 6 weeks of the transfer (Reg 15(4)).
+    TransferNotice,
+    /// Mediation takes place within 30 days of the authority being told the family
+    /// wants it (Regs 36-37).
+    Mediation,
+    /// A step the First-tier Tribunal ordered, within the weeks Reg 44(2) gives for that
+    /// order; `subject` names the step.
+    TribunalOrder,
 }
 
 impl DeadlineKind {
@@ -80,6 +96,21 @@ impl DeadlineKind {
             }
             Self::AmendedPlan => {
                 "SEND Regulations 2014 reg. 22(3): within 8 weeks of sending the proposed amendments"
+            }
+            Self::PhaseTransfer => {
+                "SEND Regulations 2014 reg. 18: by 15 February of the year of transfer (31 March for post-16)"
+            }
+            Self::PlanTransfer => {
+                "SEND Regulations 2014 reg. 15(2): on the day of the move, or within 15 working days beginning with the day the authority became aware of it"
+            }
+            Self::TransferNotice => {
+                "SEND Regulations 2014 reg. 15(4): within 6 weeks of the transfer"
+            }
+            Self::Mediation => {
+                "SEND Regulations 2014 regs. 36-37: within 30 days of the authority being told of the wish to mediate"
+            }
+            Self::TribunalOrder => {
+                "SEND Regulations 2014 reg. 44(2): within the period the regulation gives for the Tribunal's order"
             }
         }
     }

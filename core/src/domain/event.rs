@@ -71,6 +71,32 @@ pub enum EventKind {
     /// The authority decided, after an annual review, to maintain, amend or cease the
     /// plan (reg. 20(10)); the next review's 12 months start with it (CFA s.44(1)).
     ReviewDecisionRecorded,
+    /// A phase transfer is coming: the plan must be reviewed and amended by the Reg 18
+    /// date.
+    PhaseTransferPlanned,
+    /// The plan was amended for the phase transfer, naming the next setting.
+    PhaseTransferCompleted,
+    /// The authority learned the child is moving to another authority's area; the plan
+    /// must follow within the Reg 15(2) limit.
+    MoveOutNotified,
+    /// The plan was transferred to the new authority; this authority's case closes.
+    PlanTransferredOut,
+    /// A plan maintained by another authority was transferred to this one (Reg 15(3)):
+    /// it is treated as this authority's own from the transfer.
+    PlanTransferredIn,
+    /// The family was told the plan was transferred, whether the authority will assess,
+    /// and when it will review (Reg 15(4)).
+    TransferNoticeSent,
+    /// The family asked for mediation on a decision (CFA s.53; Reg 36-37).
+    MediationRequested,
+    /// Mediation ended: held or not, with its outcome and certificate.
+    MediationConcluded,
+    /// The family appealed a decision to the First-tier Tribunal (SEND) (CFA s.51).
+    AppealLodged,
+    /// The Tribunal decided an appeal, or it was withdrawn or conceded.
+    TribunalDecided,
+    /// The authority did what the Tribunal ordered.
+    TribunalOrderComplied,
 }
 
 /// One entry of the log.

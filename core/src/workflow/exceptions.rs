@@ -75,7 +75,12 @@ pub fn claim_exception(
             | DeadlineKind::ReviewPapers
             | DeadlineKind::ReviewReport
             | DeadlineKind::ReviewDecision
-            | DeadlineKind::AmendedPlan => {
+            | DeadlineKind::AmendedPlan
+            | DeadlineKind::PhaseTransfer
+            | DeadlineKind::PlanTransfer
+            | DeadlineKind::TransferNotice
+            | DeadlineKind::Mediation
+            | DeadlineKind::TribunalOrder => {
                 return Err(WorkflowError::invalid(
                     "limb",
                     format!(

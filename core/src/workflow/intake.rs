@@ -96,17 +96,25 @@ pub(super) fn statutory_deadline(
     })
 }
 
-/// Logs a request: the child, the request, the case at `RequestReceived`, the 6-week
-/// deadline for deciding whether to assess, and their events, in one transaction. (The
-/// 16- and 20-week limits also count from the request but bind only once the authority
-/// decides to assess, so they are set then.)
-pub fn receive_request(
+/// A request checked and ready to write: the child (new, or known by UPN), the request.
+pub(super) struct Intake {
+    /// The child, reusing the known child's id when the UPN is already recorded.
+    pub child: Child,
+    /// Whether the child is already recorded (then it is not inserted again).
+    pub known: bool,
+    /// The request.
+    pub request: AssessmentRequest,
+}
+
+/// Checks a request's facts against the rules of intake, changing nothing: shared by a
+/// new request and by a plan transferred in from another authority, which arrives with
+/// the request that started it.
+pub(super) fn check_request(
     db: &Database,
     scope: &AuthorityScope,
     command: &ReceiveRequest,
-    actor: Option<UserId>,
     clock: &dyn Clock,
-) -> Result<Received, WorkflowError> {
+) -> Result<Intake, WorkflowError> {
     let today = clock.today();
     if command.received_on > today {
         return Err(WorkflowError::invalid(
@@ -173,7 +181,6 @@ pub fn receive_request(
             .map(NhsNumber::parse)
             .transpose()?,
     };
-    let now = clock.now();
     let request = AssessmentRequest {
         id: RequestId::new(),
         authority_id: scope.authority().clone(),
@@ -184,13 +191,66 @@ pub fn receive_request(
         setting_type: command.setting_type,
         primary_need: command.primary_need,
         summary: command.summary.trim().to_owned(),
-        logged_at: now,
+        logged_at: clock.now(),
     };
+    Ok(Intake {
+        child,
+        known: known.is_some(),
+        request,
+    })
+}
+
+/// Writes a checked request and its case at `stage`, with the `RequestReceived` event,
+/// inside the caller's transaction.
+pub(super) fn write_intake(
+    tx: &mut crate::store::Tx<'_>,
+    scope: &AuthorityScope,
+    intake: &Intake,
+    case: &Case,
+    actor: Option<UserId>,
+) -> Result<(), crate::store::StoreError> {
+    let now = intake.request.logged_at;
+    if !intake.known {
+        tx.insert_child(scope, &intake.child, now)?;
+    }
+    tx.insert_request(scope, &intake.request)?;
+    tx.insert_case(scope, case)?;
+    tx.append_event(
+        scope,
+        NewEvent {
+            case_id: Some(case.id),
+            kind: EventKind::RequestReceived,
+            payload: json!({
+                "request": intake.request.id,
+                "child": intake.child.id,
+                "received_on": intake.request.received_on,
+                "requested_by": intake.request.requested_by,
+            }),
+            actor,
+            occurred_at: now,
+        },
+    )?;
+    Ok(())
+}
+
+/// Logs a request: the child, the request, the case at `RequestReceived`, the 6-week
+/// deadline for deciding whether to assess, and their events, in one transaction. (The
+/// 16- and 20-week limits also count from the request but bind only once the authority
+/// decides to assess, so they are set then.)
+pub fn receive_request(
+    db: &Database,
+    scope: &AuthorityScope,
+    command: &ReceiveRequest,
+    actor: Option<UserId>,
+    clock: &dyn Clock,
+) -> Result<Received, WorkflowError> {
+    let intake = check_request(db, scope, command, clock)?;
+    let now = intake.request.logged_at;
     let case = Case {
         id: CaseId::new(),
         authority_id: scope.authority().clone(),
-        child_id: child.id,
-        request_id: request.id,
+        child_id: intake.child.id,
+        request_id: intake.request.id,
         stage: CaseStage::RequestReceived,
         opened_at: now,
     };
@@ -201,30 +261,7 @@ pub fn receive_request(
         command.received_on,
     )?];
     db.write(|tx| {
-        if known.is_none() {
-            tx.insert_child(scope, &child, now)?;
-        }
-        tx.insert_request(scope, &request)?;
-        tx.insert_case(scope, &case)?;
-        let event = |kind, payload| NewEvent {
-            case_id: Some(case.id),
-            kind,
-            payload,
-            actor,
-            occurred_at: now,
-        };
-        tx.append_event(
-            scope,
-            event(
-                EventKind::RequestReceived,
-                json!({
-                    "request": request.id,
-                    "child": child.id,
-                    "received_on": request.received_on,
-                    "requested_by": request.requested_by,
-                }),
-            ),
-        )?;
+        write_intake(tx, scope, &intake, &case, actor)?;
         for deadline in &deadlines {
             set_deadline(tx, scope, deadline, actor, now)?;
         }

@@ -16,18 +16,26 @@
 
 mod advice;
 mod assess;
+mod disputes;
 mod exceptions;
 mod intake;
 mod issue;
 mod next_steps;
 mod plan;
 mod review;
+mod transfer;
 mod views;
 
 pub use advice::{
     AdviceReceived, RecordAdviceReceived, RequestAdvice, record_advice_received, request_advice,
 };
 pub use assess::{AssessDecision, DecideWhetherToAssess, Decided, decide_whether_to_assess};
+pub use disputes::{
+    AppealLodged, LodgeAppeal, MediationConcluded, MediationOutcome, RecordMediationOutcome,
+    RecordOrderComplied, RecordTribunalDecision, RequestMediation, TribunalDecided, TribunalOrder,
+    TribunalOutcome, comply_with_order, lodge_appeal, record_mediation_outcome,
+    record_tribunal_decision, request_mediation,
+};
 pub use exceptions::{ClaimException, claim_exception};
 pub use intake::{ReceiveRequest, Received, receive_request};
 pub use issue::{DecideWhetherToIssue, IssueDecided, IssueDecision, decide_whether_to_issue};
@@ -38,6 +46,12 @@ pub use plan::{
 pub use review::{
     RecordReviewDecision, ReviewDecided, ReviewDecision, ReviewMeetingScheduled,
     ScheduleReviewMeeting, record_review_decision, schedule_review_meeting,
+};
+pub use transfer::{
+    CompletePhaseTransfer, NotifyMoveOut, PhaseTransferCompleted, PlanPhaseTransfer,
+    PlanTransferredOut, ReceiveTransferredPlan, SendTransferNotice, TransferPlanOut,
+    complete_phase_transfer, notify_move_out, plan_phase_transfer, receive_transferred_plan,
+    send_transfer_notice, transfer_plan_out,
 };
 pub use views::{AT_RISK_DAYS, CaseView, CaseloadEntry, DeadlineView, case_view, caseload};
 
@@ -87,6 +101,26 @@ impl WorkflowError {
             field,
             rule: rule.into(),
         }
+    }
+}
+
+/// A new open limit on a case: every command that starts a clock builds its deadline
+/// this way, so none forgets the authority or the status.
+fn open_limit(
+    scope: &crate::store::AuthorityScope,
+    case_id: CaseId,
+    kind: crate::domain::DeadlineKind,
+    due_on: chrono::NaiveDate,
+    subject: Option<String>,
+) -> crate::domain::Deadline {
+    crate::domain::Deadline {
+        id: crate::domain::DeadlineId::new(),
+        authority_id: scope.authority().clone(),
+        case_id,
+        kind,
+        due_on,
+        status: crate::domain::DeadlineStatus::Open,
+        subject,
     }
 }
 

@@ -104,7 +104,11 @@ fn plan_issued_on(
 ) -> Result<Option<NaiveDate>, WorkflowError> {
     let events = db.read(|tx| tx.list_events(scope, Some(case)))?;
     Ok(events.iter().rev().find_map(|e| {
-        if e.kind == EventKind::FinalPlanIssued {
+        // A plan transferred in counts as made on its original day (reg. 15(3)(a)).
+        if matches!(
+            e.kind,
+            EventKind::FinalPlanIssued | EventKind::PlanTransferredIn
+        ) {
             e.payload.get("issued_on")?.as_str()?.parse().ok()
         } else {
             None

@@ -18,7 +18,7 @@ use super::error::ApiError;
 use crate::server::AppState;
 
 /// Runs blocking core work off the actix worker, keeping the caller's span.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let span = tracing::Span::current();
@@ -34,7 +34,7 @@ fn case_id(path: &str) -> Result<CaseId, ApiError> {
 /// What every command on a case shares: the caller's role is checked, the id read,
 /// and the core command run off the actix worker within the caller's scope (another
 /// authority's case is simply not found).
-async fn on_case<T: Send + 'static>(
+pub(super) async fn on_case<T: Send + 'static>(
     state: web::Data<AppState>,
     caller: Caller,
     path: &str,
@@ -48,8 +48,9 @@ async fn on_case<T: Send + 'static>(
 }
 
 /// Those who record what happened on a case: meetings, exceptions.
-const CASE_OFFICERS: [UserRole; 3] = [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];
-const WRITERS: [UserRole; 2] = [UserRole::Caseworker, UserRole::Admin];
+pub(super) const CASE_OFFICERS: [UserRole; 3] =
+    [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];
+pub(super) const WRITERS: [UserRole; 2] = [UserRole::Caseworker, UserRole::Admin];
 const DECIDERS: [UserRole; 2] = [UserRole::PanelChair, UserRole::Admin];
 
 /// `POST /requests`: log a request; 201 with its id, stage and deadlines.

@@ -5,6 +5,7 @@
 mod auth;
 mod error;
 mod handlers;
+mod moves;
 
 use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
 
@@ -71,6 +72,47 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/requests/{id}/review-decision",
                 web::post().to(handlers::record_review_decision),
+            )
+            .route(
+                "/transfers-in",
+                web::post().to(moves::receive_transferred_plan),
+            )
+            .route(
+                "/requests/{id}/transfer-notice",
+                web::post().to(moves::send_transfer_notice),
+            )
+            .route(
+                "/requests/{id}/phase-transfer",
+                web::post().to(moves::plan_phase_transfer),
+            )
+            .route(
+                "/requests/{id}/phase-transfer/completed",
+                web::post().to(moves::complete_phase_transfer),
+            )
+            .route(
+                "/requests/{id}/move-out",
+                web::post().to(moves::notify_move_out),
+            )
+            .route(
+                "/requests/{id}/transfer-out",
+                web::post().to(moves::transfer_plan_out),
+            )
+            .route(
+                "/requests/{id}/mediation",
+                web::post().to(moves::request_mediation),
+            )
+            .route(
+                "/requests/{id}/mediation/outcome",
+                web::post().to(moves::record_mediation_outcome),
+            )
+            .route("/requests/{id}/appeal", web::post().to(moves::lodge_appeal))
+            .route(
+                "/requests/{id}/tribunal-decision",
+                web::post().to(moves::record_tribunal_decision),
+            )
+            .route(
+                "/requests/{id}/tribunal-order-complied",
+                web::post().to(moves::comply_with_order),
             )
             .route("/caseload", web::get().to(handlers::caseload)),
     );

@@ -1,0 +1,129 @@
+//! Journeys the workflow tests share: a request as a setting would make it, a decision
+//! whether to assess, and a request taken all the way to a final plan, so each test
+//! starts from the stage it is about instead of repeating the steps before it.
+
+use sendpanel_core::clock::BankHolidays;
+use sendpanel_core::domain::{CaseId, NeedType, RequestedBy, SettingType, UserId};
+use sendpanel_core::store::{AuthorityScope, Database};
+use sendpanel_core::time::FixedClock;
+use sendpanel_core::workflow::{
+    AssessDecision, DecideWhetherToAssess, DecideWhetherToIssue, IssueDecision, IssueFinalPlan,
+    ReceiveRequest, ServeDraftPlan, decide_whether_to_assess, decide_whether_to_issue,
+    issue_final_plan, receive_request, serve_draft_plan,
+};
+
+use crate::fixtures::{date, upn};
+
+/// 10:00 in England on the given day, for steps taken later in the journey.
+pub fn on(year: i32, month: u32, day: u32) -> FixedClock {
+    use chrono::TimeZone;
+    FixedClock(
+        chrono::Utc
+            .with_ymd_and_hms(year, month, day, 9, 0, 0)
+            .single()
+            .unwrap(),
+    )
+}
+
+/// A request from a setting, received 4 September 2023; `serial` makes the UPN unique.
+pub fn request(serial: u16) -> ReceiveRequest {
+    ReceiveRequest {
+        given_name: "Alex".into(),
+        family_name: "Example".into(),
+        date_of_birth: date(2016, 3, 14),
+        upn: upn(880, serial).to_string(),
+        nhs_number: None,
+        received_on: date(2023, 9, 4),
+        requested_by: RequestedBy::Setting,
+        requester: "Ms P. Senco, SENCO at Example Primary".into(),
+        setting_type: SettingType::Mainstream,
+        primary_need: NeedType::Mld,
+        summary: "Two reviewed cycles of literacy support; little progress.".into(),
+    }
+}
+
+/// A decision whether to assess made on 2 October 2023 by `who`.
+pub fn decide(who: UserId, decision: AssessDecision, reasons: &str) -> DecideWhetherToAssess {
+    DecideWhetherToAssess {
+        decision,
+        reasons: reasons.into(),
+        departure_reason: None,
+        decided_by: who,
+        decided_on: date(2023, 10, 2),
+    }
+}
+
+/// A request taken through the existing commands to a final plan issued on 10 January
+/// 2024 (received 4 September 2023, assessed 2 October, issue decided 24 November,
+/// draft served 1 December), whose first annual review is due by 9 January 2025.
+pub fn plan_issued_on_10_january_2024(
+    db: &Database,
+    scope: &AuthorityScope,
+    serial: u16,
+    caseworker: UserId,
+    chair: UserId,
+) -> CaseId {
+    let holidays = BankHolidays::england_and_wales();
+    let case = receive_request(
+        db,
+        scope,
+        &request(serial),
+        Some(caseworker),
+        &on(2023, 9, 4),
+    )
+    .unwrap()
+    .case
+    .id;
+    decide_whether_to_assess(
+        db,
+        scope,
+        case,
+        &decide(
+            chair,
+            AssessDecision::Assess,
+            "The evidence shows the child may need provision through a plan.",
+        ),
+        &holidays,
+        &on(2023, 10, 2),
+    )
+    .unwrap();
+    decide_whether_to_issue(
+        db,
+        scope,
+        case,
+        &DecideWhetherToIssue {
+            decision: IssueDecision::Issue,
+            reasons: "The assessment shows provision is needed beyond what the school can make."
+                .into(),
+            decided_by: chair,
+            decided_on: date(2023, 11, 24),
+        },
+        &holidays,
+        &on(2023, 11, 24),
+    )
+    .unwrap();
+    serve_draft_plan(
+        db,
+        scope,
+        case,
+        &ServeDraftPlan {
+            served_on: date(2023, 12, 1),
+        },
+        caseworker,
+        &on(2023, 12, 1),
+    )
+    .unwrap();
+    let issued = issue_final_plan(
+        db,
+        scope,
+        case,
+        &IssueFinalPlan {
+            issued_on: date(2024, 1, 10),
+        },
+        caseworker,
+        &on(2024, 1, 10),
+    )
+    .unwrap();
+    assert_eq!(issued.annual_review.due_on, date(2025, 1, 9));
+    case
+}
