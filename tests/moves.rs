@@ -346,7 +346,10 @@ both_backends! {
             decided_on: date(2024, 12, 9),
         }, &holidays, &on(2024, 12, 9))?;
         assert_eq!(db.read(|tx| tx.get_case(&scope, case))?.stage, CaseStage::Ceased);
-        let decision = db.read(|tx| tx.list_decisions(&scope, case))?.last().unwrap().id;
+        let ceased = db.read(|tx| tx.list_decisions(&scope, case))?.last().unwrap().clone();
+        // The decision itself says which of the three it was (Reg 20(10)).
+        assert_eq!(ceased.choice, Some(ReviewDecision::Cease));
+        let decision = ceased.id;
         // Notice of 9 December: 2 months is 9 February 2025; an appeal on the 12th is
         // late, and is recorded so (the Tribunal may still admit it).
         let lodged = lodge_appeal(db, &scope, case, &LodgeAppeal {

@@ -66,6 +66,34 @@ pub enum DecisionOutcome {
     Deferred,
 }
 
+/// What the authority decides after an annual review (SEND Regulations 2014 reg.
+/// 20(10)): kept on the decision so reports and letters say which.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ReviewDecision {
+    /// Keep the plan as it is; the family may seek mediation and appeal (reg. 20(10)).
+    Maintain,
+    /// Amend the plan: the proposals are sent with the decision and the amended plan is
+    /// due within 8 weeks (reg. 22(3)).
+    Amend,
+    /// Cease to maintain the plan (CFA s.45); the family may seek mediation and appeal.
+    Cease,
+}
+
 /// Reasons for a decision: required, because a refusal must give reasons (CFA s.36(5))
 /// and a panel departing from advice must say why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +140,9 @@ pub struct Decision {
     pub decided_by: UserId,
     /// When.
     pub decided_at: DateTime<Utc>,
+    /// For an annual review, which of maintain, amend or cease; `None` for the other
+    /// kinds, whose outcome says it all.
+    pub choice: Option<ReviewDecision>,
 }
 
 #[cfg(test)]

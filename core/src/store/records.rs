@@ -26,6 +26,7 @@ struct DecisionRow {
     reasons: String,
     decided_by: String,
     decided_at: NaiveDateTime,
+    choice: Option<String>,
 }
 
 impl TryFrom<DecisionRow> for Decision {
@@ -48,6 +49,11 @@ impl TryFrom<DecisionRow> for Decision {
             })?,
             decided_by: parse("decisions.decided_by", &row.decided_by)?,
             decided_at: from_db_time(row.decided_at),
+            choice: row
+                .choice
+                .as_deref()
+                .map(|v| parse("decisions.choice", v))
+                .transpose()?,
         })
     }
 }
@@ -195,6 +201,7 @@ impl Tx<'_> {
                 reasons: decision.reasons.as_str().to_owned(),
                 decided_by: decision.decided_by.to_string(),
                 decided_at: to_db_time(decision.decided_at),
+                choice: decision.choice.map(|c| c.to_string()),
             })
             .execute(self.conn)?;
         Ok(())

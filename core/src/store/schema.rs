@@ -137,6 +137,7 @@ diesel::table! {
         reasons -> Text,
         decided_by -> Text,
         decided_at -> Timestamp,
+        choice -> Nullable<Text>,
     }
 }
 

@@ -176,6 +176,7 @@ pub fn decide_whether_to_assess(
         reasons,
         decided_by: command.decided_by,
         decided_at: now,
+        choice: None,
     };
     let later = match command.decision {
         AssessDecision::Assess => vec![

@@ -140,6 +140,7 @@ pub fn decide_whether_to_issue(
         reasons,
         decided_by: command.decided_by,
         decided_at: now,
+        choice: None,
     };
     db.write(|tx| {
         tx.insert_decision(scope, &decision)?;

@@ -26,6 +26,8 @@ mod review;
 mod transfer;
 mod views;
 
+/// Re-exported so callers of the review command find its choices beside it.
+pub use crate::domain::ReviewDecision;
 pub use advice::{
     AdviceReceived, RecordAdviceReceived, RequestAdvice, record_advice_received, request_advice,
 };
@@ -44,8 +46,8 @@ pub use plan::{
     FinalPlanIssued, IssueFinalPlan, ServeDraftPlan, issue_final_plan, serve_draft_plan,
 };
 pub use review::{
-    RecordReviewDecision, ReviewDecided, ReviewDecision, ReviewMeetingScheduled,
-    ScheduleReviewMeeting, record_review_decision, schedule_review_meeting,
+    RecordReviewDecision, ReviewDecided, ReviewMeetingScheduled, ScheduleReviewMeeting,
+    record_review_decision, schedule_review_meeting,
 };
 pub use transfer::{
     CompletePhaseTransfer, NotifyMoveOut, PhaseTransferCompleted, PlanPhaseTransfer,

@@ -18,7 +18,7 @@ use super::{WorkflowError, set_deadline};
 use crate::clock::{BankHolidays, ClockFacts, Deadlines};
 use crate::domain::{
     CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, Decision, DecisionId,
-    DecisionKind, DecisionOutcome, EventKind, Reasons, UserId,
+    DecisionKind, DecisionOutcome, EventKind, Reasons, ReviewDecision, UserId,
 };
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
@@ -44,20 +44,6 @@ pub struct ReviewMeetingScheduled {
     pub decision: Deadline,
 }
 
-/// What the authority decides after a review (reg. 20(10)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ReviewDecision {
-    /// Keep the plan as it is; the family may seek mediation and appeal (reg. 20(10)).
-    Maintain,
-    /// Amend the plan: the proposals are sent with the decision and the amended plan is
-    /// due within 8 weeks (reg. 22(3)).
-    Amend,
-    /// Cease to maintain the plan (CFA s.45); the family may seek mediation and appeal.
-    Cease,
-}
-
 /// The review decision as the chair (or the officer with delegated power) records it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,7 +64,7 @@ pub struct ReviewDecided {
     /// The recorded decision, of kind `AnnualReview`. Its outcome is `Agreed` for every
     /// choice: the authority reached a decision on the review (a `Refused` would mean
     /// it declined to act, and `Deferred` that it has not decided). Which of maintain,
-    /// amend or cease it was is `choice`, and the `ReviewDecisionRecorded` event.
+    /// amend or cease it was is the decision's `choice`.
     pub decision: Decision,
     /// Maintain, amend or cease.
     pub choice: ReviewDecision,
@@ -329,6 +315,7 @@ pub fn record_review_decision(
         reasons,
         decided_by: command.decided_by,
         decided_at: now,
+        choice: Some(command.decision),
     };
     db.write(|tx| {
         tx.insert_decision(scope, &decision)?;
