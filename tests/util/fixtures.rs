@@ -93,6 +93,7 @@ pub fn case_parts(scope: &AuthorityScope, serial: u16) -> (Child, AssessmentRequ
         primary_need: NeedType::Slcn,
         summary: "Three APDR cycles with SALT input; progress remains limited.".into(),
         logged_at: at(5, 11),
+        contact_email: None,
     };
     let case = Case {
         id: CaseId::new(),

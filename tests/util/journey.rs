@@ -39,6 +39,7 @@ pub fn request(serial: u16) -> ReceiveRequest {
         setting_type: SettingType::Mainstream,
         primary_need: NeedType::Mld,
         summary: "Two reviewed cycles of literacy support; little progress.".into(),
+        contact_email: Some(format!("parent{serial}@example.org")),
     }
 }
 

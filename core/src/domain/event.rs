@@ -97,6 +97,20 @@ pub enum EventKind {
     TribunalDecided,
     /// The authority did what the Tribunal ordered.
     TribunalOrderComplied,
+    /// A panel sitting was arranged with its members (not a case event): each member
+    /// is sent an invitation with a calendar attachment.
+    SittingScheduled,
+    /// A member opened a case's papers for a sitting (UK GDPR art. 22: evidence that
+    /// the human review was real).
+    PapersOpened,
+    /// A member declared a conflict of interest on a case; they cannot vote on it.
+    ConflictDeclared,
+    /// The chair closed an agenda item: decided (a `DecisionRecorded` follows in the
+    /// same transaction) or deferred, with the quorum and tally at closing.
+    AgendaItemClosed,
+    /// A next-steps meeting with the family was arranged after a refusal to assess; the
+    /// family is sent an invitation with a calendar attachment.
+    NextStepsMeetingArranged,
 }
 
 /// One entry of the log.

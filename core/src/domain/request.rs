@@ -137,6 +137,9 @@ pub struct AssessmentRequest {
     pub summary: String,
     /// When it was logged in sendpanel (may be after `received_on`).
     pub logged_at: DateTime<Utc>,
+    /// Where decision letters are e-mailed (the parent's or young person's address);
+    /// without one, letters are stored for posting and no e-mail is sent.
+    pub contact_email: Option<super::Email>,
 }
 
 #[cfg(test)]

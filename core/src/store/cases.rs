@@ -67,6 +67,7 @@ struct RequestRow {
     primary_need: String,
     summary: String,
     logged_at: NaiveDateTime,
+    contact_email: Option<String>,
 }
 
 impl TryFrom<RequestRow> for AssessmentRequest {
@@ -83,6 +84,16 @@ impl TryFrom<RequestRow> for AssessmentRequest {
             primary_need: parse("requests.primary_need", &row.primary_need)?,
             summary: row.summary,
             logged_at: from_db_time(row.logged_at),
+            contact_email: row
+                .contact_email
+                .as_deref()
+                .map(|v| {
+                    crate::domain::Email::parse(v).map_err(|e| StoreError::Corrupt {
+                        column: "requests.contact_email",
+                        detail: e.to_string(),
+                    })
+                })
+                .transpose()?,
         })
     }
 }
@@ -196,6 +207,10 @@ impl Tx<'_> {
                 primary_need: request.primary_need.to_string(),
                 summary: request.summary.clone(),
                 logged_at: to_db_time(request.logged_at),
+                contact_email: request
+                    .contact_email
+                    .as_ref()
+                    .map(|e| e.as_str().to_owned()),
             })
             .execute(self.conn)?;
         Ok(())

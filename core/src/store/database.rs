@@ -10,7 +10,7 @@ use diesel::connection::SimpleConnection;
 
 use super::connection::{AnyConnection, Manager, Pool};
 use super::migrate::{self, SchemaStatus};
-use super::{Backend, DatabaseUrl, StoreError};
+use super::{AuthorityScope, Backend, DatabaseUrl, StoreError};
 
 /// How the pool is sized; the defaults suit one council on a two-core machine.
 #[derive(Debug, Clone, Copy)]
@@ -44,6 +44,8 @@ struct Inner {
     /// keeps writers in this process in a queue instead of failing each other with
     /// SQLITE_BUSY when a deferred transaction tries to upgrade its lock.
     sqlite_writer: Mutex<()>,
+    /// Told of every event appended in a write transaction; see [`EventObserver`].
+    observer: std::sync::OnceLock<Arc<dyn EventObserver>>,
 }
 
 /// A unit of work on one connection: everything done through one `Tx` inside
@@ -51,6 +53,23 @@ struct Inner {
 /// tables in the store's submodules, each taking an [`super::AuthorityScope`].
 pub struct Tx<'c> {
     pub(crate) conn: &'c mut AnyConnection,
+    /// Told of each event appended in a write transaction, inside it.
+    pub(crate) observer: Option<Arc<dyn EventObserver>>,
+}
+
+/// Something that must happen in the same transaction as an event: a decision's letter
+/// and its e-mail are written by an observer, so a decision can never commit without
+/// them (or they without it). Installed once with [`Database::observe`].
+pub trait EventObserver: Send + Sync {
+    /// Called after `event` is appended, inside the same transaction. An error rolls the
+    /// whole transaction back. Events the observer appends itself are observed too, so
+    /// it must ignore its own.
+    fn observed(
+        &self,
+        tx: &mut Tx<'_>,
+        scope: &AuthorityScope,
+        event: &crate::domain::Event,
+    ) -> Result<(), StoreError>;
 }
 
 impl Database {
@@ -91,6 +110,7 @@ impl Database {
                 pool,
                 url,
                 sqlite_writer: Mutex::new(()),
+                observer: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -145,7 +165,10 @@ impl Database {
         work: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = self.inner.pool.get()?;
-        work(&mut Tx { conn: &mut conn })
+        work(&mut Tx {
+            conn: &mut conn,
+            observer: None,
+        })
     }
 
     /// Runs `work` in one transaction: it all commits, or on any error it all rolls
@@ -157,7 +180,22 @@ impl Database {
     ) -> Result<T, StoreError> {
         let _writer = self.writer_lock();
         let mut conn = self.inner.pool.get()?;
-        conn.transaction(|conn| work(&mut Tx { conn }))
+        let observer = self.observer();
+        conn.transaction(|conn| work(&mut Tx { conn, observer }))
+    }
+
+    /// Installs the observer every write transaction tells of its events (the letters
+    /// and outbox writer). Once per database; a second call is refused so two parts of
+    /// the program cannot silently replace each other's.
+    pub fn observe(&self, observer: Arc<dyn EventObserver>) -> Result<(), StoreError> {
+        self.inner
+            .observer
+            .set(observer)
+            .map_err(|_| StoreError::Conflict("an event observer is already installed".into()))
+    }
+
+    fn observer(&self) -> Option<Arc<dyn EventObserver>> {
+        self.inner.observer.get().cloned()
     }
 
     /// [`Database::read`] on tokio's blocking threads, so database work never stalls an

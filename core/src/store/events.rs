@@ -110,6 +110,9 @@ impl Tx<'_> {
                 occurred_at: to_db_time(stored.occurred_at),
             })
             .execute(self.conn)?;
+        if let Some(observer) = self.observer.clone() {
+            observer.observed(self, scope, &stored)?;
+        }
         Ok(stored)
     }
 

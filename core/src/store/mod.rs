@@ -32,7 +32,7 @@ mod schema;
 mod tokens;
 mod url;
 
-pub use database::{Database, PoolOptions, Tx};
+pub use database::{Database, EventObserver, PoolOptions, Tx};
 pub use error::StoreError;
 pub use events::NewEvent;
 pub use migrate::{SchemaStatus, migration_versions};

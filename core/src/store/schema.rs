@@ -59,6 +59,7 @@ diesel::table! {
         primary_need -> Text,
         summary -> Text,
         logged_at -> Timestamp,
+        contact_email -> Nullable<Text>,
     }
 }
 
@@ -111,6 +112,7 @@ diesel::table! {
         position -> Integer,
         decision_kind -> Text,
         status -> Text,
+        proposal -> Nullable<Text>,
     }
 }
 
@@ -233,6 +235,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sitting_members (id) {
+        id -> Text,
+        authority_id -> Text,
+        sitting_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        present_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    paper_openings (id) {
+        id -> Text,
+        authority_id -> Text,
+        agenda_item_id -> Text,
+        user_id -> Text,
+        opened_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conflicts (id) {
+        id -> Text,
+        authority_id -> Text,
+        agenda_item_id -> Text,
+        user_id -> Text,
+        reason -> Text,
+        declared_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        authority_id -> Text,
+        case_id -> Nullable<Text>,
+        purpose -> Text,
+        recipient -> Text,
+        subject -> Text,
+        message -> Binary,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     authorities,
     users,
@@ -252,4 +305,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     policy_plugins,
     policy_advice,
     deadline_exceptions,
+    sitting_members,
+    paper_openings,
+    conflicts,
+    outbox,
 );

@@ -9,7 +9,7 @@ use super::{WorkflowError, set_deadline};
 use crate::clock::calendar::weeks_after;
 use crate::domain::{
     AssessmentRequest, Case, CaseId, CaseStage, Child, ChildId, Deadline, DeadlineId, DeadlineKind,
-    DeadlineStatus, EventKind, NeedType, NhsNumber, PersonName, RequestId, RequestedBy,
+    DeadlineStatus, Email, EventKind, NeedType, NhsNumber, PersonName, RequestId, RequestedBy,
     SettingType, Upn, UserId,
 };
 use crate::store::{AuthorityScope, Database, NewEvent};
@@ -42,6 +42,9 @@ pub struct ReceiveRequest {
     pub primary_need: NeedType,
     /// The caseworker's summary.
     pub summary: String,
+    /// The parent's or young person's e-mail, for decision letters.
+    #[serde(default)]
+    pub contact_email: Option<String>,
 }
 
 /// The opened case and its deadlines.
@@ -192,6 +195,19 @@ pub(super) fn check_request(
         primary_need: command.primary_need,
         summary: command.summary.trim().to_owned(),
         logged_at: clock.now(),
+        contact_email: command
+            .contact_email
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| {
+                Email::parse(e).map_err(|_| {
+                    WorkflowError::invalid(
+                        "contact_email",
+                        "must be an e-mail address, like name@example.org",
+                    )
+                })
+            })
+            .transpose()?,
     };
     Ok(Intake {
         child,

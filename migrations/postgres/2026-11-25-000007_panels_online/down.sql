@@ -1,0 +1,7 @@
+DROP TABLE outbox;
+ALTER TABLE requests DROP COLUMN contact_email;
+ALTER TABLE agenda_items DROP COLUMN proposal;
+DROP TABLE conflicts;
+DROP TABLE paper_openings;
+DROP FUNCTION paper_openings_append_only();
+DROP TABLE sitting_members;
