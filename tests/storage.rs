@@ -146,8 +146,8 @@ both_backends! {
 
         let panel = Panel { id: PanelId::new(), authority_id: scope.authority().clone(), code: Slug::parse("code", "sen-panel")?, name: "SEN Panel".into() };
         let seat = PanelMember { id: PanelMemberId::new(), authority_id: scope.authority().clone(), panel_id: panel.id, user_id: chair.id, role: Slug::parse("role", "chair")? };
-        let sitting = Sitting { id: SittingId::new(), authority_id: scope.authority().clone(), panel_id: panel.id, sits_on: date(2026, 12, 3), status: SittingStatus::Scheduled };
-        let item = AgendaItem { id: AgendaItemId::new(), authority_id: scope.authority().clone(), sitting_id: sitting.id, case_id: case.id, position: 1, decision_kind: DecisionKind::Assess, status: AgendaItemStatus::Pending };
+        let sitting = Sitting { id: SittingId::new(), authority_id: scope.authority().clone(), panel_id: panel.id, sits_on: date(2026, 12, 3), status: SittingStatus::Scheduled, starts_at: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(), location: "Online".into() };
+        let item = AgendaItem { id: AgendaItemId::new(), authority_id: scope.authority().clone(), sitting_id: sitting.id, case_id: case.id, position: 1, decision_kind: DecisionKind::Assess, status: AgendaItemStatus::Pending, proposal: None };
         let vote = Vote { id: VoteId::new(), authority_id: scope.authority().clone(), agenda_item_id: item.id, user_id: chair.id, choice: VoteChoice::Agree, reason: "Evidence of three APDR cycles".into(), cast_at: at(7, 10) };
         let decision = Decision { id: DecisionId::new(), authority_id: scope.authority().clone(), case_id: case.id, agenda_item_id: Some(item.id), kind: DecisionKind::Assess, outcome: DecisionOutcome::Agreed, reasons: Reasons::parse("The child may have SEN and a plan may be necessary.")?, decided_by: chair.id, decided_at: at(7, 11), choice: None };
         let deadline = Deadline { id: DeadlineId::new(), authority_id: scope.authority().clone(), case_id: case.id, kind: DeadlineKind::DecideWhetherToAssess, due_on: date(2026, 11, 16), status: DeadlineStatus::Open, subject: None };
@@ -501,8 +501,8 @@ both_backends! {
         let member = user(db, &scope, "ep@torbay.example", UserRole::PanelMember)?;
         let (_, _, case) = stored_case(db, &scope, 7)?;
         let panel = Panel { id: PanelId::new(), authority_id: scope.authority().clone(), code: Slug::parse("code", "sen-panel")?, name: "SEN Panel".into() };
-        let sitting = Sitting { id: SittingId::new(), authority_id: scope.authority().clone(), panel_id: panel.id, sits_on: date(2026, 12, 3), status: SittingStatus::Open };
-        let item = AgendaItem { id: AgendaItemId::new(), authority_id: scope.authority().clone(), sitting_id: sitting.id, case_id: case.id, position: 1, decision_kind: DecisionKind::Assess, status: AgendaItemStatus::Pending };
+        let sitting = Sitting { id: SittingId::new(), authority_id: scope.authority().clone(), panel_id: panel.id, sits_on: date(2026, 12, 3), status: SittingStatus::Open, starts_at: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(), location: "Online".into() };
+        let item = AgendaItem { id: AgendaItemId::new(), authority_id: scope.authority().clone(), sitting_id: sitting.id, case_id: case.id, position: 1, decision_kind: DecisionKind::Assess, status: AgendaItemStatus::Pending, proposal: None };
         let first = Vote { id: VoteId::new(), authority_id: scope.authority().clone(), agenda_item_id: item.id, user_id: member.id, choice: VoteChoice::Disagree, reason: "No SALT report yet".into(), cast_at: at(10, 10) };
         let second = Vote { id: VoteId::new(), choice: VoteChoice::Agree, reason: "SALT report now read".into(), cast_at: at(10, 11), ..first.clone() };
         db.write(|tx| {

@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod identity;
+pub mod panel;
 pub mod policy;
 pub mod registry;
 pub mod store;

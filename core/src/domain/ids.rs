@@ -77,6 +77,12 @@ uuid_id! {
     AgendaItemId,
     /// One vote cast (a changed vote is a new vote; the history is kept).
     VoteId,
+    /// A member's place at one sitting.
+    SittingMemberId,
+    /// A member's declared conflict of interest on one agenda item.
+    ConflictId,
+    /// One opening of a case's papers by a member (append-only evidence).
+    PaperOpeningId,
     /// A decision recorded on a case.
     DecisionId,
     /// A statutory or local deadline on a case.

@@ -46,13 +46,14 @@ pub use error::DomainError;
 pub use event::{EVENT_SCHEMA_VERSION, Event, EventKind};
 pub use exception::{DeadlineException, ExceptionLimb};
 pub use ids::{
-    AdviceId, AgendaItemId, ApiTokenId, CaseId, ChildId, DeadlineId, DecisionId, DocumentId,
-    EventId, ExceptionId, PanelId, PanelMemberId, RequestId, SittingId, UserId, VoteId,
+    AdviceId, AgendaItemId, ApiTokenId, CaseId, ChildId, ConflictId, DeadlineId, DecisionId,
+    DocumentId, EventId, ExceptionId, PanelId, PanelMemberId, PaperOpeningId, RequestId, SittingId,
+    SittingMemberId, UserId, VoteId,
 };
 pub use money::Pence;
 pub use panel::{
-    AgendaItem, AgendaItemStatus, Panel, PanelCode, PanelMember, PanelRole, Sitting, SittingStatus,
-    Vote, VoteChoice,
+    AgendaItem, AgendaItemStatus, Conflict, Panel, PanelCode, PanelMember, PanelRole, PaperOpening,
+    Proposal, Sitting, SittingMember, SittingStatus, Vote, VoteChoice,
 };
 pub use plugin::{NewAdvice, NewPlugin, PluginHash, PluginStatus, StoredAdvice, StoredPlugin};
 pub use request::{AssessmentRequest, NeedType, RequestedBy, SettingType};

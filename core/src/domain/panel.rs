@@ -4,12 +4,12 @@
 //! choice and live in [`crate::config::PanelConfig`]; these types are the record of what
 //! actually happened at a sitting.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AgendaItemId, AuthorityId, CaseId, DecisionKind, DomainError, PanelId, PanelMemberId,
-    SittingId, Slug, UserId, VoteId,
+    AgendaItemId, AuthorityId, CaseId, ConflictId, DecisionKind, DomainError, PanelId,
+    PanelMemberId, PaperOpeningId, SittingId, SittingMemberId, Slug, UserId, VoteId,
 };
 
 /// A panel's code within its authority (`sen-panel`, `ipop`).
@@ -86,6 +86,108 @@ pub struct Sitting {
     pub sits_on: NaiveDate,
     /// Where it stands.
     pub status: SittingStatus,
+    /// When it starts, local time in England, for the invitation's calendar entry.
+    pub starts_at: NaiveTime,
+    /// Where it meets ("Online", a room), as invitations say.
+    pub location: String,
+}
+
+/// A member's place at one sitting, in the role they sit in; present once they join.
+/// Quorum counts those present and not conflicted on the item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SittingMember {
+    /// The place's id.
+    pub id: SittingMemberId,
+    /// The authority.
+    pub authority_id: AuthorityId,
+    /// The sitting.
+    pub sitting_id: SittingId,
+    /// Who sits.
+    pub user_id: UserId,
+    /// The role they sit in.
+    pub role: PanelRole,
+    /// When they joined; `None` while absent.
+    pub present_at: Option<DateTime<Utc>>,
+}
+
+/// A conflict of interest a member declared on one item (e.g. "my own school"): they
+/// may not vote on it and do not count towards its quorum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    /// The declaration's id.
+    pub id: ConflictId,
+    /// The authority.
+    pub authority_id: AuthorityId,
+    /// The item.
+    pub agenda_item_id: AgendaItemId,
+    /// The member.
+    pub user_id: UserId,
+    /// Why, in the member's words.
+    pub reason: String,
+    /// When declared.
+    pub declared_at: DateTime<Utc>,
+}
+
+/// One opening of an item's papers by a member: evidence that the human review the
+/// panel gives is real (UK GDPR art. 22). Never edited or removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaperOpening {
+    /// The opening's id.
+    pub id: PaperOpeningId,
+    /// The authority.
+    pub authority_id: AuthorityId,
+    /// The item whose papers were opened.
+    pub agenda_item_id: AgendaItemId,
+    /// Who opened them.
+    pub user_id: UserId,
+    /// When.
+    pub opened_at: DateTime<Utc>,
+}
+
+/// What an agenda item proposes; members vote to agree or disagree with it, and the
+/// chair decides one of the outcomes of its decision kind.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Proposal {
+    /// Carry out an EHC needs assessment (CFA s.36(8)).
+    Assess,
+    /// Do not assess; reasons are required (CFA s.36(5)).
+    RefuseAssessment,
+    /// Issue an EHC plan (CFA s.37(1)).
+    Issue,
+    /// Do not issue a plan (Reg 10).
+    NotIssue,
+    /// After an annual review: keep the plan as it is.
+    Maintain,
+    /// After an annual review: amend the plan (Reg 22).
+    Amend,
+    /// After an annual review: cease to maintain the plan (CFA s.45).
+    Cease,
+}
+
+impl Proposal {
+    /// The kind of decision this proposal is one outcome of.
+    pub fn decision_kind(self) -> DecisionKind {
+        match self {
+            Self::Assess | Self::RefuseAssessment => DecisionKind::Assess,
+            Self::Issue | Self::NotIssue => DecisionKind::Issue,
+            Self::Maintain | Self::Amend | Self::Cease => DecisionKind::AnnualReview,
+        }
+    }
 }
 
 /// Whether an agenda item is still open.
@@ -131,6 +233,9 @@ pub struct AgendaItem {
     pub decision_kind: DecisionKind,
     /// Where it stands.
     pub status: AgendaItemStatus,
+    /// What members are asked to agree with; `None` only on items made before proposals
+    /// were recorded.
+    pub proposal: Option<Proposal>,
 }
 
 /// A member's vote on an agenda item.

@@ -1,14 +1,18 @@
 //! Panels, seats, sittings, agenda items and votes.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use diesel::prelude::*;
 
 use super::authorities::parse_authority;
 use super::rows::{from_db_time, not_found, parse, to_db_time};
-use super::schema::{agenda_items, panel_members, panels, sittings, votes};
+use super::schema::{
+    agenda_items, conflicts, panel_members, panels, paper_openings, sitting_members, sittings,
+    votes,
+};
 use super::{AuthorityScope, StoreError, Tx};
 use crate::domain::{
-    AgendaItem, AgendaItemId, Panel, PanelId, PanelMember, Sitting, SittingId, Slug, Vote,
+    AgendaItem, AgendaItemId, AgendaItemStatus, Conflict, Panel, PanelId, PanelMember,
+    PaperOpening, Sitting, SittingId, SittingMember, SittingStatus, Slug, UserId, Vote,
 };
 
 fn parse_slug(column: &'static str, value: &str) -> Result<Slug, StoreError> {
@@ -70,6 +74,8 @@ struct SittingRow {
     panel_id: String,
     sits_on: NaiveDate,
     status: String,
+    starts_at: String,
+    location: String,
 }
 
 impl TryFrom<SittingRow> for Sitting {
@@ -81,6 +87,13 @@ impl TryFrom<SittingRow> for Sitting {
             panel_id: parse("sittings.panel_id", &row.panel_id)?,
             sits_on: row.sits_on,
             status: parse("sittings.status", &row.status)?,
+            starts_at: NaiveTime::parse_from_str(&row.starts_at, "%H:%M").map_err(|e| {
+                StoreError::Corrupt {
+                    column: "sittings.starts_at",
+                    detail: e.to_string(),
+                }
+            })?,
+            location: row.location,
         })
     }
 }
@@ -95,6 +108,7 @@ struct AgendaItemRow {
     position: i32,
     decision_kind: String,
     status: String,
+    proposal: Option<String>,
 }
 
 impl TryFrom<AgendaItemRow> for AgendaItem {
@@ -108,6 +122,11 @@ impl TryFrom<AgendaItemRow> for AgendaItem {
             position: row.position,
             decision_kind: parse("agenda_items.decision_kind", &row.decision_kind)?,
             status: parse("agenda_items.status", &row.status)?,
+            proposal: row
+                .proposal
+                .as_deref()
+                .map(|v| parse("agenda_items.proposal", v))
+                .transpose()?,
         })
     }
 }
@@ -135,6 +154,79 @@ impl TryFrom<VoteRow> for Vote {
             choice: parse("votes.choice", &row.choice)?,
             reason: row.reason,
             cast_at: from_db_time(row.cast_at),
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = sitting_members)]
+struct SittingMemberRow {
+    id: String,
+    authority_id: String,
+    sitting_id: String,
+    user_id: String,
+    role: String,
+    present_at: Option<NaiveDateTime>,
+}
+
+impl TryFrom<SittingMemberRow> for SittingMember {
+    type Error = StoreError;
+    fn try_from(row: SittingMemberRow) -> Result<Self, StoreError> {
+        Ok(SittingMember {
+            id: parse("sitting_members.id", &row.id)?,
+            authority_id: parse_authority(&row.authority_id)?,
+            sitting_id: parse("sitting_members.sitting_id", &row.sitting_id)?,
+            user_id: parse("sitting_members.user_id", &row.user_id)?,
+            role: parse_slug("sitting_members.role", &row.role)?,
+            present_at: row.present_at.map(from_db_time),
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = conflicts)]
+struct ConflictRow {
+    id: String,
+    authority_id: String,
+    agenda_item_id: String,
+    user_id: String,
+    reason: String,
+    declared_at: NaiveDateTime,
+}
+
+impl TryFrom<ConflictRow> for Conflict {
+    type Error = StoreError;
+    fn try_from(row: ConflictRow) -> Result<Self, StoreError> {
+        Ok(Conflict {
+            id: parse("conflicts.id", &row.id)?,
+            authority_id: parse_authority(&row.authority_id)?,
+            agenda_item_id: parse("conflicts.agenda_item_id", &row.agenda_item_id)?,
+            user_id: parse("conflicts.user_id", &row.user_id)?,
+            reason: row.reason,
+            declared_at: from_db_time(row.declared_at),
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = paper_openings)]
+struct PaperOpeningRow {
+    id: String,
+    authority_id: String,
+    agenda_item_id: String,
+    user_id: String,
+    opened_at: NaiveDateTime,
+}
+
+impl TryFrom<PaperOpeningRow> for PaperOpening {
+    type Error = StoreError;
+    fn try_from(row: PaperOpeningRow) -> Result<Self, StoreError> {
+        Ok(PaperOpening {
+            id: parse("paper_openings.id", &row.id)?,
+            authority_id: parse_authority(&row.authority_id)?,
+            agenda_item_id: parse("paper_openings.agenda_item_id", &row.agenda_item_id)?,
+            user_id: parse("paper_openings.user_id", &row.user_id)?,
+            opened_at: from_db_time(row.opened_at),
         })
     }
 }
@@ -232,6 +324,8 @@ impl Tx<'_> {
                 panel_id: sitting.panel_id.to_string(),
                 sits_on: sitting.sits_on,
                 status: sitting.status.to_string(),
+                starts_at: sitting.starts_at.format("%H:%M").to_string(),
+                location: sitting.location.clone(),
             })
             .execute(self.conn)?;
         Ok(())
@@ -281,6 +375,7 @@ impl Tx<'_> {
                 position: item.position,
                 decision_kind: item.decision_kind.to_string(),
                 status: item.status.to_string(),
+                proposal: item.proposal.map(|p| p.to_string()),
             })
             .execute(self.conn)?;
         Ok(())
@@ -334,6 +429,217 @@ impl Tx<'_> {
             .load(self.conn)?
             .into_iter()
             .map(Vote::try_from)
+            .collect()
+    }
+
+    /// Seats a member at a sitting in a role.
+    pub fn insert_sitting_member(
+        &mut self,
+        scope: &AuthorityScope,
+        member: &SittingMember,
+    ) -> Result<(), StoreError> {
+        scope.admit("sitting member", &member.authority_id)?;
+        diesel::insert_into(sitting_members::table)
+            .values(SittingMemberRow {
+                id: member.id.to_string(),
+                authority_id: member.authority_id.to_string(),
+                sitting_id: member.sitting_id.to_string(),
+                user_id: member.user_id.to_string(),
+                role: member.role.to_string(),
+                present_at: member.present_at.map(to_db_time),
+            })
+            .execute(self.conn)?;
+        Ok(())
+    }
+
+    /// A sitting's members, in the order they were seated.
+    pub fn list_sitting_members(
+        &mut self,
+        scope: &AuthorityScope,
+        sitting: SittingId,
+    ) -> Result<Vec<SittingMember>, StoreError> {
+        sitting_members::table
+            .filter(sitting_members::authority_id.eq(scope.authority().as_str()))
+            .filter(sitting_members::sitting_id.eq(sitting.to_string()))
+            .order(sitting_members::id)
+            .select(SittingMemberRow::as_select())
+            .load(self.conn)?
+            .into_iter()
+            .map(SittingMember::try_from)
+            .collect()
+    }
+
+    /// Marks a member present from `at`, if not already; returns whether it changed.
+    pub fn mark_present(
+        &mut self,
+        scope: &AuthorityScope,
+        sitting: SittingId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let changed = diesel::update(
+            sitting_members::table
+                .filter(sitting_members::authority_id.eq(scope.authority().as_str()))
+                .filter(sitting_members::sitting_id.eq(sitting.to_string()))
+                .filter(sitting_members::user_id.eq(user.to_string()))
+                .filter(sitting_members::present_at.is_null()),
+        )
+        .set(sitting_members::present_at.eq(Some(to_db_time(at))))
+        .execute(self.conn)?;
+        Ok(changed > 0)
+    }
+
+    /// The sittings where `user` has a seat, by date.
+    pub fn list_sittings_for_user(
+        &mut self,
+        scope: &AuthorityScope,
+        user: UserId,
+    ) -> Result<Vec<Sitting>, StoreError> {
+        let seated = sitting_members::table
+            .filter(sitting_members::authority_id.eq(scope.authority().as_str()))
+            .filter(sitting_members::user_id.eq(user.to_string()))
+            .select(sitting_members::sitting_id);
+        sittings::table
+            .filter(sittings::authority_id.eq(scope.authority().as_str()))
+            .filter(sittings::id.eq_any(seated))
+            .order((sittings::sits_on, sittings::id))
+            .select(SittingRow::as_select())
+            .load(self.conn)?
+            .into_iter()
+            .map(Sitting::try_from)
+            .collect()
+    }
+
+    /// Moves a sitting from `from` to `to`; returns whether it moved (it does not if
+    /// another request moved it first).
+    pub fn set_sitting_status(
+        &mut self,
+        scope: &AuthorityScope,
+        sitting: SittingId,
+        from: SittingStatus,
+        to: SittingStatus,
+    ) -> Result<bool, StoreError> {
+        let changed = diesel::update(
+            sittings::table
+                .filter(sittings::authority_id.eq(scope.authority().as_str()))
+                .filter(sittings::id.eq(sitting.to_string()))
+                .filter(sittings::status.eq(from.to_string())),
+        )
+        .set(sittings::status.eq(to.to_string()))
+        .execute(self.conn)?;
+        Ok(changed > 0)
+    }
+
+    /// One agenda item of the scope's authority.
+    pub fn get_agenda_item(
+        &mut self,
+        scope: &AuthorityScope,
+        id: AgendaItemId,
+    ) -> Result<AgendaItem, StoreError> {
+        agenda_items::table
+            .filter(agenda_items::authority_id.eq(scope.authority().as_str()))
+            .filter(agenda_items::id.eq(id.to_string()))
+            .select(AgendaItemRow::as_select())
+            .first(self.conn)
+            .optional()?
+            .ok_or_else(|| not_found("agenda item", id))?
+            .try_into()
+    }
+
+    /// Closes a pending item as decided or deferred. Refused with a conflict when the
+    /// item is no longer pending, so two chairs' clicks cannot both close it.
+    pub fn close_agenda_item(
+        &mut self,
+        scope: &AuthorityScope,
+        id: AgendaItemId,
+        status: AgendaItemStatus,
+    ) -> Result<(), StoreError> {
+        let changed = diesel::update(
+            agenda_items::table
+                .filter(agenda_items::authority_id.eq(scope.authority().as_str()))
+                .filter(agenda_items::id.eq(id.to_string()))
+                .filter(agenda_items::status.eq(AgendaItemStatus::Pending.to_string())),
+        )
+        .set(agenda_items::status.eq(status.to_string()))
+        .execute(self.conn)?;
+        if changed == 0 {
+            return Err(StoreError::Conflict(format!(
+                "agenda item {id} is already closed"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Records a member's conflict of interest on an item.
+    pub fn insert_conflict(
+        &mut self,
+        scope: &AuthorityScope,
+        conflict: &Conflict,
+    ) -> Result<(), StoreError> {
+        scope.admit("conflict", &conflict.authority_id)?;
+        diesel::insert_into(conflicts::table)
+            .values(ConflictRow {
+                id: conflict.id.to_string(),
+                authority_id: conflict.authority_id.to_string(),
+                agenda_item_id: conflict.agenda_item_id.to_string(),
+                user_id: conflict.user_id.to_string(),
+                reason: conflict.reason.clone(),
+                declared_at: to_db_time(conflict.declared_at),
+            })
+            .execute(self.conn)?;
+        Ok(())
+    }
+
+    /// The conflicts declared on an item, oldest first.
+    pub fn list_conflicts(
+        &mut self,
+        scope: &AuthorityScope,
+        item: AgendaItemId,
+    ) -> Result<Vec<Conflict>, StoreError> {
+        conflicts::table
+            .filter(conflicts::authority_id.eq(scope.authority().as_str()))
+            .filter(conflicts::agenda_item_id.eq(item.to_string()))
+            .order((conflicts::declared_at, conflicts::id))
+            .select(ConflictRow::as_select())
+            .load(self.conn)?
+            .into_iter()
+            .map(Conflict::try_from)
+            .collect()
+    }
+
+    /// Records that a member opened an item's papers.
+    pub fn insert_paper_opening(
+        &mut self,
+        scope: &AuthorityScope,
+        opening: &PaperOpening,
+    ) -> Result<(), StoreError> {
+        scope.admit("paper opening", &opening.authority_id)?;
+        diesel::insert_into(paper_openings::table)
+            .values(PaperOpeningRow {
+                id: opening.id.to_string(),
+                authority_id: opening.authority_id.to_string(),
+                agenda_item_id: opening.agenda_item_id.to_string(),
+                user_id: opening.user_id.to_string(),
+                opened_at: to_db_time(opening.opened_at),
+            })
+            .execute(self.conn)?;
+        Ok(())
+    }
+
+    /// Every opening of an item's papers, oldest first.
+    pub fn list_paper_openings(
+        &mut self,
+        scope: &AuthorityScope,
+        item: AgendaItemId,
+    ) -> Result<Vec<PaperOpening>, StoreError> {
+        paper_openings::table
+            .filter(paper_openings::authority_id.eq(scope.authority().as_str()))
+            .filter(paper_openings::agenda_item_id.eq(item.to_string()))
+            .order((paper_openings::opened_at, paper_openings::id))
+            .select(PaperOpeningRow::as_select())
+            .load(self.conn)?
+            .into_iter()
+            .map(PaperOpening::try_from)
             .collect()
     }
 }

@@ -100,6 +100,8 @@ diesel::table! {
         panel_id -> Text,
         sits_on -> Date,
         status -> Text,
+        starts_at -> Text,
+        location -> Text,
     }
 }
 

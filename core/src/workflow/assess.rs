@@ -88,6 +88,32 @@ pub fn decide_whether_to_assess(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<Decided, WorkflowError> {
+    decide_whether_to_assess_at(db, scope, case_id, command, holidays, clock, None)
+}
+
+/// [`decide_whether_to_assess`] at a panel sitting: the decision closes the agenda item `at` names, in
+/// the same transaction, and records the item on the decision.
+pub fn decide_whether_to_assess_at_panel(
+    db: &Database,
+    scope: &AuthorityScope,
+    case_id: CaseId,
+    command: &DecideWhetherToAssess,
+    holidays: &BankHolidays,
+    clock: &dyn Clock,
+    at: &super::AtPanel,
+) -> Result<Decided, WorkflowError> {
+    decide_whether_to_assess_at(db, scope, case_id, command, holidays, clock, Some(at))
+}
+
+fn decide_whether_to_assess_at(
+    db: &Database,
+    scope: &AuthorityScope,
+    case_id: CaseId,
+    command: &DecideWhetherToAssess,
+    holidays: &BankHolidays,
+    clock: &dyn Clock,
+    at: Option<&super::AtPanel>,
+) -> Result<Decided, WorkflowError> {
     let case = db.read(|tx| tx.get_case(scope, case_id))?;
     if !matches!(
         case.stage,
@@ -170,7 +196,7 @@ pub fn decide_whether_to_assess(
         id: DecisionId::new(),
         authority_id: scope.authority().clone(),
         case_id,
-        agenda_item_id: None,
+        agenda_item_id: at.map(|a| a.item),
         kind: DecisionKind::Assess,
         outcome,
         reasons,
@@ -192,6 +218,7 @@ pub fn decide_whether_to_assess(
     };
     db.write(|tx| {
         tx.insert_decision(scope, &decision)?;
+        super::close_at_panel(tx, scope, case_id, at, decision.id, command.decided_by, now)?;
         tx.set_case_stage(scope, case_id, stage)?;
         tx.set_deadline_status(
             scope,

@@ -74,6 +74,32 @@ pub fn decide_whether_to_issue(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<IssueDecided, WorkflowError> {
+    decide_whether_to_issue_at(db, scope, case_id, command, holidays, clock, None)
+}
+
+/// [`decide_whether_to_issue`] at a panel sitting: the decision closes the agenda item `at` names, in
+/// the same transaction, and records the item on the decision.
+pub fn decide_whether_to_issue_at_panel(
+    db: &Database,
+    scope: &AuthorityScope,
+    case_id: CaseId,
+    command: &DecideWhetherToIssue,
+    holidays: &BankHolidays,
+    clock: &dyn Clock,
+    at: &super::AtPanel,
+) -> Result<IssueDecided, WorkflowError> {
+    decide_whether_to_issue_at(db, scope, case_id, command, holidays, clock, Some(at))
+}
+
+fn decide_whether_to_issue_at(
+    db: &Database,
+    scope: &AuthorityScope,
+    case_id: CaseId,
+    command: &DecideWhetherToIssue,
+    holidays: &BankHolidays,
+    clock: &dyn Clock,
+    at: Option<&super::AtPanel>,
+) -> Result<IssueDecided, WorkflowError> {
     let case = db.read(|tx| tx.get_case(scope, case_id))?;
     if case.stage != CaseStage::Assessing {
         return Err(WorkflowError::WrongStage {
@@ -134,7 +160,7 @@ pub fn decide_whether_to_issue(
         id: DecisionId::new(),
         authority_id: scope.authority().clone(),
         case_id,
-        agenda_item_id: None,
+        agenda_item_id: at.map(|a| a.item),
         kind: DecisionKind::Issue,
         outcome,
         reasons,
@@ -144,6 +170,7 @@ pub fn decide_whether_to_issue(
     };
     db.write(|tx| {
         tx.insert_decision(scope, &decision)?;
+        super::close_at_panel(tx, scope, case_id, at, decision.id, command.decided_by, now)?;
         tx.set_case_stage(scope, case_id, stage)?;
         tx.set_deadline_status(
             scope,

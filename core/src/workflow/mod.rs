@@ -31,7 +31,10 @@ pub use crate::domain::ReviewDecision;
 pub use advice::{
     AdviceReceived, RecordAdviceReceived, RequestAdvice, record_advice_received, request_advice,
 };
-pub use assess::{AssessDecision, DecideWhetherToAssess, Decided, decide_whether_to_assess};
+pub use assess::{
+    AssessDecision, DecideWhetherToAssess, Decided, decide_whether_to_assess,
+    decide_whether_to_assess_at_panel,
+};
 pub use disputes::{
     AppealLodged, LodgeAppeal, MediationConcluded, MediationOutcome, RecordMediationOutcome,
     RecordOrderComplied, RecordTribunalDecision, RequestMediation, TribunalDecided, TribunalOrder,
@@ -40,14 +43,17 @@ pub use disputes::{
 };
 pub use exceptions::{ClaimException, claim_exception};
 pub use intake::{ReceiveRequest, Received, receive_request};
-pub use issue::{DecideWhetherToIssue, IssueDecided, IssueDecision, decide_whether_to_issue};
+pub use issue::{
+    DecideWhetherToIssue, IssueDecided, IssueDecision, decide_whether_to_issue,
+    decide_whether_to_issue_at_panel,
+};
 pub use next_steps::{NextStepsOutcome, RecordNextStepsOutcome, record_next_steps_outcome};
 pub use plan::{
     FinalPlanIssued, IssueFinalPlan, ServeDraftPlan, issue_final_plan, serve_draft_plan,
 };
 pub use review::{
     RecordReviewDecision, ReviewDecided, ReviewMeetingScheduled, ScheduleReviewMeeting,
-    record_review_decision, schedule_review_meeting,
+    record_review_decision, record_review_decision_at_panel, schedule_review_meeting,
 };
 pub use transfer::{
     CompletePhaseTransfer, NotifyMoveOut, PhaseTransferCompleted, PlanPhaseTransfer,
@@ -104,6 +110,50 @@ impl WorkflowError {
             rule: rule.into(),
         }
     }
+}
+
+/// A decision made at a panel sitting: the agenda item it closes and the panel's record
+/// at closing (quorum and tally), kept in the `AgendaItemClosed` event. The item closes
+/// in the same transaction as the decision, so neither exists without the other.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtPanel {
+    /// The item the decision closes.
+    pub item: crate::domain::AgendaItemId,
+    /// What the panel's record says at closing.
+    pub record: serde_json::Value,
+}
+
+/// Closes the decision's agenda item, if it was made at a panel, inside the decision's
+/// transaction.
+fn close_at_panel(
+    tx: &mut crate::store::Tx<'_>,
+    scope: &crate::store::AuthorityScope,
+    case_id: CaseId,
+    at: Option<&AtPanel>,
+    decision: crate::domain::DecisionId,
+    actor: crate::domain::UserId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    let Some(at) = at else {
+        return Ok(());
+    };
+    tx.close_agenda_item(scope, at.item, crate::domain::AgendaItemStatus::Decided)?;
+    tx.append_event(
+        scope,
+        crate::store::NewEvent {
+            case_id: Some(case_id),
+            kind: crate::domain::EventKind::AgendaItemClosed,
+            payload: serde_json::json!({
+                "item": at.item,
+                "status": "decided",
+                "decision": decision,
+                "record": at.record,
+            }),
+            actor: Some(actor),
+            occurred_at: now,
+        },
+    )?;
+    Ok(())
 }
 
 /// A new open limit on a case: every command that starts a clock builds its deadline

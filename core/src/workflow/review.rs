@@ -239,6 +239,32 @@ pub fn record_review_decision(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<ReviewDecided, WorkflowError> {
+    record_review_decision_at(db, scope, case_id, command, holidays, clock, None)
+}
+
+/// [`record_review_decision`] at a panel sitting: the decision closes the agenda item `at` names, in
+/// the same transaction, and records the item on the decision.
+pub fn record_review_decision_at_panel(
+    db: &Database,
+    scope: &AuthorityScope,
+    case_id: CaseId,
+    command: &RecordReviewDecision,
+    holidays: &BankHolidays,
+    clock: &dyn Clock,
+    at: &super::AtPanel,
+) -> Result<ReviewDecided, WorkflowError> {
+    record_review_decision_at(db, scope, case_id, command, holidays, clock, Some(at))
+}
+
+fn record_review_decision_at(
+    db: &Database,
+    scope: &AuthorityScope,
+    case_id: CaseId,
+    command: &RecordReviewDecision,
+    holidays: &BankHolidays,
+    clock: &dyn Clock,
+    at: Option<&super::AtPanel>,
+) -> Result<ReviewDecided, WorkflowError> {
     let case = db.read(|tx| tx.get_case(scope, case_id))?;
     if case.stage != CaseStage::PlanIssued {
         return Err(WorkflowError::WrongStage {
@@ -309,7 +335,7 @@ pub fn record_review_decision(
         id: DecisionId::new(),
         authority_id: scope.authority().clone(),
         case_id,
-        agenda_item_id: None,
+        agenda_item_id: at.map(|a| a.item),
         kind: DecisionKind::AnnualReview,
         outcome: DecisionOutcome::Agreed,
         reasons,
@@ -319,6 +345,7 @@ pub fn record_review_decision(
     };
     db.write(|tx| {
         tx.insert_decision(scope, &decision)?;
+        super::close_at_panel(tx, scope, case_id, at, decision.id, command.decided_by, now)?;
         tx.set_deadline_status_by_id(scope, pending.id, DeadlineStatus::Met)?;
         for kind in [
             DeadlineKind::ReviewPapers,

@@ -36,7 +36,7 @@ pub struct DeadlineView {
 }
 
 impl DeadlineView {
-    fn new(deadline: &Deadline, today: NaiveDate) -> Self {
+    pub(crate) fn new(deadline: &Deadline, today: NaiveDate) -> Self {
         let open = deadline.status == DeadlineStatus::Open;
         let days_left = (deadline.due_on - today).num_days();
         Self {

@@ -33,6 +33,8 @@ CREATE TABLE conflicts (
 );
 
 ALTER TABLE agenda_items ADD COLUMN proposal TEXT;
+ALTER TABLE sittings ADD COLUMN starts_at TEXT NOT NULL DEFAULT '10:00';
+ALTER TABLE sittings ADD COLUMN location TEXT NOT NULL DEFAULT 'Online';
 ALTER TABLE requests ADD COLUMN contact_email TEXT;
 
 CREATE TABLE outbox (

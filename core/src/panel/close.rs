@@ -1,0 +1,276 @@
+//! The chair closes an item. Without quorum it is deferred, whatever the votes; a rule
+//! that defers ties (or missing consensus) defers it too. Otherwise the chair records
+//! the decision and its reasons, which becomes the case's decision in the workflow in
+//! the same transaction that closes the item (and, through the notifier, writes the
+//! letter and its e-mail). Departing from the majority needs its own reason, as does
+//! departing from the plugin's advice (the workflow checks that one).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::tally::{self, Counts, View};
+use super::{CHAIR_ROLE, PanelError, quorum, require_voting, seated};
+use crate::clock::BankHolidays;
+use crate::config::AuthorityConfig;
+use crate::domain::{
+    AgendaItemId, AgendaItemStatus, Decision, EventKind, Proposal, ReviewDecision, UserId,
+};
+use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::time::Clock;
+use crate::workflow::{
+    self, AssessDecision, AtPanel, DecideWhetherToAssess, DecideWhetherToIssue, IssueDecision,
+    RecordReviewDecision,
+};
+
+/// The chair's decision on an item.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloseItem {
+    /// The outcome decided, one of the item's decision kind; `None` defers the item
+    /// (for more information, say), with the reasons saying why.
+    pub decision: Option<Proposal>,
+    /// Why, in words the family can read (CFA s.36(5)).
+    pub reasons: String,
+    /// Why the decision departs from the majority, or from the plugin's advice; needed
+    /// only when it does.
+    #[serde(default)]
+    pub departure_reason: Option<String>,
+    /// The day of the decision (usually the sitting's).
+    pub decided_on: NaiveDate,
+}
+
+/// How the item closed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Closed {
+    /// Decided: the decision is the case's, recorded in the workflow.
+    Decided {
+        /// The decision.
+        decision: Decision,
+        /// What the votes said.
+        view: View,
+        /// Whether the chair departed from the majority (with a reason).
+        departed_from_majority: bool,
+    },
+    /// Deferred to a later sitting; nothing was decided.
+    Deferred {
+        /// Why: quorum not met, a tie the rule defers, or the chair's reasons.
+        why: String,
+    },
+}
+
+/// The panel's record at closing, kept with the item's closing event and the minutes.
+#[derive(Debug, Clone, Serialize)]
+struct Record<'a> {
+    proposal: Option<Proposal>,
+    counts: Counts,
+    view: View,
+    quorum: &'a quorum::QuorumCheck,
+    departed_from_majority: bool,
+}
+
+/// Closes a pending item of an open sitting, as its chair. See the module doc for what
+/// happens; refused, changing nothing, unless the caller sits as chair, when the
+/// decision is not one of the item's kind, the reasons are empty, the chair departs
+/// from the majority without a reason, or the workflow refuses the decision.
+#[allow(clippy::too_many_arguments)] // each is a distinct input the decision needs
+pub fn close_item(
+    db: &Database,
+    scope: &AuthorityScope,
+    config: &AuthorityConfig,
+    item_id: AgendaItemId,
+    chair: UserId,
+    command: &CloseItem,
+    holidays: &BankHolidays,
+    clock: &dyn Clock,
+) -> Result<Closed, PanelError> {
+    let reasons = command.reasons.trim();
+    if reasons.is_empty() {
+        return Err(PanelError::invalid(
+            "reasons",
+            "the chair must record the reasons for the decision (Children and Families Act 2014 s.36(5))",
+        ));
+    }
+    let (seated, counts, quorum) = db.read(|tx| {
+        let seated = match seated(tx, scope, item_id, chair) {
+            Ok(found) => found,
+            Err(PanelError::Store(e)) => return Err(e),
+            Err(other) => return Ok(Err(other)),
+        };
+        let members = tx.list_sitting_members(scope, seated.sitting.id)?;
+        let votes = tx.list_votes(scope, item_id)?;
+        let conflicts = tx.list_conflicts(scope, item_id)?;
+        let panel = tx.get_panel(scope, seated.sitting.panel_id)?;
+        let Some(panel_config) = config.panels.iter().find(|p| p.code == panel.code) else {
+            return Ok(Err(PanelError::NotConfigured(panel.code.to_string())));
+        };
+        let counts = tally::count(&votes, &conflicts);
+        let quorum = quorum::check(
+            &panel_config.quorum,
+            &tally::counted_roles(&members, &conflicts),
+        );
+        let view = tally::view(panel_config.voting_rule, panel_config.tie_break, counts);
+        Ok(Ok((seated, (counts, view), quorum)))
+    })??;
+    let (counts, view) = counts;
+    if seated.seat.role.as_str() != CHAIR_ROLE {
+        return Err(PanelError::NotSeated(
+            "only the sitting's chair closes an item".to_owned(),
+        ));
+    }
+    require_voting(&seated)?;
+    let item = &seated.item;
+    let proposal = item.proposal;
+
+    let deferral = match (command.decision, quorum.shortfall(), view) {
+        (_, Some(shortfall), _) => Some(format!("Quorum not met: {shortfall}.")),
+        (Some(_), None, View::Defer) => Some(
+            "The votes were equal (or consensus was not reached), and this panel's rule defers the item."
+                .to_owned(),
+        ),
+        (None, None, _) => Some(reasons.to_owned()),
+        (Some(_), None, _) => None,
+    };
+    let record = |departed| {
+        serde_json::to_value(Record {
+            proposal,
+            counts,
+            view,
+            quorum: &quorum,
+            departed_from_majority: departed,
+        })
+        .unwrap_or_default()
+    };
+    if let Some(why) = deferral {
+        let now = clock.now();
+        db.write(|tx| {
+            tx.close_agenda_item(scope, item_id, AgendaItemStatus::Deferred)?;
+            tx.append_event(
+                scope,
+                NewEvent {
+                    case_id: Some(item.case_id),
+                    kind: EventKind::AgendaItemClosed,
+                    payload: json!({
+                        "item": item_id,
+                        "status": "deferred",
+                        "why": why,
+                        "record": record(false),
+                    }),
+                    actor: Some(chair),
+                    occurred_at: now,
+                },
+            )?;
+            Ok(())
+        })?;
+        return Ok(Closed::Deferred { why });
+    }
+    let Some(decided) = command.decision else {
+        return Err(PanelError::invalid("decision", "is required"));
+    };
+    if decided.decision_kind() != item.decision_kind {
+        return Err(PanelError::invalid(
+            "decision",
+            format!(
+                "this item asks for a {} decision; {decided} is not one",
+                item.decision_kind
+            ),
+        ));
+    }
+    let departure_reason = command
+        .departure_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
+    let departed = match view {
+        View::Carried => proposal.is_some_and(|p| p != decided),
+        View::NotCarried => proposal == Some(decided),
+        View::TieChairCasts | View::Defer | View::ChairDecides | View::NoVotes => false,
+    };
+    if departed && departure_reason.is_none() {
+        return Err(PanelError::invalid(
+            "departure_reason",
+            "the decision departs from the majority of the panel; the chair must say why",
+        ));
+    }
+    let at = AtPanel {
+        item: item_id,
+        record: record(departed),
+    };
+    let decision = match decided {
+        Proposal::Assess | Proposal::RefuseAssessment => {
+            let command = DecideWhetherToAssess {
+                decision: if decided == Proposal::Assess {
+                    AssessDecision::Assess
+                } else {
+                    AssessDecision::Refuse
+                },
+                reasons: reasons.to_owned(),
+                departure_reason,
+                decided_by: chair,
+                decided_on: command.decided_on,
+            };
+            workflow::decide_whether_to_assess_at_panel(
+                db,
+                scope,
+                item.case_id,
+                &command,
+                holidays,
+                clock,
+                &at,
+            )?
+            .decision
+        }
+        Proposal::Issue | Proposal::NotIssue => {
+            let command = DecideWhetherToIssue {
+                decision: if decided == Proposal::Issue {
+                    IssueDecision::Issue
+                } else {
+                    IssueDecision::DoNotIssue
+                },
+                reasons: reasons.to_owned(),
+                decided_by: chair,
+                decided_on: command.decided_on,
+            };
+            workflow::decide_whether_to_issue_at_panel(
+                db,
+                scope,
+                item.case_id,
+                &command,
+                holidays,
+                clock,
+                &at,
+            )?
+            .decision
+        }
+        Proposal::Maintain | Proposal::Amend | Proposal::Cease => {
+            let choice = match decided {
+                Proposal::Amend => ReviewDecision::Amend,
+                Proposal::Cease => ReviewDecision::Cease,
+                _ => ReviewDecision::Maintain,
+            };
+            let command = RecordReviewDecision {
+                decision: choice,
+                reasons: reasons.to_owned(),
+                decided_by: chair,
+                decided_on: command.decided_on,
+            };
+            workflow::record_review_decision_at_panel(
+                db,
+                scope,
+                item.case_id,
+                &command,
+                holidays,
+                clock,
+                &at,
+            )?
+            .decision
+        }
+    };
+    Ok(Closed::Decided {
+        decision,
+        view,
+        departed_from_majority: departed,
+    })
+}

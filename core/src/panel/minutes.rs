@@ -1,0 +1,190 @@
+//! Minutes of a sitting, generated from the record rather than typed up afterwards: who
+//! sat and in what role, who was present, and for each item the proposal, conflicts,
+//! who opened the papers, every member's final vote and reason (and how many times
+//! they changed it), and how it closed. A member may require their vote to be recorded
+//! (SI 1993/202 Sch 2 para 1, the council committee model); here every vote is.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::PanelError;
+use crate::domain::{
+    AgendaItemStatus, DecisionKind, EventKind, PanelRole, Proposal, SittingId, SittingStatus,
+    UserId, VoteChoice,
+};
+use crate::store::{AuthorityScope, Database};
+
+/// A member as the minutes list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MinutesMember {
+    /// Their name.
+    pub name: String,
+    /// The role they sat in.
+    pub role: PanelRole,
+    /// When they joined, if they did.
+    pub present_at: Option<DateTime<Utc>>,
+}
+
+/// A member's final vote on an item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MinutesVote {
+    /// Who.
+    pub name: String,
+    /// Their last choice.
+    pub choice: VoteChoice,
+    /// Their reason for it.
+    pub reason: String,
+    /// How many times they changed their vote before the item closed.
+    pub changes: usize,
+}
+
+/// One item as minuted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MinutesItem {
+    /// Its place on the agenda.
+    pub position: i32,
+    /// The child, by initials: minutes circulate more widely than papers.
+    pub child_initials: String,
+    /// The decision asked for.
+    pub decision_kind: DecisionKind,
+    /// The proposal voted on.
+    pub proposal: Option<Proposal>,
+    /// pending, decided or deferred.
+    pub status: AgendaItemStatus,
+    /// Conflicts declared: who, and why.
+    pub conflicts: Vec<(String, String)>,
+    /// Members who opened the papers, by name.
+    pub papers_opened_by: Vec<String>,
+    /// Final votes.
+    pub votes: Vec<MinutesVote>,
+    /// The decision's reasons, or why it was deferred.
+    pub outcome: Option<String>,
+    /// The panel's record at closing (counts, view, quorum).
+    pub record: Option<serde_json::Value>,
+}
+
+/// The minutes of a sitting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Minutes {
+    /// The sitting.
+    pub sitting: SittingId,
+    /// The panel's name.
+    pub panel: String,
+    /// The day it sat.
+    pub sits_on: NaiveDate,
+    /// scheduled, open or closed.
+    pub status: SittingStatus,
+    /// Its members.
+    pub members: Vec<MinutesMember>,
+    /// Its items, in order.
+    pub items: Vec<MinutesItem>,
+}
+
+fn initials(given: &str, family: &str) -> String {
+    [given, family]
+        .iter()
+        .filter_map(|name| name.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Builds the minutes of a sitting from what was recorded.
+pub fn minutes(
+    db: &Database,
+    scope: &AuthorityScope,
+    sitting_id: SittingId,
+) -> Result<Minutes, PanelError> {
+    Ok(db.read(|tx| {
+        let sitting = tx.get_sitting(scope, sitting_id)?;
+        let panel = tx.get_panel(scope, sitting.panel_id)?;
+        let seats = tx.list_sitting_members(scope, sitting_id)?;
+        let mut names: BTreeMap<UserId, String> = BTreeMap::new();
+        for user in tx.list_users(scope)? {
+            names.insert(user.id, user.display_name);
+        }
+        let name = |id: &UserId| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+        let members = seats
+            .iter()
+            .map(|s| MinutesMember {
+                name: name(&s.user_id),
+                role: s.role.clone(),
+                present_at: s.present_at,
+            })
+            .collect();
+        let mut items = Vec::new();
+        for item in tx.list_agenda_items(scope, sitting_id)? {
+            let case = tx.get_case(scope, item.case_id)?;
+            let child = tx.get_child(scope, case.child_id)?;
+            let mut finals: BTreeMap<UserId, MinutesVote> = BTreeMap::new();
+            for vote in tx.list_votes(scope, item.id)? {
+                let changes = finals.get(&vote.user_id).map_or(0, |v| v.changes + 1);
+                finals.insert(
+                    vote.user_id,
+                    MinutesVote {
+                        name: name(&vote.user_id),
+                        choice: vote.choice,
+                        reason: vote.reason,
+                        changes,
+                    },
+                );
+            }
+            // Each reader once, in the order they first opened them (two members may
+            // share a name, so distinct people are told apart by id, not name).
+            let mut readers: Vec<UserId> = Vec::new();
+            for opening in tx.list_paper_openings(scope, item.id)? {
+                if !readers.contains(&opening.user_id) {
+                    readers.push(opening.user_id);
+                }
+            }
+            let opened: Vec<String> = readers.iter().map(name).collect();
+            let closing = tx
+                .list_events(scope, Some(item.case_id))?
+                .into_iter()
+                .rev()
+                .find(|e| {
+                    e.kind == EventKind::AgendaItemClosed
+                        && e.payload.get("item").and_then(|v| v.as_str())
+                            == Some(item.id.to_string().as_str())
+                });
+            let decision = tx
+                .list_decisions(scope, item.case_id)?
+                .into_iter()
+                .find(|d| d.agenda_item_id == Some(item.id));
+            let outcome = match (&decision, &closing) {
+                (Some(d), _) => Some(format!("{} {}: {}", d.kind, d.outcome, d.reasons.as_str())),
+                (None, Some(e)) => e
+                    .payload
+                    .get("why")
+                    .and_then(|v| v.as_str())
+                    .map(|why| format!("Deferred: {why}")),
+                (None, None) => None,
+            };
+            items.push(MinutesItem {
+                position: item.position,
+                child_initials: initials(child.given_name.as_str(), child.family_name.as_str()),
+                decision_kind: item.decision_kind,
+                proposal: item.proposal,
+                status: item.status,
+                conflicts: tx
+                    .list_conflicts(scope, item.id)?
+                    .into_iter()
+                    .map(|c| (name(&c.user_id), c.reason))
+                    .collect(),
+                papers_opened_by: opened,
+                votes: finals.into_values().collect(),
+                outcome,
+                record: closing.and_then(|e| e.payload.get("record").cloned()),
+            });
+        }
+        Ok(Minutes {
+            sitting: sitting_id,
+            panel: panel.name,
+            sits_on: sitting.sits_on,
+            status: sitting.status,
+            members,
+            items,
+        })
+    })?)
+}

@@ -1,0 +1,174 @@
+//! A case's papers for a sitting: the request, the legal test in plain words beside the
+//! plugin's criteria (which weigh evidence and never replace the test, CFA s.36(8)),
+//! banding advice where there is some, the deadlines and decisions so far. Every opening
+//! is recorded: the record of who read what is the evidence that the panel's review was
+//! real (UK GDPR art. 22).
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{PanelError, seated};
+use crate::domain::{
+    AgendaItemId, AssessmentRequest, Conflict, Decision, DecisionKind, EventKind, PaperOpening,
+    PaperOpeningId, Proposal, SittingId, UserId,
+};
+use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::time::Clock;
+use crate::workflow::DeadlineView;
+
+/// The statutory test for each decision, in words a panel member (and a parent) can
+/// follow. Shown above the plugin's criteria so the criteria are read as evidence for
+/// the test, never as a test of their own.
+pub fn legal_test(kind: DecisionKind) -> &'static str {
+    match kind {
+        DecisionKind::Assess => {
+            "Children and Families Act 2014 s.36(8): the authority must assess if the child or young person has or may have special educational needs, and it may be necessary for special educational provision to be made through an EHC plan. The test is whether they MAY have needs and a plan MAY be necessary, not that they do. If the authority refuses, it must give its reasons (s.36(5))."
+        }
+        DecisionKind::Issue => {
+            "Children and Families Act 2014 s.37(1): after the assessment, the authority must make an EHC plan where it is necessary for special educational provision to be made in accordance with one."
+        }
+        DecisionKind::AnnualReview => {
+            "Children and Families Act 2014 s.44 and SEND Regulations 2014 reg. 20(10): after reviewing the plan the authority decides to keep it as it is, amend it, or cease to maintain it, and tells the family within 4 weeks of the review meeting."
+        }
+        DecisionKind::Placement => {
+            "Children and Families Act 2014 s.39-40: the school or other institution named must be the one the family asks for unless it is unsuitable, incompatible with the efficient education of others, or an inefficient use of resources."
+        }
+        DecisionKind::Post16 => {
+            "Children and Families Act 2014 s.44 and SEND Regulations 2014 reg. 18: a plan is reviewed and amended before a young person moves to post-16 education, naming the institution by 31 March of the year of transfer."
+        }
+        DecisionKind::Banding => {
+            "The authority must secure the special educational provision in the plan (Children and Families Act 2014 s.42); banding sets the funding, not the provision."
+        }
+    }
+}
+
+/// One piece of plugin advice as the papers show it: the answer parsed, with the hash
+/// of the plugin that gave it, so a member can see exactly which rules advised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdviceOnPapers {
+    /// graduated-response, banding or next-steps.
+    pub call: String,
+    /// The plugin's SHA-256.
+    pub plugin_sha256: String,
+    /// advice, declined or unavailable.
+    pub outcome: String,
+    /// The plugin's answer (criteria with reasons and evidence ids), when it gave one.
+    pub answer: Option<serde_json::Value>,
+    /// Why no answer came, when none did.
+    pub unavailable_reason: Option<String>,
+}
+
+/// What a member reads for one agenda item.
+#[derive(Debug, Clone, Serialize)]
+pub struct Papers {
+    /// The item.
+    pub item: AgendaItemId,
+    /// The sitting.
+    pub sitting: SittingId,
+    /// The day it sits.
+    pub sits_on: NaiveDate,
+    /// The decision asked for.
+    pub decision_kind: DecisionKind,
+    /// What members are asked to agree with.
+    pub proposal: Option<Proposal>,
+    /// The child's name as the papers address them.
+    pub child_name: String,
+    /// The child's date of birth.
+    pub date_of_birth: NaiveDate,
+    /// The request as received.
+    pub request: AssessmentRequest,
+    /// The statutory test, in plain words.
+    pub legal_test: &'static str,
+    /// The plugin's advice on the case, oldest first (criteria, banding, next steps).
+    pub advice: Vec<AdviceOnPapers>,
+    /// Deadlines with their rules.
+    pub deadlines: Vec<DeadlineView>,
+    /// Decisions so far, with who and why.
+    pub decisions: Vec<Decision>,
+    /// Conflicts declared on this item.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// The papers for an item, recording that `reader` opened them (with a `PapersOpened`
+/// event on the case). Refused unless the reader has a seat at the sitting.
+pub fn open_papers(
+    db: &Database,
+    scope: &AuthorityScope,
+    item_id: AgendaItemId,
+    reader: UserId,
+    clock: &dyn Clock,
+) -> Result<Papers, PanelError> {
+    let now = clock.now();
+    let today = clock.today();
+    db.write(|tx| {
+        let seated = match seated(tx, scope, item_id, reader) {
+            Ok(found) => found,
+            Err(PanelError::Store(e)) => return Err(e),
+            Err(other) => return Ok(Err(other)),
+        };
+        let item = seated.item;
+        let case = tx.get_case(scope, item.case_id)?;
+        let request = tx.get_request(scope, case.request_id)?;
+        let child = tx.get_child(scope, case.child_id)?;
+        let advice = tx
+            .advice_for_case(scope, &case.id)?
+            .into_iter()
+            .map(|a| AdviceOnPapers {
+                call: a.call,
+                plugin_sha256: a.plugin_sha256.to_string(),
+                outcome: a.outcome,
+                answer: a
+                    .output_json
+                    .as_deref()
+                    .and_then(|json| serde_json::from_str(json).ok()),
+                unavailable_reason: a.unavailable_reason,
+            })
+            .collect();
+        let deadlines = tx
+            .list_deadlines(scope, case.id)?
+            .iter()
+            .map(|d| DeadlineView::new(d, today))
+            .collect();
+        let papers = Papers {
+            item: item.id,
+            sitting: seated.sitting.id,
+            sits_on: seated.sitting.sits_on,
+            decision_kind: item.decision_kind,
+            proposal: item.proposal,
+            child_name: format!(
+                "{} {}",
+                child.given_name.as_str(),
+                child.family_name.as_str()
+            ),
+            date_of_birth: child.date_of_birth,
+            request,
+            legal_test: legal_test(item.decision_kind),
+            advice,
+            deadlines,
+            decisions: tx.list_decisions(scope, case.id)?,
+            conflicts: tx.list_conflicts(scope, item.id)?,
+        };
+        tx.insert_paper_opening(
+            scope,
+            &PaperOpening {
+                id: PaperOpeningId::new(),
+                authority_id: scope.authority().clone(),
+                agenda_item_id: item.id,
+                user_id: reader,
+                opened_at: now,
+            },
+        )?;
+        tx.append_event(
+            scope,
+            NewEvent {
+                case_id: Some(case.id),
+                kind: EventKind::PapersOpened,
+                payload: json!({ "item": item.id, "sitting": seated.sitting.id, "role": seated.seat.role }),
+                actor: Some(reader),
+                occurred_at: now,
+            },
+        )?;
+        Ok(Ok(papers))
+    })?
+}

@@ -1,0 +1,401 @@
+//! Setting up a sitting: members seated on the panel in their roles, a sitting on a date
+//! with the members invited, cases put on its agenda with a proposal (no later than the
+//! panel's papers deadline), the chair opening it for votes, and members joining.
+
+use chrono::{NaiveDate, NaiveTime};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{CHAIR_ROLE, PanelError};
+use crate::config::{AuthorityConfig, PanelConfig};
+use crate::domain::{
+    AgendaItem, AgendaItemId, AgendaItemStatus, CaseId, CaseStage, DecisionKind, EventKind,
+    PanelCode, PanelMember, PanelMemberId, PanelRole, Proposal, Sitting, SittingId, SittingMember,
+    SittingMemberId, SittingStatus, UserId,
+};
+use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::time::Clock;
+
+/// The configured panel with this code.
+fn configured<'a>(
+    config: &'a AuthorityConfig,
+    code: &PanelCode,
+) -> Result<&'a PanelConfig, PanelError> {
+    config
+        .panels
+        .iter()
+        .find(|p| &p.code == code)
+        .ok_or_else(|| PanelError::NotConfigured(code.to_string()))
+}
+
+/// Seats a user on a panel in one of its configured roles (an admin's job: who may sit
+/// on which panel). Refused when the role is not one of the panel's.
+pub fn seat_member(
+    db: &Database,
+    scope: &AuthorityScope,
+    config: &AuthorityConfig,
+    panel: &PanelCode,
+    user: UserId,
+    role: &PanelRole,
+) -> Result<PanelMember, PanelError> {
+    let panel_config = configured(config, panel)?;
+    if !panel_config.roles.contains(role) {
+        return Err(PanelError::invalid(
+            "role",
+            format!(
+                "{role} is not a role of {}; its roles are {}",
+                panel_config.name,
+                panel_config
+                    .roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    Ok(db.write(|tx| {
+        tx.get_user(scope, user)?;
+        let found = tx
+            .list_panels(scope)?
+            .into_iter()
+            .find(|p| &p.code == panel)
+            .ok_or_else(|| crate::store::StoreError::NotFound {
+                entity: "panel",
+                id: panel.to_string(),
+            })?;
+        let member = PanelMember {
+            id: PanelMemberId::new(),
+            authority_id: scope.authority().clone(),
+            panel_id: found.id,
+            user_id: user,
+            role: role.clone(),
+        };
+        tx.insert_panel_member(scope, &member)?;
+        Ok(member)
+    })?)
+}
+
+/// A sitting as whoever clerks the panel arranges it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSitting {
+    /// The panel that sits.
+    pub panel: PanelCode,
+    /// The day it sits.
+    pub sits_on: NaiveDate,
+    /// When it starts (local time).
+    pub starts_at: NaiveTime,
+    /// Where ("Online", a room).
+    pub location: String,
+    /// The members invited: users seated on the panel; one must be its chair.
+    pub members: Vec<UserId>,
+}
+
+/// Arranges a sitting with its members in their panel roles, and the
+/// `SittingScheduled` event every member's invitation is sent from, in one transaction.
+/// Refused when the panel is not configured, the day is in the past, a member has no
+/// seat on the panel, a member is listed twice, or nobody invited sits as chair.
+pub fn schedule_sitting(
+    db: &Database,
+    scope: &AuthorityScope,
+    config: &AuthorityConfig,
+    command: &ScheduleSitting,
+    actor: UserId,
+    clock: &dyn Clock,
+) -> Result<Sitting, PanelError> {
+    let panel_config = configured(config, &command.panel)?;
+    if command.sits_on < clock.today() {
+        return Err(PanelError::invalid("sits_on", "cannot be in the past"));
+    }
+    let location = command.location.trim();
+    if location.is_empty() {
+        return Err(PanelError::invalid(
+            "location",
+            "must say where the panel meets (a room, or Online)",
+        ));
+    }
+    if command.members.is_empty() {
+        return Err(PanelError::invalid("members", "a sitting needs members"));
+    }
+    let now = clock.now();
+    db.write(|tx| {
+        let Some(panel) = tx
+            .list_panels(scope)?
+            .into_iter()
+            .find(|p| p.code == command.panel)
+        else {
+            return Ok(Err(PanelError::NotConfigured(command.panel.to_string())));
+        };
+        let seats = tx.list_panel_members(scope, panel.id)?;
+        let sitting = Sitting {
+            id: SittingId::new(),
+            authority_id: scope.authority().clone(),
+            panel_id: panel.id,
+            sits_on: command.sits_on,
+            status: SittingStatus::Scheduled,
+            starts_at: command.starts_at,
+            location: location.to_owned(),
+        };
+        let mut members = Vec::new();
+        for (index, user) in command.members.iter().enumerate() {
+            if command
+                .members
+                .get(..index)
+                .is_some_and(|before| before.contains(user))
+            {
+                return Ok(Err(PanelError::invalid(
+                    "members",
+                    format!("{user} is listed twice"),
+                )));
+            }
+            // A user seated in several roles sits in the first configured one.
+            let Some(role) = panel_config
+                .roles
+                .iter()
+                .find(|role| seats.iter().any(|s| s.user_id == *user && &s.role == *role))
+            else {
+                return Ok(Err(PanelError::invalid(
+                    "members",
+                    format!("{user} has no seat on {}", panel_config.name),
+                )));
+            };
+            members.push(SittingMember {
+                id: SittingMemberId::new(),
+                authority_id: scope.authority().clone(),
+                sitting_id: sitting.id,
+                user_id: *user,
+                role: role.clone(),
+                present_at: None,
+            });
+        }
+        if !members.iter().any(|m| m.role.as_str() == CHAIR_ROLE) {
+            return Ok(Err(PanelError::invalid(
+                "members",
+                "one member must sit as chair: the chair records each decision",
+            )));
+        }
+        tx.insert_sitting(scope, &sitting)?;
+        for member in &members {
+            tx.insert_sitting_member(scope, member)?;
+        }
+        tx.append_event(
+            scope,
+            NewEvent {
+                case_id: None,
+                kind: EventKind::SittingScheduled,
+                payload: json!({
+                    "sitting": sitting.id,
+                    "panel": panel.code,
+                    "panel_name": panel.name,
+                    "sits_on": sitting.sits_on,
+                    "starts_at": sitting.starts_at.format("%H:%M").to_string(),
+                    "location": sitting.location,
+                    "members": members
+                        .iter()
+                        .map(|m| json!({"user": m.user_id, "role": m.role}))
+                        .collect::<Vec<_>>(),
+                }),
+                actor: Some(actor),
+                occurred_at: now,
+            },
+        )?;
+        Ok(Ok(sitting))
+    })?
+}
+
+/// A case put before a sitting.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddToAgenda {
+    /// The case.
+    pub case: CaseId,
+    /// What members are asked to agree with; its decision kind must be one the panel
+    /// decides.
+    pub proposal: Proposal,
+}
+
+/// Whether a case at `stage` can take a decision of `kind` (checked again when the
+/// decision is recorded; here so a wrong item is refused before members read papers).
+fn stage_takes(kind: DecisionKind, stage: CaseStage) -> bool {
+    match kind {
+        DecisionKind::Assess => matches!(
+            stage,
+            CaseStage::RequestReceived | CaseStage::AwaitingAssessmentDecision
+        ),
+        DecisionKind::Issue => matches!(
+            stage,
+            CaseStage::Assessing | CaseStage::AwaitingIssueDecision
+        ),
+        DecisionKind::AnnualReview => stage == CaseStage::PlanIssued,
+        // Placement, banding and post-16 items are discussed on a plan already made;
+        // recording their decisions online comes with the workflow commands for them.
+        DecisionKind::Placement | DecisionKind::Banding | DecisionKind::Post16 => false,
+    }
+}
+
+/// Puts a case on a scheduled sitting's agenda, last, with `AgendaItemAdded`. Refused
+/// when the panel does not decide this kind, the case is not at a stage that takes it,
+/// the case is already on this sitting's agenda, the sitting has closed, or the papers
+/// deadline (`papers_due_days_before` the sitting) has passed.
+pub fn add_to_agenda(
+    db: &Database,
+    scope: &AuthorityScope,
+    config: &AuthorityConfig,
+    sitting_id: SittingId,
+    command: &AddToAgenda,
+    actor: UserId,
+    clock: &dyn Clock,
+) -> Result<AgendaItem, PanelError> {
+    let kind = command.proposal.decision_kind();
+    let now = clock.now();
+    let today = clock.today();
+    db.write(|tx| {
+        let sitting = tx.get_sitting(scope, sitting_id)?;
+        let case = tx.get_case(scope, command.case)?;
+        let panel = tx.get_panel(scope, sitting.panel_id)?;
+        let panel_config = match configured(config, &panel.code) {
+            Ok(found) => found,
+            Err(e) => return Ok(Err(e)),
+        };
+        if sitting.status == SittingStatus::Closed {
+            return Ok(Err(PanelError::Closed("the sitting has closed".to_owned())));
+        }
+        if !panel_config.decides.contains(&kind) {
+            return Ok(Err(PanelError::invalid(
+                "proposal",
+                format!("{} does not decide {kind}", panel_config.name),
+            )));
+        }
+        if !stage_takes(kind, case.stage) {
+            return Ok(Err(PanelError::invalid(
+                "case",
+                format!(
+                    "the case is at stage {}; it cannot take a {kind} decision",
+                    case.stage
+                ),
+            )));
+        }
+        let papers_by = match crate::clock::calendar::days_before(
+            sitting.sits_on,
+            u64::from(panel_config.papers_due_days_before),
+        ) {
+            Ok(day) => day,
+            Err(e) => return Ok(Err(PanelError::invalid("case", e.to_string()))),
+        };
+        if today > papers_by {
+            return Ok(Err(PanelError::invalid(
+                "case",
+                format!(
+                    "papers for this sitting were due by {papers_by} ({} days before it)",
+                    panel_config.papers_due_days_before
+                ),
+            )));
+        }
+        let agenda = tx.list_agenda_items(scope, sitting_id)?;
+        if agenda.iter().any(|i| i.case_id == command.case) {
+            return Ok(Err(PanelError::invalid(
+                "case",
+                "is already on this sitting's agenda",
+            )));
+        }
+        let position = agenda.iter().map(|i| i.position).max().unwrap_or(0) + 1;
+        let item = AgendaItem {
+            id: AgendaItemId::new(),
+            authority_id: scope.authority().clone(),
+            sitting_id,
+            case_id: command.case,
+            position,
+            decision_kind: kind,
+            status: AgendaItemStatus::Pending,
+            proposal: Some(command.proposal),
+        };
+        tx.insert_agenda_item(scope, &item)?;
+        tx.append_event(
+            scope,
+            NewEvent {
+                case_id: Some(command.case),
+                kind: EventKind::AgendaItemAdded,
+                payload: json!({
+                    "sitting": sitting_id,
+                    "item": item.id,
+                    "sits_on": sitting.sits_on,
+                    "decision_kind": kind,
+                    "proposal": command.proposal,
+                }),
+                actor: Some(actor),
+                occurred_at: now,
+            },
+        )?;
+        Ok(Ok(item))
+    })?
+}
+
+/// The chair opens a scheduled sitting for votes. Refused unless the caller sits as
+/// chair and the sitting is scheduled.
+pub fn open_sitting(
+    db: &Database,
+    scope: &AuthorityScope,
+    sitting_id: SittingId,
+    chair: UserId,
+    clock: &dyn Clock,
+) -> Result<(), PanelError> {
+    let now = clock.now();
+    db.write(|tx| {
+        let members = tx.list_sitting_members(scope, sitting_id)?;
+        if !members
+            .iter()
+            .any(|m| m.user_id == chair && m.role.as_str() == CHAIR_ROLE)
+        {
+            tx.get_sitting(scope, sitting_id)?;
+            return Ok(Err(PanelError::NotSeated(
+                "only the sitting's chair opens it".to_owned(),
+            )));
+        }
+        if !tx.set_sitting_status(
+            scope,
+            sitting_id,
+            SittingStatus::Scheduled,
+            SittingStatus::Open,
+        )? {
+            return Ok(Err(PanelError::Closed(
+                "the sitting is not waiting to open".to_owned(),
+            )));
+        }
+        // The chair who opens it is there.
+        tx.mark_present(scope, sitting_id, chair, now)?;
+        Ok(Ok(()))
+    })?
+}
+
+/// Marks a member present: the member themself joining, or the chair recording who is
+/// in the room. Returns whether it changed anything. Refused unless `actor` is that
+/// member or the sitting's chair, and `member` has a seat.
+pub fn mark_present(
+    db: &Database,
+    scope: &AuthorityScope,
+    sitting_id: SittingId,
+    member: UserId,
+    actor: UserId,
+    clock: &dyn Clock,
+) -> Result<bool, PanelError> {
+    let now = clock.now();
+    db.write(|tx| {
+        tx.get_sitting(scope, sitting_id)?;
+        let members = tx.list_sitting_members(scope, sitting_id)?;
+        let actor_is_chair = members
+            .iter()
+            .any(|m| m.user_id == actor && m.role.as_str() == CHAIR_ROLE);
+        if actor != member && !actor_is_chair {
+            return Ok(Err(PanelError::NotSeated(
+                "members mark themselves present; the chair may mark others".to_owned(),
+            )));
+        }
+        if !members.iter().any(|m| m.user_id == member) {
+            return Ok(Err(PanelError::NotSeated(
+                "only the sitting's members can be present".to_owned(),
+            )));
+        }
+        Ok(Ok(tx.mark_present(scope, sitting_id, member, now)?))
+    })?
+}
