@@ -1,6 +1,9 @@
 //! The JSON API end to end, in process, on SQLite and PostgreSQL: a caseworker logs a
 //! request and sees its deadlines, seeks policy advice, a chair refuses with reasons
-//! and a departure reason; roles limit who does what; another authority sees nothing.
+//! and a departure reason, the next-steps meeting expects a new request and the second
+//! request opens its own case for the same child; one request goes from receipt to a
+//! final plan and its first annual review; another has an exception claimed on its
+//! limit; roles limit who does what; another authority sees nothing.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,19 +11,19 @@
     clippy::indexing_slicing
 )]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::{App, test, web};
-use chrono::TimeZone;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::domain::{Email, UserRole};
 use sendpanel_core::identity::{add_user, issue_token};
 use sendpanel_core::policy::contract::{Date, TestCall};
 use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost, install, vet};
 use sendpanel_core::store::{AuthorityScope, Database};
-use sendpanel_core::time::FixedClock;
+use sendpanel_core::time::{Clock, FixedClock};
 use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::{authority, date, upn};
 use sendpanel_tests::plugins::wasm;
@@ -34,6 +37,29 @@ fn clock() -> FixedClock {
             .single()
             .unwrap(),
     )
+}
+
+/// A clock the test moves forward as the months of a case pass. Every command refuses a
+/// date after "today", so a journey that runs for a year needs today to move with it;
+/// the app reads this clock through `AppState` exactly as it reads the real one.
+#[derive(Debug)]
+struct SteppedClock(Mutex<DateTime<Utc>>);
+
+impl SteppedClock {
+    fn starting(at: FixedClock) -> Arc<Self> {
+        Arc::new(Self(Mutex::new(at.0)))
+    }
+
+    /// Moves today to `day`, 09:00 UTC (morning in London, winter or summer).
+    fn set_today(&self, day: NaiveDate) {
+        *self.0.lock().unwrap() = day.and_hms_opt(9, 0, 0).unwrap().and_utc();
+    }
+}
+
+impl Clock for SteppedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
 }
 
 fn token(db: &Database, scope: &AuthorityScope, email: &str, role: UserRole) -> String {
@@ -115,12 +141,14 @@ async fn scenario(db: Database) {
         day: 2,
     };
 
+    let today = SteppedClock::starting(clock());
     let state = AppState {
         db: db.clone(),
         authorities: Arc::new(Vec::new()),
         catalogue: PluginCatalogue::new(host),
         holidays: Arc::new(BankHolidays::england_and_wales()),
-        clock: Arc::new(clock()),
+        clock: today.clone(),
+        live: Default::default(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
@@ -286,9 +314,10 @@ async fn scenario(db: Database) {
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
 
-    // The next-steps meeting: an auditor cannot record it; a caseworker can.
+    // The next-steps meeting: an auditor cannot record it; a caseworker can. The family
+    // will ask again once the EP has seen the child, so a new request is expected.
     let path = format!("/api/v1/requests/{id}/next-steps-outcome");
-    let meeting = json!({"met_on": "2023-10-02", "outcome": "no_further_action", "notes": "SEN support plan agreed with the school."});
+    let meeting = json!({"met_on": "2023-10-02", "outcome": "new_request_pending", "notes": "SEN support plan agreed; the school will request again after the EP visit."});
     let (status, _) = call(&app, "POST", &path, Some(&auditor), Some(meeting.clone())).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, recorded) = call(&app, "POST", &path, Some(&caseworker), Some(meeting)).await;
@@ -312,6 +341,16 @@ async fn scenario(db: Database) {
         "Needs can be met at SEN support with the agreed plan."
     );
     assert!(case["events"].as_array().unwrap().len() >= 4);
+    assert!(
+        case["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "next_steps_outcome_recorded"
+                && e["payload"]["outcome"] == "new_request_pending"),
+        "{case}"
+    );
+    let first_case = case;
 
     // The caseload: next deadline first, overdue and at-risk flagged, decided cases last.
     let (status, _) = call(
@@ -342,6 +381,75 @@ async fn scenario(db: Database) {
     assert_eq!(cases[1]["next_deadline"]["overdue"], false);
     assert_eq!(cases[2]["id"], id);
     assert_eq!(cases[2]["next_deadline"], Value::Null);
+
+    // Five weeks on, the school makes the new request for the same child (same UPN and
+    // date of birth). It is a new case with its own clock: Reg 5(1), 6 weeks from
+    // 6 November 2023 is 18 December 2023, not the first request's 16 October.
+    today.set_today(NaiveDate::from_ymd_opt(2023, 11, 6).unwrap());
+    let (status, second) = call(
+        &app,
+        "POST",
+        "/api/v1/requests",
+        Some(&caseworker),
+        Some(request_body(1, "2023-11-06")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let second_id = second["id"].as_str().unwrap().to_owned();
+    assert_ne!(second_id, id);
+    assert_eq!(second["stage"], "request_received");
+    let deadlines = second["deadlines"].as_array().unwrap();
+    assert_eq!(deadlines.len(), 1, "{second}");
+    assert_eq!(deadlines[0]["kind"], "decide_whether_to_assess");
+    assert_eq!(deadlines[0]["due_on"], "2023-12-18");
+    assert_eq!(deadlines[0]["status"], "open");
+    assert_eq!(deadlines[0]["overdue"], false);
+    // The child is the one already known, not a second record of them.
+    let (_, case) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/requests/{second_id}"),
+        Some(&caseworker),
+        None,
+    )
+    .await;
+    assert_eq!(
+        case["request"]["child_id"],
+        first_case["request"]["child_id"]
+    );
+    assert_eq!(case["request"]["received_on"], "2023-11-06");
+    assert_ne!(case["request"]["id"], first_case["request"]["id"]);
+    assert_eq!(case["decisions"], json!([]));
+    assert_eq!(case["advice"], json!([]));
+    // The first case stays refused, its decision, deadline and history untouched.
+    let (_, case) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/requests/{id}"),
+        Some(&caseworker),
+        None,
+    )
+    .await;
+    assert_eq!(case["stage"], "assessment_refused");
+    assert_eq!(case["decisions"], first_case["decisions"]);
+    assert_eq!(case["events"], first_case["events"]);
+    assert_eq!(case["advice"], first_case["advice"]);
+    assert_eq!(case["deadlines"][0]["kind"], "decide_whether_to_assess");
+    assert_eq!(case["deadlines"][0]["due_on"], "2023-10-16");
+    assert_eq!(case["deadlines"][0]["status"], "met");
+    // The caseload lists the new case by its own deadline; by 6 November the request
+    // received 22 August (due 3 October) is overdue too; the refused case stays last.
+    let (_, caseload) = call(&app, "GET", "/api/v1/caseload", Some(&caseworker), None).await;
+    let cases = caseload["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 4, "{caseload}");
+    assert_eq!(cases[1]["next_deadline"]["due_on"], "2023-10-03");
+    assert_eq!(cases[1]["next_deadline"]["overdue"], true);
+    assert_eq!(cases[2]["id"], second_id);
+    assert_eq!(cases[2]["stage"], "request_received");
+    assert_eq!(cases[2]["received_on"], "2023-11-06");
+    assert_eq!(cases[2]["next_deadline"]["due_on"], "2023-12-18");
+    assert_eq!(cases[2]["next_deadline"]["at_risk"], false);
+    assert_eq!(cases[3]["id"], id);
 }
 
 #[actix_web::test]
@@ -369,6 +477,7 @@ async fn exceptions_scenario(db: Database) {
         catalogue: PluginCatalogue::new(PolicyHost::new(Limits::default(), None).unwrap()),
         holidays: Arc::new(BankHolidays::england_and_wales()),
         clock: Arc::new(clock()),
+        live: Default::default(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
@@ -384,6 +493,7 @@ async fn exceptions_scenario(db: Database) {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["deadlines"][0]["due_on"], "2023-09-21");
     assert_eq!(created["deadlines"][0]["overdue"], true);
 
     let path = format!("/api/v1/requests/{id}/exceptions");
@@ -474,6 +584,8 @@ async fn exceptions_scenario(db: Database) {
     )
     .await;
     assert_eq!(case["exceptions"].as_array().unwrap().len(), 1);
+    assert_eq!(case["deadlines"][0]["status"], "disapplied");
+    assert_eq!(case["deadlines"][0]["due_on"], "2023-09-21");
 }
 
 #[actix_web::test]
@@ -488,23 +600,31 @@ async fn api_exceptions_on_postgres() {
     exceptions_scenario(db.db.clone()).await;
 }
 
-/// One request from receipt to a final plan over HTTP, each step with its role.
+/// One request from receipt to a final plan and its first annual review over HTTP, each
+/// step with its role.
 async fn journey_scenario(db: Database) {
-    let today = FixedClock(
+    let today = SteppedClock::starting(FixedClock(
         chrono::Utc
             .with_ymd_and_hms(2024, 2, 1, 9, 0, 0)
             .single()
             .unwrap(),
-    );
+    ));
     let torbay = authority(&db, "torbay", 880).unwrap();
     let caseworker = token(&db, &torbay, "cw@torbay.example", UserRole::Caseworker);
     let chair = token(&db, &torbay, "chair@torbay.example", UserRole::PanelChair);
+    let auditor = token(&db, &torbay, "audit@torbay.example", UserRole::Auditor);
+    let chair_id = db
+        .read(|tx| tx.find_user_by_email(&torbay, &Email::parse("chair@torbay.example").unwrap()))
+        .unwrap()
+        .unwrap()
+        .id;
     let state = AppState {
         db: db.clone(),
         authorities: Arc::new(Vec::new()),
         catalogue: PluginCatalogue::new(PolicyHost::new(Limits::default(), None).unwrap()),
         holidays: Arc::new(BankHolidays::england_and_wales()),
-        clock: Arc::new(today),
+        clock: today.clone(),
+        live: Default::default(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
@@ -642,6 +762,183 @@ async fn journey_scenario(db: Database) {
             .all(|d| d["status"] == "met"),
         "{deadlines:?}"
     );
+
+    // The first annual review. On 4 November 2024 the caseworker arranges the meeting
+    // for Monday 2 December 2024 (it may lie ahead: arranging it starts the papers'
+    // clock). An auditor reads but does not arrange.
+    today.set_today(NaiveDate::from_ymd_opt(2024, 11, 4).unwrap());
+    let meeting = json!({"meeting_on": "2024-12-02"});
+    let (status, _) = call(
+        &app,
+        "POST",
+        &step("review-meeting"),
+        Some(&auditor),
+        Some(meeting.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = call(
+        &app,
+        "POST",
+        &step("review-meeting"),
+        Some(&caseworker),
+        Some(meeting.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Reg 20(3)-(4), 21: papers at least 2 weeks before, 14 days before 2 December is
+    // 18 November 2024. Reg 20(7): the report within 2 weeks, 16 December 2024. Reg
+    // 20(10): the decision within 4 weeks, 30 December 2024.
+    assert_eq!(body["papers"]["due_on"], "2024-11-18");
+    assert_eq!(body["report"]["due_on"], "2024-12-16");
+    assert_eq!(body["decision"]["due_on"], "2024-12-30");
+    // One meeting at a time: a second is refused while the first is undecided.
+    let (status, body) = call(
+        &app,
+        "POST",
+        &step("review-meeting"),
+        Some(&caseworker),
+        Some(meeting),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "meeting_on");
+    // The papers are the next thing due on the caseload, 14 days away: not yet at risk.
+    let (_, caseload) = call(&app, "GET", "/api/v1/caseload", Some(&caseworker), None).await;
+    let entry = &caseload["cases"][0];
+    assert_eq!(entry["id"], id);
+    assert_eq!(entry["next_deadline"]["kind"], "review_papers");
+    assert_eq!(entry["next_deadline"]["due_on"], "2024-11-18");
+    assert_eq!(entry["next_deadline"]["at_risk"], false);
+
+    // The decision follows the meeting: not before it, and only by a chair or admin.
+    let review = |decided_on: &str| {
+        json!({
+            "decision": "maintain",
+            "reasons": "Outcomes are on track; the provision in section F still meets the needs in section B.",
+            "decided_on": decided_on
+        })
+    };
+    let (status, body) = call(
+        &app,
+        "POST",
+        &step("review-decision"),
+        Some(&chair),
+        Some(review("2024-11-04")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "decided_on");
+    today.set_today(NaiveDate::from_ymd_opt(2024, 12, 20).unwrap());
+    for who in [&caseworker, &auditor] {
+        let (status, body) = call(
+            &app,
+            "POST",
+            &step("review-decision"),
+            Some(who),
+            Some(review("2024-12-20")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    }
+    let (status, decided) = call(
+        &app,
+        "POST",
+        &step("review-decision"),
+        Some(&chair),
+        Some(review("2024-12-20")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    assert_eq!(decided["choice"], "maintain");
+    assert_eq!(decided["stage"], "plan_issued");
+    assert_eq!(decided["within_four_weeks"], true);
+    // CFA s.44(1): the next 12 months start with the decision on 20 December 2024, so
+    // the next review is due by 19 December 2025, earlier than the plan's anniversary.
+    assert_eq!(decided["next_review"]["due_on"], "2025-12-19");
+    assert_eq!(decided["amended_plan"], Value::Null);
+    // Maintaining carries mediation and appeal rights: 2 months from the notice on 20
+    // December 2024 is 20 February 2025 (Reg 33; Tribunal rule 20, no holiday shift).
+    assert_eq!(decided["mediation_contact_by"], "2025-02-20");
+    assert_eq!(decided["appeal_by"], "2025-02-20");
+
+    // The case whole: the decision with who and why, the review's limits settled, and
+    // one annual review open, the new one.
+    let (_, case) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/requests/{id}"),
+        Some(&auditor),
+        None,
+    )
+    .await;
+    assert_eq!(case["stage"], "plan_issued");
+    let decision = case["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "annual_review")
+        .expect("the review decision is on the case");
+    assert_eq!(decision["outcome"], "agreed");
+    assert_eq!(decision["choice"], "maintain");
+    assert_eq!(decision["decided_by"], chair_id.to_string());
+    assert_eq!(
+        decision["reasons"],
+        "Outcomes are on track; the provision in section F still meets the needs in section B."
+    );
+    assert!(
+        case["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "review_decision_recorded"
+                && e["payload"]["choice"] == "maintain"
+                && e["payload"]["decided_on"] == "2024-12-20"),
+        "{case}"
+    );
+    let deadlines = case["deadlines"].as_array().unwrap();
+    let of = |kind: &str| -> Vec<(String, String)> {
+        deadlines
+            .iter()
+            .filter(|d| d["kind"] == kind)
+            .map(|d| {
+                (
+                    d["due_on"].as_str().unwrap().to_owned(),
+                    d["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let pair = |due: &str, status: &str| (due.to_owned(), status.to_owned());
+    assert_eq!(of("review_papers"), [pair("2024-11-18", "met")]);
+    assert_eq!(of("review_report"), [pair("2024-12-16", "met")]);
+    assert_eq!(of("review_decision"), [pair("2024-12-30", "met")]);
+    assert_eq!(
+        of("annual_review"),
+        [pair("2025-01-09", "met"), pair("2025-12-19", "open")]
+    );
+    let next = deadlines
+        .iter()
+        .find(|d| d["status"] == "open")
+        .expect("the next review is open");
+    assert!(next["rule"].as_str().unwrap().contains("s.44(1)"), "{next}");
+    assert!(
+        deadlines.iter().all(|d| d["overdue"] == false),
+        "{deadlines:?}"
+    );
+
+    // With the review decided there is no meeting to decide on until the next is
+    // arranged.
+    let (status, body) = call(
+        &app,
+        "POST",
+        &step("review-decision"),
+        Some(&chair),
+        Some(review("2024-12-20")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "decided_on");
 }
 
 #[actix_web::test]
