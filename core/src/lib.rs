@@ -6,7 +6,8 @@
 //! storage engine can change without touching a handler.
 //!
 //! Start with [`domain`] (what a case is made of), then [`store::Database`] (how it is
-//! kept) and [`config`] (what each authority decides for itself).
+//! kept) and [`config`] (what each authority decides for itself); [`notify`] writes the
+//! letters and e-mail that tell families what was decided.
 #![warn(missing_docs)]
 
 pub mod clock;
@@ -14,6 +15,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod identity;
+pub mod notify;
 pub mod panel;
 pub mod policy;
 pub mod registry;

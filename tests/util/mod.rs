@@ -14,6 +14,7 @@ use sendpanel_core::store::{Database, DatabaseUrl, PoolOptions};
 
 pub mod fixtures;
 pub mod journey;
+pub mod mail;
 pub mod panels;
 pub mod plugins;
 

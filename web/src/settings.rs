@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use sendpanel_core::notify::MailSettings;
 use sendpanel_core::policy::Limits;
 use sendpanel_core::store::DatabaseUrl;
 use serde::Deserialize;
@@ -43,6 +44,8 @@ struct RawSettings {
     plugin_cache_dir: PathBuf,
     bank_holidays_file: String,
     policy: Limits,
+    #[serde(default)]
+    mail: MailSettings,
 }
 
 /// How logs are written.
@@ -77,6 +80,9 @@ pub struct Settings {
     pub policy: Limits,
     /// The bank-holiday list for working days; `None` uses the one built in.
     pub bank_holidays_file: Option<PathBuf>,
+    /// Where e-mail goes (SMTP, or `.eml` files when no server is set) and the outbox
+    /// worker's pace; validated here so a bad `[mail]` key stops start-up.
+    pub mail: MailSettings,
 }
 
 /// Values given on the command line, which override everything else.
@@ -176,6 +182,12 @@ impl Settings {
             }
         };
         check_limits(&raw.policy).map_err(|(key, rule)| fail(&format!("policy.{key}"), rule))?;
+        raw.mail.validate().map_err(|e| match e {
+            sendpanel_core::notify::NotifyError::Settings { key, rule } => {
+                fail(&format!("mail.{key}"), rule)
+            }
+            other => fail("mail", other.to_string()),
+        })?;
         Ok(Self {
             bind,
             database_url,
@@ -188,6 +200,7 @@ impl Settings {
             policy: raw.policy,
             bank_holidays_file: (!raw.bank_holidays_file.is_empty())
                 .then(|| PathBuf::from(&raw.bank_holidays_file)),
+            mail: raw.mail,
         })
     }
 }
@@ -319,6 +332,25 @@ mod tests {
             let err =
                 Settings::load(Some(Path::new("missing.toml")), &Overrides::default()).unwrap_err();
             assert!(err.to_string().contains("does not exist"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn mail_settings_default_to_files_and_a_bad_key_is_named() {
+        figment::Jail::expect_with(|jail| {
+            let settings = Settings::load(None, &Overrides::default()).unwrap();
+            assert!(!settings.mail.uses_smtp());
+            assert_eq!(settings.mail.outbox_dir, Path::new("data/outbox"));
+            jail.create_file(
+                "mail.toml",
+                "[mail]\nsmtp_host = \"smtp.council.example\"\ntls = \"none\"\nsmtp_username = \"u\"\nsmtp_password = \"p\"",
+            )?;
+            let err =
+                Settings::load(Some(Path::new("mail.toml")), &Overrides::default()).unwrap_err();
+            assert!(err.source_name.ends_with("mail.toml"), "{err}");
+            assert_eq!(err.key, "mail.tls", "{err}");
+            assert!(err.rule.contains("in clear"), "{err}");
             Ok(())
         });
     }

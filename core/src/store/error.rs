@@ -71,6 +71,11 @@ pub enum StoreError {
     /// Any other database error.
     #[error("database error: {0}")]
     Query(String),
+    /// An [`super::EventObserver`] could not write what an event requires (a decision's
+    /// letter, its e-mail), so the event and everything in its transaction were rolled
+    /// back: a decision never stands without its letter.
+    #[error("{0}")]
+    Observer(String),
 }
 
 impl From<diesel::result::Error> for StoreError {

@@ -13,6 +13,9 @@
 //!   authority of a request is learned.
 //! - Policy plugins are stored by the SHA-256 of their bytes, re-checked on every read
 //!   of the bytes; [`Tx::active_plugin_on`] picks the plugin that advises on a date.
+//! - E-mail goes through the outbox ([`Tx::enqueue_mail`]), written in the transaction
+//!   of the event that caused it; workers claim due rows with a lease
+//!   ([`Tx::claim_due_mail`]) so none is lost or taken twice.
 //!
 //! No diesel type crosses this module's boundary: callers see domain types and
 //! [`StoreError`]. SQL lives here and nowhere else.
@@ -24,6 +27,7 @@ mod database;
 mod error;
 mod events;
 mod migrate;
+mod outbox;
 mod panels;
 mod plugins;
 mod records;
@@ -36,6 +40,7 @@ pub use database::{Database, EventObserver, PoolOptions, Tx};
 pub use error::StoreError;
 pub use events::NewEvent;
 pub use migrate::{SchemaStatus, migration_versions};
+pub use outbox::{NewMail, OutboxEntry, OutboxId, OutboxStatus};
 pub use url::{Backend, DatabaseUrl};
 
 use crate::domain::AuthorityId;

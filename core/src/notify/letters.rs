@@ -1,0 +1,713 @@
+//! Each authority's letters: handlebars templates in
+//! `config/authorities/<code>/letters/`, one file per [`LetterKind`] (`refusal-to-assess.hbs`)
+//! plus partials whose names begin with `_` (`_layout.hbs` is used as `{{#> layout}}`).
+//!
+//! Templates run in strict mode, so a field a template names but the letter's data
+//! lacks fails the render (and with it the decision's transaction) instead of leaving
+//! a blank where an appeal date should be. Every value is HTML-escaped. At load every
+//! letter is also rendered with sample data, in each of its shapes (a refusal with and
+//! without a planned next-steps meeting; maintain and amend), so a typing mistake stops
+//! start-up with the file named rather than surfacing at the first real decision.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use handlebars::Handlebars;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::NotifyError;
+use crate::domain::AuthorityId;
+
+/// The letters sendpanel writes. Each is one template file per authority, named by
+/// the kind in kebab case.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+#[non_exhaustive]
+pub enum LetterKind {
+    /// We will carry out an EHC needs assessment (CFA s.36(8); Reg 5(1)).
+    DecisionToAssess,
+    /// We will not: reasons, the next-steps meeting, mediation and appeal rights with
+    /// their dates (CFA s.36(5); Reg 5(3), 32-33; Tribunal rule 20).
+    RefusalToAssess,
+    /// We will issue an EHC plan; a draft follows (CFA s.37(1)).
+    DecisionToIssue,
+    /// We will not issue a plan: reasons, mediation and appeal rights (Reg 10).
+    DecisionNotToIssue,
+    /// The draft plan's covering letter: at least 15 days for representations, to the
+    /// date, and the right to ask for a school (Reg 13(1); CFA s.38).
+    DraftPlan,
+    /// The final plan's covering letter: mediation and appeal rights, the first review.
+    FinalPlan,
+    /// After an annual review: maintain (with rights) or amend (with the 8-week date,
+    /// Reg 22(3)).
+    AnnualReview,
+    /// We will stop maintaining the plan (CFA s.45): reasons, mediation and appeal
+    /// rights.
+    Ceasing,
+    /// Invitation to the next-steps meeting after a refusal, with a calendar file.
+    NextStepsMeeting,
+    /// Invitation to a panel member to a sitting, with a calendar file (not a letter to
+    /// a family, and not kept on a case).
+    SittingInvitation,
+}
+
+impl LetterKind {
+    /// The template's file name in the authority's `letters/` folder.
+    pub fn file_name(self) -> String {
+        format!("{self}.hbs")
+    }
+
+    /// The title a stored letter carries, and the page's `<title>`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::DecisionToAssess => "Decision to carry out an EHC needs assessment",
+            Self::RefusalToAssess => "Decision not to carry out an EHC needs assessment",
+            Self::DecisionToIssue => "Decision to issue an EHC plan",
+            Self::DecisionNotToIssue => "Decision not to issue an EHC plan",
+            Self::DraftPlan => "Your draft EHC plan",
+            Self::FinalPlan => "Your final EHC plan",
+            Self::AnnualReview => "Decision after the annual review of the EHC plan",
+            Self::Ceasing => "Decision to stop maintaining the EHC plan",
+            Self::NextStepsMeeting => "Invitation to a next-steps meeting",
+            Self::SittingInvitation => "Invitation to a panel sitting",
+        }
+    }
+
+    /// Whether the letter goes to a family and is kept on the case.
+    pub fn is_for_family(self) -> bool {
+        self != Self::SittingInvitation
+    }
+}
+
+/// A rendered letter and the version of the templates that produced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letter {
+    /// Which letter.
+    pub kind: LetterKind,
+    /// The complete HTML page.
+    pub html: String,
+    /// Hex SHA-256 of the letter's template and every partial of its authority.
+    pub template_version: String,
+}
+
+/// Every authority's compiled letters. Built once at start-up and shared.
+pub struct LetterBook {
+    authorities: BTreeMap<AuthorityId, AuthorityLetters>,
+}
+
+struct AuthorityLetters {
+    registry: Handlebars<'static>,
+    folder: PathBuf,
+    versions: BTreeMap<LetterKind, String>,
+}
+
+impl std::fmt::Debug for LetterBook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LetterBook")
+            .field("authorities", &self.authorities.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl LetterBook {
+    /// Reads, compiles and test-renders every authority's letters from
+    /// `<authorities_dir>/<code>/letters/`. Fails naming the file: a missing letter, an
+    /// unknown template name, a syntax error, or a sample render that strict mode
+    /// refuses.
+    pub fn load(authorities_dir: &Path, authorities: &[AuthorityId]) -> Result<Self, NotifyError> {
+        let mut loaded = BTreeMap::new();
+        for authority in authorities {
+            let folder = authorities_dir.join(authority.as_str()).join("letters");
+            loaded.insert(authority.clone(), AuthorityLetters::load(&folder)?);
+        }
+        Ok(Self {
+            authorities: loaded,
+        })
+    }
+
+    /// The authorities whose letters are loaded.
+    pub fn authorities(&self) -> impl Iterator<Item = &AuthorityId> {
+        self.authorities.keys()
+    }
+
+    /// The version a letter will carry: changes whenever its template or any partial
+    /// it may use changes, so a stored letter names exactly what produced it.
+    pub fn template_version(&self, authority: &AuthorityId, kind: LetterKind) -> Option<&str> {
+        self.authorities
+            .get(authority)?
+            .versions
+            .get(&kind)
+            .map(String::as_str)
+    }
+
+    /// Renders a letter with sample data (the same data the load-time check uses), for
+    /// previews and tests.
+    pub fn render_sample(
+        &self,
+        authority: &AuthorityId,
+        kind: LetterKind,
+    ) -> Result<Letter, NotifyError> {
+        let mut first = None;
+        for context in samples(kind) {
+            let letter = self.render(authority, kind, &context)?;
+            first.get_or_insert(letter);
+        }
+        first.ok_or_else(|| NotifyError::NoLetters(authority.to_string()))
+    }
+
+    /// Renders one letter for one authority with real data.
+    pub(crate) fn render(
+        &self,
+        authority: &AuthorityId,
+        kind: LetterKind,
+        context: &LetterContext,
+    ) -> Result<Letter, NotifyError> {
+        let letters = self
+            .authorities
+            .get(authority)
+            .ok_or_else(|| NotifyError::NoLetters(authority.to_string()))?;
+        context.require(kind).map_err(|field| NotifyError::Render {
+            authority: authority.to_string(),
+            letter: kind,
+            detail: format!("the letter needs {field}, which this event does not give"),
+        })?;
+        let html = letters
+            .registry
+            .render(&kind.to_string(), context)
+            .map_err(|e| NotifyError::Render {
+                authority: authority.to_string(),
+                letter: kind,
+                detail: e.to_string(),
+            })?;
+        let template_version =
+            letters
+                .versions
+                .get(&kind)
+                .cloned()
+                .ok_or_else(|| NotifyError::Template {
+                    file: letters.folder.join(kind.file_name()),
+                    detail: "not loaded".into(),
+                })?;
+        Ok(Letter {
+            kind,
+            html,
+            template_version,
+        })
+    }
+}
+
+impl AuthorityLetters {
+    fn load(folder: &Path) -> Result<Self, NotifyError> {
+        let fail = |file: &Path, detail: String| NotifyError::Template {
+            file: file.to_path_buf(),
+            detail,
+        };
+        let entries = std::fs::read_dir(folder)
+            .map_err(|e| fail(folder, format!("cannot read the letters folder: {e}")))?;
+        let mut files = Vec::new();
+        for entry in entries {
+            let path = entry
+                .map_err(|e| fail(folder, format!("cannot read the letters folder: {e}")))?
+                .path();
+            if path.extension().is_some_and(|ext| ext == "hbs") {
+                files.push(path);
+            }
+        }
+        files.sort();
+
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        let mut partials: BTreeMap<String, String> = BTreeMap::new();
+        let mut letters: BTreeMap<LetterKind, (PathBuf, String)> = BTreeMap::new();
+        for path in files {
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .ok_or_else(|| fail(&path, "the file name must be plain text".into()))?
+                .to_owned();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| fail(&path, format!("cannot read: {e}")))?;
+            if let Some(partial) = stem.strip_prefix('_') {
+                registry
+                    .register_partial(partial, text.as_str())
+                    .map_err(|e| fail(&path, e.to_string()))?;
+                partials.insert(partial.to_owned(), text);
+            } else {
+                let kind: LetterKind = stem.parse().map_err(|_| {
+                    fail(
+                        &path,
+                        format!(
+                            "is not a letter sendpanel writes; letters are {}, and partials begin with _",
+                            all_file_names()
+                        ),
+                    )
+                })?;
+                registry
+                    .register_template_string(&stem, text.as_str())
+                    .map_err(|e| fail(&path, e.to_string()))?;
+                letters.insert(kind, (path, text));
+            }
+        }
+
+        let mut versions = BTreeMap::new();
+        for kind in <LetterKind as strum::IntoEnumIterator>::iter() {
+            let Some((path, text)) = letters.get(&kind) else {
+                return Err(fail(
+                    &folder.join(kind.file_name()),
+                    "is missing: every authority needs every letter".into(),
+                ));
+            };
+            versions.insert(kind, version_of(&kind.to_string(), text, &partials));
+            for context in samples(kind) {
+                context
+                    .require(kind)
+                    .map_err(|field| fail(path, format!("sample data lacks {field}")))?;
+                registry
+                    .render(&kind.to_string(), &context)
+                    .map_err(|e| fail(path, format!("does not render with sample data: {e}")))?;
+            }
+        }
+        Ok(Self {
+            registry,
+            folder: folder.to_path_buf(),
+            versions,
+        })
+    }
+}
+
+fn all_file_names() -> String {
+    <LetterKind as strum::IntoEnumIterator>::iter()
+        .map(LetterKind::file_name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// SHA-256 over the letter's name and text, then every partial's name and text in
+/// name order, each field ended by a NUL so no two different sets hash alike.
+fn version_of(name: &str, text: &str, partials: &BTreeMap<String, String>) -> String {
+    let mut hash = Sha256::new();
+    for part in ["letter", name, text] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    for (partial, body) in partials {
+        for part in ["partial", partial.as_str(), body.as_str()] {
+            hash.update(part.as_bytes());
+            hash.update([0]);
+        }
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a template sees. Every key is always present (absent parts are `null`), so a
+/// template may test a part with `{{#if}}`, and strict mode fails only on a real gap.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct LetterContext {
+    /// The letter's title.
+    pub title: String,
+    /// The authority writing.
+    pub authority: AuthorityPart,
+    /// The child the letter is about (absent for a sitting invitation).
+    pub child: Option<ChildPart>,
+    /// The date on the letter.
+    pub letter_date: String,
+    /// "Dear parent or carer", or the young person's or member's name.
+    pub salutation: String,
+    /// The decision's reasons, one paragraph per entry.
+    pub reasons: Option<Vec<String>>,
+    /// Mediation and appeal dates, where the decision carries those rights.
+    pub rights: Option<Rights>,
+    /// The next-steps meeting the authority's plugin planned, after a refusal.
+    pub next_steps: Option<NextStepsPart>,
+    /// The statutory dates of an assessment under way.
+    pub assessment: Option<AssessmentPart>,
+    /// A draft plan served.
+    pub draft: Option<DraftPart>,
+    /// A final plan issued.
+    pub plan: Option<PlanPart>,
+    /// An annual review decision.
+    pub review: Option<ReviewPart>,
+    /// A meeting arranged with the family.
+    pub meeting: Option<MeetingPart>,
+    /// A panel sitting a member is invited to.
+    pub sitting: Option<SittingPart>,
+}
+
+impl LetterContext {
+    /// An empty context for `kind`, to fill in.
+    pub(crate) fn new(kind: LetterKind, authority: AuthorityPart, letter_date: String) -> Self {
+        Self {
+            title: kind.title().to_owned(),
+            authority,
+            child: None,
+            letter_date,
+            salutation: "Dear parent or carer".into(),
+            reasons: None,
+            rights: None,
+            next_steps: None,
+            assessment: None,
+            draft: None,
+            plan: None,
+            review: None,
+            meeting: None,
+            sitting: None,
+        }
+    }
+
+    /// The parts each letter cannot do without, checked before rendering so the error
+    /// names the missing fact rather than a template line.
+    fn require(&self, kind: LetterKind) -> Result<(), &'static str> {
+        use LetterKind as K;
+        let need = |present: bool, name: &'static str| if present { Ok(()) } else { Err(name) };
+        if kind.is_for_family() {
+            need(self.child.is_some(), "the child")?;
+        }
+        match kind {
+            K::DecisionToAssess | K::DecisionToIssue => {
+                need(self.reasons.is_some(), "the reasons")?;
+                need(self.assessment.is_some(), "the assessment's dates")
+            }
+            K::RefusalToAssess | K::DecisionNotToIssue | K::Ceasing => {
+                need(self.reasons.is_some(), "the reasons")?;
+                need(self.rights.is_some(), "the mediation and appeal dates")
+            }
+            K::DraftPlan => need(self.draft.is_some(), "the draft plan's dates"),
+            K::FinalPlan => {
+                need(self.plan.is_some(), "the plan's dates")?;
+                need(self.rights.is_some(), "the mediation and appeal dates")
+            }
+            K::AnnualReview => {
+                need(self.reasons.is_some(), "the reasons")?;
+                let review = self.review.as_ref().ok_or("the review decision")?;
+                need(review.next_review_by.is_some(), "the next review's date")?;
+                if review.amend {
+                    need(review.amended_plan_by.is_some(), "the amended plan's date")
+                } else {
+                    need(self.rights.is_some(), "the mediation and appeal dates")
+                }
+            }
+            K::NextStepsMeeting => need(self.meeting.is_some(), "the meeting"),
+            K::SittingInvitation => need(self.sitting.is_some(), "the sitting"),
+        }
+    }
+}
+
+/// The authority, as letters name it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct AuthorityPart {
+    /// "Torbay Council".
+    pub name: String,
+    /// "torbay".
+    pub code: String,
+}
+
+/// The child, as letters name them.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ChildPart {
+    pub given_name: String,
+    pub family_name: String,
+    pub full_name: String,
+}
+
+/// The family's rights after a decision, with their last days.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Rights {
+    /// Last day to contact a mediation adviser (Reg 33).
+    pub mediation_contact_by: String,
+    /// Last day to appeal (Tribunal rule 20), unless a later certificate extends it.
+    pub appeal_by: String,
+}
+
+/// The next-steps meeting the plugin planned.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct NextStepsPart {
+    pub within_working_days: u32,
+    pub meet_by: String,
+    pub attendees: Vec<String>,
+    pub venue: String,
+    pub agenda: Vec<String>,
+}
+
+/// The statutory dates once an assessment is agreed.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct AssessmentPart {
+    /// Decide whether to issue by (Reg 10(1), 16 weeks).
+    pub issue_decision_by: String,
+    /// Final plan by (Reg 13(2), 20 weeks).
+    pub final_plan_by: String,
+}
+
+/// A draft plan served.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DraftPart {
+    pub served_on: String,
+    pub representations_by: String,
+}
+
+/// A final plan issued.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PlanPart {
+    pub issued_on: String,
+    pub review_by: String,
+}
+
+/// An annual review decision other than ceasing.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ReviewPart {
+    pub maintain: bool,
+    pub amend: bool,
+    pub next_review_by: Option<String>,
+    pub amended_plan_by: Option<String>,
+}
+
+/// A meeting with the family.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct MeetingPart {
+    pub meets_on: String,
+    pub starts_at: String,
+    pub location: String,
+    pub with: Vec<String>,
+}
+
+/// A sitting, for one member's invitation.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SittingPart {
+    pub panel_name: String,
+    pub sits_on: String,
+    pub starts_at: String,
+    pub location: String,
+    pub member_name: String,
+    pub role: String,
+}
+
+/// Sample data for each letter, in each of its shapes: what start-up renders to prove
+/// every template works before any decision depends on it.
+fn samples(kind: LetterKind) -> Vec<LetterContext> {
+    use LetterKind as K;
+    let mut base = LetterContext::new(
+        kind,
+        AuthorityPart {
+            name: "Sample Council".into(),
+            code: "sample".into(),
+        },
+        "2 October 2023".into(),
+    );
+    base.child = Some(ChildPart {
+        given_name: "Sam".into(),
+        family_name: "Sample".into(),
+        full_name: "Sam Sample".into(),
+    });
+    base.reasons = Some(vec![
+        "The first reason <with markup to escape>.".into(),
+        "A second paragraph.".into(),
+    ]);
+    let rights = Rights {
+        mediation_contact_by: "2 December 2023".into(),
+        appeal_by: "2 December 2023".into(),
+    };
+    match kind {
+        K::DecisionToAssess | K::DecisionToIssue => {
+            base.assessment = Some(AssessmentPart {
+                issue_decision_by: "25 December 2023".into(),
+                final_plan_by: "22 January 2024".into(),
+            });
+            vec![base]
+        }
+        K::RefusalToAssess => {
+            base.rights = Some(rights);
+            let without = base.clone();
+            base.next_steps = Some(NextStepsPart {
+                within_working_days: 10,
+                meet_by: "16 October 2023".into(),
+                attendees: vec!["you".into(), "your SEN caseworker".into()],
+                venue: "at your child's school or setting".into(),
+                agenda: vec!["What support is in place now".into()],
+            });
+            vec![base, without]
+        }
+        K::DecisionNotToIssue | K::Ceasing => {
+            base.rights = Some(rights);
+            vec![base]
+        }
+        K::DraftPlan => {
+            base.reasons = None;
+            base.draft = Some(DraftPart {
+                served_on: "1 December 2023".into(),
+                representations_by: "15 December 2023".into(),
+            });
+            vec![base]
+        }
+        K::FinalPlan => {
+            base.reasons = None;
+            base.rights = Some(rights);
+            base.plan = Some(PlanPart {
+                issued_on: "10 January 2024".into(),
+                review_by: "9 January 2025".into(),
+            });
+            vec![base]
+        }
+        K::AnnualReview => {
+            let mut amend = base.clone();
+            base.rights = Some(rights);
+            base.review = Some(ReviewPart {
+                maintain: true,
+                amend: false,
+                next_review_by: Some("1 February 2026".into()),
+                amended_plan_by: None,
+            });
+            amend.review = Some(ReviewPart {
+                maintain: false,
+                amend: true,
+                next_review_by: Some("1 February 2026".into()),
+                amended_plan_by: Some("29 March 2025".into()),
+            });
+            vec![base, amend]
+        }
+        K::NextStepsMeeting => {
+            base.reasons = None;
+            base.meeting = Some(MeetingPart {
+                meets_on: "Monday 16 October 2023".into(),
+                starts_at: "10:00".into(),
+                location: "Harbourside Primary".into(),
+                with: vec!["Casey Worker, SEN caseworker".into()],
+            });
+            vec![base]
+        }
+        K::SittingInvitation => {
+            base.child = None;
+            base.reasons = None;
+            base.sitting = Some(SittingPart {
+                panel_name: "SEN Panel".into(),
+                sits_on: "Thursday 5 October 2023".into(),
+                starts_at: "09:30".into(),
+                location: "Online".into(),
+                member_name: "Pat Member".into(),
+                role: "educational psychologist".into(),
+            });
+            vec![base]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_letters() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities")
+    }
+
+    fn shipped() -> Vec<AuthorityId> {
+        ["torbay", "wiltshire", "leicestershire"]
+            .into_iter()
+            .map(|code| AuthorityId::parse(code).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_shipped_letters_load_and_every_kind_renders_escaped() {
+        let book = LetterBook::load(&repo_letters(), &shipped()).unwrap();
+        for authority in shipped() {
+            for kind in <LetterKind as strum::IntoEnumIterator>::iter() {
+                let letter = book.render_sample(&authority, kind).unwrap();
+                assert!(letter.html.contains("Sample Council"), "{authority} {kind}");
+                assert!(!letter.html.contains("<with markup"), "{authority} {kind}");
+                assert_eq!(letter.template_version.len(), 64);
+            }
+        }
+    }
+
+    #[test]
+    fn a_versions_depends_on_the_letter_and_every_partial() {
+        let mut partials = BTreeMap::new();
+        partials.insert("layout".to_owned(), "a".to_owned());
+        let one = version_of("x", "body", &partials);
+        assert_eq!(one, version_of("x", "body", &partials));
+        assert_ne!(one, version_of("x", "body2", &partials));
+        partials.insert("layout".to_owned(), "b".to_owned());
+        assert_ne!(one, version_of("x", "body", &partials));
+    }
+
+    #[test]
+    fn a_broken_or_unknown_template_is_named_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let authority = AuthorityId::parse("torbay").unwrap();
+        let letters = dir.path().join("torbay/letters");
+        std::fs::create_dir_all(&letters).unwrap();
+        for entry in std::fs::read_dir(repo_letters().join("torbay/letters")).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, letters.join(path.file_name().unwrap())).unwrap();
+        }
+        LetterBook::load(dir.path(), std::slice::from_ref(&authority)).unwrap();
+
+        // A field the data never has: strict mode refuses it at load.
+        let file = letters.join("ceasing.hbs");
+        let good = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(
+            &file,
+            good.replace("{{child.given_name}}", "{{child.nickname}}"),
+        )
+        .unwrap();
+        let err = LetterBook::load(dir.path(), std::slice::from_ref(&authority))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ceasing.hbs"), "{err}");
+        assert!(err.contains("sample data"), "{err}");
+
+        // A syntax error names the file too.
+        std::fs::write(&file, "{{#if child}}unclosed").unwrap();
+        let err = LetterBook::load(dir.path(), std::slice::from_ref(&authority))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ceasing.hbs"), "{err}");
+        std::fs::write(&file, good).unwrap();
+
+        std::fs::write(letters.join("refusal.hbs"), "x").unwrap();
+        let err = LetterBook::load(dir.path(), std::slice::from_ref(&authority))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("refusal.hbs") && err.contains("refusal-to-assess.hbs"),
+            "{err}"
+        );
+        std::fs::remove_file(letters.join("refusal.hbs")).unwrap();
+
+        std::fs::remove_file(letters.join("final-plan.hbs")).unwrap();
+        let err = LetterBook::load(dir.path(), std::slice::from_ref(&authority))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("final-plan.hbs") && err.contains("missing"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn strict_mode_refuses_a_part_that_is_null() {
+        let letters = AuthorityLetters::load(&repo_letters().join("torbay/letters")).unwrap();
+        let mut context = samples(LetterKind::RefusalToAssess).remove(0);
+        context.rights = None;
+        let err = letters
+            .registry
+            .render("refusal-to-assess", &context)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rights"), "{err}");
+    }
+}

@@ -1,0 +1,670 @@
+//! The event observer that writes letters and queues e-mail, inside the transaction of
+//! the event that calls for them.
+//!
+//! | event | letter (kept on the case) | e-mail |
+//! | --- | --- | --- |
+//! | `decision_recorded`, assess, agreed / refused | decision to assess / refusal to assess | to the family |
+//! | `decision_recorded`, issue, agreed / refused | decision to issue / not to issue | to the family |
+//! | `draft_plan_served` | draft plan cover | to the family |
+//! | `final_plan_issued` | final plan cover | to the family |
+//! | `review_decision_recorded`, maintain or amend / cease | annual review / ceasing | to the family |
+//! | `next_steps_meeting_arranged` | next-steps invitation | to the family, with `.ics` |
+//! | `sitting_scheduled` | (none) | to each member, with `.ics` |
+//!
+//! A family without a contact e-mail still gets the letter stored, for posting. Any
+//! failure (a template that will not render, a missing fact) rolls the event's whole
+//! transaction back, so a decision never stands without its letter.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Europe::London;
+use lettre::Address;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::calendar::{self, Invitation};
+use super::letters::{
+    AssessmentPart, AuthorityPart, ChildPart, DraftPart, LetterContext, MeetingPart, NextStepsPart,
+    PlanPart, ReviewPart, Rights, SittingPart,
+};
+use super::mail::{self, Outgoing};
+use super::{LetterBook, LetterKind, MailSettings, NotifyError, day_and_date, long_date};
+use crate::clock::{BankHolidays, ClockFacts, Deadlines};
+use crate::domain::{
+    Authority, CaseId, Document, DocumentId, DocumentKind, Email, Event, EventKind, RequestedBy,
+    UserId,
+};
+use crate::policy::contract::{Attendee, NextStepsPlan, Venue};
+use crate::store::{AuthorityScope, EventObserver, NewEvent, NewMail, OutboxId, StoreError, Tx};
+
+/// How long a next-steps meeting is put in the family's calendar.
+const MEETING_MINUTES: i64 = 60;
+/// How long a panel sitting is put in members' calendars: a morning.
+const SITTING_MINUTES: i64 = 180;
+
+/// Writes letters and queues e-mail for the events in the module table. Install once
+/// with [`crate::store::Database::observe`].
+pub struct Notifier {
+    letters: LetterBook,
+    from: Address,
+    holidays: BankHolidays,
+}
+
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notifier")
+            .field("letters", &self.letters)
+            .field("from", &self.from.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Notifier {
+    /// A notifier writing `letters`, sending from the settings' `from_address`, and
+    /// counting appeal dates with `holidays` (Tribunal rule 20 moves a deadline that
+    /// falls at Christmas or in August to the next working day).
+    pub fn new(
+        letters: LetterBook,
+        settings: &MailSettings,
+        holidays: BankHolidays,
+    ) -> Result<Self, NotifyError> {
+        let from = settings
+            .from_address
+            .parse()
+            .map_err(|e: lettre::address::AddressError| NotifyError::Settings {
+                key: "from_address",
+                rule: e.to_string(),
+            })?;
+        Ok(Self {
+            letters,
+            from,
+            holidays,
+        })
+    }
+
+    fn notify(
+        &self,
+        tx: &mut Tx<'_>,
+        scope: &AuthorityScope,
+        event: &Event,
+    ) -> Result<(), NotifyError> {
+        let p = Payload(event);
+        let kind = match event.kind {
+            EventKind::DecisionRecorded => match (p.str("kind")?, p.str("outcome")?) {
+                ("assess", "agreed") => LetterKind::DecisionToAssess,
+                ("assess", "refused") => LetterKind::RefusalToAssess,
+                ("issue", "agreed") => LetterKind::DecisionToIssue,
+                ("issue", "refused") => LetterKind::DecisionNotToIssue,
+                // Deferred items and the kinds without a family letter yet (placement,
+                // banding, post-16) write none.
+                _ => return Ok(()),
+            },
+            EventKind::DraftPlanServed => LetterKind::DraftPlan,
+            EventKind::FinalPlanIssued => LetterKind::FinalPlan,
+            EventKind::ReviewDecisionRecorded => match p.str("choice")? {
+                "maintain" | "amend" => LetterKind::AnnualReview,
+                "cease" => LetterKind::Ceasing,
+                other => {
+                    return Err(p.invalid(
+                        "choice",
+                        &format!("`{other}` must be maintain, amend or cease"),
+                    ));
+                }
+            },
+            EventKind::NextStepsMeetingArranged => LetterKind::NextStepsMeeting,
+            EventKind::SittingScheduled => return self.invite_sitting(tx, scope, event),
+            _ => return Ok(()),
+        };
+        self.case_letter(tx, scope, event, kind)
+    }
+
+    /// Renders the letter for a case event, keeps it on the case, and queues it to the
+    /// family's address when there is one.
+    fn case_letter(
+        &self,
+        tx: &mut Tx<'_>,
+        scope: &AuthorityScope,
+        event: &Event,
+        kind: LetterKind,
+    ) -> Result<(), NotifyError> {
+        let p = Payload(event);
+        let case_id = event
+            .case_id
+            .ok_or_else(|| p.invalid("case_id", "is required for a letter"))?;
+        let case = tx.get_case(scope, case_id)?;
+        let request = tx.get_request(scope, case.request_id)?;
+        let child = tx.get_child(scope, case.child_id)?;
+        let authority = self.authority(tx, scope)?;
+
+        let letter_date = match kind {
+            LetterKind::DraftPlan => p.date("served_on")?,
+            LetterKind::FinalPlan => p.date("issued_on")?,
+            LetterKind::NextStepsMeeting => event.occurred_at.with_timezone(&London).date_naive(),
+            _ => p.date("decided_on")?,
+        };
+        let mut ctx = LetterContext::new(kind, authority_part(&authority), long_date(letter_date));
+        ctx.child = Some(ChildPart {
+            given_name: child.given_name.to_string(),
+            family_name: child.family_name.to_string(),
+            full_name: format!("{} {}", child.given_name, child.family_name),
+        });
+        if request.requested_by == RequestedBy::YoungPerson {
+            ctx.salutation = format!("Dear {}", child.given_name);
+        }
+        let payload_rights = |p: &Payload<'_>| -> Result<Rights, NotifyError> {
+            Ok(Rights {
+                mediation_contact_by: long_date(p.date("mediation_contact_by")?),
+                appeal_by: long_date(p.date("appeal_by")?),
+            })
+        };
+        let mut calendar_file = None;
+        match kind {
+            LetterKind::DecisionToAssess | LetterKind::DecisionToIssue => {
+                ctx.reasons = Some(reasons(tx, scope, case_id, &p)?);
+                let dates = self.clock(
+                    &p,
+                    ClockFacts {
+                        request_received: Some(request.received_on),
+                        ..ClockFacts::default()
+                    },
+                )?;
+                ctx.assessment = Some(AssessmentPart {
+                    issue_decision_by: long_date(date_of(&p, &dates, "decide_not_to_issue_by")?),
+                    final_plan_by: long_date(date_of(&p, &dates, "final_plan_by")?),
+                });
+            }
+            LetterKind::RefusalToAssess => {
+                ctx.reasons = Some(reasons(tx, scope, case_id, &p)?);
+                ctx.rights = Some(payload_rights(&p)?);
+                ctx.next_steps = self.planned_next_steps(tx, scope, case_id, letter_date)?;
+            }
+            LetterKind::DecisionNotToIssue | LetterKind::Ceasing => {
+                ctx.reasons = Some(reasons(tx, scope, case_id, &p)?);
+                ctx.rights = Some(payload_rights(&p)?);
+            }
+            LetterKind::DraftPlan => {
+                ctx.draft = Some(DraftPart {
+                    served_on: long_date(letter_date),
+                    representations_by: long_date(p.date("representations_by")?),
+                });
+            }
+            LetterKind::FinalPlan => {
+                // The plan's issue is the decision notice for an appeal against its
+                // contents (Tribunal rule 20) and starts its first 12 months (CFA s.44(1)).
+                let dates = self.clock(
+                    &p,
+                    ClockFacts {
+                        plan_issued: Some(letter_date),
+                        decision_notice_sent: Some(letter_date),
+                        ..ClockFacts::default()
+                    },
+                )?;
+                ctx.plan = Some(PlanPart {
+                    issued_on: long_date(letter_date),
+                    review_by: long_date(date_of(&p, &dates, "annual_review_by")?),
+                });
+                ctx.rights = Some(Rights {
+                    mediation_contact_by: long_date(date_of(&p, &dates, "mediation_contact_by")?),
+                    appeal_by: long_date(date_of(&p, &dates, "appeal_by")?),
+                });
+            }
+            LetterKind::AnnualReview => {
+                ctx.reasons = Some(reasons(tx, scope, case_id, &p)?);
+                let amend = p.str("choice")? == "amend";
+                ctx.review = Some(ReviewPart {
+                    maintain: !amend,
+                    amend,
+                    next_review_by: p.opt_date("next_review_by")?.map(long_date),
+                    amended_plan_by: p.opt_date("amended_plan_by")?.map(long_date),
+                });
+                if !amend {
+                    ctx.rights = Some(payload_rights(&p)?);
+                }
+            }
+            LetterKind::NextStepsMeeting => {
+                let meets_on = p.date("meets_on")?;
+                let starts_at = p.time("starts_at")?;
+                let location = p.str("location")?.to_owned();
+                let with = p.strings("with")?;
+                let starts = calendar::london(meets_on, starts_at).ok_or_else(|| {
+                    p.invalid("starts_at", "is not a time that exists in England that day")
+                })?;
+                let description = format!(
+                    "A meeting with {} to talk about the next steps for {}'s support.",
+                    authority.name, child.given_name
+                );
+                calendar_file = request.contact_email.as_ref().map(|email| {
+                    calendar::ics(&Invitation {
+                        uid: format!("next-steps-{}@{}", event.id, self.domain()),
+                        summary: &format!("Next-steps meeting with {}", authority.name),
+                        description: &description,
+                        location: &location,
+                        starts,
+                        ends: starts + chrono::Duration::minutes(MEETING_MINUTES),
+                        stamp: event.occurred_at,
+                        organizer_name: &authority.name,
+                        organizer_address: self.from.as_ref(),
+                        attendee_address: email.as_str(),
+                    })
+                });
+                ctx.meeting = Some(MeetingPart {
+                    meets_on: day_and_date(meets_on),
+                    starts_at: starts_at.format("%H:%M").to_string(),
+                    location,
+                    with,
+                });
+            }
+            LetterKind::SittingInvitation => {
+                return Err(p.invalid("kind", "a sitting invitation is not a case letter"));
+            }
+        }
+
+        let letter = self.letters.render(scope.authority(), kind, &ctx)?;
+        let document = Document {
+            id: DocumentId::new(),
+            authority_id: scope.authority().clone(),
+            case_id,
+            kind: DocumentKind::Letter,
+            title: kind.title().to_owned(),
+            media_type: "text/html".into(),
+            sha256: Sha256::digest(letter.html.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            content: letter.html.clone().into_bytes(),
+            template_version: Some(letter.template_version.clone()),
+            created_at: event.occurred_at,
+        };
+        tx.insert_document(scope, &document)?;
+        let emailed = request.contact_email.is_some();
+        tx.append_event(
+            scope,
+            NewEvent {
+                case_id: Some(case_id),
+                kind: EventKind::DocumentStored,
+                payload: serde_json::json!({
+                    "document": document.id,
+                    "kind": DocumentKind::Letter,
+                    "letter": kind,
+                    "template_version": letter.template_version,
+                    "emailed": emailed,
+                }),
+                actor: event.actor,
+                occurred_at: event.occurred_at,
+            },
+        )?;
+        if let Some(email) = request.contact_email {
+            self.enqueue(
+                tx,
+                scope,
+                Queued {
+                    case_id: Some(case_id),
+                    purpose: format!("letter:{kind}"),
+                    to: &email,
+                    to_name: None,
+                    subject: &format!("{}: {}", authority.name, kind.title()),
+                    html: &letter.html,
+                    sender_name: &authority.name,
+                    at: event.occurred_at,
+                    calendar: calendar_file,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// One invitation per member of a new sitting, each with the sitting in a calendar
+    /// file; the same `UID` for every member, so it is one meeting in shared calendars.
+    fn invite_sitting(
+        &self,
+        tx: &mut Tx<'_>,
+        scope: &AuthorityScope,
+        event: &Event,
+    ) -> Result<(), NotifyError> {
+        let p = Payload(event);
+        let sitting = p.str("sitting")?.to_owned();
+        let panel_name = p.str("panel_name")?.to_owned();
+        let sits_on = p.date("sits_on")?;
+        let starts_at = p.time("starts_at")?;
+        let location = p.str("location")?.to_owned();
+        let starts = calendar::london(sits_on, starts_at).ok_or_else(|| {
+            p.invalid("starts_at", "is not a time that exists in England that day")
+        })?;
+        let members = event
+            .payload
+            .get("members")
+            .and_then(Value::as_array)
+            .ok_or_else(|| p.invalid("members", "must be a list"))?;
+        let authority = self.authority(tx, scope)?;
+        for member in members {
+            let user: UserId = member
+                .get("user")
+                .and_then(Value::as_str)
+                .and_then(|id| id.parse().ok())
+                .ok_or_else(|| p.invalid("members", "each member needs a user id"))?;
+            let role = member
+                .get("role")
+                .and_then(Value::as_str)
+                .ok_or_else(|| p.invalid("members", "each member needs a role"))?
+                .replace(['_', '-'], " ");
+            let user = tx.get_user(scope, user)?;
+            let mut ctx = LetterContext::new(
+                LetterKind::SittingInvitation,
+                authority_part(&authority),
+                long_date(event.occurred_at.with_timezone(&London).date_naive()),
+            );
+            ctx.salutation = format!("Dear {}", user.display_name);
+            ctx.sitting = Some(SittingPart {
+                panel_name: panel_name.clone(),
+                sits_on: day_and_date(sits_on),
+                starts_at: starts_at.format("%H:%M").to_string(),
+                location: location.clone(),
+                member_name: user.display_name.clone(),
+                role,
+            });
+            let letter =
+                self.letters
+                    .render(scope.authority(), LetterKind::SittingInvitation, &ctx)?;
+            let ics = calendar::ics(&Invitation {
+                uid: format!("sitting-{sitting}@{}", self.domain()),
+                summary: &format!("{panel_name} ({})", authority.name),
+                description: &format!(
+                    "{panel_name} sitting. Open the papers in sendpanel before the sitting and declare any conflict of interest."
+                ),
+                location: &location,
+                starts,
+                ends: starts + chrono::Duration::minutes(SITTING_MINUTES),
+                stamp: event.occurred_at,
+                organizer_name: &authority.name,
+                organizer_address: self.from.as_ref(),
+                attendee_address: user.email.as_str(),
+            });
+            self.enqueue(
+                tx,
+                scope,
+                Queued {
+                    case_id: None,
+                    purpose: "invitation:sitting".into(),
+                    to: &user.email,
+                    to_name: Some(&user.display_name),
+                    subject: &format!(
+                        "{}: invitation to {panel_name} on {}",
+                        authority.name,
+                        long_date(sits_on)
+                    ),
+                    html: &letter.html,
+                    sender_name: &authority.name,
+                    at: event.occurred_at,
+                    calendar: Some(ics),
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The meeting the authority's next-steps plugin planned after the refusal, if it
+    /// advised one; `None` (the letter then says the authority will be in touch) when
+    /// there is no such advice, the plugin said no meeting is needed, or the stored
+    /// answer no longer reads as a plan.
+    fn planned_next_steps(
+        &self,
+        tx: &mut Tx<'_>,
+        scope: &AuthorityScope,
+        case_id: CaseId,
+        decided_on: NaiveDate,
+    ) -> Result<Option<NextStepsPart>, NotifyError> {
+        let advice = tx.advice_for_case(scope, &case_id)?;
+        let Some(latest) = advice
+            .iter()
+            .rev()
+            .find(|a| a.call == "next-steps" && a.outcome == "advice")
+        else {
+            return Ok(None);
+        };
+        let plan = latest
+            .output_json
+            .as_deref()
+            .and_then(|json| serde_json::from_str::<Value>(json).ok())
+            .and_then(|mut answer| answer.get_mut("Ok").map(Value::take))
+            .and_then(|plan| serde_json::from_value::<NextStepsPlan>(plan).ok());
+        let Some(plan) = plan else {
+            tracing::warn!(advice = %latest.id, "next-steps advice is not a plan; letter says we will be in touch");
+            return Ok(None);
+        };
+        if !plan.meeting_required {
+            return Ok(None);
+        }
+        let days = u32::from(plan.within_working_days);
+        let meet_by = self
+            .holidays
+            .working_days_after(decided_on, days)
+            .map_err(|e| NotifyError::Payload {
+                event: "advice".into(),
+                field: "within_working_days",
+                rule: e.to_string(),
+            })?;
+        Ok(Some(NextStepsPart {
+            within_working_days: days,
+            meet_by: long_date(meet_by),
+            attendees: plan
+                .attendees
+                .iter()
+                .map(|a| attendee(*a).to_owned())
+                .collect(),
+            venue: venue(plan.venue).to_owned(),
+            agenda: plan.agenda,
+        }))
+    }
+
+    fn enqueue(
+        &self,
+        tx: &mut Tx<'_>,
+        scope: &AuthorityScope,
+        mail: Queued<'_>,
+    ) -> Result<(), NotifyError> {
+        let id = OutboxId::new();
+        let message = mail::build(Outgoing {
+            id,
+            from_name: mail.sender_name,
+            from_address: &self.from,
+            to: mail.to,
+            to_name: mail.to_name,
+            subject: mail.subject,
+            html: mail.html,
+            date: mail.at,
+            calendar: mail.calendar,
+        });
+        let message = match message {
+            Ok(message) => message,
+            // An address our light check accepted but the mailer cannot: the letter is
+            // kept for posting; a decision is not undone for a mistyped address.
+            Err(error) => {
+                tracing::warn!(%error, purpose = %mail.purpose, "e-mail not queued; the letter is kept for posting");
+                return Ok(());
+            }
+        };
+        tx.enqueue_mail(
+            scope,
+            &NewMail {
+                id,
+                case_id: mail.case_id,
+                purpose: mail.purpose,
+                recipient: mail.to.clone(),
+                subject: mail.subject.to_owned(),
+                message,
+                created_at: mail.at,
+            },
+        )?;
+        Ok(())
+    }
+
+    fn authority(&self, tx: &mut Tx<'_>, scope: &AuthorityScope) -> Result<Authority, NotifyError> {
+        tx.find_authority(scope.authority())?.ok_or_else(|| {
+            NotifyError::Store(StoreError::NotFound {
+                entity: "authority",
+                id: scope.authority().to_string(),
+            })
+        })
+    }
+
+    fn clock(&self, p: &Payload<'_>, facts: ClockFacts) -> Result<Deadlines, NotifyError> {
+        facts
+            .deadlines(&self.holidays)
+            .map_err(|e| p.invalid("dates", &e.to_string()))
+    }
+
+    fn domain(&self) -> &str {
+        self.from.domain()
+    }
+}
+
+impl EventObserver for Notifier {
+    fn observed(
+        &self,
+        tx: &mut Tx<'_>,
+        scope: &AuthorityScope,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        self.notify(tx, scope, event).map_err(|error| match error {
+            // Keep the store's own error (a conflict stays a conflict).
+            NotifyError::Store(store) => store,
+            other => StoreError::Observer(format!(
+                "the letter or e-mail for this {} could not be written, so nothing was saved: {other}",
+                event.kind
+            )),
+        })
+    }
+}
+
+/// One message to queue.
+struct Queued<'a> {
+    case_id: Option<CaseId>,
+    purpose: String,
+    to: &'a Email,
+    to_name: Option<&'a str>,
+    subject: &'a str,
+    html: &'a str,
+    sender_name: &'a str,
+    at: DateTime<Utc>,
+    calendar: Option<String>,
+}
+
+/// Reads an event's payload, naming the event and field in every error.
+struct Payload<'a>(&'a Event);
+
+impl Payload<'_> {
+    fn invalid(&self, field: &'static str, rule: &str) -> NotifyError {
+        NotifyError::payload(self.0.kind, field, rule)
+    }
+
+    fn str(&self, field: &'static str) -> Result<&str, NotifyError> {
+        self.0
+            .payload
+            .get(field)
+            .and_then(Value::as_str)
+            .ok_or_else(|| self.invalid(field, "is missing"))
+    }
+
+    fn opt_date(&self, field: &'static str) -> Result<Option<NaiveDate>, NotifyError> {
+        match self.0.payload.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => value
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .map(Some)
+                .ok_or_else(|| self.invalid(field, "must be a date (YYYY-MM-DD)")),
+        }
+    }
+
+    fn date(&self, field: &'static str) -> Result<NaiveDate, NotifyError> {
+        self.opt_date(field)?
+            .ok_or_else(|| self.invalid(field, "is missing"))
+    }
+
+    fn time(&self, field: &'static str) -> Result<NaiveTime, NotifyError> {
+        NaiveTime::parse_from_str(self.str(field)?, "%H:%M")
+            .map_err(|_| self.invalid(field, "must be a time (HH:MM)"))
+    }
+
+    fn strings(&self, field: &'static str) -> Result<Vec<String>, NotifyError> {
+        let list = self
+            .0
+            .payload
+            .get(field)
+            .and_then(Value::as_array)
+            .ok_or_else(|| self.invalid(field, "must be a list of names"))?;
+        list.iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| self.invalid(field, "must be a list of names"))
+    }
+}
+
+fn authority_part(authority: &Authority) -> AuthorityPart {
+    AuthorityPart {
+        name: authority.name.clone(),
+        code: authority.id.to_string(),
+    }
+}
+
+fn date_of(
+    p: &Payload<'_>,
+    dates: &Deadlines,
+    key: &'static str,
+) -> Result<NaiveDate, NotifyError> {
+    dates
+        .get(key)
+        .copied()
+        .ok_or_else(|| p.invalid(key, "could not be worked out"))
+}
+
+/// The decision the event records, its reasons split into paragraphs.
+fn reasons(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    case_id: CaseId,
+    p: &Payload<'_>,
+) -> Result<Vec<String>, NotifyError> {
+    let id = p.str("decision")?;
+    let decision = tx
+        .list_decisions(scope, case_id)?
+        .into_iter()
+        .find(|d| d.id.to_string() == id)
+        .ok_or_else(|| p.invalid("decision", "names no decision on this case"))?;
+    Ok(decision
+        .reasons
+        .as_str()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Who the plugin plans to invite, in words a parent knows.
+fn attendee(who: Attendee) -> &'static str {
+    match who {
+        Attendee::ParentOrYoungPerson => "you",
+        Attendee::SenCaseworker => "your SEN caseworker",
+        Attendee::Senco => {
+            "the special educational needs co-ordinator (SENCO) at your child's school or setting"
+        }
+        Attendee::EducationalPsychologist => "an educational psychologist",
+        Attendee::SettingLeader => "the head teacher or manager of your child's school or setting",
+        Attendee::Health => "someone from health services",
+        Attendee::SocialCare => "someone from social care",
+        Attendee::ParentCarerForum => "someone from the parent carer forum",
+        Attendee::Sendiass => {
+            "SENDIASS, the free and impartial information, advice and support service, if you would like them there"
+        }
+    }
+}
+
+/// Where the meeting will be, as the letter says it.
+fn venue(venue: Venue) -> &'static str {
+    match venue {
+        Venue::Setting => "at your child's school or setting",
+        Venue::LocalAuthorityOffice => "at our offices",
+        Venue::Online => "online",
+        Venue::FamilyChoice => "at a place that suits you",
+    }
+}

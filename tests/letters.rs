@@ -1,0 +1,422 @@
+//! Letters on both databases: each decision writes its letter on the case, with the
+//! reasons and the family's dates, and queues it to the family in the same transaction;
+//! a letter that cannot be written takes the decision down with it.
+//!
+//! Every expected date below is worked out by hand from the rules in
+//! `core/src/clock/statutory.rs`, not by calling them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sendpanel_core::clock::BankHolidays;
+use sendpanel_core::domain::{
+    AuthorityId, CaseId, CaseStage, DeadlineKind, DeadlineStatus, Document, DocumentKind,
+    EventKind, NewAdvice, NewPlugin, UserRole,
+};
+use sendpanel_core::notify::{LetterBook, LetterKind, MailSettings, Notifier, message_id};
+use sendpanel_core::policy::contract::{Attendee, NextStepsPlan, PolicyError, Venue};
+use sendpanel_core::store::{
+    AuthorityScope, Database, NewEvent, OutboxEntry, OutboxStatus, StoreError,
+};
+use sendpanel_core::workflow::{
+    AssessDecision, DecideWhetherToIssue, IssueDecision, RecordReviewDecision, ReviewDecision,
+    ScheduleReviewMeeting, WorkflowError, decide_whether_to_assess, decide_whether_to_issue,
+    receive_request, record_review_decision, schedule_review_meeting,
+};
+use sendpanel_tests::both_backends;
+use sendpanel_tests::fixtures::{authority, date, user};
+use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
+use sendpanel_tests::mail::decoded;
+
+fn authorities_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities")
+}
+
+fn book(dir: &Path, codes: &[&str]) -> LetterBook {
+    let ids: Vec<AuthorityId> = codes
+        .iter()
+        .map(|c| AuthorityId::parse(c).unwrap())
+        .collect();
+    LetterBook::load(dir, &ids).unwrap()
+}
+
+/// Installs the notifier with the shipped letters of `codes`.
+fn install(db: &Database, dir: &Path, codes: &[&str]) {
+    let notifier = Notifier::new(
+        book(dir, codes),
+        &MailSettings::default(),
+        BankHolidays::england_and_wales(),
+    )
+    .unwrap();
+    db.observe(Arc::new(notifier)).unwrap();
+}
+
+fn letters(db: &Database, scope: &AuthorityScope, case: CaseId) -> Vec<Document> {
+    db.read(|tx| tx.list_documents(scope, case))
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.kind == DocumentKind::Letter)
+        .collect()
+}
+
+fn html(document: &Document) -> String {
+    String::from_utf8(document.content.clone()).unwrap()
+}
+
+fn outbox(db: &Database, scope: &AuthorityScope, case: Option<CaseId>) -> Vec<OutboxEntry> {
+    db.read(|tx| tx.list_outbox(scope, case)).unwrap()
+}
+
+/// The version the shipped Torbay template of `kind` has now.
+fn version(kind: LetterKind) -> String {
+    book(&authorities_dir(), &["torbay"])
+        .template_version(&AuthorityId::parse("torbay").unwrap(), kind)
+        .unwrap()
+        .to_owned()
+}
+
+const REFUSAL_REASONS: &str = "The school has started SEN support this term and has not yet reviewed it.\n\nThe evidence does not yet show that Alex may need provision through a plan.";
+
+both_backends! {
+    fn a_refusal_writes_one_letter_and_queues_one_email(db) {
+        let scope = authority(db, "torbay", 880)?;
+        install(db, &authorities_dir(), &["torbay"]);
+        let caseworker = user(db, &scope, "casey@torbay.example", UserRole::Caseworker)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let holidays = BankHolidays::england_and_wales();
+        let case = receive_request(db, &scope, &request(1), Some(caseworker.id), &on(2023, 9, 4))?.case.id;
+        assert!(letters(db, &scope, case).is_empty(), "receiving a request writes no letter");
+
+        let decided = decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Refuse, REFUSAL_REASONS), &holidays, &on(2023, 10, 2))?;
+        // Refused on 2 October 2023. Mediation adviser: 2 months from the notice (Reg 33)
+        // is 2 December 2023. Appeal: 2 months from the notice (Tribunal rule 20) is also
+        // 2 December 2023, a Saturday outside Christmas and August, so it does not move.
+        assert_eq!(decided.family_deadlines, Some((date(2023, 12, 2), date(2023, 12, 2))));
+
+        let written = letters(db, &scope, case);
+        assert_eq!(written.len(), 1);
+        let letter = &written[0];
+        assert_eq!(letter.title, "Decision not to carry out an EHC needs assessment");
+        assert_eq!(letter.media_type, "text/html");
+        assert_eq!(letter.template_version, Some(version(LetterKind::RefusalToAssess)));
+        let text = html(letter);
+        assert!(text.contains("<strong>torbay council</strong>"), "{text}");
+        assert!(text.contains("<p>2 October 2023</p>"), "{text}");
+        assert!(text.contains("for Alex Example now</h1>"), "{text}");
+        assert!(text.contains("<p>The school has started SEN support this term and has not yet reviewed it.</p>"), "{text}");
+        assert!(text.contains("<p>The evidence does not yet show that Alex may need provision through a plan.</p>"), "{text}");
+        assert!(text.contains("You must do this by 2 December 2023."), "{text}");
+        assert!(text.contains("The Tribunal must receive your appeal by 2 December 2023</strong>"), "{text}");
+        assert!(text.contains("First-tier Tribunal (Special Educational Needs and Disability)"), "{text}");
+        // No next-steps advice on the case: the letter promises contact instead.
+        assert!(text.contains("We will contact you to arrange a meeting"), "{text}");
+
+        let queued = outbox(db, &scope, Some(case));
+        assert_eq!(queued.len(), 1);
+        let mail = &queued[0];
+        assert_eq!(mail.recipient.as_str(), "parent1@example.org");
+        assert_eq!(mail.status, OutboxStatus::Pending);
+        assert_eq!((mail.attempts, mail.sent_at, mail.claimed_until), (0, None, None));
+        assert_eq!(mail.purpose, "letter:refusal-to-assess");
+        assert_eq!(mail.subject, "torbay council: Decision not to carry out an EHC needs assessment");
+        assert_eq!(mail.next_attempt_at, mail.created_at);
+        let raw = decoded(&String::from_utf8(mail.message.clone())?);
+        assert!(raw.contains(&format!("Message-ID: {}", message_id(mail.id, "send-team@sendpanel.invalid"))), "{raw}");
+        assert!(raw.contains("To: parent1@example.org"), "{raw}");
+        assert!(raw.contains("From: \"torbay council\" <send-team@sendpanel.invalid>"), "{raw}");
+        assert!(raw.contains("You must do this by 2 December 2023."), "{raw}");
+
+        // The log says a letter was stored, after the decision it belongs to.
+        let log = db.read(|tx| tx.list_events(&scope, Some(case)))?;
+        let kinds: Vec<_> = log.iter().map(|e| e.kind).collect();
+        let decision = kinds.iter().position(|k| *k == EventKind::DecisionRecorded).unwrap();
+        assert_eq!(kinds[decision + 1], EventKind::DocumentStored);
+        assert_eq!(log[decision + 1].payload["letter"], "refusal-to-assess");
+        assert_eq!(log[decision + 1].payload["document"], serde_json::json!(letter.id));
+        assert_eq!(kinds.iter().filter(|k| **k == EventKind::DocumentStored).count(), 1);
+        Ok(())
+    }
+
+    fn a_refusal_names_the_next_steps_meeting_the_plugin_planned(db) {
+        let scope = authority(db, "torbay", 880)?;
+        install(db, &authorities_dir(), &["torbay"]);
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let holidays = BankHolidays::england_and_wales();
+        let case = receive_request(db, &scope, &request(2), None, &on(2023, 9, 4))?.case.id;
+        // Advice as the host records it: the plugin's `Ok` answer serialised.
+        let plan = NextStepsPlan {
+            meeting_required: true,
+            within_working_days: 10,
+            attendees: vec![Attendee::ParentOrYoungPerson, Attendee::EducationalPsychologist],
+            venue: Venue::Setting,
+            agenda: vec!["The support <in place> now".into()],
+            outcomes_recorded: vec![],
+        };
+        let output = serde_json::to_string(&Ok::<_, PolicyError>(plan))?;
+        db.write(|tx| {
+            let plugin = tx.insert_plugin(&scope, &NewPlugin {
+                authority_id: scope.authority().clone(),
+                policy_name: "Torbay SEN criteria".into(),
+                policy_version: "1".into(),
+                api_version: "1.0.0".into(),
+                effective_from: date(2023, 1, 1),
+                bytes: b"stands in for a component".to_vec(),
+            })?;
+            tx.record_advice(&scope, &NewAdvice {
+                case_id: case,
+                plugin_sha256: plugin.sha256,
+                api_version: "1.0.0".into(),
+                call: "next-steps".into(),
+                input_json: "{}".into(),
+                outcome: "advice".into(),
+                output_json: Some(output.clone()),
+                unavailable_reason: None,
+                fuel_used: 1,
+            })
+        })?;
+        decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Refuse, REFUSAL_REASONS), &holidays, &on(2023, 10, 2))?;
+        let text = html(&letters(db, &scope, case)[0]);
+        // 10 working days after Monday 2 October 2023: 3-6 October (4), 9-13 (9), 16 (10).
+        assert!(text.contains("within 10 working days, by <strong>16 October 2023</strong>"), "{text}");
+        assert!(text.contains("It will be at your child&#x27;s school or setting."), "{text}");
+        assert!(text.contains("<li>an educational psychologist</li>"), "{text}");
+        assert!(text.contains("<li>The support &lt;in place&gt; now</li>"), "{text}");
+        assert!(!text.contains("We will contact you to arrange"), "{text}");
+        Ok(())
+    }
+
+    fn a_letter_that_will_not_render_rolls_the_decision_back(db) {
+        let scope = authority(db, "torbay", 880)?;
+        let other = authority(db, "wiltshire", 865)?;
+        // Torbay's letters, with a refusal that names a field no letter has, reached only
+        // for a child called Alex: the sample data (Sam) passes the start-up check, the
+        // real decision fails in strict mode.
+        let dir = tempfile::tempdir()?;
+        let letters_dir = dir.path().join("torbay/letters");
+        std::fs::create_dir_all(&letters_dir)?;
+        for entry in std::fs::read_dir(authorities_dir().join("torbay/letters"))? {
+            let path = entry?.path();
+            std::fs::copy(&path, letters_dir.join(path.file_name().unwrap()))?;
+        }
+        let file = letters_dir.join("refusal-to-assess.hbs");
+        let broken = std::fs::read_to_string(&file)?.replace(
+            "<h2>Why we decided this</h2>",
+            "<h2>Why we decided this</h2>{{#if (eq child.given_name \"Alex\")}}{{child.nickname}}{{/if}}",
+        );
+        std::fs::write(&file, broken)?;
+        install(db, dir.path(), &["torbay"]);
+
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let holidays = BankHolidays::england_and_wales();
+        let case = receive_request(db, &scope, &request(3), None, &on(2023, 9, 4))?.case.id;
+        let events_before = db.read(|tx| tx.list_events(&scope, Some(case)))?.len();
+
+        let err = decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Refuse, REFUSAL_REASONS), &holidays, &on(2023, 10, 2)).unwrap_err();
+        assert!(matches!(err, WorkflowError::Store(StoreError::Observer(_))), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains("refusal-to-assess") && message.contains("nothing was saved"), "{message}");
+        // Nothing of the decision was written.
+        assert_eq!(db.read(|tx| tx.get_case(&scope, case))?.stage, CaseStage::RequestReceived);
+        assert!(db.read(|tx| tx.list_decisions(&scope, case))?.is_empty());
+        assert!(db.read(|tx| tx.list_documents(&scope, case))?.is_empty());
+        assert!(outbox(db, &scope, None).is_empty());
+        assert_eq!(db.read(|tx| tx.list_events(&scope, Some(case)))?.len(), events_before);
+        let six_weeks = db.read(|tx| tx.list_deadlines(&scope, case))?;
+        assert!(six_weeks.iter().any(|d| d.kind == DeadlineKind::DecideWhetherToAssess && d.status == DeadlineStatus::Open));
+
+        // The other letters still work: deciding to assess writes its letter.
+        decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Assess, "The evidence shows Alex may need a plan."), &holidays, &on(2023, 10, 2))?;
+        assert_eq!(letters(db, &scope, case).len(), 1);
+
+        // An authority whose letters were never loaded cannot decide either.
+        let other_chair = user(db, &other, "chair@wiltshire.example", UserRole::PanelChair)?;
+        let elsewhere = receive_request(db, &other, &request(4), None, &on(2023, 9, 4))?.case.id;
+        let err = decide_whether_to_assess(db, &other, elsewhere, &decide(other_chair.id, AssessDecision::Assess, "Reasons."), &holidays, &on(2023, 10, 2)).unwrap_err();
+        assert!(err.to_string().contains("no letter templates are loaded for authority wiltshire"), "{err}");
+        assert_eq!(db.read(|tx| tx.get_case(&other, elsewhere))?.stage, CaseStage::RequestReceived);
+        Ok(())
+    }
+
+    fn every_family_letter_is_written_with_its_dates(db) {
+        let scope = authority(db, "torbay", 880)?;
+        install(db, &authorities_dir(), &["torbay"]);
+        let caseworker = user(db, &scope, "casey@torbay.example", UserRole::Caseworker)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let holidays = BankHolidays::england_and_wales();
+        let titles = |case| letters(db, &scope, case).iter().map(|d| d.title.clone()).collect::<Vec<_>>();
+        let text_of = |case, kind: LetterKind| {
+            let found = letters(db, &scope, case).into_iter().find(|d| d.title == kind.title()).unwrap_or_else(|| panic!("no {kind} letter"));
+            assert_eq!(found.template_version, Some(version(kind)), "{kind}");
+            html(&found)
+        };
+
+        // Received 4 September 2023, assessed 2 October, issue decided 24 November,
+        // draft served 1 December, final plan 10 January 2024.
+        let case = plan_issued_on_10_january_2024(db, &scope, 10, caseworker.id, chair.id);
+        assert_eq!(titles(case), [
+            LetterKind::DecisionToAssess.title(),
+            LetterKind::DecisionToIssue.title(),
+            LetterKind::DraftPlan.title(),
+            LetterKind::FinalPlan.title(),
+        ]);
+        // 16 weeks from 4 September 2023 is 25 December 2023 (Reg 10(1)); 20 weeks is
+        // 22 January 2024 (Reg 13(2)).
+        let assess = text_of(case, LetterKind::DecisionToAssess);
+        assert!(assess.contains("we will tell you by <strong>25 December 2023</strong>"), "{assess}");
+        assert!(assess.contains("issued by <strong>22 January 2024</strong>"), "{assess}");
+        assert!(assess.contains("<p>The evidence shows the child may need provision through a plan.</p>"), "{assess}");
+        let issue = text_of(case, LetterKind::DecisionToIssue);
+        assert!(issue.contains("issued by <strong>22 January 2024</strong>"), "{issue}");
+        // 15 days beginning with 1 December 2023 end on 15 December (Reg 13(1)).
+        let draft = text_of(case, LetterKind::DraftPlan);
+        assert!(draft.contains("sent to you on 1 December 2023"), "{draft}");
+        assert!(draft.contains("comments by <strong>15 December 2023</strong>"), "{draft}");
+        // Issued 10 January 2024: first review within the 12 months starting that day,
+        // so by 9 January 2025 (CFA s.44(1)); mediation and appeal 2 months on, 10 March
+        // 2024 (a Sunday; rule 20 moves only Christmas and August deadlines).
+        let fin = text_of(case, LetterKind::FinalPlan);
+        assert!(fin.contains("issued on 10 January 2024"), "{fin}");
+        assert!(fin.contains("finished by <strong>9 January 2025</strong>"), "{fin}");
+        assert!(fin.contains("You must do this by 10 March 2024."), "{fin}");
+        assert!(fin.contains("appeal by 10 March 2024</strong>"), "{fin}");
+        assert!(fin.contains("section I"), "{fin}");
+
+        // Annual reviews: meeting on 20 November 2024, decided on 10 December 2024.
+        let review = |serial, choice| {
+            let case = plan_issued_on_10_january_2024(db, &scope, serial, caseworker.id, chair.id);
+            schedule_review_meeting(db, &scope, case, &ScheduleReviewMeeting { meeting_on: date(2024, 11, 20) }, caseworker.id, &holidays, &on(2024, 11, 1)).unwrap();
+            record_review_decision(db, &scope, case, &RecordReviewDecision {
+                decision: choice,
+                reasons: "The plan still describes the needs and provision.".into(),
+                decided_by: chair.id,
+                decided_on: date(2024, 12, 10),
+            }, &holidays, &on(2024, 12, 10)).unwrap();
+            case
+        };
+        // Maintain: next review by 9 December 2025 (12 months starting with the
+        // decision); mediation and appeal by 10 February 2025 (2 months).
+        let maintained = review(11, ReviewDecision::Maintain);
+        let text = text_of(maintained, LetterKind::AnnualReview);
+        assert!(text.contains("keep the plan as it is"), "{text}");
+        assert!(text.contains("finished by <strong>9 December 2025</strong>"), "{text}");
+        assert!(text.contains("You must do this by 10 February 2025."), "{text}");
+        // Amend: the amended plan within 8 weeks of 10 December 2024, by 4 February
+        // 2025 (Reg 22(3)); rights come with the amended plan.
+        let amended = review(12, ReviewDecision::Amend);
+        let text = text_of(amended, LetterKind::AnnualReview);
+        assert!(text.contains("change (amend) the plan"), "{text}");
+        assert!(text.contains("amended plan by <strong>4 February 2025</strong>"), "{text}");
+        assert!(!text.contains("mediation adviser"), "{text}");
+        // Cease: mediation and appeal by 10 February 2025.
+        let ceased = review(13, ReviewDecision::Cease);
+        let text = text_of(ceased, LetterKind::Ceasing);
+        assert!(text.contains("stop maintaining the plan"), "{text}");
+        assert!(text.contains("You must do this by 10 February 2025."), "{text}");
+        assert!(text.contains("appeal by 10 February 2025</strong>"), "{text}");
+
+        // Not to issue, decided 24 November 2023: mediation and appeal by 24 January 2024.
+        let case = receive_request(db, &scope, &request(14), Some(caseworker.id), &on(2023, 9, 4))?.case.id;
+        decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Assess, "May need a plan."), &holidays, &on(2023, 10, 2))?;
+        decide_whether_to_issue(db, &scope, case, &DecideWhetherToIssue {
+            decision: IssueDecision::DoNotIssue,
+            reasons: "The school can meet the needs from SEN support.".into(),
+            decided_by: chair.id,
+            decided_on: date(2023, 11, 24),
+        }, &holidays, &on(2023, 11, 24))?;
+        let text = text_of(case, LetterKind::DecisionNotToIssue);
+        assert!(text.contains("<p>The school can meet the needs from SEN support.</p>"), "{text}");
+        assert!(text.contains("You must do this by 24 January 2024."), "{text}");
+        assert!(text.contains("appeal by 24 January 2024</strong>"), "{text}");
+
+        // A next-steps meeting arranged after a refusal: a letter, and an invitation
+        // with the meeting in a calendar file (10:00 BST is 09:00 UTC).
+        let case = receive_request(db, &scope, &request(15), Some(caseworker.id), &on(2023, 9, 4))?.case.id;
+        decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Refuse, REFUSAL_REASONS), &holidays, &on(2023, 10, 2))?;
+        db.write(|tx| tx.append_event(&scope, NewEvent {
+            case_id: Some(case),
+            kind: EventKind::NextStepsMeetingArranged,
+            payload: serde_json::json!({
+                "meets_on": "2023-10-16",
+                "starts_at": "10:00",
+                "location": "Harbourside Primary, meeting room 2",
+                "with": ["Casey Worker, SEN caseworker", "Ms P. Senco, SENCO"],
+            }),
+            actor: Some(caseworker.id),
+            occurred_at: on(2023, 10, 3).0,
+        }))?;
+        let text = text_of(case, LetterKind::NextStepsMeeting);
+        assert!(text.contains("<strong>Monday 16 October 2023 at 10:00</strong>"), "{text}");
+        assert!(text.contains("Where: Harbourside Primary, meeting room 2"), "{text}");
+        assert!(text.contains("With: Casey Worker, SEN caseworker, Ms P. Senco, SENCO"), "{text}");
+        let invitation = outbox(db, &scope, Some(case)).into_iter().find(|m| m.purpose == "letter:next-steps-meeting").unwrap();
+        let raw = decoded(&String::from_utf8(invitation.message)?);
+        assert!(raw.contains("invitation.ics"), "{raw}");
+        assert!(raw.contains("text/calendar"), "{raw}");
+        assert!(raw.contains("DTSTART:20231016T090000Z"), "{raw}");
+        assert!(raw.contains("DTEND:20231016T100000Z"), "{raw}");
+        assert!(raw.contains("LOCATION:Harbourside Primary\\, meeting room 2"), "{raw}");
+
+        // Every letter went to its family's address, one message per letter.
+        for entry in outbox(db, &scope, None) {
+            assert!(entry.recipient.as_str().starts_with("parent"), "{entry:?}");
+            assert_eq!(entry.status, OutboxStatus::Pending);
+        }
+        let letters_written: usize = db.read(|tx| tx.list_cases(&scope))?.iter().map(|c| letters(db, &scope, c.id).len()).sum();
+        assert_eq!(outbox(db, &scope, None).len(), letters_written);
+        Ok(())
+    }
+
+    fn panel_members_are_invited_to_a_sitting_with_a_calendar_file(db) {
+        let scope = authority(db, "torbay", 880)?;
+        install(db, &authorities_dir(), &["torbay"]);
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let psychologist = user(db, &scope, "ep@torbay.example", UserRole::PanelMember)?;
+        let sitting = uuid::Uuid::now_v7();
+        db.write(|tx| tx.append_event(&scope, NewEvent {
+            case_id: None,
+            kind: EventKind::SittingScheduled,
+            payload: serde_json::json!({
+                "sitting": sitting,
+                "panel": "sen-panel",
+                "panel_name": "SEN Panel",
+                "sits_on": "2023-10-05",
+                "starts_at": "09:30",
+                "location": "Online",
+                "members": [
+                    {"user": chair.id, "role": "chair"},
+                    {"user": psychologist.id, "role": "educational_psychologist"},
+                ],
+            }),
+            actor: Some(chair.id),
+            occurred_at: on(2023, 9, 20).0,
+        }))?;
+        let queued = outbox(db, &scope, None);
+        assert_eq!(queued.len(), 2);
+        let mut recipients: Vec<_> = queued.iter().map(|m| m.recipient.to_string()).collect();
+        recipients.sort();
+        assert_eq!(recipients, ["chair@torbay.example", "ep@torbay.example"]);
+        for mail in &queued {
+            assert_eq!(mail.purpose, "invitation:sitting");
+            assert_eq!(mail.case_id, None);
+            assert_eq!(mail.subject, "torbay council: invitation to SEN Panel on 5 October 2023");
+            let raw = decoded(&String::from_utf8(mail.message.clone())?);
+            // 09:30 in England on 5 October 2023 (BST) is 08:30 UTC; a morning.
+            assert!(raw.contains("DTSTART:20231005T083000Z"), "{raw}");
+            assert!(raw.contains("DTEND:20231005T113000Z"), "{raw}");
+            // One meeting in every member's calendar: the same UID for all.
+            assert!(raw.contains(&format!("UID:sitting-{sitting}@sendpanel.invalid")), "{raw}");
+            assert!(raw.contains(&format!("mailto:{}", mail.recipient)), "{raw}");
+        }
+        let ep = queued.iter().find(|m| m.recipient.as_str() == "ep@torbay.example").unwrap();
+        let raw = decoded(&String::from_utf8(ep.message.clone())?);
+        assert!(raw.contains("as educational psychologist"), "{raw}");
+        assert!(raw.contains("Thursday 5 October 2023 at 09:30"), "{raw}");
+        Ok(())
+    }
+}
