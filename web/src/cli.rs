@@ -175,6 +175,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         catalogue: PluginCatalogue::new(host),
         holidays: Arc::new(holidays),
         clock: Arc::new(SystemClock),
+        live: Default::default(),
     };
     actix_web::rt::System::new().block_on(async move { server::start(state, listener)?.await })?;
     println!("sendpanel stopped");

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod live;
 pub mod plugin_cli;
 pub mod server;
 pub mod settings;

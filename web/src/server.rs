@@ -33,6 +33,8 @@ pub struct AppState {
     pub holidays: Arc<BankHolidays>,
     /// The clock (fixed in tests).
     pub clock: Arc<dyn Clock>,
+    /// Watchers of each sitting's live tally.
+    pub live: crate::live::LiveTallies,
 }
 
 /// Adds the routes to an app; shared by the real server and in-process tests.

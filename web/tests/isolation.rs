@@ -138,6 +138,7 @@ async fn walk(db: Database) {
         catalogue: PluginCatalogue::new(host),
         holidays: Arc::new(BankHolidays::england_and_wales()),
         clock: Arc::new(clock()),
+        live: Default::default(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;

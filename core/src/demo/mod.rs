@@ -187,11 +187,13 @@ pub fn seed_demo(
                     logged_at: now,
                     // Demo families get an address no mail server delivers to, so the
                     // demo's letters show up as .eml files in the outbox folder.
-                    contact_email: Some(crate::domain::Email::parse(&format!(
-                        "family.{}@example.invalid",
-                        seeded.upn.as_str().to_ascii_lowercase()
-                    ))
-                    .map_err(|e| StoreError::Refused(e.to_string()))?),
+                    contact_email: Some(
+                        crate::domain::Email::parse(&format!(
+                            "family.{}@example.invalid",
+                            seeded.upn.as_str().to_ascii_lowercase()
+                        ))
+                        .map_err(|e| StoreError::Refused(e.to_string()))?,
+                    ),
                 };
                 tx.insert_request(&scope, &request)?;
                 let case = Case {

@@ -20,8 +20,8 @@ pub use close::{CloseItem, Closed, close_item};
 pub use minutes::{Minutes, MinutesItem, minutes};
 pub use papers::{Papers, open_papers};
 pub use sitting::{
-    AddToAgenda, ScheduleSitting, add_to_agenda, mark_present, open_sitting, schedule_sitting,
-    seat_member,
+    AddToAgenda, ScheduleSitting, add_to_agenda, list_sittings, mark_present, open_sitting,
+    schedule_sitting, seat_member, sitting_of,
 };
 pub use tally::{ItemTally, SittingTally, sitting_tally};
 pub use voting::{CastVote, DeclareConflict, cast_vote, declare_conflict};

@@ -399,3 +399,29 @@ pub fn mark_present(
         Ok(Ok(tx.mark_present(scope, sitting_id, member, now)?))
     })?
 }
+
+/// The sittings a user sees: where they have a seat, or every sitting of the authority
+/// for those who arrange and audit them (`seated_only` false).
+pub fn list_sittings(
+    db: &Database,
+    scope: &AuthorityScope,
+    user: UserId,
+    seated_only: bool,
+) -> Result<Vec<Sitting>, PanelError> {
+    Ok(db.read(|tx| {
+        if seated_only {
+            tx.list_sittings_for_user(scope, user)
+        } else {
+            tx.list_sittings(scope)
+        }
+    })?)
+}
+
+/// The sitting an agenda item belongs to: where a change to the item is published.
+pub fn sitting_of(
+    db: &Database,
+    scope: &AuthorityScope,
+    item: AgendaItemId,
+) -> Result<SittingId, PanelError> {
+    Ok(db.read(|tx| tx.get_agenda_item(scope, item))?.sitting_id)
+}

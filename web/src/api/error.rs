@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use sendpanel_core::panel::PanelError;
 use sendpanel_core::policy::RegistryError;
 use sendpanel_core::store::StoreError;
 use sendpanel_core::workflow::WorkflowError;
@@ -95,6 +96,26 @@ impl From<WorkflowError> for ApiError {
                 Self::new(StatusCode::CONFLICT, "wrong_stage", wrong.to_string())
             }
             WorkflowError::Store(store) => store.into(),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<PanelError> for ApiError {
+    fn from(error: PanelError) -> Self {
+        match error {
+            PanelError::Invalid { field, rule } => Self::invalid(field, rule),
+            PanelError::NotSeated(message) => {
+                Self::new(StatusCode::FORBIDDEN, "not_seated", message)
+            }
+            PanelError::Closed(message) => Self::new(StatusCode::CONFLICT, "closed", message),
+            not_configured @ PanelError::NotConfigured(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_configured",
+                not_configured.to_string(),
+            ),
+            PanelError::Workflow(workflow) => workflow.into(),
+            PanelError::Store(store) => store.into(),
             other => Self::internal(other),
         }
     }

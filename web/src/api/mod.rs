@@ -6,6 +6,7 @@ mod auth;
 mod error;
 mod handlers;
 mod moves;
+mod panels;
 
 use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
 
@@ -113,6 +114,43 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/requests/{id}/tribunal-order-complied",
                 web::post().to(moves::comply_with_order),
+            )
+            .route("/sittings", web::post().to(panels::schedule_sitting))
+            .route("/sittings", web::get().to(panels::list_sittings))
+            .route("/sittings/{id}", web::get().to(panels::get_sitting))
+            .route(
+                "/sittings/{id}/agenda",
+                web::post().to(panels::add_to_agenda),
+            )
+            .route("/sittings/{id}/open", web::post().to(panels::open_sitting))
+            .route(
+                "/sittings/{id}/attendance",
+                web::post().to(panels::mark_present),
+            )
+            .route("/sittings/{id}/minutes", web::get().to(panels::minutes))
+            .route(
+                "/sittings/{id}/events",
+                web::get().to(panels::sitting_events),
+            )
+            .route(
+                "/agenda-items/{id}/papers",
+                web::get().to(panels::open_papers),
+            )
+            .route(
+                "/agenda-items/{id}/conflict",
+                web::post().to(panels::declare_conflict),
+            )
+            .route(
+                "/agenda-items/{id}/votes",
+                web::post().to(panels::cast_vote),
+            )
+            .route(
+                "/agenda-items/{id}/close",
+                web::post().to(panels::close_item),
+            )
+            .route(
+                "/panels/{code}/members",
+                web::post().to(panels::seat_member),
             )
             .route("/caseload", web::get().to(handlers::caseload)),
     );

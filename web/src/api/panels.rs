@@ -1,0 +1,438 @@
+//! Routes for panels online: sittings, agenda, papers, conflicts, votes, the chair's
+//! close, minutes and the live tally as server-sent events. The core checks who sits
+//! where; these check the caller's role, call it, and publish the new tally.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, Responder, web};
+use actix_web_lab::sse::{self, Sse};
+use sendpanel_core::config::AuthorityConfig;
+use sendpanel_core::domain::{AgendaItemId, PanelCode, PanelRole, SittingId, UserId, UserRole};
+use sendpanel_core::panel::{
+    self, AddToAgenda, CastVote, CloseItem, DeclareConflict, ScheduleSitting,
+};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::handlers::blocking;
+use crate::server::AppState;
+
+/// Those who arrange sittings and put cases before them.
+const CLERKS: [UserRole; 3] = [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];
+/// Those who sit (the core checks they sit at this sitting).
+const SITTERS: [UserRole; 2] = [UserRole::PanelMember, UserRole::PanelChair];
+/// Everyone of the authority may follow a sitting.
+const WATCHERS: [UserRole; 5] = [
+    UserRole::Caseworker,
+    UserRole::PanelMember,
+    UserRole::PanelChair,
+    UserRole::Admin,
+    UserRole::Auditor,
+];
+
+/// How often an idle event stream sends a keep-alive, so proxies keep it open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+fn sitting_id(path: &str) -> Result<SittingId, ApiError> {
+    path.parse().map_err(|_| ApiError::not_found("sitting"))
+}
+
+fn item_id(path: &str) -> Result<AgendaItemId, ApiError> {
+    path.parse().map_err(|_| ApiError::not_found("agenda item"))
+}
+
+/// The caller's authority's configuration (panels, quorum, voting rule).
+fn config_of(state: &AppState, caller: &Caller) -> Result<AuthorityConfig, ApiError> {
+    state
+        .authorities
+        .iter()
+        .find(|c| &c.id == caller.scope.authority())
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::internal(format!(
+                "no configuration is loaded for authority {}",
+                caller.scope.authority()
+            ))
+        })
+}
+
+/// Computes a sitting's tally and sends it to everyone watching. A failure here must
+/// not undo the change just made (it is committed): it is logged, and watchers catch
+/// up with the next change or on reconnecting.
+fn publish(state: &AppState, caller: &Caller, sitting: SittingId) {
+    let tally = config_of(state, caller).and_then(|config| {
+        Ok(panel::sitting_tally(
+            &state.db,
+            &caller.scope,
+            sitting,
+            &config,
+        )?)
+    });
+    match tally.map(|t| serde_json::to_string(&t)) {
+        Ok(Ok(json)) => state.live.publish(sitting, json),
+        Ok(Err(error)) => tracing::warn!(%error, %sitting, "tally not serialised"),
+        Err(error) => tracing::warn!(?error, %sitting, "tally not published"),
+    }
+}
+
+/// `POST /sittings`: arrange a sitting; 201 with it. Members are invited by e-mail.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
+pub async fn schedule_sitting(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<ScheduleSitting>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&CLERKS, "arrange a sitting")?;
+    let command = body.into_inner();
+    let sitting = blocking(move || {
+        let config = config_of(&state, &caller)?;
+        Ok(panel::schedule_sitting(
+            &state.db,
+            &caller.scope,
+            &config,
+            &command,
+            caller.user.id,
+            state.clock.as_ref(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(sitting))
+}
+
+/// `GET /sittings`: a member's own sittings; every sitting for those who arrange or
+/// audit them.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
+pub async fn list_sittings(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&WATCHERS, "list sittings")?;
+    let seated_only = SITTERS.contains(&caller.user.role);
+    let sittings = blocking(move || {
+        Ok(panel::list_sittings(
+            &state.db,
+            &caller.scope,
+            caller.user.id,
+            seated_only,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "sittings": sittings })))
+}
+
+/// `GET /sittings/{id}`: the agenda with the tally, quorum and status of each item.
+#[tracing::instrument(skip_all, fields(sitting_id = %path, user_id = %caller.user.id))]
+pub async fn get_sitting(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&WATCHERS, "see a sitting")?;
+    let id = sitting_id(&path)?;
+    let tally = blocking(move || {
+        let config = config_of(&state, &caller)?;
+        Ok(panel::sitting_tally(&state.db, &caller.scope, id, &config)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(tally))
+}
+
+/// `POST /sittings/{id}/agenda`: put a case before the sitting with a proposal.
+#[tracing::instrument(skip_all, fields(sitting_id = %path, user_id = %caller.user.id))]
+pub async fn add_to_agenda(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<AddToAgenda>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&CLERKS, "put a case on an agenda")?;
+    let id = sitting_id(&path)?;
+    let command = body.into_inner();
+    let item = blocking(move || {
+        let config = config_of(&state, &caller)?;
+        let item = panel::add_to_agenda(
+            &state.db,
+            &caller.scope,
+            &config,
+            id,
+            &command,
+            caller.user.id,
+            state.clock.as_ref(),
+        )?;
+        publish(&state, &caller, id);
+        Ok(item)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(item))
+}
+
+/// `POST /sittings/{id}/open`: the chair opens the sitting for votes.
+#[tracing::instrument(skip_all, fields(sitting_id = %path, user_id = %caller.user.id))]
+pub async fn open_sitting(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[UserRole::PanelChair], "open a sitting")?;
+    let id = sitting_id(&path)?;
+    blocking(move || {
+        panel::open_sitting(
+            &state.db,
+            &caller.scope,
+            id,
+            caller.user.id,
+            state.clock.as_ref(),
+        )?;
+        publish(&state, &caller, id);
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "status": "open" })))
+}
+
+/// Who joins: the caller unless the chair names another member.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attendance {
+    #[serde(default)]
+    member: Option<UserId>,
+}
+
+/// `POST /sittings/{id}/attendance`: a member joins (or the chair marks one present).
+#[tracing::instrument(skip_all, fields(sitting_id = %path, user_id = %caller.user.id))]
+pub async fn mark_present(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Option<web::Json<Attendance>>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&SITTERS, "join a sitting")?;
+    let id = sitting_id(&path)?;
+    let member = body
+        .and_then(|b| b.into_inner().member)
+        .unwrap_or(caller.user.id);
+    let changed = blocking(move || {
+        let changed = panel::mark_present(
+            &state.db,
+            &caller.scope,
+            id,
+            member,
+            caller.user.id,
+            state.clock.as_ref(),
+        )?;
+        publish(&state, &caller, id);
+        Ok(changed)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "present": true, "changed": changed })))
+}
+
+/// `GET /sittings/{id}/minutes`: the minutes, generated from the record.
+#[tracing::instrument(skip_all, fields(sitting_id = %path, user_id = %caller.user.id))]
+pub async fn minutes(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&WATCHERS, "read minutes")?;
+    let id = sitting_id(&path)?;
+    let minutes = blocking(move || Ok(panel::minutes(&state.db, &caller.scope, id)?)).await?;
+    Ok(HttpResponse::Ok().json(minutes))
+}
+
+/// `GET /sittings/{id}/events`: the live tally as server-sent events (`event: tally`),
+/// the current one first and then one after every change.
+#[tracing::instrument(skip_all, fields(sitting_id = %path, user_id = %caller.user.id))]
+pub async fn sitting_events(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<impl Responder, ApiError> {
+    caller.require(&WATCHERS, "follow a sitting")?;
+    let id = sitting_id(&path)?;
+    // Subscribe before reading the current tally, so no change falls in between.
+    let mut updates = state.live.subscribe(id);
+    let current = blocking(move || {
+        let config = config_of(&state, &caller)?;
+        Ok(panel::sitting_tally(&state.db, &caller.scope, id, &config)?)
+    })
+    .await?;
+    let first = sse::Data::new_json(&current)
+        .map_err(ApiError::internal)?
+        .event("tally");
+    let (sender, receiver) = tokio::sync::mpsc::channel(8);
+    actix_web::rt::spawn(async move {
+        if sender.send(first.into()).await.is_err() {
+            return;
+        }
+        loop {
+            match updates.recv().await {
+                Ok(json) => {
+                    let event = sse::Data::new(json.to_string()).event("tally");
+                    if sender.send(event.into()).await.is_err() {
+                        break;
+                    }
+                }
+                // Each tally is whole: a watcher that fell behind takes the next one.
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+    Ok(Sse::from_infallible_receiver(receiver).with_keep_alive(KEEP_ALIVE))
+}
+
+/// `GET /agenda-items/{id}/papers`: a member reads the papers; the opening is recorded.
+#[tracing::instrument(skip_all, fields(item_id = %path, user_id = %caller.user.id))]
+pub async fn open_papers(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&SITTERS, "read panel papers")?;
+    let id = item_id(&path)?;
+    let papers = blocking(move || {
+        Ok(panel::open_papers(
+            &state.db,
+            &caller.scope,
+            id,
+            caller.user.id,
+            state.clock.as_ref(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(papers))
+}
+
+/// `POST /agenda-items/{id}/conflict`: declare a conflict of interest.
+#[tracing::instrument(skip_all, fields(item_id = %path, user_id = %caller.user.id))]
+pub async fn declare_conflict(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<DeclareConflict>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&SITTERS, "declare a conflict")?;
+    let id = item_id(&path)?;
+    let command = body.into_inner();
+    let conflict = blocking(move || {
+        let conflict = panel::declare_conflict(
+            &state.db,
+            &caller.scope,
+            id,
+            caller.user.id,
+            &command,
+            state.clock.as_ref(),
+        )?;
+        publish(
+            &state,
+            &caller,
+            panel::sitting_of(&state.db, &caller.scope, id)?,
+        );
+        Ok(conflict)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(conflict))
+}
+
+/// `POST /agenda-items/{id}/votes`: vote, or change a vote; 201 with the vote.
+#[tracing::instrument(skip_all, fields(item_id = %path, user_id = %caller.user.id))]
+pub async fn cast_vote(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<CastVote>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&SITTERS, "vote")?;
+    let id = item_id(&path)?;
+    let command = body.into_inner();
+    let vote = blocking(move || {
+        let vote = panel::cast_vote(
+            &state.db,
+            &caller.scope,
+            id,
+            caller.user.id,
+            &command,
+            state.clock.as_ref(),
+        )?;
+        publish(
+            &state,
+            &caller,
+            panel::sitting_of(&state.db, &caller.scope, id)?,
+        );
+        Ok(vote)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(vote))
+}
+
+/// `POST /agenda-items/{id}/close`: the chair decides the item (or it is deferred).
+#[tracing::instrument(skip_all, fields(item_id = %path, user_id = %caller.user.id))]
+pub async fn close_item(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<CloseItem>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[UserRole::PanelChair], "close an agenda item")?;
+    let id = item_id(&path)?;
+    let command = body.into_inner();
+    let closed = blocking(move || {
+        let config = config_of(&state, &caller)?;
+        let closed = panel::close_item(
+            &state.db,
+            &caller.scope,
+            &config,
+            id,
+            caller.user.id,
+            &command,
+            &state.holidays,
+            state.clock.as_ref(),
+        )?;
+        publish(
+            &state,
+            &caller,
+            panel::sitting_of(&state.db, &caller.scope, id)?,
+        );
+        Ok(closed)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(closed))
+}
+
+/// A seat on a panel, as an admin gives it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seat {
+    user: UserId,
+    role: PanelRole,
+}
+
+/// `POST /panels/{code}/members`: seat a user on a panel in one of its roles (admin).
+#[tracing::instrument(skip_all, fields(panel = %path, user_id = %caller.user.id))]
+pub async fn seat_member(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<Seat>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[UserRole::Admin], "seat a panel member")?;
+    let code = PanelCode::parse("panel", &path).map_err(|_| ApiError::not_found("panel"))?;
+    let seat = body.into_inner();
+    let member = blocking(move || {
+        let config = config_of(&state, &caller)?;
+        Ok(panel::seat_member(
+            &state.db,
+            &caller.scope,
+            &config,
+            &code,
+            seat.user,
+            &seat.role,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(member))
+}
