@@ -14,9 +14,10 @@ use chrono::NaiveTime;
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::config::{AuthorityConfig, TieBreak};
 use sendpanel_core::domain::{
-    AgendaItemStatus, CaseId, CaseStage, DecisionKind, DecisionOutcome, EventKind, Proposal,
-    SittingId, Slug, User, VoteChoice,
+    AgendaItemStatus, AuthorityId, CaseId, CaseStage, DecisionKind, DecisionOutcome, EventKind,
+    Proposal, SittingId, Slug, User, VoteChoice,
 };
+use sendpanel_core::notify::{LetterBook, MailSettings, Notifier};
 use sendpanel_core::panel::tally::View;
 use sendpanel_core::panel::{
     AddToAgenda, CastVote, CloseItem, Closed, DeclareConflict, PanelError, ScheduleSitting,
@@ -28,7 +29,8 @@ use sendpanel_core::workflow::receive_request;
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{date, user};
 use sendpanel_tests::journey::{on, request};
-use sendpanel_tests::panels::{seated, torbay};
+use sendpanel_tests::panels::{config_dir, seated, torbay};
+use std::sync::Arc;
 
 /// A sitting of Torbay's SEN panel on Monday 2 October 2023, open, with one request
 /// (received 4 September) proposed for assessment.
@@ -344,6 +346,38 @@ both_backends! {
         let minuted = minutes(db, &s.scope, s.sitting)?;
         assert_eq!(minuted.items[0].papers_opened_by.len(), 2);
         assert_eq!(minuted.items[0].child_initials, "AE");
+        Ok(())
+    }
+
+    fn the_chairs_refusal_goes_into_the_refusal_letter_and_its_email(db) {
+        let notifier = Notifier::new(
+            LetterBook::load(&config_dir("torbay").join(".."), &[AuthorityId::parse("torbay")?])?,
+            &MailSettings::default(),
+            BankHolidays::england_and_wales(),
+        )?;
+        db.observe(Arc::new(notifier))?;
+        let s = sitting(db, |_| {});
+        // Each member was invited to the sitting by e-mail, with a calendar entry.
+        let invitations = db.read(|tx| tx.list_outbox(&s.scope, None))?;
+        assert_eq!(invitations.iter().filter(|m| m.purpose == "invitation:sitting").count(), 5);
+        s.vote(db, &s.ep, VoteChoice::Disagree)?;
+        s.vote(db, &s.sen_manager, VoteChoice::Disagree)?;
+        s.vote(db, &s.senco, VoteChoice::Disagree)?;
+        s.present(db, &s.health);
+        // The majority disagrees with assessing; the chair refuses with the panel.
+        let closed = s.close(db, Some(Proposal::RefuseAssessment), None)?;
+        assert!(matches!(closed, Closed::Decided { view: View::NotCarried, departed_from_majority: false, .. }), "{closed:?}");
+        let letters = db.read(|tx| tx.list_documents(&s.scope, s.case))?;
+        assert_eq!(letters.len(), 1);
+        let text = String::from_utf8(letters[0].content.clone())?;
+        // The chair's reasons, and the family's dates from the clock: refused on 2
+        // October 2023, so mediation by 2 December and appeal by 2 December 2023.
+        assert!(text.contains("may have SEN and a plan may be necessary"), "{text}");
+        assert!(text.contains("by 2 December 2023"), "{text}");
+        let mail = db.read(|tx| tx.list_outbox(&s.scope, Some(s.case)))?;
+        assert_eq!(mail.len(), 1);
+        assert_eq!(mail[0].purpose, "letter:refusal-to-assess");
+        assert_eq!(mail[0].recipient.as_str(), "parent1@example.org");
         Ok(())
     }
 

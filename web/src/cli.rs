@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use sendpanel_core::clock::{BankHolidays, ClockFacts};
 use sendpanel_core::config::{AuthorityConfig, load_authorities};
 use sendpanel_core::demo::{DEMO_PASSWORD_NOTE, DemoSummary, seed_demo};
+use sendpanel_core::notify::{LetterBook, Mailer, Notifier, spawn_worker};
 use sendpanel_core::policy::{PluginCatalogue, PolicyHost};
 use sendpanel_core::registry::register_authorities;
 use sendpanel_core::store::{Database, PoolOptions};
@@ -152,6 +153,21 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!(applied = applied.len(), "migrations applied");
     }
     register_authorities(&db, &authorities, &SystemClock)?;
+    let holidays = match &settings.bank_holidays_file {
+        Some(path) => BankHolidays::from_file(path)?,
+        None => BankHolidays::england_and_wales(),
+    };
+    // Letters and e-mails are written in the transaction of the decision that causes
+    // them, so the notifier is in place before anything can be decided.
+    let codes: Vec<_> = authorities.iter().map(|a| a.id.clone()).collect();
+    let letters = LetterBook::load(&settings.authorities_dir, &codes)?;
+    db.observe(Arc::new(Notifier::new(
+        letters,
+        &settings.mail,
+        holidays.clone(),
+    )?))?;
+    let mailer = Mailer::from_settings(&settings.mail)?;
+    println!("Mail: {}.", mailer.describe());
     if settings.demo_on_empty && db.read(|tx| tx.count_all_users())? == 0 {
         let summary = seed_demo(&db, &authorities, &SystemClock)?;
         print_demo(&summary);
@@ -164,10 +180,6 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         env!("CARGO_PKG_VERSION"),
         db.url()
     );
-    let holidays = match &settings.bank_holidays_file {
-        Some(path) => BankHolidays::from_file(path)?,
-        None => BankHolidays::england_and_wales(),
-    };
     let host = PolicyHost::new(settings.policy, Some(settings.plugin_cache_dir.clone()))?;
     let state = AppState {
         db,
@@ -177,7 +189,15 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         clock: Arc::new(SystemClock),
         live: Default::default(),
     };
-    actix_web::rt::System::new().block_on(async move { server::start(state, listener)?.await })?;
+    let poll = settings.mail.poll_interval();
+    let outbox_db = state.db.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let worker = spawn_worker(outbox_db, mailer, poll);
+        let served = server::start(state, listener)?.await;
+        // Anything the worker had claimed is retried after its lease.
+        worker.abort();
+        served
+    })?;
     println!("sendpanel stopped");
     Ok(())
 }

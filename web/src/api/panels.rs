@@ -176,7 +176,9 @@ pub async fn open_sitting(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[UserRole::PanelChair], "open a sitting")?;
+    // Whoever sits as chair at this sitting (the core checks the seat), whatever
+    // their user role: a SEN manager may chair one panel and sit on another.
+    caller.require(&SITTERS, "open a sitting")?;
     let id = sitting_id(&path)?;
     blocking(move || {
         panel::open_sitting(
@@ -377,7 +379,8 @@ pub async fn close_item(
     path: web::Path<String>,
     body: web::Json<CloseItem>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[UserRole::PanelChair], "close an agenda item")?;
+    // The sitting's chair, by seat (the core checks it).
+    caller.require(&SITTERS, "close an agenda item")?;
     let id = item_id(&path)?;
     let command = body.into_inner();
     let closed = blocking(move || {
