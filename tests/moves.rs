@@ -11,24 +11,28 @@
 )]
 
 use sendpanel_core::clock::{BankHolidays, TransferKind};
+use sendpanel_core::domain::AuthorityId;
 use sendpanel_core::domain::{
     CaseId, CaseStage, DeadlineKind, DeadlineStatus, EventKind, UserRole,
 };
+use sendpanel_core::notify::{LetterBook, MailSettings, Notifier};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::workflow::{
-    AssessDecision, CompletePhaseTransfer, LodgeAppeal, MediationOutcome, NotifyMoveOut,
-    PlanPhaseTransfer, ReceiveRequest, ReceiveTransferredPlan, RecordMediationOutcome,
-    RecordOrderComplied, RecordReviewDecision, RecordTribunalDecision, RequestMediation,
-    ReviewDecision, ScheduleReviewMeeting, SendTransferNotice, TransferPlanOut, TribunalOrder,
-    TribunalOutcome, WorkflowError, caseload, complete_phase_transfer, comply_with_order,
-    decide_whether_to_assess, lodge_appeal, notify_move_out, plan_phase_transfer, receive_request,
-    receive_transferred_plan, record_mediation_outcome, record_review_decision,
-    record_tribunal_decision, request_mediation, schedule_review_meeting, send_transfer_notice,
-    transfer_plan_out,
+    ArrangeNextStepsMeeting, AssessDecision, CompletePhaseTransfer, LodgeAppeal, MediationOutcome,
+    NotifyMoveOut, PlanPhaseTransfer, ReceiveRequest, ReceiveTransferredPlan,
+    RecordMediationOutcome, RecordOrderComplied, RecordReviewDecision, RecordTribunalDecision,
+    RequestMediation, ReviewDecision, ScheduleReviewMeeting, SendTransferNotice, TransferPlanOut,
+    TribunalOrder, TribunalOutcome, WorkflowError, arrange_next_steps_meeting, caseload,
+    complete_phase_transfer, comply_with_order, decide_whether_to_assess, lodge_appeal,
+    notify_move_out, plan_phase_transfer, receive_request, receive_transferred_plan,
+    record_mediation_outcome, record_review_decision, record_tribunal_decision, request_mediation,
+    schedule_review_meeting, send_transfer_notice, transfer_plan_out,
 };
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, user};
 use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
+use sendpanel_tests::panels::config_dir;
+use std::sync::Arc;
 
 /// The case's deadlines of `kind` as (subject, due, status), soonest first.
 fn of_kind(
@@ -329,6 +333,43 @@ both_backends! {
         for kind in [EventKind::MediationRequested, EventKind::MediationConcluded, EventKind::AppealLodged, EventKind::TribunalDecided, EventKind::TribunalOrderComplied] {
             assert!(kinds.contains(&kind), "{kind} missing from the history");
         }
+        Ok(())
+    }
+
+    fn a_next_steps_meeting_sends_the_family_an_invitation_with_a_calendar_entry(db) {
+        let notifier = Notifier::new(
+            LetterBook::load(&config_dir("torbay").join(".."), &[AuthorityId::parse("torbay")?])?,
+            &MailSettings::default(),
+            BankHolidays::england_and_wales(),
+        )?;
+        db.observe(Arc::new(notifier))?;
+        let scope = authority(db, "torbay", 880)?;
+        let cw = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?;
+        let (case, _) = refused_case(db, &scope, 50);
+        let meeting = |meets_on, location: &str, with: Vec<String>| ArrangeNextStepsMeeting {
+            meets_on,
+            starts_at: chrono::NaiveTime::from_hms_opt(15, 30, 0).unwrap(),
+            location: location.into(),
+            with,
+        };
+        let before = events(db, &scope, case);
+        refused(arrange_next_steps_meeting(db, &scope, case, &meeting(date(2023, 10, 1), "Harbourside Primary", vec!["Ms P. Senco".into()]), cw.id, &on(2023, 10, 3)), "meets_on", db, &scope, case, before);
+        refused(arrange_next_steps_meeting(db, &scope, case, &meeting(date(2023, 10, 16), " ", vec!["Ms P. Senco".into()]), cw.id, &on(2023, 10, 3)), "location", db, &scope, case, before);
+        refused(arrange_next_steps_meeting(db, &scope, case, &meeting(date(2023, 10, 16), "Harbourside Primary", vec![]), cw.id, &on(2023, 10, 3)), "with", db, &scope, case, before);
+        arrange_next_steps_meeting(db, &scope, case, &meeting(date(2023, 10, 16), "Harbourside Primary", vec!["Ms P. Senco, SENCO".into(), "Mr K. Lee, SEN caseworker".into()]), cw.id, &on(2023, 10, 3))?;
+        let invitation = db.read(|tx| tx.list_outbox(&scope, Some(case)))?
+            .into_iter()
+            .find(|m| m.purpose == "letter:next-steps-meeting")
+            .expect("the family's invitation is queued");
+        assert_eq!(invitation.recipient.as_str(), "parent50@example.org");
+        let raw = String::from_utf8(invitation.message)?;
+        assert!(raw.contains("BEGIN:VCALENDAR"), "{raw}");
+        // Only assessment refusals have a next-steps meeting.
+        let cw2 = user(db, &scope, "cw2@torbay.example", UserRole::Caseworker)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let plan = plan_issued_on_10_january_2024(db, &scope, 51, cw2.id, chair.id);
+        let wrong = arrange_next_steps_meeting(db, &scope, plan, &meeting(date(2024, 2, 1), "Online", vec!["Ms P. Senco".into()]), cw.id, &on(2024, 1, 11));
+        assert!(matches!(wrong, Err(WorkflowError::WrongStage { .. })), "{wrong:?}");
         Ok(())
     }
 

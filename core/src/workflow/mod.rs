@@ -47,7 +47,10 @@ pub use issue::{
     DecideWhetherToIssue, IssueDecided, IssueDecision, decide_whether_to_issue,
     decide_whether_to_issue_at_panel,
 };
-pub use next_steps::{NextStepsOutcome, RecordNextStepsOutcome, record_next_steps_outcome};
+pub use next_steps::{
+    ArrangeNextStepsMeeting, NextStepsOutcome, RecordNextStepsOutcome, arrange_next_steps_meeting,
+    record_next_steps_outcome,
+};
 pub use plan::{
     FinalPlanIssued, IssueFinalPlan, ServeDraftPlan, issue_final_plan, serve_draft_plan,
 };

@@ -131,3 +131,82 @@ pub fn record_next_steps_outcome(
     })?;
     Ok(stage)
 }
+
+/// A next-steps meeting arranged with the family after a refusal to assess.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrangeNextStepsMeeting {
+    /// The day of the meeting.
+    pub meets_on: NaiveDate,
+    /// When it starts (local time), for the family's calendar entry.
+    pub starts_at: chrono::NaiveTime,
+    /// Where (a room, the school, online).
+    pub location: String,
+    /// Who the family will meet, by name and role, as the invitation lists them.
+    pub with: Vec<String>,
+}
+
+/// Records the meeting with `NextStepsMeetingArranged`; the family's invitation (a
+/// letter, and an e-mail with a calendar entry) is written in the same transaction by
+/// the notifier. Refused, changing nothing, unless the case was refused assessment,
+/// when the meeting is in the past, or when the place or the people are missing.
+pub fn arrange_next_steps_meeting(
+    db: &Database,
+    scope: &AuthorityScope,
+    case_id: CaseId,
+    command: &ArrangeNextStepsMeeting,
+    actor: UserId,
+    clock: &dyn Clock,
+) -> Result<(), WorkflowError> {
+    let case = db.read(|tx| tx.get_case(scope, case_id))?;
+    if case.stage != CaseStage::AssessmentRefused {
+        return Err(WorkflowError::WrongStage {
+            case: case_id,
+            stage: case.stage,
+            command: "arranging a next-steps meeting",
+            allowed: "after a refusal to assess",
+        });
+    }
+    if command.meets_on < clock.today() {
+        return Err(WorkflowError::invalid("meets_on", "cannot be in the past"));
+    }
+    let location = command.location.trim();
+    if location.is_empty() {
+        return Err(WorkflowError::invalid(
+            "location",
+            "must say where the family will meet",
+        ));
+    }
+    let with: Vec<&str> = command
+        .with
+        .iter()
+        .map(|w| w.trim())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if with.is_empty() {
+        return Err(WorkflowError::invalid(
+            "with",
+            "must name who the family will meet",
+        ));
+    }
+    let now = clock.now();
+    db.write(|tx| {
+        tx.append_event(
+            scope,
+            NewEvent {
+                case_id: Some(case_id),
+                kind: EventKind::NextStepsMeetingArranged,
+                payload: json!({
+                    "meets_on": command.meets_on,
+                    "starts_at": command.starts_at.format("%H:%M").to_string(),
+                    "location": location,
+                    "with": with,
+                }),
+                actor: Some(actor),
+                occurred_at: now,
+            },
+        )?;
+        Ok(())
+    })?;
+    Ok(())
+}

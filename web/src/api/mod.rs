@@ -75,6 +75,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(handlers::record_review_decision),
             )
             .route(
+                "/requests/{id}/next-steps-meeting",
+                web::post().to(moves::arrange_next_steps_meeting),
+            )
+            .route(
                 "/transfers-in",
                 web::post().to(moves::receive_transferred_plan),
             )

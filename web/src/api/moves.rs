@@ -4,9 +4,9 @@
 
 use actix_web::{HttpResponse, web};
 use sendpanel_core::workflow::{
-    self, CompletePhaseTransfer, LodgeAppeal, NotifyMoveOut, PlanPhaseTransfer,
-    ReceiveTransferredPlan, RecordMediationOutcome, RecordOrderComplied, RecordTribunalDecision,
-    RequestMediation, SendTransferNotice, TransferPlanOut,
+    self, ArrangeNextStepsMeeting, CompletePhaseTransfer, LodgeAppeal, NotifyMoveOut,
+    PlanPhaseTransfer, ReceiveTransferredPlan, RecordMediationOutcome, RecordOrderComplied,
+    RecordTribunalDecision, RequestMediation, SendTransferNotice, TransferPlanOut,
 };
 use serde_json::json;
 
@@ -72,6 +72,37 @@ pub async fn send_transfer_notice(
     )
     .await?;
     Ok(HttpResponse::Ok().json(json!({ "on_time": on_time })))
+}
+
+/// `POST /requests/{id}/next-steps-meeting`: a meeting with the family after a refusal;
+/// their invitation (with a calendar entry) is written in the same transaction.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn arrange_next_steps_meeting(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<ArrangeNextStepsMeeting>,
+) -> Result<HttpResponse, ApiError> {
+    let command = body.into_inner();
+    on_case(
+        state,
+        caller,
+        &path,
+        &CASE_OFFICERS,
+        "arrange a next-steps meeting",
+        move |state, caller, id| {
+            Ok(workflow::arrange_next_steps_meeting(
+                &state.db,
+                &caller.scope,
+                id,
+                &command,
+                caller.user.id,
+                state.clock.as_ref(),
+            )?)
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(json!({ "arranged": true })))
 }
 
 /// `POST /requests/{id}/phase-transfer`: a coming phase transfer; 201 with its Reg 18
