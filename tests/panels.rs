@@ -22,7 +22,7 @@ use sendpanel_core::panel::tally::View;
 use sendpanel_core::panel::{
     AddToAgenda, CastVote, CloseItem, Closed, DeclareConflict, PanelError, ScheduleSitting,
     add_to_agenda, cast_vote, close_item, declare_conflict, mark_present, minutes, open_papers,
-    open_sitting, schedule_sitting, sitting_tally,
+    open_sitting, schedule_sitting, seat_member, sitting_tally,
 };
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::workflow::receive_request;
@@ -404,6 +404,11 @@ both_backends! {
         open_sitting(db, &scope, scheduled.id, chair.id, &on(2023, 10, 2))?;
         assert!(matches!(vote("  "), Err(PanelError::Invalid { field: "reason", .. })));
         vote("The request meets the s.36(8) test.")?;
+        // A second seat in the same role is refused naming the role.
+        assert!(matches!(
+            seat_member(db, &scope, &config, &Slug::parse("panel", "sen-panel")?, ep.id, &Slug::parse("role", "educational_psychologist")?),
+            Err(PanelError::Invalid { field: "role", .. })
+        ));
         // Only the chair opens a sitting; a member without a seat on the panel is refused.
         let stranger = user(db, &scope, "stranger@torbay.example", sendpanel_core::domain::UserRole::PanelMember)?;
         assert!(matches!(

@@ -329,6 +329,17 @@ async fn sitting_journey(db: Database) {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{conflict}");
+    // A malformed body is refused naming the field, and marks nobody present.
+    let (status, bad) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/sittings/{sitting_id}/attendance"),
+        &health,
+        Some(json!({"member": "not-a-uuid"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(bad["error"]["field"], "member", "{bad}");
     let (status, joined) = call(
         &app,
         "POST",

@@ -54,7 +54,7 @@ pub fn seat_member(
             ),
         ));
     }
-    Ok(db.write(|tx| {
+    db.write(|tx| {
         tx.get_user(scope, user)?;
         let found = tx
             .list_panels(scope)?
@@ -64,6 +64,16 @@ pub fn seat_member(
                 entity: "panel",
                 id: panel.to_string(),
             })?;
+        if tx
+            .list_panel_members(scope, found.id)?
+            .iter()
+            .any(|m| m.user_id == user && &m.role == role)
+        {
+            return Ok(Err(PanelError::invalid(
+                "role",
+                format!("this user already sits on {} as {role}", panel_config.name),
+            )));
+        }
         let member = PanelMember {
             id: PanelMemberId::new(),
             authority_id: scope.authority().clone(),
@@ -72,8 +82,8 @@ pub fn seat_member(
             role: role.clone(),
         };
         tx.insert_panel_member(scope, &member)?;
-        Ok(member)
-    })?)
+        Ok(Ok(member))
+    })?
 }
 
 /// A sitting as whoever clerks the panel arranges it.

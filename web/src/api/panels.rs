@@ -209,13 +209,26 @@ pub async fn mark_present(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    body: Option<web::Json<Attendance>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&SITTERS, "join a sitting")?;
     let id = sitting_id(&path)?;
-    let member = body
-        .and_then(|b| b.into_inner().member)
-        .unwrap_or(caller.user.id);
+    // No body means "I am here"; a body must be a valid `Attendance`, and a bad one is
+    // refused naming the field rather than quietly marking the caller present.
+    let attendance: Attendance = if body.iter().all(u8::is_ascii_whitespace) {
+        Attendance::default()
+    } else {
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&body)).map_err(
+            |e| {
+                let field = match e.path().to_string() {
+                    path if path == "." => "body".to_owned(),
+                    path => path,
+                };
+                ApiError::invalid(field, e.inner().to_string())
+            },
+        )?
+    };
+    let member = attendance.member.unwrap_or(caller.user.id);
     let changed = blocking(move || {
         let changed = panel::mark_present(
             &state.db,
@@ -255,13 +268,19 @@ pub async fn sitting_events(
 ) -> Result<impl Responder, ApiError> {
     caller.require(&WATCHERS, "follow a sitting")?;
     let id = sitting_id(&path)?;
-    // Subscribe before reading the current tally, so no change falls in between.
+    // The first read proves the sitting is the caller's (404 otherwise) before any
+    // channel exists for it; the second, after subscribing, is what the watcher sees
+    // first, so no change can fall between it and the stream.
+    let tally = {
+        let state = state.clone();
+        move || {
+            let config = config_of(&state, &caller)?;
+            Ok(panel::sitting_tally(&state.db, &caller.scope, id, &config)?)
+        }
+    };
+    blocking(tally.clone()).await?;
     let mut updates = state.live.subscribe(id);
-    let current = blocking(move || {
-        let config = config_of(&state, &caller)?;
-        Ok(panel::sitting_tally(&state.db, &caller.scope, id, &config)?)
-    })
-    .await?;
+    let current = blocking(tally).await?;
     let first = sse::Data::new_json(&current)
         .map_err(ApiError::internal)?
         .event("tally");
@@ -271,7 +290,13 @@ pub async fn sitting_events(
             return;
         }
         loop {
-            match updates.recv().await {
+            // Stop as soon as the watcher goes, not at the sitting's next change: a
+            // quiet sitting would otherwise keep every departed watcher's task.
+            let update = tokio::select! {
+                () = sender.closed() => break,
+                update = updates.recv() => update,
+            };
+            match update {
                 Ok(json) => {
                     let event = sse::Data::new(json.to_string()).event("tally");
                     if sender.send(event.into()).await.is_err() {
