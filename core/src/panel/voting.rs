@@ -6,11 +6,11 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{PanelError, require_voting, seated};
+use super::{PanelError, Seated, require_voting, seated};
 use crate::domain::{
     AgendaItemId, Conflict, ConflictId, EventKind, UserId, Vote, VoteChoice, VoteId,
 };
-use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::store::{AuthorityScope, Database, NewEvent, StoreError, Tx};
 use crate::time::Clock;
 
 /// A conflict of interest, as the member declares it.
@@ -30,6 +30,22 @@ pub struct CastVote {
     /// Why: the decision letter needs reasons (CFA s.36(5)), and the record shows the
     /// review was real (UK GDPR art. 22).
     pub reason: String,
+}
+
+/// The member's seat for an item still open to votes: the store's failure is the
+/// transaction's, a refusal is the caller's answer.
+fn voting_seat(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    item: AgendaItemId,
+    member: UserId,
+) -> Result<Result<Seated, PanelError>, StoreError> {
+    let found = match seated(tx, scope, item, member) {
+        Ok(found) => found,
+        Err(PanelError::Store(e)) => return Err(e),
+        Err(other) => return Ok(Err(other)),
+    };
+    Ok(require_voting(&found).map(|()| found))
 }
 
 /// Records a member's conflict on an item, with `ConflictDeclared`. Refused when the
@@ -52,14 +68,10 @@ pub fn declare_conflict(
     }
     let now = clock.now();
     db.write(|tx| {
-        let seated = match seated(tx, scope, item_id, member) {
+        let seated = match voting_seat(tx, scope, item_id, member)? {
             Ok(found) => found,
-            Err(PanelError::Store(e)) => return Err(e),
-            Err(other) => return Ok(Err(other)),
+            Err(refused) => return Ok(Err(refused)),
         };
-        if let Err(e) = require_voting(&seated) {
-            return Ok(Err(e));
-        }
         if tx
             .list_conflicts(scope, item_id)?
             .iter()
@@ -107,14 +119,10 @@ pub fn cast_vote(
     Vote::check_reason(&command.reason)?;
     let now = clock.now();
     db.write(|tx| {
-        let seated = match seated(tx, scope, item_id, voter) {
+        let seated = match voting_seat(tx, scope, item_id, voter)? {
             Ok(found) => found,
-            Err(PanelError::Store(e)) => return Err(e),
-            Err(other) => return Ok(Err(other)),
+            Err(refused) => return Ok(Err(refused)),
         };
-        if let Err(e) = require_voting(&seated) {
-            return Ok(Err(e));
-        }
         if tx
             .list_conflicts(scope, item_id)?
             .iter()

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{WorkflowError, open_limit, set_deadline};
+use super::{WorkflowError, not_future, open_limit, set_deadline};
 use crate::clock::calendar::weeks_after;
 use crate::clock::{BankHolidays, ClockFacts};
 use crate::domain::{
@@ -181,17 +181,6 @@ pub struct RecordOrderComplied {
     pub step: String,
     /// The day it was done.
     pub complied_on: NaiveDate,
-}
-
-fn not_future(day: NaiveDate, field: &'static str, clock: &dyn Clock) -> Result<(), WorkflowError> {
-    let today = clock.today();
-    if day > today {
-        return Err(WorkflowError::invalid(
-            field,
-            format!("cannot be in the future (today is {today})"),
-        ));
-    }
-    Ok(())
 }
 
 fn date_in(payload: &Value, key: &str) -> Option<NaiveDate> {

@@ -159,6 +159,22 @@ fn close_at_panel(
     Ok(())
 }
 
+/// Refuses a day after today: what happened cannot be recorded before it happens.
+fn not_future(
+    day: chrono::NaiveDate,
+    field: &'static str,
+    clock: &dyn crate::time::Clock,
+) -> Result<(), WorkflowError> {
+    let today = clock.today();
+    if day > today {
+        return Err(WorkflowError::invalid(
+            field,
+            format!("cannot be in the future (today is {today})"),
+        ));
+    }
+    Ok(())
+}
+
 /// A new open limit on a case: every command that starts a clock builds its deadline
 /// this way, so none forgets the authority or the status.
 fn open_limit(

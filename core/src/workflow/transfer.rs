@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::intake::{Intake, ReceiveRequest, Received, check_request, write_intake};
-use super::{WorkflowError, open_limit, set_deadline};
+use super::{WorkflowError, not_future, open_limit, set_deadline};
 use crate::clock::calendar::{months_after, months_starting_with, weeks_after};
 use crate::clock::{BankHolidays, ClockFacts, TransferKind};
 use crate::domain::{
@@ -124,17 +124,6 @@ fn require_plan(case: &Case, command: &'static str) -> Result<(), WorkflowError>
             allowed: "while a final plan is maintained",
         })
     }
-}
-
-fn not_future(day: NaiveDate, field: &'static str, clock: &dyn Clock) -> Result<(), WorkflowError> {
-    let today = clock.today();
-    if day > today {
-        return Err(WorkflowError::invalid(
-            field,
-            format!("cannot be in the future (today is {today})"),
-        ));
-    }
-    Ok(())
 }
 
 fn named(value: &str, field: &'static str, what: &str) -> Result<String, WorkflowError> {
