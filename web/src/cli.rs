@@ -218,5 +218,10 @@ fn print_demo(summary: &DemoSummary) {
             login.authority, login.role, login.email, seats
         );
     }
+    if let Some((panel, sits_on, cases)) = &summary.sitting {
+        println!(
+            "A sitting of the {panel} is arranged for {sits_on} with {cases} requests on its agenda; its members' invitations are in the outbox."
+        );
+    }
     println!("Note: {DEMO_PASSWORD_NOTE}.");
 }

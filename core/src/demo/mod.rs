@@ -70,6 +70,9 @@ pub struct DemoSummary {
     pub logins: Vec<DemoLogin>,
     /// Requests (and cases) created.
     pub requests: usize,
+    /// The panel sitting arranged, if an authority's configuration allowed one: its
+    /// panel's name, day, and how many cases are on its agenda.
+    pub sitting: Option<(String, NaiveDate, usize)>,
 }
 
 /// Seeds the demo into an empty database: registers the configured authorities, then
@@ -256,14 +259,122 @@ pub fn seed_demo(
             password: seed.demo_password.clone(),
             logins,
             requests: request_count,
+            sitting: None,
         })
     })?;
+    let mut summary = summary;
+    summary.sitting = demo_sitting(db, configs, clock)?;
     tracing::info!(
         requests = summary.requests,
         users = summary.logins.len(),
         "demo seeded"
     );
     Ok(summary)
+}
+
+/// Days from today to the demo's panel sitting: far enough for the papers deadline of
+/// any shipped panel, near enough to be on the sittings page.
+const DEMO_SITTING_IN_DAYS: u64 = 8;
+
+/// Arranges one sitting of the first authority whose panel for assessments has a chair
+/// seated, with everyone seated on it and up to three of its open requests on the
+/// agenda, through the panel services (so members get their invitations like any real
+/// sitting).
+fn demo_sitting(
+    db: &Database,
+    configs: &[AuthorityConfig],
+    clock: &dyn Clock,
+) -> Result<Option<(String, NaiveDate, usize)>, DemoError> {
+    for config in configs {
+        if let Some(arranged) = demo_sitting_of(db, config, clock)? {
+            return Ok(Some(arranged));
+        }
+    }
+    Ok(None)
+}
+
+fn demo_sitting_of(
+    db: &Database,
+    config: &AuthorityConfig,
+    clock: &dyn Clock,
+) -> Result<Option<(String, NaiveDate, usize)>, DemoError> {
+    use crate::domain::{DecisionKind, Proposal};
+    use crate::panel::{AddToAgenda, ScheduleSitting, add_to_agenda, schedule_sitting};
+
+    let Some(panel) = config.panel_for(DecisionKind::Assess) else {
+        return Ok(None);
+    };
+    let scope = AuthorityScope::new(config.id.clone());
+    let (seats, cases, clerk) = db.read(|tx| {
+        let found = tx.list_panels(&scope)?.into_iter().find(|p| p.code == panel.code);
+        let seats = match found {
+            Some(found) => tx.list_panel_members(&scope, found.id)?,
+            None => Vec::new(),
+        };
+        let cases: Vec<CaseId> = tx
+            .list_cases(&scope)?
+            .into_iter()
+            .filter(|c| c.stage == CaseStage::RequestReceived)
+            .map(|c| c.id)
+            .collect();
+        let clerk = tx
+            .list_users(&scope)?
+            .into_iter()
+            .find(|u| u.role == UserRole::Caseworker)
+            .map(|u| u.id);
+        Ok((seats, cases, clerk))
+    })?;
+    let Some(clerk) = clerk else { return Ok(None) };
+    let mut members: Vec<UserId> = Vec::new();
+    for seat in &seats {
+        if !members.contains(&seat.user_id) {
+            members.push(seat.user_id);
+        }
+    }
+    if !seats.iter().any(|s| s.role.as_str() == crate::panel::CHAIR_ROLE) {
+        return Ok(None);
+    }
+    let sits_on = clock
+        .today()
+        .checked_add_days(Days::new(DEMO_SITTING_IN_DAYS))
+        .unwrap_or(clock.today());
+    let refused = |e: crate::panel::PanelError| DemoError::Seed {
+        key: format!("the demo sitting of {}", panel.code),
+        rule: e.to_string(),
+    };
+    let sitting = schedule_sitting(
+        db,
+        &scope,
+        config,
+        &ScheduleSitting {
+            panel: panel.code.clone(),
+            sits_on,
+            starts_at: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap_or_default(),
+            location: "Online".into(),
+            members,
+        },
+        clerk,
+        clock,
+    )
+    .map_err(refused)?;
+    let mut added = 0;
+    for case in cases.into_iter().take(3) {
+        add_to_agenda(
+            db,
+            &scope,
+            config,
+            sitting.id,
+            &AddToAgenda {
+                case,
+                proposal: Proposal::Assess,
+            },
+            clerk,
+            clock,
+        )
+        .map_err(refused)?;
+        added += 1;
+    }
+    Ok(Some((panel.name.clone(), sits_on, added)))
 }
 
 fn system_event(
