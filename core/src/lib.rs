@@ -19,6 +19,7 @@ pub mod notify;
 pub mod panel;
 pub mod policy;
 pub mod registry;
+pub mod reports;
 pub mod store;
 pub mod time;
 pub mod workflow;
