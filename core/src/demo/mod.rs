@@ -306,7 +306,10 @@ fn demo_sitting_of(
     };
     let scope = AuthorityScope::new(config.id.clone());
     let (seats, cases, clerk) = db.read(|tx| {
-        let found = tx.list_panels(&scope)?.into_iter().find(|p| p.code == panel.code);
+        let found = tx
+            .list_panels(&scope)?
+            .into_iter()
+            .find(|p| p.code == panel.code);
         let seats = match found {
             Some(found) => tx.list_panel_members(&scope, found.id)?,
             None => Vec::new(),
@@ -331,7 +334,10 @@ fn demo_sitting_of(
             members.push(seat.user_id);
         }
     }
-    if !seats.iter().any(|s| s.role.as_str() == crate::panel::CHAIR_ROLE) {
+    if !seats
+        .iter()
+        .any(|s| s.role.as_str() == crate::panel::CHAIR_ROLE)
+    {
         return Ok(None);
     }
     let sits_on = clock
