@@ -182,6 +182,52 @@ pub fn issue_token(
     Ok((id, token))
 }
 
+/// The user who signs in with `email` and `password`, or `None` when the address is
+/// unknown or the password is wrong (the caller must not say which). The user's
+/// authority is then the scope of their session.
+///
+/// An Argon2 verification runs whether or not the address is known, so the time taken
+/// does not tell a guesser which addresses exist. Takes tens of milliseconds on
+/// purpose: call it off async workers.
+pub fn sign_in(db: &Database, email: &str, password: &str) -> Result<Option<User>, IdentityError> {
+    let found = match Email::parse(email.trim()) {
+        Ok(email) => db.read(|tx| tx.find_user_for_sign_in(&email))?,
+        Err(_) => None,
+    };
+    match found {
+        Some((user, hash)) => Ok(hash.verify(password).then_some(user)),
+        None => {
+            // Same work as a real check, against a hash no password matches.
+            let _ = decoy_hash().verify(password);
+            Ok(None)
+        }
+    }
+}
+
+/// A hash of a random password, made once per process, for [`sign_in`] to verify
+/// against when the address is unknown.
+fn decoy_hash() -> &'static PasswordHash {
+    static DECOY: std::sync::OnceLock<PasswordHash> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        PasswordHash::from_password(&random_hex::<32>())
+            .unwrap_or_else(|_| PasswordHash::from_stored(String::new()))
+    })
+}
+
+/// The user of the scope's authority with `id`, or `None` if there is none (a session
+/// naming a user since removed).
+pub fn user(
+    db: &Database,
+    scope: &AuthorityScope,
+    id: UserId,
+) -> Result<Option<User>, IdentityError> {
+    match db.read(|tx| tx.get_user(scope, id)) {
+        Ok(user) => Ok(Some(user)),
+        Err(StoreError::NotFound { .. }) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// The user a presented bearer token acts as, or `None` when it is not a token this
 /// service issued, or it was revoked. The caller then scopes the request to the user's
 /// authority. Surrounding whitespace (a token pasted into a header) is ignored. Says

@@ -190,10 +190,11 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         live: Default::default(),
     };
     let poll = settings.mail.poll_interval();
+    let sessions = settings.sessions.clone();
     let outbox_db = state.db.clone();
     actix_web::rt::System::new().block_on(async move {
         let worker = spawn_worker(outbox_db, mailer, poll);
-        let served = server::start(state, listener)?.await;
+        let served = server::start_with(state, &sessions, listener)?.await;
         // Anything the worker had claimed is retried after its lease.
         worker.abort();
         served

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod cli;
 pub mod live;
+pub mod pages;
 pub mod plugin_cli;
 pub mod server;
 pub mod settings;

@@ -41,7 +41,8 @@ pub struct AppState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .configure(crate::api::routes);
+        .configure(crate::api::routes)
+        .configure(crate::pages::routes);
 }
 
 /// Liveness: the process is up and answering. Deliberately touches nothing else, so an
@@ -75,11 +76,33 @@ fn not_ready(reason: String) -> HttpResponse {
     HttpResponse::ServiceUnavailable().json(json!({ "status": "not_ready", "reason": reason }))
 }
 
-/// Builds the server on an already-bound listener (so tests can bind port 0).
+/// Builds the server on an already-bound listener (so tests can bind port 0), with a
+/// random session key (sessions end with the process) and `Secure` cookies unless the
+/// listener is on loopback.
 pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
+    let secure = !listener
+        .local_addr()
+        .is_ok_and(|a| crate::settings::bind_is_loopback(&a));
+    start_with(
+        state,
+        &crate::settings::SessionSettings { key: None, secure },
+        listener,
+    )
+}
+
+/// [`start`], with the pages' session cookie set up from the settings.
+pub fn start_with(
+    state: AppState,
+    sessions: &crate::settings::SessionSettings,
+    listener: TcpListener,
+) -> std::io::Result<Server> {
     let data = web::Data::new(state);
+    // One key shared by every worker.
+    let key = crate::pages::session_key(sessions);
+    let secure = sessions.secure;
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(crate::pages::session_middleware(key.clone(), secure))
             .wrap(TracingLogger::default())
             .app_data(data.clone())
             .configure(routes)

@@ -19,7 +19,7 @@ const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Every key, for filtering `SENDPANEL_*` variables: other tools' variables with our
 /// prefix must not break start-up.
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 11] = [
     "bind",
     "database_url",
     "database_pool_size",
@@ -29,6 +29,8 @@ const KEYS: [&str; 9] = [
     "demo_on_empty",
     "plugin_cache_dir",
     "bank_holidays_file",
+    "session_key",
+    "secure_cookies",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +45,8 @@ struct RawSettings {
     demo_on_empty: bool,
     plugin_cache_dir: PathBuf,
     bank_holidays_file: String,
+    session_key: String,
+    secure_cookies: String,
     policy: Limits,
     #[serde(default)]
     mail: MailSettings,
@@ -83,6 +87,32 @@ pub struct Settings {
     /// Where e-mail goes (SMTP, or `.eml` files when no server is set) and the outbox
     /// worker's pace; validated here so a bad `[mail]` key stops start-up.
     pub mail: MailSettings,
+    /// The session cookie's key and whether it is sent only over HTTPS.
+    pub sessions: SessionSettings,
+}
+
+/// Shortest `session_key`, in bytes: the cookie is signed and encrypted with keys
+/// derived from it (actix-web's `Key` needs 64 bytes).
+pub const SESSION_KEY_MIN_BYTES: usize = 64;
+
+/// How the pages' session cookie is protected.
+#[derive(Clone)]
+pub struct SessionSettings {
+    /// The key that signs and encrypts the cookie; `None` makes a random one at
+    /// start-up, so every session ends when the process restarts.
+    pub key: Option<Vec<u8>>,
+    /// Whether the cookie carries `Secure` (sent over HTTPS only).
+    pub secure: bool,
+}
+
+/// Never prints the key.
+impl std::fmt::Debug for SessionSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionSettings")
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .field("secure", &self.secure)
+            .finish()
+    }
 }
 
 /// Values given on the command line, which override everything else.
@@ -188,6 +218,30 @@ impl Settings {
             }
             other => fail("mail", other.to_string()),
         })?;
+        let session_key = match raw.session_key.len() {
+            0 => None,
+            n if n < SESSION_KEY_MIN_BYTES => {
+                return Err(fail(
+                    "session_key",
+                    format!(
+                        "is {n} bytes; it must be at least {SESSION_KEY_MIN_BYTES} random bytes, \
+                         for example the output of `openssl rand -hex 64`"
+                    ),
+                ));
+            }
+            _ => Some(raw.session_key.into_bytes()),
+        };
+        let secure = match raw.secure_cookies.as_str() {
+            "auto" => !bind_is_loopback(&bind),
+            "always" => true,
+            "never" => false,
+            other => {
+                return Err(fail(
+                    "secure_cookies",
+                    format!("`{other}` must be auto, always or never"),
+                ));
+            }
+        };
         Ok(Self {
             bind,
             database_url,
@@ -201,8 +255,18 @@ impl Settings {
             bank_holidays_file: (!raw.bank_holidays_file.is_empty())
                 .then(|| PathBuf::from(&raw.bank_holidays_file)),
             mail: raw.mail,
+            sessions: SessionSettings {
+                key: session_key,
+                secure,
+            },
         })
     }
+}
+
+/// Whether the service listens only on this machine (development): then cookies may
+/// travel over plain HTTP.
+pub fn bind_is_loopback(bind: &SocketAddr) -> bool {
+    bind.ip().is_loopback()
 }
 
 /// Ranges that keep the sandbox both safe and usable.
@@ -332,6 +396,33 @@ mod tests {
             let err =
                 Settings::load(Some(Path::new("missing.toml")), &Overrides::default()).unwrap_err();
             assert!(err.to_string().contains("does not exist"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn session_key_must_be_long_and_cookies_are_secure_off_loopback() {
+        figment::Jail::expect_with(|jail| {
+            let settings = Settings::load(None, &Overrides::default()).unwrap();
+            assert!(
+                settings.sessions.key.is_none(),
+                "the demo makes one at start-up"
+            );
+            assert!(!settings.sessions.secure, "loopback is development");
+            assert!(!format!("{:?}", settings.sessions).contains("secret"));
+            jail.set_env("SENDPANEL_SESSION_KEY", "short");
+            let err = Settings::load(None, &Overrides::default()).unwrap_err();
+            assert_eq!(err.key, "session_key", "{err}");
+            assert!(err.rule.contains("at least 64"), "{err}");
+            jail.set_env("SENDPANEL_SESSION_KEY", "secret".repeat(11));
+            jail.set_env("SENDPANEL_BIND", "0.0.0.0:8080");
+            let settings = Settings::load(None, &Overrides::default()).unwrap();
+            assert_eq!(settings.sessions.key.as_ref().map(Vec::len), Some(66));
+            assert!(settings.sessions.secure, "Secure off loopback");
+            assert!(!format!("{:?}", settings.sessions).contains("secret"));
+            jail.set_env("SENDPANEL_SECURE_COOKIES", "sometimes");
+            let err = Settings::load(None, &Overrides::default()).unwrap_err();
+            assert_eq!(err.key, "secure_cookies", "{err}");
             Ok(())
         });
     }

@@ -1,0 +1,428 @@
+//! The caseworker's pages: the caseload, one case, and the new request form.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
+use sendpanel_core::domain::{CaseId, NeedType, RequestedBy, SettingType, UserRole};
+use sendpanel_core::store::StoreError;
+use sendpanel_core::workflow::{self, DeadlineView, ReceiveRequest, WorkflowError};
+use serde_json::{Value, json};
+use strum::IntoEnumIterator;
+
+use super::render::{PageError, render};
+use super::session::{SignedIn, see_other};
+use crate::server::AppState;
+
+/// Who may log a request (as in the API).
+const WRITERS: [UserRole; 2] = [UserRole::Caseworker, UserRole::Admin];
+
+/// Runs core work off the actix worker; another authority's record is not found.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, WorkflowError> + Send + 'static,
+) -> Result<T, PageError> {
+    match web::block(work).await.map_err(PageError::internal)? {
+        Ok(value) => Ok(value),
+        Err(WorkflowError::Store(StoreError::NotFound { .. })) => Err(PageError::NotFound),
+        Err(other) => Err(PageError::internal(other)),
+    }
+}
+
+/// "2 October 2023", as GOV.UK writes dates.
+fn long_date(day: NaiveDate) -> String {
+    day.format("%-d %B %Y").to_string()
+}
+
+/// `decide_whether_to_assess` as "Decide whether to assess".
+fn words(code: &str) -> String {
+    let spaced = code.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A deadline's tag: overdue, at risk, or its status.
+fn tag(deadline: &DeadlineView) -> Value {
+    if deadline.overdue {
+        json!({ "text": "Overdue", "class": "govuk-tag--red" })
+    } else if deadline.at_risk {
+        json!({ "text": "At risk", "class": "govuk-tag--orange" })
+    } else {
+        let class = match deadline.status.as_str() {
+            "met" => "govuk-tag--green",
+            "disapplied" => "govuk-tag--grey",
+            _ => "govuk-tag--blue",
+        };
+        json!({ "text": words(&deadline.status), "class": class })
+    }
+}
+
+fn deadline_json(deadline: &DeadlineView) -> Value {
+    json!({
+        "kind": words(&deadline.kind),
+        "subject": deadline.subject,
+        "due_on": long_date(deadline.due_on),
+        "rule": deadline.rule,
+        "tag": tag(deadline),
+    })
+}
+
+/// `GET /` and `GET /caseload`: open cases, the soonest next deadline first.
+pub async fn caseload(
+    state: web::Data<AppState>,
+    who: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    let scope = who.scope.clone();
+    let entries =
+        blocking(move || workflow::caseload(&state.db, &scope, state.clock.today())).await?;
+    let rows: Vec<Value> = entries
+        .iter()
+        .map(|entry| {
+            json!({
+                "id": entry.id.to_string(),
+                "stage": words(&entry.stage.to_string()),
+                "received_on": long_date(entry.received_on),
+                "next_deadline": entry.next_deadline.as_ref().map(deadline_json),
+            })
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        "caseload",
+        "Caseload",
+        &who.frame,
+        json!({ "cases": rows, "can_log_requests": WRITERS.contains(&who.user.role) }),
+    )
+}
+
+/// `GET /cases/{id}`: the request, its deadlines and rules, and its history.
+pub async fn case_page(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id: CaseId = path.parse().map_err(|_| PageError::NotFound)?;
+    let scope = who.scope.clone();
+    let view =
+        blocking(move || workflow::case_view(&state.db, &scope, id, state.clock.today())).await?;
+    let request = &view.request;
+    let summary = [
+        ("Stage", words(&view.stage.to_string())),
+        ("Received on", long_date(request.received_on)),
+        ("Requested by", words(&request.requested_by.to_string())),
+        ("Requester", request.requester.clone()),
+        ("Setting", words(&request.setting_type.to_string())),
+        ("Primary need", request.primary_need.to_string()),
+        ("Summary", request.summary.clone()),
+        (
+            "Contact email",
+            request
+                .contact_email
+                .as_ref()
+                .map_or_else(|| "None given".to_owned(), ToString::to_string),
+        ),
+    ]
+    .iter()
+    .map(|(key, value)| json!({ "key": key, "value": value }))
+    .collect::<Vec<_>>();
+    let events = view
+        .events
+        .iter()
+        .rev()
+        .map(|event| {
+            json!({
+                "what": words(&event.kind.to_string()),
+                "when": event.occurred_at.format("%-d %B %Y at %H:%M UTC").to_string(),
+                "datetime": event.occurred_at.to_rfc3339(),
+            })
+        })
+        .collect::<Vec<_>>();
+    render(
+        StatusCode::OK,
+        "case",
+        &format!("Case {}", view.id),
+        &who.frame,
+        json!({
+            "id": view.id.to_string(),
+            "summary": summary,
+            "deadlines": view.deadlines.iter().map(deadline_json).collect::<Vec<_>>(),
+            "events": events,
+        }),
+    )
+}
+
+/// The new request form's fields, in page order: (id, label) for the error summary.
+const FIELDS: [(&str, &str); 12] = [
+    ("given_name", "Given name"),
+    ("family_name", "Family name"),
+    ("date_of_birth", "Date of birth"),
+    ("upn", "Unique pupil number (UPN)"),
+    ("nhs_number", "NHS number"),
+    ("received_on", "Date the request was received"),
+    ("requested_by", "Who made the request"),
+    ("requester", "Requester's name and role"),
+    ("setting_type", "Setting"),
+    ("primary_need", "Primary need"),
+    ("summary", "Summary"),
+    ("contact_email", "Contact email"),
+];
+
+/// Where a field's error links to: a date's day box, a radio group's first option.
+fn anchor(field: &str) -> String {
+    match field {
+        "date_of_birth" | "received_on" => format!("#{field}-day"),
+        other => format!("#{other}"),
+    }
+}
+
+/// A form field read as text, trimmed.
+fn text<'a>(form: &'a HashMap<String, String>, field: &str) -> &'a str {
+    form.get(field).map_or("", |v| v.trim())
+}
+
+/// The form as typed, with errors by field; becomes `ReceiveRequest` when it parses.
+struct RequestForm<'a> {
+    form: &'a HashMap<String, String>,
+    errors: Vec<(&'static str, String)>,
+}
+
+impl RequestForm<'_> {
+    fn required(&mut self, field: &'static str, message: &str) -> String {
+        let value = text(self.form, field);
+        if value.is_empty() {
+            self.errors.push((field, message.to_owned()));
+        }
+        value.to_owned()
+    }
+
+    fn optional(&self, field: &str) -> Option<String> {
+        Some(text(self.form, field).to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn date(&mut self, field: &'static str, what: &str) -> Option<NaiveDate> {
+        let part = |name: &str| text(self.form, &format!("{field}-{name}")).to_owned();
+        let (day, month, year) = (part("day"), part("month"), part("year"));
+        if day.is_empty() && month.is_empty() && year.is_empty() {
+            self.errors.push((field, format!("Enter {what}")));
+            return None;
+        }
+        let parsed = match (day.parse(), month.parse(), year.parse()) {
+            (Ok(d), Ok(m), Ok(y)) if y >= 1900 => NaiveDate::from_ymd_opt(y, m, d),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.errors
+                .push((field, format!("{} must be a real date", words(what))));
+        }
+        parsed
+    }
+
+    fn choice<T: std::str::FromStr>(&mut self, field: &'static str, message: &str) -> Option<T> {
+        let parsed = text(self.form, field).parse().ok();
+        if parsed.is_none() {
+            self.errors.push((field, message.to_owned()));
+        }
+        parsed
+    }
+
+    /// Every missing or malformed field at once, so the error summary lists them all.
+    fn parse(mut self) -> Result<ReceiveRequest, Vec<(&'static str, String)>> {
+        let given_name = self.required("given_name", "Enter the child's given name");
+        let family_name = self.required("family_name", "Enter the child's family name");
+        let date_of_birth = self.date("date_of_birth", "the child's date of birth");
+        let upn = self.required("upn", "Enter the child's unique pupil number (UPN)");
+        let received_on = self.date("received_on", "the date the request was received");
+        let requested_by =
+            self.choice::<RequestedBy>("requested_by", "Select who made the request");
+        let requester = self.required("requester", "Enter the requester's name and role");
+        let setting_type = self.choice::<SettingType>("setting_type", "Select the child's setting");
+        let primary_need = self.choice::<NeedType>("primary_need", "Select the primary need");
+        let summary = self.required("summary", "Enter a summary of the request");
+        match (
+            date_of_birth,
+            received_on,
+            requested_by,
+            setting_type,
+            primary_need,
+        ) {
+            (
+                Some(date_of_birth),
+                Some(received_on),
+                Some(requested_by),
+                Some(setting_type),
+                Some(primary_need),
+            ) if self.errors.is_empty() => Ok(ReceiveRequest {
+                given_name,
+                family_name,
+                date_of_birth,
+                upn,
+                nhs_number: self.optional("nhs_number"),
+                received_on,
+                requested_by,
+                requester,
+                setting_type,
+                primary_need,
+                summary,
+                contact_email: self.optional("contact_email"),
+            }),
+            _ => Err(self.errors),
+        }
+    }
+}
+
+/// `GET /requests/new`.
+pub async fn new_request_page(who: SignedIn) -> Result<HttpResponse, PageError> {
+    require_writer(&who)?;
+    request_form(&who, StatusCode::OK, &HashMap::new(), &[])
+}
+
+fn require_writer(who: &SignedIn) -> Result<(), PageError> {
+    if WRITERS.contains(&who.user.role) {
+        Ok(())
+    } else {
+        Err(PageError::Forbidden(format!(
+            "a {} cannot log a request",
+            who.user.role
+        )))
+    }
+}
+
+/// The form, with what was typed and each field's error.
+fn request_form(
+    who: &SignedIn,
+    status: StatusCode,
+    form: &HashMap<String, String>,
+    errors: &[(&'static str, String)],
+) -> Result<HttpResponse, PageError> {
+    let error_of = |field: &str| {
+        errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, message)| message.clone())
+    };
+    let mut values = serde_json::Map::new();
+    for name in [
+        "given_name",
+        "family_name",
+        "upn",
+        "nhs_number",
+        "requester",
+        "summary",
+        "contact_email",
+        "date_of_birth-day",
+        "date_of_birth-month",
+        "date_of_birth-year",
+        "received_on-day",
+        "received_on-month",
+        "received_on-year",
+    ] {
+        values.insert(name.replace('-', "_"), json!(text(form, name)));
+    }
+    let mut field_errors = serde_json::Map::new();
+    for (field, _) in FIELDS {
+        field_errors.insert(field.to_owned(), json!(error_of(field)));
+    }
+    let options = |codes: Vec<String>, field: &str, label: fn(&str) -> String| {
+        let chosen = text(form, field).to_owned();
+        codes
+            .into_iter()
+            .enumerate()
+            .map(|(i, code)| {
+                json!({
+                    "id": if i == 0 { field.to_owned() } else { format!("{field}-{}", i + 1) },
+                    "value": code,
+                    "label": label(&code),
+                    "checked": code == chosen,
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let title = if errors.is_empty() {
+        "Log a new request"
+    } else {
+        "Error: Log a new request"
+    };
+    render(
+        status,
+        "new_request",
+        title,
+        &who.frame,
+        json!({
+            "errors": errors.iter().map(|(field, message)| json!({"href": anchor(field), "text": message})).collect::<Vec<_>>(),
+            "values": values,
+            "error": field_errors,
+            "requested_by": options(RequestedBy::iter().map(|v| v.to_string()).collect(), "requested_by", words),
+            "setting_type": options(SettingType::iter().map(|v| v.to_string()).collect(), "setting_type", words),
+            "primary_need": options(NeedType::iter().map(|v| v.to_string()).collect(), "primary_need", str::to_owned),
+        }),
+    )
+}
+
+/// `POST /requests/new`: logs the request and shows its case; or the form again with
+/// every error listed at the top and beside its field. Nothing is created on error.
+pub async fn new_request(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    who.check_csrf(&form)?;
+    require_writer(&who)?;
+    let form = form.into_inner();
+    let parsed = RequestForm {
+        form: &form,
+        errors: Vec::new(),
+    }
+    .parse();
+    let command = match parsed {
+        Ok(command) => command,
+        Err(errors) => return request_form(&who, StatusCode::BAD_REQUEST, &form, &errors),
+    };
+    let scope = who.scope.clone();
+    let actor = who.user.id;
+    let outcome = web::block(move || {
+        workflow::receive_request(
+            &state.db,
+            &scope,
+            &command,
+            Some(actor),
+            state.clock.as_ref(),
+        )
+    })
+    .await
+    .map_err(PageError::internal)?;
+    match outcome {
+        Ok(received) => {
+            tracing::info!(case_id = %received.case.id, "request received");
+            Ok(see_other(&format!("/cases/{}", received.case.id)))
+        }
+        Err(WorkflowError::Invalid { field, rule }) => {
+            let field = FIELDS
+                .iter()
+                .find(|(id, _)| *id == field)
+                .map_or("summary", |(id, _)| *id);
+            let label = FIELDS
+                .iter()
+                .find(|(id, _)| *id == field)
+                .map_or("", |(_, label)| *label);
+            let message = format!("{label} {rule}");
+            request_form(&who, StatusCode::BAD_REQUEST, &form, &[(field, message)])
+        }
+        Err(WorkflowError::Store(StoreError::Conflict(detail))) => {
+            tracing::info!(%detail, "request refused");
+            request_form(
+                &who,
+                StatusCode::CONFLICT,
+                &form,
+                &[(
+                    "upn",
+                    "Unique pupil number (UPN) is already known: check the child's existing case"
+                        .to_owned(),
+                )],
+            )
+        }
+        Err(other) => Err(PageError::internal(other)),
+    }
+}
