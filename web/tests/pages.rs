@@ -371,6 +371,14 @@ async fn scenario(db: Database) {
     );
     assert!(page.body.contains("reg. 5(1)"), "the rule: {}", page.body);
     assert!(page.body.contains("Request received"), "{}", page.body);
+    // The child's name heads the page; no decision is recorded yet.
+    assert!(
+        page.body
+            .contains("<h1 class=\"govuk-heading-l\">Sam Example</h1>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("No decision yet."), "{}", page.body);
 
     // Another authority's case is not found.
     let theirs = db.read(|tx| tx.list_cases(&wiltshire)).unwrap();

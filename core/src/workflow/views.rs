@@ -57,6 +57,8 @@ impl DeadlineView {
 pub struct CaseView {
     /// The case's id, which the API also uses for the request.
     pub id: CaseId,
+    /// The child's name, as caseworkers know the case.
+    pub child_name: String,
     /// Where it stands.
     pub stage: CaseStage,
     /// The request as received.
@@ -79,6 +81,8 @@ pub struct CaseView {
 pub struct CaseloadEntry {
     /// The case.
     pub id: CaseId,
+    /// The child's name, as caseworkers know the case.
+    pub child_name: String,
     /// Where it stands.
     pub stage: CaseStage,
     /// The day the request was received.
@@ -97,6 +101,7 @@ pub fn case_view(
     Ok(db.read(|tx| {
         let case = tx.get_case(scope, id)?;
         let request = tx.get_request(scope, case.request_id)?;
+        let child = tx.get_child(scope, case.child_id)?;
         let deadlines = tx
             .list_deadlines(scope, id)?
             .iter()
@@ -104,6 +109,11 @@ pub fn case_view(
             .collect();
         Ok(CaseView {
             id,
+            child_name: format!(
+                "{} {}",
+                child.given_name.as_str(),
+                child.family_name.as_str()
+            ),
             stage: case.stage,
             request,
             deadlines,
@@ -134,6 +144,7 @@ pub fn caseload(
                 continue;
             }
             let request = tx.get_request(scope, case.request_id)?;
+            let child = tx.get_child(scope, case.child_id)?;
             let next_deadline = tx
                 .list_deadlines(scope, case.id)?
                 .iter()
@@ -142,6 +153,11 @@ pub fn caseload(
                 .map(|d| DeadlineView::new(d, today));
             entries.push(CaseloadEntry {
                 id: case.id,
+                child_name: format!(
+                    "{} {}",
+                    child.given_name.as_str(),
+                    child.family_name.as_str()
+                ),
                 stage: case.stage,
                 received_on: request.received_on,
                 next_deadline,

@@ -83,6 +83,7 @@ pub async fn caseload(
         .map(|entry| {
             json!({
                 "id": entry.id.to_string(),
+                "child_name": entry.child_name,
                 "stage": words(&entry.stage.to_string()),
                 "received_on": long_date(entry.received_on),
                 "next_deadline": entry.next_deadline.as_ref().map(deadline_json),
@@ -140,13 +141,31 @@ pub async fn case_page(
             })
         })
         .collect::<Vec<_>>();
+    let decisions = view
+        .decisions
+        .iter()
+        .map(|decision| {
+            json!({
+                "what": words(&decision.kind.to_string()),
+                "outcome": words(&decision.choice.map_or_else(
+                    || decision.outcome.to_string(),
+                    |choice| choice.to_string(),
+                )),
+                "reasons": decision.reasons.as_str(),
+                "when": decision.decided_at.format("%-d %B %Y").to_string(),
+                "at_panel": decision.agenda_item_id.is_some(),
+            })
+        })
+        .collect::<Vec<_>>();
     render(
         StatusCode::OK,
         "case",
-        &format!("Case {}", view.id),
+        &format!("{}: case", view.child_name),
         &who.frame,
         json!({
             "id": view.id.to_string(),
+            "child_name": view.child_name,
+            "decisions": decisions,
             "summary": summary,
             "deadlines": view.deadlines.iter().map(deadline_json).collect::<Vec<_>>(),
             "events": events,
