@@ -255,6 +255,17 @@ async fn walk(db: Database) {
         month: 10,
         day: 2,
     };
+    // A banding question from the plugin's own vectors (its tariff covers 2023/24).
+    let banding = plugin
+        .test_vectors()
+        .unwrap()
+        .into_iter()
+        .find_map(|v| match v.call {
+            TestCall::Banding(request) => Some(request),
+            _ => None,
+        })
+        .unwrap();
+    let banding = serde_json::to_value(&banding).unwrap();
     let state = app_state(&db, configs, host);
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
@@ -265,6 +276,16 @@ async fn walk(db: Database) {
             "upn": upn(880, serial).to_string(), "received_on": "2023-09-04",
             "requested_by": "parent", "requester": "Mr Q. Parent", "setting_type": "mainstream",
             "primary_need": "SEMH", "summary": "Secret summary text."
+        })
+    };
+    // Another authority's own requests name another child, so their answers (which
+    // now carry the child's name) cannot be mistaken for a leak of Torbay's.
+    let their_request = |serial: u16| {
+        json!({
+            "given_name": "Wilma", "family_name": "Westbury", "date_of_birth": "2016-03-14",
+            "upn": upn(865, serial).to_string(), "received_on": "2023-09-04",
+            "requested_by": "parent", "requester": "Ms W. Parent", "setting_type": "mainstream",
+            "primary_need": "SEMH", "summary": "Their own summary."
         })
     };
     let torbay_caseworker = &callers[0].token;
@@ -438,7 +459,11 @@ async fn walk(db: Database) {
             (
                 "POST",
                 "/api/v1/requests".into(),
-                Some(request(serial)),
+                Some(if caller.home {
+                    request(serial)
+                } else {
+                    their_request(serial)
+                }),
                 &writers,
                 &[StatusCode::CREATED],
             ),
@@ -446,6 +471,20 @@ async fn walk(db: Database) {
                 "POST",
                 format!("/api/v1/requests/{id}/advice/graduated-response"),
                 Some(facts.clone()),
+                &writers,
+                &[StatusCode::CREATED],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/advice/next-steps"),
+                Some(facts.clone()),
+                &writers,
+                &[StatusCode::CREATED],
+            ),
+            (
+                "POST",
+                format!("/api/v1/requests/{id}/advice/banding"),
+                Some(banding.clone()),
                 &writers,
                 &[StatusCode::CREATED],
             ),

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use sendpanel_core::domain::{CaseId, UserRole};
 use sendpanel_core::policy::Question;
-use sendpanel_core::policy::contract::RequestFacts;
+use sendpanel_core::policy::contract::{BandRequest, RequestFacts};
 use sendpanel_core::workflow::{
     self, AssessDecision, ClaimException, DecideWhetherToAssess, DecideWhetherToIssue,
     IssueDecision, IssueFinalPlan, ReceiveRequest, RecordAdviceReceived, RecordNextStepsOutcome,
@@ -124,19 +124,18 @@ pub async fn caseload(
     Ok(HttpResponse::Ok().json(json!({ "cases": entries })))
 }
 
-/// `POST /requests/{id}/advice/graduated-response`: ask the plugin in force.
-#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
-pub async fn seek_advice(
+/// Asks the authority's plugin in force one question about a case and records its
+/// advice; 409 when no plugin is in force on the facts' date (people decide without).
+async fn seek(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
-    body: web::Json<RequestFacts>,
+    path: &str,
+    question: Question,
 ) -> Result<HttpResponse, ApiError> {
-    let facts = body.into_inner();
     let advice = on_case(
         state,
         caller,
-        &path,
+        path,
         &WRITERS,
         "seek policy advice",
         move |state, caller, id| {
@@ -146,7 +145,7 @@ pub async fn seek_advice(
                 &state.db,
                 &caller.scope,
                 id,
-                &Question::GraduatedResponse(facts),
+                &question,
                 Some(caller.user.id),
                 state.clock.as_ref(),
             )?)
@@ -161,6 +160,47 @@ pub async fn seek_advice(
             "the authority has no policy plugin in force on that date; decide without advice",
         )),
     }
+}
+
+/// `POST /requests/{id}/advice/graduated-response`: ask the plugin in force.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn seek_advice(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<RequestFacts>,
+) -> Result<HttpResponse, ApiError> {
+    seek(
+        state,
+        caller,
+        &path,
+        Question::GraduatedResponse(body.into_inner()),
+    )
+    .await
+}
+
+/// `POST /requests/{id}/advice/banding`: the band and yearly top-up for a placement,
+/// for the draft plan's provision (the authority's tariff, as its plugin holds it).
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn seek_banding_advice(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<BandRequest>,
+) -> Result<HttpResponse, ApiError> {
+    seek(state, caller, &path, Question::Banding(body.into_inner())).await
+}
+
+/// `POST /requests/{id}/advice/next-steps`: the plugin's plan for the next-steps meeting
+/// after a refusal (who meets the family, within how long).
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn seek_next_steps_advice(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<RequestFacts>,
+) -> Result<HttpResponse, ApiError> {
+    seek(state, caller, &path, Question::NextSteps(body.into_inner())).await
 }
 
 /// The decision as the API takes it: the caller is the one who decides.

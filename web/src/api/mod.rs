@@ -35,6 +35,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(handlers::seek_advice),
             )
             .route(
+                "/requests/{id}/advice/banding",
+                web::post().to(handlers::seek_banding_advice),
+            )
+            .route(
+                "/requests/{id}/advice/next-steps",
+                web::post().to(handlers::seek_next_steps_advice),
+            )
+            .route(
                 "/requests/{id}/decision-to-assess",
                 web::post().to(handlers::decide_whether_to_assess),
             )
