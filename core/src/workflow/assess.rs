@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::intake::statutory_deadline;
 use super::{WorkflowError, set_deadline};
-use crate::clock::{BankHolidays, ClockFacts};
+use crate::clock::BankHolidays;
 use crate::domain::{
     CaseId, CaseStage, DeadlineKind, DeadlineStatus, Decision, DecisionId, DecisionKind,
     DecisionOutcome, EventKind, Reasons, UserId,
@@ -177,19 +177,7 @@ fn decide_whether_to_assess_at(
     };
     let family_deadlines = match command.decision {
         AssessDecision::Assess => None,
-        AssessDecision::Refuse => {
-            let facts = ClockFacts {
-                decision_notice_sent: Some(command.decided_on),
-                ..ClockFacts::default()
-            };
-            let dates = facts
-                .deadlines(holidays)
-                .map_err(|e| WorkflowError::invalid("decided_on", e.to_string()))?;
-            match (dates.get("mediation_contact_by"), dates.get("appeal_by")) {
-                (Some(m), Some(a)) => Some((*m, *a)),
-                _ => None,
-            }
-        }
+        AssessDecision::Refuse => Some(super::family_deadlines(command.decided_on, holidays)?),
     };
     let now = clock.now();
     let decision = Decision {

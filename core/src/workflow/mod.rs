@@ -159,6 +159,28 @@ fn close_at_panel(
     Ok(())
 }
 
+/// The family's last days after a decision notice carrying appeal rights: to contact a
+/// mediation adviser (Reg 33, 2 months) and to appeal (Tribunal rule 20), from the
+/// statutory clock, so every decision letter states them alike.
+fn family_deadlines(
+    notice_sent_on: chrono::NaiveDate,
+    holidays: &crate::clock::BankHolidays,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate), WorkflowError> {
+    let dates = crate::clock::ClockFacts {
+        decision_notice_sent: Some(notice_sent_on),
+        ..crate::clock::ClockFacts::default()
+    }
+    .deadlines(holidays)
+    .map_err(|e| WorkflowError::invalid("decided_on", e.to_string()))?;
+    match (dates.get("mediation_contact_by"), dates.get("appeal_by")) {
+        (Some(mediation), Some(appeal)) => Ok((*mediation, *appeal)),
+        _ => Err(WorkflowError::invalid(
+            "decided_on",
+            "the clock gave no mediation or appeal date",
+        )),
+    }
+}
+
 /// Refuses a day after today: what happened cannot be recorded before it happens.
 fn not_future(
     day: chrono::NaiveDate,
