@@ -128,3 +128,49 @@ pub fn plan_issued_on_10_january_2024(
     assert_eq!(issued.annual_review.due_on, date(2025, 1, 9));
     case
 }
+
+/// A clock the test moves forward, as the months of a case (or the hours of a
+/// session) pass. Every command refuses a date after "today", so a journey that runs
+/// for a year needs today to move with it; the app reads this clock through its state
+/// exactly as it reads the real one.
+#[derive(Debug)]
+pub struct SteppedClock(std::sync::Mutex<chrono::DateTime<chrono::Utc>>);
+
+impl SteppedClock {
+    /// A clock that reads `at` until moved.
+    pub fn starting(at: FixedClock) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self(std::sync::Mutex::new(at.0)))
+    }
+
+    /// A clock that reads `day`, 09:00 UTC, until moved.
+    pub fn on_day(day: chrono::NaiveDate) -> std::sync::Arc<Self> {
+        let clock = Self::starting(FixedClock(chrono::DateTime::UNIX_EPOCH));
+        clock.set_today(day);
+        clock
+    }
+
+    /// Moves today to `day`, 09:00 UTC (morning in London, winter or summer).
+    pub fn set_today(&self, day: chrono::NaiveDate) {
+        if let Some(at) = day.and_hms_opt(9, 0, 0) {
+            *self.lock() = at.and_utc();
+        }
+    }
+
+    /// Moves the clock on by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self.lock();
+        *now += by;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, chrono::DateTime<chrono::Utc>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl sendpanel_core::time::Clock for SteppedClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.lock()
+    }
+}

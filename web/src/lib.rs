@@ -7,6 +7,7 @@ pub mod cli;
 pub mod live;
 pub mod pages;
 pub mod plugin_cli;
+pub mod roles;
 pub mod server;
 pub mod settings;
 pub mod telemetry;

@@ -11,21 +11,22 @@
     clippy::indexing_slicing
 )]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::{App, test, web};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone};
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::domain::{Email, UserRole};
 use sendpanel_core::identity::{add_user, issue_token};
 use sendpanel_core::policy::contract::{Date, TestCall};
 use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost, install, vet};
 use sendpanel_core::store::{AuthorityScope, Database};
-use sendpanel_core::time::{Clock, FixedClock};
+use sendpanel_core::time::FixedClock;
 use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::{authority, date, upn};
+use sendpanel_tests::journey::SteppedClock;
 use sendpanel_tests::plugins::wasm;
 use sendpanel_web::server::{AppState, routes};
 use serde_json::{Value, json};
@@ -37,29 +38,6 @@ fn clock() -> FixedClock {
             .single()
             .unwrap(),
     )
-}
-
-/// A clock the test moves forward as the months of a case pass. Every command refuses a
-/// date after "today", so a journey that runs for a year needs today to move with it;
-/// the app reads this clock through `AppState` exactly as it reads the real one.
-#[derive(Debug)]
-struct SteppedClock(Mutex<DateTime<Utc>>);
-
-impl SteppedClock {
-    fn starting(at: FixedClock) -> Arc<Self> {
-        Arc::new(Self(Mutex::new(at.0)))
-    }
-
-    /// Moves today to `day`, 09:00 UTC (morning in London, winter or summer).
-    fn set_today(&self, day: NaiveDate) {
-        *self.0.lock().unwrap() = day.and_hms_opt(9, 0, 0).unwrap().and_utc();
-    }
-}
-
-impl Clock for SteppedClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
 }
 
 fn token(db: &Database, scope: &AuthorityScope, email: &str, role: UserRole) -> String {

@@ -12,135 +12,28 @@
     clippy::indexing_slicing
 )]
 
-use std::sync::Arc;
+mod support;
 
-use actix_web::cookie::{Cookie, Key};
-use actix_web::dev::{Service, ServiceResponse};
-use actix_web::http::{StatusCode, header};
-use actix_web::{App, test, web};
-use chrono::TimeZone;
-use sendpanel_core::clock::BankHolidays;
-use sendpanel_core::config::load_authorities;
-use sendpanel_core::demo::seed_demo;
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::{App, test};
 use sendpanel_core::domain::AuthorityId;
-use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost};
 use sendpanel_core::store::{AuthorityScope, Database};
-use sendpanel_core::time::{Clock, FixedClock};
+use sendpanel_core::time::Clock;
 use sendpanel_core::workflow;
 use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::upn;
-use sendpanel_web::pages::{COOKIE_NAME, session_middleware};
-use sendpanel_web::server::{AppState, routes};
-
-const DEMO_PASSWORD: &str = "sendpanel-demo";
-const CASEWORKER: &str = "casey.worker@torbay.example";
-
-fn clock() -> FixedClock {
-    FixedClock(
-        chrono::Utc
-            .with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
-            .single()
-            .unwrap(),
-    )
-}
-
-/// What a browser keeps between requests: the session cookie.
-#[derive(Default)]
-struct Browser {
-    cookie: Option<Cookie<'static>>,
-}
-
-/// One answer: status, where it redirects, and the page.
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    body: String,
-}
-
-impl Page {
-    /// The hidden CSRF token of the page's first form.
-    fn csrf(&self) -> String {
-        let marker = "name=\"csrf_token\" value=\"";
-        let start = self.body.find(marker).expect("a CSRF field") + marker.len();
-        let end = self.body[start..].find('"').unwrap() + start;
-        self.body[start..end].to_owned()
-    }
-}
-
-impl Browser {
-    async fn send<S>(&mut self, app: &S, request: test::TestRequest) -> Page
-    where
-        S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
-    {
-        let request = match &self.cookie {
-            Some(cookie) => request.cookie(cookie.clone()),
-            None => request,
-        };
-        let response = test::call_service(app, request.to_request()).await;
-        if let Some(cookie) = response
-            .response()
-            .cookies()
-            .find(|c| c.name() == COOKIE_NAME)
-        {
-            let cookie = cookie.into_owned();
-            // A removal (sign-out) leaves the browser with no session.
-            self.cookie = (!cookie.value().is_empty()).then_some(cookie);
-        }
-        let status = response.status();
-        let location = response
-            .headers()
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap().to_owned());
-        let body = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
-        Page {
-            status,
-            location,
-            body,
-        }
-    }
-
-    async fn get<S>(&mut self, app: &S, path: &str) -> Page
-    where
-        S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
-    {
-        self.send(app, test::TestRequest::get().uri(path)).await
-    }
-
-    async fn post<S>(&mut self, app: &S, path: &str, form: &[(&str, &str)]) -> Page
-    where
-        S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
-    {
-        self.send(app, test::TestRequest::post().uri(path).set_form(form))
-            .await
-    }
-}
+use sendpanel_web::server::routes;
+use support::{Browser, CASEWORKER, DEMO_PASSWORD, clock};
 
 fn case_count(db: &Database, scope: &AuthorityScope) -> usize {
     db.read(|tx| tx.list_cases(scope)).unwrap().len()
 }
 
 async fn scenario(db: Database) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities");
-    let configs = load_authorities(&dir).unwrap();
-    seed_demo(&db, &configs, &clock()).unwrap();
     let torbay = AuthorityScope::new(AuthorityId::parse("torbay").unwrap());
     let wiltshire = AuthorityScope::new(AuthorityId::parse("wiltshire").unwrap());
-    let state = AppState {
-        db: db.clone(),
-        authorities: Arc::new(configs),
-        catalogue: PluginCatalogue::new(PolicyHost::new(Limits::default(), None).unwrap()),
-        holidays: Arc::new(BankHolidays::england_and_wales()),
-        clock: Arc::new(clock()),
-        live: Default::default(),
-    };
-    let key = Key::generate();
-    let app = test::init_service(
-        App::new()
-            .wrap(session_middleware(key, true))
-            .app_data(web::Data::new(state))
-            .configure(routes),
-    )
-    .await;
+    let app = support::app(support::demo_state(&db)).await;
     let mut browser = Browser::default();
 
     // Not signed in: every page sends you to sign in.
@@ -403,6 +296,53 @@ async fn scenario(db: Database) {
     let page = browser.get(&app, "/").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location.as_deref(), Some("/sign-in"));
+}
+
+/// A session ends an hour after the last page, and ten hours after sign-in however
+/// busy; the copy of the cookie a browser kept is then worth nothing.
+async fn session_timeouts(db: Database) {
+    let clock = sendpanel_tests::journey::SteppedClock::starting(clock());
+    let mut state = support::demo_state(&db);
+    state.clock = clock.clone();
+    let app = support::app(state).await;
+    let mut browser = Browser::default();
+    browser.sign_in(&app, CASEWORKER).await;
+
+    // Busy: a page every 50 minutes keeps the session for nine hours and more.
+    for _ in 0..11 {
+        clock.advance(chrono::Duration::minutes(50));
+        let page = browser.get(&app, "/caseload").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    }
+    // 9 h 10 min in; past 10 h it ends whatever.
+    clock.advance(chrono::Duration::minutes(51));
+    let page = browser.get(&app, "/caseload").await;
+    assert_eq!(page.location.as_deref(), Some("/sign-in"), "ten hours");
+
+    // Signed in again, then away for 61 minutes.
+    browser.sign_in(&app, CASEWORKER).await;
+    let kept = browser.cookie.clone();
+    clock.advance(chrono::Duration::minutes(30));
+    assert_eq!(browser.get(&app, "/caseload").await.status, StatusCode::OK);
+    clock.advance(chrono::Duration::minutes(61));
+    let page = browser.get(&app, "/caseload").await;
+    assert_eq!(page.location.as_deref(), Some("/sign-in"), "an hour idle");
+    // The cookie copied at sign-in is no better.
+    browser.cookie = kept;
+    let page = browser.get(&app, "/caseload").await;
+    assert_eq!(page.location.as_deref(), Some("/sign-in"), "an old copy");
+}
+
+#[actix_web::test]
+async fn sessions_time_out_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    session_timeouts(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn sessions_time_out_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    session_timeouts(db.db.clone()).await;
 }
 
 async fn assets() {

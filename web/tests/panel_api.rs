@@ -14,12 +14,12 @@
     clippy::indexing_slicing
 )]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::{App, test, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::config::load_authority;
 use sendpanel_core::domain::{Email, UserId, UserRole};
@@ -30,34 +30,13 @@ use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::time::Clock;
 use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::upn;
+use sendpanel_tests::journey::SteppedClock;
 use sendpanel_tests::panels::config_dir;
 use sendpanel_web::server::{AppState, routes};
 use serde_json::{Value, json};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-/// A clock the test moves forward, day by day, as the weeks before a sitting pass; the
-/// app reads it through `AppState` as it reads the real one.
-#[derive(Debug)]
-struct SteppedClock(Mutex<DateTime<Utc>>);
-
-impl SteppedClock {
-    fn starting(on: NaiveDate) -> Arc<Self> {
-        Arc::new(Self(Mutex::new(on.and_hms_opt(9, 0, 0).unwrap().and_utc())))
-    }
-
-    /// Moves today to `on`, 09:00 UTC (morning in London, winter or summer).
-    fn set_today(&self, on: NaiveDate) {
-        *self.0.lock().unwrap() = on.and_hms_opt(9, 0, 0).unwrap().and_utc();
-    }
-}
-
-impl Clock for SteppedClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
 }
 
 /// A user of Torbay with a display name (the minutes list members by name) and a token.
@@ -117,7 +96,7 @@ where
 
 async fn sitting_journey(db: Database) {
     // Monday 4 September 2023: the request arrives.
-    let today = SteppedClock::starting(day(2023, 9, 4));
+    let today = SteppedClock::on_day(day(2023, 9, 4));
     let config = load_authority(&config_dir("torbay")).unwrap();
     let registered =
         register_authorities(&db, std::slice::from_ref(&config), today.as_ref()).unwrap();

@@ -47,11 +47,7 @@ pub(super) async fn on_case<T: Send + 'static>(
     blocking(move || command(&state, &caller, id)).await
 }
 
-/// Those who record what happened on a case: meetings, exceptions.
-pub(super) const CASE_OFFICERS: [UserRole; 3] =
-    [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];
-pub(super) const WRITERS: [UserRole; 2] = [UserRole::Caseworker, UserRole::Admin];
-const DECIDERS: [UserRole; 2] = [UserRole::PanelChair, UserRole::Admin];
+pub(super) use crate::roles::{CASE_OFFICERS, DECIDERS, WRITERS};
 
 /// `POST /requests`: log a request; 201 with its id, stage and deadlines.
 #[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]

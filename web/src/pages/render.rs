@@ -10,6 +10,11 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use handlebars::Handlebars;
 use rust_embed::RustEmbed;
+use sendpanel_core::domain::UserRole;
+use sendpanel_core::panel::PanelError;
+use sendpanel_core::policy::RegistryError;
+use sendpanel_core::store::StoreError;
+use sendpanel_core::workflow::WorkflowError;
 use serde_json::{Value, json};
 
 #[derive(RustEmbed)]
@@ -37,6 +42,28 @@ pub struct Frame {
     pub user_name: Option<String>,
     /// The session's CSRF token, for the forms on the page (sign-out included).
     pub csrf_token: String,
+    /// The signed-in person's role, which decides the menu; `None` before sign-in.
+    pub role: Option<UserRole>,
+}
+
+/// The header's menu for a role: only the pages that role may open.
+fn navigation(role: Option<UserRole>) -> Value {
+    let Some(role) = role else {
+        return json!([]);
+    };
+    let mut links = Vec::new();
+    if matches!(
+        role,
+        UserRole::Caseworker | UserRole::Admin | UserRole::Auditor
+    ) {
+        links.push(json!({ "href": "/caseload", "text": "Caseload" }));
+    }
+    links.push(json!({ "href": "/sittings", "text": "Sittings" }));
+    links.push(json!({ "href": "/dashboard", "text": "Dashboard" }));
+    if role == UserRole::Admin {
+        links.push(json!({ "href": "/admin", "text": "Admin" }));
+    }
+    Value::Array(links)
 }
 
 /// Renders `template` inside the layout, with `title` and the page's own `fields`.
@@ -54,6 +81,7 @@ pub fn render(
         "user_name": frame.user_name,
         "signed_in": frame.user_name.is_some(),
         "csrf_token": frame.csrf_token,
+        "nav": navigation(frame.role),
     });
     if let (Some(context), Value::Object(fields)) = (context.as_object_mut(), fields) {
         context.extend(fields);
@@ -80,6 +108,17 @@ pub enum PageError {
     /// The form's CSRF token was missing or wrong, or the role may not do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The core refused a command: a field broke a rule, the case is at the wrong
+    /// stage, the item is closed, or the person has no seat for it. Nothing changed.
+    /// Forms that can show the error beside its field catch this first; elsewhere it
+    /// is a page that says what was refused and why.
+    #[error("{message}")]
+    Refused {
+        /// The field that broke a rule, when one did.
+        field: Option<String>,
+        /// The rule, in plain English.
+        message: String,
+    },
     /// Something failed on our side; logged, never shown in detail.
     #[error("internal error: {0}")]
     Internal(String),
@@ -90,6 +129,67 @@ impl PageError {
     pub fn internal(error: impl std::fmt::Display) -> Self {
         Self::Internal(error.to_string())
     }
+
+    /// A refusal naming the field and the rule it broke.
+    pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Self::Refused {
+            field: Some(field.into()),
+            message: rule.into(),
+        }
+    }
+
+    /// A refusal with no one field to blame.
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::Refused {
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { .. } => Self::NotFound,
+            StoreError::Conflict(message) => Self::refused(message),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<WorkflowError> for PageError {
+    fn from(error: WorkflowError) -> Self {
+        match error {
+            WorkflowError::Invalid { field, rule } => Self::invalid(field, rule),
+            wrong @ WorkflowError::WrongStage { .. } => Self::refused(wrong.to_string()),
+            WorkflowError::Store(store) => store.into(),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<PanelError> for PageError {
+    fn from(error: PanelError) -> Self {
+        match error {
+            PanelError::Invalid { field, rule } => Self::invalid(field, rule),
+            PanelError::NotSeated(message) | PanelError::Closed(message) => Self::refused(message),
+            not_configured @ PanelError::NotConfigured(_) => {
+                Self::refused(not_configured.to_string())
+            }
+            PanelError::Workflow(workflow) => workflow.into(),
+            PanelError::Store(store) => store.into(),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<RegistryError> for PageError {
+    fn from(error: RegistryError) -> Self {
+        match error {
+            RegistryError::Store(store) => store.into(),
+            other => Self::refused(other.to_string()),
+        }
+    }
 }
 
 impl ResponseError for PageError {
@@ -98,6 +198,7 @@ impl ResponseError for PageError {
             Self::SignIn => StatusCode::SEE_OTHER,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -119,6 +220,29 @@ impl ResponseError for PageError {
                     "You cannot do that",
                     "The form may have been open too long or sent from another site, or your role does not allow this. Go back, reload the page and try again.",
                 )
+            }
+            Self::Refused { field, message } => {
+                tracing::info!(?field, %message, "command refused");
+                let text = match field {
+                    Some(field) => format!("{field}: {message}"),
+                    None => message.clone(),
+                };
+                let fields = json!({
+                    "heading": "There is a problem",
+                    "message": format!("{text}. Nothing was changed. Go back, correct it and try again."),
+                });
+                return render(
+                    self.status_code(),
+                    "error",
+                    "Error: There is a problem",
+                    &Frame::default(),
+                    fields,
+                )
+                .unwrap_or_else(|_| {
+                    HttpResponse::build(self.status_code())
+                        .content_type("text/plain; charset=utf-8")
+                        .body(text)
+                });
             }
             Self::Internal(detail) => {
                 tracing::error!(%detail, "page failed");

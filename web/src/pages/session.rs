@@ -7,6 +7,10 @@
 //! constant time, is refused with a 403 page before anything is read or written.
 //! Signing in renews the session (a new cookie and token), so a token seen before
 //! sign-in is worthless after it.
+//!
+//! A cookie session cannot be revoked on the server, so it is bounded in time instead:
+//! it ends [`IDLE_TIMEOUT`] after the last page and [`ABSOLUTE_TIMEOUT`] after sign-in,
+//! both read from the service's clock.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -66,11 +70,35 @@ pub fn session_middleware(key: Key, secure: bool) -> SessionMiddleware<CookieSes
         .build()
 }
 
-/// Who the session belongs to, as stored in the cookie.
+/// A session ends this long after sign-in, however busy: a council laptop left signed
+/// in overnight, or a copied cookie, stops working by the next working day.
+pub const ABSOLUTE_TIMEOUT: chrono::Duration = chrono::Duration::hours(10);
+/// A session ends after this long without a page, as the GOV.UK Design System's
+/// timeout pattern suggests for services holding personal data.
+pub const IDLE_TIMEOUT: chrono::Duration = chrono::Duration::minutes(60);
+/// How stale `last_seen` may be before a request renews it: renewing on every request
+/// would rewrite the cookie on every page and every live-tally reconnect.
+const SEEN_GRANULARITY: chrono::Duration = chrono::Duration::minutes(1);
+
+/// Who the session belongs to, as stored in the cookie, and when they signed in.
 #[derive(Debug, Serialize, Deserialize)]
 struct SessionUser {
     user: UserId,
     authority: AuthorityId,
+    /// Unix seconds; a cookie from before timeouts existed reads as 0, long expired.
+    #[serde(default)]
+    signed_in_at: i64,
+}
+
+/// The session's last page, in Unix seconds.
+const LAST_SEEN_KEY: &str = "seen";
+
+/// Whether a session signed in at `signed_in_at` and last seen at `last_seen` (Unix
+/// seconds) has ended by `now`.
+fn expired(signed_in_at: i64, last_seen: i64, now: chrono::DateTime<chrono::Utc>) -> bool {
+    let now = now.timestamp();
+    now - signed_in_at > ABSOLUTE_TIMEOUT.num_seconds()
+        || now - last_seen > IDLE_TIMEOUT.num_seconds()
 }
 
 /// The session's CSRF token, made on first use.
@@ -144,6 +172,21 @@ impl FromRequest for SignedIn {
             else {
                 return Err(PageError::SignIn);
             };
+            let now = state.clock.now();
+            let last_seen = session
+                .get::<i64>(LAST_SEEN_KEY)
+                .map_err(PageError::internal)?
+                .unwrap_or(who.signed_in_at);
+            if expired(who.signed_in_at, last_seen, now) {
+                tracing::info!(user_id = %who.user, "session timed out");
+                session.purge();
+                return Err(PageError::SignIn);
+            }
+            if now.timestamp() - last_seen >= SEEN_GRANULARITY.num_seconds() {
+                session
+                    .insert(LAST_SEEN_KEY, now.timestamp())
+                    .map_err(PageError::internal)?;
+            }
             let scope = AuthorityScope::new(who.authority.clone());
             let db = state.db.clone();
             let lookup = scope.clone();
@@ -164,6 +207,7 @@ impl FromRequest for SignedIn {
                 authority_name: Some(authority_name),
                 user_name: Some(user.display_name.clone()),
                 csrf_token: csrf_token(&session)?,
+                role: Some(user.role),
             };
             tracing::Span::current().record("user_id", tracing::field::display(user.id));
             Ok(SignedIn {
@@ -271,6 +315,7 @@ pub async fn sign_in(
             SessionUser {
                 user: user.id,
                 authority: user.authority_id.clone(),
+                signed_in_at: state.clock.now().timestamp(),
             },
         )
         .map_err(PageError::internal)?;
@@ -297,4 +342,32 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn sessions_end_when_idle_or_too_old() {
+        let signed_in = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 24, 8, 0, 0)
+            .single()
+            .map(|t| t.timestamp())
+            .unwrap_or_default();
+        let at = |hour, minute| {
+            chrono::Utc
+                .with_ymd_and_hms(2026, 11, 24, hour, minute, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        // Busy all day: fine until ten hours after signing in.
+        assert!(!expired(signed_in, at(17, 50).timestamp(), at(17, 59)));
+        assert!(expired(signed_in, at(18, 0).timestamp(), at(18, 1)));
+        // Away from the desk for over an hour.
+        assert!(!expired(signed_in, at(9, 0).timestamp(), at(10, 0)));
+        assert!(expired(signed_in, at(9, 0).timestamp(), at(10, 1)));
+    }
 }

@@ -1,0 +1,273 @@
+//! What the page tests share: the demo's clock, an app over the demo data, and a
+//! cookie-keeping in-process "browser" that signs in as a demo user and posts forms
+//! with the page's CSRF token, as a person's browser would.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+pub mod chromium;
+
+use std::sync::Arc;
+
+use actix_web::cookie::{Cookie, Key};
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::{App, test, web};
+use chrono::TimeZone;
+use sendpanel_core::clock::BankHolidays;
+use sendpanel_core::config::load_authorities;
+use sendpanel_core::demo::seed_demo;
+use sendpanel_core::domain::{AuthorityId, CaseId, NewAdvice, NewPlugin};
+use sendpanel_core::notify::{LetterBook, MailSettings, Notifier};
+use sendpanel_core::policy::contract::{
+    Criterion, GraduatedResponseAdvice, PolicyError, Recommendation,
+};
+use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost};
+use sendpanel_core::store::AuthorityScope;
+use sendpanel_core::store::Database;
+use sendpanel_core::time::FixedClock;
+use sendpanel_web::pages::{COOKIE_NAME, session_middleware};
+use sendpanel_web::server::{AppState, routes};
+
+/// Every demo user's password.
+pub const DEMO_PASSWORD: &str = "sendpanel-demo";
+/// Torbay's demo caseworker.
+pub const CASEWORKER: &str = "casey.worker@torbay.example";
+/// Torbay's demo admin.
+pub const ADMIN: &str = "morgan.reid@torbay.example";
+/// Torbay's SEN panel chair.
+pub const CHAIR: &str = "bridget.ashcombe@torbay.example";
+/// Torbay's SEN panel educational psychologist.
+pub const PSYCHOLOGIST: &str = "nia.pengelly@torbay.example";
+/// Torbay's SEN panel SEN manager.
+pub const SEN_MANAGER: &str = "daniel.okoro@torbay.example";
+/// Torbay's SEN panel SENCO.
+pub const SENCO: &str = "tom.carthew@torbay.example";
+
+/// The demo's "now": 24 November 2026, noon.
+pub fn clock() -> FixedClock {
+    FixedClock(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
+            .single()
+            .unwrap(),
+    )
+}
+
+/// The demo data seeded into `db`, and the state a server over it runs on.
+pub fn demo_state(db: &Database) -> AppState {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities");
+    let configs = load_authorities(&dir).unwrap();
+    seed_demo(db, &configs, &clock()).unwrap();
+    AppState {
+        db: db.clone(),
+        authorities: Arc::new(configs),
+        catalogue: PluginCatalogue::new(PolicyHost::new(Limits::default(), None).unwrap()),
+        holidays: Arc::new(BankHolidays::england_and_wales()),
+        clock: Arc::new(clock()),
+        live: Default::default(),
+    }
+}
+
+/// The whole app (pages and API) in process, with sessions, over `state`.
+pub async fn app(
+    state: AppState,
+) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error> {
+    test::init_service(
+        App::new()
+            .wrap(session_middleware(Key::generate(), true))
+            .app_data(web::Data::new(state))
+            .configure(routes),
+    )
+    .await
+}
+
+/// What a browser keeps between requests: the session cookie.
+#[derive(Default)]
+pub struct Browser {
+    /// The session cookie, once there is one.
+    pub cookie: Option<Cookie<'static>>,
+}
+
+/// One answer: status, where it redirects, and the page.
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    /// The hidden CSRF token of the page's first form.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self.body.find(marker).expect("a CSRF field") + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end].to_owned()
+    }
+}
+
+impl Browser {
+    pub async fn send<S>(&mut self, app: &S, request: test::TestRequest) -> Page
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    {
+        let request = match &self.cookie {
+            Some(cookie) => request.cookie(cookie.clone()),
+            None => request,
+        };
+        let response = test::call_service(app, request.to_request()).await;
+        if let Some(cookie) = response
+            .response()
+            .cookies()
+            .find(|c| c.name() == COOKIE_NAME)
+        {
+            let cookie = cookie.into_owned();
+            // A removal (sign-out) leaves the browser with no session.
+            self.cookie = (!cookie.value().is_empty()).then_some(cookie);
+        }
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
+        Page {
+            status,
+            location,
+            body,
+        }
+    }
+
+    pub async fn get<S>(&mut self, app: &S, path: &str) -> Page
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    {
+        self.send(app, test::TestRequest::get().uri(path)).await
+    }
+
+    pub async fn post<S>(&mut self, app: &S, path: &str, form: &[(&str, &str)]) -> Page
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    {
+        self.send(app, test::TestRequest::post().uri(path).set_form(form))
+            .await
+    }
+
+    /// Signs in as `email` (a demo user) and asserts it worked.
+    pub async fn sign_in<S>(&mut self, app: &S, email: &str)
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    {
+        let csrf = self.get(app, "/sign-in").await.csrf();
+        let page = self
+            .post(
+                app,
+                "/sign-in",
+                &[
+                    ("csrf_token", &csrf),
+                    ("email", email),
+                    ("password", DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "sign in as {email}: {}",
+            page.body
+        );
+    }
+
+    /// GETs `page` for its CSRF token, then posts `form` (with the token) to `action`.
+    pub async fn submit<S>(
+        &mut self,
+        app: &S,
+        page: &str,
+        action: &str,
+        form: &[(&str, &str)],
+    ) -> Page
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    {
+        let csrf = self.get(app, page).await.csrf();
+        let mut fields: Vec<(&str, &str)> = vec![("csrf_token", &csrf)];
+        fields.extend_from_slice(form);
+        self.post(app, action, &fields).await
+    }
+}
+
+/// Letters are written in the decision's transaction, as `serve` installs them.
+pub fn install_letters(db: &Database) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities");
+    let codes: Vec<AuthorityId> = load_authorities(&dir)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let notifier = Notifier::new(
+        LetterBook::load(&dir, &codes).unwrap(),
+        &MailSettings::default(),
+        BankHolidays::england_and_wales(),
+    )
+    .unwrap();
+    db.observe(Arc::new(notifier)).unwrap();
+}
+
+/// Advice as a plugin gives it, recorded on `case` (a stored plugin stands in for the
+/// component: no plugin is in force, so nothing can be asked afresh).
+pub fn record_advice(db: &Database, scope: &AuthorityScope, case: CaseId) {
+    let advice = GraduatedResponseAdvice {
+        recommendation: Recommendation::Assess,
+        criteria: vec![
+            Criterion {
+                id: "needs-evidenced".into(),
+                title: "Needs are evidenced".into(),
+                met: true,
+                reason:
+                    "The educational psychologist's report evidences severe needs in communication."
+                        .into(),
+                evidence: vec!["doc-ep-1".into()],
+            },
+            Criterion {
+                id: "cycles-reviewed".into(),
+                title: "Support cycles reviewed".into(),
+                met: false,
+                reason: "Only one cycle of SEN support was reviewed in the last two years.".into(),
+                evidence: Vec::new(),
+            },
+        ],
+    };
+    let output = serde_json::to_string(&Ok::<_, PolicyError>(advice)).unwrap();
+    db.write(|tx| {
+        let plugin = tx.insert_plugin(
+            scope,
+            &NewPlugin {
+                authority_id: scope.authority().clone(),
+                policy_name: "Torbay SEN criteria".into(),
+                policy_version: "1".into(),
+                api_version: "1.0.0".into(),
+                effective_from: chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap(),
+                bytes: b"stands in for a component".to_vec(),
+            },
+        )?;
+        tx.record_advice(
+            scope,
+            &NewAdvice {
+                case_id: case,
+                plugin_sha256: plugin.sha256,
+                api_version: "1.0.0".into(),
+                call: "graduated-response".into(),
+                input_json: "{}".into(),
+                outcome: "advice".into(),
+                output_json: Some(output),
+                unavailable_reason: None,
+                fuel_used: 1,
+            },
+        )
+    })
+    .unwrap();
+}
