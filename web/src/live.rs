@@ -10,7 +10,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use sendpanel_core::domain::SittingId;
+use sendpanel_core::panel;
+use sendpanel_core::store::AuthorityScope;
 use tokio::sync::broadcast;
+
+use crate::server::AppState;
 
 /// Messages kept for a slow watcher before it skips ahead.
 const BACKLOG: usize = 16;
@@ -55,4 +59,109 @@ impl LiveTallies {
             let _ = sender.send(Arc::from(tally_json));
         }
     }
+}
+
+/// Computes a sitting's tally and sends it to everyone watching, after a change made
+/// through the API or a page. A failure here must not undo the change just made (it is
+/// committed): it is logged, and watchers catch up with the next change or on
+/// reconnecting.
+pub fn publish_tally(state: &AppState, scope: &AuthorityScope, sitting: SittingId) {
+    let Some(config) = state.config_of(scope.authority()) else {
+        tracing::warn!(%sitting, "tally not published: no configuration for the authority");
+        return;
+    };
+    match panel::sitting_tally(&state.db, scope, sitting, config).map(|t| serde_json::to_string(&t))
+    {
+        Ok(Ok(json)) => state.live.publish(sitting, json),
+        Ok(Err(error)) => tracing::warn!(%error, %sitting, "tally not serialised"),
+        Err(error) => tracing::warn!(?error, %sitting, "tally not published"),
+    }
+}
+
+/// Why a watcher could not follow a sitting.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    /// The sitting is not the watcher's authority's (or does not exist), or its panel
+    /// is not configured.
+    #[error(transparent)]
+    Panel(#[from] panel::PanelError),
+    /// The authority's configuration is not loaded, or the work could not run.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Starts following a sitting for a watcher of `scope`: the first read proves the
+/// sitting is theirs (not found otherwise) before any channel exists for it; the
+/// second, after subscribing, is what they see first, so no change can fall between
+/// it and the stream. The API's stream and the sitting page's are this one.
+pub async fn follow(
+    state: actix_web::web::Data<AppState>,
+    scope: AuthorityScope,
+    sitting: SittingId,
+) -> Result<impl actix_web::Responder, FollowError> {
+    let tally = {
+        let state = state.clone();
+        move || {
+            let config = state.config_of(scope.authority()).ok_or_else(|| {
+                FollowError::Internal(format!(
+                    "no configuration is loaded for authority {}",
+                    scope.authority()
+                ))
+            })?;
+            Ok::<_, FollowError>(panel::sitting_tally(&state.db, &scope, sitting, config)?)
+        }
+    };
+    let run = |work| async move {
+        actix_web::web::block(work)
+            .await
+            .map_err(|e| FollowError::Internal(e.to_string()))?
+    };
+    run(tally.clone()).await?;
+    let updates = state.live.subscribe(sitting);
+    let current = run(tally).await?;
+    let first = actix_web_lab::sse::Data::new_json(&current)
+        .map_err(|e| FollowError::Internal(e.to_string()))?;
+    Ok(tally_events(first, updates))
+}
+
+/// How often an idle event stream sends a keep-alive, so proxies keep it open.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The server-sent events a watcher receives (`event: tally`): `first` (the tally read
+/// after subscribing, so no change can fall between it and the stream), then one after
+/// every change.
+fn tally_events(
+    first: actix_web_lab::sse::Data,
+    mut updates: broadcast::Receiver<Arc<str>>,
+) -> impl actix_web::Responder {
+    use actix_web_lab::sse::{self, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+
+    let first = first.event("tally");
+    let (sender, receiver) = tokio::sync::mpsc::channel(8);
+    actix_web::rt::spawn(async move {
+        if sender.send(first.into()).await.is_err() {
+            return;
+        }
+        loop {
+            // Stop as soon as the watcher goes, not at the sitting's next change: a
+            // quiet sitting would otherwise keep every departed watcher's task.
+            let update = tokio::select! {
+                () = sender.closed() => break,
+                update = updates.recv() => update,
+            };
+            match update {
+                Ok(json) => {
+                    let event = sse::Data::new(json.to_string()).event("tally");
+                    if sender.send(event.into()).await.is_err() {
+                        break;
+                    }
+                }
+                // Each tally is whole: a watcher that fell behind takes the next one.
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+    Sse::from_infallible_receiver(receiver).with_keep_alive(KEEP_ALIVE)
 }

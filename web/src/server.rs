@@ -37,6 +37,16 @@ pub struct AppState {
     pub live: crate::live::LiveTallies,
 }
 
+impl AppState {
+    /// An authority's configuration (panels, quorum, voting rule), if it is loaded.
+    pub fn config_of(
+        &self,
+        authority: &sendpanel_core::domain::AuthorityId,
+    ) -> Option<&AuthorityConfig> {
+        self.authorities.iter().find(|c| &c.id == authority)
+    }
+}
+
 /// Adds the routes to an app; shared by the real server and in-process tests.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))

@@ -15,186 +15,20 @@
     clippy::indexing_slicing
 )]
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+mod support;
+
 use std::time::{Duration, Instant};
 
-use chrono::{Datelike, NaiveDate, TimeZone};
-use fantoccini::{Client, ClientBuilder, Locator};
-use sendpanel_core::clock::BankHolidays;
-use sendpanel_core::config::load_authorities;
-use sendpanel_core::demo::seed_demo;
-use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost};
+use chrono::{Datelike, NaiveDate};
+use fantoccini::{Client, Locator};
 use sendpanel_core::store::Database;
-use sendpanel_core::time::FixedClock;
 use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::upn;
-use sendpanel_web::server::{AppState, start_with};
-use sendpanel_web::settings::SessionSettings;
-use serde_json::{Value, json};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const DEMO_PASSWORD: &str = "sendpanel-demo";
-const CASEWORKER: &str = "casey.worker@torbay.example";
-
-fn clock() -> FixedClock {
-    FixedClock(
-        chrono::Utc
-            .with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
-            .single()
-            .unwrap(),
-    )
-}
-
-/// Where `program` is on the `PATH`, if anywhere.
-fn on_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
-}
-
-/// chromedriver on a free loopback port, killed when dropped.
-struct ChromeDriver {
-    child: Child,
-    url: String,
-}
-
-impl ChromeDriver {
-    fn start() -> Self {
-        assert!(
-            Path::new(CHROMIUM).is_file(),
-            "{CHROMIUM} is missing: the browser tests need Debian's `chromium` package \
-             (apt-get install chromium chromium-driver, or run `bash .ci/run`)"
-        );
-        let driver = on_path("chromedriver").unwrap_or_else(|| {
-            panic!(
-                "chromedriver is not on the PATH: the browser tests need Debian's \
-                 `chromium-driver` package (apt-get install chromium chromium-driver, or run \
-                 `bash .ci/run`)"
-            )
-        });
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(&driver)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver.display()));
-        let mut driver = ChromeDriver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = driver.child.try_wait() {
-                panic!("chromedriver exited at start-up ({status})");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not listen on port {port} within 20 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        driver
-    }
-}
-
-impl Drop for ChromeDriver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn screenshots_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let dir = target.join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A full-page PNG: the window is made as tall as the page first. Only the SQLite run
-/// saves them, so the two runs never write the same file at once.
-async fn screenshot(client: &Client, name: &str, save: bool) {
-    if !save {
-        return;
-    }
-    let height = client
-        .execute(
-            "return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight);",
-            vec![],
-        )
-        .await
-        .unwrap()
-        .as_u64()
-        .unwrap_or(800);
-    let height = u32::try_from(height).unwrap_or(800).clamp(600, 8000);
-    client.set_window_size(1280, height + 100).await.unwrap();
-    let png = client.screenshot().await.unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "{name}: a PNG");
-    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
-    client.set_window_size(1280, 900).await.unwrap();
-}
-
-/// Runs axe-core on the page; fails on any serious or critical violation, printing all.
-async fn axe(client: &Client, page: &str) {
-    let source = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js"),
-    )
-    .unwrap_or_else(|e| panic!("web/node_modules/axe-core/axe.min.js ({e}): run `npm ci` in web/"));
-    client.execute(&source, vec![]).await.unwrap();
-    let answer = client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, { resultTypes: ['violations'] })
-               .then(r => done({ violations: r.violations, passes: r.passes.length }))
-               .catch(e => done({ error: String(e) }));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert!(answer.get("error").is_none(), "axe on {page}: {answer}");
-    let violations = answer["violations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_else(|| panic!("axe on {page} gave no violations list: {answer}"));
-    let passes = answer["passes"].as_u64().unwrap_or(0);
-    assert!(passes > 0, "axe on {page} checked nothing: {answer}");
-    let blocking: Vec<&Value> = violations
-        .iter()
-        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-        .collect();
-    let summary: Vec<String> = violations
-        .iter()
-        .map(|v| format!("{} ({})", v["id"], v["impact"]))
-        .collect();
-    println!(
-        "axe on {page}: {passes} rules passed, {} violation(s) {summary:?}",
-        violations.len()
-    );
-    assert!(
-        blocking.is_empty(),
-        "axe-core found serious or critical violations on {page}:\n{}",
-        serde_json::to_string_pretty(&blocking).unwrap()
-    );
-}
-
-async fn fill(client: &Client, id: &str, text: &str) {
-    let field = client.find(Locator::Id(id)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
+use support::chromium::{
+    ChromeDriver, axe, browser, click, exclusive, fill, main_text, screenshot, serve_demo, sign_in,
+    wait_for,
+};
+use support::{ADMIN, CASEWORKER, CHAIR, DEMO_PASSWORD, PSYCHOLOGIST, SEN_MANAGER};
 
 /// The caseworker's journey, with a screenshot and an axe-core run on each page.
 async fn steps(client: &Client, base: &str, save: bool) {
@@ -284,6 +118,31 @@ async fn steps(client: &Client, base: &str, save: bool) {
     ] {
         fill(client, id, text).await;
     }
+    // Each option is labelled with its own words, not the question's.
+    let parent = client
+        .find(Locator::Css("input[name=requested_by][value=parent]"))
+        .await
+        .unwrap()
+        .attr("id")
+        .await
+        .unwrap()
+        .unwrap();
+    let label = client
+        .find(Locator::Css(&format!("label[for='{parent}']")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(label, "Parent");
+    let setting = client
+        .find(Locator::Css("#setting_type option[value=mainstream]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(setting, "Mainstream");
     client
         .find(Locator::Css("input[name=requested_by][value=parent]"))
         .await
@@ -336,71 +195,315 @@ async fn steps(client: &Client, base: &str, save: bool) {
     axe(client, "case").await;
 }
 
-async fn scenario(db: Database, backend: &str) {
-    let screenshots = backend == "SQLite";
-    let started = Instant::now();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities");
-    let configs = load_authorities(&dir).unwrap();
-    seed_demo(&db, &configs, &clock()).unwrap();
-    let state = AppState {
-        db,
-        authorities: Arc::new(configs),
-        catalogue: PluginCatalogue::new(PolicyHost::new(Limits::default(), None).unwrap()),
-        holidays: Arc::new(BankHolidays::england_and_wales()),
-        clock: Arc::new(clock()),
-        live: Default::default(),
-    };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let sessions = SessionSettings {
-        key: None,
-        secure: false,
-    };
-    let server = start_with(state, &sessions, listener).unwrap();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
-
+/// Runs `steps` with one Chromium per person, closing every one of them whatever
+/// happens; a failed step's panic is raised after.
+async fn with_browsers<F, Fut>(people: usize, steps: F)
+where
+    F: FnOnce(Vec<Client>) -> Fut + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
     let driver = ChromeDriver::start();
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-dev-shm-usage",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.path().display()),
-            ],
-        }),
-    );
-    // ring and aws-lc-rs are both linked in: choose one for rustls.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = ClientBuilder::rustls()
-        .unwrap()
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .unwrap_or_else(|e| panic!("chromedriver could not start Chromium: {e}"));
-
-    // Chromium is closed whatever happens; a failed step's panic is raised after.
-    let steps_client = client.clone();
-    let outcome =
-        actix_web::rt::spawn(async move { steps(&steps_client, &base, screenshots).await }).await;
-    let closed = client.close().await;
+    let mut clients = Vec::new();
+    let mut profiles = Vec::new();
+    for _ in 0..people {
+        let (client, profile) = browser(&driver).await;
+        clients.push(client);
+        profiles.push(profile);
+    }
+    let for_steps = clients.clone();
+    let outcome = actix_web::rt::spawn(async move { steps(for_steps).await }).await;
+    for client in clients {
+        let _ = client.close().await;
+    }
+    drop(profiles);
+    drop(driver);
     if let Err(failure) = outcome {
         std::panic::resume_unwind(failure.into_panic());
     }
-    closed.unwrap();
-    drop(driver);
+}
+
+async fn scenario(db: Database, backend: &str) {
+    let _chromium = exclusive().await;
+    let screenshots = backend == "SQLite";
+    let started = Instant::now();
+    let (base, handle) = serve_demo(&db);
+    with_browsers(1, move |clients| async move {
+        steps(&clients[0], &base, screenshots).await;
+    })
+    .await;
     handle.stop(false).await;
     println!("browser scenario on {backend} took {:?}", started.elapsed());
+}
+
+/// The text of the live tally's `field` cell in the first agenda row.
+async fn tally_cell(client: &Client, item: &str, field: &str) -> String {
+    client
+        .find(Locator::Css(&format!(
+            "#tally tr[data-item='{item}'] [data-live='{field}']"
+        )))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Waits (up to 5 s) for the watcher's tally cell to read `expected`, without reloading.
+async fn until_cell(client: &Client, item: &str, field: &str, expected: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let text = tally_cell(client, item, field).await;
+        if text.starts_with(expected) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the watcher's {field} cell shows {text:?}, not {expected:?}, 5 s after the change"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Votes on the papers page: a choice and a reason.
+async fn vote(client: &Client, base: &str, item: &str, choice: &str, reason: &str) {
+    client
+        .goto(&format!("{base}/agenda-items/{item}"))
+        .await
+        .unwrap();
+    click(client, &format!("input[name=choice][value={choice}]")).await;
+    fill(client, "reason", reason).await;
+    click(client, "#cast-vote").await;
+    wait_for(client, "//p[contains(., 'You voted')]").await;
+}
+
+/// Two members and a chair hold the demo's sitting while a caseworker watches the
+/// tally change without reloading: the chair opens it and marks a fourth member
+/// present, the members join and vote (one of them after a refused empty reason), and
+/// the chair decides the item with reasons.
+async fn sitting_steps(clients: Vec<Client>, base: String, save: bool) {
+    let [chair, psychologist, manager, watcher] = clients.as_slice() else {
+        panic!("four browsers");
+    };
+    for (client, email) in [
+        (chair, CHAIR),
+        (psychologist, PSYCHOLOGIST),
+        (manager, SEN_MANAGER),
+        (watcher, CASEWORKER),
+    ] {
+        sign_in(client, &base, email).await;
+    }
+
+    // The chair lands on their sittings and opens the demo's.
+    assert_eq!(chair.current_url().await.unwrap().path(), "/sittings");
+    wait_for(chair, "//h1[normalize-space()='My sittings']").await;
+    screenshot(chair, "sittings", save).await;
+    axe(chair, "sittings").await;
+    click(chair, "main table a").await;
+    wait_for(chair, "//h1[normalize-space()='SEN Panel']").await;
+    let sitting = chair.current_url().await.unwrap().to_string();
+    click(chair, "#open-sitting").await;
+    wait_for(chair, "//dd[@data-live='status'][normalize-space()='Open']").await;
+    // Opening it marks the chair present.
+    assert!(
+        chair.find(Locator::Css("#join-sitting")).await.is_err(),
+        "the chair is already present"
+    );
+    // The SENCO is in the room without a laptop: the chair marks them present.
+    wait_for(chair, "//button[contains(., 'Tom Carthew')]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(chair, "//h1[normalize-space()='SEN Panel']").await;
+
+    // The watcher follows the sitting; the script says when it is live.
+    watcher.goto(&sitting).await.unwrap();
+    wait_for(
+        watcher,
+        "//p[@id='live-note'][contains(., 'updates as members vote')]",
+    )
+    .await;
+    watcher
+        .execute("window.sendpanelNoReload = true;", vec![])
+        .await
+        .unwrap();
+    let item = watcher
+        .find(Locator::Css("#tally tbody tr"))
+        .await
+        .unwrap()
+        .attr("data-item")
+        .await
+        .unwrap()
+        .unwrap();
+
+    // The members join; the watcher sees quorum met for the first item.
+    for member in [psychologist, manager] {
+        member.goto(&sitting).await.unwrap();
+        click(member, "#join-sitting").await;
+        wait_for(member, "//h1[normalize-space()='SEN Panel']").await;
+    }
+    until_cell(watcher, &item, "quorum", "Met").await;
+
+    // The psychologist's empty reason is refused, naming the field.
+    psychologist
+        .goto(&format!("{base}/agenda-items/{item}"))
+        .await
+        .unwrap();
+    screenshot(psychologist, "papers", save).await;
+    axe(psychologist, "papers").await;
+    let labels: Vec<String> = {
+        let mut texts = Vec::new();
+        for label in psychologist
+            .find_all(Locator::Css("label.govuk-radios__label"))
+            .await
+            .unwrap()
+        {
+            texts.push(label.text().await.unwrap());
+        }
+        texts
+    };
+    assert_eq!(
+        labels,
+        ["Agree", "Disagree", "Abstain"],
+        "each choice labelled"
+    );
+    click(psychologist, "input[name=choice][value=agree]").await;
+    click(psychologist, "#cast-vote").await;
+    let summary = wait_for(
+        psychologist,
+        "//div[contains(@class,'govuk-error-summary')]",
+    )
+    .await;
+    assert!(
+        summary.text().await.unwrap().contains("Reason"),
+        "the field named"
+    );
+    axe(psychologist, "papers-error").await;
+    assert_eq!(tally_cell(watcher, &item, "agree").await, "0");
+
+    // Votes reach the watcher without a reload.
+    vote(
+        psychologist,
+        &base,
+        &item,
+        "agree",
+        "May have SEN; the test is met.",
+    )
+    .await;
+    until_cell(watcher, &item, "agree", "1").await;
+    vote(
+        manager,
+        &base,
+        &item,
+        "disagree",
+        "Wait for the next review.",
+    )
+    .await;
+    until_cell(watcher, &item, "disagree", "1").await;
+    until_cell(watcher, &item, "view", "Tied").await;
+
+    // The chair casts the deciding view with reasons; the watcher sees it decided.
+    chair
+        .goto(&format!("{base}/agenda-items/{item}"))
+        .await
+        .unwrap();
+    click(chair, "input[name=decision][value=assess]").await;
+    fill(
+        chair,
+        "reasons",
+        "The child may have special educational needs and a plan may be necessary.",
+    )
+    .await;
+    screenshot(chair, "chair-decides", save).await;
+    axe(chair, "chair-decides").await;
+    click(chair, "#close-item").await;
+    wait_for(chair, "//h1[normalize-space()='SEN Panel']").await;
+    until_cell(watcher, &item, "item-status", "Decided").await;
+    let still = watcher
+        .execute("return window.sendpanelNoReload === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        still,
+        serde_json::Value::Bool(true),
+        "the watcher never reloaded"
+    );
+    screenshot(watcher, "sitting", save).await;
+    axe(watcher, "sitting").await;
+    assert!(main_text(watcher).await.contains("Decided"));
+}
+
+async fn sitting_scenario(db: Database, backend: &str) {
+    let _chromium = exclusive().await;
+    let save = backend == "SQLite";
+    let started = Instant::now();
+    let (base, handle) = serve_demo(&db);
+    with_browsers(4, move |clients| sitting_steps(clients, base, save)).await;
+    handle.stop(false).await;
+    println!(
+        "sitting in browsers on {backend} took {:?}",
+        started.elapsed()
+    );
+}
+
+/// An authority admin uploads Torbay's policy plugin through the page and sees it
+/// checked and its own test vectors passing; then a file that is no plugin at all is
+/// refused with the reason.
+async fn admin_steps(client: Client, base: String, plugin: std::path::PathBuf, save: bool) {
+    sign_in(&client, &base, ADMIN).await;
+    client.goto(&format!("{base}/admin/plugins")).await.unwrap();
+    wait_for(&client, "//h1[normalize-space()='Policy plugins']").await;
+    axe(&client, "admin-plugins").await;
+    client
+        .find(Locator::Id("plugin"))
+        .await
+        .unwrap()
+        .send_keys(&plugin.display().to_string())
+        .await
+        .unwrap();
+    click(&client, "main form button[type=submit]").await;
+    wait_for(&client, "//h1[normalize-space()='Plugin checked']").await;
+    let vectors = wait_for(
+        &client,
+        "//table[caption[normalize-space()='Test vectors']]",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(vectors.contains("Passed"), "{vectors}");
+    assert!(!vectors.contains("Failed"), "{vectors}");
+    screenshot(&client, "admin-plugin-checked", save).await;
+    axe(&client, "admin-plugin-checked").await;
+
+    // Not a plugin: refused, with the reason.
+    let junk = tempfile::Builder::new().suffix(".wasm").tempfile().unwrap();
+    std::fs::write(junk.path(), b"this is not a WebAssembly component").unwrap();
+    client.goto(&format!("{base}/admin/plugins")).await.unwrap();
+    client
+        .find(Locator::Id("plugin"))
+        .await
+        .unwrap()
+        .send_keys(&junk.path().display().to_string())
+        .await
+        .unwrap();
+    click(&client, "main form button[type=submit]").await;
+    wait_for(&client, "//h1[normalize-space()='Plugin refused']").await;
+    axe(&client, "admin-plugin-refused").await;
+}
+
+async fn admin_scenario(db: Database, backend: &str) {
+    // Built (for wasm32-wasip2) before Chromium starts, outside the async steps.
+    let plugin = sendpanel_tests::plugins::wasm_path("sendpanel-plugin-torbay");
+    let _chromium = exclusive().await;
+    let save = backend == "SQLite";
+    let (base, handle) = serve_demo(&db);
+    with_browsers(1, move |clients| async move {
+        let client = clients.into_iter().next().unwrap();
+        admin_steps(client, base, plugin, save).await;
+    })
+    .await;
+    handle.stop(false).await;
 }
 
 #[actix_web::test]
@@ -413,4 +516,28 @@ async fn caseworker_logs_a_request_in_chromium_on_sqlite() {
 async fn caseworker_logs_a_request_in_chromium_on_postgres() {
     let db = TestDb::postgres().unwrap();
     scenario(db.db.clone(), "PostgreSQL").await;
+}
+
+#[actix_web::test]
+async fn a_panel_sits_in_chromium_while_a_caseworker_watches_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    sitting_scenario(db.db.clone(), "SQLite").await;
+}
+
+#[actix_web::test]
+async fn a_panel_sits_in_chromium_while_a_caseworker_watches_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    sitting_scenario(db.db.clone(), "PostgreSQL").await;
+}
+
+#[actix_web::test]
+async fn an_admin_uploads_a_plugin_in_chromium_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    admin_scenario(db.db.clone(), "SQLite").await;
+}
+
+#[actix_web::test]
+async fn an_admin_uploads_a_plugin_in_chromium_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    admin_scenario(db.db.clone(), "PostgreSQL").await;
 }

@@ -20,18 +20,31 @@ pub use close::{CloseItem, Closed, close_item};
 pub use minutes::{Minutes, MinutesItem, minutes};
 pub use papers::{Papers, open_papers};
 pub use sitting::{
-    AddToAgenda, ScheduleSitting, add_to_agenda, list_sittings, mark_present, open_sitting,
-    schedule_sitting, seat_member, sitting_of,
+    AddToAgenda, ScheduleSitting, add_to_agenda, list_sittings, list_sittings_named, mark_present,
+    open_sitting, schedule_sitting, seat_member, sitting_members, sitting_of,
 };
 pub use tally::{ItemTally, SittingTally, sitting_tally};
-pub use voting::{CastVote, DeclareConflict, cast_vote, declare_conflict};
+pub use voting::{CastVote, DeclareConflict, cast_vote, declare_conflict, my_part};
 
 use crate::domain::{
     AgendaItem, AgendaItemId, AgendaItemStatus, DomainError, Sitting, SittingMember, SittingStatus,
-    UserId,
+    UserId, UserRole,
 };
 use crate::store::{AuthorityScope, StoreError, Tx};
 use crate::workflow::WorkflowError;
+
+/// The user roles that sit on panels (the services check each sitting's seats).
+pub const SITTING_ROLES: [UserRole; 2] = [UserRole::PanelMember, UserRole::PanelChair];
+
+/// The user roles that may follow a sitting and read its minutes: everyone of the
+/// authority.
+pub const WATCHING_ROLES: [UserRole; 5] = [
+    UserRole::Caseworker,
+    UserRole::PanelMember,
+    UserRole::PanelChair,
+    UserRole::Admin,
+    UserRole::Auditor,
+];
 
 /// Why a panel command was refused. Nothing was changed.
 #[derive(Debug, thiserror::Error)]

@@ -435,3 +435,40 @@ pub fn sitting_of(
 ) -> Result<SittingId, PanelError> {
     Ok(db.read(|tx| tx.get_agenda_item(scope, item))?.sitting_id)
 }
+
+/// The seats at a sitting, with who is present: the sitting page needs to know whether
+/// the reader sits, in which role, and whether they have joined.
+pub fn sitting_members(
+    db: &Database,
+    scope: &AuthorityScope,
+    sitting: SittingId,
+) -> Result<Vec<SittingMember>, PanelError> {
+    Ok(db.read(|tx| {
+        tx.get_sitting(scope, sitting)?;
+        tx.list_sitting_members(scope, sitting)
+    })?)
+}
+
+/// [`list_sittings`], each with its panel's name, soonest first: what a member's list
+/// of sittings shows.
+pub fn list_sittings_named(
+    db: &Database,
+    scope: &AuthorityScope,
+    user: UserId,
+    seated_only: bool,
+) -> Result<Vec<(Sitting, String)>, PanelError> {
+    let sittings = list_sittings(db, scope, user, seated_only)?;
+    let panels = db.read(|tx| tx.list_panels(scope))?;
+    let mut named: Vec<(Sitting, String)> = sittings
+        .into_iter()
+        .map(|s| {
+            let name = panels
+                .iter()
+                .find(|p| p.id == s.panel_id)
+                .map_or_else(|| s.panel_id.to_string(), |p| p.name.clone());
+            (s, name)
+        })
+        .collect();
+    named.sort_by_key(|(s, _)| (s.sits_on, s.starts_at));
+    Ok(named)
+}

@@ -167,3 +167,25 @@ pub fn cast_vote(
         Ok(Ok(vote))
     })?
 }
+
+/// A member's vote that counts now on an item (their latest), and any conflict they
+/// declared on it: what the member's own page shows beside the vote form.
+pub fn my_part(
+    db: &Database,
+    scope: &AuthorityScope,
+    item: AgendaItemId,
+    member: UserId,
+) -> Result<(Option<Vote>, Option<Conflict>), PanelError> {
+    Ok(db.read(|tx| {
+        let vote = tx
+            .list_votes(scope, item)?
+            .into_iter()
+            .filter(|v| v.user_id == member)
+            .max_by_key(|v| v.cast_at);
+        let conflict = tx
+            .list_conflicts(scope, item)?
+            .into_iter()
+            .find(|c| c.user_id == member);
+        Ok((vote, conflict))
+    })?)
+}

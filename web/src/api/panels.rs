@@ -2,10 +2,7 @@
 //! close, minutes and the live tally as server-sent events. The core checks who sits
 //! where; these check the caller's role, call it, and publish the new tally.
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, Responder, web};
-use actix_web_lab::sse::{self, Sse};
 use sendpanel_core::config::AuthorityConfig;
 use sendpanel_core::domain::{AgendaItemId, PanelCode, PanelRole, SittingId, UserId, UserRole};
 use sendpanel_core::panel::{
@@ -13,7 +10,6 @@ use sendpanel_core::panel::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::broadcast::error::RecvError;
 
 use super::auth::Caller;
 use super::error::ApiError;
@@ -23,18 +19,9 @@ use crate::server::AppState;
 /// Those who arrange sittings and put cases before them.
 const CLERKS: [UserRole; 3] = [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];
 /// Those who sit (the core checks they sit at this sitting).
-const SITTERS: [UserRole; 2] = [UserRole::PanelMember, UserRole::PanelChair];
+use sendpanel_core::panel::SITTING_ROLES as SITTERS;
 /// Everyone of the authority may follow a sitting.
-const WATCHERS: [UserRole; 5] = [
-    UserRole::Caseworker,
-    UserRole::PanelMember,
-    UserRole::PanelChair,
-    UserRole::Admin,
-    UserRole::Auditor,
-];
-
-/// How often an idle event stream sends a keep-alive, so proxies keep it open.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
+use sendpanel_core::panel::WATCHING_ROLES as WATCHERS;
 
 fn sitting_id(path: &str) -> Result<SittingId, ApiError> {
     path.parse().map_err(|_| ApiError::not_found("sitting"))
@@ -47,9 +34,7 @@ fn item_id(path: &str) -> Result<AgendaItemId, ApiError> {
 /// The caller's authority's configuration (panels, quorum, voting rule).
 fn config_of(state: &AppState, caller: &Caller) -> Result<AuthorityConfig, ApiError> {
     state
-        .authorities
-        .iter()
-        .find(|c| &c.id == caller.scope.authority())
+        .config_of(caller.scope.authority())
         .cloned()
         .ok_or_else(|| {
             ApiError::internal(format!(
@@ -59,23 +44,9 @@ fn config_of(state: &AppState, caller: &Caller) -> Result<AuthorityConfig, ApiEr
         })
 }
 
-/// Computes a sitting's tally and sends it to everyone watching. A failure here must
-/// not undo the change just made (it is committed): it is logged, and watchers catch
-/// up with the next change or on reconnecting.
+/// Sends the sitting's new tally to its watchers (see [`crate::live::publish_tally`]).
 fn publish(state: &AppState, caller: &Caller, sitting: SittingId) {
-    let tally = config_of(state, caller).and_then(|config| {
-        Ok(panel::sitting_tally(
-            &state.db,
-            &caller.scope,
-            sitting,
-            &config,
-        )?)
-    });
-    match tally.map(|t| serde_json::to_string(&t)) {
-        Ok(Ok(json)) => state.live.publish(sitting, json),
-        Ok(Err(error)) => tracing::warn!(%error, %sitting, "tally not serialised"),
-        Err(error) => tracing::warn!(?error, %sitting, "tally not published"),
-    }
+    crate::live::publish_tally(state, &caller.scope, sitting);
 }
 
 /// `POST /sittings`: arrange a sitting; 201 with it. Members are invited by e-mail.
@@ -268,48 +239,12 @@ pub async fn sitting_events(
 ) -> Result<impl Responder, ApiError> {
     caller.require(&WATCHERS, "follow a sitting")?;
     let id = sitting_id(&path)?;
-    // The first read proves the sitting is the caller's (404 otherwise) before any
-    // channel exists for it; the second, after subscribing, is what the watcher sees
-    // first, so no change can fall between it and the stream.
-    let tally = {
-        let state = state.clone();
-        move || {
-            let config = config_of(&state, &caller)?;
-            Ok(panel::sitting_tally(&state.db, &caller.scope, id, &config)?)
-        }
-    };
-    blocking(tally.clone()).await?;
-    let mut updates = state.live.subscribe(id);
-    let current = blocking(tally).await?;
-    let first = sse::Data::new_json(&current)
-        .map_err(ApiError::internal)?
-        .event("tally");
-    let (sender, receiver) = tokio::sync::mpsc::channel(8);
-    actix_web::rt::spawn(async move {
-        if sender.send(first.into()).await.is_err() {
-            return;
-        }
-        loop {
-            // Stop as soon as the watcher goes, not at the sitting's next change: a
-            // quiet sitting would otherwise keep every departed watcher's task.
-            let update = tokio::select! {
-                () = sender.closed() => break,
-                update = updates.recv() => update,
-            };
-            match update {
-                Ok(json) => {
-                    let event = sse::Data::new(json.to_string()).event("tally");
-                    if sender.send(event.into()).await.is_err() {
-                        break;
-                    }
-                }
-                // Each tally is whole: a watcher that fell behind takes the next one.
-                Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => break,
-            }
-        }
-    });
-    Ok(Sse::from_infallible_receiver(receiver).with_keep_alive(KEEP_ALIVE))
+    crate::live::follow(state, caller.scope, id)
+        .await
+        .map_err(|error| match error {
+            crate::live::FollowError::Panel(panel) => panel.into(),
+            crate::live::FollowError::Internal(detail) => ApiError::internal(detail),
+        })
 }
 
 /// `GET /agenda-items/{id}/papers`: a member reads the papers; the opening is recorded.

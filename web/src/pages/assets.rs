@@ -22,6 +22,9 @@ struct Frontend;
 
 const CSS: &str = "govuk-frontend.min.css";
 const JS: &str = "govuk-frontend.min.js";
+/// The sitting page's live tally script, ours.
+const LIVE_TALLY: &str = "live-tally.js";
+const LIVE_TALLY_SOURCE: &str = include_str!("../../assets/live-tally.js");
 
 /// The stylesheet without the GOV.UK Transport typeface.
 static STYLESHEET: LazyLock<String> = LazyLock::new(|| {
@@ -40,6 +43,10 @@ pub async fn serve(file: web::Path<String>) -> HttpResponse {
         CSS => (
             Cow::Borrowed(STYLESHEET.as_bytes()),
             "text/css; charset=utf-8",
+        ),
+        LIVE_TALLY => (
+            Cow::Borrowed(LIVE_TALLY_SOURCE.as_bytes()),
+            "text/javascript; charset=utf-8",
         ),
         JS => match Frontend::get(JS) {
             Some(file) => (file.data, "text/javascript; charset=utf-8"),

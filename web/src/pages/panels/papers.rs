@@ -1,0 +1,449 @@
+//! A case's papers for one agenda item, and what a member does with them: declare a
+//! conflict, vote with a reason (or change their vote), and, for the chair, close the
+//! item with the decision and its reasons. Opening the page is reading the papers, and
+//! the core records each opening as evidence that the panel's review was real.
+//!
+//! A refused form re-shows the papers with a GOV.UK error summary naming the field and
+//! the rule; nothing was changed.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::{Datelike, NaiveDate};
+use sendpanel_core::domain::{
+    AgendaItemId, AgendaItemStatus, Proposal, SittingStatus, UserId, VoteChoice,
+};
+use sendpanel_core::panel::{
+    self, CHAIR_ROLE, CastVote, CloseItem, DeclareConflict, ItemTally, Papers,
+};
+use sendpanel_core::store::AuthorityScope;
+use serde_json::{Value, json};
+use strum::IntoEnumIterator;
+
+use super::{SITTERS, item_id, question, view_text};
+use crate::pages::advice::advice_view;
+use crate::pages::render::{PageError, render};
+use crate::pages::session::{SignedIn, see_other};
+use crate::pages::work::{authority_config, blocking, long_date, require_role, words};
+use crate::server::AppState;
+
+/// A field's error, as the error summary lists it.
+type FieldErrors = Vec<(String, String)>;
+
+/// Everything the papers page shows, read together.
+struct PapersRead {
+    papers: Papers,
+    tally: Option<ItemTally>,
+    sitting_status: SittingStatus,
+    is_chair: bool,
+    vote: Option<sendpanel_core::domain::Vote>,
+    conflict: Option<sendpanel_core::domain::Conflict>,
+    today: NaiveDate,
+}
+
+async fn read_papers(
+    state: web::Data<AppState>,
+    who: &SignedIn,
+    id: AgendaItemId,
+) -> Result<PapersRead, PageError> {
+    let (scope, reader) = (who.scope.clone(), who.user.id);
+    blocking(move || {
+        let config = authority_config(&state, &scope)?;
+        let papers = panel::open_papers(&state.db, &scope, id, reader, state.clock.as_ref())?;
+        let sitting = panel::sitting_tally(&state.db, &scope, papers.sitting, config)?;
+        let seats = panel::sitting_members(&state.db, &scope, papers.sitting)?;
+        let (vote, conflict) = panel::my_part(&state.db, &scope, id, reader)?;
+        Ok::<_, PageError>(PapersRead {
+            is_chair: seats
+                .iter()
+                .any(|s| s.user_id == reader && s.role.as_str() == CHAIR_ROLE),
+            sitting_status: sitting.status,
+            tally: sitting.items.into_iter().find(|i| i.item == id),
+            papers,
+            vote,
+            conflict,
+            today: state.clock.today(),
+        })
+    })
+    .await
+}
+
+/// Where an error's link in the summary goes: a date's day box, a radio group's first
+/// option, or the field itself.
+fn anchor(field: &str) -> String {
+    match field {
+        "decided_on" => "#decided_on-day".to_owned(),
+        "choice" => "#choice".to_owned(),
+        other => format!("#{other}"),
+    }
+}
+
+/// Renders the papers, with any errors from a refused form and what was typed.
+async fn papers_response(
+    state: web::Data<AppState>,
+    who: &SignedIn,
+    id: AgendaItemId,
+    status: StatusCode,
+    errors: &FieldErrors,
+    typed: &HashMap<String, String>,
+) -> Result<HttpResponse, PageError> {
+    let read = read_papers(state, who, id).await?;
+    let papers = &read.papers;
+    let request = &papers.request;
+    let typed_or = |field: &str, default: String| {
+        typed
+            .get(field)
+            .cloned()
+            .filter(|v| !v.is_empty())
+            .unwrap_or(default)
+    };
+    let error_of = |field: &str| {
+        errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, message)| message.clone())
+    };
+    let pending = read.tally.as_ref().map(|t| t.status) == Some(AgendaItemStatus::Pending);
+    let open = read.sitting_status == SittingStatus::Open;
+    let can_vote = open && pending && read.conflict.is_none();
+    let chosen_vote = typed_or(
+        "choice",
+        read.vote
+            .as_ref()
+            .map(|v| v.choice.to_string())
+            .unwrap_or_default(),
+    );
+    let vote_options: Vec<Value> = VoteChoice::iter()
+        .enumerate()
+        .map(|(i, choice)| {
+            json!({
+                "id": if i == 0 { "choice".to_owned() } else { format!("choice-{}", i + 1) },
+                "value": choice.to_string(),
+                "label": words(&choice.to_string()),
+                "checked": choice.to_string() == chosen_vote,
+            })
+        })
+        .collect();
+    let chosen_decision = typed_or("decision", String::new());
+    let decision_options: Vec<Value> = Proposal::iter()
+        .filter(|p| p.decision_kind() == papers.decision_kind)
+        .map(|p| (p.to_string(), words(&p.to_string())))
+        .chain(std::iter::once((
+            "defer".to_owned(),
+            "Defer to a later sitting".to_owned(),
+        )))
+        .enumerate()
+        .map(|(i, (value, label))| {
+            json!({
+                "id": if i == 0 { "decision".to_owned() } else { format!("decision-{}", i + 1) },
+                "value": value,
+                "label": label,
+                "checked": value == chosen_decision,
+            })
+        })
+        .collect();
+    // The day it sits, unless the chair closes early: a decision cannot be dated ahead.
+    let decided_on = papers.sits_on.min(read.today);
+    let summary = [
+        ("Date of birth", long_date(papers.date_of_birth)),
+        ("Received on", long_date(request.received_on)),
+        ("Requested by", words(&request.requested_by.to_string())),
+        ("Requester", request.requester.clone()),
+        ("Setting", words(&request.setting_type.to_string())),
+        ("Primary need", request.primary_need.to_string()),
+        ("Summary", request.summary.clone()),
+    ]
+    .iter()
+    .map(|(key, value)| json!({ "key": key, "value": value }))
+    .collect::<Vec<_>>();
+    let title = format!("Papers: {}", papers.child_name);
+    let title = if errors.is_empty() {
+        title
+    } else {
+        format!("Error: {title}")
+    };
+    render(
+        status,
+        "papers",
+        &title,
+        &who.frame,
+        json!({
+            "id": id.to_string(),
+            "sitting": papers.sitting.to_string(),
+            "sits_on": long_date(papers.sits_on),
+            "child_name": papers.child_name,
+            "decision": question(papers.decision_kind),
+            "proposal": papers.proposal.map(|p| words(&p.to_string())),
+            "legal_test": papers.legal_test,
+            "summary": summary,
+            "advice": papers.advice.iter().map(|a| advice_view(&a.call, &a.outcome, &a.plugin_sha256, a.answer.as_ref(), a.unavailable_reason.as_deref())).collect::<Vec<_>>(),
+            "deadlines": papers.deadlines.iter().map(|d| json!({
+                "kind": words(&d.kind),
+                "due_on": long_date(d.due_on),
+                "rule": d.rule,
+                "status": words(&d.status),
+            })).collect::<Vec<_>>(),
+            "decisions": papers.decisions.iter().map(|d| json!({
+                "what": words(&d.kind.to_string()),
+                "outcome": words(&d.outcome.to_string()),
+                "reasons": d.reasons.as_str(),
+                "when": d.decided_at.format("%-d %B %Y").to_string(),
+            })).collect::<Vec<_>>(),
+            "tally": read.tally.as_ref().map(|t| json!({
+                "agree": t.counts.agree,
+                "disagree": t.counts.disagree,
+                "abstain": t.counts.abstain,
+                "view": view_text(t.view),
+                "quorum": if t.quorum.met { "Met".to_owned() } else { t.quorum.shortfall().unwrap_or_else(|| "Not met".to_owned()) },
+                "status": words(&t.status.to_string()),
+            })),
+            "my_vote": read.vote.as_ref().map(|v| json!({ "choice": words(&v.choice.to_string()), "reason": v.reason })),
+            "my_conflict": read.conflict.as_ref().map(|c| c.reason.clone()),
+            "can_vote": can_vote,
+            "can_declare": open && pending && read.conflict.is_none(),
+            "can_close": read.is_chair && open && pending,
+            "not_open": !open,
+            // Partials get small contexts of their own: handlebars-rust clones the
+            // whole current context into every partial call made without one.
+            "vote_radios": {
+                "name": "choice",
+                "legend": "Do you agree with the proposal?",
+                "options": vote_options,
+                "error": error_of("choice"),
+            },
+            "decision_radios": {
+                "name": "decision",
+                "legend": "The panel's decision",
+                "options": decision_options,
+                "error": error_of("decision"),
+            },
+            "decided_on_field": {
+                "id": "decided_on",
+                "label": "Date of the decision",
+                "day": typed_or("decided_on-day", decided_on.day().to_string()),
+                "month": typed_or("decided_on-month", decided_on.month().to_string()),
+                "year": typed_or("decided_on-year", decided_on.year().to_string()),
+                "error": error_of("decided_on"),
+            },
+            "values": {
+                "reason": typed_or("reason", String::new()),
+                "conflict_reason": typed_or("conflict_reason", String::new()),
+                "reasons": typed_or("reasons", String::new()),
+                "departure_reason": typed_or("departure_reason", String::new()),
+            },
+            "errors": errors.iter().map(|(field, message)| json!({ "href": anchor(field), "text": message })).collect::<Vec<_>>(),
+            "error": {
+                "reason": error_of("reason"),
+                "conflict_reason": error_of("conflict_reason"),
+                "reasons": error_of("reasons"),
+                "departure_reason": error_of("departure_reason"),
+            },
+        }),
+    )
+}
+
+/// `GET /agenda-items/{id}`: the papers, for members seated at the sitting.
+#[tracing::instrument(skip_all, fields(item_id = %path, user_id = %who.user.id))]
+pub async fn papers_page(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    require_role(&who, &SITTERS, "read panel papers")?;
+    let id = item_id(&path)?;
+    papers_response(
+        state,
+        &who,
+        id,
+        StatusCode::OK,
+        &Vec::new(),
+        &HashMap::new(),
+    )
+    .await
+}
+
+/// Runs a member's command on an item; on success publishes the sitting's new tally
+/// and goes back to `then`. A refusal the member can correct re-shows the papers with
+/// the error beside its field; `rename` maps a core field name to the page's where two
+/// forms on the page share one (both the vote and the conflict have a `reason`).
+async fn act(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: AgendaItemId,
+    form: HashMap<String, String>,
+    rename: &[(&str, &str)],
+    command: impl FnOnce(&AppState, &AuthorityScope, UserId) -> Result<String, PageError>
+    + Send
+    + 'static,
+) -> Result<HttpResponse, PageError> {
+    let worker = state.clone();
+    let (scope, user) = (who.scope.clone(), who.user.id);
+    let span = tracing::Span::current();
+    let outcome = web::block(move || {
+        span.in_scope(|| {
+            let then = command(&worker, &scope, user)?;
+            if let Ok(sitting) = panel::sitting_of(&worker.db, &scope, id) {
+                crate::live::publish_tally(&worker, &scope, sitting);
+            }
+            Ok::<_, PageError>(then)
+        })
+    })
+    .await
+    .map_err(PageError::internal)?;
+    match outcome {
+        Ok(then) => Ok(see_other(&then)),
+        Err(PageError::Refused { field, message }) => {
+            let field = field.unwrap_or_else(|| "form".to_owned());
+            let field = rename
+                .iter()
+                .find(|(core, _)| *core == field)
+                .map_or(field.clone(), |(_, page)| (*page).to_owned());
+            let text = format!("{}: {message}", words(&field));
+            papers_response(
+                state,
+                &who,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &vec![(field, text)],
+                &form,
+            )
+            .await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// A form field, trimmed; empty when absent.
+fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
+    form.get(name).map_or("", |v| v.trim())
+}
+
+/// `POST /agenda-items/{id}/vote`: vote, or change a vote, with a reason.
+#[tracing::instrument(skip_all, fields(item_id = %path, user_id = %who.user.id))]
+pub async fn vote(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    who.check_csrf(&form)?;
+    require_role(&who, &SITTERS, "vote")?;
+    let id = item_id(&path)?;
+    let form = form.into_inner();
+    let choice = field(&form, "choice").parse::<VoteChoice>();
+    let reason = field(&form, "reason").to_owned();
+    act(state, who, id, form, &[], move |state, scope, user| {
+        let choice = choice
+            .map_err(|_| PageError::invalid("choice", "select agree, disagree or abstain"))?;
+        panel::cast_vote(
+            &state.db,
+            scope,
+            id,
+            user,
+            &CastVote { choice, reason },
+            state.clock.as_ref(),
+        )?;
+        Ok(format!("/agenda-items/{id}#your-vote"))
+    })
+    .await
+}
+
+/// `POST /agenda-items/{id}/conflict`: declare a conflict of interest; the member's
+/// votes on the item stop counting.
+#[tracing::instrument(skip_all, fields(item_id = %path, user_id = %who.user.id))]
+pub async fn conflict(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    who.check_csrf(&form)?;
+    require_role(&who, &SITTERS, "declare a conflict")?;
+    let id = item_id(&path)?;
+    let form = form.into_inner();
+    let reason = field(&form, "conflict_reason").to_owned();
+    act(
+        state,
+        who,
+        id,
+        form,
+        &[("reason", "conflict_reason")],
+        move |state, scope, user| {
+            panel::declare_conflict(
+                &state.db,
+                scope,
+                id,
+                user,
+                &DeclareConflict { reason },
+                state.clock.as_ref(),
+            )?;
+            Ok(format!("/agenda-items/{id}"))
+        },
+    )
+    .await
+}
+
+/// The decision date typed in the GOV.UK date input.
+fn decided_on(form: &HashMap<String, String>) -> Result<NaiveDate, PageError> {
+    let part = |name: &str| field(form, &format!("decided_on-{name}")).parse().ok();
+    match (part("day"), part("month"), part("year")) {
+        (Some(day), Some(month), Some(year)) => {
+            NaiveDate::from_ymd_opt(i32::try_from(year).unwrap_or(0), month, day)
+        }
+        _ => None,
+    }
+    .ok_or_else(|| PageError::invalid("decided_on", "must be a real date"))
+}
+
+/// `POST /agenda-items/{id}/close`: the chair decides the item, with reasons, or
+/// defers it. The decision becomes the case's in the same transaction.
+#[tracing::instrument(skip_all, fields(item_id = %path, user_id = %who.user.id))]
+pub async fn close(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    who.check_csrf(&form)?;
+    require_role(&who, &SITTERS, "close an agenda item")?;
+    let id = item_id(&path)?;
+    let form = form.into_inner();
+    let decision = match field(&form, "decision") {
+        "" => Err(PageError::invalid(
+            "decision",
+            "select the decision, or defer the item",
+        )),
+        "defer" => Ok(None),
+        code => code
+            .parse::<Proposal>()
+            .map(Some)
+            .map_err(|_| PageError::invalid("decision", "select one of the decisions listed")),
+    };
+    let reasons = field(&form, "reasons").to_owned();
+    let departure_reason =
+        Some(field(&form, "departure_reason").to_owned()).filter(|r| !r.is_empty());
+    let day = decided_on(&form);
+    act(state, who, id, form, &[], move |state, scope, user| {
+        let config = authority_config(state, scope)?;
+        let command = CloseItem {
+            decision: decision?,
+            reasons,
+            departure_reason,
+            decided_on: day?,
+        };
+        panel::close_item(
+            &state.db,
+            scope,
+            config,
+            id,
+            user,
+            &command,
+            &state.holidays,
+            state.clock.as_ref(),
+        )?;
+        let sitting = panel::sitting_of(&state.db, scope, id)?;
+        Ok(format!("/sittings/{sitting}"))
+    })
+    .await
+}
