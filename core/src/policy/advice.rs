@@ -61,6 +61,12 @@ impl PluginCatalogue {
         }
     }
 
+    /// The host the catalogue loads with: its engine and limits are the ones an
+    /// upload must be vetted under, so a plugin that passes on upload runs the same here.
+    pub fn host(&self) -> &PolicyHost {
+        &self.host
+    }
+
     /// The stored plugin `sha256` of the scope's authority, loaded and checked.
     pub fn plugin(
         &self,
