@@ -301,6 +301,23 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// Every open deadline of the scope, soonest first: the caseload reads them in one
+    /// query rather than one per case.
+    pub fn list_open_deadlines(
+        &mut self,
+        scope: &AuthorityScope,
+    ) -> Result<Vec<Deadline>, StoreError> {
+        deadlines::table
+            .filter(deadlines::authority_id.eq(scope.authority().as_str()))
+            .filter(deadlines::status.eq(DeadlineStatus::Open.to_string()))
+            .order((deadlines::due_on, deadlines::id))
+            .select(DeadlineRow::as_select())
+            .load(self.conn)?
+            .into_iter()
+            .map(Deadline::try_from)
+            .collect()
+    }
+
     /// Records an exception claimed on a case's time limit (SEND Regulations 2014 reg.
     /// 5(4), 8(2), 10(4), 13(3)). Append-only: there is no update or delete, and the
     /// database's triggers refuse both. The workflow marks the deadline disapplied in

@@ -64,7 +64,10 @@ pub use transfer::{
     complete_phase_transfer, notify_move_out, plan_phase_transfer, receive_transferred_plan,
     send_transfer_notice, transfer_plan_out,
 };
-pub use views::{AT_RISK_DAYS, CaseView, CaseloadEntry, DeadlineView, case_view, caseload};
+pub use views::{
+    AT_RISK_DAYS, CaseView, CaseloadEntry, DeadlineView, LetterView, case_letter, case_view,
+    caseload,
+};
 
 use crate::domain::{CaseId, CaseStage, DomainError};
 use crate::store::StoreError;

@@ -1,13 +1,15 @@
 //! What a caseworker reads: one case whole, and the caseload ordered by what is due
 //! next. Read-only; each query is scoped to the caller's authority.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::WorkflowError;
 use crate::domain::{
-    AssessmentRequest, CaseId, CaseStage, Deadline, DeadlineException, DeadlineStatus, Decision,
-    Event, StoredAdvice,
+    AssessmentRequest, CaseId, CaseStage, ChildId, Deadline, DeadlineException, DeadlineStatus,
+    Decision, Document, DocumentId, DocumentKind, Event, RequestId, StoredAdvice,
 };
 use crate::store::{AuthorityScope, Database};
 
@@ -51,14 +53,30 @@ impl DeadlineView {
     }
 }
 
+/// A letter kept on a case, without its bytes: what a caseworker lists to see what the
+/// family was sent and when. [`case_letter`] gives the letter itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LetterView {
+    /// The stored document's id.
+    pub id: DocumentId,
+    /// The letter's title, as the family read it.
+    pub title: String,
+    /// When it was written (with the decision or step that caused it).
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Hex SHA-256 of the letter as sent, so a copy can be proved to be the one sent.
+    pub sha256: String,
+}
+
 /// One case, whole: the request, where it stands, its deadlines, advice, decisions, the
-/// event history and the exceptions claimed on its limits.
+/// event history, the exceptions claimed on its limits and the letters sent.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
     /// The case's id, which the API also uses for the request.
     pub id: CaseId,
     /// The child's name, as caseworkers know the case.
     pub child_name: String,
+    /// The child's date of birth: ages in policy facts are worked out from it.
+    pub date_of_birth: NaiveDate,
     /// Where it stands.
     pub stage: CaseStage,
     /// The request as received.
@@ -74,6 +92,8 @@ pub struct CaseView {
     /// Exceptions claimed on the case's limits, oldest first, with the provision, the
     /// evidence, the dates and who claimed them: why a deadline shows "disapplied".
     pub exceptions: Vec<DeadlineException>,
+    /// Letters written to the family, oldest first.
+    pub letters: Vec<LetterView>,
 }
 
 /// A case on the caseload, with its next open deadline.
@@ -114,6 +134,7 @@ pub fn case_view(
                 child.given_name.as_str(),
                 child.family_name.as_str()
             ),
+            date_of_birth: child.date_of_birth,
             stage: case.stage,
             request,
             deadlines,
@@ -121,8 +142,38 @@ pub fn case_view(
             decisions: tx.list_decisions(scope, id)?,
             events: tx.list_events(scope, Some(id))?,
             exceptions: tx.list_exceptions(scope, id)?,
+            letters: tx
+                .list_documents(scope, id)?
+                .into_iter()
+                .filter(|d| d.kind == DocumentKind::Letter)
+                .map(|d| LetterView {
+                    id: d.id,
+                    title: d.title,
+                    created_at: d.created_at,
+                    sha256: d.sha256,
+                })
+                .collect(),
         })
     })?)
+}
+
+/// One letter kept on a case of the scope's authority, bytes and all; `NotFound` for
+/// another case's document, or one that is not a letter.
+pub fn case_letter(
+    db: &Database,
+    scope: &AuthorityScope,
+    case: CaseId,
+    letter: DocumentId,
+) -> Result<Document, WorkflowError> {
+    let document = db.read(|tx| tx.get_document(scope, letter))?;
+    if document.case_id != case || document.kind != DocumentKind::Letter {
+        return Err(crate::store::StoreError::NotFound {
+            entity: "letter",
+            id: letter.to_string(),
+        }
+        .into());
+    }
+    Ok(document)
 }
 
 /// Stages where nothing more is due from the authority on the request.
@@ -137,30 +188,50 @@ pub fn caseload(
     scope: &AuthorityScope,
     today: NaiveDate,
 ) -> Result<Vec<CaseloadEntry>, WorkflowError> {
+    // Four queries whatever the caseload's size (not three per case): the page every
+    // caseworker opens first must stay fast as the authority's cases grow.
     let mut entries = db.read(|tx| {
+        let requests: HashMap<RequestId, NaiveDate> = tx
+            .list_requests(scope)?
+            .into_iter()
+            .map(|r| (r.id, r.received_on))
+            .collect();
+        let children: HashMap<ChildId, String> = tx
+            .list_children(scope)?
+            .into_iter()
+            .map(|c| {
+                let name = format!("{} {}", c.given_name.as_str(), c.family_name.as_str());
+                (c.id, name)
+            })
+            .collect();
+        let mut next: HashMap<CaseId, Deadline> = HashMap::new();
+        for deadline in tx.list_open_deadlines(scope)? {
+            // Soonest first, so the first seen for a case is its next.
+            next.entry(deadline.case_id).or_insert(deadline);
+        }
         let mut entries = Vec::new();
         for case in tx.list_cases(scope)? {
             if closed(case.stage) {
                 continue;
             }
-            let request = tx.get_request(scope, case.request_id)?;
-            let child = tx.get_child(scope, case.child_id)?;
-            let next_deadline = tx
-                .list_deadlines(scope, case.id)?
-                .iter()
-                .filter(|d| d.status == DeadlineStatus::Open)
-                .min_by_key(|d| d.due_on)
-                .map(|d| DeadlineView::new(d, today));
+            let received_on = requests.get(&case.request_id).copied().ok_or_else(|| {
+                crate::store::StoreError::NotFound {
+                    entity: "request",
+                    id: case.request_id.to_string(),
+                }
+            })?;
+            let child_name = children.get(&case.child_id).cloned().ok_or_else(|| {
+                crate::store::StoreError::NotFound {
+                    entity: "child",
+                    id: case.child_id.to_string(),
+                }
+            })?;
             entries.push(CaseloadEntry {
                 id: case.id,
-                child_name: format!(
-                    "{} {}",
-                    child.given_name.as_str(),
-                    child.family_name.as_str()
-                ),
+                child_name,
                 stage: case.stage,
-                received_on: request.received_on,
-                next_deadline,
+                received_on,
+                next_deadline: next.get(&case.id).map(|d| DeadlineView::new(d, today)),
             });
         }
         Ok(entries)

@@ -1,11 +1,12 @@
-//! The caseworker's pages: the caseload, one case, and the new request form.
+//! The caseworker's pages: the caseload and the new request form (one case is
+//! [`super::case_page`]).
 
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
-use sendpanel_core::domain::{CaseId, NeedType, RequestedBy, SettingType, UserRole};
+use sendpanel_core::domain::{NeedType, RequestedBy, SettingType};
 use sendpanel_core::store::StoreError;
 use sendpanel_core::workflow::{self, DeadlineView, ReceiveRequest, WorkflowError};
 use serde_json::{Value, json};
@@ -13,36 +14,9 @@ use strum::IntoEnumIterator;
 
 use super::render::{PageError, render};
 use super::session::{SignedIn, see_other};
+use super::work::{blocking, long_date, words};
+use crate::roles::WRITERS;
 use crate::server::AppState;
-
-/// Who may log a request (as in the API).
-const WRITERS: [UserRole; 2] = [UserRole::Caseworker, UserRole::Admin];
-
-/// Runs core work off the actix worker; another authority's record is not found.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, WorkflowError> + Send + 'static,
-) -> Result<T, PageError> {
-    match web::block(work).await.map_err(PageError::internal)? {
-        Ok(value) => Ok(value),
-        Err(WorkflowError::Store(StoreError::NotFound { .. })) => Err(PageError::NotFound),
-        Err(other) => Err(PageError::internal(other)),
-    }
-}
-
-/// "2 October 2023", as GOV.UK writes dates.
-fn long_date(day: NaiveDate) -> String {
-    day.format("%-d %B %Y").to_string()
-}
-
-/// `decide_whether_to_assess` as "Decide whether to assess".
-fn words(code: &str) -> String {
-    let spaced = code.replace('_', " ");
-    let mut chars = spaced.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
 
 /// A deadline's tag: overdue, at risk, or its status.
 fn tag(deadline: &DeadlineView) -> Value {
@@ -60,7 +34,8 @@ fn tag(deadline: &DeadlineView) -> Value {
     }
 }
 
-fn deadline_json(deadline: &DeadlineView) -> Value {
+/// A deadline as the caseload and the case page show it.
+pub(super) fn deadline_json(deadline: &DeadlineView) -> Value {
     json!({
         "kind": words(&deadline.kind),
         "subject": deadline.subject,
@@ -96,80 +71,6 @@ pub async fn caseload(
         "Caseload",
         &who.frame,
         json!({ "cases": rows, "can_log_requests": WRITERS.contains(&who.user.role) }),
-    )
-}
-
-/// `GET /cases/{id}`: the request, its deadlines and rules, and its history.
-pub async fn case_page(
-    state: web::Data<AppState>,
-    who: SignedIn,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let id: CaseId = path.parse().map_err(|_| PageError::NotFound)?;
-    let scope = who.scope.clone();
-    let view =
-        blocking(move || workflow::case_view(&state.db, &scope, id, state.clock.today())).await?;
-    let request = &view.request;
-    let summary = [
-        ("Stage", words(&view.stage.to_string())),
-        ("Received on", long_date(request.received_on)),
-        ("Requested by", words(&request.requested_by.to_string())),
-        ("Requester", request.requester.clone()),
-        ("Setting", words(&request.setting_type.to_string())),
-        ("Primary need", request.primary_need.to_string()),
-        ("Summary", request.summary.clone()),
-        (
-            "Contact email",
-            request
-                .contact_email
-                .as_ref()
-                .map_or_else(|| "None given".to_owned(), ToString::to_string),
-        ),
-    ]
-    .iter()
-    .map(|(key, value)| json!({ "key": key, "value": value }))
-    .collect::<Vec<_>>();
-    let events = view
-        .events
-        .iter()
-        .rev()
-        .map(|event| {
-            json!({
-                "what": words(&event.kind.to_string()),
-                "when": event.occurred_at.format("%-d %B %Y at %H:%M UTC").to_string(),
-                "datetime": event.occurred_at.to_rfc3339(),
-            })
-        })
-        .collect::<Vec<_>>();
-    let decisions = view
-        .decisions
-        .iter()
-        .map(|decision| {
-            json!({
-                "what": words(&decision.kind.to_string()),
-                "outcome": words(&decision.choice.map_or_else(
-                    || decision.outcome.to_string(),
-                    |choice| choice.to_string(),
-                )),
-                "reasons": decision.reasons.as_str(),
-                "when": decision.decided_at.format("%-d %B %Y").to_string(),
-                "at_panel": decision.agenda_item_id.is_some(),
-            })
-        })
-        .collect::<Vec<_>>();
-    render(
-        StatusCode::OK,
-        "case",
-        &format!("{}: case", view.child_name),
-        &who.frame,
-        json!({
-            "id": view.id.to_string(),
-            "child_name": view.child_name,
-            "decisions": decisions,
-            "summary": summary,
-            "deadlines": view.deadlines.iter().map(deadline_json).collect::<Vec<_>>(),
-            "events": events,
-        }),
     )
 }
 

@@ -4,19 +4,38 @@
 //!
 //! - [`session`]: sign in and out, the signed-in person ([`SignedIn`]), and the CSRF
 //!   token every form carries.
-//! - [`cases`]: the caseload, a case, and the new request form.
+//! - [`cases`]: the caseload and the new request form.
+//! - [`case_page`]: one case whole, with [`case_forms`] for each workflow command that
+//!   applies at its stage.
+//! - [`panels`]: a member's sittings, a sitting's agenda and live tally, papers, votes,
+//!   conflicts and the chair's close.
+//! - [`admin`]: the authority admin's plugins, what-if, panels and users.
+//! - [`dashboard`]: the authority's figures as charts with their tables.
 //! - [`assets`]: GOV.UK Frontend's stylesheet and script, embedded in the binary.
 //!
 //! Sessions live in an encrypted cookie; the middleware that keeps them wraps the whole
 //! app ([`session_middleware`]), so an app built without it (the API tests) still
 //! serves the pages, but nobody stays signed in.
 
+mod admin;
+mod advice;
 mod assets;
+mod case_facts;
+mod case_forms;
+mod case_page;
 mod cases;
+mod chart;
+mod dashboard;
+mod fields;
+mod panels;
 mod render;
 mod session;
+mod work;
 
-use actix_web::web;
+use actix_web::{HttpResponse, web};
+use sendpanel_core::domain::UserRole;
+
+use crate::server::AppState;
 
 pub use render::PageError;
 pub use session::{COOKIE_NAME, CSRF_FIELD, SignedIn, session_key, session_middleware};
@@ -27,9 +46,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sign-in", web::get().to(session::sign_in_page))
         .route("/sign-in", web::post().to(session::sign_in))
         .route("/sign-out", web::post().to(session::sign_out))
-        .route("/", web::get().to(cases::caseload))
+        .route("/", web::get().to(home))
         .route("/caseload", web::get().to(cases::caseload))
         .route("/requests/new", web::get().to(cases::new_request_page))
         .route("/requests/new", web::post().to(cases::new_request))
-        .route("/cases/{id}", web::get().to(cases::case_page));
+        .route("/cases/{id}", web::get().to(case_page::case_page))
+        .route(
+            "/cases/{id}/letters/{letter}",
+            web::get().to(case_page::letter),
+        );
+    cfg.configure(case_forms::routes)
+        .configure(panels::routes)
+        .configure(admin::routes)
+        .configure(dashboard::routes);
+}
+
+/// `GET /`: where each person starts. Panel members and chairs start at their
+/// sittings; caseworkers, admins and auditors at the caseload.
+async fn home(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, PageError> {
+    if matches!(who.user.role, UserRole::PanelMember | UserRole::PanelChair) {
+        Ok(session::see_other("/sittings"))
+    } else {
+        cases::caseload(state, who).await
+    }
 }

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Load test of the pages people open most: the caseload and a case page, as a signed-in
+# Torbay caseworker, over the demo data, on SQLite and on PostgreSQL. The release
+# server runs as its own process on a loopback port; wrk (Debian's `wrk`) drives it
+# from a second process for a bounded time and reports requests/s and latency
+# percentiles. Nothing leaves 127.0.0.1.
+#
+#   bash web/benches/load.sh            # both backends, 15 s per page, 32 connections
+#   DURATION=30s CONNECTIONS=64 bash web/benches/load.sh
+#
+# PostgreSQL: TEST_POSTGRES_URL's server (default postgres://postgres@127.0.0.1:5432),
+# in a database of its own, sendpanel_load, dropped and made anew.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION="${DURATION:-15s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+THREADS="${THREADS:-2}"
+PORT="${PORT:-18080}"
+PG_SERVER="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+PG_SERVER="${PG_SERVER%/*}"
+
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+cargo build --release -p sendpanel-web --bin sendpanel
+ROOT="$PWD"
+BIN="target/release/sendpanel"
+WORK="$(mktemp -d)"
+SERVER_PID=""
+cleanup() { if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+run_backend() {
+  local name="$1" url="$2"
+  local base="http://127.0.0.1:${PORT}"
+  if curl -fs "$base/healthz" >/dev/null 2>&1; then
+    echo "port $PORT is already serving; stop it or set PORT" >&2; exit 1
+  fi
+  (cd "$WORK" && SENDPANEL_DATABASE_URL="$url" SENDPANEL_BIND="127.0.0.1:${PORT}" \
+     SENDPANEL_AUTHORITIES_DIR="$ROOT/config/authorities" SENDPANEL_LOG_FILTER=warn \
+     exec "$ROOT/$BIN" serve >"$WORK/server-$name.log" 2>&1) &
+  SERVER_PID=$!
+  for _ in $(seq 1 120); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+  curl -fs "$base/readyz" >/dev/null || { cat "$WORK/server-$name.log"; exit 1; }
+
+  # Sign in as a person would: the form's CSRF token, then the session cookie.
+  local jar="$WORK/jar-$name"
+  local token
+  token="$(curl -fs -c "$jar" "$base/sign-in" | sed -n 's/.*name="csrf_token" value="\([0-9a-f]*\)".*/\1/p' | head -1)"
+  curl -fs -b "$jar" -c "$jar" -o /dev/null \
+    --data-urlencode "csrf_token=$token" \
+    --data-urlencode "email=casey.worker@torbay.example" \
+    --data-urlencode "password=sendpanel-demo" "$base/sign-in"
+  local cookie
+  cookie="$(awk '$6 == "sendpanel_session" { print $6 "=" $7 }' "$jar")"
+  [ -n "$cookie" ] || { echo "sign-in failed on $name" >&2; exit 1; }
+  local case_path
+  case_path="$(curl -fs -H "Cookie: $cookie" "$base/caseload" | grep -o 'href="/cases/[^"]*"' | head -1 | sed 's/href="\(.*\)"/\1/')"
+  [ -n "$case_path" ] || { echo "no case on the caseload on $name" >&2; exit 1; }
+
+  for page in /caseload "$case_path"; do
+    echo "== $name $page ($CONNECTIONS connections, $THREADS threads, $DURATION)"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: $cookie" "$base$page" \
+      | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx|Socket errors'
+  done
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+  for _ in $(seq 1 60); do curl -fs "$base/healthz" >/dev/null 2>&1 || break; sleep 0.5; done
+}
+
+run_backend sqlite "sqlite://$WORK/load.db"
+psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS sendpanel_load WITH (FORCE)" >/dev/null
+psql -q "$PG_SERVER/postgres" -c "CREATE DATABASE sendpanel_load" >/dev/null
+run_backend postgres "$PG_SERVER/sendpanel_load"
+psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS sendpanel_load WITH (FORCE)" >/dev/null

@@ -1,0 +1,850 @@
+//! The forms on a case page: one per workflow command that applies at the case's
+//! stage, each posting to `/cases/{id}/<command>`.
+//!
+//! A form is read into the core's own command type and handed to the core service
+//! the JSON API calls; the core decides. When it refuses (a field broke a rule, or the
+//! case has moved on), the case page is shown again with a GOV.UK error summary naming
+//! the field, that form open with what was typed, status 422, and nothing changed. On
+//! success the browser is sent back to the case page, which says what was recorded.
+//!
+//! Which forms a stage offers mirrors where each core command applies, so a caseworker
+//! is never offered a final plan at the request stage; the core still checks, so a
+//! stale page cannot do what the stage no longer allows. Only caseworkers and admins
+//! see or post these forms.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::{NaiveDate, NaiveTime};
+use sendpanel_core::domain::{
+    AdviceSource, CaseId, CaseStage, DeadlineKind, ExceptionLimb, ReviewDecision, UserId, UserRole,
+};
+use sendpanel_core::policy::Question;
+use sendpanel_core::store::AuthorityScope;
+use sendpanel_core::workflow::{
+    self, ArrangeNextStepsMeeting, AssessDecision, CaseView, ClaimException, DecideWhetherToAssess,
+    DecideWhetherToIssue, IssueDecision, IssueFinalPlan, NextStepsOutcome, RecordAdviceReceived,
+    RecordNextStepsOutcome, RecordReviewDecision, RequestAdvice, ScheduleReviewMeeting,
+    ServeDraftPlan, WorkflowError,
+};
+use serde_json::{Value, json};
+use strum::IntoEnumIterator;
+
+use super::case_facts::{Group, banding_fields, facts_fields, read_band_request, read_facts};
+use super::case_page::show_case;
+use super::fields::{Field, FieldError, Kind, Reader, options};
+use super::render::PageError;
+use super::session::{SignedIn, see_other};
+use super::work::{long_date, require_role, words};
+use crate::server::AppState;
+
+use crate::roles::{CASE_OFFICERS, DECIDERS, WRITERS};
+
+/// Mounts the forms' routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/cases/{id}/{command}", web::post().to(submit));
+}
+
+/// A workflow command a case page offers as a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Ask the plugin in force about the graduated response.
+    GraduatedResponseAdvice,
+    /// Assess or refuse, with reasons.
+    DecisionToAssess,
+    /// Disapply a time limit, with evidence.
+    ClaimException,
+    /// Advice asked of a professional during the assessment.
+    RequestAdvice,
+    /// Advice that arrived.
+    AdviceReceived,
+    /// Issue a plan or not, with reasons.
+    DecisionToIssue,
+    /// The draft plan served.
+    DraftPlan,
+    /// The final plan issued.
+    FinalPlan,
+    /// An annual review meeting arranged.
+    ReviewMeeting,
+    /// Maintain, amend or cease after a review.
+    ReviewDecision,
+    /// Ask the plugin in force about the next-steps meeting.
+    NextStepsAdvice,
+    /// A next-steps meeting arranged with the family.
+    NextStepsMeeting,
+    /// What the next-steps meeting led to.
+    NextStepsOutcome,
+    /// Ask the plugin in force about the band and top-up.
+    BandingAdvice,
+}
+
+const ALL: [Command; 14] = [
+    Command::GraduatedResponseAdvice,
+    Command::DecisionToAssess,
+    Command::ClaimException,
+    Command::RequestAdvice,
+    Command::AdviceReceived,
+    Command::DecisionToIssue,
+    Command::DraftPlan,
+    Command::FinalPlan,
+    Command::ReviewMeeting,
+    Command::ReviewDecision,
+    Command::NextStepsAdvice,
+    Command::NextStepsMeeting,
+    Command::NextStepsOutcome,
+    Command::BandingAdvice,
+];
+
+impl Command {
+    /// The last part of the form's address, and the prefix of its fields' ids.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::GraduatedResponseAdvice => "graduated-response-advice",
+            Self::DecisionToAssess => "decision-to-assess",
+            Self::ClaimException => "exceptions",
+            Self::RequestAdvice => "advice-requests",
+            Self::AdviceReceived => "advice-received",
+            Self::DecisionToIssue => "decision-to-issue",
+            Self::DraftPlan => "draft-plan",
+            Self::FinalPlan => "final-plan",
+            Self::ReviewMeeting => "review-meeting",
+            Self::ReviewDecision => "review-decision",
+            Self::NextStepsAdvice => "next-steps-advice",
+            Self::NextStepsMeeting => "next-steps-meeting",
+            Self::NextStepsOutcome => "next-steps-outcome",
+            Self::BandingAdvice => "banding-advice",
+        }
+    }
+
+    /// Who may run it: as through the API (see [`crate::roles`]).
+    pub fn roles(self) -> &'static [UserRole] {
+        match self {
+            Self::DecisionToAssess | Self::DecisionToIssue | Self::ReviewDecision => &DECIDERS,
+            Self::ClaimException | Self::NextStepsMeeting | Self::NextStepsOutcome => {
+                &CASE_OFFICERS
+            }
+            Self::GraduatedResponseAdvice
+            | Self::RequestAdvice
+            | Self::AdviceReceived
+            | Self::DraftPlan
+            | Self::FinalPlan
+            | Self::ReviewMeeting
+            | Self::NextStepsAdvice
+            | Self::BandingAdvice => &WRITERS,
+        }
+    }
+
+    /// The command a form address names.
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        ALL.into_iter().find(|c| c.slug() == slug)
+    }
+
+    /// What the form is for, as its summary line says it.
+    fn heading(self) -> &'static str {
+        match self {
+            Self::GraduatedResponseAdvice => {
+                "Seek graduated-response advice from the policy plugin"
+            }
+            Self::DecisionToAssess => "Record the decision whether to assess",
+            Self::ClaimException => "Claim an exception to a time limit",
+            Self::RequestAdvice => "Record a request for advice",
+            Self::AdviceReceived => "Record advice received",
+            Self::DecisionToIssue => "Record the decision whether to issue a plan",
+            Self::DraftPlan => "Record the draft plan served",
+            Self::FinalPlan => "Record the final plan issued",
+            Self::ReviewMeeting => "Schedule an annual review meeting",
+            Self::ReviewDecision => "Record the decision after an annual review",
+            Self::NextStepsAdvice => "Seek next-steps advice from the policy plugin",
+            Self::NextStepsMeeting => "Arrange a next-steps meeting with the family",
+            Self::NextStepsOutcome => "Record what the next-steps meeting led to",
+            Self::BandingAdvice => "Seek banding advice from the policy plugin",
+        }
+    }
+
+    fn button(self) -> &'static str {
+        match self {
+            Self::GraduatedResponseAdvice | Self::NextStepsAdvice | Self::BandingAdvice => {
+                "Ask for advice"
+            }
+            Self::DecisionToAssess | Self::DecisionToIssue | Self::ReviewDecision => {
+                "Record decision"
+            }
+            Self::ClaimException => "Claim exception",
+            Self::ReviewMeeting | Self::NextStepsMeeting => "Arrange meeting",
+            _ => "Record",
+        }
+    }
+
+    /// What the case page says after the command succeeded.
+    pub fn done(self) -> &'static str {
+        match self {
+            Self::GraduatedResponseAdvice | Self::NextStepsAdvice | Self::BandingAdvice => {
+                "The policy plugin's advice is recorded below"
+            }
+            Self::DecisionToAssess | Self::DecisionToIssue | Self::ReviewDecision => {
+                "Decision recorded"
+            }
+            Self::ClaimException => "Exception recorded: the limit no longer applies",
+            Self::RequestAdvice => "Request for advice recorded, with its own 6-week limit",
+            Self::AdviceReceived => "Advice received recorded",
+            Self::DraftPlan => "Draft plan recorded, with the 15 days for representations",
+            Self::FinalPlan => "Final plan recorded, with the first annual review",
+            Self::ReviewMeeting => "Review meeting arranged, with its limits",
+            Self::NextStepsMeeting => {
+                "Next-steps meeting arranged; the family's invitation is written"
+            }
+            Self::NextStepsOutcome => "Next-steps outcome recorded",
+        }
+    }
+
+    fn intro(self) -> &'static str {
+        match self {
+            Self::GraduatedResponseAdvice | Self::NextStepsAdvice | Self::BandingAdvice => {
+                "The plugin advises; it never decides. The request's date, who made it, the setting and the child's age are taken from the case."
+            }
+            Self::DecisionToAssess => {
+                "The test is whether the child may have special educational needs and may need provision through an EHC plan (Children and Families Act 2014 s.36(8))."
+            }
+            Self::ClaimException => {
+                "An exception does not move the date: the limit stops applying, and the duty becomes to act as soon as practicable. Tell the family."
+            }
+            Self::RequestAdvice => {
+                "Each request for advice has its own 6 weeks (SEND Regulations 2014 reg. 8(1))."
+            }
+            Self::DecisionToIssue => {
+                "A plan is issued where it is necessary (Children and Families Act 2014 s.37(1))."
+            }
+            Self::DraftPlan => {
+                "The family has 15 days, beginning with the day of service, for representations (reg. 13(1))."
+            }
+            Self::FinalPlan => {
+                "Due within 20 weeks of the request (reg. 13(2)); the first annual review follows within 12 months."
+            }
+            Self::ReviewMeeting => {
+                "Papers are due 2 weeks before the meeting, the report 2 weeks after, the decision 4 weeks after (reg. 20)."
+            }
+            Self::ReviewDecision => {
+                "The family is told within 4 weeks of the review meeting (reg. 20(10))."
+            }
+            Self::NextStepsMeeting => {
+                "The family's invitation, with a calendar entry, is written when you arrange it."
+            }
+            Self::AdviceReceived | Self::NextStepsOutcome => "",
+        }
+    }
+
+    /// The form's fields, grouped.
+    fn groups(self, view: &CaseView, today: NaiveDate) -> Vec<Group> {
+        let reasons = || {
+            Field::new("reasons", "Reasons", Kind::Textarea)
+                .hint("In words the family can read: they are quoted in the decision letter")
+        };
+        let decided_on = || Field::new("decided_on", "Date of the decision", Kind::Date).on(today);
+        let sources = || {
+            Kind::Select(
+                AdviceSource::iter()
+                    .map(|s| (s.to_string(), words(&s.to_string())))
+                    .collect(),
+            )
+        };
+        let plain = |fields: Vec<Field>| vec![(None, fields)];
+        match self {
+            Self::GraduatedResponseAdvice | Self::NextStepsAdvice => facts_fields(today),
+            Self::BandingAdvice => {
+                let mut groups = banding_fields();
+                groups.extend(facts_fields(today));
+                groups
+            }
+            Self::DecisionToAssess => plain(vec![
+                Field::new(
+                    "decision",
+                    "Decision",
+                    Kind::Radios(vec![
+                        ("assess".into(), "Assess: carry out an EHC needs assessment".into()),
+                        ("refuse".into(), "Refuse: do not assess".into()),
+                    ]),
+                ),
+                reasons(),
+                Field::new("departure_reason", "Why the decision departs from the policy advice (if it does)", Kind::Textarea)
+                    .hint("Needed only when the decision differs from the plugin's recommendation"),
+                decided_on(),
+            ]),
+            Self::DecisionToIssue => plain(vec![
+                Field::new(
+                    "decision",
+                    "Decision",
+                    Kind::Radios(vec![
+                        ("issue".into(), "Issue: an EHC plan is necessary".into()),
+                        ("do_not_issue".into(), "Do not issue a plan".into()),
+                    ]),
+                ),
+                reasons(),
+                decided_on(),
+            ]),
+            Self::ReviewDecision => plain(vec![
+                Field::new(
+                    "decision",
+                    "Decision",
+                    Kind::Radios(options(
+                        &ReviewDecision::iter().map(<&str>::from).collect::<Vec<_>>(),
+                    )),
+                ),
+                reasons(),
+                decided_on(),
+            ]),
+            Self::ClaimException => plain(vec![
+                Field::new("deadline", "Time limit", Kind::Radios(exceptionable(view))),
+                Field::new(
+                    "limb",
+                    "Reason, as the Regulations list it",
+                    Kind::Radios(
+                        ExceptionLimb::ALL
+                            .iter()
+                            .map(|l| (l.to_string(), words(&l.to_string())))
+                            .collect(),
+                    ),
+                )
+                .hint("Each limit has its own list: reg. 5(4) for the decision whether to assess, 8(2) for advice, 10(4) for the 16 weeks and, through 13(3), the final plan"),
+                Field::new("evidence", "Evidence", Kind::Textarea)
+                    .hint("What shows the reason applies, so the claim can be checked later"),
+                Field::new("applies_from", "First day it applied", Kind::Date),
+                Field::new("applies_to", "Last day it applied (optional)", Kind::Date),
+                Field::new("family_told_on", "Day the family was told", Kind::Date).on(today),
+            ]),
+            Self::RequestAdvice => plain(vec![
+                Field::new("from", "Advice asked of", sources()),
+                Field::new("requested_on", "Day it was asked", Kind::Date).on(today),
+            ]),
+            Self::AdviceReceived => plain(vec![
+                Field::new("from", "Advice from", sources())
+                    .hint("Settles the oldest open request to that source"),
+                Field::new("received_on", "Day it arrived", Kind::Date).on(today),
+            ]),
+            Self::DraftPlan => plain(vec![
+                Field::new("served_on", "Day the draft was served", Kind::Date).on(today),
+            ]),
+            Self::FinalPlan => plain(vec![
+                Field::new("issued_on", "Day the final plan was issued", Kind::Date).on(today),
+            ]),
+            Self::ReviewMeeting => plain(vec![Field::new("meeting_on", "Day of the meeting", Kind::Date)]),
+            Self::NextStepsMeeting => plain(vec![
+                Field::new("meets_on", "Day of the meeting", Kind::Date),
+                Field::new("starts_at", "Start time", Kind::Text("govuk-input--width-5"))
+                    .hint("24-hour clock, for example 14:30"),
+                Field::new("location", "Where", Kind::Text("")).hint("A room, the school, or online"),
+                Field::new("with", "Who the family will meet", Kind::Textarea)
+                    .hint("One person a line, with their role"),
+            ]),
+            Self::NextStepsOutcome => plain(vec![
+                Field::new("met_on", "Day of the meeting", Kind::Date).on(today),
+                Field::new(
+                    "outcome",
+                    "What it led to",
+                    Kind::Radios(options(&[
+                        "moved_to_assessment",
+                        "mediation_or_further_contact",
+                        "no_further_action",
+                        "section19_action",
+                        "new_request_pending",
+                        "appeal_pending",
+                    ])),
+                ),
+                Field::new("notes", "What was agreed", Kind::Textarea),
+            ]),
+        }
+    }
+}
+
+/// Open limits an exception could disapply (the Regulations list a reason for them),
+/// as (value, label); an advice limit carries its source after a colon.
+fn exceptionable(view: &CaseView) -> Vec<(String, String)> {
+    view.deadlines
+        .iter()
+        .filter(|d| d.status == "open")
+        .filter(|d| {
+            d.kind
+                .parse::<DeadlineKind>()
+                .is_ok_and(|kind| ExceptionLimb::ALL.iter().any(|l| l.applies_to(kind)))
+        })
+        .map(|d| {
+            let value = match &d.subject {
+                Some(subject) => format!("{}:{subject}", d.kind),
+                None => d.kind.clone(),
+            };
+            let subject = d
+                .subject
+                .as_deref()
+                .map(|s| format!(" ({})", words(s)))
+                .unwrap_or_default();
+            (
+                value,
+                format!("{}{subject}, due {}", words(&d.kind), long_date(d.due_on)),
+            )
+        })
+        .collect()
+}
+
+/// The commands that apply at the case's stage, in the order a caseworker meets them.
+pub fn applicable(view: &CaseView) -> Vec<Command> {
+    let mut commands = match view.stage {
+        CaseStage::RequestReceived | CaseStage::AwaitingAssessmentDecision => {
+            vec![Command::GraduatedResponseAdvice, Command::DecisionToAssess]
+        }
+        CaseStage::AssessmentRefused => vec![
+            Command::NextStepsAdvice,
+            Command::NextStepsMeeting,
+            Command::NextStepsOutcome,
+        ],
+        CaseStage::Assessing => vec![
+            Command::RequestAdvice,
+            Command::AdviceReceived,
+            Command::DecisionToIssue,
+        ],
+        CaseStage::DraftPlan => vec![
+            Command::BandingAdvice,
+            Command::DraftPlan,
+            Command::FinalPlan,
+        ],
+        CaseStage::PlanIssued => vec![
+            Command::ReviewMeeting,
+            Command::ReviewDecision,
+            Command::BandingAdvice,
+        ],
+        CaseStage::AwaitingIssueDecision
+        | CaseStage::NotToIssue
+        | CaseStage::Ceased
+        | CaseStage::Closed => Vec::new(),
+    };
+    if !exceptionable(view).is_empty() {
+        commands.push(Command::ClaimException);
+    }
+    commands
+}
+
+/// A form the core (or the page) refused: what was typed, and why.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The form.
+    pub command: Command,
+    /// What was typed.
+    pub typed: HashMap<String, String>,
+    /// Errors by field.
+    pub errors: Vec<FieldError>,
+    /// An error with no one field to blame (the case moved on, no plugin in force).
+    pub general: Option<String>,
+}
+
+fn all_fields(groups: &[Group]) -> impl Iterator<Item = &Field> {
+    groups.iter().flat_map(|(_, fields)| fields)
+}
+
+/// The forms for the case page, the failed one open with what was typed.
+pub fn forms(
+    view: &CaseView,
+    today: NaiveDate,
+    role: UserRole,
+    failure: Option<&Failure>,
+) -> Vec<Value> {
+    applicable(view)
+        .into_iter()
+        .filter(|command| command.roles().contains(&role))
+        .map(|command| {
+            let slug = command.slug();
+            let failed = failure.filter(|f| f.command == command);
+            let groups: Vec<Value> = command
+                .groups(view, today)
+                .iter()
+                .map(|(legend, fields)| {
+                    let fields: Vec<Value> = fields
+                        .iter()
+                        .map(|field| {
+                            let error = failed.and_then(|f| {
+                                f.errors
+                                    .iter()
+                                    .find(|e| e.field == field.name)
+                                    .map(|e| e.message.as_str())
+                            });
+                            field.to_json(slug, failed.map(|f| &f.typed), error)
+                        })
+                        .collect();
+                    json!({ "legend": legend, "fields": fields })
+                })
+                .collect();
+            json!({
+                "slug": slug,
+                "action": format!("/cases/{}/{slug}", view.id),
+                "heading": command.heading(),
+                "intro": command.intro(),
+                "button": command.button(),
+                "open": failed.is_some(),
+                "form_error": failed.and_then(|f| f.general.clone()),
+                "groups": groups,
+            })
+        })
+        .collect()
+}
+
+/// The error summary's links for a failure: each field's error, linking to it.
+pub fn summary(failure: &Failure, view: &CaseView, today: NaiveDate) -> Vec<Value> {
+    let slug = failure.command.slug();
+    let groups = failure.command.groups(view, today);
+    let mut links: Vec<Value> = failure
+        .errors
+        .iter()
+        .map(|error| {
+            let href = all_fields(&groups)
+                .find(|f| f.name == error.field)
+                .map_or_else(|| slug.to_owned(), |f| f.anchor(slug));
+            json!({ "href": format!("#{href}"), "text": error.message })
+        })
+        .collect();
+    if let Some(general) = &failure.general {
+        links.push(json!({ "href": format!("#{slug}"), "text": general }));
+    }
+    links
+}
+
+/// A form read into the core's command, ready to run.
+enum Parsed {
+    Advice(Question),
+    Assess(DecideWhetherToAssess),
+    Exception(ClaimException),
+    RequestAdvice(RequestAdvice),
+    AdviceReceived(RecordAdviceReceived),
+    Issue(DecideWhetherToIssue),
+    Draft(ServeDraftPlan),
+    Final(IssueFinalPlan),
+    ReviewMeeting(ScheduleReviewMeeting),
+    ReviewDecision(RecordReviewDecision),
+    Meeting(ArrangeNextStepsMeeting),
+    Outcome(RecordNextStepsOutcome),
+}
+
+/// Reads `command`'s form. Every missing or malformed field is an error at once; the
+/// rules about what the values may be are left to the core.
+fn parse(
+    command: Command,
+    reader: &mut Reader<'_>,
+    view: &CaseView,
+    actor: UserId,
+) -> Option<Parsed> {
+    let reasons = |r: &Reader<'_>| r.text("reasons").to_owned();
+    let parsed = match command {
+        Command::GraduatedResponseAdvice => {
+            Parsed::Advice(Question::GraduatedResponse(read_facts(reader, view)?))
+        }
+        Command::NextStepsAdvice => Parsed::Advice(Question::NextSteps(read_facts(reader, view)?)),
+        Command::BandingAdvice => {
+            Parsed::Advice(Question::Banding(read_band_request(reader, view)?))
+        }
+        Command::DecisionToAssess => {
+            let decision = reader.choice::<AssessDecision>("decision", "Select assess or refuse");
+            let decided_on = reader.date("decided_on", "Date of the decision");
+            Parsed::Assess(DecideWhetherToAssess {
+                decision: decision?,
+                reasons: reasons(reader),
+                departure_reason: reader.optional("departure_reason"),
+                decided_by: actor,
+                decided_on: decided_on?,
+            })
+        }
+        Command::DecisionToIssue => {
+            let decision =
+                reader.choice::<IssueDecision>("decision", "Select issue or do not issue");
+            let decided_on = reader.date("decided_on", "Date of the decision");
+            Parsed::Issue(DecideWhetherToIssue {
+                decision: decision?,
+                reasons: reasons(reader),
+                decided_by: actor,
+                decided_on: decided_on?,
+            })
+        }
+        Command::ReviewDecision => {
+            let decision =
+                reader.choice::<ReviewDecision>("decision", "Select maintain, amend or cease");
+            let decided_on = reader.date("decided_on", "Date of the decision");
+            Parsed::ReviewDecision(RecordReviewDecision {
+                decision: decision?,
+                reasons: reasons(reader),
+                decided_by: actor,
+                decided_on: decided_on?,
+            })
+        }
+        Command::ClaimException => {
+            let (kind, subject) = reader
+                .text("deadline")
+                .split_once(':')
+                .map_or((reader.text("deadline"), None), |(k, s)| (k, Some(s)));
+            let deadline = kind.parse::<DeadlineKind>().ok();
+            let subject = subject.map(str::parse::<AdviceSource>);
+            if deadline.is_none() || matches!(subject, Some(Err(_))) {
+                reader.fail("deadline", "Select the time limit the exception applies to");
+            }
+            let limb = reader.choice::<ExceptionLimb>("limb", "Select the reason");
+            let applies_from = reader.date("applies_from", "First day it applied");
+            let applies_to = reader.optional_date("applies_to", "Last day it applied");
+            let family_told_on = reader.date("family_told_on", "Day the family was told");
+            Parsed::Exception(ClaimException {
+                deadline: deadline?,
+                limb: limb?,
+                evidence: reader.text("evidence").to_owned(),
+                applies_from: applies_from?,
+                applies_to,
+                family_told_on: family_told_on?,
+                subject: subject.and_then(Result::ok),
+            })
+        }
+        Command::RequestAdvice => {
+            let from = reader.choice::<AdviceSource>("from", "Select whom the advice was asked of");
+            let requested_on = reader.date("requested_on", "Day it was asked");
+            Parsed::RequestAdvice(RequestAdvice {
+                from: from?,
+                requested_on: requested_on?,
+            })
+        }
+        Command::AdviceReceived => {
+            let from = reader.choice::<AdviceSource>("from", "Select who gave the advice");
+            let received_on = reader.date("received_on", "Day it arrived");
+            Parsed::AdviceReceived(RecordAdviceReceived {
+                from: from?,
+                received_on: received_on?,
+            })
+        }
+        Command::DraftPlan => Parsed::Draft(ServeDraftPlan {
+            served_on: reader.date("served_on", "Day the draft was served")?,
+        }),
+        Command::FinalPlan => Parsed::Final(IssueFinalPlan {
+            issued_on: reader.date("issued_on", "Day the final plan was issued")?,
+        }),
+        Command::ReviewMeeting => Parsed::ReviewMeeting(ScheduleReviewMeeting {
+            meeting_on: reader.date("meeting_on", "Day of the meeting")?,
+        }),
+        Command::NextStepsMeeting => {
+            let meets_on = reader.date("meets_on", "Day of the meeting");
+            let starts_at = NaiveTime::parse_from_str(reader.text("starts_at"), "%H:%M").ok();
+            if starts_at.is_none() {
+                reader.fail(
+                    "starts_at",
+                    "Enter the start time on the 24-hour clock, for example 14:30",
+                );
+            }
+            Parsed::Meeting(ArrangeNextStepsMeeting {
+                meets_on: meets_on?,
+                starts_at: starts_at?,
+                location: reader.text("location").to_owned(),
+                with: reader.text("with").lines().map(str::to_owned).collect(),
+            })
+        }
+        Command::NextStepsOutcome => {
+            let met_on = reader.date("met_on", "Day of the meeting");
+            let outcome =
+                reader.choice::<NextStepsOutcome>("outcome", "Select what the meeting led to");
+            Parsed::Outcome(RecordNextStepsOutcome {
+                met_on: met_on?,
+                outcome: outcome?,
+                notes: reader.text("notes").to_owned(),
+            })
+        }
+    };
+    reader.errors.is_empty().then_some(parsed)
+}
+
+/// Why a command did not run: a field to blame, a reason with none, or a page error.
+enum Refusal {
+    Field(String, String),
+    General(String),
+    Page(PageError),
+}
+
+impl From<PageError> for Refusal {
+    fn from(error: PageError) -> Self {
+        match error {
+            PageError::Refused {
+                field: Some(field),
+                message,
+            } => Self::Field(field, message),
+            PageError::Refused {
+                field: None,
+                message,
+            } => Self::General(message),
+            other => Self::Page(other),
+        }
+    }
+}
+
+impl From<WorkflowError> for Refusal {
+    fn from(error: WorkflowError) -> Self {
+        match error {
+            WorkflowError::WrongStage {
+                stage,
+                command,
+                allowed,
+                ..
+            } => Self::General(format!(
+                "The case is now at the stage \u{201c}{}\u{201d}: {command} applies only {allowed}",
+                words(&stage.to_string())
+            )),
+            other => PageError::from(other).into(),
+        }
+    }
+}
+
+/// Runs the command through the same core service the API calls.
+fn run(
+    state: &AppState,
+    scope: &AuthorityScope,
+    id: CaseId,
+    actor: UserId,
+    parsed: &Parsed,
+) -> Result<(), Refusal> {
+    let (db, clock, holidays) = (&state.db, state.clock.as_ref(), state.holidays.as_ref());
+    match parsed {
+        Parsed::Advice(question) => {
+            let advice = state
+                .catalogue
+                .advise(db, scope, id, question, Some(actor), clock)
+                .map_err(|e| Refusal::from(PageError::from(e)))?;
+            if advice.is_none() {
+                return Err(Refusal::General(
+                    "The authority has no policy plugin in force on the advice date: decide without advice".into(),
+                ));
+            }
+        }
+        Parsed::Assess(c) => {
+            workflow::decide_whether_to_assess(db, scope, id, c, holidays, clock)?;
+        }
+        Parsed::Exception(c) => {
+            workflow::claim_exception(db, scope, id, c, actor, clock)?;
+        }
+        Parsed::RequestAdvice(c) => {
+            workflow::request_advice(db, scope, id, c, actor, clock)?;
+        }
+        Parsed::AdviceReceived(c) => {
+            workflow::record_advice_received(db, scope, id, c, actor, clock)?;
+        }
+        Parsed::Issue(c) => {
+            workflow::decide_whether_to_issue(db, scope, id, c, holidays, clock)?;
+        }
+        Parsed::Draft(c) => {
+            workflow::serve_draft_plan(db, scope, id, c, actor, clock)?;
+        }
+        Parsed::Final(c) => {
+            workflow::issue_final_plan(db, scope, id, c, actor, clock)?;
+        }
+        Parsed::ReviewMeeting(c) => {
+            workflow::schedule_review_meeting(db, scope, id, c, actor, holidays, clock)?;
+        }
+        Parsed::ReviewDecision(c) => {
+            workflow::record_review_decision(db, scope, id, c, holidays, clock)?;
+        }
+        Parsed::Meeting(c) => {
+            workflow::arrange_next_steps_meeting(db, scope, id, c, actor, clock)?;
+        }
+        Parsed::Outcome(c) => {
+            workflow::record_next_steps_outcome(db, scope, id, c, actor, clock)?;
+        }
+    }
+    Ok(())
+}
+
+/// The message for a field the core refused: the field's label and the rule.
+fn refusal_message(
+    command: Command,
+    view: &CaseView,
+    today: NaiveDate,
+    field: &str,
+    rule: &str,
+) -> FieldError {
+    // The exception's advice source travels inside the time limit's value.
+    let field = if command == Command::ClaimException && field == "subject" {
+        "deadline"
+    } else {
+        field
+    };
+    let groups = command.groups(view, today);
+    let label = all_fields(&groups)
+        .find(|f| f.name == field)
+        .map_or_else(|| words(field), |f| f.label.clone());
+    FieldError {
+        field: field.to_owned(),
+        message: format!("{label}: {rule}"),
+    }
+}
+
+/// `POST /cases/{id}/{command}`: runs one workflow command from its form.
+#[tracing::instrument(skip_all, fields(case_id = %path.0, command = %path.1, user_id = %who.user.id))]
+pub async fn submit(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<(String, String)>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    who.check_csrf(&form)?;
+    let (id, slug) = path.into_inner();
+    let id: CaseId = id.parse().map_err(|_| PageError::NotFound)?;
+    let command = Command::from_slug(&slug).ok_or(PageError::NotFound)?;
+    require_role(&who, command.roles(), "record this step on a case")?;
+    let typed = form.into_inner();
+    let today = state.clock.today();
+    let scope = who.scope.clone();
+    let reading = state.clone();
+    let view =
+        super::work::blocking(move || workflow::case_view(&reading.db, &scope, id, today)).await?;
+
+    let mut reader = Reader::new(&typed);
+    let parsed = parse(command, &mut reader, &view, who.user.id);
+    let Some(parsed) = parsed else {
+        let failure = Failure {
+            command,
+            typed: typed.clone(),
+            errors: reader.errors,
+            general: None,
+        };
+        return show_case(
+            state,
+            &who,
+            id,
+            StatusCode::BAD_REQUEST,
+            Some(failure),
+            None,
+        )
+        .await;
+    };
+
+    let scope = who.scope.clone();
+    let actor = who.user.id;
+    let running = state.clone();
+    let span = tracing::Span::current();
+    let outcome = web::block(move || span.in_scope(|| run(&running, &scope, id, actor, &parsed)))
+        .await
+        .map_err(PageError::internal)?;
+    let (errors, general) = match outcome {
+        Ok(()) => {
+            tracing::info!("case command recorded");
+            return Ok(see_other(&format!("/cases/{id}?done={slug}")));
+        }
+        Err(Refusal::Page(error)) => return Err(error),
+        Err(Refusal::Field(field, rule)) => (
+            vec![refusal_message(command, &view, today, &field, &rule)],
+            None,
+        ),
+        Err(Refusal::General(message)) => (Vec::new(), Some(message)),
+    };
+    tracing::info!("case command refused");
+    let failure = Failure {
+        command,
+        typed,
+        errors,
+        general,
+    };
+    show_case(
+        state,
+        &who,
+        id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(failure),
+        None,
+    )
+    .await
+}

@@ -1,0 +1,225 @@
+//! One case, whole: the request, its deadlines and their rules, the exceptions claimed
+//! on them, the policy plugin's advice with each criterion's reason, the decisions,
+//! the letters sent to the family, the history, and the forms for the steps that
+//! apply at the case's stage ([`super::case_forms`]).
+//!
+//! Everything shown comes from [`workflow::case_view`]; a letter is shown exactly as
+//! it was stored when it was written.
+
+use std::collections::HashMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use sendpanel_core::domain::{CaseId, DocumentId, StoredAdvice};
+use sendpanel_core::workflow::{self, CaseView};
+use serde_json::{Value, json};
+
+use super::advice::advice_view;
+use super::case_forms::{self, Command, Failure};
+use super::cases::deadline_json;
+use super::render::{PageError, render};
+use super::session::SignedIn;
+use super::work::{blocking, long_date, words};
+use crate::server::AppState;
+
+/// `GET /cases/{id}`: the case; `?done=<command>` says what was just recorded.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %who.user.id))]
+pub async fn case_page(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    let id: CaseId = path.parse().map_err(|_| PageError::NotFound)?;
+    let done = query.get("done").and_then(|slug| Command::from_slug(slug));
+    show_case(state, &who, id, StatusCode::OK, None, done).await
+}
+
+/// The case page, with `failure`'s form open and its errors summarised at the top, or
+/// a banner saying what `done` recorded.
+pub async fn show_case(
+    state: web::Data<AppState>,
+    who: &SignedIn,
+    id: CaseId,
+    status: StatusCode,
+    failure: Option<Failure>,
+    done: Option<Command>,
+) -> Result<HttpResponse, PageError> {
+    let scope = who.scope.clone();
+    let today = state.clock.today();
+    let view = blocking(move || workflow::case_view(&state.db, &scope, id, today)).await?;
+    let forms = case_forms::forms(&view, today, who.user.role, failure.as_ref());
+    let may_act = !forms.is_empty();
+    let errors = failure
+        .as_ref()
+        .map(|f| case_forms::summary(f, &view, today))
+        .unwrap_or_default();
+    let title = if errors.is_empty() {
+        format!("{}: case", view.child_name)
+    } else {
+        format!("Error: {}: case", view.child_name)
+    };
+    render(
+        status,
+        "case",
+        &title,
+        &who.frame,
+        json!({
+            "id": view.id.to_string(),
+            "child_name": view.child_name,
+            "stage": words(&view.stage.to_string()),
+            "errors": errors,
+            "done": done.map(Command::done),
+            "may_act": may_act,
+            "forms": forms,
+            "summary": summary(&view),
+            "deadlines": view.deadlines.iter().map(deadline_json).collect::<Vec<_>>(),
+            "exceptions": exceptions(&view),
+            "advice": view.advice.iter().map(advice).collect::<Vec<_>>(),
+            "decisions": decisions(&view),
+            "letters": letters(&view),
+            "events": events(&view),
+        }),
+    )
+}
+
+fn summary(view: &CaseView) -> Vec<Value> {
+    let request = &view.request;
+    [
+        ("Stage", words(&view.stage.to_string())),
+        ("Date of birth", long_date(view.date_of_birth)),
+        ("Received on", long_date(request.received_on)),
+        ("Requested by", words(&request.requested_by.to_string())),
+        ("Requester", request.requester.clone()),
+        ("Setting", words(&request.setting_type.to_string())),
+        ("Primary need", request.primary_need.to_string()),
+        ("Summary", request.summary.clone()),
+        (
+            "Contact email",
+            request
+                .contact_email
+                .as_ref()
+                .map_or_else(|| "None given".to_owned(), ToString::to_string),
+        ),
+    ]
+    .iter()
+    .map(|(key, value)| json!({ "key": key, "value": value }))
+    .collect()
+}
+
+fn exceptions(view: &CaseView) -> Vec<Value> {
+    view.exceptions
+        .iter()
+        .map(|e| {
+            let applies = match e.applies_to {
+                Some(to) => format!("{} to {}", long_date(e.applies_from), long_date(to)),
+                None => format!("From {}", long_date(e.applies_from)),
+            };
+            json!({
+                "deadline": words(&e.deadline_kind.to_string()),
+                "limb": words(&e.limb.to_string()),
+                "citation": e.citation().unwrap_or(""),
+                "evidence": e.evidence,
+                "applies": applies,
+                "family_told_on": long_date(e.family_told_on),
+                "claimed_on": long_date(e.claimed_at.date_naive()),
+            })
+        })
+        .collect()
+}
+
+fn decisions(view: &CaseView) -> Vec<Value> {
+    view.decisions
+        .iter()
+        .map(|decision| {
+            json!({
+                "what": words(&decision.kind.to_string()),
+                "outcome": words(&decision.choice.map_or_else(
+                    || decision.outcome.to_string(),
+                    |choice| choice.to_string(),
+                )),
+                "reasons": decision.reasons.as_str(),
+                "when": decision.decided_at.format("%-d %B %Y").to_string(),
+                "at_panel": decision.agenda_item_id.is_some(),
+            })
+        })
+        .collect()
+}
+
+fn letters(view: &CaseView) -> Vec<Value> {
+    view.letters
+        .iter()
+        .map(|letter| {
+            json!({
+                "title": letter.title,
+                "when": long_date(letter.created_at.date_naive()),
+                "href": format!("/cases/{}/letters/{}", view.id, letter.id),
+            })
+        })
+        .collect()
+}
+
+fn events(view: &CaseView) -> Vec<Value> {
+    view.events
+        .iter()
+        .rev()
+        .map(|event| {
+            json!({
+                "what": words(&event.kind.to_string()),
+                "when": event.occurred_at.format("%-d %B %Y at %H:%M UTC").to_string(),
+                "datetime": event.occurred_at.to_rfc3339(),
+            })
+        })
+        .collect()
+}
+
+/// One piece of stored advice for the shared `advice` partial, with when it was given.
+fn advice(stored: &StoredAdvice) -> Value {
+    let output: Option<Value> = stored
+        .output_json
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok());
+    let mut shown = advice_view(
+        &stored.call,
+        &stored.outcome,
+        stored.plugin_sha256.as_str(),
+        output.as_ref(),
+        stored.unavailable_reason.as_deref(),
+    );
+    if let Some(fields) = shown.as_object_mut() {
+        fields.insert(
+            "when".into(),
+            json!(
+                stored
+                    .evaluated_at
+                    .format("%-d %B %Y at %H:%M UTC")
+                    .to_string()
+            ),
+        );
+    }
+    shown
+}
+
+/// `GET /cases/{id}/letters/{letter}`: a letter exactly as it was written and sent.
+/// It is the authority's own HTML, so it is served under a policy that runs no script
+/// and loads nothing: only its inline styles apply.
+#[tracing::instrument(skip_all, fields(case_id = %path.0, user_id = %who.user.id))]
+pub async fn letter(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let (case, letter) = path.into_inner();
+    let case: CaseId = case.parse().map_err(|_| PageError::NotFound)?;
+    let letter: DocumentId = letter.parse().map_err(|_| PageError::NotFound)?;
+    let scope = who.scope.clone();
+    let document = blocking(move || workflow::case_letter(&state.db, &scope, case, letter)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(document.media_type.as_str())
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(document.content))
+}
