@@ -36,7 +36,7 @@ use super::case_page::show_case;
 use super::fields::{Field, FieldError, Kind, Reader, options};
 use super::render::PageError;
 use super::session::{SignedIn, see_other};
-use super::work::{long_date, require_role, words};
+use super::work::{long_date, require_role, with, words};
 use crate::server::AppState;
 
 use crate::roles::{CASE_OFFICERS, DECIDERS, WRITERS};
@@ -468,10 +468,10 @@ pub fn forms(
                             field.to_json(slug, failed.map(|f| &f.typed), error)
                         })
                         .collect();
-                    json!({ "legend": legend, "fields": fields })
+                    with(json!({ "legend": legend }), "fields", Value::Array(fields))
                 })
                 .collect();
-            json!({
+            let form = json!({
                 "slug": slug,
                 "action": format!("/cases/{}/{slug}", view.id),
                 "heading": command.heading(),
@@ -479,8 +479,8 @@ pub fn forms(
                 "button": command.button(),
                 "open": failed.is_some(),
                 "form_error": failed.and_then(|f| f.general.clone()),
-                "groups": groups,
-            })
+            });
+            with(form, "groups", Value::Array(groups))
         })
         .collect()
 }

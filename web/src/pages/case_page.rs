@@ -19,7 +19,7 @@ use super::case_forms::{self, Command, Failure};
 use super::cases::deadline_json;
 use super::render::{PageError, render};
 use super::session::SignedIn;
-use super::work::{blocking, long_date, words};
+use super::work::{blocking, long_date, with, words};
 use crate::server::AppState;
 
 /// `GET /cases/{id}`: the case; `?done=<command>` says what was just recorded.
@@ -64,22 +64,34 @@ pub async fn show_case(
         "case",
         &title,
         &who.frame,
-        json!({
-            "id": view.id.to_string(),
-            "child_name": view.child_name,
-            "stage": words(&view.stage.to_string()),
-            "errors": errors,
-            "done": done.map(Command::done),
-            "may_act": may_act,
-            "forms": forms,
-            "summary": summary(&view),
-            "deadlines": view.deadlines.iter().map(deadline_json).collect::<Vec<_>>(),
-            "exceptions": exceptions(&view),
-            "advice": view.advice.iter().map(advice).collect::<Vec<_>>(),
-            "decisions": decisions(&view),
-            "letters": letters(&view),
-            "events": events(&view),
-        }),
+        [
+            ("forms", Value::Array(forms)),
+            ("summary", Value::Array(summary(&view))),
+            (
+                "deadlines",
+                Value::Array(view.deadlines.iter().map(deadline_json).collect()),
+            ),
+            ("exceptions", Value::Array(exceptions(&view))),
+            (
+                "advice",
+                Value::Array(view.advice.iter().map(advice).collect()),
+            ),
+            ("decisions", Value::Array(decisions(&view))),
+            ("letters", Value::Array(letters(&view))),
+            ("events", Value::Array(events(&view))),
+        ]
+        .into_iter()
+        .fold(
+            json!({
+                "id": view.id.to_string(),
+                "child_name": view.child_name,
+                "stage": words(&view.stage.to_string()),
+                "errors": errors,
+                "done": done.map(Command::done),
+                "may_act": may_act,
+            }),
+            |page, (key, value)| with(page, key, value),
+        ),
     )
 }
 

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::de::{DeserializeOwned, IntoDeserializer, value::StrDeserializer};
 use serde_json::{Value, json};
 
-use super::work::words;
+use super::work::{with, words};
 
 /// What a field is drawn as.
 #[derive(Debug, Clone)]
@@ -132,7 +132,7 @@ impl Field {
                 .collect(),
             _ => Vec::new(),
         };
-        json!({
+        let field = json!({
             "id": id,
             "name": self.name,
             "label": self.label,
@@ -142,14 +142,14 @@ impl Field {
             "day": day,
             "month": month,
             "year": year,
-            "options": options,
             "width": match self.kind { Kind::Text(width) => width, _ => "" },
             "is_text": matches!(self.kind, Kind::Text(_)),
             "is_textarea": matches!(self.kind, Kind::Textarea),
             "is_date": matches!(self.kind, Kind::Date),
             "is_radios": matches!(self.kind, Kind::Radios(_)),
             "is_select": matches!(self.kind, Kind::Select(_)),
-        })
+        });
+        with(field, "options", Value::Array(options))
     }
 }
 

@@ -1,7 +1,8 @@
 //! Templates, embedded in the binary, and the error pages.
 //!
-//! Every page extends `layout.hbs` (skip link, the Generic header with the authority's
-//! name, the main landmark, the footer). Strict mode is on, so a template naming a
+//! Every page opens with `page_head.hbs` (skip link, the Generic header with the
+//! authority's name, the main landmark) and closes with `page_foot.hbs` (the footer),
+//! each given the page's `frame`. Strict mode is on, so a template naming a
 //! field the handler did not give is an error, not a blank.
 
 use std::sync::LazyLock;
@@ -66,7 +67,7 @@ fn navigation(role: Option<UserRole>) -> Value {
     Value::Array(links)
 }
 
-/// Renders `template` inside the layout, with `title` and the page's own `fields`.
+/// Renders `template` (which opens and closes with the page head and foot), with `title` and the page's own `fields`.
 pub fn render(
     status: StatusCode,
     template: &str,
@@ -74,7 +75,7 @@ pub fn render(
     frame: &Frame,
     fields: Value,
 ) -> Result<HttpResponse, PageError> {
-    let mut context = json!({
+    let frame = json!({
         "title": title,
         "service_name": SERVICE_NAME,
         "authority_name": frame.authority_name,
@@ -83,12 +84,20 @@ pub fn render(
         "csrf_token": frame.csrf_token,
         "nav": navigation(frame.role),
     });
+    // The page's own fields at the top (where lookups are references, not copies),
+    // with the frame as one small object for the head and foot partials.
+    let mut context = json!({
+        "title": title,
+        "csrf_token": frame.get("csrf_token").cloned().unwrap_or_default(),
+        "frame": frame,
+    });
     if let (Some(context), Value::Object(fields)) = (context.as_object_mut(), fields) {
         context.extend(fields);
     }
     let hb = HANDLEBARS.as_ref().map_err(PageError::internal)?;
+    // The context is moved in, not serialised again: `render` would deep-copy it.
     let html = hb
-        .render(template, &context)
+        .render_with_context(template, &handlebars::Context::from(context))
         .map_err(|e| PageError::internal(e.to_string()))?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

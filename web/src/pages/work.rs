@@ -7,6 +7,7 @@ use sendpanel_core::domain::UserRole;
 
 use sendpanel_core::config::AuthorityConfig;
 use sendpanel_core::store::AuthorityScope;
+use serde_json::Value;
 
 use super::render::PageError;
 use super::session::SignedIn;
@@ -40,6 +41,16 @@ pub fn authority_config<'a>(
             scope.authority()
         ))
     })
+}
+
+/// `object` with `value` moved in under `key`. `json!` serialises every `Value` it is
+/// given into a new one, a deep copy; the case page's forms (fields within groups
+/// within forms, each with its options) were copied four times that way.
+pub fn with(mut object: Value, key: &str, value: Value) -> Value {
+    if let Some(fields) = object.as_object_mut() {
+        fields.insert(key.to_owned(), value);
+    }
+    object
 }
 
 /// "2 October 2023", as GOV.UK writes dates.
