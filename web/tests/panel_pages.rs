@@ -327,6 +327,33 @@ async fn scenario(db: Database) {
         "{}",
         refused.body
     );
+    // A date that does not exist: refused beside the date, what was typed kept.
+    let refused = chair
+        .submit(
+            &app,
+            &papers_path,
+            &format!("{papers_path}/close"),
+            &[
+                ("decision", "assess"),
+                ("reasons", "The child may have SEN."),
+                ("decided_on-day", "31"),
+                ("decided_on-month", "2"),
+                ("decided_on-year", "2026"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("<a href=\"#decided_on-day\">Date of the decision must be a real date</a>"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("The child may have SEN."),
+        "reasons kept"
+    );
     let stage = |db: &Database| {
         workflow::case_view(db, &torbay, case, clock().today())
             .unwrap()

@@ -14,7 +14,7 @@ use strum::IntoEnumIterator;
 
 use super::render::{PageError, render};
 use super::session::{SignedIn, see_other};
-use super::work::{blocking, long_date, words};
+use super::work::{blocking, long_date, text, words};
 use crate::roles::WRITERS;
 use crate::server::AppState;
 
@@ -96,11 +96,6 @@ fn anchor(field: &str) -> String {
         "date_of_birth" | "received_on" => format!("#{field}-day"),
         other => format!("#{other}"),
     }
-}
-
-/// A form field read as text, trimmed.
-fn text<'a>(form: &'a HashMap<String, String>, field: &str) -> &'a str {
-    form.get(field).map_or("", |v| v.trim())
 }
 
 /// The form as typed, with errors by field; becomes `ReceiveRequest` when it parses.

@@ -53,6 +53,11 @@ pub fn with(mut object: Value, key: &str, value: Value) -> Value {
     object
 }
 
+/// A form field as typed, trimmed; empty when absent.
+pub fn text<'a>(form: &'a std::collections::HashMap<String, String>, field: &str) -> &'a str {
+    form.get(field).map_or("", |v| v.trim())
+}
+
 /// "2 October 2023", as GOV.UK writes dates.
 pub fn long_date(day: NaiveDate) -> String {
     day.format("%-d %B %Y").to_string()

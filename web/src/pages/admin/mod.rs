@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 
 use super::render::{PageError, render};
 use super::session::SignedIn;
-use super::work::{require_role, words};
+use super::work::{require_role, text, words};
 
 /// Mounts the admin pages.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -89,11 +89,6 @@ async fn index(who: SignedIn) -> Result<HttpResponse, PageError> {
                 .collect::<Vec<_>>(),
         }),
     )
-}
-
-/// A form field as typed, trimmed; empty when absent.
-fn text<'a>(form: &'a HashMap<String, String>, field: &str) -> &'a str {
-    form.get(field).map_or("", |v| v.trim())
 }
 
 /// A GOV.UK date input's three boxes (`{field}-day`, `-month`, `-year`) as a date, or

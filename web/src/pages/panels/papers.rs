@@ -23,9 +23,10 @@ use strum::IntoEnumIterator;
 
 use super::{SITTERS, item_id, question, view_text};
 use crate::pages::advice::advice_view;
+use crate::pages::fields::Reader;
 use crate::pages::render::{PageError, render};
 use crate::pages::session::{SignedIn, see_other};
-use crate::pages::work::{authority_config, blocking, long_date, require_role, words};
+use crate::pages::work::{authority_config, blocking, long_date, require_role, text, words};
 use crate::server::AppState;
 
 /// A field's error, as the error summary lists it.
@@ -299,7 +300,13 @@ async fn act(
                 .iter()
                 .find(|(core, _)| *core == field)
                 .map_or(field.clone(), |(_, page)| (*page).to_owned());
-            let text = format!("{}: {message}", words(&field));
+            // The core's rules read after the field's name ("reasons: must not be
+            // empty"); the page's own messages are whole sentences already.
+            let text = if message.starts_with(char::is_uppercase) {
+                message
+            } else {
+                format!("{}: {message}", words(&field))
+            };
             papers_response(
                 state,
                 &who,
@@ -314,11 +321,6 @@ async fn act(
     }
 }
 
-/// A form field, trimmed; empty when absent.
-fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
-    form.get(name).map_or("", |v| v.trim())
-}
-
 /// `POST /agenda-items/{id}/vote`: vote, or change a vote, with a reason.
 #[tracing::instrument(skip_all, fields(item_id = %path, user_id = %who.user.id))]
 pub async fn vote(
@@ -331,8 +333,8 @@ pub async fn vote(
     require_role(&who, &SITTERS, "vote")?;
     let id = item_id(&path)?;
     let form = form.into_inner();
-    let choice = field(&form, "choice").parse::<VoteChoice>();
-    let reason = field(&form, "reason").to_owned();
+    let choice = text(&form, "choice").parse::<VoteChoice>();
+    let reason = text(&form, "reason").to_owned();
     act(state, who, id, form, &[], move |state, scope, user| {
         let choice = choice
             .map_err(|_| PageError::invalid("choice", "select agree, disagree or abstain"))?;
@@ -362,7 +364,7 @@ pub async fn conflict(
     require_role(&who, &SITTERS, "declare a conflict")?;
     let id = item_id(&path)?;
     let form = form.into_inner();
-    let reason = field(&form, "conflict_reason").to_owned();
+    let reason = text(&form, "conflict_reason").to_owned();
     act(
         state,
         who,
@@ -384,16 +386,15 @@ pub async fn conflict(
     .await
 }
 
-/// The decision date typed in the GOV.UK date input.
+/// The decision date typed in the GOV.UK date input, read as every form reads dates.
 fn decided_on(form: &HashMap<String, String>) -> Result<NaiveDate, PageError> {
-    let part = |name: &str| field(form, &format!("decided_on-{name}")).parse().ok();
-    match (part("day"), part("month"), part("year")) {
-        (Some(day), Some(month), Some(year)) => {
-            NaiveDate::from_ymd_opt(i32::try_from(year).unwrap_or(0), month, day)
-        }
-        _ => None,
+    let mut reader = Reader::new(form);
+    let day = reader.date("decided_on", "Date of the decision");
+    match (day, reader.errors.into_iter().next()) {
+        (Some(day), _) => Ok(day),
+        (None, Some(error)) => Err(PageError::invalid(error.field, error.message)),
+        (None, None) => Err(PageError::invalid("decided_on", "must be a real date")),
     }
-    .ok_or_else(|| PageError::invalid("decided_on", "must be a real date"))
 }
 
 /// `POST /agenda-items/{id}/close`: the chair decides the item, with reasons, or
@@ -409,7 +410,7 @@ pub async fn close(
     require_role(&who, &SITTERS, "close an agenda item")?;
     let id = item_id(&path)?;
     let form = form.into_inner();
-    let decision = match field(&form, "decision") {
+    let decision = match text(&form, "decision") {
         "" => Err(PageError::invalid(
             "decision",
             "select the decision, or defer the item",
@@ -420,9 +421,9 @@ pub async fn close(
             .map(Some)
             .map_err(|_| PageError::invalid("decision", "select one of the decisions listed")),
     };
-    let reasons = field(&form, "reasons").to_owned();
+    let reasons = text(&form, "reasons").to_owned();
     let departure_reason =
-        Some(field(&form, "departure_reason").to_owned()).filter(|r| !r.is_empty());
+        Some(text(&form, "departure_reason").to_owned()).filter(|r| !r.is_empty());
     let day = decided_on(&form);
     act(state, who, id, form, &[], move |state, scope, user| {
         let config = authority_config(state, scope)?;
