@@ -179,7 +179,15 @@ async fn scenario(db: Database) {
         assert!(papers.body.contains(needle), "{needle} in {}", papers.body);
     }
 
-    // A vote without a reason: refused, naming the field; nothing counted.
+    // A vote without a reason: refused, naming the field; nothing counted, and the
+    // papers shown again beside it are not another opening.
+    let item_id: sendpanel_core::domain::AgendaItemId = item.parse().unwrap();
+    let openings = |db: &Database| {
+        db.read(|tx| tx.list_paper_openings(&torbay, item_id))
+            .unwrap()
+            .len()
+    };
+    let opened_before = openings(&db);
     let refused = psychologist
         .submit(
             &app,
@@ -199,6 +207,8 @@ async fn scenario(db: Database) {
         "{}",
         refused.body
     );
+    // One opening: the GET `submit` makes for the form's token; none for the refusal.
+    assert_eq!(openings(&db), opened_before + 1);
     let page = chair.get(&app, &sitting_path).await;
     assert_eq!(cell(&page.body, &item, "agree"), "0");
 

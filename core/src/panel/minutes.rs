@@ -19,6 +19,8 @@ use crate::store::{AuthorityScope, Database};
 /// A member as the minutes list them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MinutesMember {
+    /// Who they are, so a page can act on the member it shows.
+    pub user_id: UserId,
     /// Their name.
     pub name: String,
     /// The role they sat in.
@@ -108,6 +110,7 @@ pub fn minutes(
         let members = seats
             .iter()
             .map(|s| MinutesMember {
+                user_id: s.user_id,
                 name: name(&s.user_id),
                 role: s.role.clone(),
                 present_at: s.present_at,

@@ -10,8 +10,8 @@ use serde_json::json;
 
 use super::{PanelError, seated};
 use crate::domain::{
-    AgendaItemId, AssessmentRequest, Conflict, Decision, DecisionKind, EventKind, PaperOpening,
-    PaperOpeningId, Proposal, SittingId, UserId,
+    AgendaItemId, AssessmentRequest, CaseId, Conflict, Decision, DecisionKind, EventKind,
+    PaperOpening, PaperOpeningId, Proposal, SittingId, UserId,
 };
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
@@ -66,6 +66,8 @@ pub struct Papers {
     pub item: AgendaItemId,
     /// The sitting.
     pub sitting: SittingId,
+    /// The case the papers are for.
+    pub case: CaseId,
     /// The day it sits.
     pub sits_on: NaiveDate,
     /// The decision asked for.
@@ -102,59 +104,16 @@ pub fn open_papers(
     let now = clock.now();
     let today = clock.today();
     db.write(|tx| {
-        let seated = match seated(tx, scope, item_id, reader) {
+        let (papers, role) = match gather(tx, scope, item_id, reader, today)? {
             Ok(found) => found,
-            Err(PanelError::Store(e)) => return Err(e),
-            Err(other) => return Ok(Err(other)),
-        };
-        let item = seated.item;
-        let case = tx.get_case(scope, item.case_id)?;
-        let request = tx.get_request(scope, case.request_id)?;
-        let child = tx.get_child(scope, case.child_id)?;
-        let advice = tx
-            .advice_for_case(scope, &case.id)?
-            .into_iter()
-            .map(|a| AdviceOnPapers {
-                call: a.call,
-                plugin_sha256: a.plugin_sha256.to_string(),
-                outcome: a.outcome,
-                answer: a
-                    .output_json
-                    .as_deref()
-                    .and_then(|json| serde_json::from_str(json).ok()),
-                unavailable_reason: a.unavailable_reason,
-            })
-            .collect();
-        let deadlines = tx
-            .list_deadlines(scope, case.id)?
-            .iter()
-            .map(|d| DeadlineView::new(d, today))
-            .collect();
-        let papers = Papers {
-            item: item.id,
-            sitting: seated.sitting.id,
-            sits_on: seated.sitting.sits_on,
-            decision_kind: item.decision_kind,
-            proposal: item.proposal,
-            child_name: format!(
-                "{} {}",
-                child.given_name.as_str(),
-                child.family_name.as_str()
-            ),
-            date_of_birth: child.date_of_birth,
-            request,
-            legal_test: legal_test(item.decision_kind),
-            advice,
-            deadlines,
-            decisions: tx.list_decisions(scope, case.id)?,
-            conflicts: tx.list_conflicts(scope, item.id)?,
+            Err(refused) => return Ok(Err(refused)),
         };
         tx.insert_paper_opening(
             scope,
             &PaperOpening {
                 id: PaperOpeningId::new(),
                 authority_id: scope.authority().clone(),
-                agenda_item_id: item.id,
+                agenda_item_id: item_id,
                 user_id: reader,
                 opened_at: now,
             },
@@ -162,13 +121,87 @@ pub fn open_papers(
         tx.append_event(
             scope,
             NewEvent {
-                case_id: Some(case.id),
+                case_id: Some(papers.case),
                 kind: EventKind::PapersOpened,
-                payload: json!({ "item": item.id, "sitting": seated.sitting.id, "role": seated.seat.role }),
+                payload: json!({ "item": item_id, "sitting": papers.sitting, "role": role }),
                 actor: Some(reader),
                 occurred_at: now,
             },
         )?;
         Ok(Ok(papers))
     })?
+}
+
+/// The same papers, recording nothing: for showing them again beside a form the
+/// member sent that was refused, which must change nothing. Refused unless the reader
+/// has a seat at the sitting.
+pub fn reread_papers(
+    db: &Database,
+    scope: &AuthorityScope,
+    item_id: AgendaItemId,
+    reader: UserId,
+    today: chrono::NaiveDate,
+) -> Result<Papers, PanelError> {
+    db.read(|tx| gather(tx, scope, item_id, reader, today))?
+        .map(|(papers, _)| papers)
+}
+
+/// Reads the papers for a seated reader, with the seat's role; a refusal when they
+/// have no seat.
+fn gather(
+    tx: &mut crate::store::Tx<'_>,
+    scope: &AuthorityScope,
+    item_id: AgendaItemId,
+    reader: UserId,
+    today: chrono::NaiveDate,
+) -> Result<Result<(Papers, crate::domain::PanelRole), PanelError>, crate::store::StoreError> {
+    let seated = match seated(tx, scope, item_id, reader) {
+        Ok(found) => found,
+        Err(PanelError::Store(e)) => return Err(e),
+        Err(other) => return Ok(Err(other)),
+    };
+    let item = seated.item;
+    let case = tx.get_case(scope, item.case_id)?;
+    let request = tx.get_request(scope, case.request_id)?;
+    let child = tx.get_child(scope, case.child_id)?;
+    let advice = tx
+        .advice_for_case(scope, &case.id)?
+        .into_iter()
+        .map(|a| AdviceOnPapers {
+            call: a.call,
+            plugin_sha256: a.plugin_sha256.to_string(),
+            outcome: a.outcome,
+            answer: a
+                .output_json
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok()),
+            unavailable_reason: a.unavailable_reason,
+        })
+        .collect();
+    let deadlines = tx
+        .list_deadlines(scope, case.id)?
+        .iter()
+        .map(|d| DeadlineView::new(d, today))
+        .collect();
+    let papers = Papers {
+        item: item.id,
+        sitting: seated.sitting.id,
+        case: case.id,
+        sits_on: seated.sitting.sits_on,
+        decision_kind: item.decision_kind,
+        proposal: item.proposal,
+        child_name: format!(
+            "{} {}",
+            child.given_name.as_str(),
+            child.family_name.as_str()
+        ),
+        date_of_birth: child.date_of_birth,
+        request,
+        legal_test: legal_test(item.decision_kind),
+        advice,
+        deadlines,
+        decisions: tx.list_decisions(scope, case.id)?,
+        conflicts: tx.list_conflicts(scope, item.id)?,
+    };
+    Ok(Ok((papers, seated.seat.role)))
 }

@@ -4,6 +4,7 @@
 //! weighs evidence for the statutory test; it never replaces it (CFA s.36(8)).
 
 use sendpanel_core::domain::Pence;
+use sendpanel_core::policy::Unavailable;
 use serde_json::{Map, Value, json};
 
 use super::work::words;
@@ -38,6 +39,7 @@ pub fn advice_view(
         },
         None => (None, unavailable_reason.map(str::to_owned)),
     };
+    let reason = reason.map(|r| in_words(&r));
     shown(
         call,
         outcome,
@@ -45,6 +47,19 @@ pub fn advice_view(
         answer.as_ref(),
         reason.as_deref().or(Some("no answer was recorded")),
     )
+}
+
+/// Why advice was unavailable, in words: the store keeps the named reason as JSON
+/// (`{"kind":"out-of-fuel","budget":...}`) so reports can count reasons by kind.
+fn in_words(stored: &str) -> String {
+    match serde_json::from_str::<Unavailable>(stored) {
+        Ok(reason) => {
+            let text = reason.to_string();
+            text.strip_prefix("advice unavailable: ")
+                .map_or_else(|| text.clone(), str::to_owned)
+        }
+        Err(_) => stored.to_owned(),
+    }
 }
 
 /// The partial's fields: criteria listed when the answer has them, any other fields
@@ -201,5 +216,20 @@ mod tests {
         assert_eq!(field("meeting_required"), "Yes");
         assert_eq!(field("attendees"), "Sen caseworker, Senco");
         assert_eq!(field("band_code"), "B3");
+    }
+
+    #[test]
+    fn unavailable_advice_says_why_in_words() {
+        let shown = advice_view(
+            "graduated-response",
+            "unavailable",
+            "abc",
+            None,
+            Some(r#"{"kind":"out-of-fuel","budget":50000000}"#),
+        );
+        assert_eq!(
+            shown.get("unavailable_reason").and_then(Value::as_str),
+            Some("the plugin ran out of fuel (budget 50000000)")
+        );
     }
 }

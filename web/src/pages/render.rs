@@ -55,7 +55,7 @@ fn navigation(role: Option<UserRole>) -> Value {
     let mut links = Vec::new();
     if matches!(
         role,
-        UserRole::Caseworker | UserRole::Admin | UserRole::Auditor
+        UserRole::Caseworker | UserRole::Admin | UserRole::Auditor | UserRole::PanelChair
     ) {
         links.push(json!({ "href": "/caseload", "text": "Caseload" }));
     }

@@ -4,7 +4,7 @@
 //! the core records each opening as evidence that the panel's review was real.
 //!
 //! A refused form re-shows the papers with a GOV.UK error summary naming the field and
-//! the rule; nothing was changed.
+//! the rule; nothing was changed, and showing them again is not recorded as an opening.
 
 use std::collections::HashMap;
 
@@ -43,15 +43,31 @@ struct PapersRead {
     today: NaiveDate,
 }
 
+/// How the papers are read: opened (recorded, as any reading is) or shown again
+/// beside a refused form (recorded nothing, since a refused form changes nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    Open,
+    Again,
+}
+
 async fn read_papers(
     state: web::Data<AppState>,
     who: &SignedIn,
     id: AgendaItemId,
+    reading: Reading,
 ) -> Result<PapersRead, PageError> {
     let (scope, reader) = (who.scope.clone(), who.user.id);
     blocking(move || {
         let config = authority_config(&state, &scope)?;
-        let papers = panel::open_papers(&state.db, &scope, id, reader, state.clock.as_ref())?;
+        let papers = match reading {
+            Reading::Open => {
+                panel::open_papers(&state.db, &scope, id, reader, state.clock.as_ref())?
+            }
+            Reading::Again => {
+                panel::reread_papers(&state.db, &scope, id, reader, state.clock.today())?
+            }
+        };
         let sitting = panel::sitting_tally(&state.db, &scope, papers.sitting, config)?;
         let seats = panel::sitting_members(&state.db, &scope, papers.sitting)?;
         let (vote, conflict) = panel::my_part(&state.db, &scope, id, reader)?;
@@ -89,7 +105,12 @@ async fn papers_response(
     errors: &FieldErrors,
     typed: &HashMap<String, String>,
 ) -> Result<HttpResponse, PageError> {
-    let read = read_papers(state, who, id).await?;
+    let reading = if errors.is_empty() {
+        Reading::Open
+    } else {
+        Reading::Again
+    };
+    let read = read_papers(state, who, id, reading).await?;
     let papers = &read.papers;
     let request = &papers.request;
     let typed_or = |field: &str, default: String| {
@@ -172,6 +193,7 @@ async fn papers_response(
         json!({
             "id": id.to_string(),
             "sitting": papers.sitting.to_string(),
+            "case": papers.case.to_string(),
             "sits_on": long_date(papers.sits_on),
             "child_name": papers.child_name,
             "decision": question(papers.decision_kind),
@@ -295,15 +317,22 @@ async fn act(
     match outcome {
         Ok(then) => Ok(see_other(&then)),
         Err(PageError::Refused { field, message }) => {
-            let field = field.unwrap_or_else(|| "form".to_owned());
+            // A refusal with no field (the item closed, no seat) links to the heading
+            // of the member's part of the page, which is always there.
+            let general = field.is_none();
+            let field = field.unwrap_or_else(|| "your-vote".to_owned());
             let field = rename
                 .iter()
                 .find(|(core, _)| *core == field)
                 .map_or(field.clone(), |(_, page)| (*page).to_owned());
             // The core's rules read after the field's name ("reasons: must not be
-            // empty"); the page's own messages are whole sentences already.
-            let text = if message.starts_with(char::is_uppercase) {
-                message
+            // empty"); the page's own messages and general refusals stand alone.
+            let text = if general || message.starts_with(char::is_uppercase) {
+                let mut chars = message.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default()
             } else {
                 format!("{}: {message}", words(&field))
             };

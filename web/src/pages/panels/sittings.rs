@@ -103,13 +103,12 @@ pub async fn sitting_page(
         .minutes
         .members
         .iter()
-        .zip(&read.seats)
-        .map(|(member, seat)| {
+        .map(|member| {
             json!({
                 "name": member.name,
                 "role": role_words(member.role.as_str()),
                 "present": member.present_at.is_some(),
-                "user": seat.user_id.to_string(),
+                "user": member.user_id.to_string(),
                 "can_mark": is_chair && member.present_at.is_none() && status != SittingStatus::Closed,
             })
         })
