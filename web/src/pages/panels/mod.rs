@@ -8,6 +8,7 @@ mod sittings;
 
 use actix_web::web;
 use sendpanel_core::domain::{AgendaItemId, DecisionKind, SittingId};
+use sendpanel_core::panel::quorum::QuorumCheck;
 use sendpanel_core::panel::tally::View;
 
 use super::render::PageError;
@@ -59,6 +60,14 @@ fn question(kind: DecisionKind) -> &'static str {
         DecisionKind::Placement => "Placement",
         DecisionKind::Post16 => "Post-16 transfer",
         DecisionKind::Banding => "Banding",
+    }
+}
+
+/// "Met" or why not, as the sitting page, the papers and the live script show it.
+fn quorum_text(quorum: &QuorumCheck) -> String {
+    match quorum.shortfall() {
+        None => "Met".to_owned(),
+        Some(why) => format!("Not met: {why}"),
     }
 }
 

@@ -21,7 +21,7 @@ use sendpanel_core::store::AuthorityScope;
 use serde_json::{Value, json};
 use strum::IntoEnumIterator;
 
-use super::{SITTERS, item_id, question, view_text};
+use super::{SITTERS, item_id, question, quorum_text, view_text};
 use crate::pages::advice::advice_view;
 use crate::pages::fields::Reader;
 use crate::pages::render::{PageError, render};
@@ -218,7 +218,7 @@ async fn papers_response(
                 "disagree": t.counts.disagree,
                 "abstain": t.counts.abstain,
                 "view": view_text(t.view),
-                "quorum": if t.quorum.met { "Met".to_owned() } else { t.quorum.shortfall().unwrap_or_else(|| "Not met".to_owned()) },
+                "quorum": quorum_text(&t.quorum),
                 "status": words(&t.status.to_string()),
             })),
             "my_vote": read.vote.as_ref().map(|v| json!({ "choice": words(&v.choice.to_string()), "reason": v.reason })),

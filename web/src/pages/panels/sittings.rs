@@ -9,7 +9,7 @@ use sendpanel_core::domain::{SittingMember, SittingStatus, UserId};
 use sendpanel_core::panel::{self, CHAIR_ROLE, Minutes, SittingTally};
 use serde_json::{Value, json};
 
-use super::{SITTERS, WATCHERS, question, sitting_id, view_text};
+use super::{SITTERS, WATCHERS, question, quorum_text, sitting_id, view_text};
 use crate::pages::render::{PageError, render};
 use crate::pages::session::{SignedIn, see_other};
 use crate::pages::work::{authority_config, blocking, long_date, require_role, role_words, words};
@@ -135,7 +135,7 @@ pub async fn sitting_page(
                 "abstain": item.counts.abstain,
                 "conflicts": item.conflicts,
                 "view": view_text(item.view),
-                "quorum": quorum_text(item.quorum.met, &item.quorum.shortfall()),
+                "quorum": quorum_text(&item.quorum),
                 "quorum_met": item.quorum.met,
                 "outcome": minuted.and_then(|m| m.outcome.clone()),
             })
@@ -166,15 +166,6 @@ pub async fn sitting_page(
             "is_open": status == SittingStatus::Open,
         }),
     )
-}
-
-/// "Met" or why not, as the page and the live script show it.
-fn quorum_text(met: bool, shortfall: &Option<String>) -> String {
-    match (met, shortfall) {
-        (true, _) => "Met".to_owned(),
-        (false, Some(why)) => format!("Not met: {why}"),
-        (false, None) => "Not met".to_owned(),
-    }
 }
 
 /// `GET /sittings/{id}/live`: the sitting's tally as server-sent events, for the
