@@ -34,6 +34,17 @@ if (table && 'EventSource' in window) {
     const tally = JSON.parse(event.data)
     set(document, 'status', words(tally.status))
     set(document, 'present', tally.present)
+    const present = new Set(tally.present_members)
+    for (const member of document.querySelectorAll('#members [data-member]')) {
+      if (!present.has(member.dataset.member)) continue
+      const tag = member.querySelector('[data-live="member"]')
+      if (tag && tag.textContent !== 'Present') {
+        tag.textContent = 'Present'
+        tag.classList.replace('govuk-tag--grey', 'govuk-tag--green')
+      }
+      const mark = member.querySelector('[data-live="mark"]')
+      if (mark) mark.remove()
+    }
     for (const item of tally.items) {
       const row = table.querySelector(`[data-item="${item.item}"]`)
       if (!row) continue

@@ -343,6 +343,28 @@ async fn sitting_steps(clients: Vec<Client>, base: String, save: bool) {
         wait_for(member, "//h1[normalize-space()='SEN Panel']").await;
     }
     until_cell(watcher, &item, "quorum", "Met").await;
+    // And the list of members follows: four present, still without a reload.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut present = 0;
+        for tag in watcher
+            .find_all(Locator::Css("#members [data-live='member']"))
+            .await
+            .unwrap()
+        {
+            if tag.text().await.unwrap() == "Present" {
+                present += 1;
+            }
+        }
+        if present == 4 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the watcher's member list shows {present} present, not 4"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // The psychologist's empty reason is refused, naming the field.
     psychologist

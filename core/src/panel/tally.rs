@@ -128,6 +128,8 @@ pub struct SittingTally {
     pub status: SittingStatus,
     /// Members present.
     pub present: usize,
+    /// Who is present, so a watcher's list of members can follow the count.
+    pub present_members: Vec<crate::domain::UserId>,
     /// Each item, in agenda order.
     pub items: Vec<ItemTally>,
 }
@@ -192,6 +194,11 @@ pub fn sitting_tally(
             sitting,
             status: found.status,
             present: members.iter().filter(|m| m.present_at.is_some()).count(),
+            present_members: members
+                .iter()
+                .filter(|m| m.present_at.is_some())
+                .map(|m| m.user_id)
+                .collect(),
             items,
         }))
     })?
