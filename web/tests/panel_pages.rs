@@ -310,6 +310,70 @@ async fn scenario(db: Database) {
         wiltshire.get(&app, &sitting_path).await.status,
         StatusCode::NOT_FOUND
     );
+    // A Wiltshire panel member finds nothing of Torbay's to read or to vote on, and
+    // their vote changes nothing.
+    let wiltshire_scope = AuthorityScope::new(AuthorityId::parse("wiltshire").unwrap());
+    sendpanel_core::identity::add_user(
+        &db,
+        &wiltshire_scope,
+        &sendpanel_core::domain::Email::parse("pat.member@wiltshire.example").unwrap(),
+        "Pat Member",
+        UserRole::PanelMember,
+        Some(support::DEMO_PASSWORD),
+        &clock(),
+    )
+    .unwrap();
+    let mut outsider = Browser::default();
+    outsider.sign_in(&app, "pat.member@wiltshire.example").await;
+    for path in [
+        papers_path.clone(),
+        sitting_path.clone(),
+        format!("{sitting_path}/live"),
+        format!("{sitting_path}/minutes"),
+    ] {
+        assert_eq!(
+            outsider.get(&app, &path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let before = chair.get(&app, &sitting_path).await;
+    let csrf = outsider.get(&app, "/sittings").await.csrf();
+    for (action, form) in [
+        (
+            "vote",
+            vec![("choice", "disagree"), ("reason", "Not ours to say.")],
+        ),
+        ("conflict", vec![("conflict_reason", "None.")]),
+        (
+            "close",
+            vec![("decision", "refuse_assessment"), ("reasons", "No.")],
+        ),
+    ] {
+        let mut fields = vec![("csrf_token", csrf.as_str())];
+        fields.extend(form);
+        let page = outsider
+            .post(&app, &format!("{papers_path}/{action}"), &fields)
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{action}");
+    }
+    for action in ["open", "attendance"] {
+        let page = outsider
+            .post(
+                &app,
+                &format!("{sitting_path}/{action}"),
+                &[("csrf_token", csrf.as_str())],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{action}");
+    }
+    let after = chair.get(&app, &sitting_path).await;
+    for field in ["agree", "disagree", "item-status"] {
+        assert_eq!(
+            cell(&before.body, &item, field),
+            cell(&after.body, &item, field)
+        );
+    }
 
     // The chair decides without reasons: refused, and the case has not moved.
     let refused = chair
