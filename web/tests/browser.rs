@@ -25,8 +25,8 @@ use sendpanel_core::store::Database;
 use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::upn;
 use support::chromium::{
-    ChromeDriver, axe, browser, click, exclusive, fill, main_text, screenshot, serve_demo, sign_in,
-    wait_for,
+    axe, click, exclusive, fill, main_text, screenshot, serve_demo, sign_in, wait_for,
+    with_browsers,
 };
 use support::{ADMIN, CASEWORKER, CHAIR, DEMO_PASSWORD, PSYCHOLOGIST, SEN_MANAGER};
 
@@ -193,33 +193,6 @@ async fn steps(client: &Client, base: &str, save: bool) {
     assert!(main.contains("Ms R. Browser, parent"), "{main}");
     screenshot(client, "case", save).await;
     axe(client, "case").await;
-}
-
-/// Runs `steps` with one Chromium per person, closing every one of them whatever
-/// happens; a failed step's panic is raised after.
-async fn with_browsers<F, Fut>(people: usize, steps: F)
-where
-    F: FnOnce(Vec<Client>) -> Fut + 'static,
-    Fut: std::future::Future<Output = ()> + 'static,
-{
-    let driver = ChromeDriver::start();
-    let mut clients = Vec::new();
-    let mut profiles = Vec::new();
-    for _ in 0..people {
-        let (client, profile) = browser(&driver).await;
-        clients.push(client);
-        profiles.push(profile);
-    }
-    let for_steps = clients.clone();
-    let outcome = actix_web::rt::spawn(async move { steps(for_steps).await }).await;
-    for client in clients {
-        let _ = client.close().await;
-    }
-    drop(profiles);
-    drop(driver);
-    if let Err(failure) = outcome {
-        std::panic::resume_unwind(failure.into_panic());
-    }
 }
 
 async fn scenario(db: Database, backend: &str) {

@@ -23,7 +23,7 @@ use sendpanel_core::domain::{AuthorityId, Case, CaseId, CaseStage, DeadlineKind,
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_tests::TestDb;
 use support::chromium::{
-    ChromeDriver, axe, browser, click, exclusive, fill, main_text, screenshot, serve_demo, wait_for,
+    axe, click, exclusive, fill, main_text, screenshot, serve_demo, wait_for, with_browsers,
 };
 use support::{ADMIN, Browser, CASEWORKER, PSYCHOLOGIST, install_letters, record_advice};
 
@@ -512,11 +512,9 @@ async fn in_chromium(db: Database, save: bool) {
         })
         .unwrap()
         .id;
-    let driver = ChromeDriver::start();
-    let (client, profile) = browser(&driver).await;
-    let steps = {
-        let client = client.clone();
-        async move {
+    with_browsers(1, move |clients| async move {
+        {
+            let client = clients.into_iter().next().unwrap();
             support::chromium::sign_in(&client, &base, ADMIN).await;
             client.goto(&format!("{base}/cases/{id}")).await.unwrap();
             client
@@ -559,15 +557,9 @@ async fn in_chromium(db: Database, save: bool) {
             screenshot(&client, "case-decided", save).await;
             axe(&client, "case-decided").await;
         }
-    };
-    let outcome = actix_web::rt::spawn(steps).await;
-    let _ = client.close().await;
-    drop(profile);
-    drop(driver);
+    })
+    .await;
     server.stop(false).await;
-    if let Err(failure) = outcome {
-        std::panic::resume_unwind(failure.into_panic());
-    }
     assert_eq!(case(&db, &torbay, id).stage, CaseStage::Assessing);
 }
 

@@ -22,7 +22,7 @@ use sendpanel_core::workflow::{
     self, AssessDecision, DecideWhetherToAssess, NextStepsOutcome, RecordNextStepsOutcome,
 };
 use sendpanel_tests::TestDb;
-use support::chromium::{ChromeDriver, axe, browser, exclusive, main_text, screenshot, serve_demo};
+use support::chromium::{axe, exclusive, main_text, screenshot, serve_demo, with_browsers};
 use support::{ADMIN, Browser, CASEWORKER, CHAIR, PSYCHOLOGIST, clock};
 
 /// The charts the page draws, by id.
@@ -280,11 +280,9 @@ async fn scenario(db: Database) {
 async fn in_chromium(db: Database, save: bool) {
     let _slot = exclusive().await;
     let (base, server) = serve_demo(&db);
-    let driver = ChromeDriver::start();
-    let (client, profile) = browser(&driver).await;
-    let steps = {
-        let client = client.clone();
-        async move {
+    with_browsers(1, move |clients| async move {
+        {
+            let client = clients.into_iter().next().unwrap();
             support::chromium::sign_in(&client, &base, CASEWORKER).await;
             client.goto(&format!("{base}/dashboard")).await.unwrap();
             let charts = client
@@ -303,15 +301,9 @@ async fn in_chromium(db: Database, save: bool) {
             screenshot(&client, "dashboard", save).await;
             axe(&client, "dashboard").await;
         }
-    };
-    let outcome = actix_web::rt::spawn(steps).await;
-    let _ = client.close().await;
-    drop(profile);
-    drop(driver);
+    })
+    .await;
     server.stop(false).await;
-    if let Err(failure) = outcome {
-        std::panic::resume_unwind(failure.into_panic());
-    }
 }
 
 #[actix_web::test]

@@ -12,6 +12,7 @@ use sendpanel_core::workflow::{self, DeadlineView, ReceiveRequest, WorkflowError
 use serde_json::{Value, json};
 use strum::IntoEnumIterator;
 
+use super::fields::Reader;
 use super::render::{PageError, render};
 use super::session::{SignedIn, see_other};
 use super::work::{blocking, long_date, text, words};
@@ -118,20 +119,10 @@ impl RequestForm<'_> {
     }
 
     fn date(&mut self, field: &'static str, what: &str) -> Option<NaiveDate> {
-        let part = |name: &str| text(self.form, &format!("{field}-{name}")).to_owned();
-        let (day, month, year) = (part("day"), part("month"), part("year"));
-        if day.is_empty() && month.is_empty() && year.is_empty() {
-            self.errors.push((field, format!("Enter {what}")));
-            return None;
-        }
-        let parsed = match (day.parse(), month.parse(), year.parse()) {
-            (Ok(d), Ok(m), Ok(y)) if y >= 1900 => NaiveDate::from_ymd_opt(y, m, d),
-            _ => None,
-        };
-        if parsed.is_none() {
-            self.errors
-                .push((field, format!("{} must be a real date", words(what))));
-        }
+        let mut reader = Reader::new(self.form);
+        let parsed = reader.date(field, &words(what));
+        self.errors
+            .extend(reader.errors.into_iter().map(|e| (field, e.message)));
         parsed
     }
 

@@ -222,7 +222,8 @@ impl<'a> Reader<'a> {
             return None;
         }
         let parsed = match (day.parse(), month.parse(), year.parse()) {
-            (Ok(d), Ok(m), Ok(y)) if y >= 1900 => NaiveDate::from_ymd_opt(y, m, d),
+            // The year box takes four digits.
+            (Ok(d), Ok(m), Ok(y)) if (1900..=9999).contains(&y) => NaiveDate::from_ymd_opt(y, m, d),
             _ => None,
         };
         if parsed.is_none() {

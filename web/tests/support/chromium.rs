@@ -78,6 +78,33 @@ pub async fn browser(driver: &ChromeDriver) -> (Client, tempfile::TempDir) {
     (client, profile)
 }
 
+/// Runs `steps` with one Chromium per person, closing every one of them whatever
+/// happens; a failed step's panic is raised after.
+pub async fn with_browsers<F, Fut>(people: usize, steps: F)
+where
+    F: FnOnce(Vec<Client>) -> Fut + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    let driver = ChromeDriver::start();
+    let mut clients = Vec::new();
+    let mut profiles = Vec::new();
+    for _ in 0..people {
+        let (client, profile) = browser(&driver).await;
+        clients.push(client);
+        profiles.push(profile);
+    }
+    let for_steps = clients.clone();
+    let outcome = actix_web::rt::spawn(async move { steps(for_steps).await }).await;
+    for client in clients {
+        let _ = client.close().await;
+    }
+    drop(profiles);
+    drop(driver);
+    if let Err(failure) = outcome {
+        std::panic::resume_unwind(failure.into_panic());
+    }
+}
+
 /// Clicks the first element matching `css`.
 pub async fn click(client: &Client, css: &str) {
     client

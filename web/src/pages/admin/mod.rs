@@ -27,6 +27,7 @@ use chrono::NaiveDate;
 use sendpanel_core::domain::UserRole;
 use serde_json::{Value, json};
 
+use super::fields::Reader;
 use super::render::{PageError, render};
 use super::session::SignedIn;
 use super::work::{require_role, text, words};
@@ -99,16 +100,14 @@ fn date_input(
     field: &str,
     what: &str,
 ) -> Result<NaiveDate, String> {
-    let part = |name: &str| text(form, &format!("{field}-{name}"));
-    let (day, month, year) = (part("day"), part("month"), part("year"));
-    if day.is_empty() && month.is_empty() && year.is_empty() {
-        return Err(format!("Enter {what}"));
-    }
-    match (day.parse(), month.parse(), year.parse::<i32>()) {
-        (Ok(d), Ok(m), Ok(y)) if (1900..=9999).contains(&y) => NaiveDate::from_ymd_opt(y, m, d),
-        _ => None,
-    }
-    .ok_or_else(|| format!("{} must be a real date", words(what)))
+    let mut reader = Reader::new(form);
+    reader.date(field, &words(what)).ok_or_else(|| {
+        reader
+            .errors
+            .first()
+            .map(|e| e.message.clone())
+            .unwrap_or_default()
+    })
 }
 
 /// The error summary's list: each message linking to its field's `anchor`.
