@@ -15,10 +15,11 @@
     clippy::indexing_slicing
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 
+use crate::support::{ADMIN, Browser, CASEWORKER, Page, clock};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{StatusCode, header};
 use actix_web::test;
@@ -30,7 +31,6 @@ use sendpanel_core::policy::contract::{Date, TestCall};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_tests::TestDb;
 use sendpanel_tests::plugins::wasm;
-use support::{ADMIN, Browser, CASEWORKER, Page, clock};
 
 const BOUNDARY: &str = "sendpanel-test-boundary-7d1c";
 

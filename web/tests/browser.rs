@@ -15,20 +15,18 @@
     clippy::indexing_slicing
 )]
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::chromium::{
+    axe, click, exclusive, fill, main_text, screenshot, serve_demo, sign_in, wait_for,
+    with_browsers,
+};
+use crate::support::{ADMIN, CASEWORKER, CHAIR, DEMO_PASSWORD, PSYCHOLOGIST, SEN_MANAGER};
 use chrono::{Datelike, NaiveDate};
 use fantoccini::{Client, Locator};
 use sendpanel_core::store::Database;
 use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::upn;
-use support::chromium::{
-    axe, click, exclusive, fill, main_text, screenshot, serve_demo, sign_in, wait_for,
-    with_browsers,
-};
-use support::{ADMIN, CASEWORKER, CHAIR, DEMO_PASSWORD, PSYCHOLOGIST, SEN_MANAGER};
 
 /// The caseworker's journey, with a screenshot and an axe-core run on each page.
 async fn steps(client: &Client, base: &str, save: bool) {

@@ -16,16 +16,16 @@
     clippy::indexing_slicing
 )]
 
-mod support;
+use crate::support;
 
+use crate::support::chromium::{
+    axe, click, exclusive, fill, main_text, screenshot, serve_demo, wait_for, with_browsers,
+};
+use crate::support::{ADMIN, Browser, CASEWORKER, PSYCHOLOGIST, install_letters, record_advice};
 use actix_web::http::StatusCode;
 use sendpanel_core::domain::{AuthorityId, Case, CaseId, CaseStage, DeadlineKind, DeadlineStatus};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_tests::TestDb;
-use support::chromium::{
-    axe, click, exclusive, fill, main_text, screenshot, serve_demo, wait_for, with_browsers,
-};
-use support::{ADMIN, Browser, CASEWORKER, PSYCHOLOGIST, install_letters, record_advice};
 
 fn case(db: &Database, scope: &AuthorityScope, id: CaseId) -> Case {
     db.read(|tx| tx.get_case(scope, id)).unwrap()

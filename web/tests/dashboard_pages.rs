@@ -11,8 +11,10 @@
     clippy::indexing_slicing
 )]
 
-mod support;
+use crate::support;
 
+use crate::support::chromium::{axe, exclusive, main_text, screenshot, serve_demo, with_browsers};
+use crate::support::{ADMIN, Browser, CASEWORKER, CHAIR, PSYCHOLOGIST, clock};
 use actix_web::http::StatusCode;
 use sendpanel_core::domain::{AuthorityId, CaseStage, UserId};
 use sendpanel_core::reports::dashboard;
@@ -22,8 +24,6 @@ use sendpanel_core::workflow::{
     self, AssessDecision, DecideWhetherToAssess, NextStepsOutcome, RecordNextStepsOutcome,
 };
 use sendpanel_tests::TestDb;
-use support::chromium::{axe, exclusive, main_text, screenshot, serve_demo, with_browsers};
-use support::{ADMIN, Browser, CASEWORKER, CHAIR, PSYCHOLOGIST, clock};
 
 /// The charts the page draws, by id.
 const CHARTS: [&str; 8] = [

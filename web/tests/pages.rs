@@ -12,8 +12,9 @@
     clippy::indexing_slicing
 )]
 
-mod support;
+use crate::support;
 
+use crate::support::{Browser, CASEWORKER, DEMO_PASSWORD, clock};
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{App, test};
@@ -24,7 +25,6 @@ use sendpanel_core::workflow;
 use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::upn;
 use sendpanel_web::server::routes;
-use support::{Browser, CASEWORKER, DEMO_PASSWORD, clock};
 
 fn case_count(db: &Database, scope: &AuthorityScope) -> usize {
     db.read(|tx| tx.list_cases(scope)).unwrap().len()

@@ -13,8 +13,9 @@
     clippy::indexing_slicing
 )]
 
-mod support;
+use crate::support;
 
+use crate::support::{Browser, CASEWORKER, CHAIR, PSYCHOLOGIST, SEN_MANAGER, SENCO, clock};
 use actix_web::http::StatusCode;
 use sendpanel_core::domain::{AuthorityId, CaseStage, UserRole};
 use sendpanel_core::panel;
@@ -22,7 +23,6 @@ use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::time::Clock;
 use sendpanel_core::workflow;
 use sendpanel_tests::TestDb;
-use support::{Browser, CASEWORKER, CHAIR, PSYCHOLOGIST, SEN_MANAGER, SENCO, clock};
 
 /// The demo's Torbay SEN panel sitting and its agenda items, from the record.
 fn demo_sitting(

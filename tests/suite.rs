@@ -1,0 +1,10 @@
+//! The end-to-end tests, in one binary: each file is a module (see `Cargo.toml`).
+
+mod letters;
+mod mail;
+mod moves;
+mod panels;
+mod policy;
+mod reports;
+mod storage;
+mod workflow;

@@ -1,0 +1,24 @@
+//! The web crate's tests, in one binary: each file is a module, so the workspace links
+//! one test executable for the web crate instead of one per file. Every one of those
+//! executables carried wasmtime, actix and diesel; linking fifteen of them took minutes
+//! and gigabytes of disk on a cold build.
+//!
+//! Run one part with a filter, e.g. `cargo test -p sendpanel-web --test web browser::`.
+
+mod support;
+
+mod admin_pages;
+mod api;
+mod browser;
+mod case_pages;
+mod cli;
+mod clock;
+mod dashboard_pages;
+mod isolation;
+mod live;
+mod openapi;
+mod pages;
+mod panel_api;
+mod panel_pages;
+mod plugin_cli;
+mod user_cli;
