@@ -1,14 +1,16 @@
 //! The case page in process, on SQLite and PostgreSQL, over the demo data with letters
 //! written as the service writes them: a demo case shows its plugin advice with each
-//! criterion's reason; a caseworker is offered the casework forms but not the decisions,
-//! which (as through the API) a chair or an admin records; an admin records the decision
-//! to assess through the form, and the page then shows the decision, the new stage, the forms of that stage (and
-//! not the old one's) and the letter, which opens as sent; an empty reasons field is
-//! refused naming the field and changes nothing; an exception is claimed through its
-//! form and shown disapplied; a form that cannot run says why; panel members see no
-//! forms and cannot post them; a form without its CSRF token is refused. Then in
-//! headless Chromium: axe-core finds no serious or critical violation on the case page
-//! with every form open, with a refused form's errors, and after a decision.
+//! criterion's reason, and links to the steps of its stage, each a form on a page of its
+//! own; a caseworker is offered the casework steps but not the decisions, which (as
+//! through the API) a chair or an admin records; a later stage's step is not found; an
+//! admin records the decision to assess through the form, and the case page then shows
+//! the decision, the new stage, the steps of that stage (and not the old one's) and the
+//! letter, which opens as sent; an empty reasons field is refused on the step's page
+//! naming the field and changes nothing; an exception is claimed through its form and
+//! shown disapplied; a form that cannot run says why; panel members are offered no step
+//! and cannot open or post one; a form without its CSRF token is refused. Then in
+//! headless Chromium: axe-core finds no serious or critical violation on a step's page,
+//! with a refused form's errors, and on the case after a decision.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -23,6 +25,7 @@ use crate::support::chromium::{
 };
 use crate::support::{ADMIN, Browser, CASEWORKER, PSYCHOLOGIST, install_letters, record_advice};
 use actix_web::http::StatusCode;
+use fantoccini::Locator;
 use sendpanel_core::domain::{AuthorityId, Case, CaseId, CaseStage, DeadlineKind, DeadlineStatus};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_tests::TestDb;
@@ -86,13 +89,24 @@ async fn scenario(db: Database) {
     let page = caseworker.get(&app, &page_of(first)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains(&format!(
-        "action=\"/cases/{first}/graduated-response-advice\""
+        "href=\"/cases/{first}/graduated-response-advice\""
     )));
     assert!(
         !page
             .body
-            .contains(&format!("action=\"/cases/{first}/decision-to-assess\""))
+            .contains(&format!("href=\"/cases/{first}/decision-to-assess\""))
     );
+    let step = caseworker
+        .get(&app, &format!("/cases/{first}/graduated-response-advice"))
+        .await;
+    assert_eq!(step.status, StatusCode::OK, "{}", step.body);
+    assert!(step.body.contains(&format!(
+        "action=\"/cases/{first}/graduated-response-advice\""
+    )));
+    let step = caseworker
+        .get(&app, &format!("/cases/{first}/decision-to-assess"))
+        .await;
+    assert_eq!(step.status, StatusCode::FORBIDDEN);
     let page = caseworker
         .submit(
             &app,
@@ -126,19 +140,38 @@ async fn scenario(db: Database) {
     ] {
         assert!(body.contains(text), "{text} in {body}");
     }
-    // The request stage's forms, each folded in a details component; no later stage's.
+    // The request stage's steps, each linked to its own page with its form; no later
+    // stage's, whose pages are not found.
+    assert!(
+        !body.contains("<form method=\"post\" action=\"/cases/"),
+        "{body}"
+    );
     for slug in [
         "graduated-response-advice",
         "decision-to-assess",
         "exceptions",
     ] {
         assert!(
-            body.contains(&format!("<details class=\"govuk-details\" id=\"{slug}\">")),
+            body.contains(&format!("href=\"/cases/{first}/{slug}\"")),
             "{slug} in {body}"
         );
+        let step = squeezed(
+            &browser
+                .get(&app, &format!("/cases/{first}/{slug}"))
+                .await
+                .body,
+        );
         assert!(
-            body.contains(&format!("action=\"/cases/{first}/{slug}\"")),
+            step.contains(&format!("<h1 class=\"govuk-heading-l\" id=\"{slug}\">")),
+            "{slug} in {step}"
+        );
+        assert!(
+            step.contains(&format!("action=\"/cases/{first}/{slug}\"")),
             "{slug}"
+        );
+        assert!(
+            step.contains(&format!("href=\"/cases/{first}\"")),
+            "back link: {step}"
         );
     }
     for later in [
@@ -148,9 +181,11 @@ async fn scenario(db: Database) {
         "review-meeting",
     ] {
         assert!(
-            !body.contains(&format!("action=\"/cases/{first}/{later}\"")),
+            !body.contains(&format!("href=\"/cases/{first}/{later}\"")),
             "{later} offered early"
         );
+        let step = browser.get(&app, &format!("/cases/{first}/{later}")).await;
+        assert_eq!(step.status, StatusCode::NOT_FOUND, "{later} offered early");
     }
     assert!(body.contains("No letters sent yet."), "{body}");
     assert!(body.contains("No exception claimed"), "{body}");
@@ -183,8 +218,8 @@ async fn scenario(db: Database) {
         "{body}"
     );
     assert!(
-        body.contains("<details class=\"govuk-details\" id=\"decision-to-assess\" open>"),
-        "{body}"
+        body.contains("<h1 class=\"govuk-heading-l\" id=\"decision-to-assess\">"),
+        "the step's own page: {body}"
     );
     assert!(
         body.contains("id=\"decision-to-assess-reasons-error\""),
@@ -286,12 +321,12 @@ async fn scenario(db: Database) {
     );
     for slug in ["advice-requests", "advice-received", "decision-to-issue"] {
         assert!(
-            body.contains(&format!("action=\"/cases/{first}/{slug}\"")),
+            body.contains(&format!("href=\"/cases/{first}/{slug}\"")),
             "{slug} in {body}"
         );
     }
     assert!(
-        !body.contains(&format!("action=\"/cases/{first}/decision-to-assess\"")),
+        !body.contains(&format!("href=\"/cases/{first}/decision-to-assess\"")),
         "{body}"
     );
     assert!(
@@ -400,7 +435,7 @@ async fn scenario(db: Database) {
     );
     assert!(body.contains("Disapplied"), "{body}");
     assert!(
-        !body.contains(&format!("action=\"/cases/{second}/exceptions\"")),
+        !body.contains(&format!("href=\"/cases/{second}/exceptions\"")),
         "nothing left to disapply: {body}"
     );
 
@@ -459,7 +494,17 @@ async fn scenario(db: Database) {
     let page = member.get(&app, &page_of(second)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("Record the next step"), "{}", page.body);
-    assert!(!page.body.contains("govuk-details"), "{}", page.body);
+    assert!(
+        !page
+            .body
+            .contains(&format!("href=\"/cases/{second}/decision-to-assess\"")),
+        "{}",
+        page.body
+    );
+    let step = member
+        .get(&app, &format!("/cases/{second}/graduated-response-advice"))
+        .await;
+    assert_eq!(step.status, StatusCode::FORBIDDEN);
     let fields = [("decision", "assess"), ("reasons", "May need a plan.")];
     let page = member
         .submit(
@@ -495,7 +540,7 @@ async fn scenario(db: Database) {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
 }
 
-/// The case page's forms in a real browser, checked by axe-core at each step.
+/// A case's step pages in a real browser, checked by axe-core at each step.
 async fn in_chromium(db: Database, save: bool) {
     let _slot = exclusive().await;
     let (base, server) = serve_demo(&db);
@@ -516,17 +561,22 @@ async fn in_chromium(db: Database, save: bool) {
         {
             let client = clients.into_iter().next().unwrap();
             support::chromium::sign_in(&client, &base, ADMIN).await;
+            // The case page links to each step; the decision opens on a page of its own.
             client.goto(&format!("{base}/cases/{id}")).await.unwrap();
             client
-                .execute("document.querySelectorAll('main details').forEach(d => d.open = true); return null;", vec![])
+                .find(Locator::LinkText("Record the decision whether to assess"))
+                .await
+                .unwrap()
+                .click()
                 .await
                 .unwrap();
-            screenshot(&client, "case-forms", save).await;
-            axe(&client, "case-forms").await;
+            wait_for(&client, "//h1[@id='decision-to-assess']").await;
+            screenshot(&client, "case-step", save).await;
+            axe(&client, "case-step").await;
 
             // Refuse with no reasons: the error summary names the field.
             click(&client, "#decision-to-assess-decision-2").await;
-            click(&client, "#decision-to-assess button[type=submit]").await;
+            click(&client, "main button[type=submit]").await;
             let summary = wait_for(&client, "//div[contains(@class,'govuk-error-summary')]").await;
             assert!(
                 summary
@@ -545,7 +595,7 @@ async fn in_chromium(db: Database, save: bool) {
                 "The child may need provision through a plan.",
             )
             .await;
-            click(&client, "#decision-to-assess button[type=submit]").await;
+            click(&client, "main button[type=submit]").await;
             wait_for(
                 &client,
                 "//div[contains(@class,'govuk-notification-banner--success')]",

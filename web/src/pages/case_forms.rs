@@ -1,11 +1,13 @@
-//! The forms on a case page: one per workflow command that applies at the case's
-//! stage, each posting to `/cases/{id}/<command>`.
+//! The steps recorded on a case: one page per workflow command that applies at the
+//! case's stage, at `/cases/{id}/<command>`, whose form posts to the same address. One
+//! thing per page, as GOV.UK's patterns ask: the case page lists the steps and links to
+//! them, and stays small enough to read (and to serve) quickly.
 //!
 //! A form is read into the core's own command type and handed to the core service
 //! the JSON API calls; the core decides. When it refuses (a field broke a rule, or the
-//! case has moved on), the case page is shown again with a GOV.UK error summary naming
-//! the field, that form open with what was typed, status 422, and nothing changed. On
-//! success the browser is sent back to the case page, which says what was recorded.
+//! case has moved on), the step's page is shown again with a GOV.UK error summary
+//! naming the field, what was typed, status 422, and nothing changed. On success the
+//! browser is sent back to the case page, which says what was recorded.
 //!
 //! Which forms a stage offers mirrors where each core command applies, so a caseworker
 //! is never offered a final plan at the request stage; the core still checks, so a
@@ -32,18 +34,19 @@ use serde_json::{Value, json};
 use strum::IntoEnumIterator;
 
 use super::case_facts::{Group, banding_fields, facts_fields, read_band_request, read_facts};
-use super::case_page::show_case;
 use super::fields::{Field, FieldError, Kind, Reader, options};
 use super::render::PageError;
+use super::render::render;
 use super::session::{SignedIn, see_other};
-use super::work::{long_date, require_role, with, words};
+use super::work::{blocking, long_date, require_role, with, words};
 use crate::server::AppState;
 
 use crate::roles::{CASE_OFFICERS, DECIDERS, WRITERS};
 
-/// Mounts the forms' routes.
+/// Mounts the forms' routes: each step's page, and where its form posts.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/cases/{id}/{command}", web::post().to(submit));
+    cfg.route("/cases/{id}/{command}", web::get().to(step_page))
+        .route("/cases/{id}/{command}", web::post().to(submit));
 }
 
 /// A workflow command a case page offers as a form.
@@ -439,54 +442,61 @@ fn all_fields(groups: &[Group]) -> impl Iterator<Item = &Field> {
     groups.iter().flat_map(|(_, fields)| fields)
 }
 
-/// The forms for the case page, the failed one open with what was typed.
-pub fn forms(
-    view: &CaseView,
-    today: NaiveDate,
-    role: UserRole,
-    failure: Option<&Failure>,
-) -> Vec<Value> {
+/// Whether `role` may record any step on a case; the case page says what applies.
+pub fn may_act(role: UserRole) -> bool {
+    ALL.iter().any(|command| command.roles().contains(&role))
+}
+
+/// The case page's links to the steps `role` may record at the case's stage, in the
+/// order a caseworker meets them.
+pub fn links(view: &CaseView, role: UserRole) -> Vec<Value> {
     applicable(view)
         .into_iter()
         .filter(|command| command.roles().contains(&role))
         .map(|command| {
-            let slug = command.slug();
-            let failed = failure.filter(|f| f.command == command);
-            let groups: Vec<Value> = command
-                .groups(view, today)
-                .iter()
-                .map(|(legend, fields)| {
-                    let fields: Vec<Value> = fields
-                        .iter()
-                        .map(|field| {
-                            let error = failed.and_then(|f| {
-                                f.errors
-                                    .iter()
-                                    .find(|e| e.field == field.name)
-                                    .map(|e| e.message.as_str())
-                            });
-                            field.to_json(slug, failed.map(|f| &f.typed), error)
-                        })
-                        .collect();
-                    with(json!({ "legend": legend }), "fields", Value::Array(fields))
-                })
-                .collect();
-            let form = json!({
-                "slug": slug,
-                "action": format!("/cases/{}/{slug}", view.id),
+            json!({
                 "heading": command.heading(),
-                "intro": command.intro(),
-                "button": command.button(),
-                "open": failed.is_some(),
-                "form_error": failed.and_then(|f| f.general.clone()),
-            });
-            with(form, "groups", Value::Array(groups))
+                "href": format!("/cases/{}/{}", view.id, command.slug()),
+            })
         })
         .collect()
 }
 
+/// One step's form, with what was typed and the errors when it was refused.
+fn form(command: Command, view: &CaseView, today: NaiveDate, failure: Option<&Failure>) -> Value {
+    let slug = command.slug();
+    let groups: Vec<Value> = command
+        .groups(view, today)
+        .iter()
+        .map(|(legend, fields)| {
+            let fields: Vec<Value> = fields
+                .iter()
+                .map(|field| {
+                    let error = failure.and_then(|f| {
+                        f.errors
+                            .iter()
+                            .find(|e| e.field == field.name)
+                            .map(|e| e.message.as_str())
+                    });
+                    field.to_json(slug, failure.map(|f| &f.typed), error)
+                })
+                .collect();
+            with(json!({ "legend": legend }), "fields", Value::Array(fields))
+        })
+        .collect();
+    let form = json!({
+        "slug": slug,
+        "action": format!("/cases/{}/{slug}", view.id),
+        "heading": command.heading(),
+        "intro": command.intro(),
+        "button": command.button(),
+        "form_error": failure.and_then(|f| f.general.clone()),
+    });
+    with(form, "groups", Value::Array(groups))
+}
+
 /// The error summary's links for a failure: each field's error, linking to it.
-pub fn summary(failure: &Failure, view: &CaseView, today: NaiveDate) -> Vec<Value> {
+fn summary(failure: &Failure, view: &CaseView, today: NaiveDate) -> Vec<Value> {
     let slug = failure.command.slug();
     let groups = failure.command.groups(view, today);
     let mut links: Vec<Value> = failure
@@ -801,15 +811,14 @@ pub async fn submit(
             errors: reader.errors,
             general: None,
         };
-        return show_case(
-            state,
+        return show_step(
             &who,
-            id,
+            &view,
+            today,
             StatusCode::BAD_REQUEST,
-            Some(failure),
-            None,
-        )
-        .await;
+            command,
+            Some(&failure),
+        );
     };
 
     let scope = who.scope.clone();
@@ -838,13 +847,66 @@ pub async fn submit(
         errors,
         general,
     };
-    show_case(
-        state,
+    show_step(
         &who,
-        id,
+        &view,
+        today,
         StatusCode::UNPROCESSABLE_ENTITY,
-        Some(failure),
-        None,
+        command,
+        Some(&failure),
     )
-    .await
+}
+
+/// `GET /cases/{id}/{command}`: the step's form, for a step that applies at the case's
+/// stage and that the signed-in person may record; 404 for any other.
+#[tracing::instrument(skip_all, fields(case_id = %path.0, command = %path.1, user_id = %who.user.id))]
+pub async fn step_page(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let (id, slug) = path.into_inner();
+    let id: CaseId = id.parse().map_err(|_| PageError::NotFound)?;
+    let command = Command::from_slug(&slug).ok_or(PageError::NotFound)?;
+    require_role(&who, command.roles(), "record this step on a case")?;
+    let today = state.clock.today();
+    let scope = who.scope.clone();
+    let view = blocking(move || workflow::case_view(&state.db, &scope, id, today)).await?;
+    if !applicable(&view).contains(&command) {
+        return Err(PageError::NotFound);
+    }
+    show_step(&who, &view, today, StatusCode::OK, command, None)
+}
+
+/// `command`'s page: its form, and when refused, the error summary and what was typed.
+fn show_step(
+    who: &SignedIn,
+    view: &CaseView,
+    today: NaiveDate,
+    status: StatusCode,
+    command: Command,
+    failure: Option<&Failure>,
+) -> Result<HttpResponse, PageError> {
+    let errors = failure.map(|f| summary(f, view, today)).unwrap_or_default();
+    let title = if errors.is_empty() {
+        format!("{}: {}", command.heading(), view.child_name)
+    } else {
+        format!("Error: {}: {}", command.heading(), view.child_name)
+    };
+    render(
+        status,
+        "case_step",
+        &title,
+        &who.frame,
+        with(
+            json!({
+                "id": view.id.to_string(),
+                "child_name": view.child_name,
+                "stage": words(&view.stage.to_string()),
+                "errors": errors,
+            }),
+            "form",
+            form(command, view, today, failure),
+        ),
+    )
 }

@@ -1,7 +1,7 @@
 //! One case, whole: the request, its deadlines and their rules, the exceptions claimed
 //! on them, the policy plugin's advice with each criterion's reason, the decisions,
-//! the letters sent to the family, the history, and the forms for the steps that
-//! apply at the case's stage ([`super::case_forms`]).
+//! the letters sent to the family, the history, and links to the steps that apply at
+//! the case's stage, each a form on a page of its own ([`super::case_forms`]).
 //!
 //! Everything shown comes from [`workflow::case_view`]; a letter is shown exactly as
 //! it was stored when it was written.
@@ -15,7 +15,7 @@ use sendpanel_core::workflow::{self, CaseView};
 use serde_json::{Value, json};
 
 use super::advice::advice_view;
-use super::case_forms::{self, Command, Failure};
+use super::case_forms::{self, Command};
 use super::cases::deadline_json;
 use super::render::{PageError, render};
 use super::session::SignedIn;
@@ -32,40 +32,17 @@ pub async fn case_page(
 ) -> Result<HttpResponse, PageError> {
     let id: CaseId = path.parse().map_err(|_| PageError::NotFound)?;
     let done = query.get("done").and_then(|slug| Command::from_slug(slug));
-    show_case(state, &who, id, StatusCode::OK, None, done).await
-}
-
-/// The case page, with `failure`'s form open and its errors summarised at the top, or
-/// a banner saying what `done` recorded.
-pub async fn show_case(
-    state: web::Data<AppState>,
-    who: &SignedIn,
-    id: CaseId,
-    status: StatusCode,
-    failure: Option<Failure>,
-    done: Option<Command>,
-) -> Result<HttpResponse, PageError> {
     let scope = who.scope.clone();
     let today = state.clock.today();
     let view = blocking(move || workflow::case_view(&state.db, &scope, id, today)).await?;
-    let forms = case_forms::forms(&view, today, who.user.role, failure.as_ref());
-    let may_act = !forms.is_empty();
-    let errors = failure
-        .as_ref()
-        .map(|f| case_forms::summary(f, &view, today))
-        .unwrap_or_default();
-    let title = if errors.is_empty() {
-        format!("{}: case", view.child_name)
-    } else {
-        format!("Error: {}: case", view.child_name)
-    };
+    let steps = case_forms::links(&view, who.user.role);
     render(
-        status,
+        StatusCode::OK,
         "case",
-        &title,
+        &format!("{}: case", view.child_name),
         &who.frame,
         [
-            ("forms", Value::Array(forms)),
+            ("forms", Value::Array(steps)),
             ("summary", Value::Array(summary(&view))),
             (
                 "deadlines",
@@ -86,9 +63,8 @@ pub async fn show_case(
                 "id": view.id.to_string(),
                 "child_name": view.child_name,
                 "stage": words(&view.stage.to_string()),
-                "errors": errors,
                 "done": done.map(Command::done),
-                "may_act": may_act,
+                "may_act": case_forms::may_act(who.user.role),
             }),
             |page, (key, value)| with(page, key, value),
         ),
