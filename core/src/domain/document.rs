@@ -61,3 +61,18 @@ pub struct Document {
     /// When it was stored.
     pub created_at: DateTime<Utc>,
 }
+
+/// A stored document without its bytes: what a list of a case's letters shows. The
+/// bytes (and the check of their hash) are read when the document itself is opened,
+/// so listing a case's letters does not read every letter in full.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentListing {
+    /// The document's id.
+    pub id: DocumentId,
+    /// Its title.
+    pub title: String,
+    /// Hex SHA-256 of its content, as recorded when it was stored.
+    pub sha256: String,
+    /// When it was stored.
+    pub created_at: DateTime<Utc>,
+}

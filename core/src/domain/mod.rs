@@ -41,7 +41,7 @@ pub use case::{Case, CaseStage};
 pub use child::{Child, NhsNumber, PersonName, Upn};
 pub use deadline::{AdviceSource, Deadline, DeadlineKind, DeadlineStatus, StatutoryDate};
 pub use decision::{Decision, DecisionKind, DecisionOutcome, Reasons, ReviewDecision};
-pub use document::{Document, DocumentKind};
+pub use document::{Document, DocumentKind, DocumentListing};
 pub use error::DomainError;
 pub use event::{EVENT_SCHEMA_VERSION, Event, EventKind};
 pub use exception::{DeadlineException, ExceptionLimb};

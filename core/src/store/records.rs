@@ -11,7 +11,7 @@ use super::schema::{deadline_exceptions, deadlines, decisions, documents};
 use super::{AuthorityScope, StoreError, Tx};
 use crate::domain::{
     CaseId, Deadline, DeadlineException, DeadlineId, DeadlineKind, DeadlineStatus, Decision,
-    Document, DocumentId, Reasons,
+    Document, DocumentId, DocumentKind, DocumentListing, Reasons,
 };
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -419,6 +419,37 @@ impl Tx<'_> {
             .load(self.conn)?
             .into_iter()
             .map(Document::try_from)
+            .collect()
+    }
+
+    /// A case's documents of one kind, oldest first, without their bytes.
+    pub fn list_document_listings(
+        &mut self,
+        scope: &AuthorityScope,
+        case: CaseId,
+        kind: DocumentKind,
+    ) -> Result<Vec<DocumentListing>, StoreError> {
+        documents::table
+            .filter(documents::authority_id.eq(scope.authority().as_str()))
+            .filter(documents::case_id.eq(case.to_string()))
+            .filter(documents::kind.eq(kind.to_string()))
+            .order((documents::created_at, documents::id))
+            .select((
+                documents::id,
+                documents::title,
+                documents::sha256,
+                documents::created_at,
+            ))
+            .load::<(String, String, String, NaiveDateTime)>(self.conn)?
+            .into_iter()
+            .map(|(id, title, sha256, created_at)| {
+                Ok(DocumentListing {
+                    id: parse("documents.id", &id)?,
+                    title,
+                    sha256,
+                    created_at: from_db_time(created_at),
+                })
+            })
             .collect()
     }
 }

@@ -143,9 +143,8 @@ pub fn case_view(
             events: tx.list_events(scope, Some(id))?,
             exceptions: tx.list_exceptions(scope, id)?,
             letters: tx
-                .list_documents(scope, id)?
+                .list_document_listings(scope, id, DocumentKind::Letter)?
                 .into_iter()
-                .filter(|d| d.kind == DocumentKind::Letter)
                 .map(|d| LetterView {
                     id: d.id,
                     title: d.title,
