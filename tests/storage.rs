@@ -774,3 +774,39 @@ fn migration_folders_stay_in_step() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// The pool hands out connections without pinging them first (one round trip saved per
+/// read). So when PostgreSQL drops its connections, as on a restart, each dead one may
+/// fail one request with a clear error, and must never be handed out again: afterwards
+/// every read and write works. A pool that kept dead connections would fail here on
+/// every later checkout.
+#[test]
+fn connections_the_server_dropped_fail_once_and_are_replaced() -> anyhow::Result<()> {
+    use sendpanel_core::store::StoreError;
+
+    let test = sendpanel_tests::TestDb::postgres()?;
+    let torbay = AuthorityScope::new(sendpanel_core::domain::AuthorityId::parse("torbay")?);
+    test.db.read(|tx| tx.list_cases(&torbay))?;
+    let ended = test.end_server_connections()?;
+    assert!(ended >= 1, "the pool held connections to end");
+
+    let mut lost = 0;
+    for _ in 0..20 {
+        match test.db.read(|tx| tx.list_cases(&torbay)) {
+            Ok(_) => {}
+            Err(StoreError::ConnectionLost(_)) => lost += 1,
+            Err(other) => panic!("a dropped connection must read as lost, not {other}"),
+        }
+    }
+    assert!(
+        lost <= ended,
+        "{lost} reads failed over {ended} dropped connections: one was handed out again"
+    );
+    // Every connection in the pool now answers, for reads and for writes.
+    for _ in 0..8 {
+        test.db.read(|tx| tx.list_cases(&torbay))?;
+    }
+    let scope = authority(&test.db, "torbay", 880)?;
+    assert_eq!(test.db.read(|tx| tx.list_cases(&scope))?.len(), 0);
+    Ok(())
+}

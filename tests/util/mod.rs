@@ -76,6 +76,26 @@ impl TestDb {
         })
     }
 
+    /// Ends every server connection to this PostgreSQL test database, as a server
+    /// restart would: what the pool holds is dead from here on. Returns how many were
+    /// ended. An error for SQLite, which has no server.
+    pub fn end_server_connections(&self) -> anyhow::Result<usize> {
+        let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
+            anyhow::bail!("SQLite has no server connections to end");
+        };
+        #[derive(diesel::QueryableByName)]
+        struct Ended {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            ended: i64,
+        }
+        let mut admin = PgConnection::establish(admin_url)?;
+        let row: Ended = diesel::sql_query(format!(
+            "SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .get_result(&mut admin)?;
+        Ok(usize::try_from(row.ended)?)
+    }
+
     /// The database URL as text, for starting the binary on it.
     pub fn url(&self) -> String {
         match &self.cleanup {

@@ -68,20 +68,48 @@ impl Manager {
     }
 }
 
+/// A connection as the pool keeps it, with whether a query on it found the server gone.
+///
+/// The pool does not ping a connection before handing it out (on PostgreSQL that was a
+/// round trip in every four or five of a page). Instead, a query that fails because
+/// the connection is lost marks it ([`Pooled::keep_unless_lost`]), and the pool drops
+/// it on return rather than handing it to the next request. diesel's own
+/// `is_broken` only looks at transaction state, so it would keep a dead connection.
+pub(crate) struct Pooled {
+    pub(crate) conn: AnyConnection,
+    lost: bool,
+}
+
+impl Pooled {
+    /// Notes whether `result` says the connection is gone, and passes it on.
+    pub(crate) fn keep_unless_lost<T>(
+        &mut self,
+        result: Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if matches!(result, Err(StoreError::ConnectionLost(_))) {
+            self.lost = true;
+        }
+        result
+    }
+}
+
 impl ManageConnection for Manager {
-    type Connection = AnyConnection;
+    type Connection = Pooled;
     type Error = StoreError;
 
     fn connect(&self) -> Result<Self::Connection, Self::Error> {
-        self.open()
+        Ok(Pooled {
+            conn: self.open()?,
+            lost: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
-        conn.ping().map_err(StoreError::from)
+    fn is_valid(&self, pooled: &mut Self::Connection) -> Result<(), Self::Error> {
+        pooled.conn.ping().map_err(StoreError::from)
     }
 
-    fn has_broken(&self, conn: &mut Self::Connection) -> bool {
-        conn.is_broken()
+    fn has_broken(&self, pooled: &mut Self::Connection) -> bool {
+        pooled.lost || pooled.conn.is_broken()
     }
 }
 

@@ -68,6 +68,11 @@ pub enum StoreError {
     /// The connection pool gave no connection in time.
     #[error("no database connection available: {0}")]
     Pool(String),
+    /// The connection to the database was lost mid-request (the server restarted, or
+    /// dropped it). Nothing in the request was committed; trying again gets a new
+    /// connection.
+    #[error("the database connection was lost: {0}")]
+    ConnectionLost(String),
     /// Any other database error.
     #[error("database error: {0}")]
     Query(String),
@@ -91,6 +96,9 @@ impl From<diesel::result::Error> for StoreError {
             ) => Self::Refused(info.message().to_owned()),
             Error::DatabaseError(_, info) if info.message().contains("append-only") => {
                 Self::Refused(info.message().to_owned())
+            }
+            Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, info) => {
+                Self::ConnectionLost(info.message().to_owned())
             }
             Error::NotFound => Self::NotFound {
                 entity: "row",
