@@ -10,7 +10,8 @@
 //! shown disapplied; a form that cannot run says why; panel members are offered no step
 //! and cannot open or post one; a form without its CSRF token is refused. Then in
 //! headless Chromium: axe-core finds no serious or critical violation on a step's page,
-//! with a refused form's errors, and on the case after a decision.
+//! with a refused form's errors, on the case after a decision, and on the appeal's page
+//! (`dispute_pages` covers the dispute steps in process) with and without its errors.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -606,6 +607,28 @@ async fn in_chromium(db: Database, save: bool) {
             assert!(main.contains("Assessing"), "{main}");
             screenshot(&client, "case-decided", save).await;
             axe(&client, "case-decided").await;
+
+            // A decision may be appealed: the appeal's page, its dates and the case's
+            // decisions as radios, and its refusal with every field named.
+            client
+                .find(Locator::LinkText("Record an appeal to the Tribunal"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            wait_for(&client, "//h1[@id='appeal']").await;
+            axe(&client, "appeal-step").await;
+            click(&client, "main button[type=submit]").await;
+            let summary = wait_for(&client, "//div[contains(@class,'govuk-error-summary')]").await;
+            assert!(
+                summary
+                    .text()
+                    .await
+                    .unwrap()
+                    .contains("Select the decision appealed")
+            );
+            axe(&client, "appeal-error").await;
         }
     })
     .await;

@@ -14,6 +14,7 @@ mod case_pages;
 mod cli;
 mod clock;
 mod dashboard_pages;
+mod dispute_pages;
 mod isolation;
 mod live;
 mod openapi;

@@ -237,6 +237,25 @@ fn pending(events: &[Event], kind: EventKind, closing: EventKind) -> Option<&Eve
     (!after.iter().any(|e| e.kind == closing)).then_some(opening)
 }
 
+/// Whether a mediation is open in a case's history (`events`, oldest first): requested
+/// and not yet concluded. [`record_mediation_outcome`] runs only then and
+/// [`request_mediation`] only otherwise, so the pages offer each form by this.
+pub fn mediation_open(events: &[Event]) -> bool {
+    pending(
+        events,
+        EventKind::MediationRequested,
+        EventKind::MediationConcluded,
+    )
+    .is_some()
+}
+
+/// Whether an appeal is pending in a case's history (`events`, oldest first): lodged
+/// and the Tribunal's decision not yet recorded. [`record_tribunal_decision`] runs only
+/// then and [`lodge_appeal`] only otherwise.
+pub fn appeal_pending(events: &[Event]) -> bool {
+    pending(events, EventKind::AppealLodged, EventKind::TribunalDecided).is_some()
+}
+
 /// Records a request for mediation and sets the authority's 30 days to hold it (regs.
 /// 36-37). Refused, changing nothing, when the decision is not on this case, the dates
 /// are out of order or in the future, or a mediation is already open.

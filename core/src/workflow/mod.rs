@@ -38,8 +38,8 @@ pub use assess::{
 pub use disputes::{
     AppealLodged, LodgeAppeal, MediationConcluded, MediationOutcome, RecordMediationOutcome,
     RecordOrderComplied, RecordTribunalDecision, RequestMediation, TribunalDecided, TribunalOrder,
-    TribunalOutcome, comply_with_order, lodge_appeal, record_mediation_outcome,
-    record_tribunal_decision, request_mediation,
+    TribunalOutcome, appeal_pending, comply_with_order, lodge_appeal, mediation_open,
+    record_mediation_outcome, record_tribunal_decision, request_mediation,
 };
 pub use exceptions::{ClaimException, claim_exception};
 pub use intake::{ReceiveRequest, Received, receive_request};

@@ -11,8 +11,13 @@
 //!
 //! Which forms a stage offers mirrors where each core command applies, so a caseworker
 //! is never offered a final plan at the request stage; the core still checks, so a
-//! stale page cannot do what the stage no longer allows. Only caseworkers and admins
-//! see or post these forms.
+//! stale page cannot do what the stage no longer allows. Who may see or post each form
+//! is who may run its command through the API ([`crate::roles`]); panel members never.
+//!
+//! This module names the steps and dispatches them. The steps of a dispute (mediation,
+//! an appeal, the Tribunal's decision and its order) draw, read and run their forms in
+//! [`super::case_forms_disputes`]; those of a plan that moves (a phase transfer, a move
+//! out, the notice of a plan transferred in) in [`super::case_forms_moves`].
 
 use std::collections::HashMap;
 
@@ -39,6 +44,7 @@ use super::render::PageError;
 use super::render::render;
 use super::session::{SignedIn, see_other};
 use super::work::{blocking, long_date, require_role, with, words};
+use super::{case_forms_disputes as disputes, case_forms_moves as moves};
 use crate::server::AppState;
 
 use crate::roles::{CASE_OFFICERS, DECIDERS, WRITERS};
@@ -80,9 +86,29 @@ pub enum Command {
     NextStepsOutcome,
     /// Ask the plugin in force about the band and top-up.
     BandingAdvice,
+    /// The family asked for mediation on a decision.
+    RequestMediation,
+    /// How mediation ended.
+    RecordMediationOutcome,
+    /// The family appealed a decision to the Tribunal.
+    LodgeAppeal,
+    /// The Tribunal's decision on the appeal, with any order.
+    RecordTribunalDecision,
+    /// A step of a Tribunal order carried out.
+    ComplyWithOrder,
+    /// A coming phase transfer (reg. 18).
+    PlanPhaseTransfer,
+    /// The plan amended for the phase transfer.
+    CompletePhaseTransfer,
+    /// The child is moving to another authority's area (reg. 15).
+    NotifyMoveOut,
+    /// The plan sent to the new authority.
+    TransferPlanOut,
+    /// The family told of a plan transferred in (reg. 15(4)).
+    SendTransferNotice,
 }
 
-const ALL: [Command; 14] = [
+const ALL: [Command; 24] = [
     Command::GraduatedResponseAdvice,
     Command::DecisionToAssess,
     Command::ClaimException,
@@ -97,6 +123,16 @@ const ALL: [Command; 14] = [
     Command::NextStepsMeeting,
     Command::NextStepsOutcome,
     Command::BandingAdvice,
+    Command::RequestMediation,
+    Command::RecordMediationOutcome,
+    Command::LodgeAppeal,
+    Command::RecordTribunalDecision,
+    Command::ComplyWithOrder,
+    Command::PlanPhaseTransfer,
+    Command::CompletePhaseTransfer,
+    Command::NotifyMoveOut,
+    Command::TransferPlanOut,
+    Command::SendTransferNotice,
 ];
 
 impl Command {
@@ -117,6 +153,16 @@ impl Command {
             Self::NextStepsMeeting => "next-steps-meeting",
             Self::NextStepsOutcome => "next-steps-outcome",
             Self::BandingAdvice => "banding-advice",
+            Self::RequestMediation => "mediation",
+            Self::RecordMediationOutcome => "mediation-outcome",
+            Self::LodgeAppeal => "appeal",
+            Self::RecordTribunalDecision => "tribunal-decision",
+            Self::ComplyWithOrder => "tribunal-order-complied",
+            Self::PlanPhaseTransfer => "phase-transfer",
+            Self::CompletePhaseTransfer => "phase-transfer-completed",
+            Self::NotifyMoveOut => "move-out",
+            Self::TransferPlanOut => "transfer-out",
+            Self::SendTransferNotice => "transfer-notice",
         }
     }
 
@@ -124,9 +170,14 @@ impl Command {
     pub fn roles(self) -> &'static [UserRole] {
         match self {
             Self::DecisionToAssess | Self::DecisionToIssue | Self::ReviewDecision => &DECIDERS,
-            Self::ClaimException | Self::NextStepsMeeting | Self::NextStepsOutcome => {
-                &CASE_OFFICERS
-            }
+            Self::ClaimException
+            | Self::NextStepsMeeting
+            | Self::NextStepsOutcome
+            | Self::RequestMediation
+            | Self::RecordMediationOutcome
+            | Self::LodgeAppeal
+            | Self::RecordTribunalDecision
+            | Self::ComplyWithOrder => &CASE_OFFICERS,
             Self::GraduatedResponseAdvice
             | Self::RequestAdvice
             | Self::AdviceReceived
@@ -134,7 +185,12 @@ impl Command {
             | Self::FinalPlan
             | Self::ReviewMeeting
             | Self::NextStepsAdvice
-            | Self::BandingAdvice => &WRITERS,
+            | Self::BandingAdvice
+            | Self::PlanPhaseTransfer
+            | Self::CompletePhaseTransfer
+            | Self::NotifyMoveOut
+            | Self::TransferPlanOut
+            | Self::SendTransferNotice => &WRITERS,
         }
     }
 
@@ -162,6 +218,16 @@ impl Command {
             Self::NextStepsMeeting => "Arrange a next-steps meeting with the family",
             Self::NextStepsOutcome => "Record what the next-steps meeting led to",
             Self::BandingAdvice => "Seek banding advice from the policy plugin",
+            Self::RequestMediation => "Record a request for mediation",
+            Self::RecordMediationOutcome => "Record how mediation ended",
+            Self::LodgeAppeal => "Record an appeal to the Tribunal",
+            Self::RecordTribunalDecision => "Record the Tribunal\u{2019}s decision",
+            Self::ComplyWithOrder => "Record a step of the Tribunal\u{2019}s order carried out",
+            Self::PlanPhaseTransfer => "Plan a phase transfer",
+            Self::CompletePhaseTransfer => "Record the plan amended for the phase transfer",
+            Self::NotifyMoveOut => "Record a move to another authority\u{2019}s area",
+            Self::TransferPlanOut => "Record the plan transferred to the new authority",
+            Self::SendTransferNotice => "Record the notice of a transferred plan",
         }
     }
 
@@ -198,6 +264,24 @@ impl Command {
                 "Next-steps meeting arranged; the family's invitation is written"
             }
             Self::NextStepsOutcome => "Next-steps outcome recorded",
+            Self::RequestMediation => "Request for mediation recorded, with the 30 days to hold it",
+            Self::RecordMediationOutcome => {
+                "Mediation outcome recorded, with the family\u{2019}s last day to appeal"
+            }
+            Self::LodgeAppeal => "Appeal recorded, with whether it came in time",
+            Self::RecordTribunalDecision => {
+                "Tribunal\u{2019}s decision recorded, with the time limit of each step it ordered"
+            }
+            Self::ComplyWithOrder => "Step of the Tribunal\u{2019}s order recorded as carried out",
+            Self::PlanPhaseTransfer => "Phase transfer planned, with its reg. 18 date",
+            Self::CompletePhaseTransfer => {
+                "Phase transfer recorded: the amended plan names the next setting"
+            }
+            Self::NotifyMoveOut => "Move recorded, with the day the plan must be transferred by",
+            Self::TransferPlanOut => {
+                "Plan transferred to the new authority; the case is closed here"
+            }
+            Self::SendTransferNotice => "Notice to the family of the transferred plan recorded",
         }
     }
 
@@ -232,6 +316,36 @@ impl Command {
             }
             Self::NextStepsMeeting => {
                 "The family's invitation, with a calendar entry, is written when you arrange it."
+            }
+            Self::RequestMediation => {
+                "The authority must make sure mediation takes place within 30 days of being told the family wants it (SEND Regulations 2014 regs. 36-37)."
+            }
+            Self::RecordMediationOutcome => {
+                "After mediation the family may appeal to the Tribunal within 2 months of the decision notice, or 1 month from the mediation certificate if that is later (the Tribunal's rule 20)."
+            }
+            Self::LodgeAppeal => {
+                "The family may appeal to the First-tier Tribunal (SEND) (Children and Families Act 2014 s.51) within 2 months of the decision notice, or 1 month from a mediation certificate if later (the Tribunal's rule 20). A late appeal is still recorded: the Tribunal may admit it."
+            }
+            Self::RecordTribunalDecision => {
+                "An order sets the authority a time limit for each step it requires (SEND Regulations 2014 reg. 44(2)). An order to assess a refused request starts the assessment; an order to continue a ceased plan restores it."
+            }
+            Self::ComplyWithOrder => {
+                "Record each step of the order when it is done, against the time limit the order set."
+            }
+            Self::PlanPhaseTransfer => {
+                "The plan must be reviewed and amended, naming the next school or college, by 15 February of the year of transfer, or 31 March from secondary school to post-16 (SEND Regulations 2014 reg. 18). No exception applies."
+            }
+            Self::CompletePhaseTransfer => {
+                "Record the day the amended plan naming the next setting was issued (reg. 18)."
+            }
+            Self::NotifyMoveOut => {
+                "The plan must go to the new authority on the day of the move or, if the authority learned of it less than 15 working days before, within 15 working days of learning of it (SEND Regulations 2014 reg. 15(2))."
+            }
+            Self::TransferPlanOut => {
+                "The new authority maintains the plan from the day of transfer (reg. 15(3)); the case is then closed here."
+            }
+            Self::SendTransferNotice => {
+                "Within 6 weeks of the transfer, tell the family the plan has been transferred, whether the authority proposes to assess, and when it will review the plan (SEND Regulations 2014 reg. 15(4)-(5))."
             }
             Self::AdviceReceived | Self::NextStepsOutcome => "",
         }
@@ -355,6 +469,16 @@ impl Command {
                 ),
                 Field::new("notes", "What was agreed", Kind::Textarea),
             ]),
+            Self::RequestMediation => disputes::mediation_fields(view, today),
+            Self::RecordMediationOutcome => disputes::mediation_outcome_fields(today),
+            Self::LodgeAppeal => disputes::appeal_fields(view, today),
+            Self::RecordTribunalDecision => disputes::tribunal_fields(today),
+            Self::ComplyWithOrder => disputes::complied_fields(view, today),
+            Self::PlanPhaseTransfer => moves::plan_transfer_fields(),
+            Self::CompletePhaseTransfer => moves::complete_transfer_fields(today),
+            Self::NotifyMoveOut => moves::move_out_fields(today),
+            Self::TransferPlanOut => moves::transfer_out_fields(today),
+            Self::SendTransferNotice => moves::notice_fields(today),
         }
     }
 }
@@ -419,6 +543,8 @@ pub fn applicable(view: &CaseView) -> Vec<Command> {
         | CaseStage::Ceased
         | CaseStage::Closed => Vec::new(),
     };
+    commands.extend(moves::applicable(view));
+    commands.extend(disputes::applicable(view));
     if !exceptionable(view).is_empty() {
         commands.push(Command::ClaimException);
     }
@@ -529,6 +655,8 @@ enum Parsed {
     ReviewDecision(RecordReviewDecision),
     Meeting(ArrangeNextStepsMeeting),
     Outcome(RecordNextStepsOutcome),
+    Dispute(disputes::Parsed),
+    Move(moves::Parsed),
 }
 
 /// Reads `command`'s form. Every missing or malformed field is an error at once; the
@@ -656,6 +784,18 @@ fn parse(
                 notes: reader.text("notes").to_owned(),
             })
         }
+        Command::RequestMediation => Parsed::Dispute(disputes::read_mediation(reader)?),
+        Command::RecordMediationOutcome => {
+            Parsed::Dispute(disputes::read_mediation_outcome(reader)?)
+        }
+        Command::LodgeAppeal => Parsed::Dispute(disputes::read_appeal(reader)?),
+        Command::RecordTribunalDecision => Parsed::Dispute(disputes::read_tribunal(reader)?),
+        Command::ComplyWithOrder => Parsed::Dispute(disputes::read_complied(reader)?),
+        Command::PlanPhaseTransfer => Parsed::Move(moves::read_plan_transfer(reader)?),
+        Command::CompletePhaseTransfer => Parsed::Move(moves::read_complete_transfer(reader)?),
+        Command::NotifyMoveOut => Parsed::Move(moves::read_move_out(reader)?),
+        Command::TransferPlanOut => Parsed::Move(moves::read_transfer_out(reader)?),
+        Command::SendTransferNotice => Parsed::Move(moves::read_notice(reader)?),
     };
     reader.errors.is_empty().then_some(parsed)
 }
@@ -754,6 +894,8 @@ fn run(
         Parsed::Outcome(c) => {
             workflow::record_next_steps_outcome(db, scope, id, c, actor, clock)?;
         }
+        Parsed::Dispute(p) => disputes::run(db, scope, id, actor, holidays, clock, p)?,
+        Parsed::Move(p) => moves::run(db, scope, id, actor, holidays, clock, p)?,
     }
     Ok(())
 }

@@ -6,7 +6,8 @@
 //!   token every form carries.
 //! - [`cases`]: the caseload and the new request form.
 //! - [`case_page`]: one case whole, with [`case_forms`] for each workflow command that
-//!   applies at its stage.
+//!   applies at its stage ([`case_forms_disputes`] for mediation and appeals,
+//!   [`case_forms_moves`] for phase transfers and moves between authorities).
 //! - [`panels`]: a member's sittings, a sitting's agenda and live tally, papers, votes,
 //!   conflicts and the chair's close.
 //! - [`admin`]: the authority admin's plugins, what-if, panels and users.
@@ -22,6 +23,8 @@ mod advice;
 mod assets;
 mod case_facts;
 mod case_forms;
+mod case_forms_disputes;
+mod case_forms_moves;
 mod case_page;
 mod cases;
 mod chart;
