@@ -143,6 +143,7 @@ both_backends! {
         assert_eq!(db.read(|tx| tx.get_child(&scope, child.id))?, child);
         assert_eq!(db.read(|tx| tx.get_request(&scope, request.id))?, request);
         assert_eq!(db.read(|tx| tx.get_case(&scope, case.id))?, case);
+        assert_eq!(db.read(|tx| tx.get_case_with_request_and_child(&scope, case.id))?, (case.clone(), request.clone(), child.clone()));
 
         let panel = Panel { id: PanelId::new(), authority_id: scope.authority().clone(), code: Slug::parse("code", "sen-panel")?, name: "SEN Panel".into() };
         let seat = PanelMember { id: PanelMemberId::new(), authority_id: scope.authority().clone(), panel_id: panel.id, user_id: chair.id, role: Slug::parse("role", "chair")? };
@@ -175,6 +176,10 @@ both_backends! {
             assert_eq!(stored.content, document.content);
             // The store computes the fingerprint itself.
             assert_eq!(stored.sha256.len(), 64);
+            // A case's letters are listed without their bytes, with the same fingerprint.
+            let listed = tx.list_document_listings(&scope, case.id, DocumentKind::Letter)?;
+            assert_eq!(listed.iter().map(|d| (d.id, d.title.as_str(), d.sha256.as_str())).collect::<Vec<_>>(), vec![(document.id, "Decision to assess", stored.sha256.as_str())]);
+            assert!(tx.list_document_listings(&scope, case.id, DocumentKind::Plan)?.is_empty());
             assert_eq!(tx.get_case(&scope, case.id)?.stage, CaseStage::Assessing);
             Ok(())
         })?;
@@ -211,6 +216,7 @@ both_backends! {
             assert!(tx.list_events(&torbay, None)?.iter().all(|e| e.authority_id.as_str() == "torbay"));
             // Asking for Wiltshire's case with Torbay's scope finds nothing.
             assert!(matches!(tx.get_case(&torbay, w_case.id), Err(StoreError::NotFound { .. })));
+            assert!(matches!(tx.get_case_with_request_and_child(&torbay, w_case.id), Err(StoreError::NotFound { .. })));
             assert!(matches!(tx.get_child(&wiltshire, t_child.id), Err(StoreError::NotFound { .. })));
             assert!(tx.list_events(&torbay, Some(w_case.id))?.is_empty());
             Ok(())

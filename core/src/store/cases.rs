@@ -275,6 +275,37 @@ impl Tx<'_> {
             .try_into()
     }
 
+    /// A case of the scope's authority with its request and child, in one query: what
+    /// a case page opens with. Three lookups were three round trips on PostgreSQL.
+    pub fn get_case_with_request_and_child(
+        &mut self,
+        scope: &AuthorityScope,
+        id: CaseId,
+    ) -> Result<(Case, AssessmentRequest, Child), StoreError> {
+        let (case, request, child) = cases::table
+            .inner_join(
+                requests::table.on(requests::id
+                    .eq(cases::request_id)
+                    .and(requests::authority_id.eq(cases::authority_id))),
+            )
+            .inner_join(
+                children::table.on(children::id
+                    .eq(cases::child_id)
+                    .and(children::authority_id.eq(cases::authority_id))),
+            )
+            .filter(cases::authority_id.eq(scope.authority().as_str()))
+            .filter(cases::id.eq(id.to_string()))
+            .select((
+                CaseRow::as_select(),
+                RequestRow::as_select(),
+                ChildRow::as_select(),
+            ))
+            .first::<(CaseRow, RequestRow, ChildRow)>(self.conn)
+            .optional()?
+            .ok_or_else(|| not_found("case", id))?;
+        Ok((case.try_into()?, request.try_into()?, child.try_into()?))
+    }
+
     /// The scope's cases, oldest first.
     pub fn list_cases(&mut self, scope: &AuthorityScope) -> Result<Vec<Case>, StoreError> {
         cases::table

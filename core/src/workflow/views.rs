@@ -119,9 +119,7 @@ pub fn case_view(
     today: NaiveDate,
 ) -> Result<CaseView, WorkflowError> {
     Ok(db.read(|tx| {
-        let case = tx.get_case(scope, id)?;
-        let request = tx.get_request(scope, case.request_id)?;
-        let child = tx.get_child(scope, case.child_id)?;
+        let (case, request, child) = tx.get_case_with_request_and_child(scope, id)?;
         let deadlines = tx
             .list_deadlines(scope, id)?
             .iter()
