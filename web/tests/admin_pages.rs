@@ -3,7 +3,8 @@
 //! uploads Torbay's real plugin and sees its check and every test vector passing,
 //! while garbage bytes, an empty file and a form without its CSRF token are refused
 //! with nothing stored; activation before the policy takes effect is refused beside
-//! the date field and a good date puts it in use; the what-if page counts and lists
+//! the date field and a good date puts it in use; another authority's admin finds no
+//! trace of it and cannot activate or retire it; the what-if page counts and lists
 //! the recommendations the plugin would change; retiring takes it out of use; a member
 //! seated on a panel appears under it, and a role the panel lacks is refused; a user
 //! added appears in the list and can sign in, and a bad email, a short password or a
@@ -302,6 +303,46 @@ async fn plugins_scenario(db: Database) {
         page.body
     );
     assert_eq!(plugins(&db)[0].status, PluginStatus::Active);
+
+    // Another authority's admin cannot find Torbay's plugin by its hash: not its page,
+    // nor its what-if, and retiring or activating it changes nothing. Their own list
+    // does not show it.
+    let mut wiltshire = Browser::default();
+    wiltshire
+        .sign_in(&app, "alex.mercer@wiltshire.example")
+        .await;
+    let theirs = wiltshire.get(&app, "/admin/plugins").await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(!theirs.body.contains(&sha.to_string()), "{}", theirs.body);
+    for path in [plugin_page.clone(), format!("/admin/plugins/{sha}/what-if")] {
+        assert_eq!(
+            wiltshire.get(&app, &path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let retire = format!("/admin/plugins/{sha}/retire");
+    let page = wiltshire.submit(&app, "/admin/plugins", &retire, &[]).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let page = wiltshire
+        .submit(
+            &app,
+            "/admin/plugins",
+            &activate,
+            &[
+                ("active_from-day", "1"),
+                ("active_from-month", "1"),
+                ("active_from-year", "2025"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let unchanged = &plugins(&db)[0];
+    assert_eq!(unchanged.status, PluginStatus::Active);
+    assert_eq!(
+        unchanged.active_from,
+        Some(chrono::NaiveDate::from_ymd_opt(2023, 9, 1).unwrap())
+    );
 
     // What if: nothing on record yet.
     let what_if = format!("/admin/plugins/{sha}/what-if");
