@@ -112,6 +112,9 @@ pub fn start_with(
     let secure = sessions.secure;
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(
+                crate::pages::signed_in_error_pages,
+            ))
             .wrap(crate::pages::session_middleware(key.clone(), secure))
             .wrap(TracingLogger::default())
             .app_data(data.clone())

@@ -279,10 +279,24 @@ async fn scenario(db: Database) {
     let page = browser.get(&app, &format!("/cases/{}", theirs.id)).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.body.contains("Page not found"));
+    // The error page keeps the signed-in header: the menu and sign-out.
+    assert!(page.body.contains("Sign out"), "{}", page.body);
+    assert!(page.body.contains("href=\"/caseload\""), "{}", page.body);
     assert_eq!(
         browser.get(&app, "/cases/not-an-id").await.status,
         StatusCode::NOT_FOUND
     );
+    // A visitor who is not signed in gets the error page without them.
+    let page = Browser::default()
+        .post(
+            &app,
+            "/sign-in",
+            &[("email", CASEWORKER), ("password", "x")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("You cannot do that"), "{}", page.body);
+    assert!(!page.body.contains("Sign out"), "{}", page.body);
 
     // Signing out needs the token too, then ends the session.
     let page = browser.post(&app, "/sign-out", &[]).await;

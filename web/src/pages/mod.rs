@@ -40,7 +40,7 @@ use sendpanel_core::domain::UserRole;
 
 use crate::server::AppState;
 
-pub use render::PageError;
+pub use render::{PageError, signed_in_error_pages};
 pub use session::{COOKIE_NAME, CSRF_FIELD, SignedIn, session_key, session_middleware};
 
 /// Mounts the pages and `/assets/`.

@@ -7,8 +7,11 @@
 
 use std::sync::LazyLock;
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use handlebars::Handlebars;
 use rust_embed::RustEmbed;
 use sendpanel_core::domain::UserRole;
@@ -213,6 +216,22 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Forbidden(reason) => tracing::warn!(%reason, "page refused"),
+            Self::Refused { field, message } => {
+                tracing::info!(?field, %message, "command refused");
+            }
+            Self::Internal(detail) => tracing::error!(%detail, "page failed"),
+            Self::SignIn | Self::NotFound => {}
+        }
+        self.page(&Frame::default())
+    }
+}
+
+impl PageError {
+    /// The error as a page under `frame`'s header: the signed-in person's, when the
+    /// error came after they were recognised ([`signed_in_error_pages`]).
+    fn page(&self, frame: &Frame) -> HttpResponse {
         let (title, body) = match self {
             Self::SignIn => {
                 return HttpResponse::SeeOther()
@@ -223,15 +242,11 @@ impl ResponseError for PageError {
                 "Page not found",
                 "If you typed the web address, check it is correct. If you followed a link to a case, it may belong to another authority.",
             ),
-            Self::Forbidden(reason) => {
-                tracing::warn!(%reason, "page refused");
-                (
-                    "You cannot do that",
-                    "The form may have been open too long or sent from another site, or your role does not allow this. Go back, reload the page and try again.",
-                )
-            }
+            Self::Forbidden(_) => (
+                "You cannot do that",
+                "The form may have been open too long or sent from another site, or your role does not allow this. Go back, reload the page and try again.",
+            ),
             Self::Refused { field, message } => {
-                tracing::info!(?field, %message, "command refused");
                 let text = match field {
                     Some(field) => format!("{field}: {message}"),
                     None => message.clone(),
@@ -244,7 +259,7 @@ impl ResponseError for PageError {
                     self.status_code(),
                     "error",
                     "Error: There is a problem",
-                    &Frame::default(),
+                    frame,
                     fields,
                 )
                 .unwrap_or_else(|_| {
@@ -253,26 +268,44 @@ impl ResponseError for PageError {
                         .body(text)
                 });
             }
-            Self::Internal(detail) => {
-                tracing::error!(%detail, "page failed");
-                (
-                    "Sorry, there is a problem with the service",
-                    "Try again later. Nothing you sent has been lost unless the page said so.",
-                )
-            }
+            Self::Internal(_) => (
+                "Sorry, there is a problem with the service",
+                "Try again later. Nothing you sent has been lost unless the page said so.",
+            ),
         };
         let fields = json!({ "heading": title, "message": body });
-        render(
-            self.status_code(),
-            "error",
-            title,
-            &Frame::default(),
-            fields,
-        )
-        .unwrap_or_else(|_| {
+        render(self.status_code(), "error", title, frame, fields).unwrap_or_else(|_| {
             HttpResponse::build(self.status_code())
                 .content_type("text/plain; charset=utf-8")
                 .body(title)
         })
     }
+}
+
+/// Middleware: an error page shown to a signed-in person keeps their header (their
+/// name, sign-out and menu), as the page they came from had. `ResponseError` renders
+/// without the request, so it cannot know who is asking; the error is rendered again
+/// here with the header the [`super::SignedIn`] extractor left in the request.
+pub async fn signed_in_error_pages(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let response = next.call(request).await?;
+    let again = {
+        let frame = response.request().extensions().get::<Frame>().cloned();
+        let error = response
+            .response()
+            .error()
+            .and_then(|e| e.as_error::<PageError>());
+        match (frame, error) {
+            (Some(frame), Some(error)) if !matches!(error, PageError::SignIn) => {
+                Some(error.page(&frame))
+            }
+            _ => None,
+        }
+    };
+    Ok(match again {
+        Some(page) => response.into_response(page).map_into_boxed_body(),
+        None => response.map_into_boxed_body(),
+    })
 }

@@ -21,7 +21,7 @@ use actix_session::storage::CookieSessionStore;
 use actix_session::{Session, SessionExt, SessionMiddleware};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::http::{StatusCode, header};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, dev::Payload, web};
 use sendpanel_core::domain::{AuthorityId, User, UserId};
 use sendpanel_core::store::AuthorityScope;
 use serde::{Deserialize, Serialize};
@@ -164,6 +164,7 @@ impl FromRequest for SignedIn {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = request.app_data::<web::Data<AppState>>().cloned();
         let session = request.get_session();
+        let request = request.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| PageError::internal("no application state"))?;
             let Some(who) = session
@@ -210,6 +211,9 @@ impl FromRequest for SignedIn {
                 role: Some(user.role),
             };
             tracing::Span::current().record("user_id", tracing::field::display(user.id));
+            // For an error page later in this request, so it keeps the person's header
+            // ([`super::render::signed_in_error_pages`]).
+            request.extensions_mut().insert(frame.clone());
             Ok(SignedIn {
                 user,
                 scope,

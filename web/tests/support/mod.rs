@@ -30,7 +30,7 @@ use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost};
 use sendpanel_core::store::AuthorityScope;
 use sendpanel_core::store::Database;
 use sendpanel_core::time::FixedClock;
-use sendpanel_web::pages::{COOKIE_NAME, session_middleware};
+use sendpanel_web::pages::{COOKIE_NAME, session_middleware, signed_in_error_pages};
 use sendpanel_web::server::{AppState, routes};
 
 /// Every demo user's password.
@@ -79,6 +79,7 @@ pub async fn app(
 ) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error> {
     test::init_service(
         App::new()
+            .wrap(actix_web::middleware::from_fn(signed_in_error_pages))
             .wrap(session_middleware(Key::generate(), true))
             .app_data(web::Data::new(state))
             .configure(routes),
