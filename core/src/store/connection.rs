@@ -81,6 +81,15 @@ pub(crate) struct Pooled {
 }
 
 impl Pooled {
+    /// Checks the connection answers; one that does not is marked lost, so the pool
+    /// drops it, whatever the driver called the failure.
+    pub(crate) fn answers(&mut self) -> Result<(), StoreError> {
+        self.conn.ping().map_err(|error| {
+            self.lost = true;
+            StoreError::ConnectionLost(one_line(&error.to_string()))
+        })
+    }
+
     /// Notes whether `result` says the connection is gone, and passes it on.
     pub(crate) fn keep_unless_lost<T>(
         &mut self,

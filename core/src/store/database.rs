@@ -136,6 +136,7 @@ impl Database {
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let _writer = self.writer_lock();
         let mut conn = self.inner.pool.get()?;
+        conn.answers()?;
         migrate::run_pending(&mut conn.conn)
     }
 
@@ -160,8 +161,11 @@ impl Database {
 
     /// Where the schema stands relative to this binary.
     pub fn schema_status(&self) -> Result<SchemaStatus, StoreError> {
-        let mut conn = self.inner.pool.get()?;
-        migrate::status(&mut conn.conn)
+        let mut pooled = self.inner.pool.get()?;
+        // `/readyz` asks this, and the pool hands back the connection it last took
+        // back: a dead one must be found and dropped here, or every check would get it.
+        pooled.answers()?;
+        migrate::status(&mut pooled.conn)
     }
 
     /// Runs `work` on one pooled connection, outside a transaction: for reads.

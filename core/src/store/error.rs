@@ -69,8 +69,9 @@ pub enum StoreError {
     #[error("no database connection available: {0}")]
     Pool(String),
     /// The connection to the database was lost mid-request (the server restarted, or
-    /// dropped it). Nothing in the request was committed; trying again gets a new
-    /// connection.
+    /// dropped it). A transaction cut off before its commit left nothing; one cut off
+    /// during its commit may have been saved, so a caller checks before trying again.
+    /// The next request gets a new connection.
     #[error("the database connection was lost: {0}")]
     ConnectionLost(String),
     /// Any other database error.

@@ -83,14 +83,15 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound { entity, .. } => Self::not_found(entity),
             StoreError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
-            // Nothing was committed, and the same call made again gets a working
-            // connection: say so, rather than a bare internal error.
+            // The next call gets a working connection: say so, rather than a bare
+            // internal error. A connection lost during a commit may still have saved
+            // it, so the caller is told to check first.
             lost @ (StoreError::ConnectionLost(_) | StoreError::Pool(_)) => {
                 tracing::warn!(error = %lost, "database unavailable");
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "database_unavailable",
-                    "the database could not be reached; nothing was changed, try again",
+                    "the database could not be reached; the change may not have been saved: read it back before trying again",
                 )
             }
             other => Self::internal(other),
