@@ -411,7 +411,7 @@ async fn disputes(db: Database) {
             ("lodged_on", TODAY),
             ("mediation_certificate_issued_on", TODAY),
         ],
-        "Appeal recorded, with whether it came in time",
+        "Appeal recorded",
     )
     .await;
     assert_eq!(events(&db, id, EventKind::AppealLodged), 1);
@@ -495,6 +495,60 @@ async fn disputes(db: Database) {
         "a met step is not offered: {}",
         page.body
     );
+
+    // A second appeal, dismissed. "No order" is ticked to begin with; an order ticked
+    // by mistake is refused, naming the field, and "No order" takes it back, since a
+    // radio cannot be unticked.
+    done(
+        &app,
+        &mut caseworker,
+        id,
+        "appeal",
+        &full,
+        &[("notice_sent_on", TODAY), ("lodged_on", TODAY)],
+        "Appeal recorded",
+    )
+    .await;
+    let page = caseworker
+        .get(&app, &format!("/cases/{id}/tribunal-decision"))
+        .await;
+    assert!(
+        squeezed(&page.body).contains("value=\"\" checked> <label class=\"govuk-label govuk-radios__label\" for=\"tribunal-decision-order-1\">No order</label>"),
+        "{}",
+        page.body
+    );
+    let page = post(
+        &app,
+        &mut caseworker,
+        id,
+        "tribunal-decision",
+        &[("outcome", "dismissed"), ("order", "assess")],
+        &[("decided_on", TODAY)],
+    )
+    .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("href=\"#tribunal-decision-order-1\""),
+        "{}",
+        page.body
+    );
+    assert_eq!(events(&db, id, EventKind::TribunalDecided), 1);
+    done(
+        &app,
+        &mut caseworker,
+        id,
+        "tribunal-decision",
+        &[("outcome", "dismissed"), ("order", "")],
+        &[("decided_on", TODAY)],
+        "decision recorded",
+    )
+    .await;
+    assert_eq!(events(&db, id, EventKind::TribunalDecided), 2);
 }
 
 async fn moves(db: Database) {

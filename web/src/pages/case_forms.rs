@@ -28,7 +28,7 @@ use sendpanel_core::domain::{
     AdviceSource, CaseId, CaseStage, DeadlineKind, ExceptionLimb, ReviewDecision, UserId, UserRole,
 };
 use sendpanel_core::policy::Question;
-use sendpanel_core::store::AuthorityScope;
+use sendpanel_core::store::{AuthorityScope, StoreError};
 use sendpanel_core::workflow::{
     self, ArrangeNextStepsMeeting, AssessDecision, CaseView, ClaimException, DecideWhetherToAssess,
     DecideWhetherToIssue, IssueDecision, IssueFinalPlan, NextStepsOutcome, RecordAdviceReceived,
@@ -55,7 +55,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}/{command}", web::post().to(submit));
 }
 
-/// A workflow command a case page offers as a form.
+/// A workflow command recorded on a case, as a step with a form on its own page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     /// Ask the plugin in force about the graduated response.
@@ -265,10 +265,8 @@ impl Command {
             }
             Self::NextStepsOutcome => "Next-steps outcome recorded",
             Self::RequestMediation => "Request for mediation recorded, with the 30 days to hold it",
-            Self::RecordMediationOutcome => {
-                "Mediation outcome recorded, with the family\u{2019}s last day to appeal"
-            }
-            Self::LodgeAppeal => "Appeal recorded, with whether it came in time",
+            Self::RecordMediationOutcome => "Mediation outcome recorded",
+            Self::LodgeAppeal => "Appeal recorded",
             Self::RecordTribunalDecision => {
                 "Tribunal\u{2019}s decision recorded, with the time limit of each step it ordered"
             }
@@ -835,6 +833,12 @@ impl From<WorkflowError> for Refusal {
                 "The case is now at the stage \u{201c}{}\u{201d}: {command} applies only {allowed}",
                 words(&stage.to_string())
             )),
+            // The form comes back as typed, rather than a bare error page.
+            WorkflowError::Store(StoreError::ConnectionLost(_) | StoreError::Pool(_)) => {
+                Self::General(
+                    "The database could not be reached. Check the case page to see whether this was recorded before sending it again".to_owned(),
+                )
+            }
             other => PageError::from(other).into(),
         }
     }

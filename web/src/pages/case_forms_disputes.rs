@@ -231,7 +231,11 @@ pub fn tribunal_fields(today: NaiveDate) -> Vec<Group> {
         )
     };
     let outcomes: Vec<_> = outcomes.iter().map(|(o, l)| (o.to_string(), *l)).collect();
-    let orders: Vec<_> = orders.iter().map(|(o, l)| (o.to_string(), *l)).collect();
+    // A radio cannot be unticked: "No order" lets a caseworker who ticked an order by
+    // mistake take it back when the appeal was not ordered.
+    let orders: Vec<_> = std::iter::once((String::new(), "No order"))
+        .chain(orders.iter().map(|(o, l)| (o.to_string(), *l)))
+        .collect();
     vec![(
         None,
         vec![

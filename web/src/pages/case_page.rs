@@ -42,7 +42,7 @@ pub async fn case_page(
         &format!("{}: case", view.child_name),
         &who.frame,
         [
-            ("forms", Value::Array(steps)),
+            ("steps", Value::Array(steps)),
             ("summary", Value::Array(summary(&view))),
             (
                 "deadlines",

@@ -1,8 +1,8 @@
-//! Form fields as the case page's forms draw them, and the typed-in values read back.
+//! Form fields as the case steps' forms draw them, and the typed-in values read back.
 //!
-//! Several forms share one page, so each field's `id` is prefixed with its form's name
-//! (`decision-to-assess-reasons`) while its `name` is what the handler reads
-//! (`reasons`). Every field gives the template the same keys, since strict mode
+//! Each field's `id` is prefixed with its step's name (`decision-to-assess-reasons`),
+//! so ids stay unique and an error summary's link names the step, while its `name` is
+//! what the handler reads (`reasons`). Every field gives the template the same keys, since strict mode
 //! refuses a missing one. [`Reader`] turns what was typed into values, collecting an
 //! error per field so the error summary can list them all at once.
 

@@ -44,7 +44,7 @@ pub fn authority_config<'a>(
 }
 
 /// `object` with `value` moved in under `key`. `json!` serialises every `Value` it is
-/// given into a new one, a deep copy; the case page's forms (fields within groups
+/// given into a new one, a deep copy; the case steps' forms (fields within groups
 /// within forms, each with its options) were copied four times that way.
 pub fn with(mut object: Value, key: &str, value: Value) -> Value {
     if let Some(fields) = object.as_object_mut() {
