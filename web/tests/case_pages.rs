@@ -368,6 +368,14 @@ async fn scenario(db: Database) {
         "{}",
         page.body
     );
+    // The summary links to the message beside the form, which is there to link to.
+    assert!(
+        page.body
+            .contains("<a href=\"#decision-to-assess-error\">The case is now at the stage")
+            && page.body.contains("id=\"decision-to-assess-error\""),
+        "{}",
+        page.body
+    );
     assert_eq!(decisions(&db, &torbay, first), 1);
 
     // A reason the Regulations do not list for this limit: refused, naming the field.

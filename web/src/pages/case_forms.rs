@@ -634,7 +634,7 @@ fn summary(failure: &Failure, view: &CaseView, today: NaiveDate) -> Vec<Value> {
         })
         .collect();
     if let Some(general) = &failure.general {
-        links.push(json!({ "href": format!("#{slug}"), "text": general }));
+        links.push(json!({ "href": format!("#{slug}-error"), "text": general }));
     }
     links
 }
