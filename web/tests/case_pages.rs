@@ -2,7 +2,8 @@
 //! written as the service writes them: a demo case shows its plugin advice with each
 //! criterion's reason, and links to the steps of its stage, each a form on a page of its
 //! own; a caseworker is offered the casework steps but not the decisions, which (as
-//! through the API) a chair or an admin records; a later stage's step is not found; an
+//! through the API) a chair or an admin records; a later stage's step leads back to
+//! the case, which says it does not apply, and an unknown step is not found; an
 //! admin records the decision to assess through the form, and the case page then shows
 //! the decision, the new stage, the steps of that stage (and not the old one's) and the
 //! letter, which opens as sent; an empty reasons field is refused on the step's page
@@ -185,9 +186,25 @@ async fn scenario(db: Database) {
             !body.contains(&format!("href=\"/cases/{first}/{later}\"")),
             "{later} offered early"
         );
+        // An old link to it goes back to the case, which says the step does not apply.
         let step = browser.get(&app, &format!("/cases/{first}/{later}")).await;
-        assert_eq!(step.status, StatusCode::NOT_FOUND, "{later} offered early");
+        assert_eq!(step.status, StatusCode::SEE_OTHER, "{later} offered early");
+        let location = step.location.unwrap();
+        assert_eq!(location, format!("/cases/{first}?not_now={later}"));
+        let case_page = browser.get(&app, &location).await;
+        assert!(
+            case_page
+                .body
+                .contains("does not apply to this case at its stage"),
+            "{}",
+            case_page.body
+        );
     }
+    // An unknown step is not found.
+    let step = browser
+        .get(&app, &format!("/cases/{first}/no-such-step"))
+        .await;
+    assert_eq!(step.status, StatusCode::NOT_FOUND);
     assert!(body.contains("No letters sent yet."), "{body}");
     assert!(body.contains("No exception claimed"), "{body}");
 

@@ -202,6 +202,24 @@ async fn refused<S>(
     }
 }
 
+/// A step that does not apply: its page leads back to the case, which says so.
+async fn not_now<S>(app: &S, who: &mut Browser, id: CaseId, slug: &str)
+where
+    S: Service<Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let page = who.get(app, &format!("/cases/{id}/{slug}")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{slug}: {}", page.body);
+    let location = page.location.unwrap();
+    assert_eq!(location, format!("/cases/{id}?not_now={slug}"));
+    let page = who.get(app, &location).await;
+    assert!(
+        page.body
+            .contains("does not apply to this case at its stage"),
+        "{slug}: {}",
+        page.body
+    );
+}
+
 /// Which of `slugs` the case page links to, as `who` sees it.
 async fn offered<S>(app: &S, who: &mut Browser, id: CaseId, slugs: &[&str]) -> Vec<String>
 where
@@ -229,15 +247,14 @@ async fn disputes(db: Database) {
     let mut member = Browser::default();
     member.sign_in(&app, PSYCHOLOGIST).await;
 
-    // No decision yet: nothing to dispute, and the steps' pages are not found.
+    // No decision yet: nothing to dispute, and the steps' pages lead back to the case.
     assert!(
         offered(&app, &mut caseworker, id, &DISPUTE_STEPS)
             .await
             .is_empty()
     );
     for slug in DISPUTE_STEPS {
-        let page = caseworker.get(&app, &format!("/cases/{id}/{slug}")).await;
-        assert_eq!(page.status, StatusCode::NOT_FOUND, "{slug}");
+        not_now(&app, &mut caseworker, id, slug).await;
     }
 
     // The admin refuses to assess through the page.
@@ -265,10 +282,7 @@ async fn disputes(db: Database) {
         offered(&app, &mut caseworker, id, &DISPUTE_STEPS).await,
         ["mediation", "appeal"]
     );
-    let page = caseworker
-        .get(&app, &format!("/cases/{id}/mediation-outcome"))
-        .await;
-    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    not_now(&app, &mut caseworker, id, "mediation-outcome").await;
     let page = caseworker
         .get(&app, &format!("/cases/{id}/mediation"))
         .await;
@@ -568,10 +582,7 @@ async fn moves(db: Database) {
             .await
             .is_empty()
     );
-    let page = caseworker
-        .get(&app, &format!("/cases/{id}/phase-transfer"))
-        .await;
-    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    not_now(&app, &mut caseworker, id, "phase-transfer").await;
 
     // A plan issued through the pages.
     let today = [("decided_on", TODAY)];

@@ -245,6 +245,14 @@ impl Command {
         }
     }
 
+    /// What the case page says when this step was asked for but does not apply.
+    pub fn not_now(self) -> String {
+        format!(
+            "\u{201c}{}\u{201d} does not apply to this case at its stage: the steps that do are listed below",
+            self.heading()
+        )
+    }
+
     /// What the case page says after the command succeeded.
     pub fn done(self) -> &'static str {
         match self {
@@ -1004,7 +1012,8 @@ pub async fn submit(
 }
 
 /// `GET /cases/{id}/{command}`: the step's form, for a step that applies at the case's
-/// stage and that the signed-in person may record; 404 for any other.
+/// stage and that the signed-in person may record. A step that does not apply (now)
+/// goes back to the case page, which says so; an unknown step is 404.
 #[tracing::instrument(skip_all, fields(case_id = %path.0, command = %path.1, user_id = %who.user.id))]
 pub async fn step_page(
     state: web::Data<AppState>,
@@ -1019,7 +1028,9 @@ pub async fn step_page(
     let scope = who.scope.clone();
     let view = blocking(move || workflow::case_view(&state.db, &scope, id, today)).await?;
     if !applicable(&view).contains(&command) {
-        return Err(PageError::NotFound);
+        // A bookmark or an old tab: the case moved on. Say so on the case, where the
+        // steps that do apply are.
+        return Ok(see_other(&format!("/cases/{id}?not_now={slug}")));
     }
     show_step(&who, &view, today, StatusCode::OK, command, None)
 }

@@ -22,7 +22,8 @@ use super::session::SignedIn;
 use super::work::{blocking, long_date, with, words};
 use crate::server::AppState;
 
-/// `GET /cases/{id}`: the case; `?done=<command>` says what was just recorded.
+/// `GET /cases/{id}`: the case; `?done=<command>` says what was just recorded, and
+/// `?not_now=<command>` that a step asked for does not apply at the case's stage.
 #[tracing::instrument(skip_all, fields(case_id = %path, user_id = %who.user.id))]
 pub async fn case_page(
     state: web::Data<AppState>,
@@ -32,6 +33,9 @@ pub async fn case_page(
 ) -> Result<HttpResponse, PageError> {
     let id: CaseId = path.parse().map_err(|_| PageError::NotFound)?;
     let done = query.get("done").and_then(|slug| Command::from_slug(slug));
+    let not_now = query
+        .get("not_now")
+        .and_then(|slug| Command::from_slug(slug));
     let scope = who.scope.clone();
     let today = state.clock.today();
     let view = blocking(move || workflow::case_view(&state.db, &scope, id, today)).await?;
@@ -64,6 +68,7 @@ pub async fn case_page(
                 "child_name": view.child_name,
                 "stage": words(&view.stage.to_string()),
                 "done": done.map(Command::done),
+                "not_now": not_now.map(Command::not_now),
                 "may_act": case_forms::may_act(who.user.role),
             }),
             |page, (key, value)| with(page, key, value),
