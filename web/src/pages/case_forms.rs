@@ -1054,7 +1054,8 @@ fn show_step(
         status,
         "case_step",
         &title,
-        &who.frame,
+        &who.frame
+            .with_back(format!("/cases/{}", view.id), "Back to the case"),
         with(
             json!({
                 "id": view.id.to_string(),

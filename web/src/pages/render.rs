@@ -48,6 +48,31 @@ pub struct Frame {
     pub csrf_token: String,
     /// The signed-in person's role, which decides the menu; `None` before sign-in.
     pub role: Option<UserRole>,
+    /// Where the page's back link goes, and its words. GOV.UK places a back link
+    /// before the main landmark, so the head draws it, not the page.
+    pub back: Option<BackLink>,
+}
+
+/// A page's back link: where it goes and what it says.
+#[derive(Debug, Clone)]
+pub struct BackLink {
+    /// The page it goes back to.
+    pub href: String,
+    /// Its words, such as "Back to the case".
+    pub text: &'static str,
+}
+
+impl Frame {
+    /// This frame with a back link to `href`.
+    pub fn with_back(&self, href: impl Into<String>, text: &'static str) -> Self {
+        Self {
+            back: Some(BackLink {
+                href: href.into(),
+                text,
+            }),
+            ..self.clone()
+        }
+    }
 }
 
 /// The header's menu for a role: only the pages that role may open.
@@ -86,6 +111,7 @@ pub fn render(
         "signed_in": frame.user_name.is_some(),
         "csrf_token": frame.csrf_token,
         "nav": navigation(frame.role),
+        "back": frame.back.as_ref().map(|b| json!({ "href": b.href, "text": b.text })),
     });
     // The page's own fields at the top (where lookups are references, not copies),
     // with the frame as one small object for the head and foot partials.

@@ -209,6 +209,7 @@ impl FromRequest for SignedIn {
                 user_name: Some(user.display_name.clone()),
                 csrf_token: csrf_token(&session)?,
                 role: Some(user.role),
+                back: None,
             };
             tracing::Span::current().record("user_id", tracing::field::display(user.id));
             // For an error page later in this request, so it keeps the person's header

@@ -155,7 +155,7 @@ async fn panels_page(
         status_code,
         "admin_panels",
         &titled("Panels and members", !all_errors.is_empty()),
-        &who.frame,
+        &who.frame.with_back("/admin", "Back to admin"),
         json!({ "panels": panels, "errors": summary(&all_errors) }),
     )
 }

@@ -113,7 +113,7 @@ async fn list_page(
         status_code,
         "admin_plugins",
         &titled("Policy plugins", !errors.is_empty()),
-        &who.frame,
+        &who.frame.with_back("/admin", "Back to admin"),
         json!({
             "plugins": rows,
             "errors": summary(&errors),
@@ -276,7 +276,7 @@ pub(super) async fn upload(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "admin_plugin_refused",
                 "Plugin refused",
-                &who.frame,
+                &who.frame.with_back("/admin/plugins", "Back to plugins"),
                 json!({
                     "reason": reason,
                     "check": plugin.as_ref().map(check_rows),
@@ -413,7 +413,7 @@ async fn plugin_page(
         status_code,
         "admin_plugin",
         &titled("Plugin checked", !errors.is_empty()),
-        &who.frame,
+        &who.frame.with_back("/admin/plugins", "Back to plugins"),
         json!({
             "sha": stored.sha256.as_str(),
             "name": stored.policy_name,

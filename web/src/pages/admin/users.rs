@@ -84,7 +84,7 @@ async fn users_page(
         status_code,
         "admin_users",
         &titled("Users and roles", !errors.is_empty()),
-        &who.frame,
+        &who.frame.with_back("/admin", "Back to admin"),
         json!({
             "users": users.iter().map(|u| json!({
                 "name": u.display_name,

@@ -178,7 +178,10 @@ pub(super) async fn page(
             "What if {} {} were used",
             plugin.policy_name, plugin.policy_version
         ),
-        &who.frame,
+        &who.frame.with_back(
+            format!("/admin/plugins/{}", plugin.sha256),
+            "Back to the plugin",
+        ),
         json!({
             "sha": plugin.sha256.as_str(),
             "short": short(&plugin.sha256),

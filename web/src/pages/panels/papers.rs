@@ -189,7 +189,10 @@ async fn papers_response(
         status,
         "papers",
         &title,
-        &who.frame,
+        &who.frame.with_back(
+            format!("/sittings/{}", papers.sitting),
+            "Back to the sitting",
+        ),
         json!({
             "id": id.to_string(),
             "sitting": papers.sitting.to_string(),

@@ -291,7 +291,8 @@ pub async fn minutes_page(
             minutes.panel,
             long_date(minutes.sits_on)
         ),
-        &who.frame,
+        &who.frame
+            .with_back(format!("/sittings/{id}"), "Back to the sitting"),
         json!({
             "id": id.to_string(),
             "panel": minutes.panel,
