@@ -130,6 +130,7 @@ fn run(name: &str, db: &Database) {
         holidays: Arc::new(BankHolidays::england_and_wales()),
         clock: Arc::new(on(2023, 10, 2)),
         live: Default::default(),
+        sign_in_limiter: Default::default(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

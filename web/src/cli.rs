@@ -188,6 +188,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         holidays: Arc::new(holidays),
         clock: Arc::new(SystemClock),
         live: Default::default(),
+        sign_in_limiter: Default::default(),
     };
     let poll = settings.mail.poll_interval();
     let sessions = settings.sessions.clone();

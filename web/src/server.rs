@@ -35,6 +35,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Watchers of each sitting's live tally.
     pub live: crate::live::LiveTallies,
+    /// Sign-in attempts per email address, shared by every worker.
+    pub sign_in_limiter: Arc<crate::pages::SignInLimiter>,
 }
 
 impl AppState {

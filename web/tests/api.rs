@@ -127,6 +127,7 @@ async fn scenario(db: Database) {
         holidays: Arc::new(BankHolidays::england_and_wales()),
         clock: today.clone(),
         live: Default::default(),
+        sign_in_limiter: Default::default(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
@@ -456,6 +457,7 @@ async fn exceptions_scenario(db: Database) {
         holidays: Arc::new(BankHolidays::england_and_wales()),
         clock: Arc::new(clock()),
         live: Default::default(),
+        sign_in_limiter: Default::default(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
@@ -603,6 +605,7 @@ async fn journey_scenario(db: Database) {
         holidays: Arc::new(BankHolidays::england_and_wales()),
         clock: today.clone(),
         live: Default::default(),
+        sign_in_limiter: Default::default(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;

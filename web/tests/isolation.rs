@@ -84,6 +84,7 @@ fn app_state(db: &Database, authorities: Vec<AuthorityConfig>, host: PolicyHost)
         holidays: Arc::new(BankHolidays::england_and_wales()),
         clock: Arc::new(clock()),
         live: Default::default(),
+        sign_in_limiter: Default::default(),
     }
 }
 

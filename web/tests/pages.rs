@@ -14,7 +14,7 @@
 
 use crate::support;
 
-use crate::support::{Browser, CASEWORKER, DEMO_PASSWORD, clock};
+use crate::support::{ADMIN, Browser, CASEWORKER, DEMO_PASSWORD, clock};
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{App, test};
@@ -345,6 +345,51 @@ async fn session_timeouts(db: Database) {
     browser.cookie = kept;
     let page = browser.get(&app, "/caseload").await;
     assert_eq!(page.location.as_deref(), Some("/sign-in"), "an old copy");
+}
+
+/// Guessing a password is slowed: after ten attempts at one address, the next is
+/// refused even with the right password, saying why, while other people sign in.
+async fn sign_in_attempts_are_limited(db: Database) {
+    let app = support::app(support::demo_state(&db)).await;
+    let mut guesser = Browser::default();
+    let csrf = guesser.get(&app, "/sign-in").await.csrf();
+    let form = |password| {
+        [
+            ("csrf_token", csrf.as_str()),
+            ("email", CASEWORKER),
+            ("password", password),
+        ]
+    };
+    for guess in 1..=10 {
+        let page = guesser
+            .post(&app, "/sign-in", &form("guess-number-n"))
+            .await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "guess {guess}");
+    }
+    let page = guesser.post(&app, "/sign-in", &form(DEMO_PASSWORD)).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
+    assert!(
+        page.body
+            .contains("too many attempts to sign in with this email address"),
+        "{}",
+        page.body
+    );
+    let page = guesser.get(&app, "/caseload").await;
+    assert_eq!(page.location.as_deref(), Some("/sign-in"), "not signed in");
+    // Someone else is not held up.
+    Browser::default().sign_in(&app, ADMIN).await;
+}
+
+#[actix_web::test]
+async fn sign_in_attempts_are_limited_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    sign_in_attempts_are_limited(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn sign_in_attempts_are_limited_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    sign_in_attempts_are_limited(db.db.clone()).await;
 }
 
 #[actix_web::test]

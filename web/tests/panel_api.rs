@@ -123,6 +123,7 @@ async fn sitting_journey(db: Database) {
         holidays: Arc::new(BankHolidays::england_and_wales()),
         clock: today.clone(),
         live: Default::default(),
+        sign_in_limiter: Default::default(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;

@@ -33,6 +33,7 @@ mod fields;
 mod panels;
 mod render;
 mod session;
+mod sign_in_limit;
 mod work;
 
 use actix_web::{HttpResponse, web};
@@ -42,6 +43,7 @@ use crate::server::AppState;
 
 pub use render::{PageError, signed_in_error_pages};
 pub use session::{COOKIE_NAME, CSRF_FIELD, SignedIn, session_key, session_middleware};
+pub use sign_in_limit::SignInLimiter;
 
 /// Mounts the pages and `/assets/`.
 pub fn routes(cfg: &mut web::ServiceConfig) {

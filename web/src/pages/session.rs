@@ -293,6 +293,18 @@ pub async fn sign_in(
     if !errors.is_empty() {
         return sign_in_form(&session, StatusCode::BAD_REQUEST, email, &errors);
     }
+    if !state.sign_in_limiter.allow(email) {
+        tracing::warn!("sign-in attempts limited");
+        return sign_in_form(
+            &session,
+            StatusCode::TOO_MANY_REQUESTS,
+            email,
+            &[(
+                "email",
+                "There have been too many attempts to sign in with this email address. Wait a minute, then try again",
+            )],
+        );
+    }
     let db = state.db.clone();
     let (address, secret) = (email.to_owned(), password.to_owned());
     let user = web::block(move || sendpanel_core::identity::sign_in(&db, &address, &secret))

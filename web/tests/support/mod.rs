@@ -70,6 +70,7 @@ pub fn demo_state(db: &Database) -> AppState {
         holidays: Arc::new(BankHolidays::england_and_wales()),
         clock: Arc::new(clock()),
         live: Default::default(),
+        sign_in_limiter: Default::default(),
     }
 }
 
