@@ -34,5 +34,7 @@ pub use evaluation::{Call, Evaluation, Outcome};
 pub use host::{Plugin, PolicyHost};
 pub use inspect::{ApiVersion, SUPPORTED_MAJOR};
 pub use limits::Limits;
-pub use registry::{RegistryError, Replayed, activate, advice_record, install, replay, vet};
+pub use registry::{
+    RegistryError, Replayed, activate, advice_record, install, replay, replay_on, vet,
+};
 pub use vectors::{VectorFailure, VectorReport};

@@ -194,6 +194,13 @@ pub fn replay(
 ) -> Result<Replayed, RegistryError> {
     let bytes = db.read(|tx| tx.plugin_bytes(scope, &advice.plugin_sha256))?;
     let plugin = host.load(&bytes)?;
+    replay_on(&plugin, advice)
+}
+
+/// Runs recorded advice's input again on `plugin`, whichever plugin gave the advice:
+/// for replaying many pieces of advice on one plugin loaded once, as the what-if does
+/// with a candidate (loading compiles the component, which costs far more than a call).
+pub fn replay_on(plugin: &Plugin, advice: &StoredAdvice) -> Result<Replayed, RegistryError> {
     let call: Call = advice
         .call
         .parse()

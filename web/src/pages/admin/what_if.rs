@@ -1,5 +1,5 @@
 //! What if a candidate plugin had been in use: the latest advice of each kind on each
-//! of the authority's cases is replayed with the candidate (`policy::replay`, on the
+//! of the authority's cases is replayed with the candidate (`policy::replay_on`, on the
 //! input exactly as recorded), and its answer set beside the one on record. The page
 //! counts the recommendations that would change and lists them, so an admin sees the
 //! effect of a new policy before activating it. Nothing is recorded: advice on a case
@@ -124,7 +124,8 @@ pub(super) async fn page(
             }
             Ok((plugin, latest))
         })?;
-        let host = state.catalogue.host();
+        // Compiled once (and kept by the catalogue), not once per piece of advice.
+        let loaded = state.catalogue.plugin(db, &scope, &candidate)?;
         let mut compared = Vec::new();
         let mut unreplayable = 0_usize;
         for (advice, child_name) in latest {
@@ -133,11 +134,7 @@ pub(super) async fn page(
                 continue;
             };
             // The recorded input, answered by the candidate instead of its own plugin.
-            let asked = StoredAdvice {
-                plugin_sha256: candidate.clone(),
-                ..advice.clone()
-            };
-            match policy::replay(host, db, &scope, &asked) {
+            match policy::replay_on(&loaded, &advice) {
                 Ok(replayed) => compared.push(Compared {
                     case_id: advice.case_id.to_string(),
                     child_name,
