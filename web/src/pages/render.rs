@@ -317,19 +317,17 @@ pub async fn signed_in_error_pages(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let response = next.call(request).await?;
-    let again = {
-        let frame = response.request().extensions().get::<Frame>().cloned();
-        let error = response
-            .response()
-            .error()
-            .and_then(|e| e.as_error::<PageError>());
-        match (frame, error) {
-            (Some(frame), Some(error)) if !matches!(error, PageError::SignIn) => {
-                Some(error.page(&frame))
-            }
-            _ => None,
-        }
-    };
+    // Only an error page is rendered again, and the header is borrowed, not copied:
+    // this runs on every request.
+    let again = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<PageError>())
+        .filter(|error| !matches!(error, PageError::SignIn))
+        .and_then(|error| {
+            let extensions = response.request().extensions();
+            extensions.get::<Frame>().map(|frame| error.page(frame))
+        });
     Ok(match again {
         Some(page) => response.into_response(page).map_into_boxed_body(),
         None => response.map_into_boxed_body(),
