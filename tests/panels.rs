@@ -424,3 +424,82 @@ both_backends! {
         Ok(())
     }
 }
+
+/// Runs `a` and `b` at the same moment on two threads, released together.
+fn at_once<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    let barrier = std::sync::Barrier::new(2);
+    std::thread::scope(|threads| {
+        let first = threads.spawn(|| {
+            barrier.wait();
+            a()
+        });
+        let second = threads.spawn(|| {
+            barrier.wait();
+            b()
+        });
+        (first.join().unwrap(), second.join().unwrap())
+    })
+}
+
+both_backends! {
+    fn a_chair_closing_while_an_officer_decides_outside_the_sitting_leaves_one_decision(db) {
+        let s = sitting(db, |_| {});
+        for member in [&s.ep, &s.sen_manager, &s.senco] {
+            s.vote(db, member, VoteChoice::Agree)?;
+        }
+        s.present(db, &s.health);
+        let (closed, direct) = at_once(
+            || s.close(db, Some(Proposal::Assess), None),
+            || sendpanel_core::workflow::decide_whether_to_assess(
+                db, &s.scope, s.case,
+                &sendpanel_tests::journey::decide(s.chair.id, sendpanel_core::workflow::AssessDecision::Refuse, "The school's support has not been tried for long enough."),
+                &BankHolidays::england_and_wales(), &on(2023, 10, 2),
+            ),
+        );
+        assert_eq!(s.decisions(db), 1, "one decision stands: {closed:?} / {direct:?}");
+        match (&closed, &direct) {
+            (Ok(Closed::Decided { .. }), Err(sendpanel_core::workflow::WorkflowError::WrongStage { .. })) => {
+                assert_eq!(s.item_status(db), AgendaItemStatus::Decided);
+                assert_eq!(s.stage(db), CaseStage::Assessing);
+            }
+            (Err(PanelError::Workflow(sendpanel_core::workflow::WorkflowError::WrongStage { .. })), Ok(_)) => {
+                // The officer's refusal came first; the item stays open, closed by nothing.
+                assert_eq!(s.item_status(db), AgendaItemStatus::Pending);
+                assert_eq!(s.stage(db), CaseStage::AssessmentRefused);
+            }
+            other => panic!("exactly one of the two must stand: {other:?}"),
+        }
+        Ok(())
+    }
+
+    fn a_vote_racing_the_close_is_counted_by_it_or_refused(db) {
+        let s = sitting(db, |_| {});
+        for member in [&s.ep, &s.sen_manager, &s.senco] {
+            s.vote(db, member, VoteChoice::Agree)?;
+        }
+        s.present(db, &s.health);
+        let (vote, closed) = at_once(
+            || s.vote(db, &s.health, VoteChoice::Disagree),
+            || s.close(db, Some(Proposal::Assess), None),
+        );
+        assert!(matches!(closed, Ok(Closed::Decided { .. })), "{closed:?}");
+        // The count kept with the closing event is the count the decision rests on.
+        let events = db.read(|tx| tx.list_events(&s.scope, Some(s.case)))?;
+        let record = &events.iter().find(|e| e.kind == EventKind::AgendaItemClosed).unwrap().payload["record"];
+        let votes = db.read(|tx| tx.list_votes(&s.scope, s.item))?;
+        match vote {
+            // Counted: the vote landed before the count.
+            Ok(()) => {
+                assert_eq!(record["counts"]["disagree"], 1, "{record}");
+                assert_eq!(votes.len(), 4);
+            }
+            // Refused: the item had closed, and no vote was stored after the count.
+            Err(PanelError::Closed(_)) => {
+                assert_eq!(record["counts"]["disagree"], 0, "{record}");
+                assert_eq!(votes.len(), 3);
+            }
+            Err(other) => panic!("a vote is counted or refused as closed: {other:?}"),
+        }
+        Ok(())
+    }
+}

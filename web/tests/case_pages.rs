@@ -381,8 +381,15 @@ async fn scenario(db: Database) {
         "{}",
         page.body
     );
+    // The person is told the case moved on, to which stage, and what moved it.
     assert!(
-        page.body.contains("The case is now at the stage"),
+        page.body
+            .contains("The case has moved on: it is now at the stage"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("(last change: decision recorded at "),
         "{}",
         page.body
     );

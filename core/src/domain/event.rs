@@ -113,6 +113,16 @@ pub enum EventKind {
     NextStepsMeetingArranged,
 }
 
+impl EventKind {
+    /// Whether events of this kind are written only as the consequence of another
+    /// event in the same command (a deadline the decision sets, the letter the notifier
+    /// stores): when a person is told what last changed a case, they are told of the
+    /// event that caused these, not of these.
+    pub fn is_consequence(self) -> bool {
+        matches!(self, Self::DeadlineSet | Self::DocumentStored)
+    }
+}
+
 /// One entry of the log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {

@@ -16,6 +16,7 @@ use crate::config::AuthorityConfig;
 use crate::domain::{
     AgendaItemId, AgendaItemStatus, Decision, EventKind, Proposal, ReviewDecision, UserId,
 };
+use crate::store::Tx;
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
 use crate::workflow::{
@@ -92,18 +93,18 @@ pub fn close_item(
             "the chair must record the reasons for the decision (Children and Families Act 2014 s.36(5))",
         ));
     }
-    let (seated, counts, quorum) = db.read(|tx| {
-        let seated = match seated(tx, scope, item_id, chair) {
-            Ok(found) => found,
-            Err(PanelError::Store(e)) => return Err(e),
-            Err(other) => return Ok(Err(other)),
-        };
+    // One transaction from the count to the decision: the case is taken first, so no
+    // vote can land between counting and deciding, and no second close (or decision
+    // outside the sitting) can decide the case twice.
+    db.write_with(|tx| {
+        super::lock_item_case(tx, scope, item_id)?;
+        let seated = seated(tx, scope, item_id, chair)?;
         let members = tx.list_sitting_members(scope, seated.sitting.id)?;
         let votes = tx.list_votes(scope, item_id)?;
         let conflicts = tx.list_conflicts(scope, item_id)?;
         let panel = tx.get_panel(scope, seated.sitting.panel_id)?;
         let Some(panel_config) = config.panels.iter().find(|p| p.code == panel.code) else {
-            return Ok(Err(PanelError::NotConfigured(panel.code.to_string())));
+            return Err(PanelError::NotConfigured(panel.code.to_string()));
         };
         let counts = tally::count(&votes, &conflicts);
         let quorum = quorum::check(
@@ -111,15 +112,56 @@ pub fn close_item(
             &tally::counted_roles(&members, &conflicts),
         );
         let view = tally::view(panel_config.voting_rule, panel_config.tie_break, counts);
-        Ok(Ok((seated, (counts, view), quorum)))
-    })??;
-    let (counts, view) = counts;
+        decide_item(
+            tx,
+            scope,
+            &seated,
+            Count {
+                counts,
+                view,
+                quorum,
+            },
+            reasons,
+            command,
+            holidays,
+            clock,
+        )
+    })
+}
+
+/// What the votes said when the chair closed the item, counted in the closing
+/// transaction.
+struct Count {
+    counts: Counts,
+    view: View,
+    quorum: quorum::QuorumCheck,
+}
+
+/// The close itself, on the count taken in the same transaction.
+#[allow(clippy::too_many_arguments)] // the transaction, what was counted, and the close
+fn decide_item(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    seated: &super::Seated,
+    count: Count,
+    reasons: &str,
+    command: &CloseItem,
+    holidays: &BankHolidays,
+    clock: &dyn Clock,
+) -> Result<Closed, PanelError> {
+    let Count {
+        counts,
+        view,
+        quorum,
+    } = count;
+    let chair = seated.seat.user_id;
+    let item_id = seated.item.id;
     if seated.seat.role.as_str() != CHAIR_ROLE {
         return Err(PanelError::NotSeated(
             "only the sitting's chair closes an item".to_owned(),
         ));
     }
-    require_voting(&seated)?;
+    require_voting(seated)?;
     let item = &seated.item;
     let proposal = item.proposal;
 
@@ -144,25 +186,22 @@ pub fn close_item(
     };
     if let Some(why) = deferral {
         let now = clock.now();
-        db.write(|tx| {
-            tx.close_agenda_item(scope, item_id, AgendaItemStatus::Deferred)?;
-            tx.append_event(
-                scope,
-                NewEvent {
-                    case_id: Some(item.case_id),
-                    kind: EventKind::AgendaItemClosed,
-                    payload: json!({
-                        "item": item_id,
-                        "status": "deferred",
-                        "why": why,
-                        "record": record(false),
-                    }),
-                    actor: Some(chair),
-                    occurred_at: now,
-                },
-            )?;
-            Ok(())
-        })?;
+        tx.close_agenda_item(scope, item_id, AgendaItemStatus::Deferred)?;
+        tx.append_event(
+            scope,
+            NewEvent {
+                case_id: Some(item.case_id),
+                kind: EventKind::AgendaItemClosed,
+                payload: json!({
+                    "item": item_id,
+                    "status": "deferred",
+                    "why": why,
+                    "record": record(false),
+                }),
+                actor: Some(chair),
+                occurred_at: now,
+            },
+        )?;
         return Ok(Closed::Deferred { why });
     }
     let Some(decided) = command.decision else {
@@ -198,7 +237,8 @@ pub fn close_item(
         item: item_id,
         record: record(departed),
     };
-    let decision = match decided {
+    let case = tx.get_case(scope, item.case_id)?;
+    let decided_by_panel = |tx: &mut Tx<'_>, case: crate::domain::Case| match decided {
         Proposal::Assess | Proposal::RefuseAssessment => {
             let command = DecideWhetherToAssess {
                 decision: if decided == Proposal::Assess {
@@ -211,16 +251,16 @@ pub fn close_item(
                 decided_by: chair,
                 decided_on: command.decided_on,
             };
-            workflow::decide_whether_to_assess_at_panel(
-                db,
+            workflow::decide_whether_to_assess_in(
+                tx,
                 scope,
-                item.case_id,
+                &case,
                 &command,
                 holidays,
                 clock,
-                &at,
-            )?
-            .decision
+                Some(&at),
+            )
+            .map(|done| done.decision)
         }
         Proposal::Issue | Proposal::NotIssue => {
             let command = DecideWhetherToIssue {
@@ -233,16 +273,16 @@ pub fn close_item(
                 decided_by: chair,
                 decided_on: command.decided_on,
             };
-            workflow::decide_whether_to_issue_at_panel(
-                db,
+            workflow::decide_whether_to_issue_in(
+                tx,
                 scope,
-                item.case_id,
+                &case,
                 &command,
                 holidays,
                 clock,
-                &at,
-            )?
-            .decision
+                Some(&at),
+            )
+            .map(|done| done.decision)
         }
         Proposal::Maintain | Proposal::Amend | Proposal::Cease => {
             let choice = match decided {
@@ -256,18 +296,19 @@ pub fn close_item(
                 decided_by: chair,
                 decided_on: command.decided_on,
             };
-            workflow::record_review_decision_at_panel(
-                db,
+            workflow::record_review_decision_in(
+                tx,
                 scope,
-                item.case_id,
+                &case,
                 &command,
                 holidays,
                 clock,
-                &at,
-            )?
-            .decision
+                Some(&at),
+            )
+            .map(|done| done.decision)
         }
     };
+    let decision = workflow::in_case(tx, scope, case, decided_by_panel)?;
     Ok(Closed::Decided {
         decision,
         view,

@@ -123,6 +123,19 @@ fn seated(
     })
 }
 
+/// Takes the case an agenda item is about for this transaction (see
+/// [`Tx::lock_case`]): votes, conflicts and the chair's close on one item run one after
+/// another, so a vote never lands after the count that closed its item.
+fn lock_item_case(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    item: AgendaItemId,
+) -> Result<(), StoreError> {
+    let case = tx.get_agenda_item(scope, item)?.case_id;
+    tx.lock_case(scope, case)?;
+    Ok(())
+}
+
 /// Refused unless votes may still change: the sitting is open and the item pending.
 fn require_voting(seated: &Seated) -> Result<(), PanelError> {
     if seated.sitting.status != SittingStatus::Open {

@@ -262,7 +262,9 @@ pub fn add_to_agenda(
     let today = clock.today();
     db.write(|tx| {
         let sitting = tx.get_sitting(scope, sitting_id)?;
-        let case = tx.get_case(scope, command.case)?;
+        // Taken, not only read: the stage checked below cannot move before the item
+        // is added.
+        let case = tx.lock_case(scope, command.case)?;
         let panel = tx.get_panel(scope, sitting.panel_id)?;
         let panel_config = match configured(config, &panel.code) {
             Ok(found) => found,

@@ -68,6 +68,7 @@ pub fn declare_conflict(
     }
     let now = clock.now();
     db.write(|tx| {
+        super::lock_item_case(tx, scope, item_id)?;
         let seated = match voting_seat(tx, scope, item_id, member)? {
             Ok(found) => found,
             Err(refused) => return Ok(Err(refused)),
@@ -119,6 +120,7 @@ pub fn cast_vote(
     Vote::check_reason(&command.reason)?;
     let now = clock.now();
     db.write(|tx| {
+        super::lock_item_case(tx, scope, item_id)?;
         let seated = match voting_seat(tx, scope, item_id, voter)? {
             Ok(found) => found,
             Err(refused) => return Ok(Err(refused)),

@@ -275,6 +275,29 @@ impl Tx<'_> {
             .try_into()
     }
 
+    /// Takes the case for this transaction and returns it as it stands: no other
+    /// writer can change the case until this transaction ends, so a command that checks
+    /// the case after this call decides on the state it commits against (one decision
+    /// per command). Every case command calls this first.
+    ///
+    /// The lock is a write of the case row to itself: on PostgreSQL it takes the row's
+    /// lock (as `SELECT ... FOR UPDATE` would), and a second writer waits for the first
+    /// to commit and then reads what it wrote; on SQLite it takes the database's write
+    /// lock at the start of the transaction, before anything is read.
+    pub fn lock_case(&mut self, scope: &AuthorityScope, id: CaseId) -> Result<Case, StoreError> {
+        let locked = diesel::update(
+            cases::table
+                .filter(cases::authority_id.eq(scope.authority().as_str()))
+                .filter(cases::id.eq(id.to_string())),
+        )
+        .set(cases::stage.eq(cases::stage))
+        .execute(self.conn)?;
+        if locked == 0 {
+            return Err(not_found("case", id));
+        }
+        self.get_case(scope, id)
+    }
+
     /// A case of the scope's authority with its request and child, in one query: what
     /// a case page opens with. Three lookups were three round trips on PostgreSQL.
     pub fn get_case_with_request_and_child(

@@ -95,10 +95,17 @@ impl Pooled {
         &mut self,
         result: Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        if matches!(result, Err(StoreError::ConnectionLost(_))) {
-            self.lost = true;
+        if let Err(error) = &result {
+            self.note_if_lost(error);
         }
         result
+    }
+
+    /// Marks the connection lost if `error` says the server is gone.
+    pub(crate) fn note_if_lost(&mut self, error: &StoreError) {
+        if matches!(error, StoreError::ConnectionLost(_)) {
+            self.lost = true;
+        }
     }
 }
 

@@ -198,6 +198,46 @@ impl Database {
         pooled.keep_unless_lost(result)
     }
 
+    /// Runs `work` in one write transaction, like [`Database::write`], for work whose
+    /// own error type carries more than a [`StoreError`] (a workflow command's refusal,
+    /// say): any error rolls everything back and is returned as it was raised.
+    ///
+    /// A command reads the state it decides on through the same `Tx`, so the check and
+    /// the write it justifies commit together; with [`Tx::lock_case`] first, no other
+    /// writer can change the case between them.
+    pub fn write_with<T, E>(&self, work: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        /// Keeps the work's own error apart from the driver's, through diesel's
+        /// transaction (which needs an error it can build from its own).
+        enum Abort<E> {
+            Store(StoreError),
+            Work(E),
+        }
+        impl<E> From<diesel::result::Error> for Abort<E> {
+            fn from(error: diesel::result::Error) -> Self {
+                Self::Store(error.into())
+            }
+        }
+        let _writer = self.writer_lock();
+        let mut pooled = self.inner.pool.get().map_err(StoreError::from)?;
+        let observer = self.observer();
+        let result = pooled
+            .conn
+            .transaction(|conn| work(&mut Tx { conn, observer }).map_err(Abort::Work));
+        // A work error that wraps a lost connection is not seen here, but diesel's
+        // failed rollback marks that connection broken, and the pool drops it.
+        match result {
+            Ok(value) => Ok(value),
+            Err(Abort::Work(error)) => Err(error),
+            Err(Abort::Store(error)) => {
+                pooled.note_if_lost(&error);
+                Err(E::from(error))
+            }
+        }
+    }
+
     /// Installs the observer every write transaction tells of its events (the letters
     /// and outbox writer). Once per database; a second call is refused so two parts of
     /// the program cannot silently replace each other's.

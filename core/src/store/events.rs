@@ -138,6 +138,30 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// The case's latest event that was not merely the consequence of another (see
+    /// [`EventKind::is_consequence`]), if any: what last changed it.
+    pub fn latest_case_event(
+        &mut self,
+        scope: &AuthorityScope,
+        case: CaseId,
+    ) -> Result<Option<Event>, StoreError> {
+        use strum::IntoEnumIterator;
+        let consequences: Vec<String> = EventKind::iter()
+            .filter(|kind| kind.is_consequence())
+            .map(|kind| kind.to_string())
+            .collect();
+        events::table
+            .filter(events::authority_id.eq(scope.authority().as_str()))
+            .filter(events::case_id.eq(case.to_string()))
+            .filter(events::kind.ne_all(consequences))
+            .order(events::case_sequence.desc())
+            .select(EventRow::as_select())
+            .first(self.conn)
+            .optional()?
+            .map(Event::try_from)
+            .transpose()
+    }
+
     /// Runs raw SQL that changes rows. Exists only so tests can prove the database
     /// itself refuses to alter the event log; no service calls it.
     #[doc(hidden)]

@@ -13,7 +13,7 @@ use crate::domain::{
     AdviceSource, CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, EventKind,
     UserId,
 };
-use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
 /// Reg. 8(1): advice is due within 6 weeks of the request for it.
@@ -52,11 +52,11 @@ pub struct AdviceReceived {
 /// meeting that moved it there after a refusal (read from the event log, which keeps
 /// the day decided, not the day recorded). `None` if the log names neither.
 pub(super) fn assessment_began(
-    db: &Database,
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
     case: CaseId,
 ) -> Result<Option<NaiveDate>, WorkflowError> {
-    let events = db.read(|tx| tx.list_events(scope, Some(case)))?;
+    let events = tx.list_events(scope, Some(case))?;
     let day = |payload: &serde_json::Value, field: &str| {
         payload.get(field)?.as_str()?.parse::<NaiveDate>().ok()
     };
@@ -90,42 +90,42 @@ pub fn request_advice(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<Deadline, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
-    if case.stage != CaseStage::Assessing {
-        return Err(WorkflowError::WrongStage {
-            case: case_id,
-            stage: case.stage,
-            command: "a request for advice",
-            allowed: "while the case is being assessed",
-        });
-    }
-    let today = clock.today();
-    if command.requested_on > today {
-        return Err(WorkflowError::invalid(
-            "requested_on",
-            format!("cannot be in the future (today is {today})"),
-        ));
-    }
-    if let Some(began) = assessment_began(db, scope, case_id)?
-        && command.requested_on < began
-    {
-        return Err(WorkflowError::invalid(
-            "requested_on",
-            format!("cannot be before the decision to assess ({began})"),
-        ));
-    }
-    let deadline = Deadline {
-        id: DeadlineId::new(),
-        authority_id: scope.authority().clone(),
-        case_id,
-        kind: DeadlineKind::AdviceDue,
-        due_on: weeks_after(command.requested_on, ADVICE_WEEKS)
-            .map_err(|e| WorkflowError::invalid("requested_on", e.to_string()))?,
-        status: DeadlineStatus::Open,
-        subject: Some(command.from.to_string()),
-    };
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, case| {
+        if case.stage != CaseStage::Assessing {
+            return Err(WorkflowError::WrongStage {
+                case: case_id,
+                stage: case.stage,
+                command: "a request for advice",
+                allowed: "while the case is being assessed",
+                last_change: None,
+            });
+        }
+        let today = clock.today();
+        if command.requested_on > today {
+            return Err(WorkflowError::invalid(
+                "requested_on",
+                format!("cannot be in the future (today is {today})"),
+            ));
+        }
+        if let Some(began) = assessment_began(tx, scope, case_id)?
+            && command.requested_on < began
+        {
+            return Err(WorkflowError::invalid(
+                "requested_on",
+                format!("cannot be before the decision to assess ({began})"),
+            ));
+        }
+        let deadline = Deadline {
+            id: DeadlineId::new(),
+            authority_id: scope.authority().clone(),
+            case_id,
+            kind: DeadlineKind::AdviceDue,
+            due_on: weeks_after(command.requested_on, ADVICE_WEEKS)
+                .map_err(|e| WorkflowError::invalid("requested_on", e.to_string()))?,
+            status: DeadlineStatus::Open,
+            subject: Some(command.from.to_string()),
+        };
+        let now = clock.now();
         let event = |kind, payload| NewEvent {
             case_id: Some(case_id),
             kind,
@@ -145,9 +145,8 @@ pub fn request_advice(
             ),
         )?;
         set_deadline(tx, scope, &deadline, Some(actor), now)?;
-        Ok(())
-    })?;
-    Ok(deadline)
+        Ok(deadline)
+    })
 }
 
 /// Marks the oldest open advice limit for the source met and appends `AdviceReceived`,
@@ -163,50 +162,47 @@ pub fn record_advice_received(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<AdviceReceived, WorkflowError> {
-    // The case must be the caller's before anything about it is said.
-    db.read(|tx| tx.get_case(scope, case_id))?;
-    let subject = command.from.to_string();
-    // Soonest due first, so the first open one is the oldest request.
-    let Some(deadline) = db
-        .read(|tx| tx.list_deadlines(scope, case_id))?
-        .into_iter()
-        .find(|d| {
+    super::on_case(db, scope, case_id, |tx, _case| {
+        // The case must be the caller's before anything about it is said.
+
+        let subject = command.from.to_string();
+        // Soonest due first, so the first open one is the oldest request.
+        let Some(deadline) = tx.list_deadlines(scope, case_id)?.into_iter().find(|d| {
             d.kind == DeadlineKind::AdviceDue
                 && d.status == DeadlineStatus::Open
                 && d.subject.as_deref() == Some(subject.as_str())
-        })
-    else {
-        return Err(WorkflowError::invalid(
-            "from",
-            format!("no request for advice from {subject} is open on this case"),
-        ));
-    };
-    let today = clock.today();
-    if command.received_on > today {
-        return Err(WorkflowError::invalid(
-            "received_on",
-            format!("cannot be in the future (today is {today})"),
-        ));
-    }
-    let requested_on = deadline
-        .due_on
-        .checked_sub_days(chrono::Days::new(7 * ADVICE_WEEKS))
-        .unwrap_or(deadline.due_on);
-    if command.received_on < requested_on {
-        return Err(WorkflowError::invalid(
-            "received_on",
-            format!("cannot be before the advice was requested ({requested_on})"),
-        ));
-    }
-    let within_six_weeks = command.received_on <= deadline.due_on;
-    let now = clock.now();
-    db.write(|tx| {
+        }) else {
+            return Err(WorkflowError::invalid(
+                "from",
+                format!("no request for advice from {subject} is open on this case"),
+            ));
+        };
+        let today = clock.today();
+        if command.received_on > today {
+            return Err(WorkflowError::invalid(
+                "received_on",
+                format!("cannot be in the future (today is {today})"),
+            ));
+        }
+        let requested_on = deadline
+            .due_on
+            .checked_sub_days(chrono::Days::new(7 * ADVICE_WEEKS))
+            .unwrap_or(deadline.due_on);
+        if command.received_on < requested_on {
+            return Err(WorkflowError::invalid(
+                "received_on",
+                format!("cannot be before the advice was requested ({requested_on})"),
+            ));
+        }
+        let within_six_weeks = command.received_on <= deadline.due_on;
+        let now = clock.now();
         let changed = tx.set_deadline_status_by_id(scope, deadline.id, DeadlineStatus::Met)?;
         if changed == 0 {
             // Another writer settled the request since it was read: refuse the whole step.
             return Err(crate::store::StoreError::Conflict(format!(
                 "the request for advice from {subject} is no longer open"
-            )));
+            ))
+            .into());
         }
         tx.append_event(
             scope,
@@ -224,13 +220,12 @@ pub fn record_advice_received(
                 occurred_at: now,
             },
         )?;
-        Ok(())
-    })?;
-    Ok(AdviceReceived {
-        deadline: Deadline {
-            status: DeadlineStatus::Met,
-            ..deadline
-        },
-        within_six_weeks,
+        Ok(AdviceReceived {
+            deadline: Deadline {
+                status: DeadlineStatus::Met,
+                ..deadline
+            },
+            within_six_weeks,
+        })
     })
 }

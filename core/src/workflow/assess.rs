@@ -10,10 +10,10 @@ use super::intake::statutory_deadline;
 use super::{WorkflowError, set_deadline};
 use crate::clock::BankHolidays;
 use crate::domain::{
-    CaseId, CaseStage, DeadlineKind, DeadlineStatus, Decision, DecisionId, DecisionKind,
+    Case, CaseId, CaseStage, DeadlineKind, DeadlineStatus, Decision, DecisionId, DecisionKind,
     DecisionOutcome, EventKind, Reasons, UserId,
 };
-use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
 /// Assess, or refuse to.
@@ -58,13 +58,14 @@ pub struct Decided {
     pub family_deadlines: Option<(NaiveDate, NaiveDate)>,
 }
 
-/// The latest graduated-response recommendation on the case, if the plugin gave one.
+/// The latest graduated-response recommendation on the case, if the plugin gave one,
+/// read in the command's transaction.
 fn recommendation(
-    db: &Database,
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
     case: CaseId,
 ) -> Result<Option<String>, WorkflowError> {
-    let advice = db.read(|tx| tx.advice_for_case(scope, &case))?;
+    let advice = tx.advice_for_case(scope, &case)?;
     Ok(advice
         .iter()
         .rev()
@@ -79,7 +80,9 @@ fn recommendation(
 }
 
 /// Records the decision, moves the case, settles the 6-week deadline and, on "assess",
-/// sets the 16- and 20-week ones, in one transaction.
+/// sets the 16- and 20-week ones, in one transaction that reads the case first: of
+/// two decisions sent at once, one stands and the other is refused with the change
+/// that beat it.
 pub fn decide_whether_to_assess(
     db: &Database,
     scope: &AuthorityScope,
@@ -88,33 +91,24 @@ pub fn decide_whether_to_assess(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<Decided, WorkflowError> {
-    decide_whether_to_assess_at(db, scope, case_id, command, holidays, clock, None)
+    super::on_case(db, scope, case_id, |tx, case| {
+        decide_whether_to_assess_in(tx, scope, &case, command, holidays, clock, None)
+    })
 }
 
-/// [`decide_whether_to_assess`] at a panel sitting: the decision closes the agenda item `at` names, in
-/// the same transaction, and records the item on the decision.
-pub fn decide_whether_to_assess_at_panel(
-    db: &Database,
+/// [`decide_whether_to_assess`] inside a transaction that has locked the case; at a
+/// panel sitting, the decision closes the agenda item `at` names, in the same
+/// transaction, and records the item on the decision.
+pub(crate) fn decide_whether_to_assess_in(
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
-    case_id: CaseId,
-    command: &DecideWhetherToAssess,
-    holidays: &BankHolidays,
-    clock: &dyn Clock,
-    at: &super::AtPanel,
-) -> Result<Decided, WorkflowError> {
-    decide_whether_to_assess_at(db, scope, case_id, command, holidays, clock, Some(at))
-}
-
-fn decide_whether_to_assess_at(
-    db: &Database,
-    scope: &AuthorityScope,
-    case_id: CaseId,
+    case: &Case,
     command: &DecideWhetherToAssess,
     holidays: &BankHolidays,
     clock: &dyn Clock,
     at: Option<&super::AtPanel>,
 ) -> Result<Decided, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
+    let case_id = case.id;
     if !matches!(
         case.stage,
         CaseStage::RequestReceived | CaseStage::AwaitingAssessmentDecision
@@ -124,11 +118,12 @@ fn decide_whether_to_assess_at(
             stage: case.stage,
             command: "the decision whether to assess",
             allowed: "after a request is received and before it is decided",
+            last_change: None,
         });
     }
-    let request = db.read(|tx| tx.get_request(scope, case.request_id))?;
+    let request = tx.get_request(scope, case.request_id)?;
     // The decider must be one of this authority's users.
-    db.read(|tx| tx.get_user(scope, command.decided_by))
+    tx.get_user(scope, command.decided_by)
         .map_err(|_| WorkflowError::invalid("decided_by", "must be a user of this authority"))?;
     if command.decided_on > clock.today() {
         return Err(WorkflowError::invalid(
@@ -147,7 +142,7 @@ fn decide_whether_to_assess_at(
     }
     let reasons = Reasons::parse(&command.reasons)?;
     let departs = match (
-        recommendation(db, scope, case_id)?.as_deref(),
+        recommendation(tx, scope, case_id)?.as_deref(),
         command.decision,
     ) {
         (Some("DoNotAssess"), AssessDecision::Assess) => Some("do not assess"),
@@ -165,8 +160,8 @@ fn decide_whether_to_assess_at(
         _ => None,
     };
 
-    let due = db
-        .read(|tx| tx.list_deadlines(scope, case_id))?
+    let due = tx
+        .list_deadlines(scope, case_id)?
         .into_iter()
         .find(|d| d.kind == DeadlineKind::DecideWhetherToAssess)
         .map(|d| d.due_on);
@@ -204,40 +199,37 @@ fn decide_whether_to_assess_at(
         ],
         AssessDecision::Refuse => Vec::new(),
     };
-    db.write(|tx| {
-        tx.insert_decision(scope, &decision)?;
-        super::close_at_panel(tx, scope, case_id, at, decision.id, command.decided_by, now)?;
-        tx.set_case_stage(scope, case_id, stage)?;
-        tx.set_deadline_status(
-            scope,
-            case_id,
-            DeadlineKind::DecideWhetherToAssess,
-            DeadlineStatus::Met,
-        )?;
-        tx.append_event(
-            scope,
-            NewEvent {
-                case_id: Some(case_id),
-                kind: EventKind::DecisionRecorded,
-                payload: json!({
-                    "decision": decision.id,
-                    "kind": decision.kind,
-                    "outcome": decision.outcome,
-                    "decided_on": command.decided_on,
-                    "within_six_weeks": within_six_weeks,
-                    "departure_reason": departure,
-                    "mediation_contact_by": family_deadlines.map(|d| d.0),
-                    "appeal_by": family_deadlines.map(|d| d.1),
-                }),
-                actor: Some(command.decided_by),
-                occurred_at: now,
-            },
-        )?;
-        for deadline in &later {
-            set_deadline(tx, scope, deadline, Some(command.decided_by), now)?;
-        }
-        Ok(())
-    })?;
+    tx.insert_decision(scope, &decision)?;
+    super::close_at_panel(tx, scope, case_id, at, decision.id, command.decided_by, now)?;
+    tx.set_case_stage(scope, case_id, stage)?;
+    tx.set_deadline_status(
+        scope,
+        case_id,
+        DeadlineKind::DecideWhetherToAssess,
+        DeadlineStatus::Met,
+    )?;
+    tx.append_event(
+        scope,
+        NewEvent {
+            case_id: Some(case_id),
+            kind: EventKind::DecisionRecorded,
+            payload: json!({
+                "decision": decision.id,
+                "kind": decision.kind,
+                "outcome": decision.outcome,
+                "decided_on": command.decided_on,
+                "within_six_weeks": within_six_weeks,
+                "departure_reason": departure,
+                "mediation_contact_by": family_deadlines.map(|d| d.0),
+                "appeal_by": family_deadlines.map(|d| d.1),
+            }),
+            actor: Some(command.decided_by),
+            occurred_at: now,
+        },
+    )?;
+    for deadline in &later {
+        set_deadline(tx, scope, deadline, Some(command.decided_by), now)?;
+    }
     Ok(Decided {
         decision,
         stage,

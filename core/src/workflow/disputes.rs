@@ -18,7 +18,7 @@ use crate::clock::{BankHolidays, ClockFacts};
 use crate::domain::{
     CaseId, CaseStage, DeadlineKind, DeadlineStatus, DecisionId, Event, EventKind, UserId,
 };
-use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
 /// The family asked for mediation on a decision.
@@ -208,22 +208,14 @@ fn appeal_by(
         .ok_or_else(|| WorkflowError::invalid("notice_sent_on", "the clock gave no appeal date"))
 }
 
-/// The case must be the caller's before anything about it is said: another
-/// authority's case is not found, whatever else is wrong with the command.
-fn require_case(db: &Database, scope: &AuthorityScope, case: CaseId) -> Result<(), WorkflowError> {
-    db.read(|tx| tx.get_case(scope, case))?;
-    Ok(())
-}
-
 /// Checks that `decision` was recorded on this case.
 fn decision_on_case(
-    db: &Database,
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
     case: CaseId,
     decision: DecisionId,
 ) -> Result<crate::domain::Decision, WorkflowError> {
-    require_case(db, scope, case)?;
-    db.read(|tx| tx.list_decisions(scope, case))?
+    tx.list_decisions(scope, case)?
         .into_iter()
         .find(|d| d.id == decision)
         .ok_or_else(|| WorkflowError::invalid("decision", "is not a decision on this case"))
@@ -268,42 +260,42 @@ pub fn request_mediation(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<NaiveDate, WorkflowError> {
-    let decision = decision_on_case(db, scope, case_id, command.decision)?;
-    not_future(command.requested_on, "requested_on", clock)?;
-    if command.requested_on < command.notice_sent_on {
-        return Err(WorkflowError::invalid(
-            "requested_on",
-            "cannot be before the decision notice was sent",
-        ));
-    }
-    let events = db.read(|tx| tx.list_events(scope, Some(case_id)))?;
-    if pending(
-        &events,
-        EventKind::MediationRequested,
-        EventKind::MediationConcluded,
-    )
-    .is_some()
-    {
-        return Err(WorkflowError::invalid(
-            "requested_on",
-            "a mediation is already open on this case; record its outcome first",
-        ));
-    }
-    let facts = ClockFacts {
-        mediation_requested: Some(command.requested_on),
-        decision_notice_sent: Some(command.notice_sent_on),
-        ..ClockFacts::default()
-    };
-    let dates = facts
-        .deadlines(holidays)
-        .map_err(|e| WorkflowError::invalid("requested_on", e.to_string()))?;
-    let mediation_by = dates
-        .get("mediation_by")
-        .copied()
-        .ok_or_else(|| WorkflowError::invalid("requested_on", "the clock gave no date"))?;
-    let deadline = open_limit(scope, case_id, DeadlineKind::Mediation, mediation_by, None);
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, _case| {
+        let decision = decision_on_case(tx, scope, case_id, command.decision)?;
+        not_future(command.requested_on, "requested_on", clock)?;
+        if command.requested_on < command.notice_sent_on {
+            return Err(WorkflowError::invalid(
+                "requested_on",
+                "cannot be before the decision notice was sent",
+            ));
+        }
+        let events = tx.list_events(scope, Some(case_id))?;
+        if pending(
+            &events,
+            EventKind::MediationRequested,
+            EventKind::MediationConcluded,
+        )
+        .is_some()
+        {
+            return Err(WorkflowError::invalid(
+                "requested_on",
+                "a mediation is already open on this case; record its outcome first",
+            ));
+        }
+        let facts = ClockFacts {
+            mediation_requested: Some(command.requested_on),
+            decision_notice_sent: Some(command.notice_sent_on),
+            ..ClockFacts::default()
+        };
+        let dates = facts
+            .deadlines(holidays)
+            .map_err(|e| WorkflowError::invalid("requested_on", e.to_string()))?;
+        let mediation_by = dates
+            .get("mediation_by")
+            .copied()
+            .ok_or_else(|| WorkflowError::invalid("requested_on", "the clock gave no date"))?;
+        let deadline = open_limit(scope, case_id, DeadlineKind::Mediation, mediation_by, None);
+        let now = clock.now();
         tx.append_event(
             scope,
             NewEvent {
@@ -321,9 +313,9 @@ pub fn request_mediation(
                 occurred_at: now,
             },
         )?;
-        set_deadline(tx, scope, &deadline, Some(actor), now)
-    })?;
-    Ok(mediation_by)
+        set_deadline(tx, scope, &deadline, Some(actor), now)?;
+        Ok(mediation_by)
+    })
 }
 
 /// Records how mediation ended and marks the 30-day limit met; returns the family's
@@ -339,42 +331,41 @@ pub fn record_mediation_outcome(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<MediationConcluded, WorkflowError> {
-    require_case(db, scope, case_id)?;
-    not_future(command.ended_on, "ended_on", clock)?;
-    if let Some(certificate) = command.certificate_issued_on {
-        not_future(certificate, "certificate_issued_on", clock)?;
-    }
-    let events = db.read(|tx| tx.list_events(scope, Some(case_id)))?;
-    let Some(open) = pending(
-        &events,
-        EventKind::MediationRequested,
-        EventKind::MediationConcluded,
-    ) else {
-        return Err(WorkflowError::invalid(
-            "ended_on",
-            "no mediation is open on this case",
-        ));
-    };
-    let (Some(requested_on), Some(notice_sent_on), Some(mediation_by)) = (
-        date_in(&open.payload, "requested_on"),
-        date_in(&open.payload, "notice_sent_on"),
-        date_in(&open.payload, "mediation_by"),
-    ) else {
-        return Err(WorkflowError::invalid(
-            "ended_on",
-            "the mediation request on record has no dates",
-        ));
-    };
-    if command.ended_on < requested_on {
-        return Err(WorkflowError::invalid(
-            "ended_on",
-            format!("cannot be before mediation was requested ({requested_on})"),
-        ));
-    }
-    let appeal_by = appeal_by(notice_sent_on, command.certificate_issued_on, holidays)?;
-    let within_thirty_days = command.ended_on <= mediation_by;
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, _case| {
+        not_future(command.ended_on, "ended_on", clock)?;
+        if let Some(certificate) = command.certificate_issued_on {
+            not_future(certificate, "certificate_issued_on", clock)?;
+        }
+        let events = tx.list_events(scope, Some(case_id))?;
+        let Some(open) = pending(
+            &events,
+            EventKind::MediationRequested,
+            EventKind::MediationConcluded,
+        ) else {
+            return Err(WorkflowError::invalid(
+                "ended_on",
+                "no mediation is open on this case",
+            ));
+        };
+        let (Some(requested_on), Some(notice_sent_on), Some(mediation_by)) = (
+            date_in(&open.payload, "requested_on"),
+            date_in(&open.payload, "notice_sent_on"),
+            date_in(&open.payload, "mediation_by"),
+        ) else {
+            return Err(WorkflowError::invalid(
+                "ended_on",
+                "the mediation request on record has no dates",
+            ));
+        };
+        if command.ended_on < requested_on {
+            return Err(WorkflowError::invalid(
+                "ended_on",
+                format!("cannot be before mediation was requested ({requested_on})"),
+            ));
+        }
+        let appeal_by = appeal_by(notice_sent_on, command.certificate_issued_on, holidays)?;
+        let within_thirty_days = command.ended_on <= mediation_by;
+        let now = clock.now();
         tx.set_deadline_status(scope, case_id, DeadlineKind::Mediation, DeadlineStatus::Met)?;
         tx.append_event(
             scope,
@@ -392,11 +383,10 @@ pub fn record_mediation_outcome(
                 occurred_at: now,
             },
         )?;
-        Ok(())
-    })?;
-    Ok(MediationConcluded {
-        within_thirty_days,
-        appeal_by,
+        Ok(MediationConcluded {
+            within_thirty_days,
+            appeal_by,
+        })
     })
 }
 
@@ -413,37 +403,37 @@ pub fn lodge_appeal(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<AppealLodged, WorkflowError> {
-    let decision = decision_on_case(db, scope, case_id, command.decision)?;
-    not_future(command.lodged_on, "lodged_on", clock)?;
-    if command.lodged_on < command.notice_sent_on {
-        return Err(WorkflowError::invalid(
-            "lodged_on",
-            "cannot be before the decision notice was sent",
-        ));
-    }
-    if let Some(certificate) = command.mediation_certificate_issued_on
-        && certificate < command.notice_sent_on
-    {
-        return Err(WorkflowError::invalid(
-            "mediation_certificate_issued_on",
-            "cannot be before the decision notice was sent",
-        ));
-    }
-    let events = db.read(|tx| tx.list_events(scope, Some(case_id)))?;
-    if pending(&events, EventKind::AppealLodged, EventKind::TribunalDecided).is_some() {
-        return Err(WorkflowError::invalid(
-            "lodged_on",
-            "an appeal is already pending on this case; record the Tribunal's decision first",
-        ));
-    }
-    let appeal_by = appeal_by(
-        command.notice_sent_on,
-        command.mediation_certificate_issued_on,
-        holidays,
-    )?;
-    let in_time = command.lodged_on <= appeal_by;
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, _case| {
+        let decision = decision_on_case(tx, scope, case_id, command.decision)?;
+        not_future(command.lodged_on, "lodged_on", clock)?;
+        if command.lodged_on < command.notice_sent_on {
+            return Err(WorkflowError::invalid(
+                "lodged_on",
+                "cannot be before the decision notice was sent",
+            ));
+        }
+        if let Some(certificate) = command.mediation_certificate_issued_on
+            && certificate < command.notice_sent_on
+        {
+            return Err(WorkflowError::invalid(
+                "mediation_certificate_issued_on",
+                "cannot be before the decision notice was sent",
+            ));
+        }
+        let events = tx.list_events(scope, Some(case_id))?;
+        if pending(&events, EventKind::AppealLodged, EventKind::TribunalDecided).is_some() {
+            return Err(WorkflowError::invalid(
+                "lodged_on",
+                "an appeal is already pending on this case; record the Tribunal's decision first",
+            ));
+        }
+        let appeal_by = appeal_by(
+            command.notice_sent_on,
+            command.mediation_certificate_issued_on,
+            holidays,
+        )?;
+        let in_time = command.lodged_on <= appeal_by;
+        let now = clock.now();
         tx.append_event(
             scope,
             NewEvent {
@@ -462,9 +452,8 @@ pub fn lodge_appeal(
                 occurred_at: now,
             },
         )?;
-        Ok(())
-    })?;
-    Ok(AppealLodged { appeal_by, in_time })
+        Ok(AppealLodged { appeal_by, in_time })
+    })
 }
 
 /// Records the Tribunal's decision on the pending appeal. An order sets a deadline for
@@ -481,61 +470,61 @@ pub fn record_tribunal_decision(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<TribunalDecided, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
-    not_future(command.decided_on, "decided_on", clock)?;
-    let order = match (command.outcome, command.order) {
-        (TribunalOutcome::Ordered, Some(order)) => Some(order),
-        (TribunalOutcome::Ordered, None) => {
+    super::on_case(db, scope, case_id, |tx, case| {
+        not_future(command.decided_on, "decided_on", clock)?;
+        let order = match (command.outcome, command.order) {
+            (TribunalOutcome::Ordered, Some(order)) => Some(order),
+            (TribunalOutcome::Ordered, None) => {
+                return Err(WorkflowError::invalid(
+                    "order",
+                    "is required when the Tribunal ordered the authority to act",
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(WorkflowError::invalid(
+                    "order",
+                    "is given only when the outcome is `ordered`",
+                ));
+            }
+            (_, None) => None,
+        };
+        let events = tx.list_events(scope, Some(case_id))?;
+        let Some(appeal) = pending(&events, EventKind::AppealLodged, EventKind::TribunalDecided)
+        else {
             return Err(WorkflowError::invalid(
-                "order",
-                "is required when the Tribunal ordered the authority to act",
+                "decided_on",
+                "no appeal is pending on this case",
+            ));
+        };
+        if let Some(lodged) = date_in(&appeal.payload, "lodged_on")
+            && command.decided_on < lodged
+        {
+            return Err(WorkflowError::invalid(
+                "decided_on",
+                format!("cannot be before the appeal was lodged ({lodged})"),
             ));
         }
-        (_, Some(_)) => {
-            return Err(WorkflowError::invalid(
-                "order",
-                "is given only when the outcome is `ordered`",
+        let stage = match (order, case.stage) {
+            (Some(TribunalOrder::Assess), CaseStage::AssessmentRefused) => CaseStage::Assessing,
+            (
+                Some(TribunalOrder::ContinueToMaintain | TribunalOrder::ContinueAndAmend),
+                CaseStage::Ceased,
+            ) => CaseStage::PlanIssued,
+            (_, stage) => stage,
+        };
+        let mut steps = Vec::new();
+        for (step, weeks) in order.map_or(&[][..], TribunalOrder::steps) {
+            let due_on = weeks_after(command.decided_on, *weeks)
+                .map_err(|e| WorkflowError::invalid("decided_on", e.to_string()))?;
+            steps.push(open_limit(
+                scope,
+                case_id,
+                DeadlineKind::TribunalOrder,
+                due_on,
+                Some((*step).to_owned()),
             ));
         }
-        (_, None) => None,
-    };
-    let events = db.read(|tx| tx.list_events(scope, Some(case_id)))?;
-    let Some(appeal) = pending(&events, EventKind::AppealLodged, EventKind::TribunalDecided) else {
-        return Err(WorkflowError::invalid(
-            "decided_on",
-            "no appeal is pending on this case",
-        ));
-    };
-    if let Some(lodged) = date_in(&appeal.payload, "lodged_on")
-        && command.decided_on < lodged
-    {
-        return Err(WorkflowError::invalid(
-            "decided_on",
-            format!("cannot be before the appeal was lodged ({lodged})"),
-        ));
-    }
-    let stage = match (order, case.stage) {
-        (Some(TribunalOrder::Assess), CaseStage::AssessmentRefused) => CaseStage::Assessing,
-        (
-            Some(TribunalOrder::ContinueToMaintain | TribunalOrder::ContinueAndAmend),
-            CaseStage::Ceased,
-        ) => CaseStage::PlanIssued,
-        (_, stage) => stage,
-    };
-    let mut steps = Vec::new();
-    for (step, weeks) in order.map_or(&[][..], TribunalOrder::steps) {
-        let due_on = weeks_after(command.decided_on, *weeks)
-            .map_err(|e| WorkflowError::invalid("decided_on", e.to_string()))?;
-        steps.push(open_limit(
-            scope,
-            case_id,
-            DeadlineKind::TribunalOrder,
-            due_on,
-            Some((*step).to_owned()),
-        ));
-    }
-    let now = clock.now();
-    db.write(|tx| {
+        let now = clock.now();
         tx.append_event(
             scope,
             NewEvent {
@@ -560,14 +549,13 @@ pub fn record_tribunal_decision(
         for deadline in &steps {
             set_deadline(tx, scope, deadline, Some(actor), now)?;
         }
-        Ok(())
-    })?;
-    Ok(TribunalDecided {
-        stage,
-        steps: steps
-            .into_iter()
-            .map(|d| (d.subject.unwrap_or_default(), d.due_on))
-            .collect(),
+        Ok(TribunalDecided {
+            stage,
+            steps: steps
+                .into_iter()
+                .map(|d| (d.subject.unwrap_or_default(), d.due_on))
+                .collect(),
+        })
     })
 }
 
@@ -582,30 +570,29 @@ pub fn comply_with_order(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<bool, WorkflowError> {
-    require_case(db, scope, case_id)?;
-    not_future(command.complied_on, "complied_on", clock)?;
-    let open: Vec<_> = db
-        .read(|tx| tx.list_deadlines(scope, case_id))?
-        .into_iter()
-        .filter(|d| d.kind == DeadlineKind::TribunalOrder && d.status == DeadlineStatus::Open)
-        .collect();
-    let Some(step) = open
-        .iter()
-        .find(|d| d.subject.as_deref() == Some(command.step.as_str()))
-    else {
-        let names: Vec<_> = open.iter().filter_map(|d| d.subject.as_deref()).collect();
-        return Err(WorkflowError::invalid(
-            "step",
-            if names.is_empty() {
-                "no step of a Tribunal order is open on this case".to_owned()
-            } else {
-                format!("must be one of the open steps: {}", names.join(", "))
-            },
-        ));
-    };
-    let on_time = command.complied_on <= step.due_on;
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, _case| {
+        not_future(command.complied_on, "complied_on", clock)?;
+        let open: Vec<_> = tx
+            .list_deadlines(scope, case_id)?
+            .into_iter()
+            .filter(|d| d.kind == DeadlineKind::TribunalOrder && d.status == DeadlineStatus::Open)
+            .collect();
+        let Some(step) = open
+            .iter()
+            .find(|d| d.subject.as_deref() == Some(command.step.as_str()))
+        else {
+            let names: Vec<_> = open.iter().filter_map(|d| d.subject.as_deref()).collect();
+            return Err(WorkflowError::invalid(
+                "step",
+                if names.is_empty() {
+                    "no step of a Tribunal order is open on this case".to_owned()
+                } else {
+                    format!("must be one of the open steps: {}", names.join(", "))
+                },
+            ));
+        };
+        let on_time = command.complied_on <= step.due_on;
+        let now = clock.now();
         tx.set_deadline_status_by_id(scope, step.id, DeadlineStatus::Met)?;
         tx.append_event(
             scope,
@@ -622,7 +609,6 @@ pub fn comply_with_order(
                 occurred_at: now,
             },
         )?;
-        Ok(())
-    })?;
-    Ok(on_time)
+        Ok(on_time)
+    })
 }

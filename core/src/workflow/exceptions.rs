@@ -57,142 +57,143 @@ pub fn claim_exception(
     claimed_by: UserId,
     clock: &dyn Clock,
 ) -> Result<DeadlineException, WorkflowError> {
-    // The case must be the caller's before anything about it is said.
-    db.read(|tx| tx.get_case(scope, case_id))?;
-    let Some(citation) = command.limb.citation(command.deadline) else {
-        let allowed: Vec<String> = ExceptionLimb::ALL
-            .into_iter()
-            .filter(|limb| limb.applies_to(command.deadline))
-            .map(|limb| limb.to_string())
-            .collect();
-        let provision = match command.deadline {
-            DeadlineKind::DecideWhetherToAssess => "SEND Regulations 2014 reg. 5(4)",
-            DeadlineKind::AdviceDue => "SEND Regulations 2014 reg. 8(2)",
-            DeadlineKind::DecideNotToIssue => "SEND Regulations 2014 reg. 10(4)",
-            DeadlineKind::FinalPlan => "SEND Regulations 2014 reg. 13(3) and 10(4)",
-            DeadlineKind::RepresentationsDue
-            | DeadlineKind::AnnualReview
-            | DeadlineKind::ReviewPapers
-            | DeadlineKind::ReviewReport
-            | DeadlineKind::ReviewDecision
-            | DeadlineKind::AmendedPlan
-            | DeadlineKind::PhaseTransfer
-            | DeadlineKind::PlanTransfer
-            | DeadlineKind::TransferNotice
-            | DeadlineKind::Mediation
-            | DeadlineKind::TribunalOrder => {
+    super::on_case(db, scope, case_id, |tx, _case| {
+        // The case must be the caller's before anything about it is said.
+
+        let Some(citation) = command.limb.citation(command.deadline) else {
+            let allowed: Vec<String> = ExceptionLimb::ALL
+                .into_iter()
+                .filter(|limb| limb.applies_to(command.deadline))
+                .map(|limb| limb.to_string())
+                .collect();
+            let provision = match command.deadline {
+                DeadlineKind::DecideWhetherToAssess => "SEND Regulations 2014 reg. 5(4)",
+                DeadlineKind::AdviceDue => "SEND Regulations 2014 reg. 8(2)",
+                DeadlineKind::DecideNotToIssue => "SEND Regulations 2014 reg. 10(4)",
+                DeadlineKind::FinalPlan => "SEND Regulations 2014 reg. 13(3) and 10(4)",
+                DeadlineKind::RepresentationsDue
+                | DeadlineKind::AnnualReview
+                | DeadlineKind::ReviewPapers
+                | DeadlineKind::ReviewReport
+                | DeadlineKind::ReviewDecision
+                | DeadlineKind::AmendedPlan
+                | DeadlineKind::PhaseTransfer
+                | DeadlineKind::PlanTransfer
+                | DeadlineKind::TransferNotice
+                | DeadlineKind::Mediation
+                | DeadlineKind::TribunalOrder => {
+                    return Err(WorkflowError::invalid(
+                        "limb",
+                        format!(
+                            "the Regulations provide no exceptions to {}; it cannot be disapplied",
+                            command.deadline
+                        ),
+                    ));
+                }
+            };
+            return Err(WorkflowError::invalid(
+                "limb",
+                format!(
+                    "{} is not an exception to {} under {provision}, which lists only {}",
+                    command.limb,
+                    command.deadline,
+                    allowed.join(", ")
+                ),
+            ));
+        };
+        let subject = match (command.deadline, command.subject) {
+            (DeadlineKind::AdviceDue, None) => {
                 return Err(WorkflowError::invalid(
-                    "limb",
+                    "subject",
+                    "must name whose advice the exception is for; each request for advice has its own limit",
+                ));
+            }
+            (DeadlineKind::AdviceDue, Some(source)) => Some(source.to_string()),
+            (_, Some(_)) => {
+                return Err(WorkflowError::invalid(
+                    "subject",
+                    "applies only to advice_due: the other limits are one per case",
+                ));
+            }
+            (_, None) => None,
+        };
+        let deadlines = tx.list_deadlines(scope, case_id)?;
+        let of_kind: Vec<_> = deadlines
+            .iter()
+            .filter(|d| d.kind == command.deadline && (subject.is_none() || d.subject == subject))
+            .collect();
+        let Some(deadline) = of_kind.iter().find(|d| d.status == DeadlineStatus::Open) else {
+            return Err(WorkflowError::invalid(
+                "deadline",
+                match of_kind.first() {
+                    None => format!("the case has no {} limit to disapply", command.deadline),
+                    Some(settled) => format!(
+                        "the {} limit is already {}; only an open limit can be disapplied",
+                        command.deadline, settled.status
+                    ),
+                },
+            ));
+        };
+        let evidence = command.evidence.trim();
+        if evidence.is_empty() {
+            return Err(WorkflowError::invalid(
+                "evidence",
+                "must say what shows the exception applies, so the claim can be checked",
+            ));
+        }
+        if let Some(to) = command.applies_to {
+            if to < command.applies_from {
+                return Err(WorkflowError::invalid(
+                    "applies_to",
+                    format!("cannot be before applies_from ({})", command.applies_from),
+                ));
+            }
+            let days = (to - command.applies_from).num_days() + 1;
+            if command.limb == ExceptionLimb::AbsenceFromArea && days < ABSENCE_DAYS {
+                return Err(WorkflowError::invalid(
+                    "applies_to",
                     format!(
-                        "the Regulations provide no exceptions to {}; it cannot be disapplied",
-                        command.deadline
+                        "an absence from the area must last at least 4 continuous weeks ({citation}); {} to {to} is {days} days",
+                        command.applies_from
                     ),
                 ));
             }
-        };
-        return Err(WorkflowError::invalid(
-            "limb",
-            format!(
-                "{} is not an exception to {} under {provision}, which lists only {}",
-                command.limb,
-                command.deadline,
-                allowed.join(", ")
-            ),
-        ));
-    };
-    let subject = match (command.deadline, command.subject) {
-        (DeadlineKind::AdviceDue, None) => {
+        }
+        let today = clock.today();
+        if command.family_told_on > today {
             return Err(WorkflowError::invalid(
-                "subject",
-                "must name whose advice the exception is for; each request for advice has its own limit",
+                "family_told_on",
+                format!("cannot be in the future (today is {today})"),
             ));
         }
-        (DeadlineKind::AdviceDue, Some(source)) => Some(source.to_string()),
-        (_, Some(_)) => {
+        if command.family_told_on < command.applies_from {
             return Err(WorkflowError::invalid(
-                "subject",
-                "applies only to advice_due: the other limits are one per case",
-            ));
-        }
-        (_, None) => None,
-    };
-    let deadlines = db.read(|tx| tx.list_deadlines(scope, case_id))?;
-    let of_kind: Vec<_> = deadlines
-        .iter()
-        .filter(|d| d.kind == command.deadline && (subject.is_none() || d.subject == subject))
-        .collect();
-    let Some(deadline) = of_kind.iter().find(|d| d.status == DeadlineStatus::Open) else {
-        return Err(WorkflowError::invalid(
-            "deadline",
-            match of_kind.first() {
-                None => format!("the case has no {} limit to disapply", command.deadline),
-                Some(settled) => format!(
-                    "the {} limit is already {}; only an open limit can be disapplied",
-                    command.deadline, settled.status
-                ),
-            },
-        ));
-    };
-    let evidence = command.evidence.trim();
-    if evidence.is_empty() {
-        return Err(WorkflowError::invalid(
-            "evidence",
-            "must say what shows the exception applies, so the claim can be checked",
-        ));
-    }
-    if let Some(to) = command.applies_to {
-        if to < command.applies_from {
-            return Err(WorkflowError::invalid(
-                "applies_to",
-                format!("cannot be before applies_from ({})", command.applies_from),
-            ));
-        }
-        let days = (to - command.applies_from).num_days() + 1;
-        if command.limb == ExceptionLimb::AbsenceFromArea && days < ABSENCE_DAYS {
-            return Err(WorkflowError::invalid(
-                "applies_to",
+                "family_told_on",
                 format!(
-                    "an absence from the area must last at least 4 continuous weeks ({citation}); {} to {to} is {days} days",
+                    "cannot be before the exception applied ({})",
                     command.applies_from
                 ),
             ));
         }
-    }
-    let today = clock.today();
-    if command.family_told_on > today {
-        return Err(WorkflowError::invalid(
-            "family_told_on",
-            format!("cannot be in the future (today is {today})"),
-        ));
-    }
-    if command.family_told_on < command.applies_from {
-        return Err(WorkflowError::invalid(
-            "family_told_on",
-            format!(
-                "cannot be before the exception applied ({})",
-                command.applies_from
-            ),
-        ));
-    }
-    db.read(|tx| tx.get_user(scope, claimed_by))
-        .map_err(|_| WorkflowError::invalid("claimed_by", "must be a user of this authority"))?;
+        tx.get_user(scope, claimed_by).map_err(|_| {
+            WorkflowError::invalid("claimed_by", "must be a user of this authority")
+        })?;
 
-    let now = clock.now();
-    let exception = DeadlineException {
-        id: ExceptionId::new(),
-        authority_id: scope.authority().clone(),
-        case_id,
-        deadline_kind: command.deadline,
-        limb: command.limb,
-        evidence: evidence.to_owned(),
-        applies_from: command.applies_from,
-        applies_to: command.applies_to,
-        claimed_by,
-        claimed_at: now,
-        family_told_on: command.family_told_on,
-    };
-    let due_on = deadline.due_on;
-    db.write(|tx| {
+        let now = clock.now();
+        let exception = DeadlineException {
+            id: ExceptionId::new(),
+            authority_id: scope.authority().clone(),
+            case_id,
+            deadline_kind: command.deadline,
+            limb: command.limb,
+            evidence: evidence.to_owned(),
+            applies_from: command.applies_from,
+            applies_to: command.applies_to,
+            claimed_by,
+            claimed_at: now,
+            family_told_on: command.family_told_on,
+        };
+        let due_on = deadline.due_on;
         tx.insert_exception(scope, &exception)?;
         // By id: only the one limit claimed, never its siblings of the same kind.
         let changed =
@@ -202,7 +203,8 @@ pub fn claim_exception(
             return Err(crate::store::StoreError::Conflict(format!(
                 "the {} limit is no longer open",
                 command.deadline
-            )));
+            ))
+            .into());
         }
         tx.append_event(
             scope,
@@ -224,7 +226,6 @@ pub fn claim_exception(
                 occurred_at: now,
             },
         )?;
-        Ok(())
-    })?;
-    Ok(exception)
+        Ok(exception)
+    })
 }

@@ -12,10 +12,10 @@ use super::WorkflowError;
 use super::advice::assessment_began;
 use crate::clock::BankHolidays;
 use crate::domain::{
-    CaseId, CaseStage, DeadlineKind, DeadlineStatus, Decision, DecisionId, DecisionKind,
+    Case, CaseId, CaseStage, DeadlineKind, DeadlineStatus, Decision, DecisionId, DecisionKind,
     DecisionOutcome, EventKind, Reasons, UserId,
 };
-use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
 /// Issue a plan, or not.
@@ -74,43 +74,35 @@ pub fn decide_whether_to_issue(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<IssueDecided, WorkflowError> {
-    decide_whether_to_issue_at(db, scope, case_id, command, holidays, clock, None)
+    super::on_case(db, scope, case_id, |tx, case| {
+        decide_whether_to_issue_in(tx, scope, &case, command, holidays, clock, None)
+    })
 }
 
-/// [`decide_whether_to_issue`] at a panel sitting: the decision closes the agenda item `at` names, in
-/// the same transaction, and records the item on the decision.
-pub fn decide_whether_to_issue_at_panel(
-    db: &Database,
+/// [`decide_whether_to_issue`] inside a transaction that has locked the case; at a
+/// panel sitting, the decision closes the agenda item `at` names, in the same
+/// transaction, and records the item on the decision.
+pub(crate) fn decide_whether_to_issue_in(
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
-    case_id: CaseId,
-    command: &DecideWhetherToIssue,
-    holidays: &BankHolidays,
-    clock: &dyn Clock,
-    at: &super::AtPanel,
-) -> Result<IssueDecided, WorkflowError> {
-    decide_whether_to_issue_at(db, scope, case_id, command, holidays, clock, Some(at))
-}
-
-fn decide_whether_to_issue_at(
-    db: &Database,
-    scope: &AuthorityScope,
-    case_id: CaseId,
+    case: &Case,
     command: &DecideWhetherToIssue,
     holidays: &BankHolidays,
     clock: &dyn Clock,
     at: Option<&super::AtPanel>,
 ) -> Result<IssueDecided, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
+    let case_id = case.id;
     if case.stage != CaseStage::Assessing {
         return Err(WorkflowError::WrongStage {
             case: case_id,
             stage: case.stage,
             command: "the decision whether to issue a plan",
             allowed: "while the case is being assessed",
+            last_change: None,
         });
     }
     // The decider must be one of this authority's users.
-    db.read(|tx| tx.get_user(scope, command.decided_by))
+    tx.get_user(scope, command.decided_by)
         .map_err(|_| WorkflowError::invalid("decided_by", "must be a user of this authority"))?;
     let today = clock.today();
     if command.decided_on > today {
@@ -119,7 +111,7 @@ fn decide_whether_to_issue_at(
             format!("cannot be in the future (today is {today})"),
         ));
     }
-    if let Some(began) = assessment_began(db, scope, case_id)?
+    if let Some(began) = assessment_began(tx, scope, case_id)?
         && command.decided_on < began
     {
         return Err(WorkflowError::invalid(
@@ -129,8 +121,8 @@ fn decide_whether_to_issue_at(
     }
     let reasons = Reasons::parse(&command.reasons)?;
 
-    let due = db
-        .read(|tx| tx.list_deadlines(scope, case_id))?
+    let due = tx
+        .list_deadlines(scope, case_id)?
         .into_iter()
         .find(|d| d.kind == DeadlineKind::DecideNotToIssue)
         .map(|d| d.due_on);
@@ -156,39 +148,36 @@ fn decide_whether_to_issue_at(
         decided_at: now,
         choice: None,
     };
-    db.write(|tx| {
-        tx.insert_decision(scope, &decision)?;
-        super::close_at_panel(tx, scope, case_id, at, decision.id, command.decided_by, now)?;
-        tx.set_case_stage(scope, case_id, stage)?;
-        tx.set_deadline_status(
-            scope,
-            case_id,
-            DeadlineKind::DecideNotToIssue,
-            DeadlineStatus::Met,
-        )?;
-        if command.decision == IssueDecision::DoNotIssue {
-            tx.set_deadline_status(scope, case_id, DeadlineKind::FinalPlan, DeadlineStatus::Met)?;
-        }
-        tx.append_event(
-            scope,
-            NewEvent {
-                case_id: Some(case_id),
-                kind: EventKind::DecisionRecorded,
-                payload: json!({
-                    "decision": decision.id,
-                    "kind": decision.kind,
-                    "outcome": decision.outcome,
-                    "decided_on": command.decided_on,
-                    "within_sixteen_weeks": within_sixteen_weeks,
-                    "mediation_contact_by": family_deadlines.map(|d| d.0),
-                    "appeal_by": family_deadlines.map(|d| d.1),
-                }),
-                actor: Some(command.decided_by),
-                occurred_at: now,
-            },
-        )?;
-        Ok(())
-    })?;
+    tx.insert_decision(scope, &decision)?;
+    super::close_at_panel(tx, scope, case_id, at, decision.id, command.decided_by, now)?;
+    tx.set_case_stage(scope, case_id, stage)?;
+    tx.set_deadline_status(
+        scope,
+        case_id,
+        DeadlineKind::DecideNotToIssue,
+        DeadlineStatus::Met,
+    )?;
+    if command.decision == IssueDecision::DoNotIssue {
+        tx.set_deadline_status(scope, case_id, DeadlineKind::FinalPlan, DeadlineStatus::Met)?;
+    }
+    tx.append_event(
+        scope,
+        NewEvent {
+            case_id: Some(case_id),
+            kind: EventKind::DecisionRecorded,
+            payload: json!({
+                "decision": decision.id,
+                "kind": decision.kind,
+                "outcome": decision.outcome,
+                "decided_on": command.decided_on,
+                "within_sixteen_weeks": within_sixteen_weeks,
+                "mediation_contact_by": family_deadlines.map(|d| d.0),
+                "appeal_by": family_deadlines.map(|d| d.1),
+            }),
+            actor: Some(command.decided_by),
+            occurred_at: now,
+        },
+    )?;
     Ok(IssueDecided {
         decision,
         stage,

@@ -31,10 +31,8 @@ pub use crate::domain::ReviewDecision;
 pub use advice::{
     AdviceReceived, RecordAdviceReceived, RequestAdvice, record_advice_received, request_advice,
 };
-pub use assess::{
-    AssessDecision, DecideWhetherToAssess, Decided, decide_whether_to_assess,
-    decide_whether_to_assess_at_panel,
-};
+pub(crate) use assess::decide_whether_to_assess_in;
+pub use assess::{AssessDecision, DecideWhetherToAssess, Decided, decide_whether_to_assess};
 pub use disputes::{
     AppealLodged, LodgeAppeal, MediationConcluded, MediationOutcome, RecordMediationOutcome,
     RecordOrderComplied, RecordTribunalDecision, RequestMediation, TribunalDecided, TribunalOrder,
@@ -43,10 +41,8 @@ pub use disputes::{
 };
 pub use exceptions::{ClaimException, claim_exception};
 pub use intake::{ReceiveRequest, Received, receive_request};
-pub use issue::{
-    DecideWhetherToIssue, IssueDecided, IssueDecision, decide_whether_to_issue,
-    decide_whether_to_issue_at_panel,
-};
+pub(crate) use issue::decide_whether_to_issue_in;
+pub use issue::{DecideWhetherToIssue, IssueDecided, IssueDecision, decide_whether_to_issue};
 pub use next_steps::{
     ArrangeNextStepsMeeting, NextStepsOutcome, RecordNextStepsOutcome, arrange_next_steps_meeting,
     record_next_steps_outcome,
@@ -54,9 +50,10 @@ pub use next_steps::{
 pub use plan::{
     FinalPlanIssued, IssueFinalPlan, ServeDraftPlan, issue_final_plan, serve_draft_plan,
 };
+pub(crate) use review::record_review_decision_in;
 pub use review::{
     RecordReviewDecision, ReviewDecided, ReviewMeetingScheduled, ScheduleReviewMeeting,
-    record_review_decision, record_review_decision_at_panel, schedule_review_meeting,
+    record_review_decision, schedule_review_meeting,
 };
 pub use transfer::{
     CompletePhaseTransfer, NotifyMoveOut, PhaseTransferCompleted, PlanPhaseTransfer,
@@ -85,7 +82,10 @@ pub enum WorkflowError {
         rule: String,
     },
     /// The case is not at a stage where this command applies.
-    #[error("case {case} is at stage {stage}; {command} applies only {allowed}")]
+    #[error(
+        "case {case} is at stage {stage}{}; {command} applies only {allowed}. Nothing was recorded",
+        last_change.as_ref().map(|c| format!(" (last change: {c})")).unwrap_or_default()
+    )]
     WrongStage {
         /// The case.
         case: CaseId,
@@ -95,10 +95,86 @@ pub enum WorkflowError {
         command: &'static str,
         /// Where the command applies.
         allowed: &'static str,
+        /// The last change recorded on the case, read in the refused command's own
+        /// transaction: when two people act on one case at once, the one refused is
+        /// told what the other did first.
+        last_change: Option<LastChange>,
     },
     /// The store refused or failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The last thing recorded on a case: what a refused command's caller is told moved
+/// the case on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastChange {
+    /// What was recorded.
+    pub kind: crate::domain::EventKind,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl std::fmt::Display for LastChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} at {}",
+            self.kind.to_string().replace('_', " "),
+            self.at.format("%Y-%m-%d %H:%M:%S UTC")
+        )
+    }
+}
+
+/// Runs one command on one case: a single write transaction that first takes the case
+/// ([`crate::store::Tx::lock_case`]), so everything `decide` reads through the `Tx` is
+/// the state its writes commit against. Two commands on one case run one after the
+/// other; the second sees what the first wrote, and is refused (changing nothing) if
+/// that makes it no longer apply. A refusal for the case's stage names the last change
+/// recorded on it, so the person refused learns what happened first.
+pub(crate) fn on_case<T>(
+    db: &crate::store::Database,
+    scope: &crate::store::AuthorityScope,
+    case_id: CaseId,
+    decide: impl FnOnce(&mut crate::store::Tx<'_>, crate::domain::Case) -> Result<T, WorkflowError>,
+) -> Result<T, WorkflowError> {
+    let _span = tracing::info_span!("case_command", case_id = %case_id).entered();
+    db.write_with(|tx| {
+        let case = tx.lock_case(scope, case_id)?;
+        in_case(tx, scope, case, decide)
+    })
+}
+
+/// [`on_case`] for a caller already inside a transaction that has locked the case (the
+/// chair's close, which counts the votes in the same transaction as the decision).
+pub(crate) fn in_case<T>(
+    tx: &mut crate::store::Tx<'_>,
+    scope: &crate::store::AuthorityScope,
+    case: crate::domain::Case,
+    decide: impl FnOnce(&mut crate::store::Tx<'_>, crate::domain::Case) -> Result<T, WorkflowError>,
+) -> Result<T, WorkflowError> {
+    let case_id = case.id;
+    match decide(tx, case) {
+        Err(WorkflowError::WrongStage {
+            case,
+            stage,
+            command,
+            allowed,
+            last_change: None,
+        }) => Err(WorkflowError::WrongStage {
+            case,
+            stage,
+            command,
+            allowed,
+            last_change: tx
+                .latest_case_event(scope, case_id)?
+                .map(|event| LastChange {
+                    kind: event.kind,
+                    at: event.occurred_at,
+                }),
+        }),
+        other => other,
+    }
 }
 
 impl From<DomainError> for WorkflowError {

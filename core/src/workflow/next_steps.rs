@@ -53,60 +53,60 @@ pub fn record_next_steps_outcome(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<CaseStage, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
-    if case.stage != CaseStage::AssessmentRefused {
-        return Err(WorkflowError::WrongStage {
-            case: case_id,
-            stage: case.stage,
-            command: "a next-steps outcome",
-            allowed: "after a refusal to assess",
-        });
-    }
-    if command.met_on > clock.today() {
-        return Err(WorkflowError::invalid("met_on", "cannot be in the future"));
-    }
-    if command.notes.trim().is_empty() {
-        return Err(WorkflowError::invalid("notes", "must say what was agreed"));
-    }
-    let request = db.read(|tx| tx.get_request(scope, case.request_id))?;
-    // The day of the refusal as decided (the event keeps it; `decided_at` is when it
-    // was recorded, which may be later).
-    let refused_on = db
-        .read(|tx| tx.list_events(scope, Some(case_id)))?
-        .iter()
-        .rev()
-        .find(|e| e.kind == EventKind::DecisionRecorded)
-        .and_then(|e| {
-            e.payload
-                .get("decided_on")?
-                .as_str()?
-                .parse::<NaiveDate>()
-                .ok()
-        });
-    if refused_on.is_some_and(|day| command.met_on < day) {
-        return Err(WorkflowError::invalid(
-            "met_on",
-            "cannot be before the refusal",
-        ));
-    }
-    let stage = match command.outcome {
-        NextStepsOutcome::MovedToAssessment => CaseStage::Assessing,
-        _ => CaseStage::AssessmentRefused,
-    };
-    let later = match command.outcome {
-        NextStepsOutcome::MovedToAssessment => vec![
-            statutory_deadline(
-                scope,
-                case_id,
-                DeadlineKind::DecideNotToIssue,
-                request.received_on,
-            )?,
-            statutory_deadline(scope, case_id, DeadlineKind::FinalPlan, request.received_on)?,
-        ],
-        _ => Vec::new(),
-    };
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, case| {
+        if case.stage != CaseStage::AssessmentRefused {
+            return Err(WorkflowError::WrongStage {
+                case: case_id,
+                stage: case.stage,
+                command: "a next-steps outcome",
+                allowed: "after a refusal to assess",
+                last_change: None,
+            });
+        }
+        if command.met_on > clock.today() {
+            return Err(WorkflowError::invalid("met_on", "cannot be in the future"));
+        }
+        if command.notes.trim().is_empty() {
+            return Err(WorkflowError::invalid("notes", "must say what was agreed"));
+        }
+        let request = tx.get_request(scope, case.request_id)?;
+        // The day of the refusal as decided (the event keeps it; `decided_at` is when it
+        // was recorded, which may be later).
+        let refused_on = tx
+            .list_events(scope, Some(case_id))?
+            .iter()
+            .rev()
+            .find(|e| e.kind == EventKind::DecisionRecorded)
+            .and_then(|e| {
+                e.payload
+                    .get("decided_on")?
+                    .as_str()?
+                    .parse::<NaiveDate>()
+                    .ok()
+            });
+        if refused_on.is_some_and(|day| command.met_on < day) {
+            return Err(WorkflowError::invalid(
+                "met_on",
+                "cannot be before the refusal",
+            ));
+        }
+        let stage = match command.outcome {
+            NextStepsOutcome::MovedToAssessment => CaseStage::Assessing,
+            _ => CaseStage::AssessmentRefused,
+        };
+        let later = match command.outcome {
+            NextStepsOutcome::MovedToAssessment => vec![
+                statutory_deadline(
+                    scope,
+                    case_id,
+                    DeadlineKind::DecideNotToIssue,
+                    request.received_on,
+                )?,
+                statutory_deadline(scope, case_id, DeadlineKind::FinalPlan, request.received_on)?,
+            ],
+            _ => Vec::new(),
+        };
+        let now = clock.now();
         tx.append_event(
             scope,
             NewEvent {
@@ -127,9 +127,8 @@ pub fn record_next_steps_outcome(
         for deadline in &later {
             set_deadline(tx, scope, deadline, Some(actor), now)?;
         }
-        Ok(())
-    })?;
-    Ok(stage)
+        Ok(stage)
+    })
 }
 
 /// A next-steps meeting arranged with the family after a refusal to assess.
@@ -158,39 +157,39 @@ pub fn arrange_next_steps_meeting(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<(), WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
-    if case.stage != CaseStage::AssessmentRefused {
-        return Err(WorkflowError::WrongStage {
-            case: case_id,
-            stage: case.stage,
-            command: "arranging a next-steps meeting",
-            allowed: "after a refusal to assess",
-        });
-    }
-    if command.meets_on < clock.today() {
-        return Err(WorkflowError::invalid("meets_on", "cannot be in the past"));
-    }
-    let location = command.location.trim();
-    if location.is_empty() {
-        return Err(WorkflowError::invalid(
-            "location",
-            "must say where the family will meet",
-        ));
-    }
-    let with: Vec<&str> = command
-        .with
-        .iter()
-        .map(|w| w.trim())
-        .filter(|w| !w.is_empty())
-        .collect();
-    if with.is_empty() {
-        return Err(WorkflowError::invalid(
-            "with",
-            "must name who the family will meet",
-        ));
-    }
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, case| {
+        if case.stage != CaseStage::AssessmentRefused {
+            return Err(WorkflowError::WrongStage {
+                case: case_id,
+                stage: case.stage,
+                command: "arranging a next-steps meeting",
+                allowed: "after a refusal to assess",
+                last_change: None,
+            });
+        }
+        if command.meets_on < clock.today() {
+            return Err(WorkflowError::invalid("meets_on", "cannot be in the past"));
+        }
+        let location = command.location.trim();
+        if location.is_empty() {
+            return Err(WorkflowError::invalid(
+                "location",
+                "must say where the family will meet",
+            ));
+        }
+        let with: Vec<&str> = command
+            .with
+            .iter()
+            .map(|w| w.trim())
+            .filter(|w| !w.is_empty())
+            .collect();
+        if with.is_empty() {
+            return Err(WorkflowError::invalid(
+                "with",
+                "must name who the family will meet",
+            ));
+        }
+        let now = clock.now();
         tx.append_event(
             scope,
             NewEvent {
@@ -207,6 +206,5 @@ pub fn arrange_next_steps_meeting(
             },
         )?;
         Ok(())
-    })?;
-    Ok(())
+    })
 }

@@ -13,7 +13,7 @@ use crate::clock::calendar::{days_before, days_beginning_with, months_starting_w
 use crate::domain::{
     CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, EventKind, UserId,
 };
-use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
 /// Reg. 13(1): "not less than 15 days beginning with the day on which the draft plan
@@ -54,11 +54,11 @@ pub struct FinalPlanIssued {
 /// The day the authority decided to issue, from the event log (the day decided, not
 /// the day recorded).
 fn decided_to_issue(
-    db: &Database,
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
     case: CaseId,
 ) -> Result<Option<NaiveDate>, WorkflowError> {
-    let events = db.read(|tx| tx.list_events(scope, Some(case)))?;
+    let events = tx.list_events(scope, Some(case))?;
     Ok(events.iter().rev().find_map(|e| {
         if e.kind == EventKind::DecisionRecorded
             && e.payload.get("kind").and_then(serde_json::Value::as_str) == Some("issue")
@@ -73,12 +73,12 @@ fn decided_to_issue(
 
 /// The representations limit already set on the case, if the draft was served.
 fn representations(
-    db: &Database,
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
     case: CaseId,
 ) -> Result<Option<Deadline>, WorkflowError> {
-    Ok(db
-        .read(|tx| tx.list_deadlines(scope, case))?
+    Ok(tx
+        .list_deadlines(scope, case)?
         .into_iter()
         .find(|d| d.kind == DeadlineKind::RepresentationsDue))
 }
@@ -102,52 +102,52 @@ pub fn serve_draft_plan(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<Deadline, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
-    if case.stage != CaseStage::DraftPlan {
-        return Err(WorkflowError::WrongStage {
-            case: case_id,
-            stage: case.stage,
-            command: "serving the draft plan",
-            allowed: "after the decision to issue a plan and before the final plan",
-        });
-    }
-    if let Some(existing) = representations(db, scope, case_id)? {
-        return Err(WorkflowError::invalid(
-            "served_on",
-            format!(
-                "the draft was already served on {}; representations are due by {}",
-                served_on(&existing)?,
-                existing.due_on
-            ),
-        ));
-    }
-    let today = clock.today();
-    if command.served_on > today {
-        return Err(WorkflowError::invalid(
-            "served_on",
-            format!("cannot be in the future (today is {today})"),
-        ));
-    }
-    if let Some(decided) = decided_to_issue(db, scope, case_id)?
-        && command.served_on < decided
-    {
-        return Err(WorkflowError::invalid(
-            "served_on",
-            format!("cannot be before the decision to issue ({decided})"),
-        ));
-    }
-    let deadline = Deadline {
-        id: DeadlineId::new(),
-        authority_id: scope.authority().clone(),
-        case_id,
-        kind: DeadlineKind::RepresentationsDue,
-        due_on: days_beginning_with(command.served_on, REPRESENTATION_DAYS)
-            .map_err(|e| WorkflowError::invalid("served_on", e.to_string()))?,
-        status: DeadlineStatus::Open,
-        subject: None,
-    };
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, case| {
+        if case.stage != CaseStage::DraftPlan {
+            return Err(WorkflowError::WrongStage {
+                case: case_id,
+                stage: case.stage,
+                command: "serving the draft plan",
+                allowed: "after the decision to issue a plan and before the final plan",
+                last_change: None,
+            });
+        }
+        if let Some(existing) = representations(tx, scope, case_id)? {
+            return Err(WorkflowError::invalid(
+                "served_on",
+                format!(
+                    "the draft was already served on {}; representations are due by {}",
+                    served_on(&existing)?,
+                    existing.due_on
+                ),
+            ));
+        }
+        let today = clock.today();
+        if command.served_on > today {
+            return Err(WorkflowError::invalid(
+                "served_on",
+                format!("cannot be in the future (today is {today})"),
+            ));
+        }
+        if let Some(decided) = decided_to_issue(tx, scope, case_id)?
+            && command.served_on < decided
+        {
+            return Err(WorkflowError::invalid(
+                "served_on",
+                format!("cannot be before the decision to issue ({decided})"),
+            ));
+        }
+        let deadline = Deadline {
+            id: DeadlineId::new(),
+            authority_id: scope.authority().clone(),
+            case_id,
+            kind: DeadlineKind::RepresentationsDue,
+            due_on: days_beginning_with(command.served_on, REPRESENTATION_DAYS)
+                .map_err(|e| WorkflowError::invalid("served_on", e.to_string()))?,
+            status: DeadlineStatus::Open,
+            subject: None,
+        };
+        let now = clock.now();
         let event = |kind, payload| NewEvent {
             case_id: Some(case_id),
             kind,
@@ -163,9 +163,8 @@ pub fn serve_draft_plan(
             ),
         )?;
         set_deadline(tx, scope, &deadline, Some(actor), now)?;
-        Ok(())
-    })?;
-    Ok(deadline)
+        Ok(deadline)
+    })
 }
 
 /// Records the final plan issued, in one transaction: marks the 20-week limit met (on
@@ -184,54 +183,54 @@ pub fn issue_final_plan(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<FinalPlanIssued, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
-    if case.stage != CaseStage::DraftPlan {
-        return Err(WorkflowError::WrongStage {
-            case: case_id,
-            stage: case.stage,
-            command: "issuing the final plan",
-            allowed: "once the draft plan has been served",
-        });
-    }
-    let Some(draft) = representations(db, scope, case_id)? else {
-        return Err(WorkflowError::invalid(
-            "issued_on",
-            "the draft plan has not been served; the family must first have it and at least 15 days to respond (SEND Regulations 2014 reg. 13(1))",
-        ));
-    };
-    let today = clock.today();
-    if command.issued_on > today {
-        return Err(WorkflowError::invalid(
-            "issued_on",
-            format!("cannot be in the future (today is {today})"),
-        ));
-    }
-    let served = served_on(&draft)?;
-    if command.issued_on < served {
-        return Err(WorkflowError::invalid(
-            "issued_on",
-            format!("cannot be before the draft was served ({served})"),
-        ));
-    }
-    let due = db
-        .read(|tx| tx.list_deadlines(scope, case_id))?
-        .into_iter()
-        .find(|d| d.kind == DeadlineKind::FinalPlan)
-        .map(|d| d.due_on);
-    let within_twenty_weeks = due.is_none_or(|due| command.issued_on <= due);
-    let annual_review = Deadline {
-        id: DeadlineId::new(),
-        authority_id: scope.authority().clone(),
-        case_id,
-        kind: DeadlineKind::AnnualReview,
-        due_on: months_starting_with(command.issued_on, REVIEW_MONTHS)
-            .map_err(|e| WorkflowError::invalid("issued_on", e.to_string()))?,
-        status: DeadlineStatus::Open,
-        subject: None,
-    };
-    let stage = CaseStage::PlanIssued;
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, case| {
+        if case.stage != CaseStage::DraftPlan {
+            return Err(WorkflowError::WrongStage {
+                case: case_id,
+                stage: case.stage,
+                command: "issuing the final plan",
+                allowed: "once the draft plan has been served",
+                last_change: None,
+            });
+        }
+        let Some(draft) = representations(tx, scope, case_id)? else {
+            return Err(WorkflowError::invalid(
+                "issued_on",
+                "the draft plan has not been served; the family must first have it and at least 15 days to respond (SEND Regulations 2014 reg. 13(1))",
+            ));
+        };
+        let today = clock.today();
+        if command.issued_on > today {
+            return Err(WorkflowError::invalid(
+                "issued_on",
+                format!("cannot be in the future (today is {today})"),
+            ));
+        }
+        let served = served_on(&draft)?;
+        if command.issued_on < served {
+            return Err(WorkflowError::invalid(
+                "issued_on",
+                format!("cannot be before the draft was served ({served})"),
+            ));
+        }
+        let due = tx
+            .list_deadlines(scope, case_id)?
+            .into_iter()
+            .find(|d| d.kind == DeadlineKind::FinalPlan)
+            .map(|d| d.due_on);
+        let within_twenty_weeks = due.is_none_or(|due| command.issued_on <= due);
+        let annual_review = Deadline {
+            id: DeadlineId::new(),
+            authority_id: scope.authority().clone(),
+            case_id,
+            kind: DeadlineKind::AnnualReview,
+            due_on: months_starting_with(command.issued_on, REVIEW_MONTHS)
+                .map_err(|e| WorkflowError::invalid("issued_on", e.to_string()))?,
+            status: DeadlineStatus::Open,
+            subject: None,
+        };
+        let stage = CaseStage::PlanIssued;
+        let now = clock.now();
         tx.set_deadline_status(scope, case_id, DeadlineKind::FinalPlan, DeadlineStatus::Met)?;
         tx.set_deadline_status(
             scope,
@@ -259,11 +258,10 @@ pub fn issue_final_plan(
             ),
         )?;
         set_deadline(tx, scope, &annual_review, Some(actor), now)?;
-        Ok(())
-    })?;
-    Ok(FinalPlanIssued {
-        stage,
-        within_twenty_weeks,
-        annual_review,
+        Ok(FinalPlanIssued {
+            stage,
+            within_twenty_weeks,
+            annual_review,
+        })
     })
 }

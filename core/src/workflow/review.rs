@@ -17,10 +17,10 @@ use serde_json::json;
 use super::{WorkflowError, set_deadline};
 use crate::clock::{BankHolidays, ClockFacts, Deadlines};
 use crate::domain::{
-    CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, Decision, DecisionId,
-    DecisionKind, DecisionOutcome, EventKind, Reasons, ReviewDecision, UserId,
+    Case, CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, Decision,
+    DecisionId, DecisionKind, DecisionOutcome, EventKind, Reasons, ReviewDecision, UserId,
 };
-use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
 /// An annual review meeting arranged, as a caseworker records it (reg. 20).
@@ -84,11 +84,11 @@ pub struct ReviewDecided {
 
 /// The day the final plan was issued, from the event log.
 fn plan_issued_on(
-    db: &Database,
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
     case: CaseId,
 ) -> Result<Option<NaiveDate>, WorkflowError> {
-    let events = db.read(|tx| tx.list_events(scope, Some(case)))?;
+    let events = tx.list_events(scope, Some(case))?;
     Ok(events.iter().rev().find_map(|e| {
         // A plan transferred in counts as made on its original day (reg. 15(3)(a)).
         if matches!(
@@ -104,12 +104,12 @@ fn plan_issued_on(
 
 /// The open review-decision limit, if a meeting is scheduled and not yet decided.
 fn open_review(
-    db: &Database,
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
     case: CaseId,
 ) -> Result<Option<Deadline>, WorkflowError> {
-    Ok(db
-        .read(|tx| tx.list_deadlines(scope, case))?
+    Ok(tx
+        .list_deadlines(scope, case)?
         .into_iter()
         .find(|d| d.kind == DeadlineKind::ReviewDecision && d.status == DeadlineStatus::Open))
 }
@@ -152,49 +152,49 @@ pub fn schedule_review_meeting(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<ReviewMeetingScheduled, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
-    if case.stage != CaseStage::PlanIssued {
-        return Err(WorkflowError::WrongStage {
-            case: case_id,
-            stage: case.stage,
-            command: "scheduling an annual review meeting",
-            allowed: "while a final plan is maintained",
-        });
-    }
-    if let Some(pending) = open_review(db, scope, case_id)? {
-        return Err(WorkflowError::invalid(
-            "meeting_on",
-            format!(
-                "a review meeting is already scheduled; its decision is due by {}",
-                pending.due_on
-            ),
-        ));
-    }
-    let issued = plan_issued_on(db, scope, case_id)?;
-    if let Some(issued) = issued
-        && command.meeting_on < issued
-    {
-        return Err(WorkflowError::invalid(
-            "meeting_on",
-            format!("cannot be before the plan was issued ({issued})"),
-        ));
-    }
-    let facts = ClockFacts {
-        plan_issued: issued,
-        review_meeting: Some(command.meeting_on),
-        ..ClockFacts::default()
-    };
-    let dates = facts
-        .deadlines(holidays)
-        .map_err(|e| WorkflowError::invalid("meeting_on", e.to_string()))?;
-    let limit = |kind, key| deadline(scope, case_id, kind, &dates, key, "meeting_on");
-    let scheduled = ReviewMeetingScheduled {
-        papers: limit(DeadlineKind::ReviewPapers, "review_papers_by")?,
-        report: limit(DeadlineKind::ReviewReport, "review_report_by")?,
-        decision: limit(DeadlineKind::ReviewDecision, "review_decision_by")?,
-    };
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, case| {
+        if case.stage != CaseStage::PlanIssued {
+            return Err(WorkflowError::WrongStage {
+                case: case_id,
+                stage: case.stage,
+                command: "scheduling an annual review meeting",
+                allowed: "while a final plan is maintained",
+                last_change: None,
+            });
+        }
+        if let Some(pending) = open_review(tx, scope, case_id)? {
+            return Err(WorkflowError::invalid(
+                "meeting_on",
+                format!(
+                    "a review meeting is already scheduled; its decision is due by {}",
+                    pending.due_on
+                ),
+            ));
+        }
+        let issued = plan_issued_on(tx, scope, case_id)?;
+        if let Some(issued) = issued
+            && command.meeting_on < issued
+        {
+            return Err(WorkflowError::invalid(
+                "meeting_on",
+                format!("cannot be before the plan was issued ({issued})"),
+            ));
+        }
+        let facts = ClockFacts {
+            plan_issued: issued,
+            review_meeting: Some(command.meeting_on),
+            ..ClockFacts::default()
+        };
+        let dates = facts
+            .deadlines(holidays)
+            .map_err(|e| WorkflowError::invalid("meeting_on", e.to_string()))?;
+        let limit = |kind, key| deadline(scope, case_id, kind, &dates, key, "meeting_on");
+        let scheduled = ReviewMeetingScheduled {
+            papers: limit(DeadlineKind::ReviewPapers, "review_papers_by")?,
+            report: limit(DeadlineKind::ReviewReport, "review_report_by")?,
+            decision: limit(DeadlineKind::ReviewDecision, "review_decision_by")?,
+        };
+        let now = clock.now();
         let event = |kind, payload| NewEvent {
             case_id: Some(case_id),
             kind,
@@ -217,9 +217,8 @@ pub fn schedule_review_meeting(
         for d in [&scheduled.papers, &scheduled.report, &scheduled.decision] {
             set_deadline(tx, scope, d, Some(actor), now)?;
         }
-        Ok(())
-    })?;
-    Ok(scheduled)
+        Ok(scheduled)
+    })
 }
 
 /// Records the authority's decision after a review (reg. 20(10)), in one transaction:
@@ -239,45 +238,37 @@ pub fn record_review_decision(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<ReviewDecided, WorkflowError> {
-    record_review_decision_at(db, scope, case_id, command, holidays, clock, None)
+    super::on_case(db, scope, case_id, |tx, case| {
+        record_review_decision_in(tx, scope, &case, command, holidays, clock, None)
+    })
 }
 
-/// [`record_review_decision`] at a panel sitting: the decision closes the agenda item `at` names, in
-/// the same transaction, and records the item on the decision.
-pub fn record_review_decision_at_panel(
-    db: &Database,
+/// [`record_review_decision`] inside a transaction that has locked the case; at a
+/// panel sitting, the decision closes the agenda item `at` names, in the same
+/// transaction, and records the item on the decision.
+pub(crate) fn record_review_decision_in(
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
-    case_id: CaseId,
-    command: &RecordReviewDecision,
-    holidays: &BankHolidays,
-    clock: &dyn Clock,
-    at: &super::AtPanel,
-) -> Result<ReviewDecided, WorkflowError> {
-    record_review_decision_at(db, scope, case_id, command, holidays, clock, Some(at))
-}
-
-fn record_review_decision_at(
-    db: &Database,
-    scope: &AuthorityScope,
-    case_id: CaseId,
+    case: &Case,
     command: &RecordReviewDecision,
     holidays: &BankHolidays,
     clock: &dyn Clock,
     at: Option<&super::AtPanel>,
 ) -> Result<ReviewDecided, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
+    let case_id = case.id;
     if case.stage != CaseStage::PlanIssued {
         return Err(WorkflowError::WrongStage {
             case: case_id,
             stage: case.stage,
             command: "the decision after an annual review",
             allowed: "while a final plan is maintained",
+            last_change: None,
         });
     }
     // The decider must be one of this authority's users.
-    db.read(|tx| tx.get_user(scope, command.decided_by))
+    tx.get_user(scope, command.decided_by)
         .map_err(|_| WorkflowError::invalid("decided_by", "must be a user of this authority"))?;
-    let Some(pending) = open_review(db, scope, case_id)? else {
+    let Some(pending) = open_review(tx, scope, case_id)? else {
         return Err(WorkflowError::invalid(
             "decided_on",
             "no review meeting is scheduled; the decision follows the meeting (SEND Regulations 2014 reg. 20(10))",
@@ -303,7 +294,7 @@ fn record_review_decision_at(
     let within_four_weeks = command.decided_on <= pending.due_on;
     let continues = command.decision != ReviewDecision::Cease;
     let facts = ClockFacts {
-        plan_issued: plan_issued_on(db, scope, case_id)?,
+        plan_issued: plan_issued_on(tx, scope, case_id)?,
         last_review_decision: continues.then_some(command.decided_on),
         amendment_proposals_sent: (command.decision == ReviewDecision::Amend)
             .then_some(command.decided_on),
@@ -343,50 +334,47 @@ fn record_review_decision_at(
         decided_at: now,
         choice: Some(command.decision),
     };
-    db.write(|tx| {
-        tx.insert_decision(scope, &decision)?;
-        super::close_at_panel(tx, scope, case_id, at, decision.id, command.decided_by, now)?;
-        tx.set_deadline_status_by_id(scope, pending.id, DeadlineStatus::Met)?;
-        for kind in [
-            DeadlineKind::ReviewPapers,
-            DeadlineKind::ReviewReport,
-            DeadlineKind::AnnualReview,
-        ] {
-            tx.set_deadline_status(scope, case_id, kind, DeadlineStatus::Met)?;
-        }
-        if stage != case.stage {
-            tx.set_case_stage(scope, case_id, stage)?;
-        }
-        let event = |kind, payload| NewEvent {
-            case_id: Some(case_id),
-            kind,
-            payload,
-            actor: Some(command.decided_by),
-            occurred_at: now,
-        };
-        tx.append_event(
-            scope,
-            event(
-                EventKind::ReviewDecisionRecorded,
-                json!({
-                    "decision": decision.id,
-                    "kind": decision.kind,
-                    "outcome": decision.outcome,
-                    "choice": command.decision.to_string(),
-                    "decided_on": command.decided_on,
-                    "within_four_weeks": within_four_weeks,
-                    "next_review_by": next_review.as_ref().map(|d| d.due_on),
-                    "amended_plan_by": amended_plan.as_ref().map(|d| d.due_on),
-                    "mediation_contact_by": family_deadlines.map(|d| d.0),
-                    "appeal_by": family_deadlines.map(|d| d.1),
-                }),
-            ),
-        )?;
-        for d in next_review.iter().chain(amended_plan.iter()) {
-            set_deadline(tx, scope, d, Some(command.decided_by), now)?;
-        }
-        Ok(())
-    })?;
+    tx.insert_decision(scope, &decision)?;
+    super::close_at_panel(tx, scope, case_id, at, decision.id, command.decided_by, now)?;
+    tx.set_deadline_status_by_id(scope, pending.id, DeadlineStatus::Met)?;
+    for kind in [
+        DeadlineKind::ReviewPapers,
+        DeadlineKind::ReviewReport,
+        DeadlineKind::AnnualReview,
+    ] {
+        tx.set_deadline_status(scope, case_id, kind, DeadlineStatus::Met)?;
+    }
+    if stage != case.stage {
+        tx.set_case_stage(scope, case_id, stage)?;
+    }
+    let event = |kind, payload| NewEvent {
+        case_id: Some(case_id),
+        kind,
+        payload,
+        actor: Some(command.decided_by),
+        occurred_at: now,
+    };
+    tx.append_event(
+        scope,
+        event(
+            EventKind::ReviewDecisionRecorded,
+            json!({
+                "decision": decision.id,
+                "kind": decision.kind,
+                "outcome": decision.outcome,
+                "choice": command.decision.to_string(),
+                "decided_on": command.decided_on,
+                "within_four_weeks": within_four_weeks,
+                "next_review_by": next_review.as_ref().map(|d| d.due_on),
+                "amended_plan_by": amended_plan.as_ref().map(|d| d.due_on),
+                "mediation_contact_by": family_deadlines.map(|d| d.0),
+                "appeal_by": family_deadlines.map(|d| d.1),
+            }),
+        ),
+    )?;
+    for d in next_review.iter().chain(amended_plan.iter()) {
+        set_deadline(tx, scope, d, Some(command.decided_by), now)?;
+    }
     Ok(ReviewDecided {
         decision,
         choice: command.decision,

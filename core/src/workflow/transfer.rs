@@ -19,7 +19,7 @@ use crate::clock::{BankHolidays, ClockFacts, TransferKind};
 use crate::domain::{
     Case, CaseId, CaseStage, Deadline, DeadlineKind, DeadlineStatus, EventKind, UserId,
 };
-use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
 /// How far ahead a phase transfer may be planned: a plan can run to 25, so a child of
@@ -122,6 +122,7 @@ fn require_plan(case: &Case, command: &'static str) -> Result<(), WorkflowError>
             stage: case.stage,
             command,
             allowed: "while a final plan is maintained",
+            last_change: None,
         })
     }
 }
@@ -136,13 +137,13 @@ fn named(value: &str, field: &'static str, what: &str) -> Result<String, Workflo
 
 /// The case's open limit of `kind`, if any.
 fn open_of(
-    db: &Database,
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
     case: CaseId,
     kind: DeadlineKind,
 ) -> Result<Option<Deadline>, WorkflowError> {
-    Ok(db
-        .read(|tx| tx.list_deadlines(scope, case))?
+    Ok(tx
+        .list_deadlines(scope, case)?
         .into_iter()
         .find(|d| d.kind == kind && d.status == DeadlineStatus::Open))
 }
@@ -160,38 +161,37 @@ pub fn plan_phase_transfer(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<Deadline, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
-    require_plan(&case, "planning a phase transfer")?;
-    let this_year = clock.today().year();
-    let latest = this_year + PLANNING_YEARS;
-    if !(this_year..=latest).contains(&command.transfer_year) {
-        return Err(WorkflowError::invalid(
-            "transfer_year",
-            format!("must be from {this_year} to {latest}"),
-        ));
-    }
-    if let Some(open) = open_of(db, scope, case_id, DeadlineKind::PhaseTransfer)? {
-        return Err(WorkflowError::invalid(
-            "transfer_year",
-            format!(
-                "a phase transfer is already planned, due by {}; complete it first",
-                open.due_on
-            ),
-        ));
-    }
-    let facts = ClockFacts {
-        transfer: Some((command.transfer_year, command.transfer_kind)),
-        ..ClockFacts::default()
-    };
-    let dates = facts
-        .deadlines(holidays)
-        .map_err(|e| WorkflowError::invalid("transfer_year", e.to_string()))?;
-    let due_on = *dates
-        .get("phase_transfer_by")
-        .ok_or_else(|| WorkflowError::invalid("transfer_year", "the clock gave no date"))?;
-    let deadline = open_limit(scope, case_id, DeadlineKind::PhaseTransfer, due_on, None);
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, case| {
+        require_plan(&case, "planning a phase transfer")?;
+        let this_year = clock.today().year();
+        let latest = this_year + PLANNING_YEARS;
+        if !(this_year..=latest).contains(&command.transfer_year) {
+            return Err(WorkflowError::invalid(
+                "transfer_year",
+                format!("must be from {this_year} to {latest}"),
+            ));
+        }
+        if let Some(open) = open_of(tx, scope, case_id, DeadlineKind::PhaseTransfer)? {
+            return Err(WorkflowError::invalid(
+                "transfer_year",
+                format!(
+                    "a phase transfer is already planned, due by {}; complete it first",
+                    open.due_on
+                ),
+            ));
+        }
+        let facts = ClockFacts {
+            transfer: Some((command.transfer_year, command.transfer_kind)),
+            ..ClockFacts::default()
+        };
+        let dates = facts
+            .deadlines(holidays)
+            .map_err(|e| WorkflowError::invalid("transfer_year", e.to_string()))?;
+        let due_on = *dates
+            .get("phase_transfer_by")
+            .ok_or_else(|| WorkflowError::invalid("transfer_year", "the clock gave no date"))?;
+        let deadline = open_limit(scope, case_id, DeadlineKind::PhaseTransfer, due_on, None);
+        let now = clock.now();
         tx.append_event(
             scope,
             NewEvent {
@@ -206,9 +206,9 @@ pub fn plan_phase_transfer(
                 occurred_at: now,
             },
         )?;
-        set_deadline(tx, scope, &deadline, Some(actor), now)
-    })?;
-    Ok(deadline)
+        set_deadline(tx, scope, &deadline, Some(actor), now)?;
+        Ok(deadline)
+    })
 }
 
 /// Records the plan amended for a planned phase transfer, naming the next setting, and
@@ -223,23 +223,22 @@ pub fn complete_phase_transfer(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<PhaseTransferCompleted, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
-    require_plan(&case, "completing a phase transfer")?;
-    not_future(command.amended_on, "amended_on", clock)?;
-    let setting = named(
-        &command.next_setting,
-        "next_setting",
-        "the next school or college",
-    )?;
-    let Some(open) = open_of(db, scope, case_id, DeadlineKind::PhaseTransfer)? else {
-        return Err(WorkflowError::invalid(
-            "amended_on",
-            "no phase transfer is planned on this case",
-        ));
-    };
-    let on_time = command.amended_on <= open.due_on;
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, case| {
+        require_plan(&case, "completing a phase transfer")?;
+        not_future(command.amended_on, "amended_on", clock)?;
+        let setting = named(
+            &command.next_setting,
+            "next_setting",
+            "the next school or college",
+        )?;
+        let Some(open) = open_of(tx, scope, case_id, DeadlineKind::PhaseTransfer)? else {
+            return Err(WorkflowError::invalid(
+                "amended_on",
+                "no phase transfer is planned on this case",
+            ));
+        };
+        let on_time = command.amended_on <= open.due_on;
+        let now = clock.now();
         tx.set_deadline_status_by_id(scope, open.id, DeadlineStatus::Met)?;
         tx.append_event(
             scope,
@@ -256,11 +255,10 @@ pub fn complete_phase_transfer(
                 occurred_at: now,
             },
         )?;
-        Ok(())
-    })?;
-    Ok(PhaseTransferCompleted {
-        due_on: open.due_on,
-        on_time,
+        Ok(PhaseTransferCompleted {
+            due_on: open.due_on,
+            on_time,
+        })
     })
 }
 
@@ -278,26 +276,25 @@ pub fn notify_move_out(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<Deadline, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
-    require_plan(&case, "recording a move out of the area")?;
-    not_future(command.aware_on, "aware_on", clock)?;
-    let to = named(&command.to_authority, "to_authority", "the new authority")?;
-    if let Some(open) = open_of(db, scope, case_id, DeadlineKind::PlanTransfer)? {
-        return Err(WorkflowError::invalid(
-            "moves_on",
-            format!(
-                "a move is already recorded; the plan is due to transfer by {}",
-                open.due_on
-            ),
-        ));
-    }
-    let fifteenth = holidays
-        .working_days_beginning_with(command.aware_on, 15)
-        .map_err(|e| WorkflowError::invalid("aware_on", e.to_string()))?;
-    let due_on = fifteenth.max(command.moves_on);
-    let deadline = open_limit(scope, case_id, DeadlineKind::PlanTransfer, due_on, None);
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, case| {
+        require_plan(&case, "recording a move out of the area")?;
+        not_future(command.aware_on, "aware_on", clock)?;
+        let to = named(&command.to_authority, "to_authority", "the new authority")?;
+        if let Some(open) = open_of(tx, scope, case_id, DeadlineKind::PlanTransfer)? {
+            return Err(WorkflowError::invalid(
+                "moves_on",
+                format!(
+                    "a move is already recorded; the plan is due to transfer by {}",
+                    open.due_on
+                ),
+            ));
+        }
+        let fifteenth = holidays
+            .working_days_beginning_with(command.aware_on, 15)
+            .map_err(|e| WorkflowError::invalid("aware_on", e.to_string()))?;
+        let due_on = fifteenth.max(command.moves_on);
+        let deadline = open_limit(scope, case_id, DeadlineKind::PlanTransfer, due_on, None);
+        let now = clock.now();
         tx.append_event(
             scope,
             NewEvent {
@@ -313,9 +310,9 @@ pub fn notify_move_out(
                 occurred_at: now,
             },
         )?;
-        set_deadline(tx, scope, &deadline, Some(actor), now)
-    })?;
-    Ok(deadline)
+        set_deadline(tx, scope, &deadline, Some(actor), now)?;
+        Ok(deadline)
+    })
 }
 
 /// Records the plan transferred to the new authority: marks the Reg 15(2) limit met and
@@ -330,18 +327,17 @@ pub fn transfer_plan_out(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<PlanTransferredOut, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
-    require_plan(&case, "transferring the plan out")?;
-    not_future(command.transferred_on, "transferred_on", clock)?;
-    let Some(open) = open_of(db, scope, case_id, DeadlineKind::PlanTransfer)? else {
-        return Err(WorkflowError::invalid(
-            "transferred_on",
-            "no move out of the area is recorded on this case",
-        ));
-    };
-    let on_time = command.transferred_on <= open.due_on;
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, case| {
+        require_plan(&case, "transferring the plan out")?;
+        not_future(command.transferred_on, "transferred_on", clock)?;
+        let Some(open) = open_of(tx, scope, case_id, DeadlineKind::PlanTransfer)? else {
+            return Err(WorkflowError::invalid(
+                "transferred_on",
+                "no move out of the area is recorded on this case",
+            ));
+        };
+        let on_time = command.transferred_on <= open.due_on;
+        let now = clock.now();
         tx.set_deadline_status_by_id(scope, open.id, DeadlineStatus::Met)?;
         tx.set_case_stage(scope, case_id, CaseStage::Closed)?;
         tx.append_event(
@@ -358,11 +354,10 @@ pub fn transfer_plan_out(
                 occurred_at: now,
             },
         )?;
-        Ok(())
-    })?;
-    Ok(PlanTransferredOut {
-        due_on: open.due_on,
-        on_time,
+        Ok(PlanTransferredOut {
+            due_on: open.due_on,
+            on_time,
+        })
     })
 }
 
@@ -471,19 +466,18 @@ pub fn send_transfer_notice(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<bool, WorkflowError> {
-    let case = db.read(|tx| tx.get_case(scope, case_id))?;
-    require_plan(&case, "the notice of a transferred plan")?;
-    not_future(command.sent_on, "sent_on", clock)?;
-    let Some(open) = open_of(db, scope, case_id, DeadlineKind::TransferNotice)? else {
-        return Err(WorkflowError::invalid(
-            "sent_on",
-            "this case has no transferred plan awaiting its notice",
-        ));
-    };
-    let on_time = command.sent_on <= open.due_on;
-    let review_by = open_of(db, scope, case_id, DeadlineKind::AnnualReview)?.map(|d| d.due_on);
-    let now = clock.now();
-    db.write(|tx| {
+    super::on_case(db, scope, case_id, |tx, case| {
+        require_plan(&case, "the notice of a transferred plan")?;
+        not_future(command.sent_on, "sent_on", clock)?;
+        let Some(open) = open_of(tx, scope, case_id, DeadlineKind::TransferNotice)? else {
+            return Err(WorkflowError::invalid(
+                "sent_on",
+                "this case has no transferred plan awaiting its notice",
+            ));
+        };
+        let on_time = command.sent_on <= open.due_on;
+        let review_by = open_of(tx, scope, case_id, DeadlineKind::AnnualReview)?.map(|d| d.due_on);
+        let now = clock.now();
         tx.set_deadline_status_by_id(scope, open.id, DeadlineStatus::Met)?;
         tx.append_event(
             scope,
@@ -501,7 +495,6 @@ pub fn send_transfer_notice(
                 occurred_at: now,
             },
         )?;
-        Ok(())
-    })?;
-    Ok(on_time)
+        Ok(on_time)
+    })
 }

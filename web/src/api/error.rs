@@ -103,8 +103,10 @@ impl From<WorkflowError> for ApiError {
     fn from(error: WorkflowError) -> Self {
         match error {
             WorkflowError::Invalid { field, rule } => Self::invalid(field, rule),
+            // The case is not where the command applies: often because another
+            // request moved it first, which the message names. Nothing was recorded.
             wrong @ WorkflowError::WrongStage { .. } => {
-                Self::new(StatusCode::CONFLICT, "wrong_stage", wrong.to_string())
+                Self::new(StatusCode::CONFLICT, "conflict", wrong.to_string())
             }
             WorkflowError::Store(store) => store.into(),
             other => Self::internal(other),

@@ -836,10 +836,14 @@ impl From<WorkflowError> for Refusal {
                 stage,
                 command,
                 allowed,
+                last_change,
                 ..
             } => Self::General(format!(
-                "The case is now at the stage \u{201c}{}\u{201d}: {command} applies only {allowed}",
-                words(&stage.to_string())
+                "The case has moved on: it is now at the stage \u{201c}{}\u{201d}{}, and {command} applies only {allowed}. Nothing was recorded",
+                words(&stage.to_string()),
+                last_change
+                    .map(|change| format!(" (last change: {change})"))
+                    .unwrap_or_default()
             )),
             // The form comes back as typed, rather than a bare error page.
             WorkflowError::Store(StoreError::ConnectionLost(_) | StoreError::Pool(_)) => {
