@@ -22,4 +22,5 @@ mod pages;
 mod panel_api;
 mod panel_pages;
 mod plugin_cli;
+mod races;
 mod user_cli;
