@@ -88,7 +88,7 @@ fn held(db: &Database, scope: &AuthorityScope, case: CaseId, kind: DecisionKind)
         .read(|tx| tx.list_events(scope, Some(case)))
         .unwrap()
         .into_iter()
-        .filter(|e| e.kind == EventKind::DecisionRecorded)
+        .filter(|e| e.kind() == EventKind::DecisionRecorded)
         .count();
     [decisions, letters, mail, recorded]
 }

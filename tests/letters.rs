@@ -19,6 +19,7 @@ use sendpanel_core::domain::{
     AuthorityId, CaseId, CaseStage, DeadlineKind, DeadlineStatus, Document, DocumentKind,
     EventKind, NewAdvice, NewPlugin, UserRole,
 };
+use sendpanel_core::events::CaseEvent;
 use sendpanel_core::notify::{LetterBook, LetterKind, MailSettings, Notifier, message_id};
 use sendpanel_core::policy::contract::{Attendee, NextStepsPlan, PolicyError, Venue};
 use sendpanel_core::store::{
@@ -33,6 +34,7 @@ use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, user};
 use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
 use sendpanel_tests::mail::decoded;
+use sendpanel_tests::stored_payload;
 
 fn authorities_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities")
@@ -134,11 +136,11 @@ both_backends! {
 
         // The log says a letter was stored, after the decision it belongs to.
         let log = db.read(|tx| tx.list_events(&scope, Some(case)))?;
-        let kinds: Vec<_> = log.iter().map(|e| e.kind).collect();
+        let kinds: Vec<_> = log.iter().map(|e| e.kind()).collect();
         let decision = kinds.iter().position(|k| *k == EventKind::DecisionRecorded).unwrap();
         assert_eq!(kinds[decision + 1], EventKind::DocumentStored);
-        assert_eq!(log[decision + 1].payload["letter"], "refusal-to-assess");
-        assert_eq!(log[decision + 1].payload["document"], serde_json::json!(letter.id));
+        assert_eq!(stored_payload(&log[decision + 1])["letter"], "refusal-to-assess");
+        assert_eq!(stored_payload(&log[decision + 1])["document"], serde_json::json!(letter.id));
         assert_eq!(kinds.iter().filter(|k| **k == EventKind::DocumentStored).count(), 1);
         Ok(())
     }
@@ -340,13 +342,12 @@ both_backends! {
         decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Refuse, REFUSAL_REASONS), &holidays, &on(2023, 10, 2))?;
         db.write(|tx| tx.append_event(&scope, NewEvent {
             case_id: Some(case),
-            kind: EventKind::NextStepsMeetingArranged,
-            payload: serde_json::json!({
+            fact: CaseEvent::from_payload(EventKind::NextStepsMeetingArranged, 1, serde_json::json!({
                 "meets_on": "2023-10-16",
                 "starts_at": "10:00",
                 "location": "Harbourside Primary, meeting room 2",
                 "with": ["Casey Worker, SEN caseworker", "Ms P. Senco, SENCO"],
-            }),
+            })).unwrap(),
             actor: Some(caseworker.id),
             occurred_at: on(2023, 10, 3).0,
         }))?;
@@ -380,8 +381,7 @@ both_backends! {
         let sitting = uuid::Uuid::now_v7();
         db.write(|tx| tx.append_event(&scope, NewEvent {
             case_id: None,
-            kind: EventKind::SittingScheduled,
-            payload: serde_json::json!({
+            fact: CaseEvent::from_payload(EventKind::SittingScheduled, 1, serde_json::json!({
                 "sitting": sitting,
                 "panel": "sen-panel",
                 "panel_name": "SEN Panel",
@@ -392,7 +392,7 @@ both_backends! {
                     {"user": chair.id, "role": "chair"},
                     {"user": psychologist.id, "role": "educational_psychologist"},
                 ],
-            }),
+            })).unwrap(),
             actor: Some(chair.id),
             occurred_at: on(2023, 9, 20).0,
         }))?;

@@ -329,7 +329,7 @@ both_backends! {
         let steps = of_kind(db, &scope, case, DeadlineKind::TribunalOrder);
         assert_eq!(steps[0], (Some("notify_assessment".into()), date(2024, 4, 29), DeadlineStatus::Met));
         assert!(steps[1..].iter().all(|s| s.2 == DeadlineStatus::Open));
-        let kinds: Vec<EventKind> = db.read(|tx| tx.list_events(&scope, Some(case)))?.into_iter().map(|e| e.kind).collect();
+        let kinds: Vec<EventKind> = db.read(|tx| tx.list_events(&scope, Some(case)))?.into_iter().map(|e| e.kind()).collect();
         for kind in [EventKind::MediationRequested, EventKind::MediationConcluded, EventKind::AppealLodged, EventKind::TribunalDecided, EventKind::TribunalOrderComplied] {
             assert!(kinds.contains(&kind), "{kind} missing from the history");
         }

@@ -30,6 +30,7 @@ use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{date, user};
 use sendpanel_tests::journey::{on, request};
 use sendpanel_tests::panels::{config_dir, seated, torbay};
+use sendpanel_tests::stored_payload;
 use std::sync::Arc;
 
 /// A sitting of Torbay's SEN panel on Monday 2 October 2023, open, with one request
@@ -195,7 +196,7 @@ both_backends! {
         // The workflow moved: assessing, with the 16- and 20-week limits.
         assert_eq!(s.stage(db), CaseStage::Assessing);
         assert_eq!(s.item_status(db), AgendaItemStatus::Decided);
-        let kinds: Vec<EventKind> = db.read(|tx| tx.list_events(&s.scope, Some(s.case)))?.into_iter().map(|e| e.kind).collect();
+        let kinds: Vec<EventKind> = db.read(|tx| tx.list_events(&s.scope, Some(s.case)))?.into_iter().map(|e| e.kind()).collect();
         let closed_at = kinds.iter().position(|k| *k == EventKind::AgendaItemClosed).unwrap();
         assert_eq!(kinds[closed_at + 1], EventKind::DecisionRecorded, "{kinds:?}");
         // Closing twice is refused and records nothing more.
@@ -263,8 +264,8 @@ both_backends! {
         assert_eq!(minuted.items[0].votes[0].changes, 1);
         let changed: Vec<bool> = db.read(|tx| tx.list_events(&s.scope, Some(s.case)))?
             .into_iter()
-            .filter(|e| e.kind == EventKind::VoteCast)
-            .map(|e| e.payload["changed"].as_bool().unwrap())
+            .filter(|e| e.kind() == EventKind::VoteCast)
+            .map(|e| stored_payload(&e)["changed"].as_bool().unwrap())
             .collect();
         assert_eq!(changed, vec![false, true]);
         Ok(())
@@ -485,7 +486,7 @@ both_backends! {
         assert!(matches!(closed, Ok(Closed::Decided { .. })), "{closed:?}");
         // The count kept with the closing event is the count the decision rests on.
         let events = db.read(|tx| tx.list_events(&s.scope, Some(s.case)))?;
-        let record = &events.iter().find(|e| e.kind == EventKind::AgendaItemClosed).unwrap().payload["record"];
+        let record = stored_payload(events.iter().find(|e| e.kind() == EventKind::AgendaItemClosed).unwrap())["record"].clone();
         let votes = db.read(|tx| tx.list_votes(&s.scope, s.item))?;
         match vote {
             // Counted: the vote landed before the count.

@@ -379,6 +379,7 @@ mod recorded_advice {
     use sendpanel_core::policy::{advice_record, install, replay, vet};
     use sendpanel_tests::both_backends;
     use sendpanel_tests::fixtures::{authority, date, stored_case};
+    use sendpanel_tests::stored_payload;
 
     use super::*;
 
@@ -451,11 +452,11 @@ mod recorded_advice {
             let events = db.read(|tx| tx.list_events(&scope, Some(case.id)))?;
             let advised: Vec<_> = events
                 .iter()
-                .filter(|e| e.kind == sendpanel_core::domain::EventKind::AdviceRecorded)
+                .filter(|e| e.kind() == sendpanel_core::domain::EventKind::AdviceRecorded)
                 .collect();
             assert_eq!(advised.len(), 2);
-            assert_eq!(advised[0].payload["advice_id"], advice.id.to_string());
-            assert_eq!(advised[1].payload["call"], "next-steps");
+            assert_eq!(stored_payload(advised[0])["advice_id"], advice.id.to_string());
+            assert_eq!(stored_payload(advised[1])["call"], "next-steps");
             Ok(())
         }
 

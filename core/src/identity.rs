@@ -16,9 +16,9 @@
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    ApiTokenId, AuthorityId, DomainError, Email, EventKind, PasswordHash, PersonName, User, UserId,
-    UserRole,
+    ApiTokenId, AuthorityId, DomainError, Email, PasswordHash, PersonName, User, UserId, UserRole,
 };
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, StoreError};
 use crate::time::Clock;
 
@@ -121,8 +121,10 @@ pub fn add_user(
             scope,
             NewEvent {
                 case_id: None,
-                kind: EventKind::UserAdded,
-                payload: serde_json::json!({ "user": user.id, "role": user.role }),
+                fact: CaseEvent::UserAdded(events::UserAdded {
+                    user: user.id,
+                    role: user.role,
+                }),
                 actor: None,
                 occurred_at: now,
             },

@@ -3,10 +3,9 @@
 //! to them. Idempotent; never removes anything (a panel dropped from configuration
 //! keeps its history).
 
-use serde_json::json;
-
 use crate::config::AuthorityConfig;
-use crate::domain::{Authority, EventKind, Panel, PanelId};
+use crate::domain::{Authority, Panel, PanelId};
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, StoreError};
 use crate::time::Clock;
 
@@ -43,8 +42,10 @@ pub fn register_authorities(
                     &scope,
                     NewEvent {
                         case_id: None,
-                        kind: EventKind::AuthorityRegistered,
-                        payload: json!({ "authority": config.id, "la_number": config.la_number }),
+                        fact: CaseEvent::AuthorityRegistered(events::AuthorityRegistered {
+                            authority: config.id.clone(),
+                            la_number: config.la_number,
+                        }),
                         actor: None,
                         occurred_at: now,
                     },

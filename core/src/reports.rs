@@ -9,9 +9,8 @@ use std::collections::BTreeMap;
 use chrono::Datelike;
 use serde::Serialize;
 
-use crate::domain::{
-    CaseStage, DeadlineKind, DeadlineStatus, DecisionKind, DecisionOutcome, EventKind,
-};
+use crate::domain::{CaseStage, DeadlineKind, DeadlineStatus, DecisionKind, DecisionOutcome};
+use crate::events::CaseEvent;
 use crate::store::{AuthorityScope, Database, StoreError};
 
 /// How many of some steps there were, and how many came within their limit.
@@ -93,18 +92,6 @@ pub struct Dashboard {
     pub tribunal_outcomes: BTreeMap<String, usize>,
 }
 
-fn flag(payload: &serde_json::Value, key: &str) -> bool {
-    payload.get(key).and_then(serde_json::Value::as_bool) == Some(true)
-}
-
-fn text(payload: &serde_json::Value, key: &str) -> String {
-    payload
-        .get(key)
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("unrecorded")
-        .to_owned()
-}
-
 /// The scope's dashboard, from its requests, cases, decisions, deadlines and events.
 pub fn dashboard(db: &Database, scope: &AuthorityScope) -> Result<Dashboard, StoreError> {
     db.read(|tx| {
@@ -148,19 +135,15 @@ pub fn dashboard(db: &Database, scope: &AuthorityScope) -> Result<Dashboard, Sto
         }
 
         for event in tx.list_events(scope, None)? {
-            let payload = &event.payload;
-            match event.kind {
-                EventKind::DecisionRecorded
-                    if payload.get("kind").and_then(serde_json::Value::as_str)
-                        == Some("assess") =>
-                {
+            match &event.fact {
+                CaseEvent::DecisionRecorded(decided) if decided.kind == DecisionKind::Assess => {
                     board.decisions_to_assess.total += 1;
-                    if flag(payload, "within_six_weeks") {
+                    if decided.within_six_weeks == Some(true) {
                         board.decisions_to_assess.within_limit += 1;
                     }
                 }
-                EventKind::FinalPlanIssued => {
-                    let on_time = flag(payload, "within_twenty_weeks");
+                CaseEvent::FinalPlanIssued(issued) => {
+                    let on_time = issued.within_twenty_weeks;
                     board.final_plans.total += 1;
                     board.final_plans.within_limit += usize::from(on_time);
                     let excepted = event
@@ -171,30 +154,58 @@ pub fn dashboard(db: &Database, scope: &AuthorityScope) -> Result<Dashboard, Sto
                         board.final_plans_without_exceptions.within_limit += usize::from(on_time);
                     }
                 }
-                EventKind::NextStepsOutcomeRecorded => {
+                CaseEvent::NextStepsOutcomeRecorded(met) => {
                     *board
                         .next_steps_outcomes
-                        .entry(text(payload, "outcome"))
+                        .entry(met.outcome.to_string())
                         .or_default() += 1;
                 }
-                EventKind::MediationRequested => board.mediations_requested += 1,
-                EventKind::MediationConcluded => {
+                CaseEvent::MediationRequested(_) => board.mediations_requested += 1,
+                CaseEvent::MediationConcluded(ended) => {
                     *board
                         .mediation_outcomes
-                        .entry(text(payload, "outcome"))
+                        .entry(ended.outcome.to_string())
                         .or_default() += 1;
                 }
-                EventKind::AppealLodged => {
+                CaseEvent::AppealLodged(appeal) => {
                     board.appeals.total += 1;
-                    board.appeals.within_limit += usize::from(flag(payload, "in_time"));
+                    board.appeals.within_limit += usize::from(appeal.in_time);
                 }
-                EventKind::TribunalDecided => {
+                CaseEvent::TribunalDecided(decided) => {
                     *board
                         .tribunal_outcomes
-                        .entry(text(payload, "outcome"))
+                        .entry(decided.outcome.to_string())
                         .or_default() += 1;
                 }
-                _ => {}
+                // Nothing else is counted on the dashboard; listed so a new kind of
+                // event is placed here on purpose.
+                CaseEvent::DecisionRecorded(_)
+                | CaseEvent::AuthorityRegistered(_)
+                | CaseEvent::UserAdded(_)
+                | CaseEvent::RequestReceived(_)
+                | CaseEvent::DeadlineSet(_)
+                | CaseEvent::AgendaItemAdded(_)
+                | CaseEvent::VoteCast(_)
+                | CaseEvent::DocumentStored(_)
+                | CaseEvent::AdviceRecorded(_)
+                | CaseEvent::ExceptionRecorded(_)
+                | CaseEvent::AdviceRequested(_)
+                | CaseEvent::AdviceReceived(_)
+                | CaseEvent::DraftPlanServed(_)
+                | CaseEvent::ReviewMeetingScheduled(_)
+                | CaseEvent::ReviewDecisionRecorded(_)
+                | CaseEvent::PhaseTransferPlanned(_)
+                | CaseEvent::PhaseTransferCompleted(_)
+                | CaseEvent::MoveOutNotified(_)
+                | CaseEvent::PlanTransferredOut(_)
+                | CaseEvent::PlanTransferredIn(_)
+                | CaseEvent::TransferNoticeSent(_)
+                | CaseEvent::TribunalOrderComplied(_)
+                | CaseEvent::SittingScheduled(_)
+                | CaseEvent::PapersOpened(_)
+                | CaseEvent::ConflictDeclared(_)
+                | CaseEvent::AgendaItemClosed(_)
+                | CaseEvent::NextStepsMeetingArranged(_) => {}
             }
         }
         Ok(board)

@@ -18,6 +18,15 @@ pub mod mail;
 pub mod panels;
 pub mod plugins;
 
+/// An event's payload as the log stores it: for tests that check the stored shape
+/// (field names and formats), which rows already written depend on.
+pub fn stored_payload(event: &sendpanel_core::domain::Event) -> serde_json::Value {
+    event
+        .fact
+        .to_payload()
+        .expect("every typed event serialises")
+}
+
 /// The default PostgreSQL server for tests, as installed on the development machines.
 pub const DEFAULT_TEST_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 

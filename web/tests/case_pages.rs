@@ -395,9 +395,9 @@ async fn scenario(db: Database) {
     );
     // The summary links to the message beside the form, which is there to link to.
     assert!(
-        page.body
-            .contains("<a href=\"#decision-to-assess-error\">The case is now at the stage")
-            && page.body.contains("id=\"decision-to-assess-error\""),
+        page.body.contains(
+            "<a href=\"#decision-to-assess-error\">The case has moved on: it is now at the stage"
+        ) && page.body.contains("id=\"decision-to-assess-error\""),
         "{}",
         page.body
     );

@@ -78,7 +78,7 @@ fn events(db: &Database, id: CaseId, kind: EventKind) -> usize {
     db.read(|tx| tx.list_events(&torbay(), Some(id)))
         .unwrap()
         .iter()
-        .filter(|e| e.kind == kind)
+        .filter(|e| e.kind() == kind)
         .count()
 }
 

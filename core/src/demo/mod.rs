@@ -8,14 +8,14 @@
 mod seed;
 
 use chrono::{Days, NaiveDate};
-use serde_json::json;
 
 use crate::config::AuthorityConfig;
 use crate::domain::{
     AssessmentRequest, AuthorityId, Case, CaseId, CaseStage, Child, ChildId, Deadline, DeadlineId,
-    DeadlineKind, DeadlineStatus, DomainError, Email, EventKind, PanelMember, PanelMemberId,
-    PasswordHash, RequestId, User, UserId, UserRole,
+    DeadlineKind, DeadlineStatus, DomainError, Email, PanelMember, PanelMemberId, PasswordHash,
+    RequestId, User, UserId, UserRole,
 };
+use crate::events::{self, CaseEvent};
 use crate::registry::register_authorities;
 use crate::store::{AuthorityScope, Database, NewEvent, StoreError};
 use crate::time::Clock;
@@ -123,8 +123,10 @@ pub fn seed_demo(
                     &scope,
                     system_event(
                         None,
-                        EventKind::UserAdded,
-                        json!({ "user": user.id, "role": user.role }),
+                        CaseEvent::UserAdded(events::UserAdded {
+                            user: user.id,
+                            role: user.role,
+                        }),
                         now,
                     ),
                 )?;
@@ -212,12 +214,11 @@ pub fn seed_demo(
                     &scope,
                     system_event(
                         Some(case.id),
-                        EventKind::RequestReceived,
-                        json!({
-                            "request": request.id,
-                            "child": child.id,
-                            "received_on": received_on,
-                            "requested_by": request.requested_by,
+                        CaseEvent::RequestReceived(events::RequestReceived {
+                            request: request.id,
+                            child: child.id,
+                            received_on,
+                            requested_by: request.requested_by,
                         }),
                         now,
                     ),
@@ -243,11 +244,11 @@ pub fn seed_demo(
                     &scope,
                     system_event(
                         Some(case.id),
-                        EventKind::DeadlineSet,
-                        json!({
-                            "kind": DeadlineKind::DecideWhetherToAssess,
-                            "due_on": due_on,
-                            "rule": DeadlineKind::DecideWhetherToAssess.rule(),
+                        CaseEvent::DeadlineSet(events::DeadlineSet {
+                            kind: DeadlineKind::DecideWhetherToAssess,
+                            subject: None,
+                            due_on,
+                            rule: DeadlineKind::DecideWhetherToAssess.rule().to_owned(),
                         }),
                         now,
                     ),
@@ -385,14 +386,12 @@ fn demo_sitting_of(
 
 fn system_event(
     case_id: Option<CaseId>,
-    kind: EventKind,
-    payload: serde_json::Value,
+    fact: CaseEvent,
     at: chrono::DateTime<chrono::Utc>,
 ) -> NewEvent {
     NewEvent {
         case_id,
-        kind,
-        payload,
+        fact,
         actor: None,
         occurred_at: at,
     }

@@ -123,7 +123,9 @@ impl EventKind {
     }
 }
 
-/// One entry of the log.
+/// One entry of the log: the envelope (who, when, which case, where in its stream)
+/// around one typed fact. Serialised for the API as `kind` and `payload` beside the
+/// envelope's fields, as the log stores it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     /// The event's id (UUIDv7, so ids sort in the order events were made).
@@ -135,14 +137,21 @@ pub struct Event {
     /// Position in the case's stream, from 1; two writers racing for the same position
     /// fail with a conflict instead of interleaving.
     pub case_sequence: Option<i64>,
-    /// What happened.
-    pub kind: EventKind,
-    /// Payload schema version.
+    /// The payload schema version it was written under (read back in this build's
+    /// shape whatever it was).
     pub schema_version: i32,
-    /// Details, as JSON (ids and facts, not free text about the child).
-    pub payload: serde_json::Value,
+    /// What happened, typed.
+    #[serde(flatten)]
+    pub fact: crate::events::CaseEvent,
     /// Who did it; `None` for the system (demo seeding, start-up registration).
     pub actor: Option<UserId>,
     /// When.
     pub occurred_at: DateTime<Utc>,
+}
+
+impl Event {
+    /// What happened, as its kind.
+    pub fn kind(&self) -> EventKind {
+        self.fact.kind()
+    }
 }

@@ -31,6 +31,7 @@ use crate::domain::AuthorityId;
     PartialOrd,
     Ord,
     Serialize,
+    serde::Deserialize,
     strum::Display,
     strum::EnumString,
     strum::EnumIter,

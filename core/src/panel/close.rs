@@ -7,15 +7,13 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::tally::{self, Counts, View};
 use super::{CHAIR_ROLE, PanelError, quorum, require_voting, seated};
 use crate::clock::BankHolidays;
 use crate::config::AuthorityConfig;
-use crate::domain::{
-    AgendaItemId, AgendaItemStatus, Decision, EventKind, Proposal, ReviewDecision, UserId,
-};
+use crate::domain::{AgendaItemId, AgendaItemStatus, Decision, Proposal, ReviewDecision, UserId};
+use crate::events::{self, CaseEvent, ClosingRecord, ItemClosing};
 use crate::store::Tx;
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
@@ -59,16 +57,6 @@ pub enum Closed {
         /// Why: quorum not met, a tie the rule defers, or the chair's reasons.
         why: String,
     },
-}
-
-/// The panel's record at closing, kept with the item's closing event and the minutes.
-#[derive(Debug, Clone, Serialize)]
-struct Record<'a> {
-    proposal: Option<Proposal>,
-    counts: Counts,
-    view: View,
-    quorum: &'a quorum::QuorumCheck,
-    departed_from_majority: bool,
 }
 
 /// Closes a pending item of an open sitting, as its chair. See the module doc for what
@@ -174,15 +162,12 @@ fn decide_item(
         (None, None, _) => Some(reasons.to_owned()),
         (Some(_), None, _) => None,
     };
-    let record = |departed| {
-        serde_json::to_value(Record {
-            proposal,
-            counts,
-            view,
-            quorum: &quorum,
-            departed_from_majority: departed,
-        })
-        .unwrap_or_default()
+    let record = |departed| ClosingRecord {
+        proposal,
+        counts,
+        view,
+        quorum: quorum.clone(),
+        departed_from_majority: departed,
     };
     if let Some(why) = deferral {
         let now = clock.now();
@@ -191,12 +176,12 @@ fn decide_item(
             scope,
             NewEvent {
                 case_id: Some(item.case_id),
-                kind: EventKind::AgendaItemClosed,
-                payload: json!({
-                    "item": item_id,
-                    "status": "deferred",
-                    "why": why,
-                    "record": record(false),
+                fact: CaseEvent::AgendaItemClosed(events::AgendaItemClosed {
+                    item: item_id,
+                    status: ItemClosing::Deferred,
+                    decision: None,
+                    why: Some(why.clone()),
+                    record: record(false),
                 }),
                 actor: Some(chair),
                 occurred_at: now,

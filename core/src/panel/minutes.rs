@@ -11,9 +11,10 @@ use serde::Serialize;
 
 use super::PanelError;
 use crate::domain::{
-    AgendaItemStatus, DecisionKind, EventKind, PanelRole, Proposal, SittingId, SittingStatus,
-    UserId, VoteChoice,
+    AgendaItemStatus, DecisionKind, PanelRole, Proposal, SittingId, SittingStatus, UserId,
+    VoteChoice,
 };
+use crate::events::CaseEvent;
 use crate::store::{AuthorityScope, Database};
 
 /// A member as the minutes list them.
@@ -64,7 +65,7 @@ pub struct MinutesItem {
     /// The decision's reasons, or why it was deferred.
     pub outcome: Option<String>,
     /// The panel's record at closing (counts, view, quorum).
-    pub record: Option<serde_json::Value>,
+    pub record: Option<crate::events::ClosingRecord>,
 }
 
 /// The minutes of a sitting.
@@ -146,10 +147,9 @@ pub fn minutes(
                 .list_events(scope, Some(item.case_id))?
                 .into_iter()
                 .rev()
-                .find(|e| {
-                    e.kind == EventKind::AgendaItemClosed
-                        && e.payload.get("item").and_then(|v| v.as_str())
-                            == Some(item.id.to_string().as_str())
+                .find_map(|e| match e.fact {
+                    CaseEvent::AgendaItemClosed(closed) if closed.item == item.id => Some(closed),
+                    _ => None,
                 });
             let decision = tx
                 .list_decisions(scope, item.case_id)?
@@ -157,11 +157,7 @@ pub fn minutes(
                 .find(|d| d.agenda_item_id == Some(item.id));
             let outcome = match (&decision, &closing) {
                 (Some(d), _) => Some(format!("{} {}: {}", d.kind, d.outcome, d.reasons.as_str())),
-                (None, Some(e)) => e
-                    .payload
-                    .get("why")
-                    .and_then(|v| v.as_str())
-                    .map(|why| format!("Deferred: {why}")),
+                (None, Some(closed)) => closed.why.as_ref().map(|why| format!("Deferred: {why}")),
                 (None, None) => None,
             };
             items.push(MinutesItem {
@@ -178,7 +174,7 @@ pub fn minutes(
                 papers_opened_by: opened,
                 votes: finals.into_values().collect(),
                 outcome,
-                record: closing.and_then(|e| e.payload.get("record").cloned()),
+                record: closing.map(|closed| closed.record),
             });
         }
         Ok(Minutes {

@@ -6,13 +6,13 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use serde_json::json;
 
 use super::{PanelError, seated};
 use crate::domain::{
-    AgendaItemId, AssessmentRequest, CaseId, Conflict, Decision, DecisionKind, EventKind,
-    PaperOpening, PaperOpeningId, Proposal, SittingId, UserId,
+    AgendaItemId, AssessmentRequest, CaseId, Conflict, Decision, DecisionKind, PaperOpening,
+    PaperOpeningId, Proposal, SittingId, UserId,
 };
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
 use crate::workflow::DeadlineView;
@@ -122,8 +122,11 @@ pub fn open_papers(
             scope,
             NewEvent {
                 case_id: Some(papers.case),
-                kind: EventKind::PapersOpened,
-                payload: json!({ "item": item_id, "sitting": papers.sitting, "role": role }),
+                fact: CaseEvent::PapersOpened(events::PapersOpened {
+                    item: item_id,
+                    sitting: papers.sitting,
+                    role,
+                }),
                 actor: Some(reader),
                 occurred_at: now,
             },

@@ -4,15 +4,15 @@
 
 use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{CHAIR_ROLE, PanelError};
 use crate::config::{AuthorityConfig, PanelConfig};
 use crate::domain::{
-    AgendaItem, AgendaItemId, AgendaItemStatus, CaseId, CaseStage, DecisionKind, EventKind,
-    PanelCode, PanelMember, PanelMemberId, PanelRole, Proposal, Sitting, SittingId, SittingMember,
+    AgendaItem, AgendaItemId, AgendaItemStatus, CaseId, CaseStage, DecisionKind, PanelCode,
+    PanelMember, PanelMemberId, PanelRole, Proposal, Sitting, SittingId, SittingMember,
     SittingMemberId, SittingStatus, UserId,
 };
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
 
@@ -193,17 +193,19 @@ pub fn schedule_sitting(
             scope,
             NewEvent {
                 case_id: None,
-                kind: EventKind::SittingScheduled,
-                payload: json!({
-                    "sitting": sitting.id,
-                    "panel": panel.code,
-                    "panel_name": panel.name,
-                    "sits_on": sitting.sits_on,
-                    "starts_at": sitting.starts_at.format("%H:%M").to_string(),
-                    "location": sitting.location,
-                    "members": members
+                fact: CaseEvent::SittingScheduled(events::SittingScheduled {
+                    sitting: sitting.id,
+                    panel: panel.code,
+                    panel_name: panel.name,
+                    sits_on: sitting.sits_on,
+                    starts_at: sitting.starts_at,
+                    location: sitting.location.clone(),
+                    members: members
                         .iter()
-                        .map(|m| json!({"user": m.user_id, "role": m.role}))
+                        .map(|m| events::SeatedMember {
+                            user: m.user_id,
+                            role: m.role.clone(),
+                        })
                         .collect::<Vec<_>>(),
                 }),
                 actor: Some(actor),
@@ -327,13 +329,12 @@ pub fn add_to_agenda(
             scope,
             NewEvent {
                 case_id: Some(command.case),
-                kind: EventKind::AgendaItemAdded,
-                payload: json!({
-                    "sitting": sitting_id,
-                    "item": item.id,
-                    "sits_on": sitting.sits_on,
-                    "decision_kind": kind,
-                    "proposal": command.proposal,
+                fact: CaseEvent::AgendaItemAdded(events::AgendaItemAdded {
+                    sitting: sitting_id,
+                    item: item.id,
+                    sits_on: sitting.sits_on,
+                    decision_kind: kind,
+                    proposal: command.proposal,
                 }),
                 actor: Some(actor),
                 occurred_at: now,

@@ -17,7 +17,7 @@ use crate::domain::{
 use crate::store::{AuthorityScope, Database, StoreError, Tx};
 
 /// The counts of the latest votes of members free of conflicts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Counts {
     /// Agree with the proposal.
     pub agree: usize,
@@ -28,7 +28,7 @@ pub struct Counts {
 }
 
 /// What the votes say under the panel's rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum View {
     /// The proposal is carried.

@@ -4,12 +4,10 @@
 //! every earlier one is kept.
 
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{PanelError, Seated, require_voting, seated};
-use crate::domain::{
-    AgendaItemId, Conflict, ConflictId, EventKind, UserId, Vote, VoteChoice, VoteId,
-};
+use crate::domain::{AgendaItemId, Conflict, ConflictId, UserId, Vote, VoteChoice, VoteId};
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, StoreError, Tx};
 use crate::time::Clock;
 
@@ -96,8 +94,11 @@ pub fn declare_conflict(
             scope,
             NewEvent {
                 case_id: Some(seated.item.case_id),
-                kind: EventKind::ConflictDeclared,
-                payload: json!({ "item": item_id, "role": seated.seat.role, "reason": reason }),
+                fact: CaseEvent::ConflictDeclared(events::ConflictDeclared {
+                    item: item_id,
+                    role: seated.seat.role,
+                    reason: reason.to_owned(),
+                }),
                 actor: Some(member),
                 occurred_at: now,
             },
@@ -154,13 +155,12 @@ pub fn cast_vote(
             scope,
             NewEvent {
                 case_id: Some(seated.item.case_id),
-                kind: EventKind::VoteCast,
-                payload: json!({
-                    "item": item_id,
-                    "vote": vote.id,
-                    "role": seated.seat.role,
-                    "choice": vote.choice,
-                    "changed": earlier > 0,
+                fact: CaseEvent::VoteCast(events::VoteCast {
+                    item: item_id,
+                    vote: vote.id,
+                    role: seated.seat.role,
+                    choice: vote.choice,
+                    changed: earlier > 0,
                 }),
                 actor: Some(voter),
                 occurred_at: now,

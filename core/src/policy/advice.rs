@@ -10,7 +10,8 @@ use super::contract::{BandRequest, RequestFacts};
 use super::evaluation::Call;
 use super::host::{Plugin, PolicyHost};
 use super::registry::{RegistryError, advice_record};
-use crate::domain::{CaseId, EventKind, PluginHash, StoredAdvice, UserId};
+use crate::domain::{CaseId, PluginHash, StoredAdvice, UserId};
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
 
@@ -128,12 +129,11 @@ impl PluginCatalogue {
                 scope,
                 NewEvent {
                     case_id: Some(case),
-                    kind: EventKind::AdviceRecorded,
-                    payload: serde_json::json!({
-                        "advice_id": stored.id.to_string(),
-                        "call": stored.call,
-                        "plugin_sha256": stored.plugin_sha256.as_str(),
-                        "outcome": stored.outcome,
+                    fact: CaseEvent::AdviceRecorded(events::AdviceRecorded {
+                        advice_id: stored.id.to_string(),
+                        call: stored.call.clone(),
+                        plugin_sha256: stored.plugin_sha256.as_str().to_owned(),
+                        outcome: stored.outcome.clone(),
                     }),
                     actor,
                     occurred_at: clock.now(),

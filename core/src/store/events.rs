@@ -8,16 +8,15 @@ use super::rows::{from_db_time, parse, to_db_time};
 use super::schema::events;
 use super::{AuthorityScope, StoreError, Tx};
 use crate::domain::{CaseId, EVENT_SCHEMA_VERSION, Event, EventId, EventKind, UserId};
+use crate::events::CaseEvent;
 
 /// An event to append; the store gives it its id and its place in the case's stream.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     /// The case, for case events.
     pub case_id: Option<CaseId>,
-    /// What happened.
-    pub kind: EventKind,
-    /// Details (ids and facts).
-    pub payload: serde_json::Value,
+    /// What happened, typed.
+    pub fact: CaseEvent,
     /// Who did it; `None` for the system.
     pub actor: Option<UserId>,
     /// When.
@@ -41,6 +40,12 @@ struct EventRow {
 impl TryFrom<EventRow> for Event {
     type Error = StoreError;
     fn try_from(row: EventRow) -> Result<Self, StoreError> {
+        let kind: EventKind = parse("events.kind", &row.kind)?;
+        let payload: serde_json::Value =
+            serde_json::from_str(&row.payload).map_err(|e| StoreError::Corrupt {
+                column: "events.payload",
+                detail: e.to_string(),
+            })?;
         Ok(Event {
             id: parse("events.id", &row.id)?,
             authority_id: parse_authority(&row.authority_id)?,
@@ -50,11 +55,12 @@ impl TryFrom<EventRow> for Event {
                 .map(|v| parse("events.case_id", v))
                 .transpose()?,
             case_sequence: row.case_sequence,
-            kind: parse("events.kind", &row.kind)?,
             schema_version: row.schema_version,
-            payload: serde_json::from_str(&row.payload).map_err(|e| StoreError::Corrupt {
-                column: "events.payload",
-                detail: e.to_string(),
+            fact: CaseEvent::from_payload(kind, row.schema_version, payload).map_err(|e| {
+                StoreError::Corrupt {
+                    column: "events.payload",
+                    detail: format!("{kind}: {e}"),
+                }
             })?,
             actor: row
                 .actor
@@ -86,14 +92,17 @@ impl Tx<'_> {
             }
             None => None,
         };
+        let payload = event.fact.to_payload().map_err(|e| StoreError::Corrupt {
+            column: "events.payload",
+            detail: e.to_string(),
+        })?;
         let stored = Event {
             id: EventId::new(),
             authority_id: scope.authority().clone(),
             case_id: event.case_id,
             case_sequence,
-            kind: event.kind,
             schema_version: EVENT_SCHEMA_VERSION,
-            payload: event.payload,
+            fact: event.fact,
             actor: event.actor,
             occurred_at: event.occurred_at,
         };
@@ -103,9 +112,9 @@ impl Tx<'_> {
                 authority_id: stored.authority_id.to_string(),
                 case_id: stored.case_id.map(|id| id.to_string()),
                 case_sequence: stored.case_sequence,
-                kind: stored.kind.to_string(),
+                kind: stored.kind().to_string(),
                 schema_version: stored.schema_version,
-                payload: stored.payload.to_string(),
+                payload: payload.to_string(),
                 actor: stored.actor.map(|id| id.to_string()),
                 occurred_at: to_db_time(stored.occurred_at),
             })

@@ -5,14 +5,14 @@
 
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{WorkflowError, set_deadline};
 use crate::clock::calendar::weeks_after;
 use crate::domain::{
-    AdviceSource, CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, EventKind,
-    UserId,
+    AdviceSource, CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus,
+    DecisionKind, DecisionOutcome, UserId,
 };
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
@@ -57,22 +57,17 @@ pub(super) fn assessment_began(
     case: CaseId,
 ) -> Result<Option<NaiveDate>, WorkflowError> {
     let events = tx.list_events(scope, Some(case))?;
-    let day = |payload: &serde_json::Value, field: &str| {
-        payload.get(field)?.as_str()?.parse::<NaiveDate>().ok()
-    };
-    Ok(events.iter().rev().find_map(|e| match e.kind {
-        EventKind::DecisionRecorded
-            if e.payload.get("kind").and_then(serde_json::Value::as_str) == Some("assess")
-                && e.payload.get("outcome").and_then(serde_json::Value::as_str)
-                    == Some("agreed") =>
+    Ok(events.iter().rev().find_map(|e| match &e.fact {
+        CaseEvent::DecisionRecorded(decided)
+            if decided.kind == DecisionKind::Assess
+                && decided.outcome == DecisionOutcome::Agreed =>
         {
-            day(&e.payload, "decided_on")
+            Some(decided.decided_on)
         }
-        EventKind::NextStepsOutcomeRecorded
-            if e.payload.get("outcome").and_then(serde_json::Value::as_str)
-                == Some("moved_to_assessment") =>
+        CaseEvent::NextStepsOutcomeRecorded(met)
+            if met.outcome == super::NextStepsOutcome::MovedToAssessment =>
         {
-            day(&e.payload, "met_on")
+            Some(met.met_on)
         }
         _ => None,
     }))
@@ -126,23 +121,19 @@ pub fn request_advice(
             subject: Some(command.from.to_string()),
         };
         let now = clock.now();
-        let event = |kind, payload| NewEvent {
+        let event = |fact| NewEvent {
             case_id: Some(case_id),
-            kind,
-            payload,
+            fact,
             actor: Some(actor),
             occurred_at: now,
         };
         tx.append_event(
             scope,
-            event(
-                EventKind::AdviceRequested,
-                json!({
-                    "deadline": deadline.id,
-                    "from": command.from,
-                    "requested_on": command.requested_on,
-                }),
-            ),
+            event(CaseEvent::AdviceRequested(events::AdviceRequested {
+                deadline: deadline.id,
+                from: command.from,
+                requested_on: command.requested_on,
+            })),
         )?;
         set_deadline(tx, scope, &deadline, Some(actor), now)?;
         Ok(deadline)
@@ -208,13 +199,12 @@ pub fn record_advice_received(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::AdviceReceived,
-                payload: json!({
-                    "deadline": deadline.id,
-                    "from": command.from,
-                    "received_on": command.received_on,
-                    "due_on": deadline.due_on,
-                    "within_six_weeks": within_six_weeks,
+                fact: CaseEvent::AdviceReceived(events::AdviceReceived {
+                    deadline: deadline.id,
+                    from: command.from,
+                    received_on: command.received_on,
+                    due_on: deadline.due_on,
+                    within_six_weeks,
                 }),
                 actor: Some(actor),
                 occurred_at: now,

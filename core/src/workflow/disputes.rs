@@ -9,15 +9,13 @@
 //! out an order.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use super::{WorkflowError, not_future, open_limit, set_deadline};
 use crate::clock::calendar::weeks_after;
 use crate::clock::{BankHolidays, ClockFacts};
-use crate::domain::{
-    CaseId, CaseStage, DeadlineKind, DeadlineStatus, DecisionId, Event, EventKind, UserId,
-};
+use crate::domain::{CaseId, CaseStage, DeadlineKind, DeadlineStatus, DecisionId, Event, UserId};
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
@@ -35,7 +33,7 @@ pub struct RequestMediation {
 }
 
 /// How mediation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum MediationOutcome {
@@ -96,7 +94,7 @@ pub struct AppealLodged {
 
 /// What the Tribunal ordered the authority to do (SEND Regulations 2014 reg. 43(2)),
 /// each with the weeks reg. 44(2) allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum TribunalOrder {
@@ -136,7 +134,7 @@ impl TribunalOrder {
 }
 
 /// How the appeal ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum TribunalOutcome {
@@ -183,10 +181,6 @@ pub struct RecordOrderComplied {
     pub complied_on: NaiveDate,
 }
 
-fn date_in(payload: &Value, key: &str) -> Option<NaiveDate> {
-    payload.get(key)?.as_str()?.parse().ok()
-}
-
 /// The family's last day to appeal: 2 months from the notice, or 1 month from a
 /// mediation certificate if later, moved off Christmas and August (Tribunal rule 20).
 fn appeal_by(
@@ -221,31 +215,45 @@ fn decision_on_case(
         .ok_or_else(|| WorkflowError::invalid("decision", "is not a decision on this case"))
 }
 
-/// The last event of `kind` not followed by one of `closing`: an open mediation or a
-/// pending appeal.
-fn pending(events: &[Event], kind: EventKind, closing: EventKind) -> Option<&Event> {
-    let last = events.iter().rposition(|e| e.kind == kind)?;
-    let (opening, after) = events.get(last..)?.split_first()?;
-    (!after.iter().any(|e| e.kind == closing)).then_some(opening)
+/// The mediation requested and not yet concluded in a case's history (`events`,
+/// oldest first), if one is open.
+fn open_mediation(events: &[Event]) -> Option<&events::MediationRequested> {
+    let mut open = None;
+    for event in events {
+        match &event.fact {
+            CaseEvent::MediationRequested(requested) => open = Some(requested),
+            CaseEvent::MediationConcluded(_) => open = None,
+            _ => {}
+        }
+    }
+    open
+}
+
+/// The appeal lodged and not yet decided in a case's history, if one is pending.
+fn pending_appeal(events: &[Event]) -> Option<&events::AppealLodged> {
+    let mut pending = None;
+    for event in events {
+        match &event.fact {
+            CaseEvent::AppealLodged(lodged) => pending = Some(lodged),
+            CaseEvent::TribunalDecided(_) => pending = None,
+            _ => {}
+        }
+    }
+    pending
 }
 
 /// Whether a mediation is open in a case's history (`events`, oldest first): requested
 /// and not yet concluded. [`record_mediation_outcome`] runs only then and
 /// [`request_mediation`] only otherwise, so the pages offer each form by this.
 pub fn mediation_open(events: &[Event]) -> bool {
-    pending(
-        events,
-        EventKind::MediationRequested,
-        EventKind::MediationConcluded,
-    )
-    .is_some()
+    open_mediation(events).is_some()
 }
 
 /// Whether an appeal is pending in a case's history (`events`, oldest first): lodged
 /// and the Tribunal's decision not yet recorded. [`record_tribunal_decision`] runs only
 /// then and [`lodge_appeal`] only otherwise.
 pub fn appeal_pending(events: &[Event]) -> bool {
-    pending(events, EventKind::AppealLodged, EventKind::TribunalDecided).is_some()
+    pending_appeal(events).is_some()
 }
 
 /// Records a request for mediation and sets the authority's 30 days to hold it (regs.
@@ -270,13 +278,7 @@ pub fn request_mediation(
             ));
         }
         let events = tx.list_events(scope, Some(case_id))?;
-        if pending(
-            &events,
-            EventKind::MediationRequested,
-            EventKind::MediationConcluded,
-        )
-        .is_some()
-        {
+        if open_mediation(&events).is_some() {
             return Err(WorkflowError::invalid(
                 "requested_on",
                 "a mediation is already open on this case; record its outcome first",
@@ -300,14 +302,13 @@ pub fn request_mediation(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::MediationRequested,
-                payload: json!({
-                    "decision": decision.id,
-                    "decision_kind": decision.kind,
-                    "notice_sent_on": command.notice_sent_on,
-                    "requested_on": command.requested_on,
-                    "mediation_by": mediation_by,
-                    "mediation_contact_by": dates.get("mediation_contact_by"),
+                fact: CaseEvent::MediationRequested(events::MediationRequested {
+                    decision: decision.id,
+                    decision_kind: decision.kind,
+                    notice_sent_on: command.notice_sent_on,
+                    requested_on: command.requested_on,
+                    mediation_by,
+                    mediation_contact_by: dates.get("mediation_contact_by").copied(),
                 }),
                 actor: Some(actor),
                 occurred_at: now,
@@ -337,26 +338,14 @@ pub fn record_mediation_outcome(
             not_future(certificate, "certificate_issued_on", clock)?;
         }
         let events = tx.list_events(scope, Some(case_id))?;
-        let Some(open) = pending(
-            &events,
-            EventKind::MediationRequested,
-            EventKind::MediationConcluded,
-        ) else {
+        let Some(open) = open_mediation(&events) else {
             return Err(WorkflowError::invalid(
                 "ended_on",
                 "no mediation is open on this case",
             ));
         };
-        let (Some(requested_on), Some(notice_sent_on), Some(mediation_by)) = (
-            date_in(&open.payload, "requested_on"),
-            date_in(&open.payload, "notice_sent_on"),
-            date_in(&open.payload, "mediation_by"),
-        ) else {
-            return Err(WorkflowError::invalid(
-                "ended_on",
-                "the mediation request on record has no dates",
-            ));
-        };
+        let (requested_on, notice_sent_on, mediation_by) =
+            (open.requested_on, open.notice_sent_on, open.mediation_by);
         if command.ended_on < requested_on {
             return Err(WorkflowError::invalid(
                 "ended_on",
@@ -371,13 +360,12 @@ pub fn record_mediation_outcome(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::MediationConcluded,
-                payload: json!({
-                    "ended_on": command.ended_on,
-                    "outcome": command.outcome.to_string(),
-                    "certificate_issued_on": command.certificate_issued_on,
-                    "within_thirty_days": within_thirty_days,
-                    "appeal_by": appeal_by,
+                fact: CaseEvent::MediationConcluded(events::MediationConcluded {
+                    ended_on: command.ended_on,
+                    outcome: command.outcome,
+                    certificate_issued_on: command.certificate_issued_on,
+                    within_thirty_days,
+                    appeal_by,
                 }),
                 actor: Some(actor),
                 occurred_at: now,
@@ -421,7 +409,7 @@ pub fn lodge_appeal(
             ));
         }
         let events = tx.list_events(scope, Some(case_id))?;
-        if pending(&events, EventKind::AppealLodged, EventKind::TribunalDecided).is_some() {
+        if pending_appeal(&events).is_some() {
             return Err(WorkflowError::invalid(
                 "lodged_on",
                 "an appeal is already pending on this case; record the Tribunal's decision first",
@@ -438,15 +426,14 @@ pub fn lodge_appeal(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::AppealLodged,
-                payload: json!({
-                    "decision": decision.id,
-                    "decision_kind": decision.kind,
-                    "notice_sent_on": command.notice_sent_on,
-                    "lodged_on": command.lodged_on,
-                    "mediation_certificate_issued_on": command.mediation_certificate_issued_on,
-                    "appeal_by": appeal_by,
-                    "in_time": in_time,
+                fact: CaseEvent::AppealLodged(events::AppealLodged {
+                    decision: decision.id,
+                    decision_kind: decision.kind,
+                    notice_sent_on: command.notice_sent_on,
+                    lodged_on: command.lodged_on,
+                    mediation_certificate_issued_on: command.mediation_certificate_issued_on,
+                    appeal_by,
+                    in_time,
                 }),
                 actor: Some(actor),
                 occurred_at: now,
@@ -489,16 +476,14 @@ pub fn record_tribunal_decision(
             (_, None) => None,
         };
         let events = tx.list_events(scope, Some(case_id))?;
-        let Some(appeal) = pending(&events, EventKind::AppealLodged, EventKind::TribunalDecided)
-        else {
+        let Some(appeal) = pending_appeal(&events) else {
             return Err(WorkflowError::invalid(
                 "decided_on",
                 "no appeal is pending on this case",
             ));
         };
-        if let Some(lodged) = date_in(&appeal.payload, "lodged_on")
-            && command.decided_on < lodged
-        {
+        let lodged = appeal.lodged_on;
+        if command.decided_on < lodged {
             return Err(WorkflowError::invalid(
                 "decided_on",
                 format!("cannot be before the appeal was lodged ({lodged})"),
@@ -529,14 +514,16 @@ pub fn record_tribunal_decision(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::TribunalDecided,
-                payload: json!({
-                    "decided_on": command.decided_on,
-                    "outcome": command.outcome.to_string(),
-                    "order": order.map(|o| o.to_string()),
-                    "steps": steps
+                fact: CaseEvent::TribunalDecided(events::TribunalDecided {
+                    decided_on: command.decided_on,
+                    outcome: command.outcome,
+                    order,
+                    steps: steps
                         .iter()
-                        .map(|d| json!({"step": d.subject, "due_on": d.due_on}))
+                        .map(|d| events::OrderStep {
+                            step: d.subject.clone(),
+                            due_on: d.due_on,
+                        })
                         .collect::<Vec<_>>(),
                 }),
                 actor: Some(actor),
@@ -598,12 +585,11 @@ pub fn comply_with_order(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::TribunalOrderComplied,
-                payload: json!({
-                    "step": command.step,
-                    "complied_on": command.complied_on,
-                    "due_on": step.due_on,
-                    "on_time": on_time,
+                fact: CaseEvent::TribunalOrderComplied(events::TribunalOrderComplied {
+                    step: command.step.clone(),
+                    complied_on: command.complied_on,
+                    due_on: step.due_on,
+                    on_time,
                 }),
                 actor: Some(actor),
                 occurred_at: now,

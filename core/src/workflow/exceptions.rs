@@ -6,13 +6,13 @@
 
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::WorkflowError;
 use crate::domain::{
-    AdviceSource, CaseId, DeadlineException, DeadlineKind, DeadlineStatus, EventKind, ExceptionId,
+    AdviceSource, CaseId, DeadlineException, DeadlineKind, DeadlineStatus, ExceptionId,
     ExceptionLimb, UserId,
 };
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
 
@@ -210,17 +210,16 @@ pub fn claim_exception(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::ExceptionRecorded,
-                payload: json!({
-                    "exception": exception.id,
-                    "deadline": command.deadline,
-                    "subject": subject,
-                    "due_on": due_on,
-                    "limb": command.limb,
-                    "citation": citation,
-                    "applies_from": command.applies_from,
-                    "applies_to": command.applies_to,
-                    "family_told_on": command.family_told_on,
+                fact: CaseEvent::ExceptionRecorded(events::ExceptionRecorded {
+                    exception: exception.id,
+                    deadline: command.deadline,
+                    subject,
+                    due_on,
+                    limb: command.limb,
+                    citation: citation.to_owned(),
+                    applies_from: command.applies_from,
+                    applies_to: command.applies_to,
+                    family_told_on: command.family_told_on,
                 }),
                 actor: Some(claimed_by),
                 occurred_at: now,

@@ -3,15 +3,15 @@
 
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{WorkflowError, set_deadline};
 use crate::clock::calendar::weeks_after;
 use crate::domain::{
     AssessmentRequest, Case, CaseId, CaseStage, Child, ChildId, Deadline, DeadlineId, DeadlineKind,
-    DeadlineStatus, Email, EventKind, NeedType, NhsNumber, PersonName, RequestId, RequestedBy,
-    SettingType, Upn, UserId,
+    DeadlineStatus, Email, NeedType, NhsNumber, PersonName, RequestId, RequestedBy, SettingType,
+    Upn, UserId,
 };
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
 
@@ -235,12 +235,11 @@ pub(super) fn write_intake(
         scope,
         NewEvent {
             case_id: Some(case.id),
-            kind: EventKind::RequestReceived,
-            payload: json!({
-                "request": intake.request.id,
-                "child": intake.child.id,
-                "received_on": intake.request.received_on,
-                "requested_by": intake.request.requested_by,
+            fact: CaseEvent::RequestReceived(events::RequestReceived {
+                request: intake.request.id,
+                child: intake.child.id,
+                received_on: intake.request.received_on,
+                requested_by: intake.request.requested_by,
             }),
             actor,
             occurred_at: now,

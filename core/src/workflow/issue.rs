@@ -6,15 +6,15 @@
 
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::WorkflowError;
 use super::advice::assessment_began;
 use crate::clock::BankHolidays;
 use crate::domain::{
     Case, CaseId, CaseStage, DeadlineKind, DeadlineStatus, Decision, DecisionId, DecisionKind,
-    DecisionOutcome, EventKind, Reasons, UserId,
+    DecisionOutcome, Reasons, UserId,
 };
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
@@ -164,15 +164,16 @@ pub(crate) fn decide_whether_to_issue_in(
         scope,
         NewEvent {
             case_id: Some(case_id),
-            kind: EventKind::DecisionRecorded,
-            payload: json!({
-                "decision": decision.id,
-                "kind": decision.kind,
-                "outcome": decision.outcome,
-                "decided_on": command.decided_on,
-                "within_sixteen_weeks": within_sixteen_weeks,
-                "mediation_contact_by": family_deadlines.map(|d| d.0),
-                "appeal_by": family_deadlines.map(|d| d.1),
+            fact: CaseEvent::DecisionRecorded(events::DecisionRecorded {
+                decision: decision.id,
+                kind: decision.kind,
+                outcome: decision.outcome,
+                decided_on: command.decided_on,
+                within_six_weeks: None,
+                within_sixteen_weeks: Some(within_sixteen_weeks),
+                departure_reason: None,
+                mediation_contact_by: family_deadlines.map(|d| d.0),
+                appeal_by: family_deadlines.map(|d| d.1),
             }),
             actor: Some(command.decided_by),
             occurred_at: now,

@@ -67,6 +67,7 @@ pub use views::{
 };
 
 use crate::domain::{CaseId, CaseStage, DomainError};
+use crate::events::{self, CaseEvent};
 use crate::store::StoreError;
 
 /// Why a command was refused. Nothing was changed.
@@ -169,7 +170,7 @@ pub(crate) fn in_case<T>(
             last_change: tx
                 .latest_case_event(scope, case_id)?
                 .map(|event| LastChange {
-                    kind: event.kind,
+                    kind: event.kind(),
                     at: event.occurred_at,
                 }),
         }),
@@ -202,7 +203,7 @@ pub struct AtPanel {
     /// The item the decision closes.
     pub item: crate::domain::AgendaItemId,
     /// What the panel's record says at closing.
-    pub record: serde_json::Value,
+    pub record: events::ClosingRecord,
 }
 
 /// Closes the decision's agenda item, if it was made at a panel, inside the decision's
@@ -224,12 +225,12 @@ fn close_at_panel(
         scope,
         crate::store::NewEvent {
             case_id: Some(case_id),
-            kind: crate::domain::EventKind::AgendaItemClosed,
-            payload: serde_json::json!({
-                "item": at.item,
-                "status": "decided",
-                "decision": decision,
-                "record": at.record,
+            fact: CaseEvent::AgendaItemClosed(events::AgendaItemClosed {
+                item: at.item,
+                status: events::ItemClosing::Decided,
+                decision: Some(decision),
+                why: None,
+                record: at.record.clone(),
             }),
             actor: Some(actor),
             occurred_at: now,
@@ -310,12 +311,11 @@ fn set_deadline(
         scope,
         crate::store::NewEvent {
             case_id: Some(deadline.case_id),
-            kind: crate::domain::EventKind::DeadlineSet,
-            payload: serde_json::json!({
-                "kind": deadline.kind,
-                "subject": deadline.subject,
-                "due_on": deadline.due_on,
-                "rule": deadline.kind.rule(),
+            fact: CaseEvent::DeadlineSet(events::DeadlineSet {
+                kind: deadline.kind,
+                subject: deadline.subject.clone(),
+                due_on: deadline.due_on,
+                rule: deadline.kind.rule().to_owned(),
             }),
             actor,
             occurred_at: at,

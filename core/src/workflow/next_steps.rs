@@ -4,16 +4,16 @@
 
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::intake::statutory_deadline;
 use super::{WorkflowError, set_deadline};
-use crate::domain::{CaseId, CaseStage, DeadlineKind, EventKind, UserId};
+use crate::domain::{CaseId, CaseStage, DeadlineKind, UserId};
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
 
 /// What the meeting led to, as the authority records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum NextStepsOutcome {
@@ -76,13 +76,9 @@ pub fn record_next_steps_outcome(
             .list_events(scope, Some(case_id))?
             .iter()
             .rev()
-            .find(|e| e.kind == EventKind::DecisionRecorded)
-            .and_then(|e| {
-                e.payload
-                    .get("decided_on")?
-                    .as_str()?
-                    .parse::<NaiveDate>()
-                    .ok()
+            .find_map(|e| match &e.fact {
+                CaseEvent::DecisionRecorded(decided) => Some(decided.decided_on),
+                _ => None,
             });
         if refused_on.is_some_and(|day| command.met_on < day) {
             return Err(WorkflowError::invalid(
@@ -111,11 +107,10 @@ pub fn record_next_steps_outcome(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::NextStepsOutcomeRecorded,
-                payload: json!({
-                    "met_on": command.met_on,
-                    "outcome": command.outcome.to_string(),
-                    "notes": command.notes.trim(),
+                fact: CaseEvent::NextStepsOutcomeRecorded(events::NextStepsOutcomeRecorded {
+                    met_on: command.met_on,
+                    outcome: command.outcome,
+                    notes: command.notes.trim().to_owned(),
                 }),
                 actor: Some(actor),
                 occurred_at: now,
@@ -194,12 +189,11 @@ pub fn arrange_next_steps_meeting(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::NextStepsMeetingArranged,
-                payload: json!({
-                    "meets_on": command.meets_on,
-                    "starts_at": command.starts_at.format("%H:%M").to_string(),
-                    "location": location,
-                    "with": with,
+                fact: CaseEvent::NextStepsMeetingArranged(events::NextStepsMeetingArranged {
+                    meets_on: command.meets_on,
+                    starts_at: command.starts_at,
+                    location: location.to_owned(),
+                    with: with.into_iter().map(str::to_owned).collect(),
                 }),
                 actor: Some(actor),
                 occurred_at: now,

@@ -6,13 +6,14 @@
 
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{WorkflowError, set_deadline};
 use crate::clock::calendar::{days_before, days_beginning_with, months_starting_with};
 use crate::domain::{
-    CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, EventKind, UserId,
+    CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, DecisionKind,
+    DecisionOutcome, UserId,
 };
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
@@ -59,15 +60,14 @@ fn decided_to_issue(
     case: CaseId,
 ) -> Result<Option<NaiveDate>, WorkflowError> {
     let events = tx.list_events(scope, Some(case))?;
-    Ok(events.iter().rev().find_map(|e| {
-        if e.kind == EventKind::DecisionRecorded
-            && e.payload.get("kind").and_then(serde_json::Value::as_str) == Some("issue")
-            && e.payload.get("outcome").and_then(serde_json::Value::as_str) == Some("agreed")
+    Ok(events.iter().rev().find_map(|e| match &e.fact {
+        CaseEvent::DecisionRecorded(decided)
+            if decided.kind == DecisionKind::Issue
+                && decided.outcome == DecisionOutcome::Agreed =>
         {
-            e.payload.get("decided_on")?.as_str()?.parse().ok()
-        } else {
-            None
+            Some(decided.decided_on)
         }
+        _ => None,
     }))
 }
 
@@ -148,19 +148,18 @@ pub fn serve_draft_plan(
             subject: None,
         };
         let now = clock.now();
-        let event = |kind, payload| NewEvent {
+        let event = |fact| NewEvent {
             case_id: Some(case_id),
-            kind,
-            payload,
+            fact,
             actor: Some(actor),
             occurred_at: now,
         };
         tx.append_event(
             scope,
-            event(
-                EventKind::DraftPlanServed,
-                json!({"served_on": command.served_on, "representations_by": deadline.due_on}),
-            ),
+            event(CaseEvent::DraftPlanServed(events::DraftPlanServed {
+                served_on: command.served_on,
+                representations_by: deadline.due_on,
+            })),
         )?;
         set_deadline(tx, scope, &deadline, Some(actor), now)?;
         Ok(deadline)
@@ -239,23 +238,19 @@ pub fn issue_final_plan(
             DeadlineStatus::Met,
         )?;
         tx.set_case_stage(scope, case_id, stage)?;
-        let event = |kind, payload| NewEvent {
+        let event = |fact| NewEvent {
             case_id: Some(case_id),
-            kind,
-            payload,
+            fact,
             actor: Some(actor),
             occurred_at: now,
         };
         tx.append_event(
             scope,
-            event(
-                EventKind::FinalPlanIssued,
-                json!({
-                    "issued_on": command.issued_on,
-                    "due_on": due,
-                    "within_twenty_weeks": within_twenty_weeks,
-                }),
-            ),
+            event(CaseEvent::FinalPlanIssued(events::FinalPlanIssued {
+                issued_on: command.issued_on,
+                due_on: due,
+                within_twenty_weeks,
+            })),
         )?;
         set_deadline(tx, scope, &annual_review, Some(actor), now)?;
         Ok(FinalPlanIssued {

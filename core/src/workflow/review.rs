@@ -12,14 +12,14 @@
 
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{WorkflowError, set_deadline};
 use crate::clock::{BankHolidays, ClockFacts, Deadlines};
 use crate::domain::{
     Case, CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, Decision,
-    DecisionId, DecisionKind, DecisionOutcome, EventKind, Reasons, ReviewDecision, UserId,
+    DecisionId, DecisionKind, DecisionOutcome, Reasons, ReviewDecision, UserId,
 };
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
@@ -89,16 +89,11 @@ fn plan_issued_on(
     case: CaseId,
 ) -> Result<Option<NaiveDate>, WorkflowError> {
     let events = tx.list_events(scope, Some(case))?;
-    Ok(events.iter().rev().find_map(|e| {
+    Ok(events.iter().rev().find_map(|e| match &e.fact {
+        CaseEvent::FinalPlanIssued(issued) => Some(issued.issued_on),
         // A plan transferred in counts as made on its original day (reg. 15(3)(a)).
-        if matches!(
-            e.kind,
-            EventKind::FinalPlanIssued | EventKind::PlanTransferredIn
-        ) {
-            e.payload.get("issued_on")?.as_str()?.parse().ok()
-        } else {
-            None
-        }
+        CaseEvent::PlanTransferredIn(transferred) => Some(transferred.issued_on),
+        _ => None,
     }))
 }
 
@@ -195,24 +190,22 @@ pub fn schedule_review_meeting(
             decision: limit(DeadlineKind::ReviewDecision, "review_decision_by")?,
         };
         let now = clock.now();
-        let event = |kind, payload| NewEvent {
+        let event = |fact| NewEvent {
             case_id: Some(case_id),
-            kind,
-            payload,
+            fact,
             actor: Some(actor),
             occurred_at: now,
         };
         tx.append_event(
             scope,
-            event(
-                EventKind::ReviewMeetingScheduled,
-                json!({
-                    "meeting_on": command.meeting_on,
-                    "papers_by": scheduled.papers.due_on,
-                    "report_by": scheduled.report.due_on,
-                    "decision_by": scheduled.decision.due_on,
-                }),
-            ),
+            event(CaseEvent::ReviewMeetingScheduled(
+                events::ReviewMeetingScheduled {
+                    meeting_on: command.meeting_on,
+                    papers_by: scheduled.papers.due_on,
+                    report_by: scheduled.report.due_on,
+                    decision_by: scheduled.decision.due_on,
+                },
+            )),
         )?;
         for d in [&scheduled.papers, &scheduled.report, &scheduled.decision] {
             set_deadline(tx, scope, d, Some(actor), now)?;
@@ -347,30 +340,28 @@ pub(crate) fn record_review_decision_in(
     if stage != case.stage {
         tx.set_case_stage(scope, case_id, stage)?;
     }
-    let event = |kind, payload| NewEvent {
+    let event = |fact| NewEvent {
         case_id: Some(case_id),
-        kind,
-        payload,
+        fact,
         actor: Some(command.decided_by),
         occurred_at: now,
     };
     tx.append_event(
         scope,
-        event(
-            EventKind::ReviewDecisionRecorded,
-            json!({
-                "decision": decision.id,
-                "kind": decision.kind,
-                "outcome": decision.outcome,
-                "choice": command.decision.to_string(),
-                "decided_on": command.decided_on,
-                "within_four_weeks": within_four_weeks,
-                "next_review_by": next_review.as_ref().map(|d| d.due_on),
-                "amended_plan_by": amended_plan.as_ref().map(|d| d.due_on),
-                "mediation_contact_by": family_deadlines.map(|d| d.0),
-                "appeal_by": family_deadlines.map(|d| d.1),
-            }),
-        ),
+        event(CaseEvent::ReviewDecisionRecorded(
+            events::ReviewDecisionRecorded {
+                decision: decision.id,
+                kind: decision.kind,
+                outcome: decision.outcome,
+                choice: command.decision,
+                decided_on: command.decided_on,
+                within_four_weeks,
+                next_review_by: next_review.as_ref().map(|d| d.due_on),
+                amended_plan_by: amended_plan.as_ref().map(|d| d.due_on),
+                mediation_contact_by: family_deadlines.map(|d| d.0),
+                appeal_by: family_deadlines.map(|d| d.1),
+            },
+        )),
     )?;
     for d in next_review.iter().chain(amended_plan.iter()) {
         set_deadline(tx, scope, d, Some(command.decided_by), now)?;

@@ -10,15 +10,13 @@
 
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::intake::{Intake, ReceiveRequest, Received, check_request, write_intake};
 use super::{WorkflowError, not_future, open_limit, set_deadline};
 use crate::clock::calendar::{months_after, months_starting_with, weeks_after};
 use crate::clock::{BankHolidays, ClockFacts, TransferKind};
-use crate::domain::{
-    Case, CaseId, CaseStage, Deadline, DeadlineKind, DeadlineStatus, EventKind, UserId,
-};
+use crate::domain::{Case, CaseId, CaseStage, Deadline, DeadlineKind, DeadlineStatus, UserId};
+use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
 
@@ -196,11 +194,10 @@ pub fn plan_phase_transfer(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::PhaseTransferPlanned,
-                payload: json!({
-                    "transfer_year": command.transfer_year,
-                    "transfer_kind": command.transfer_kind,
-                    "due_on": due_on,
+                fact: CaseEvent::PhaseTransferPlanned(events::PhaseTransferPlanned {
+                    transfer_year: command.transfer_year,
+                    transfer_kind: command.transfer_kind,
+                    due_on,
                 }),
                 actor: Some(actor),
                 occurred_at: now,
@@ -244,12 +241,11 @@ pub fn complete_phase_transfer(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::PhaseTransferCompleted,
-                payload: json!({
-                    "amended_on": command.amended_on,
-                    "next_setting": setting,
-                    "due_on": open.due_on,
-                    "on_time": on_time,
+                fact: CaseEvent::PhaseTransferCompleted(events::PhaseTransferCompleted {
+                    amended_on: command.amended_on,
+                    next_setting: setting,
+                    due_on: open.due_on,
+                    on_time,
                 }),
                 actor: Some(actor),
                 occurred_at: now,
@@ -299,12 +295,11 @@ pub fn notify_move_out(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::MoveOutNotified,
-                payload: json!({
-                    "to_authority": to,
-                    "aware_on": command.aware_on,
-                    "moves_on": command.moves_on,
-                    "due_on": due_on,
+                fact: CaseEvent::MoveOutNotified(events::MoveOutNotified {
+                    to_authority: to,
+                    aware_on: command.aware_on,
+                    moves_on: command.moves_on,
+                    due_on,
                 }),
                 actor: Some(actor),
                 occurred_at: now,
@@ -344,11 +339,10 @@ pub fn transfer_plan_out(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::PlanTransferredOut,
-                payload: json!({
-                    "transferred_on": command.transferred_on,
-                    "due_on": open.due_on,
-                    "on_time": on_time,
+                fact: CaseEvent::PlanTransferredOut(events::PlanTransferredOut {
+                    transferred_on: command.transferred_on,
+                    due_on: open.due_on,
+                    on_time,
                 }),
                 actor: Some(actor),
                 occurred_at: now,
@@ -432,16 +426,15 @@ pub fn receive_transferred_plan(
             scope,
             NewEvent {
                 case_id: Some(case.id),
-                kind: EventKind::PlanTransferredIn,
-                payload: json!({
-                    "from_authority": from,
-                    "transferred_on": command.transferred_on,
+                fact: CaseEvent::PlanTransferredIn(events::PlanTransferredIn {
+                    from_authority: from,
+                    transferred_on: command.transferred_on,
                     // The plan counts as made on its original day (reg. 15(3)(a)); the
                     // annual review reads it under the same key as a plan issued here.
-                    "issued_on": command.plan_issued_on,
-                    "last_reviewed_on": command.last_reviewed_on,
-                    "notice_by": notice_by,
-                    "review_by": review_by,
+                    issued_on: command.plan_issued_on,
+                    last_reviewed_on: command.last_reviewed_on,
+                    notice_by,
+                    review_by,
                 }),
                 actor,
                 occurred_at: now,
@@ -483,13 +476,12 @@ pub fn send_transfer_notice(
             scope,
             NewEvent {
                 case_id: Some(case_id),
-                kind: EventKind::TransferNoticeSent,
-                payload: json!({
-                    "sent_on": command.sent_on,
-                    "will_assess": command.will_assess,
-                    "review_by": review_by,
-                    "due_on": open.due_on,
-                    "on_time": on_time,
+                fact: CaseEvent::TransferNoticeSent(events::TransferNoticeSent {
+                    sent_on: command.sent_on,
+                    will_assess: command.will_assess,
+                    review_by,
+                    due_on: open.due_on,
+                    on_time,
                 }),
                 actor: Some(actor),
                 occurred_at: now,

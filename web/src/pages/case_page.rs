@@ -158,7 +158,7 @@ fn events(view: &CaseView) -> Vec<Value> {
         .rev()
         .map(|event| {
             json!({
-                "what": words(&event.kind.to_string()),
+                "what": words(&event.kind().to_string()),
                 "when": event.occurred_at.format("%-d %B %Y at %H:%M UTC").to_string(),
                 "datetime": event.occurred_at.to_rfc3339(),
             })
