@@ -92,7 +92,7 @@ pub enum Counting {
     WeeksPerStep,
 }
 
-/// What happens to the counted last day.
+/// What happens when the counted last day is not a working day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Ending {
@@ -101,7 +101,8 @@ pub enum Ending {
     AsCounted,
     /// Tribunal time (Tribunal Procedure (HESC) Rules 2008), see [`tribunal_time_ends`]:
     /// a last day from 25 December to 1 January or in August moves to the first working
-    /// day after 1 January or 31 August (r.12(3)(a)).
+    /// day after 1 January or 31 August (r.12(3)(a)); any other last day that is not a
+    /// working day moves to the next working day (r.12(2)).
     TribunalTime,
 }
 
@@ -358,7 +359,7 @@ pub static MEDIATION_CERTIFICATE: Limit = limit! {
 /// The family's last day to appeal to the First-tier Tribunal (SEND): 2 months after
 /// the decision notice, or 1 month after the mediation certificate if that is later
 /// (HESC Rules 2008 r.20(1)(c)). The only Tribunal time the clock counts, so the only
-/// entry that ends as [`Ending::TribunalTime`] (r.12(3)(a)).
+/// entry that ends as [`Ending::TribunalTime`] (r.12(2), r.12(3)(a)).
 pub static APPEAL: Limit = limit! {
     key: "appeal_by",
     kind: None,
@@ -367,7 +368,7 @@ pub static APPEAL: Limit = limit! {
     or_later: Some((Anchor::MediationCertificate, Counting::MonthsAfter(1))),
     ends: Ending::TribunalTime,
     citation: "Tribunal Procedure (HESC) Rules 2008 r.20(1)(c)",
-    words: "2 months from the decision notice, or 1 month from the mediation certificate if later; a last day from 25 December to 1 January or in August moves to the first working day after 1 January or 31 August (r.12(3)(a))",
+    words: "2 months from the decision notice, or 1 month from the mediation certificate if later; a last day from 25 December to 1 January or in August moves to the first working day after 1 January or 31 August (r.12(3)(a)), and any other last day that is not a working day to the next working day (r.12(2))",
 };
 
 /// Every entry of the table.
@@ -445,7 +446,7 @@ impl Limit {
         self.or_later
     }
 
-    /// What happens to the last day counted.
+    /// What happens to a last day that is not a working day.
     pub fn ends(&self) -> Ending {
         self.ends
     }
@@ -577,13 +578,23 @@ impl Limit {
 }
 
 /// The day Tribunal time ends, from the last day counted (Tribunal Procedure (HESC)
-/// Rules 2008 r.12(3)(a)): in a special educational needs case, if the time for
-/// providing the application notice (the appeal, r.20) ends on a day from 25 December
-/// to 1 January inclusive, or on any day in August, the notice is in time on the first
-/// working day after 1 January or 31 August.
+/// Rules 2008):
+///
+/// - r.12(3)(a): in a special educational needs case, if the time for providing the
+///   application notice (the appeal, r.20) ends on a day from 25 December to 1 January
+///   inclusive, or on any day in August, the notice is in time on the first working
+///   day after 1 January or 31 August;
+/// - r.12(2): if the time for doing any act ends on a day other than a working day,
+///   the act is done in time if it is done on the next working day. Working days are
+///   those of [`BankHolidays`]: not a Saturday, Sunday, Christmas Day, Good Friday or
+///   bank holiday (r.1(3)).
+///
+/// Both test the day the time ends as counted, so a counted Saturday 24 December ends
+/// on the next working day (27 or 28 December), not in January: r.12(3)(a) does not
+/// reach a day that r.12(2) moved into the window. Families are told the earlier day.
 ///
 /// Only Tribunal time: the authority's limits under the Act and the Regulations end
-/// on the day counted.
+/// on the day counted, even a Sunday.
 pub fn tribunal_time_ends(
     last: NaiveDate,
     holidays: &BankHolidays,
@@ -600,7 +611,11 @@ pub fn tribunal_time_ends(
         let end = NaiveDate::from_ymd_opt(year, 8, 31).ok_or(ClockError::OutOfRange(APPEAL.key))?;
         return holidays.first_working_day_after(end);
     }
-    Ok(last)
+    if holidays.is_working_day(last) {
+        Ok(last)
+    } else {
+        holidays.first_working_day_after(last)
+    }
 }
 
 #[cfg(test)]
@@ -689,15 +704,72 @@ mod tests {
             DECIDE_WHETHER_TO_ASSESS.due(d(2025, 3, 2), None, &holidays),
             Ok(d(2025, 4, 13))
         );
-        // Christmas and August Tribunal time moves (r.12(3)(a)): 2 months from 15 June
-        // 2025 is 15 August, so 1 September; the mediation adviser's stays.
+        // So is the family's own limit under the Regulations: 2 months from Monday 10
+        // March 2025 is Saturday 10 May for the mediation adviser, Monday 12 May to appeal.
         assert_eq!(
-            MEDIATION_CONTACT.due(d(2025, 6, 15), None, &holidays),
-            Ok(d(2025, 8, 15))
+            MEDIATION_CONTACT.due(d(2025, 3, 10), None, &holidays),
+            Ok(d(2025, 5, 10))
         );
         assert_eq!(
-            APPEAL.due(d(2025, 6, 15), None, &holidays),
+            APPEAL.due(d(2025, 3, 10), None, &holidays),
+            Ok(d(2025, 5, 12))
+        );
+    }
+
+    #[test]
+    fn tribunal_time_ending_on_a_sunday_or_a_bank_holiday_ends_on_the_next_working_day() {
+        let holidays = BankHolidays::england_and_wales();
+        // 2 months from 11 March 2025 is Sunday 11 May: Monday 12 May.
+        assert_eq!(
+            APPEAL.due(d(2025, 3, 11), None, &holidays),
+            Ok(d(2025, 5, 12))
+        );
+        // 2 months from 26 March 2025 is Monday 26 May, the spring bank holiday.
+        assert_eq!(
+            APPEAL.due(d(2025, 3, 26), None, &holidays),
+            Ok(d(2025, 5, 27))
+        );
+        // 2 months from 18 February 2025 is Good Friday, 18 April: past the weekend
+        // and Easter Monday to Tuesday 22 April.
+        assert_eq!(
+            APPEAL.due(d(2025, 2, 18), None, &holidays),
+            Ok(d(2025, 4, 22))
+        );
+        // A later certificate's month ending on Saturday 14 June 2025: Monday 16 June.
+        assert_eq!(
+            APPEAL.due(d(2025, 3, 10), Some(d(2025, 5, 14)), &holidays),
+            Ok(d(2025, 6, 16))
+        );
+        // A working day stays.
+        assert_eq!(
+            APPEAL.due(d(2025, 3, 12), None, &holidays),
+            Ok(d(2025, 5, 12))
+        );
+    }
+
+    #[test]
+    fn christmas_and_august_move_before_the_weekend_rule_and_only_from_the_day_counted() {
+        let holidays = BankHolidays::england_and_wales();
+        // Saturday 30 August 2025 (r.12(3)(a)): the first working day after 31 August.
+        assert_eq!(
+            tribunal_time_ends(d(2025, 8, 30), &holidays),
             Ok(d(2025, 9, 1))
+        );
+        // Sunday 28 December 2025: the first working day after 1 January.
+        assert_eq!(
+            tribunal_time_ends(d(2025, 12, 28), &holidays),
+            Ok(d(2026, 1, 2))
+        );
+        // Saturday 24 December 2022 is outside the window: r.12(2) alone, past Boxing
+        // Day and the substitute Christmas holiday, to Wednesday 28 December.
+        assert_eq!(
+            tribunal_time_ends(d(2022, 12, 24), &holidays),
+            Ok(d(2022, 12, 28))
+        );
+        // Saturday 31 July 2027: r.12(2) alone, Monday 2 August.
+        assert_eq!(
+            tribunal_time_ends(d(2027, 7, 31), &holidays),
+            Ok(d(2027, 8, 2))
         );
     }
 

@@ -13,7 +13,9 @@
 //! - [`statutory`]: a case's dates in, every limit whose anchor is known out.
 //!
 //! Exceptions (Reg 5(4), 8(2), 10(4), 13(3)) never move a date: they are recorded on the
-//! case and mark a limit as disapplied.
+//! case and mark a limit as disapplied. Only Tribunal time (the family's appeal) moves
+//! off a day that is not a working day (HESC Rules 2008 r.12(2), r.12(3)(a)); the
+//! authority's limits end on the day counted.
 
 pub mod calendar;
 pub mod holidays;

@@ -372,6 +372,47 @@ mod tests {
         dates.get("appeal_by").copied()
     }
 
+    /// Tribunal time ending on a day that is not a working day ends on the next working
+    /// day (HESC Rules 2008 r.12(2)).
+    #[test]
+    fn an_appeal_date_on_a_sunday_or_a_bank_holiday_moves_to_the_next_working_day() {
+        // 2 months from Tuesday 11 March 2025: Sunday 11 May, so Monday 12 May.
+        assert_eq!(appeal_by(d(2025, 3, 11), None), Some(d(2025, 5, 12)));
+        // 2 months from Wednesday 26 March 2025: Monday 26 May, the spring bank
+        // holiday, so Tuesday 27 May.
+        assert_eq!(appeal_by(d(2025, 3, 26), None), Some(d(2025, 5, 27)));
+        // 1 month from a later certificate, Wednesday 14 May 2025: Saturday 14 June, so
+        // Monday 16 June.
+        assert_eq!(
+            appeal_by(d(2025, 3, 10), Some(d(2025, 5, 14))),
+            Some(d(2025, 6, 16))
+        );
+    }
+
+    #[test]
+    fn the_regulations_own_limits_do_not_move_off_a_weekend() {
+        let facts = ClockFacts {
+            request_received: Some(d(2025, 3, 2)),
+            decision_notice_sent: Some(d(2025, 3, 11)),
+            ..ClockFacts::default()
+        };
+        let dates = facts.deadlines(&BankHolidays::england_and_wales());
+        let dates = dates.as_ref().ok();
+        // Sunday 13 April 2025 (reg. 5(1)) and Sunday 11 May (reg. 33) stay.
+        assert_eq!(
+            dates.and_then(|d| d.get("decide_whether_to_assess_by")),
+            Some(&d(2025, 4, 13))
+        );
+        assert_eq!(
+            dates.and_then(|d| d.get("mediation_contact_by")),
+            Some(&d(2025, 5, 11))
+        );
+        assert_eq!(
+            dates.and_then(|d| d.get("appeal_by")),
+            Some(&d(2025, 5, 12))
+        );
+    }
+
     #[test]
     fn every_output_key_has_its_rule() {
         let facts = ClockFacts {
