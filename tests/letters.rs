@@ -98,8 +98,9 @@ both_backends! {
         let decided = decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Refuse, REFUSAL_REASONS), &holidays, &on(2023, 10, 2))?;
         // Refused on 2 October 2023. Mediation adviser: 2 months from the notice (Reg 33)
         // is 2 December 2023. Appeal: 2 months from the notice (Tribunal rule 20) is also
-        // 2 December 2023, a Saturday outside Christmas and August, so it does not move.
-        assert_eq!(decided.family_deadlines, Some((date(2023, 12, 2), date(2023, 12, 2))));
+        // 2 December 2023, a Saturday, so the appeal may come on the next working day,
+        // Monday 4 December (HESC Rules 2008 r.12(2)); the mediation date does not move.
+        assert_eq!(decided.family_deadlines, Some((date(2023, 12, 2), date(2023, 12, 4))));
 
         let written = letters(db, &scope, case);
         assert_eq!(written.len(), 1);
@@ -114,7 +115,7 @@ both_backends! {
         assert!(text.contains("<p>The school has started SEN support this term and has not yet reviewed it.</p>"), "{text}");
         assert!(text.contains("<p>The evidence does not yet show that Alex may need provision through a plan.</p>"), "{text}");
         assert!(text.contains("You must do this by 2 December 2023."), "{text}");
-        assert!(text.contains("The Tribunal must receive your appeal by 2 December 2023</strong>"), "{text}");
+        assert!(text.contains("The Tribunal must receive your appeal by 4 December 2023</strong>"), "{text}");
         assert!(text.contains("First-tier Tribunal (Special Educational Needs and Disability)"), "{text}");
         // No next-steps advice on the case: the letter promises contact instead.
         assert!(text.contains("We will contact you to arrange a meeting"), "{text}");
@@ -280,13 +281,14 @@ both_backends! {
         assert!(draft.contains("sent to you on 1 December 2023"), "{draft}");
         assert!(draft.contains("comments by <strong>15 December 2023</strong>"), "{draft}");
         // Issued 10 January 2024: first review within the 12 months starting that day,
-        // so by 9 January 2025 (CFA s.44(1)); mediation and appeal 2 months on, 10 March
-        // 2024 (a Sunday; rule 20 moves only Christmas and August deadlines).
+        // so by 9 January 2025 (CFA s.44(1)); mediation 2 months on, 10 March 2024 (a
+        // Sunday, Reg 33 does not move it); the appeal, Tribunal time, on the next
+        // working day, Monday 11 March (HESC Rules 2008 r.12(2)).
         let fin = text_of(case, LetterKind::FinalPlan);
         assert!(fin.contains("issued on 10 January 2024"), "{fin}");
         assert!(fin.contains("finished by <strong>9 January 2025</strong>"), "{fin}");
         assert!(fin.contains("You must do this by 10 March 2024."), "{fin}");
-        assert!(fin.contains("appeal by 10 March 2024</strong>"), "{fin}");
+        assert!(fin.contains("appeal by 11 March 2024</strong>"), "{fin}");
         assert!(fin.contains("section I"), "{fin}");
 
         // Annual reviews: meeting on 20 November 2024, decided on 10 December 2024.

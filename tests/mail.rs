@@ -34,7 +34,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Torbay with the notifier installed and one request refused on 2 October 2023
-/// (mediation adviser and appeal both by 2 December 2023), queued to
+/// (mediation adviser by Saturday 2 December 2023, appeal by Monday 4 December), queued to
 /// parent{serial}@example.org.
 fn refused(db: &Database, settings: &MailSettings, serial: u16) -> (AuthorityScope, CaseId) {
     let scope = authority(db, "torbay", 880).unwrap();
@@ -131,10 +131,10 @@ both_backends! {
         assert!(message.contains("Subject: torbay council: Decision not to carry out an EHC needs assessment"), "{message}");
         assert!(message.contains("The school has not yet reviewed the SEN support it started this term."), "{message}");
         // Refused 2 October 2023: contact a mediation adviser within 2 months (Reg 33)
-        // and appeal within 2 months (Tribunal rule 20): both 2 December 2023, in the
-        // plain-text part and in the HTML part.
+        // by 2 December 2023, and appeal within 2 months (Tribunal rule 20), a Saturday,
+        // so by Monday 4 December (r.12(2)), in the plain-text part and in the HTML part.
         assert_eq!(message.matches("You must do this by 2 December 2023.").count(), 2, "{message}");
-        assert_eq!(message.matches("The Tribunal must receive your appeal by 2 December 2023").count(), 2, "{message}");
+        assert_eq!(message.matches("The Tribunal must receive your appeal by 4 December 2023").count(), 2, "{message}");
         assert!(message.contains("text/plain"), "{message}");
         assert!(message.contains("text/html"), "{message}");
         Ok(())

@@ -286,19 +286,20 @@ both_backends! {
         }, cw.id, &holidays, &on(2023, 11, 1)), "decision", db, &scope, case, before);
 
         // No agreement; the certificate of 10 November gives until 10 December, later
-        // than 2 months from the notice (2 December).
+        // than 2 months from the notice (2 December); 10 December 2023 is a Sunday, so
+        // the appeal may come on Monday 11 December (HESC Rules 2008 r.12(2)).
         let ended = record_mediation_outcome(db, &scope, case, &RecordMediationOutcome {
             ended_on: date(2023, 11, 10), outcome: MediationOutcome::NoAgreement, certificate_issued_on: Some(date(2023, 11, 10)),
         }, cw.id, &holidays, &on(2023, 11, 10))?;
         assert!(ended.within_thirty_days);
-        assert_eq!(ended.appeal_by, date(2023, 12, 10));
+        assert_eq!(ended.appeal_by, date(2023, 12, 11));
         assert_eq!(of_kind(db, &scope, case, DeadlineKind::Mediation)[0].2, DeadlineStatus::Met);
 
         let lodged = lodge_appeal(db, &scope, case, &LodgeAppeal {
             decision, notice_sent_on: date(2023, 10, 2), lodged_on: date(2023, 12, 8), mediation_certificate_issued_on: Some(date(2023, 11, 10)),
         }, cw.id, &holidays, &on(2023, 12, 8))?;
         assert!(lodged.in_time);
-        assert_eq!(lodged.appeal_by, date(2023, 12, 10));
+        assert_eq!(lodged.appeal_by, date(2023, 12, 11));
         let before = events(db, &scope, case);
         refused(lodge_appeal(db, &scope, case, &LodgeAppeal {
             decision, notice_sent_on: date(2023, 10, 2), lodged_on: date(2023, 12, 9), mediation_certificate_issued_on: None,
@@ -391,12 +392,13 @@ both_backends! {
         // The decision itself says which of the three it was (Reg 20(10)).
         assert_eq!(ceased.choice, Some(ReviewDecision::Cease));
         let decision = ceased.id;
-        // Notice of 9 December: 2 months is 9 February 2025; an appeal on the 12th is
-        // late, and is recorded so (the Tribunal may still admit it).
+        // Notice of 9 December: 2 months is Sunday 9 February 2025, so Monday 10 February
+        // (HESC Rules 2008 r.12(2)); an appeal on the 12th is late, and is recorded so
+        // (the Tribunal may still admit it).
         let lodged = lodge_appeal(db, &scope, case, &LodgeAppeal {
             decision, notice_sent_on: date(2024, 12, 9), lodged_on: date(2025, 2, 12), mediation_certificate_issued_on: None,
         }, cw.id, &holidays, &on(2025, 2, 12))?;
-        assert_eq!(lodged.appeal_by, date(2025, 2, 9));
+        assert_eq!(lodged.appeal_by, date(2025, 2, 10));
         assert!(!lodged.in_time);
         let decided = record_tribunal_decision(db, &scope, case, &RecordTribunalDecision {
             decided_on: date(2025, 6, 2), outcome: TribunalOutcome::Ordered, order: Some(TribunalOrder::ContinueToMaintain),

@@ -372,9 +372,11 @@ both_backends! {
         assert_eq!(letters.len(), 1);
         let text = String::from_utf8(letters[0].content.clone())?;
         // The chair's reasons, and the family's dates from the clock: refused on 2
-        // October 2023, so mediation by 2 December and appeal by 2 December 2023.
+        // October 2023, so mediation by Saturday 2 December and appeal by the next
+        // working day, Monday 4 December 2023 (HESC Rules 2008 r.12(2)).
         assert!(text.contains("may have SEN and a plan may be necessary"), "{text}");
         assert!(text.contains("by 2 December 2023"), "{text}");
+        assert!(text.contains("appeal by 4 December 2023"), "{text}");
         let mail = db.read(|tx| tx.list_outbox(&s.scope, Some(s.case)))?;
         assert_eq!(mail.len(), 1);
         assert_eq!(mail[0].purpose, "letter:refusal-to-assess");

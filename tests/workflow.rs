@@ -280,12 +280,14 @@ both_backends! {
         }, &holidays, &clock())?;
         assert_eq!(decided.stage, CaseStage::AssessmentRefused);
         assert_eq!(decided.decision.outcome, DecisionOutcome::Refused);
-        // Notice 2 October 2023: mediation contact and appeal by 2 December 2023.
-        assert_eq!(decided.family_deadlines, Some((date(2023, 12, 2), date(2023, 12, 2))));
+        // Notice 2 October 2023: mediation contact by Saturday 2 December 2023 (Reg 33);
+        // the appeal, Tribunal time, by the next working day, Monday 4 December (HESC
+        // Rules 2008 r.12(2)).
+        assert_eq!(decided.family_deadlines, Some((date(2023, 12, 2), date(2023, 12, 4))));
         let events = db.read(|tx| tx.list_events(&scope, Some(received.case.id)))?;
         let decision = events.iter().find(|e| e.kind() == EventKind::DecisionRecorded).unwrap();
         assert_eq!(stored_payload(decision)["departure_reason"], "The school's own reviews show good progress since the EP visit.");
-        assert_eq!(stored_payload(decision)["appeal_by"], "2023-12-02");
+        assert_eq!(stored_payload(decision)["appeal_by"], "2023-12-04");
         Ok(())
     }
 

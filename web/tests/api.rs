@@ -282,7 +282,9 @@ async fn scenario(db: Database) {
     .await;
     assert_eq!(status, StatusCode::OK, "{decided}");
     assert_eq!(decided["stage"], "assessment_refused");
-    assert_eq!(decided["appeal_by"], "2023-12-02");
+    // Notice 2 October 2023: 2 months is Saturday 2 December, so the appeal may come
+    // on Monday 4 December (HESC Rules 2008 r.12(2)).
+    assert_eq!(decided["appeal_by"], "2023-12-04");
     let (status, again) = call(
         &app,
         "POST",

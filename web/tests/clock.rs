@@ -3,7 +3,9 @@
 //! line naming the key. Expected dates were worked by hand from the rules: "N weeks of
 //! X" is X + 7N days; "15 days beginning with" counts the first day; "N months after"
 //! clamps to the month's last day; "12 months starting with" ends the day before the
-//! anniversary; Tribunal rule 20 moves Christmas and August appeal deadlines.
+//! anniversary; the appeal (Tribunal time, HESC Rules 2008 r.20(1)(c)) moves off
+//! Christmas and August (r.12(3)(a)) and off any other day that is not a working day
+//! (r.12(2)), while the Regulations' own limits end on the day counted.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
@@ -198,11 +200,36 @@ fn cases() -> Vec<(&'static str, Value, Expect)> {
             json!({"transfer_year": 2028, "transfer_kind": "school"}),
             Out(json!({"phase_transfer_by": "2028-02-15"})),
         ),
-        // Reg 33 and Tribunal rule 20.
+        // Reg 33 and Tribunal rules 20 and 12.
         (
-            "decision notice in March",
+            "decision notice in March: the appeal moves off Saturday, mediation does not",
             json!({"decision_notice_sent": "2025-03-10"}),
-            Out(json!({"mediation_contact_by": "2025-05-10", "appeal_by": "2025-05-10"})),
+            Out(json!({"mediation_contact_by": "2025-05-10", "appeal_by": "2025-05-12"})),
+        ),
+        (
+            "an appeal date on a Sunday moves to Monday (r.12(2))",
+            json!({"decision_notice_sent": "2025-03-11"}),
+            Out(json!({"mediation_contact_by": "2025-05-11", "appeal_by": "2025-05-12"})),
+        ),
+        (
+            "an appeal date on the spring bank holiday moves to Tuesday (r.12(2))",
+            json!({"decision_notice_sent": "2025-03-26"}),
+            Out(json!({"mediation_contact_by": "2025-05-26", "appeal_by": "2025-05-27"})),
+        ),
+        (
+            "an appeal date on Good Friday moves past Easter Monday (r.12(2))",
+            json!({"decision_notice_sent": "2025-02-18"}),
+            Out(json!({"mediation_contact_by": "2025-04-18", "appeal_by": "2025-04-22"})),
+        ),
+        (
+            "an appeal date on a working day stays",
+            json!({"decision_notice_sent": "2025-03-12"}),
+            Out(json!({"mediation_contact_by": "2025-05-12", "appeal_by": "2025-05-12"})),
+        ),
+        (
+            "a Saturday before Christmas moves by r.12(2) alone",
+            json!({"decision_notice_sent": "2022-10-24"}),
+            Out(json!({"mediation_contact_by": "2022-12-24", "appeal_by": "2022-12-28"})),
         ),
         (
             "appeal deadline in August moves to September",
@@ -260,9 +287,9 @@ fn cases() -> Vec<(&'static str, Value, Expect)> {
             Out(json!({"mediation_contact_by": "2026-12-30", "appeal_by": "2027-01-04"})),
         ),
         (
-            "two months from 31 December clamp to February",
+            "two months from 31 December clamp to February, a Saturday for the appeal",
             json!({"decision_notice_sent": "2025-12-31"}),
-            Out(json!({"mediation_contact_by": "2026-02-28", "appeal_by": "2026-02-28"})),
+            Out(json!({"mediation_contact_by": "2026-02-28", "appeal_by": "2026-03-02"})),
         ),
         (
             "two months from 31 December in a leap year",
@@ -277,7 +304,12 @@ fn cases() -> Vec<(&'static str, Value, Expect)> {
         (
             "an early certificate does not shorten it",
             json!({"decision_notice_sent": "2025-03-10", "mediation_certificate_issued": "2025-03-20"}),
-            Out(json!({"mediation_contact_by": "2025-05-10", "appeal_by": "2025-05-10"})),
+            Out(json!({"mediation_contact_by": "2025-05-10", "appeal_by": "2025-05-12"})),
+        ),
+        (
+            "a later certificate's month ending on a Saturday moves to Monday",
+            json!({"decision_notice_sent": "2025-03-10", "mediation_certificate_issued": "2025-05-14"}),
+            Out(json!({"mediation_contact_by": "2025-05-10", "appeal_by": "2025-06-16"})),
         ),
         (
             "a certificate deadline in August moves too",

@@ -1,6 +1,6 @@
 //! The counting conventions the Regulations use, as pure functions on calendar dates.
 //!
-//! - "N weeks of X" ends on X + 7N days.
+//! - "N weeks of X" ends on X + 7N days; "at least N weeks before X" on X - 7N days.
 //! - "N days beginning with X" counts X as day 1, so it ends on X + N - 1.
 //! - "N months after X" is the same day number N months later, or the last day of that
 //!   month if it has no such day (31 August + 6 months is 28 or 29 February).
@@ -27,6 +27,11 @@ pub fn days_before(date: NaiveDate, n: u64) -> Result<NaiveDate, ClockError> {
 /// "within N weeks of `date`": `date` + 7N days.
 pub fn weeks_after(date: NaiveDate, n: u64) -> Result<NaiveDate, ClockError> {
     days_after(date, 7 * n)
+}
+
+/// "at least N weeks before `date`": `date` - 7N days.
+pub fn weeks_before(date: NaiveDate, n: u64) -> Result<NaiveDate, ClockError> {
+    days_before(date, 7 * n)
 }
 
 /// "N days beginning with `date`": the last of those days.

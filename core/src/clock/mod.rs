@@ -6,16 +6,24 @@
 //! - [`calendar`]: the counting conventions ("6 weeks of", "15 days beginning with",
 //!   "2 months after", "12 months starting with").
 //! - [`holidays`]: working days, with the bank holidays shipped as a file.
-//! - [`statutory`]: the limits themselves, from the facts of a case to its dates.
+//! - [`limits`]: the table of limits, one entry per [`DeadlineKind`](crate::domain::DeadlineKind)
+//!   (and per limit of the family's the clock counts): the date it counts from, its
+//!   period and counting convention, and its citation. Due dates, rule text and
+//!   `sendpanel clock` all read it.
+//! - [`statutory`]: a case's dates in, every limit whose anchor is known out.
 //!
 //! Exceptions (Reg 5(4), 8(2), 10(4), 13(3)) never move a date: they are recorded on the
-//! case and mark a limit as disapplied.
+//! case and mark a limit as disapplied. Only Tribunal time (the family's appeal) moves
+//! off a day that is not a working day (HESC Rules 2008 r.12(2), r.12(3)(a)); the
+//! authority's limits end on the day counted.
 
 pub mod calendar;
 pub mod holidays;
+pub mod limits;
 pub mod statutory;
 
 pub use holidays::BankHolidays;
+pub use limits::Limit;
 pub use statutory::{ClockFacts, Deadlines, TransferKind};
 
 /// A date that cannot be worked out, or facts that cannot be right. Each names the key
@@ -46,6 +54,15 @@ pub enum ClockError {
         key: String,
         /// Why.
         problem: String,
+    },
+    /// A limit asked for a date in a way it is not counted (e.g. working days without
+    /// the bank holidays, or a fixed day of the year from a date): a bug in the caller.
+    #[error("{key}: {problem}")]
+    Uncountable {
+        /// The limit's key.
+        key: &'static str,
+        /// Why it cannot be counted so.
+        problem: &'static str,
     },
     /// A date past the ends of the calendar.
     #[error("{0}: out of the calendar's range")]

@@ -1,16 +1,15 @@
-//! The statutory limits, from a case's dates to its deadlines. Each output names its
-//! rule; [`ClockFacts::from_json`] is the input `sendpanel clock` reads.
+//! From a case's dates to its deadlines: every limit of the table ([`super::limits`])
+//! whose anchor is known, by the limit's key. [`ClockFacts::from_json`] is the input
+//! `sendpanel clock` reads.
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use super::ClockError;
-use super::calendar::{
-    days_after, days_before, days_beginning_with, months_after, months_starting_with, weeks_after,
-};
 use super::holidays::BankHolidays;
+use super::limits::{self, Anchor, Limit};
 
 /// Which phase transfer a plan is reviewed for (Reg 18).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -299,131 +298,141 @@ impl ClockFacts {
         Ok(())
     }
 
-    /// Every deadline whose inputs are present.
+    /// Every limit of the table ([`limits::ALL`]) whose anchor is among the facts, by
+    /// its key: a second period ("or, if later") counts only when its date is given.
     pub fn deadlines(&self, holidays: &BankHolidays) -> Result<Deadlines, ClockError> {
         let mut out = Deadlines::new();
-        if let Some(received) = self.request_received {
-            out.insert("decide_whether_to_assess_by", weeks_after(received, 6)?);
-            out.insert("decide_not_to_issue_by", weeks_after(received, 16)?);
-            out.insert("final_plan_by", weeks_after(received, 20)?);
-        }
-        if let Some(asked) = self.advice_requested {
-            out.insert("advice_due_by", weeks_after(asked, 6)?);
-        }
-        if let Some(served) = self.draft_plan_served {
-            out.insert("representations_due_by", days_beginning_with(served, 15)?);
-        }
-        if let Some(start) = self.last_review_decision.or(self.plan_issued) {
-            out.insert("annual_review_by", months_starting_with(start, 12)?);
-        }
-        if let Some(meeting) = self.review_meeting {
-            out.insert("review_papers_by", days_before(meeting, 14)?);
-            out.insert("review_report_by", weeks_after(meeting, 2)?);
-            out.insert("review_decision_by", weeks_after(meeting, 4)?);
-        }
-        if let Some(sent) = self.amendment_proposals_sent {
-            out.insert("amended_plan_by", weeks_after(sent, 8)?);
-        }
-        if let Some((year, kind)) = self.transfer {
-            let (month, day) = match kind {
-                TransferKind::School => (2, 15),
-                TransferKind::Post16 => (3, 31),
+        for limit in limits::ALL {
+            let due = match (limit.anchor(), self.transfer) {
+                (Anchor::YearOfTransfer, Some((year, kind))) => {
+                    Some(limit.due_in_year(year, kind)?)
+                }
+                (anchor, _) => match self.date_of(anchor) {
+                    Some(from) => {
+                        let later_from = limit
+                            .or_later()
+                            .and_then(|(anchor, _)| self.date_of(anchor));
+                        Some(limit.due(from, later_from, holidays)?)
+                    }
+                    None => None,
+                },
             };
-            let date = NaiveDate::from_ymd_opt(year, month, day)
-                .ok_or(ClockError::OutOfRange("transfer_year"))?;
-            out.insert("phase_transfer_by", date);
-        }
-        if let Some(notice) = self.decision_notice_sent {
-            out.insert("mediation_contact_by", months_after(notice, 2)?);
-            let mut appeal = months_after(notice, 2)?;
-            if let Some(certificate) = self.mediation_certificate_issued {
-                appeal = appeal.max(months_after(certificate, 1)?);
+            if let Some(due) = due {
+                out.insert(limit.key(), due);
             }
-            out.insert("appeal_by", tribunal_rule_20(appeal, holidays)?);
-        }
-        if let Some(contacted) = self.mediation_adviser_contacted {
-            out.insert(
-                "certificate_due_by",
-                holidays.working_days_after(contacted, 3)?,
-            );
-        }
-        if let Some(requested) = self.mediation_requested {
-            out.insert("mediation_by", days_after(requested, 30)?);
         }
         Ok(out)
     }
+
+    /// The date of an anchor among the facts; `None` when not given, or when the clock
+    /// reads no such date (a move, a transfer in, a Tribunal order).
+    fn date_of(&self, anchor: Anchor) -> Option<NaiveDate> {
+        match anchor {
+            Anchor::RequestReceived => self.request_received,
+            Anchor::AdviceRequested => self.advice_requested,
+            Anchor::DraftPlanServed => self.draft_plan_served,
+            // CFA s.44(1): each 12 months start with the last review, else the issue.
+            Anchor::PlanIssuedOrLastReview => self.last_review_decision.or(self.plan_issued),
+            Anchor::ReviewMeeting => self.review_meeting,
+            Anchor::AmendmentProposalsSent => self.amendment_proposals_sent,
+            Anchor::DecisionNotice => self.decision_notice_sent,
+            Anchor::MediationCertificate => self.mediation_certificate_issued,
+            Anchor::MediationAdviserContacted => self.mediation_adviser_contacted,
+            Anchor::MediationRequested => self.mediation_requested,
+            Anchor::YearOfTransfer
+            | Anchor::AwareOfMove
+            | Anchor::DayOfMove
+            | Anchor::PlanTransferredIn
+            | Anchor::TribunalOrder => None,
+        }
+    }
 }
 
-/// Tribunal Procedure (HESC) Rules 2008 r.20: an appeal deadline falling from 25 December
-/// to 1 January moves to the first working day after 1 January; one in August, to the
-/// first working day after 31 August.
-pub fn tribunal_rule_20(
-    deadline: NaiveDate,
-    holidays: &BankHolidays,
-) -> Result<NaiveDate, ClockError> {
-    let year = deadline.year();
-    let christmas = (deadline.month() == 12 && deadline.day() >= 25)
-        || (deadline.month() == 1 && deadline.day() == 1);
-    if christmas {
-        let new_year = if deadline.month() == 12 {
-            year + 1
-        } else {
-            year
-        };
-        let first =
-            NaiveDate::from_ymd_opt(new_year, 1, 1).ok_or(ClockError::OutOfRange("appeal_by"))?;
-        return holidays.first_working_day_after(first);
-    }
-    if deadline.month() == 8 {
-        let end =
-            NaiveDate::from_ymd_opt(year, 8, 31).ok_or(ClockError::OutOfRange("appeal_by"))?;
-        return holidays.first_working_day_after(end);
-    }
-    Ok(deadline)
-}
-
-/// The rule behind each output key, for `--explain` and for papers.
+/// The rule behind each output key, as the table words it, for `--explain` and for
+/// papers.
 pub fn rule_of(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "decide_whether_to_assess_by" => {
-            "SEND Regulations 2014 reg. 5(1): 6 weeks from receiving the request"
+    limits::by_key(key).map(Limit::rule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    fn appeal_by(notice: NaiveDate, certificate: Option<NaiveDate>) -> Option<NaiveDate> {
+        let facts = ClockFacts {
+            decision_notice_sent: Some(notice),
+            mediation_certificate_issued: certificate,
+            ..ClockFacts::default()
+        };
+        let dates = facts.deadlines(&BankHolidays::england_and_wales()).ok()?;
+        dates.get("appeal_by").copied()
+    }
+
+    /// Tribunal time ending on a day that is not a working day ends on the next working
+    /// day (HESC Rules 2008 r.12(2)).
+    #[test]
+    fn an_appeal_date_on_a_sunday_or_a_bank_holiday_moves_to_the_next_working_day() {
+        // 2 months from Tuesday 11 March 2025: Sunday 11 May, so Monday 12 May.
+        assert_eq!(appeal_by(d(2025, 3, 11), None), Some(d(2025, 5, 12)));
+        // 2 months from Wednesday 26 March 2025: Monday 26 May, the spring bank
+        // holiday, so Tuesday 27 May.
+        assert_eq!(appeal_by(d(2025, 3, 26), None), Some(d(2025, 5, 27)));
+        // 1 month from a later certificate, Wednesday 14 May 2025: Saturday 14 June, so
+        // Monday 16 June.
+        assert_eq!(
+            appeal_by(d(2025, 3, 10), Some(d(2025, 5, 14))),
+            Some(d(2025, 6, 16))
+        );
+    }
+
+    #[test]
+    fn the_regulations_own_limits_do_not_move_off_a_weekend() {
+        let facts = ClockFacts {
+            request_received: Some(d(2025, 3, 2)),
+            decision_notice_sent: Some(d(2025, 3, 11)),
+            ..ClockFacts::default()
+        };
+        let dates = facts.deadlines(&BankHolidays::england_and_wales());
+        let dates = dates.as_ref().ok();
+        // Sunday 13 April 2025 (reg. 5(1)) and Sunday 11 May (reg. 33) stay.
+        assert_eq!(
+            dates.and_then(|d| d.get("decide_whether_to_assess_by")),
+            Some(&d(2025, 4, 13))
+        );
+        assert_eq!(
+            dates.and_then(|d| d.get("mediation_contact_by")),
+            Some(&d(2025, 5, 11))
+        );
+        assert_eq!(
+            dates.and_then(|d| d.get("appeal_by")),
+            Some(&d(2025, 5, 12))
+        );
+    }
+
+    #[test]
+    fn every_output_key_has_its_rule() {
+        let facts = ClockFacts {
+            request_received: Some(d(2025, 1, 1)),
+            advice_requested: Some(d(2025, 1, 2)),
+            draft_plan_served: Some(d(2025, 3, 1)),
+            plan_issued: Some(d(2025, 4, 1)),
+            last_review_decision: Some(d(2026, 3, 1)),
+            review_meeting: Some(d(2026, 2, 1)),
+            amendment_proposals_sent: Some(d(2026, 3, 1)),
+            transfer: Some((2027, TransferKind::School)),
+            decision_notice_sent: Some(d(2026, 3, 1)),
+            mediation_adviser_contacted: Some(d(2026, 3, 2)),
+            mediation_requested: Some(d(2026, 3, 3)),
+            mediation_certificate_issued: Some(d(2026, 3, 4)),
+        };
+        let dates = facts.deadlines(&BankHolidays::england_and_wales());
+        assert_eq!(dates.as_ref().map(Deadlines::len), Ok(15));
+        for key in dates.iter().flat_map(|d| d.keys()) {
+            assert!(rule_of(key).is_some(), "{key}");
         }
-        "decide_not_to_issue_by" => {
-            "SEND Regulations 2014 reg. 10(1): 16 weeks from receiving the request"
-        }
-        "final_plan_by" => "SEND Regulations 2014 reg. 13(2): 20 weeks from receiving the request",
-        "advice_due_by" => "SEND Regulations 2014 reg. 8(1): 6 weeks from the request for advice",
-        "representations_due_by" => {
-            "SEND Regulations 2014 reg. 13(1): 15 days beginning with the day the draft is served"
-        }
-        "annual_review_by" => {
-            "Children and Families Act 2014 s.44(1): within 12 months starting with the plan's issue or last review"
-        }
-        "review_papers_by" => {
-            "SEND Regulations 2014 regs. 20(3)-(4), 21: at least 2 weeks before the meeting"
-        }
-        "review_report_by" => {
-            "SEND Regulations 2014 regs. 20(7), 21(7): within 2 weeks of the meeting"
-        }
-        "review_decision_by" => "SEND Regulations 2014 reg. 20(10): within 4 weeks of the meeting",
-        "amended_plan_by" => {
-            "SEND Regulations 2014 reg. 22(3): 8 weeks from sending the proposed amendments"
-        }
-        "phase_transfer_by" => {
-            "SEND Regulations 2014 reg. 18: 15 February (school) or 31 March (post-16) of the year of transfer"
-        }
-        "mediation_contact_by" => {
-            "SEND Regulations 2014 reg. 33: 2 months from the decision notice"
-        }
-        "certificate_due_by" => {
-            "SEND Regulations 2014 reg. 34: 3 working days from contact with the mediation adviser"
-        }
-        "mediation_by" => {
-            "SEND Regulations 2014 regs. 36-37: 30 days from the authority being told"
-        }
-        "appeal_by" => {
-            "Tribunal Procedure (HESC) Rules 2008 r.20: 2 months from the notice, or 1 month from the mediation certificate if later; Christmas and August deadlines move"
-        }
-        _ => return None,
-    })
+    }
 }

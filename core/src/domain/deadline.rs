@@ -9,8 +9,9 @@ use super::{AuthorityId, CaseId, DeadlineId};
 /// "within 6 weeks" ends at the end of a day, wherever the server's clock is.
 pub type StatutoryDate = NaiveDate;
 
-/// Which limit a deadline enforces. The calculation lives in the statutory clock; this
-/// names it so reports and letters can cite the rule.
+/// Which limit a deadline enforces. Its anchor, period, counting and citation are its
+/// entry in the table of limits ([`crate::clock::limits::of`]); this names it so
+/// reports and letters can cite the rule.
 #[derive(
     Debug,
     Clone,
@@ -70,49 +71,10 @@ pub enum DeadlineKind {
 }
 
 impl DeadlineKind {
-    /// The legal source, cited on papers and letters.
+    /// The legal source and the limit in plain words, cited on papers and letters:
+    /// the entry's rule in the table of limits ([`crate::clock::limits`]).
     pub fn rule(self) -> &'static str {
-        match self {
-            Self::DecideWhetherToAssess => {
-                "SEND Regulations 2014 reg. 5(1): 6 weeks from the request"
-            }
-            Self::AdviceDue => {
-                "SEND Regulations 2014 reg. 8(1): 6 weeks from the request for advice"
-            }
-            Self::DecideNotToIssue => "SEND Regulations 2014 reg. 10(1): 16 weeks from the request",
-            Self::RepresentationsDue => {
-                "SEND Regulations 2014 reg. 13(1): at least 15 days beginning with the day the draft is served"
-            }
-            Self::FinalPlan => "SEND Regulations 2014 reg. 13(2): 20 weeks from the request",
-            Self::AnnualReview => "Children and Families Act 2014 s.44(1): within each 12 months",
-            Self::ReviewPapers => {
-                "SEND Regulations 2014 reg. 20(3)-(4), 21: at least 2 weeks before the review meeting"
-            }
-            Self::ReviewReport => {
-                "SEND Regulations 2014 reg. 20(7): within 2 weeks of the review meeting"
-            }
-            Self::ReviewDecision => {
-                "SEND Regulations 2014 reg. 20(10): within 4 weeks of the review meeting"
-            }
-            Self::AmendedPlan => {
-                "SEND Regulations 2014 reg. 22(3): within 8 weeks of sending the proposed amendments"
-            }
-            Self::PhaseTransfer => {
-                "SEND Regulations 2014 reg. 18: by 15 February of the year of transfer (31 March for post-16)"
-            }
-            Self::PlanTransfer => {
-                "SEND Regulations 2014 reg. 15(2): on the day of the move, or within 15 working days beginning with the day the authority became aware of it"
-            }
-            Self::TransferNotice => {
-                "SEND Regulations 2014 reg. 15(4): within 6 weeks of the transfer"
-            }
-            Self::Mediation => {
-                "SEND Regulations 2014 regs. 36-37: within 30 days of the authority being told of the wish to mediate"
-            }
-            Self::TribunalOrder => {
-                "SEND Regulations 2014 reg. 44(2): within the period the regulation gives for the Tribunal's order"
-            }
-        }
+        crate::clock::limits::of(self).rule()
     }
 }
 

@@ -60,8 +60,9 @@ impl std::fmt::Debug for Notifier {
 
 impl Notifier {
     /// A notifier writing `letters`, sending from the settings' `from_address`, and
-    /// counting appeal dates with `holidays` (Tribunal rule 20 moves a deadline that
-    /// falls at Christmas or in August to the next working day).
+    /// counting appeal dates with `holidays` (Tribunal time: a last day at Christmas or
+    /// in August, or on any other day that is not a working day, moves to a working day;
+    /// HESC Rules 2008 r.12).
     pub fn new(
         letters: LetterBook,
         settings: &MailSettings,

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{WorkflowError, set_deadline};
-use crate::clock::calendar::weeks_after;
+use crate::clock::limits;
 use crate::domain::{
     AdviceSource, CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus,
     DecisionKind, DecisionOutcome, UserId,
@@ -15,9 +15,6 @@ use crate::domain::{
 use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
-
-/// Reg. 8(1): advice is due within 6 weeks of the request for it.
-const ADVICE_WEEKS: u64 = 6;
 
 /// A request for advice, as a caseworker records it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -115,7 +112,8 @@ pub fn request_advice(
             authority_id: scope.authority().clone(),
             case_id,
             kind: DeadlineKind::AdviceDue,
-            due_on: weeks_after(command.requested_on, ADVICE_WEEKS)
+            due_on: limits::ADVICE_DUE
+                .calendar_due(command.requested_on, None)
                 .map_err(|e| WorkflowError::invalid("requested_on", e.to_string()))?,
             status: DeadlineStatus::Open,
             subject: Some(command.from.to_string()),
@@ -175,9 +173,8 @@ pub fn record_advice_received(
                 format!("cannot be in the future (today is {today})"),
             ));
         }
-        let requested_on = deadline
-            .due_on
-            .checked_sub_days(chrono::Days::new(7 * ADVICE_WEEKS))
+        let requested_on = limits::ADVICE_DUE
+            .anchor_of(deadline.due_on)
             .unwrap_or(deadline.due_on);
         if command.received_on < requested_on {
             return Err(WorkflowError::invalid(

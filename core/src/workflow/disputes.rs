@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{WorkflowError, not_future, open_limit, set_deadline};
-use crate::clock::calendar::weeks_after;
+use crate::clock::limits;
 use crate::clock::{BankHolidays, ClockFacts};
 use crate::domain::{CaseId, CaseStage, DeadlineKind, DeadlineStatus, DecisionId, Event, UserId};
 use crate::events::{self, CaseEvent};
@@ -499,7 +499,8 @@ pub fn record_tribunal_decision(
         };
         let mut steps = Vec::new();
         for (step, weeks) in order.map_or(&[][..], TribunalOrder::steps) {
-            let due_on = weeks_after(command.decided_on, *weeks)
+            let due_on = limits::TRIBUNAL_ORDER
+                .step_due(command.decided_on, *weeks)
                 .map_err(|e| WorkflowError::invalid("decided_on", e.to_string()))?;
             steps.push(open_limit(
                 scope,

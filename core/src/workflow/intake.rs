@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::{WorkflowError, set_deadline};
-use crate::clock::calendar::weeks_after;
+use crate::clock::limits::{self, Anchor};
 use crate::domain::{
     AssessmentRequest, Case, CaseId, CaseStage, Child, ChildId, Deadline, DeadlineId, DeadlineKind,
     DeadlineStatus, Email, NeedType, NhsNumber, PersonName, RequestId, RequestedBy, SettingType,
@@ -69,30 +69,27 @@ fn age_on(date_of_birth: NaiveDate, day: NaiveDate) -> i32 {
     years
 }
 
-/// A deadline counted in weeks from the request, as its kind's regulation says.
+/// A deadline counted from the request, as its entry in the table of limits says.
 pub(super) fn statutory_deadline(
     scope: &AuthorityScope,
     case: CaseId,
     kind: DeadlineKind,
     received_on: NaiveDate,
 ) -> Result<Deadline, WorkflowError> {
-    let weeks = match kind {
-        DeadlineKind::DecideWhetherToAssess => 6,
-        DeadlineKind::DecideNotToIssue => 16,
-        DeadlineKind::FinalPlan => 20,
-        other => {
-            return Err(WorkflowError::invalid(
-                "kind",
-                format!("{other} is not counted from the request"),
-            ));
-        }
-    };
+    let limit = limits::of(kind);
+    if limit.anchor() != Anchor::RequestReceived {
+        return Err(WorkflowError::invalid(
+            "kind",
+            format!("{kind} is not counted from the request"),
+        ));
+    }
     Ok(Deadline {
         id: DeadlineId::new(),
         authority_id: scope.authority().clone(),
         case_id: case,
         kind,
-        due_on: weeks_after(received_on, weeks)
+        due_on: limit
+            .calendar_due(received_on, None)
             .map_err(|e| WorkflowError::invalid("received_on", e.to_string()))?,
         status: DeadlineStatus::Open,
         subject: None,

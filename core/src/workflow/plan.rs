@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{WorkflowError, set_deadline};
-use crate::clock::calendar::{days_before, days_beginning_with, months_starting_with};
+use crate::clock::limits;
 use crate::domain::{
     CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, DecisionKind,
     DecisionOutcome, UserId,
@@ -16,13 +16,6 @@ use crate::domain::{
 use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, Tx};
 use crate::time::Clock;
-
-/// Reg. 13(1): "not less than 15 days beginning with the day on which the draft plan
-/// was served".
-const REPRESENTATION_DAYS: u64 = 15;
-/// CFA s.44(1): "the period of 12 months starting with the date on which the plan was
-/// first made".
-const REVIEW_MONTHS: u32 = 12;
 
 /// The draft plan served on the family, as a caseworker records it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -85,7 +78,8 @@ fn representations(
 
 /// The day a draft was served, from its representations limit.
 fn served_on(representations: &Deadline) -> Result<NaiveDate, WorkflowError> {
-    days_before(representations.due_on, REPRESENTATION_DAYS - 1)
+    limits::REPRESENTATIONS_DUE
+        .anchor_of(representations.due_on)
         .map_err(|e| WorkflowError::invalid("served_on", e.to_string()))
 }
 
@@ -142,7 +136,8 @@ pub fn serve_draft_plan(
             authority_id: scope.authority().clone(),
             case_id,
             kind: DeadlineKind::RepresentationsDue,
-            due_on: days_beginning_with(command.served_on, REPRESENTATION_DAYS)
+            due_on: limits::REPRESENTATIONS_DUE
+                .calendar_due(command.served_on, None)
                 .map_err(|e| WorkflowError::invalid("served_on", e.to_string()))?,
             status: DeadlineStatus::Open,
             subject: None,
@@ -223,7 +218,8 @@ pub fn issue_final_plan(
             authority_id: scope.authority().clone(),
             case_id,
             kind: DeadlineKind::AnnualReview,
-            due_on: months_starting_with(command.issued_on, REVIEW_MONTHS)
+            due_on: limits::ANNUAL_REVIEW
+                .calendar_due(command.issued_on, None)
                 .map_err(|e| WorkflowError::invalid("issued_on", e.to_string()))?,
             status: DeadlineStatus::Open,
             subject: None,

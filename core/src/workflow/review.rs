@@ -274,7 +274,8 @@ pub(crate) fn record_review_decision_in(
             format!("cannot be in the future (today is {today})"),
         ));
     }
-    let meeting = crate::clock::calendar::days_before(pending.due_on, 28)
+    let meeting = crate::clock::limits::REVIEW_DECISION
+        .anchor_of(pending.due_on)
         .map_err(|e| WorkflowError::invalid("decided_on", e.to_string()))?;
     if command.decided_on < meeting {
         return Err(WorkflowError::invalid(

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::intake::{Intake, ReceiveRequest, Received, check_request, write_intake};
 use super::{WorkflowError, not_future, open_limit, set_deadline};
-use crate::clock::calendar::{months_after, months_starting_with, weeks_after};
+use crate::clock::limits;
 use crate::clock::{BankHolidays, ClockFacts, TransferKind};
 use crate::domain::{Case, CaseId, CaseStage, Deadline, DeadlineKind, DeadlineStatus, UserId};
 use crate::events::{self, CaseEvent};
@@ -285,10 +285,9 @@ pub fn notify_move_out(
                 ),
             ));
         }
-        let fifteenth = holidays
-            .working_days_beginning_with(command.aware_on, 15)
+        let due_on = limits::PLAN_TRANSFER
+            .due(command.aware_on, Some(command.moves_on), holidays)
             .map_err(|e| WorkflowError::invalid("aware_on", e.to_string()))?;
-        let due_on = fifteenth.max(command.moves_on);
         let deadline = open_limit(scope, case_id, DeadlineKind::PlanTransfer, due_on, None);
         let now = clock.now();
         tx.append_event(
@@ -397,10 +396,12 @@ pub fn receive_transferred_plan(
     }
     let bad = |e: crate::clock::ClockError| WorkflowError::invalid("transferred_on", e.to_string());
     let start = command.last_reviewed_on.unwrap_or(command.plan_issued_on);
-    let review_by = months_starting_with(start, 12)
-        .map_err(bad)?
-        .max(months_after(command.transferred_on, 3).map_err(bad)?);
-    let notice_by = weeks_after(command.transferred_on, 6).map_err(bad)?;
+    let review_by = limits::ANNUAL_REVIEW
+        .calendar_due(start, Some(command.transferred_on))
+        .map_err(bad)?;
+    let notice_by = limits::TRANSFER_NOTICE
+        .calendar_due(command.transferred_on, None)
+        .map_err(bad)?;
     let now = intake.request.logged_at;
     let case = Case {
         id: CaseId::new(),
