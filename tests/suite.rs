@@ -4,6 +4,7 @@ mod concurrency;
 mod letters;
 mod mail;
 mod moves;
+mod old_events;
 mod panels;
 mod policy;
 mod reports;
