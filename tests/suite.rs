@@ -1,5 +1,6 @@
 //! The end-to-end tests, in one binary: each file is a module (see `Cargo.toml`).
 
+mod idempotency;
 mod letters;
 mod mail;
 mod moves;

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod idempotency;
 pub mod identity;
 pub mod notify;
 pub mod panel;
