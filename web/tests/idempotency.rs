@@ -9,6 +9,12 @@
 //! get the first answer or 409; a malformed key is 400 naming the header; one caller's
 //! key is not another's; a refused request leaves its key free for the corrected one;
 //! a key is forgotten 24 hours after its first use.
+//!
+//! On the pages, with the form's one-time token: a decision form sent twice (one after
+//! the other, at once, and again after the service restarts) is recorded once and each
+//! submission lands on the case page that says so; a refused form leaves its token
+//! free for the corrected one; a new request logged twice is one case. In a sitting, a member's vote sent twice is one vote,
+//! and the chair's close sent twice at once is one decision with one letter.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -28,7 +34,9 @@ use sendpanel_tests::fixtures::upn;
 use sendpanel_tests::journey::SteppedClock;
 use serde_json::{Value, json};
 
-use crate::support::{self, ADMIN, CASEWORKER, install_letters};
+use crate::support::{
+    self, ADMIN, Browser, CASEWORKER, CHAIR, PSYCHOLOGIST, SEN_MANAGER, SENCO, install_letters,
+};
 
 /// One API answer as a client sees it.
 struct Answer {
@@ -376,4 +384,293 @@ async fn api_keys_on_sqlite() {
 async fn api_keys_on_postgres() {
     let db = TestDb::postgres().unwrap();
     api_scenario(db.db.clone()).await;
+}
+
+fn borrowed(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// The page's one-time token.
+fn form_token(body: &str) -> String {
+    let marker = "name=\"form_token\" value=\"";
+    let start = body.find(marker).expect("a form_token field") + marker.len();
+    let end = body[start..].find('"').unwrap() + start;
+    body[start..end].to_owned()
+}
+
+async fn pages_scenario(db: Database) {
+    install_letters(&db);
+    let state = support::demo_state(&db);
+    let app = support::app(state.clone()).await;
+    let waiting = undecided(&db);
+    let (first, second, third) = (waiting[0], waiting[1], waiting[2]);
+    let mut admin = Browser::default();
+    admin.sign_in(&app, ADMIN).await;
+    let fields = |csrf: &str, token: &str, reasons: &str| -> Vec<(String, String)> {
+        [
+            ("csrf_token", csrf),
+            ("form_token", token),
+            ("decision", "assess"),
+            ("reasons", reasons),
+            ("decided_on-day", "24"),
+            ("decided_on-month", "11"),
+            ("decided_on-year", "2026"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+    };
+
+    // Sent twice, one after the other: recorded once, and both land on the case page,
+    // which says the decision is recorded.
+    let action = format!("/cases/{first}/decision-to-assess");
+    let step = admin.get(&app, &action).await;
+    assert_eq!(step.status, StatusCode::OK);
+    let (csrf, token) = (step.csrf(), form_token(&step.body));
+    assert_eq!(token.len(), 64);
+    let sent = fields(&csrf, &token, "May need a plan.");
+    let once = admin.post(&app, &action, &borrowed(&sent)).await;
+    assert_eq!(once.status, StatusCode::SEE_OTHER, "{}", once.body);
+    let done = format!("/cases/{first}?done=decision-to-assess");
+    assert_eq!(once.location.as_deref(), Some(done.as_str()));
+    let twice = admin.post(&app, &action, &borrowed(&sent)).await;
+    assert_eq!(twice.status, StatusCode::SEE_OTHER, "{}", twice.body);
+    assert_eq!(twice.location.as_deref(), Some(done.as_str()));
+    assert_eq!(recorded(&db, first).0, 1);
+    assert_eq!(recorded(&db, first).1, 1, "one letter");
+    let page = admin.get(&app, &done).await;
+    assert!(page.body.contains("Decision recorded"), "{}", page.body);
+
+    // Each drawing of the form has its own token.
+    let drawn_again = admin
+        .get(&app, &format!("/cases/{second}/decision-to-assess"))
+        .await;
+    assert_ne!(form_token(&drawn_again.body), token);
+
+    // A double click: both at once. One decision; both go to the same place.
+    let action = format!("/cases/{second}/decision-to-assess");
+    let step = admin.get(&app, &action).await;
+    let sent = fields(&step.csrf(), &form_token(&step.body), "May need a plan.");
+    let cookie = admin.cookie.clone().unwrap();
+    let send = || {
+        test::call_service(
+            &app,
+            test::TestRequest::post()
+                .uri(&action)
+                .cookie(cookie.clone())
+                .set_form(borrowed(&sent))
+                .to_request(),
+        )
+    };
+    let answers = join_all([send(), send()]).await;
+    let done = format!("/cases/{second}?done=decision-to-assess");
+    for answer in &answers {
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            answer.headers().get("location").unwrap().to_str().unwrap(),
+            done
+        );
+    }
+    assert_eq!(recorded(&db, second).0, 1);
+
+    // A refused form records nothing, and its token stays good for the corrected one.
+    let action = format!("/cases/{third}/decision-to-assess");
+    let step = admin.get(&app, &action).await;
+    let (csrf, token) = (step.csrf(), form_token(&step.body));
+    let empty = fields(&csrf, &token, " ");
+    let refused = admin.post(&app, &action, &borrowed(&empty)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(recorded(&db, third).0, 0);
+    let corrected = fields(&csrf, &token, "May need a plan.");
+    let page = admin.post(&app, &action, &borrowed(&corrected)).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(recorded(&db, third).0, 1);
+
+    // A new request logged twice: one case, and both go to it.
+    let mut caseworker = Browser::default();
+    caseworker.sign_in(&app, CASEWORKER).await;
+    let form = caseworker.get(&app, "/requests/new").await;
+    let child = upn(880, 992).to_string();
+    let request = with_tokens(
+        &form,
+        &[
+            ("given_name", "Sam"),
+            ("family_name", "Twice"),
+            ("date_of_birth-day", "14"),
+            ("date_of_birth-month", "3"),
+            ("date_of_birth-year", "2016"),
+            ("upn", &child),
+            ("received_on-day", "20"),
+            ("received_on-month", "11"),
+            ("received_on-year", "2026"),
+            ("requested_by", "parent"),
+            ("requester", "Ms K. Twice, parent"),
+            ("setting_type", "mainstream"),
+            ("primary_need", "SLCN"),
+            ("summary", "Speech and language support since Reception."),
+        ],
+    );
+    let before = cases(&db).len();
+    let logged = caseworker
+        .post(&app, "/requests/new", &borrowed(&request))
+        .await;
+    assert_eq!(logged.status, StatusCode::SEE_OTHER, "{}", logged.body);
+    assert!(
+        logged
+            .location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/cases/"))
+    );
+    let again = caseworker
+        .post(&app, "/requests/new", &borrowed(&request))
+        .await;
+    assert_eq!(again.location, logged.location);
+    assert_eq!(cases(&db).len(), before + 1);
+
+    // The tokens are kept in the database: after a restart (a new app over the same
+    // database, a new session key, signed in again), the old form sent again is still
+    // not recorded twice.
+    let restarted = support::app(state).await;
+    let mut admin = Browser::default();
+    admin.sign_in(&restarted, ADMIN).await;
+    let csrf = admin.get(&restarted, "/").await.csrf();
+    let resent = fields(&csrf, &token, "May need a plan.");
+    let page = admin.post(&restarted, &action, &borrowed(&resent)).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(
+        page.location.as_deref(),
+        Some(format!("/cases/{third}?done=decision-to-assess").as_str())
+    );
+    assert_eq!(recorded(&db, third).0, 1);
+}
+
+#[actix_web::test]
+async fn double_submitted_forms_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    pages_scenario(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn double_submitted_forms_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    pages_scenario(db.db.clone()).await;
+}
+
+/// The fields of a form on `page`, with the page's CSRF and one-time tokens.
+fn with_tokens(page: &support::Page, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    [
+        ("csrf_token", page.csrf()),
+        ("form_token", form_token(&page.body)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .chain(
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    )
+    .collect()
+}
+
+async fn panel_scenario(db: Database) {
+    install_letters(&db);
+    let state = support::demo_state(&db);
+    let (sitting, items) = crate::panel_pages::demo_sitting(&db, &state);
+    let (item, case) = items[0].clone();
+    support::record_advice(&db, &torbay(), case);
+    let app = support::app(state).await;
+    let sitting_path = format!("/sittings/{sitting}");
+    let attendance = format!("{sitting_path}/attendance");
+    let papers_path = format!("/agenda-items/{item}");
+
+    // The chair opens the sitting; everyone joins, so the quorum is met.
+    let mut chair = Browser::default();
+    chair.sign_in(&app, CHAIR).await;
+    let opened = chair
+        .submit(&app, &sitting_path, &format!("{sitting_path}/open"), &[])
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    chair.submit(&app, &sitting_path, &attendance, &[]).await;
+    let mut psychologist = Browser::default();
+    for (email, browser) in [
+        (PSYCHOLOGIST, &mut psychologist),
+        (SEN_MANAGER, &mut Browser::default()),
+        (SENCO, &mut Browser::default()),
+    ] {
+        browser.sign_in(&app, email).await;
+        let joined = browser.submit(&app, &sitting_path, &attendance, &[]).await;
+        assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.body);
+    }
+
+    // A vote sent twice is one vote; both land on the member's part of the papers.
+    let papers = psychologist.get(&app, &papers_path).await;
+    let vote = with_tokens(
+        &papers,
+        &[("choice", "agree"), ("reason", "The test is met.")],
+    );
+    let vote_path = format!("{papers_path}/vote");
+    for _ in 0..2 {
+        let voted = psychologist.post(&app, &vote_path, &borrowed(&vote)).await;
+        assert_eq!(voted.status, StatusCode::SEE_OTHER, "{}", voted.body);
+        assert_eq!(
+            voted.location,
+            Some(format!("/agenda-items/{item}#your-vote"))
+        );
+    }
+    let item_id = item.parse().unwrap();
+    let votes = db.read(|tx| tx.list_votes(&torbay(), item_id)).unwrap();
+    assert_eq!(votes.len(), 1, "{votes:?}");
+
+    // The chair's close, sent twice at once: one decision, one letter, and both
+    // submissions go back to the sitting.
+    let papers = chair.get(&app, &papers_path).await;
+    let close = with_tokens(
+        &papers,
+        &[
+            ("decision", "assess"),
+            (
+                "reasons",
+                "The child may have SEN and a plan may be necessary.",
+            ),
+            ("decided_on-day", "24"),
+            ("decided_on-month", "11"),
+            ("decided_on-year", "2026"),
+        ],
+    );
+    let close_path = format!("{papers_path}/close");
+    let cookie = chair.cookie.clone().unwrap();
+    let send = || {
+        test::call_service(
+            &app,
+            test::TestRequest::post()
+                .uri(&close_path)
+                .cookie(cookie.clone())
+                .set_form(borrowed(&close))
+                .to_request(),
+        )
+    };
+    for answer in join_all([send(), send()]).await {
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            answer.headers().get("location").unwrap().to_str().unwrap(),
+            sitting_path
+        );
+    }
+    let (decisions, letters, _) = recorded(&db, case);
+    assert_eq!((decisions, letters), (1, 1));
+}
+
+#[actix_web::test]
+async fn a_sittings_forms_sent_twice_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    panel_scenario(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn a_sittings_forms_sent_twice_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    panel_scenario(db.db.clone()).await;
 }
