@@ -197,27 +197,36 @@ pub(crate) struct NewKey<'a> {
     pub(crate) at: DateTime<Utc>,
 }
 
-/// The key as stored: a page's token with its form's address (see the module doc).
+/// The key as stored. A page's token is per form, so it is stored with its form's
+/// address, hashed: an address can be long, and the stored key stays 64 characters.
 fn stored_key(submission: &Submission<'_>) -> String {
     match submission.origin {
         Origin::Api => submission.key.as_str().to_owned(),
-        Origin::Page => format!("{}@{}", submission.key.as_str(), submission.path),
+        Origin::Page => sha256_hex(&[
+            submission.key.as_str().as_bytes(),
+            submission.path.as_bytes(),
+        ]),
     }
 }
 
-/// The SHA-256 that tells one request from another under a key.
-fn fingerprint(submission: &Submission<'_>) -> String {
+/// The SHA-256 of `parts`, each after its length, so no part's end can pass for the
+/// next one's start; as 64 lowercase hex digits.
+fn sha256_hex(parts: &[&[u8]]) -> String {
     let mut hash = Sha256::new();
-    // Each part after its length, so no part's end can pass for the next one's start.
-    for part in [
-        submission.method.as_bytes(),
-        submission.path.as_bytes(),
-        submission.body,
-    ] {
+    for part in parts {
         hash.update((part.len() as u64).to_be_bytes());
         hash.update(part);
     }
     hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SHA-256 that tells one request from another under a key.
+fn fingerprint(submission: &Submission<'_>) -> String {
+    sha256_hex(&[
+        submission.method.as_bytes(),
+        submission.path.as_bytes(),
+        submission.body,
+    ])
 }
 
 /// Claims `submission`'s key at `now`, or says what became of its first use (see
