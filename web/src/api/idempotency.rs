@@ -127,8 +127,9 @@ pub async fn idempotent(
                 StatusCode::CONFLICT,
                 "idempotency_key_in_use",
                 format!(
-                    "a request with this Idempotency-Key has been running since {}: wait for its answer, then send the same request again to read it. A request cut off part way keeps its key until the key expires, 24 hours after its first use; read the case back before sending it again under a new key",
-                    since.format("%H:%M:%S UTC")
+                    "a request with this Idempotency-Key has been running since {}: wait for its answer, then send the same request again to read it. A request cut off part way keeps its key until the key expires, {} hours after its first use; read the case back before sending it again under a new key",
+                    since.format("%H:%M:%S UTC"),
+                    idempotency::KEY_LIFETIME.num_hours()
                 ),
             )
             .with_field(HEADER),
