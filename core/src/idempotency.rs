@@ -254,7 +254,7 @@ pub fn begin(
             request_sha256: request_sha256.clone(),
             at: now,
         };
-        match db.write(|tx| tx.claim_idempotency_key(&new)) {
+        match db.write(|tx| tx.claim_idempotency_key(scope, &new)) {
             // Two first uses at once: on PostgreSQL the second insert waits for the
             // first to commit, then breaks the primary key. Read what the winner wrote.
             Err(StoreError::Conflict(_)) if !raced => raced = true,
@@ -282,13 +282,13 @@ pub fn begin(
 
 /// Keeps the answer to a claimed key's request, for its repeats. Blocking.
 pub fn answer(db: &Database, claim: &Claim, answer: &Answer) -> Result<(), StoreError> {
-    db.write(|tx| tx.answer_idempotency_key(claim, answer))
+    db.write(|tx| tx.answer_idempotency_key(&claim.scope, claim, answer))
 }
 
 /// Gives a claimed key back: its request changed nothing, so a repeat may run it
 /// again. Blocking.
 pub fn release(db: &Database, claim: &Claim) -> Result<(), StoreError> {
-    db.write(|tx| tx.release_idempotency_key(claim))
+    db.write(|tx| tx.release_idempotency_key(&claim.scope, claim))
 }
 
 #[cfg(test)]

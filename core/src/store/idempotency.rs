@@ -13,7 +13,7 @@ use diesel::prelude::*;
 
 use super::rows::{from_db_time, to_db_time};
 use super::schema::idempotency_keys;
-use super::{StoreError, Tx};
+use super::{AuthorityScope, StoreError, Tx};
 use crate::idempotency::{Answer, Claim, NewKey, StoredKey};
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -58,11 +58,11 @@ impl KeyRow {
     }
 }
 
-/// The claim's row, and only while it is still running.
+/// The claim's row in the scope, and only while it is still running.
 macro_rules! running {
-    ($claim:expr) => {
+    ($scope:expr, $claim:expr) => {
         idempotency_keys::table
-            .filter(idempotency_keys::authority_id.eq($claim.scope.authority().as_str()))
+            .filter(idempotency_keys::authority_id.eq($scope.authority().as_str()))
             .filter(idempotency_keys::user_id.eq($claim.user.to_string()))
             .filter(idempotency_keys::origin.eq($claim.origin.as_str()))
             .filter(idempotency_keys::idempotency_key.eq(&$claim.key))
@@ -76,10 +76,11 @@ impl Tx<'_> {
     /// breaks the primary key ([`StoreError::Conflict`]) and can read the other's.
     pub(crate) fn claim_idempotency_key(
         &mut self,
+        scope: &AuthorityScope,
         new: &NewKey<'_>,
     ) -> Result<Option<StoredKey>, StoreError> {
         let claim = new.claim;
-        let authority = claim.scope.authority().as_str();
+        let authority = scope.authority().as_str();
         let at = to_db_time(new.at);
         diesel::delete(
             idempotency_keys::table
@@ -122,10 +123,11 @@ impl Tx<'_> {
     /// and was claimed again) is left alone.
     pub(crate) fn answer_idempotency_key(
         &mut self,
+        scope: &AuthorityScope,
         claim: &Claim,
         answer: &Answer,
     ) -> Result<(), StoreError> {
-        diesel::update(running!(claim))
+        diesel::update(running!(scope, claim))
             .set((
                 idempotency_keys::status.eq(Some(i32::from(answer.status))),
                 idempotency_keys::content_type.eq(answer.content_type.as_deref()),
@@ -137,8 +139,12 @@ impl Tx<'_> {
     }
 
     /// Deletes a running claim, so the key can be used again.
-    pub(crate) fn release_idempotency_key(&mut self, claim: &Claim) -> Result<(), StoreError> {
-        diesel::delete(running!(claim)).execute(self.conn)?;
+    pub(crate) fn release_idempotency_key(
+        &mut self,
+        scope: &AuthorityScope,
+        claim: &Claim,
+    ) -> Result<(), StoreError> {
+        diesel::delete(running!(scope, claim)).execute(self.conn)?;
         Ok(())
     }
 }
