@@ -1,6 +1,7 @@
 //! The end-to-end tests, in one binary: each file is a module (see `Cargo.toml`).
 
 mod concurrency;
+mod idempotency;
 mod letters;
 mod mail;
 mod moves;

@@ -15,6 +15,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod events;
+pub mod idempotency;
 pub mod identity;
 pub mod notify;
 pub mod panel;

@@ -15,6 +15,7 @@ mod cli;
 mod clock;
 mod dashboard_pages;
 mod dispute_pages;
+mod idempotency;
 mod isolation;
 mod live;
 mod openapi;

@@ -1,7 +1,8 @@
 //! The API document keeps up with the routes: every `.route(path, web::<method>())` in
 //! `web/src/api/mod.rs` is documented in `web/openapi.json` with a summary, and nothing
 //! is documented that is not routed, so a route cannot ship undocumented (nor a route
-//! removed leave its documentation behind). Every `$ref` in the document resolves.
+//! removed leave its documentation behind). Every `$ref` in the document resolves, and
+//! every POST documents the optional `Idempotency-Key` header and its answers.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -180,6 +181,36 @@ fn every_route_is_documented_and_every_documented_route_exists() {
         stale.is_empty(),
         "documented in openapi.json but not routed: {stale:?}"
     );
+}
+
+#[test]
+fn every_post_documents_the_idempotency_key() {
+    let doc: Value = serde_json::from_str(&read("openapi.json")).expect("openapi.json parses");
+    let header = &doc["components"]["parameters"]["IdempotencyKey"];
+    assert_eq!(header["name"], "Idempotency-Key");
+    assert_eq!(header["in"], "header");
+    assert_eq!(header["required"], false);
+    let posts: Vec<String> = routes(&read("src/api/mod.rs"))
+        .into_iter()
+        .filter(|(_, method)| method == "post")
+        .map(|(path, _)| path)
+        .collect();
+    assert!(posts.len() >= 20, "only {} POST routes found", posts.len());
+    for path in posts {
+        let operation = &doc["paths"][&path]["post"];
+        let takes_key = operation["parameters"].as_array().is_some_and(|p| {
+            p.iter()
+                .any(|p| p["$ref"] == "#/components/parameters/IdempotencyKey")
+        });
+        assert!(takes_key, "POST {path} does not document Idempotency-Key");
+        // A malformed key, a key still in use and a key reused are each answered.
+        for status in ["400", "409", "422"] {
+            assert_eq!(
+                operation["responses"][status]["$ref"], "#/components/responses/Error",
+                "POST {path} {status}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -25,7 +25,7 @@ use sendpanel_core::workflow;
 use sendpanel_tests::TestDb;
 
 /// The demo's Torbay SEN panel sitting and its agenda items, from the record.
-fn demo_sitting(
+pub(crate) fn demo_sitting(
     db: &Database,
     state: &sendpanel_web::server::AppState,
 ) -> (String, Vec<(String, sendpanel_core::domain::CaseId)>) {

@@ -16,6 +16,9 @@
 //! - E-mail goes through the outbox ([`Tx::enqueue_mail`]), written in the transaction
 //!   of the event that caused it; workers claim due rows with a lease
 //!   ([`Tx::claim_due_mail`]) so none is lost or taken twice.
+//! - Idempotency keys (an API call's `Idempotency-Key`, a page form's one-time token)
+//!   are kept per authority and user with the first answer and only the SHA-256 of
+//!   the request; [`crate::idempotency`] holds their rules.
 //!
 //! No diesel type crosses this module's boundary: callers see domain types and
 //! [`StoreError`]. SQL lives here and nowhere else.
@@ -26,6 +29,7 @@ mod connection;
 mod database;
 mod error;
 mod events;
+mod idempotency;
 mod migrate;
 mod outbox;
 mod panels;

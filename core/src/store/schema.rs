@@ -288,6 +288,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// API `Idempotency-Key`s and page forms' one-time tokens, with the first answer.
+    idempotency_keys (authority_id, user_id, origin, idempotency_key) {
+        authority_id -> Text,
+        user_id -> Text,
+        origin -> Text,
+        idempotency_key -> Text,
+        method -> Text,
+        path -> Text,
+        request_sha256 -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        location -> Nullable<Text>,
+        response_body -> Nullable<Binary>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     authorities,
     users,
@@ -311,4 +330,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     paper_openings,
     conflicts,
     outbox,
+    idempotency_keys,
 );

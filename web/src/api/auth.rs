@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use sendpanel_core::domain::{User, UserRole};
 use sendpanel_core::store::AuthorityScope;
 
@@ -44,6 +44,10 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Already known when the idempotency middleware looked the token up.
+        if let Some(caller) = request.extensions().get::<Caller>().cloned() {
+            return Box::pin(std::future::ready(Ok(caller)));
+        }
         let state = request.app_data::<web::Data<AppState>>().cloned();
         let token = request
             .headers()

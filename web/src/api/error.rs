@@ -30,6 +30,15 @@ impl ApiError {
         }
     }
 
+    /// This error, blaming `field` (a body field, or a header such as
+    /// `Idempotency-Key`).
+    pub fn with_field(self, field: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.into()),
+            ..self
+        }
+    }
+
     /// A field that broke a rule (422).
     pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
         Self {

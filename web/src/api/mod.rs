@@ -1,10 +1,12 @@
 //! The JSON API, `/api/v1`, documented by `/api/v1/openapi.json`. Every route but the
 //! document itself needs a bearer token; every query is scoped to the caller's
-//! authority, so another authority's ids answer 404 and never leak.
+//! authority, so another authority's ids answer 404 and never leak. Every POST takes
+//! an optional `Idempotency-Key` ([`idempotency`]): a repeat gets the first answer.
 
 mod auth;
 mod error;
 mod handlers;
+mod idempotency;
 mod moves;
 mod panels;
 
@@ -22,6 +24,7 @@ const OPENAPI: &str = include_str!("../../openapi.json");
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(idempotency::idempotent))
             .app_data(
                 web::JsonConfig::default()
                     .limit(MAX_BODY_BYTES)

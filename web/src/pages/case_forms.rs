@@ -22,6 +22,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};
 use chrono::{NaiveDate, NaiveTime};
 use sendpanel_core::domain::{
@@ -52,7 +53,12 @@ use crate::roles::{CASE_OFFICERS, DECIDERS, WRITERS};
 /// Mounts the forms' routes: each step's page, and where its form posts.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/cases/{id}/{command}", web::get().to(step_page))
-        .route("/cases/{id}/{command}", web::post().to(submit));
+        .route(
+            "/cases/{id}/{command}",
+            web::post()
+                .to(submit)
+                .wrap(from_fn(super::once::once_per_token)),
+        );
 }
 
 /// A workflow command recorded on a case, as a step with a form on its own page.

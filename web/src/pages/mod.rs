@@ -4,6 +4,8 @@
 //!
 //! - [`session`]: sign in and out, the signed-in person ([`SignedIn`]), and the CSRF
 //!   token every form carries.
+//! - [`once`]: the one-time token of each form that records something, so a double
+//!   click records once.
 //! - [`cases`]: the caseload and the new request form.
 //! - [`case_page`]: one case whole, with [`case_forms`] for each workflow command that
 //!   applies at its stage ([`case_forms_disputes`] for mediation and appeals,
@@ -30,12 +32,14 @@ mod cases;
 mod chart;
 mod dashboard;
 mod fields;
+mod once;
 mod panels;
 mod render;
 mod session;
 mod sign_in_limit;
 mod work;
 
+use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};
 use sendpanel_core::domain::UserRole;
 
@@ -54,7 +58,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(home))
         .route("/caseload", web::get().to(cases::caseload))
         .route("/requests/new", web::get().to(cases::new_request_page))
-        .route("/requests/new", web::post().to(cases::new_request))
+        .route(
+            "/requests/new",
+            web::post()
+                .to(cases::new_request)
+                .wrap(from_fn(once::once_per_token)),
+        )
         .route("/cases/{id}", web::get().to(case_page::case_page))
         .route(
             "/cases/{id}/letters/{letter}",

@@ -118,6 +118,9 @@ pub fn render(
     let mut context = json!({
         "title": title,
         "csrf_token": frame.get("csrf_token").cloned().unwrap_or_default(),
+        // A fresh one-time token on every page, for the forms that record something
+        // ([`super::once`]): each page drawn can record once.
+        "form_token": super::session::new_token(),
         "frame": frame,
     });
     if let (Some(context), Value::Object(fields)) = (context.as_object_mut(), fields) {

@@ -116,7 +116,8 @@ fn csrf_token(session: &Session) -> Result<String, PageError> {
     Ok(token)
 }
 
-fn new_token() -> String {
+/// 32 random bytes as 64 hex digits: a CSRF token, or a form's one-time token.
+pub(crate) fn new_token() -> String {
     let bytes: [u8; 32] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

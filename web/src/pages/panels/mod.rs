@@ -6,6 +6,7 @@
 mod papers;
 mod sittings;
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
 use sendpanel_core::domain::{AgendaItemId, DecisionKind, SittingId};
 use sendpanel_core::panel::quorum::QuorumCheck;
@@ -35,10 +36,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/agenda-items/{id}", web::get().to(papers::papers_page))
         .route(
             "/agenda-items/{id}/conflict",
-            web::post().to(papers::conflict),
+            web::post()
+                .to(papers::conflict)
+                .wrap(from_fn(super::once::once_per_token)),
         )
-        .route("/agenda-items/{id}/vote", web::post().to(papers::vote))
-        .route("/agenda-items/{id}/close", web::post().to(papers::close));
+        .route(
+            "/agenda-items/{id}/vote",
+            web::post()
+                .to(papers::vote)
+                .wrap(from_fn(super::once::once_per_token)),
+        )
+        .route(
+            "/agenda-items/{id}/close",
+            web::post()
+                .to(papers::close)
+                .wrap(from_fn(super::once::once_per_token)),
+        );
 }
 
 /// A sitting's id from the path; a malformed one is simply not found.
