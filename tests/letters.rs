@@ -11,7 +11,7 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use sendpanel_core::clock::BankHolidays;
@@ -30,23 +30,21 @@ use sendpanel_core::workflow::{
     receive_request, record_review_decision, schedule_review_meeting,
 };
 use sendpanel_tests::both_backends;
-use sendpanel_tests::fixtures::{authority, date, user};
+use sendpanel_tests::fixtures::{authorities_dir, authority, date, shared_letters_dir, user};
 use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
 use sendpanel_tests::mail::decoded;
 
-fn authorities_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities")
-}
-
+/// The shipped shared letters, with the overrides of `codes` found under `dir`.
 fn book(dir: &Path, codes: &[&str]) -> LetterBook {
     let ids: Vec<AuthorityId> = codes
         .iter()
         .map(|c| AuthorityId::parse(c).unwrap())
         .collect();
-    LetterBook::load(dir, &ids).unwrap()
+    LetterBook::load(&shared_letters_dir(), dir, &ids).unwrap()
 }
 
-/// Installs the notifier with the shipped letters of `codes`.
+/// Installs the notifier with the shared letters and the overrides of `codes` under
+/// `dir` (the shipped ones when `dir` is [`authorities_dir`]).
 fn install(db: &Database, dir: &Path, codes: &[&str]) {
     let notifier = Notifier::new(
         book(dir, codes),
@@ -194,22 +192,17 @@ both_backends! {
     fn a_letter_that_will_not_render_rolls_the_decision_back(db) {
         let scope = authority(db, "torbay", 880)?;
         let other = authority(db, "wiltshire", 865)?;
-        // Torbay's letters, with a refusal that names a field no letter has, reached only
-        // for a child called Alex: the sample data (Sam) passes the start-up check, the
-        // real decision fails in strict mode.
+        // Torbay's own refusal letter names a field no letter has, reached only for a
+        // child called Alex: the sample data (Sam) passes the start-up check, the real
+        // decision fails in strict mode.
         let dir = tempfile::tempdir()?;
         let letters_dir = dir.path().join("torbay/letters");
         std::fs::create_dir_all(&letters_dir)?;
-        for entry in std::fs::read_dir(authorities_dir().join("torbay/letters"))? {
-            let path = entry?.path();
-            std::fs::copy(&path, letters_dir.join(path.file_name().unwrap()))?;
-        }
-        let file = letters_dir.join("refusal-to-assess.hbs");
-        let broken = std::fs::read_to_string(&file)?.replace(
+        let broken = std::fs::read_to_string(shared_letters_dir().join("refusal-to-assess.hbs"))?.replace(
             "<h2>Why we decided this</h2>",
             "<h2>Why we decided this</h2>{{#if (eq child.given_name \"Alex\")}}{{child.nickname}}{{/if}}",
         );
-        std::fs::write(&file, broken)?;
+        std::fs::write(letters_dir.join("refusal-to-assess.hbs"), broken)?;
         install(db, dir.path(), &["torbay"]);
 
         let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;

@@ -16,12 +16,17 @@ fn sendpanel() -> Command {
         .env_remove("DATABASE_URL")
         .env_remove("RUST_LOG")
         .env("SENDPANEL_AUTHORITIES_DIR", authorities_dir())
+        .env("SENDPANEL_LETTERS_DIR", shared_letters_dir())
         .env("NO_COLOR", "1");
     command
 }
 
 fn authorities_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities")
+}
+
+fn shared_letters_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/letters")
 }
 
 /// The one line a failed command printed, with its exit status checked.
