@@ -13,14 +13,13 @@
     clippy::indexing_slicing
 )]
 
-use std::path::Path;
 use std::sync::{Arc, Barrier};
 
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::domain::{
-    AuthorityId, CaseId, DecisionKind, DocumentKind, EventKind, ReviewDecision, UserRole,
+    CaseId, DecisionKind, DocumentKind, EventKind, ReviewDecision, UserRole,
 };
-use sendpanel_core::notify::{LetterBook, MailSettings, Notifier};
+use sendpanel_core::notify::{MailSettings, Notifier};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::workflow::{
     AssessDecision, DecideWhetherToIssue, IssueDecision, RecordReviewDecision,
@@ -28,7 +27,7 @@ use sendpanel_core::workflow::{
     receive_request, record_review_decision, schedule_review_meeting,
 };
 use sendpanel_tests::both_backends;
-use sendpanel_tests::fixtures::{authority, date, user};
+use sendpanel_tests::fixtures::{authority, date, shipped_letters, user};
 use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
 
 /// How many callers race for each decision.
@@ -37,8 +36,7 @@ const CALLERS: usize = 8;
 /// Installs the letters and outbox writer with Torbay's shipped letters, so each
 /// decision writes its letter and e-mail in its own transaction.
 fn install_letters(db: &Database) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities");
-    let book = LetterBook::load(&dir, &[AuthorityId::parse("torbay").unwrap()]).unwrap();
+    let book = shipped_letters(&["torbay"]).unwrap();
     let notifier = Notifier::new(
         book,
         &MailSettings::default(),

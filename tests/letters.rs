@@ -11,7 +11,7 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use sendpanel_core::clock::BankHolidays;
@@ -31,24 +31,22 @@ use sendpanel_core::workflow::{
     receive_request, record_review_decision, schedule_review_meeting,
 };
 use sendpanel_tests::both_backends;
-use sendpanel_tests::fixtures::{authority, date, user};
+use sendpanel_tests::fixtures::{authorities_dir, authority, date, shared_letters_dir, user};
 use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
 use sendpanel_tests::mail::decoded;
 use sendpanel_tests::stored_payload;
 
-fn authorities_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities")
-}
-
+/// The shipped shared letters, with the overrides of `codes` found under `dir`.
 fn book(dir: &Path, codes: &[&str]) -> LetterBook {
     let ids: Vec<AuthorityId> = codes
         .iter()
         .map(|c| AuthorityId::parse(c).unwrap())
         .collect();
-    LetterBook::load(dir, &ids).unwrap()
+    LetterBook::load(&shared_letters_dir(), dir, &ids).unwrap()
 }
 
-/// Installs the notifier with the shipped letters of `codes`.
+/// Installs the notifier with the shared letters and the overrides of `codes` under
+/// `dir` (the shipped ones when `dir` is [`authorities_dir`]).
 fn install(db: &Database, dir: &Path, codes: &[&str]) {
     let notifier = Notifier::new(
         book(dir, codes),
@@ -197,22 +195,17 @@ both_backends! {
     fn a_letter_that_will_not_render_rolls_the_decision_back(db) {
         let scope = authority(db, "torbay", 880)?;
         let other = authority(db, "wiltshire", 865)?;
-        // Torbay's letters, with a refusal that names a field no letter has, reached only
-        // for a child called Alex: the sample data (Sam) passes the start-up check, the
-        // real decision fails in strict mode.
+        // Torbay's own refusal letter names a field no letter has, reached only for a
+        // child called Alex: the sample data (Sam) passes the start-up check, the real
+        // decision fails in strict mode.
         let dir = tempfile::tempdir()?;
         let letters_dir = dir.path().join("torbay/letters");
         std::fs::create_dir_all(&letters_dir)?;
-        for entry in std::fs::read_dir(authorities_dir().join("torbay/letters"))? {
-            let path = entry?.path();
-            std::fs::copy(&path, letters_dir.join(path.file_name().unwrap()))?;
-        }
-        let file = letters_dir.join("refusal-to-assess.hbs");
-        let broken = std::fs::read_to_string(&file)?.replace(
+        let broken = std::fs::read_to_string(shared_letters_dir().join("refusal-to-assess.hbs"))?.replace(
             "<h2>Why we decided this</h2>",
             "<h2>Why we decided this</h2>{{#if (eq child.given_name \"Alex\")}}{{child.nickname}}{{/if}}",
         );
-        std::fs::write(&file, broken)?;
+        std::fs::write(letters_dir.join("refusal-to-assess.hbs"), broken)?;
         install(db, dir.path(), &["torbay"]);
 
         let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
@@ -419,6 +412,70 @@ both_backends! {
         let raw = decoded(&String::from_utf8(ep.message.clone())?);
         assert!(raw.contains("as educational psychologist"), "{raw}");
         assert!(raw.contains("Thursday 5 October 2023 at 09:30"), "{raw}");
+        Ok(())
+    }
+
+    fn a_council_without_letters_of_its_own_sends_the_shared_ones(db) {
+        let scope = authority(db, "newshire", 999)?;
+        // No `newshire` folder under the authorities: nothing is overridden.
+        let dir = tempfile::tempdir()?;
+        install(db, dir.path(), &["newshire"]);
+        let chair = user(db, &scope, "chair@newshire.example", UserRole::PanelChair)?;
+        let holidays = BankHolidays::england_and_wales();
+        let case = receive_request(db, &scope, &request(5), None, &on(2023, 9, 4))?.case.id;
+        decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Assess, "The evidence shows Alex may need a plan."), &holidays, &on(2023, 10, 2))?;
+
+        let written = letters(db, &scope, case);
+        assert_eq!(written.len(), 1);
+        let text = html(&written[0]);
+        // The shared letterhead (config/letters/_layout.hbs) around the shared words.
+        assert!(text.contains(".letterhead { border-bottom: 4px solid #0b0c0c;"), "{text}");
+        assert!(text.contains("<strong>newshire council</strong><br>Special Educational Needs and Disabilities (SEND) Team"), "{text}");
+        assert!(text.contains("We have decided to carry out the assessment."), "{text}");
+        assert!(text.contains("<p>The evidence shows Alex may need a plan.</p>"), "{text}");
+        let shared = book(dir.path(), &["newshire"]);
+        let shared_version = shared.template_version(scope.authority(), LetterKind::DecisionToAssess).map(str::to_owned);
+        assert_eq!(written[0].template_version, shared_version);
+        // Torbay, which has its own letterhead, sends the same words under another version.
+        assert_ne!(written[0].template_version, Some(version(LetterKind::DecisionToAssess)));
+        Ok(())
+    }
+
+    fn a_council_override_replaces_that_letter_and_no_other(db) {
+        let scope = authority(db, "torbay", 880)?;
+        // Torbay as shipped (its own letterhead), plus a refusal letter of its own.
+        let dir = tempfile::tempdir()?;
+        let own = dir.path().join("torbay/letters");
+        std::fs::create_dir_all(&own)?;
+        for entry in std::fs::read_dir(authorities_dir().join("torbay/letters"))? {
+            let path = entry?.path();
+            std::fs::copy(&path, own.join(path.file_name().unwrap()))?;
+        }
+        let refusal = std::fs::read_to_string(shared_letters_dir().join("refusal-to-assess.hbs"))?.replace(
+            "{{> rights}}",
+            "<p>Torbay's parent carer forum can come with you to the meeting.</p>\n{{> rights}}",
+        );
+        std::fs::write(own.join("refusal-to-assess.hbs"), refusal)?;
+        install(db, dir.path(), &["torbay"]);
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let holidays = BankHolidays::england_and_wales();
+        let refused = receive_request(db, &scope, &request(6), None, &on(2023, 9, 4))?.case.id;
+        let assessed = receive_request(db, &scope, &request(7), None, &on(2023, 9, 4))?.case.id;
+        decide_whether_to_assess(db, &scope, refused, &decide(chair.id, AssessDecision::Refuse, REFUSAL_REASONS), &holidays, &on(2023, 10, 2))?;
+        decide_whether_to_assess(db, &scope, assessed, &decide(chair.id, AssessDecision::Assess, "The evidence shows Alex may need a plan."), &holidays, &on(2023, 10, 2))?;
+
+        // The refusal is Torbay's own, on Torbay's letterhead, with the family's dates.
+        let letter = &letters(db, &scope, refused)[0];
+        let text = html(letter);
+        assert!(text.contains("<p>Torbay's parent carer forum can come with you to the meeting.</p>"), "{text}");
+        assert!(text.contains("solid #00703c"), "{text}");
+        assert!(text.contains("The Tribunal must receive your appeal by 4 December 2023</strong>"), "{text}");
+        assert_ne!(letter.template_version, Some(version(LetterKind::RefusalToAssess)));
+
+        // Every other letter is the one Torbay ships, word for word and by version.
+        let letter = &letters(db, &scope, assessed)[0];
+        assert!(!html(letter).contains("parent carer forum"));
+        assert_eq!(letter.template_version, Some(version(LetterKind::DecisionToAssess)));
         Ok(())
     }
 }

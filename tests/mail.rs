@@ -10,19 +10,18 @@
     clippy::indexing_slicing
 )]
 
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::Duration;
 use sendpanel_core::clock::BankHolidays;
-use sendpanel_core::domain::{AuthorityId, CaseId, UserRole};
+use sendpanel_core::domain::{CaseId, UserRole};
 use sendpanel_core::notify::{
-    DeliveryReport, LetterBook, MailSettings, MailTls, Mailer, Notifier, deliver_due, message_id,
+    DeliveryReport, MailSettings, MailTls, Mailer, Notifier, deliver_due, message_id,
 };
 use sendpanel_core::store::{AuthorityScope, Database, OutboxStatus};
 use sendpanel_core::workflow::{AssessDecision, decide_whether_to_assess, receive_request};
 use sendpanel_tests::both_backends;
-use sendpanel_tests::fixtures::{authority, user};
+use sendpanel_tests::fixtures::{authority, shipped_letters, user};
 use sendpanel_tests::journey::{decide, on, request};
 use sendpanel_tests::mail::{SmtpSink, decoded, free_port, require_aiosmtpd};
 
@@ -38,11 +37,7 @@ fn runtime() -> tokio::runtime::Runtime {
 /// parent{serial}@example.org.
 fn refused(db: &Database, settings: &MailSettings, serial: u16) -> (AuthorityScope, CaseId) {
     let scope = authority(db, "torbay", 880).unwrap();
-    let letters = LetterBook::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities"),
-        &[AuthorityId::parse("torbay").unwrap()],
-    )
-    .unwrap();
+    let letters = shipped_letters(&["torbay"]).unwrap();
     let notifier = Notifier::new(letters, settings, BankHolidays::england_and_wales()).unwrap();
     db.observe(Arc::new(notifier)).unwrap();
     let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair).unwrap();

@@ -11,11 +11,10 @@
 )]
 
 use sendpanel_core::clock::{BankHolidays, TransferKind};
-use sendpanel_core::domain::AuthorityId;
 use sendpanel_core::domain::{
     CaseId, CaseStage, DeadlineKind, DeadlineStatus, EventKind, UserRole,
 };
-use sendpanel_core::notify::{LetterBook, MailSettings, Notifier};
+use sendpanel_core::notify::{MailSettings, Notifier};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::workflow::{
     ArrangeNextStepsMeeting, AssessDecision, CompletePhaseTransfer, LodgeAppeal, MediationOutcome,
@@ -29,9 +28,8 @@ use sendpanel_core::workflow::{
     schedule_review_meeting, send_transfer_notice, transfer_plan_out,
 };
 use sendpanel_tests::both_backends;
-use sendpanel_tests::fixtures::{authority, date, user};
+use sendpanel_tests::fixtures::{authority, date, shipped_letters, user};
 use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
-use sendpanel_tests::panels::config_dir;
 use std::sync::Arc;
 
 /// The case's deadlines of `kind` as (subject, due, status), soonest first.
@@ -339,7 +337,7 @@ both_backends! {
 
     fn a_next_steps_meeting_sends_the_family_an_invitation_with_a_calendar_entry(db) {
         let notifier = Notifier::new(
-            LetterBook::load(&config_dir("torbay").join(".."), &[AuthorityId::parse("torbay")?])?,
+            shipped_letters(&["torbay"])?,
             &MailSettings::default(),
             BankHolidays::england_and_wales(),
         )?;

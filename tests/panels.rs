@@ -14,10 +14,10 @@ use chrono::NaiveTime;
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::config::{AuthorityConfig, TieBreak};
 use sendpanel_core::domain::{
-    AgendaItemStatus, AuthorityId, CaseId, CaseStage, DecisionKind, DecisionOutcome, EventKind,
-    Proposal, SittingId, Slug, User, VoteChoice,
+    AgendaItemStatus, CaseId, CaseStage, DecisionKind, DecisionOutcome, EventKind, Proposal,
+    SittingId, Slug, User, VoteChoice,
 };
-use sendpanel_core::notify::{LetterBook, MailSettings, Notifier};
+use sendpanel_core::notify::{MailSettings, Notifier};
 use sendpanel_core::panel::tally::View;
 use sendpanel_core::panel::{
     AddToAgenda, CastVote, CloseItem, Closed, DeclareConflict, PanelError, ScheduleSitting,
@@ -27,9 +27,9 @@ use sendpanel_core::panel::{
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::workflow::receive_request;
 use sendpanel_tests::both_backends;
-use sendpanel_tests::fixtures::{date, user};
+use sendpanel_tests::fixtures::{date, shipped_letters, user};
 use sendpanel_tests::journey::{on, request};
-use sendpanel_tests::panels::{config_dir, seated, torbay};
+use sendpanel_tests::panels::{seated, torbay};
 use sendpanel_tests::stored_payload;
 use std::sync::Arc;
 
@@ -352,7 +352,7 @@ both_backends! {
 
     fn the_chairs_refusal_goes_into_the_refusal_letter_and_its_email(db) {
         let notifier = Notifier::new(
-            LetterBook::load(&config_dir("torbay").join(".."), &[AuthorityId::parse("torbay")?])?,
+            shipped_letters(&["torbay"])?,
             &MailSettings::default(),
             BankHolidays::england_and_wales(),
         )?;

@@ -1,11 +1,14 @@
 //! Builders for valid domain values, so each test states only what it cares about.
 
+use std::path::{Path, PathBuf};
+
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sendpanel_core::domain::{
     AssessmentRequest, Authority, AuthorityId, Case, CaseId, CaseStage, Child, ChildId, Email,
     LaNumber, NeedType, NhsNumber, PasswordHash, PersonName, RequestId, RequestedBy, SettingType,
     Upn, User, UserId, UserRole,
 };
+use sendpanel_core::notify::LetterBook;
 use sendpanel_core::store::{AuthorityScope, Database};
 
 /// A fixed instant with whole microseconds, as both databases keep.
@@ -18,6 +21,31 @@ pub fn at(day: u32, hour: u32) -> DateTime<Utc> {
 /// A calendar date.
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// The shipped letter templates every authority shares (`config/letters`).
+pub fn shared_letters_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/letters")
+}
+
+/// The shipped authorities' folders (`config/authorities`), each with the letter
+/// templates that authority words differently from the shared ones.
+pub fn authorities_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities")
+}
+
+/// The shipped letters of `codes`, as `serve` loads them: the shared set with each
+/// authority's own templates in place of the shared ones of the same name.
+pub fn shipped_letters(codes: &[&str]) -> anyhow::Result<LetterBook> {
+    let ids = codes
+        .iter()
+        .map(|code| AuthorityId::parse(code))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(LetterBook::load(
+        &shared_letters_dir(),
+        &authorities_dir(),
+        &ids,
+    )?)
 }
 
 /// Registers an authority and returns its scope.

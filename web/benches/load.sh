@@ -36,7 +36,8 @@ run_backend() {
     echo "port $PORT is already serving; stop it or set PORT" >&2; exit 1
   fi
   (cd "$WORK" && SENDPANEL_DATABASE_URL="$url" SENDPANEL_BIND="127.0.0.1:${PORT}" \
-     SENDPANEL_AUTHORITIES_DIR="$ROOT/config/authorities" SENDPANEL_LOG_FILTER=warn \
+     SENDPANEL_AUTHORITIES_DIR="$ROOT/config/authorities" SENDPANEL_LETTERS_DIR="$ROOT/config/letters" \
+     SENDPANEL_LOG_FILTER=warn \
      exec "$ROOT/$BIN" serve >"$WORK/server-$name.log" 2>&1) &
   SERVER_PID=$!
   for _ in $(seq 1 120); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done

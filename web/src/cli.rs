@@ -160,7 +160,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     // Letters and e-mails are written in the transaction of the decision that causes
     // them, so the notifier is in place before anything can be decided.
     let codes: Vec<_> = authorities.iter().map(|a| a.id.clone()).collect();
-    let letters = LetterBook::load(&settings.authorities_dir, &codes)?;
+    let letters = LetterBook::load(&settings.letters_dir, &settings.authorities_dir, &codes)?;
     db.observe(Arc::new(Notifier::new(
         letters,
         &settings.mail,

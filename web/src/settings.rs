@@ -19,13 +19,14 @@ const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Every key, for filtering `SENDPANEL_*` variables: other tools' variables with our
 /// prefix must not break start-up.
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 12] = [
     "bind",
     "database_url",
     "database_pool_size",
     "log_format",
     "log_filter",
     "authorities_dir",
+    "letters_dir",
     "demo_on_empty",
     "plugin_cache_dir",
     "bank_holidays_file",
@@ -42,6 +43,7 @@ struct RawSettings {
     log_format: String,
     log_filter: String,
     authorities_dir: PathBuf,
+    letters_dir: PathBuf,
     demo_on_empty: bool,
     plugin_cache_dir: PathBuf,
     bank_holidays_file: String,
@@ -74,8 +76,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Log filter.
     pub log_filter: String,
-    /// Authorities' configuration folder.
+    /// Authorities' configuration folder, with each authority's own letter templates.
     pub authorities_dir: PathBuf,
+    /// The letter templates every authority shares.
+    pub letters_dir: PathBuf,
     /// Seed the demo into an empty database on `serve`.
     pub demo_on_empty: bool,
     /// Where compiled policy plugins are cached.
@@ -249,6 +253,7 @@ impl Settings {
             log_format,
             log_filter: raw.log_filter,
             authorities_dir: raw.authorities_dir,
+            letters_dir: raw.letters_dir,
             demo_on_empty: raw.demo_on_empty,
             plugin_cache_dir: raw.plugin_cache_dir,
             policy: raw.policy,

@@ -16,12 +16,17 @@ fn sendpanel() -> Command {
         .env_remove("DATABASE_URL")
         .env_remove("RUST_LOG")
         .env("SENDPANEL_AUTHORITIES_DIR", authorities_dir())
+        .env("SENDPANEL_LETTERS_DIR", shared_letters_dir())
         .env("NO_COLOR", "1");
     command
 }
 
 fn authorities_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities")
+}
+
+fn shared_letters_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/letters")
 }
 
 /// The one line a failed command printed, with its exit status checked.
@@ -206,6 +211,38 @@ fn a_malformed_authority_config_names_the_file_and_key() -> anyhow::Result<()> {
         ),
         "{line}"
     );
+    Ok(())
+}
+
+#[test]
+fn a_misnamed_letter_override_stops_serve_naming_the_file() -> anyhow::Result<()> {
+    // Torbay as shipped, but its own refusal letter is misspelt: it would never be used,
+    // and families would get the shared letter instead of the council's.
+    let dir = tempfile::tempdir()?;
+    let folder = dir.path().join("torbay");
+    std::fs::create_dir_all(folder.join("letters"))?;
+    std::fs::copy(
+        authorities_dir().join("torbay/authority.toml"),
+        folder.join("authority.toml"),
+    )?;
+    std::fs::write(
+        folder.join("letters/refusal-to-asess.hbs"),
+        "{{#> layout}}<p>Our own words.</p>{{/layout}}",
+    )?;
+    let output = sendpanel()
+        .env("SENDPANEL_AUTHORITIES_DIR", dir.path())
+        .args([
+            "serve",
+            "--database-url",
+            &format!("sqlite://{}", dir.path().join("x.db").display()),
+        ])
+        .output()?;
+    let line = single_error_line(&output);
+    assert!(
+        line.contains("torbay/letters/refusal-to-asess.hbs: is not the name of a shared template"),
+        "{line}"
+    );
+    assert!(line.contains("refusal-to-assess.hbs"), "{line}");
     Ok(())
 }
 

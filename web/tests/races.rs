@@ -65,6 +65,10 @@ impl Server {
             .env_remove("DATABASE_URL")
             .env_remove("RUST_LOG")
             .env("SENDPANEL_AUTHORITIES_DIR", authorities_dir())
+            .env(
+                "SENDPANEL_LETTERS_DIR",
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/letters"),
+            )
             .env("SENDPANEL_DEMO_ON_EMPTY", "false")
             .env("SENDPANEL_LOG_FILTER", "warn")
             .env("NO_COLOR", "1")

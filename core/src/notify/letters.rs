@@ -1,26 +1,32 @@
-//! Each authority's letters: handlebars templates in
-//! `config/authorities/<code>/letters/`, one file per [`LetterKind`] (`refusal-to-assess.hbs`)
-//! plus partials whose names begin with `_` (`_layout.hbs` is used as `{{#> layout}}`).
+//! Each authority's letters: handlebars templates, one file per [`LetterKind`]
+//! (`refusal-to-assess.hbs`) plus partials whose names begin with `_` (`_layout.hbs` is
+//! used as `{{#> layout}}`). Every letter is written once in the shared set
+//! (`config/letters/`); an authority's folder (`config/authorities/<code>/letters/`)
+//! holds only the templates it words differently, each replacing the shared one of the
+//! same name (see [`super::templates`]).
 //!
 //! Templates run in strict mode, so a field a template names but the letter's data
 //! lacks fails the render (and with it the decision's transaction) instead of leaving
 //! a blank where an appeal date should be. Every value is HTML-escaped. At load every
 //! letter is also rendered with sample data, in each of its shapes (a refusal with and
-//! without a planned next-steps meeting; maintain and amend), so a typing mistake stops
-//! start-up with the file named rather than surfacing at the first real decision.
+//! without a planned next-steps meeting; maintain and amend), for each authority and
+//! for the shared set alone (what a council without overrides gets), so a typing
+//! mistake stops start-up with the file named rather than surfacing at the first real
+//! decision.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use handlebars::Handlebars;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::NotifyError;
+use super::templates::{TemplateFile, TemplateSet};
 use crate::domain::AuthorityId;
 
-/// The letters sendpanel writes. Each is one template file per authority, named by
-/// the kind in kebab case.
+/// The letters sendpanel writes. Each is one template file in the shared set, named by
+/// the kind in kebab case, which an authority may override.
 #[derive(
     Debug,
     Clone,
@@ -69,7 +75,7 @@ pub enum LetterKind {
 }
 
 impl LetterKind {
-    /// The template's file name in the authority's `letters/` folder.
+    /// The template's file name, in the shared `letters/` folder and in an authority's.
     pub fn file_name(self) -> String {
         format!("{self}.hbs")
     }
@@ -103,7 +109,7 @@ pub struct Letter {
     pub kind: LetterKind,
     /// The complete HTML page.
     pub html: String,
-    /// Hex SHA-256 of the letter's template and every partial of its authority.
+    /// Hex SHA-256 of the letter's template and every partial its authority uses.
     pub template_version: String,
 }
 
@@ -114,7 +120,6 @@ pub struct LetterBook {
 
 struct AuthorityLetters {
     registry: Handlebars<'static>,
-    folder: PathBuf,
     versions: BTreeMap<LetterKind, String>,
 }
 
@@ -127,15 +132,25 @@ impl std::fmt::Debug for LetterBook {
 }
 
 impl LetterBook {
-    /// Reads, compiles and test-renders every authority's letters from
-    /// `<authorities_dir>/<code>/letters/`. Fails naming the file: a missing letter, an
-    /// unknown template name, a syntax error, or a sample render that strict mode
-    /// refuses.
-    pub fn load(authorities_dir: &Path, authorities: &[AuthorityId]) -> Result<Self, NotifyError> {
+    /// Reads the shared letters from `shared_dir`, then for each authority its
+    /// overrides from `<authorities_dir>/<code>/letters/` (a folder that may be absent),
+    /// and compiles and test-renders the result. Fails naming the file: a letter missing
+    /// from the shared set, an override that replaces no shared template, an unknown
+    /// template name, a syntax error, or a sample render that strict mode refuses.
+    pub fn load(
+        shared_dir: &Path,
+        authorities_dir: &Path,
+        authorities: &[AuthorityId],
+    ) -> Result<Self, NotifyError> {
+        let shared = TemplateSet::shared(shared_dir)?;
+        // What a council without overrides would get must work even while every
+        // authority loaded today replaces some of it.
+        AuthorityLetters::compile(&shared)?;
         let mut loaded = BTreeMap::new();
         for authority in authorities {
             let folder = authorities_dir.join(authority.as_str()).join("letters");
-            loaded.insert(authority.clone(), AuthorityLetters::load(&folder)?);
+            let set = shared.with_overrides(&folder)?;
+            loaded.insert(authority.clone(), AuthorityLetters::compile(&set)?);
         }
         Ok(Self {
             authorities: loaded,
@@ -201,9 +216,10 @@ impl LetterBook {
                 .versions
                 .get(&kind)
                 .cloned()
-                .ok_or_else(|| NotifyError::Template {
-                    file: letters.folder.join(kind.file_name()),
-                    detail: "not loaded".into(),
+                .ok_or_else(|| NotifyError::Render {
+                    authority: authority.to_string(),
+                    letter: kind,
+                    detail: "its template is not loaded".into(),
                 })?;
         Ok(Letter {
             kind,
@@ -214,101 +230,56 @@ impl LetterBook {
 }
 
 impl AuthorityLetters {
-    fn load(folder: &Path) -> Result<Self, NotifyError> {
-        let fail = |file: &Path, detail: String| NotifyError::Template {
-            file: file.to_path_buf(),
+    /// Compiles one authority's templates and renders each letter with sample data.
+    fn compile(set: &TemplateSet) -> Result<Self, NotifyError> {
+        let fail = |file: &TemplateFile, detail: String| NotifyError::Template {
+            file: file.path.clone(),
             detail,
         };
-        let entries = std::fs::read_dir(folder)
-            .map_err(|e| fail(folder, format!("cannot read the letters folder: {e}")))?;
-        let mut files = Vec::new();
-        for entry in entries {
-            let path = entry
-                .map_err(|e| fail(folder, format!("cannot read the letters folder: {e}")))?
-                .path();
-            if path.extension().is_some_and(|ext| ext == "hbs") {
-                files.push(path);
-            }
-        }
-        files.sort();
-
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
-        let mut partials: BTreeMap<String, String> = BTreeMap::new();
-        let mut letters: BTreeMap<LetterKind, (PathBuf, String)> = BTreeMap::new();
-        for path in files {
-            let stem = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .ok_or_else(|| fail(&path, "the file name must be plain text".into()))?
-                .to_owned();
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| fail(&path, format!("cannot read: {e}")))?;
-            if let Some(partial) = stem.strip_prefix('_') {
-                registry
-                    .register_partial(partial, text.as_str())
-                    .map_err(|e| fail(&path, e.to_string()))?;
-                partials.insert(partial.to_owned(), text);
-            } else {
-                let kind: LetterKind = stem.parse().map_err(|_| {
-                    fail(
-                        &path,
-                        format!(
-                            "is not a letter sendpanel writes; letters are {}, and partials begin with _",
-                            all_file_names()
-                        ),
-                    )
-                })?;
-                registry
-                    .register_template_string(&stem, text.as_str())
-                    .map_err(|e| fail(&path, e.to_string()))?;
-                letters.insert(kind, (path, text));
-            }
+        for (name, file) in set.partials() {
+            registry
+                .register_partial(name, file.text.as_str())
+                .map_err(|e| fail(file, e.to_string()))?;
+        }
+        for (kind, file) in set.letters() {
+            registry
+                .register_template_string(&kind.to_string(), file.text.as_str())
+                .map_err(|e| fail(file, e.to_string()))?;
         }
 
         let mut versions = BTreeMap::new();
-        for kind in <LetterKind as strum::IntoEnumIterator>::iter() {
-            let Some((path, text)) = letters.get(&kind) else {
-                return Err(fail(
-                    &folder.join(kind.file_name()),
-                    "is missing: every authority needs every letter".into(),
-                ));
-            };
-            versions.insert(kind, version_of(&kind.to_string(), text, &partials));
+        for (&kind, file) in set.letters() {
+            versions.insert(
+                kind,
+                version_of(&kind.to_string(), &file.text, set.partials()),
+            );
             for context in samples(kind) {
                 context
                     .require(kind)
-                    .map_err(|field| fail(path, format!("sample data lacks {field}")))?;
+                    .map_err(|field| fail(file, format!("sample data lacks {field}")))?;
                 registry
                     .render(&kind.to_string(), &context)
-                    .map_err(|e| fail(path, format!("does not render with sample data: {e}")))?;
+                    .map_err(|e| fail(file, format!("does not render with sample data: {e}")))?;
             }
         }
-        Ok(Self {
-            registry,
-            folder: folder.to_path_buf(),
-            versions,
-        })
+        Ok(Self { registry, versions })
     }
 }
 
-fn all_file_names() -> String {
-    <LetterKind as strum::IntoEnumIterator>::iter()
-        .map(LetterKind::file_name)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// SHA-256 over the letter's name and text, then every partial's name and text in
-/// name order, each field ended by a NUL so no two different sets hash alike.
-fn version_of(name: &str, text: &str, partials: &BTreeMap<String, String>) -> String {
+/// name order, each field ended by a NUL so no two different sets hash alike. Where a
+/// file lives (shared or the authority's own) does not enter it: the same words give
+/// the same version.
+fn version_of(name: &str, text: &str, partials: &BTreeMap<String, TemplateFile>) -> String {
     let mut hash = Sha256::new();
     for part in ["letter", name, text] {
         hash.update(part.as_bytes());
         hash.update([0]);
     }
-    for (partial, body) in partials {
-        for part in ["partial", partial.as_str(), body.as_str()] {
+    for (partial, file) in partials {
+        for part in ["partial", partial.as_str(), file.text.as_str()] {
             hash.update(part.as_bytes());
             hash.update([0]);
         }
@@ -608,22 +579,53 @@ fn samples(kind: LetterKind) -> Vec<LetterContext> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
-    fn repo_letters() -> PathBuf {
+    fn shared_letters() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/letters")
+    }
+
+    fn authorities_dir() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities")
+    }
+
+    fn id(code: &str) -> AuthorityId {
+        AuthorityId::parse(code).unwrap()
     }
 
     fn shipped() -> Vec<AuthorityId> {
         ["torbay", "wiltshire", "leicestershire"]
             .into_iter()
-            .map(|code| AuthorityId::parse(code).unwrap())
+            .map(id)
             .collect()
+    }
+
+    /// A copy of the shared letters in `dir/letters`, and an empty `dir/authorities`.
+    fn copy_of_shared(dir: &Path) -> (PathBuf, PathBuf) {
+        let shared = dir.join("letters");
+        let authorities = dir.join("authorities");
+        std::fs::create_dir_all(&shared).unwrap();
+        std::fs::create_dir_all(&authorities).unwrap();
+        for entry in std::fs::read_dir(shared_letters()).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, shared.join(path.file_name().unwrap())).unwrap();
+        }
+        (shared, authorities)
+    }
+
+    /// Writes `text` as `authorities/<code>/letters/<file>`, returning its path.
+    fn write_override(authorities: &Path, code: &str, file: &str, text: &str) -> PathBuf {
+        let folder = authorities.join(code).join("letters");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join(file), text).unwrap();
+        folder.join(file)
     }
 
     #[test]
     fn the_shipped_letters_load_and_every_kind_renders_escaped() {
-        let book = LetterBook::load(&repo_letters(), &shipped()).unwrap();
+        let book = LetterBook::load(&shared_letters(), &authorities_dir(), &shipped()).unwrap();
         for authority in shipped() {
             for kind in <LetterKind as strum::IntoEnumIterator>::iter() {
                 let letter = book.render_sample(&authority, kind).unwrap();
@@ -635,62 +637,172 @@ mod tests {
     }
 
     #[test]
-    fn a_versions_depends_on_the_letter_and_every_partial() {
-        let mut partials = BTreeMap::new();
-        partials.insert("layout".to_owned(), "a".to_owned());
-        let one = version_of("x", "body", &partials);
-        assert_eq!(one, version_of("x", "body", &partials));
-        assert_ne!(one, version_of("x", "body2", &partials));
-        partials.insert("layout".to_owned(), "b".to_owned());
-        assert_ne!(one, version_of("x", "body", &partials));
+    fn each_shipped_authority_puts_the_shared_words_on_its_own_letterhead() {
+        let book = LetterBook::load(&shared_letters(), &authorities_dir(), &shipped()).unwrap();
+        let html = |code| {
+            book.render_sample(&id(code), LetterKind::DecisionToAssess)
+                .unwrap()
+                .html
+        };
+        let (torbay, wiltshire, leicestershire) =
+            (html("torbay"), html("wiltshire"), html("leicestershire"));
+        let shared_words = "We have decided to carry out the assessment.";
+        for letter in [&torbay, &wiltshire, &leicestershire] {
+            assert!(letter.contains(shared_words), "{letter}");
+        }
+        assert!(torbay.contains("solid #00703c") && torbay.contains("SEND Team<br>"));
+        assert!(wiltshire.contains("solid #1d70b8") && wiltshire.contains("SEND Service<br>"));
+        assert!(leicestershire.contains("solid #4c2c92"));
     }
 
     #[test]
-    fn a_broken_or_unknown_template_is_named_at_load() {
+    fn an_authority_without_overrides_renders_the_shared_letters() {
         let dir = tempfile::tempdir().unwrap();
-        let authority = AuthorityId::parse("torbay").unwrap();
-        let letters = dir.path().join("torbay/letters");
-        std::fs::create_dir_all(&letters).unwrap();
-        for entry in std::fs::read_dir(repo_letters().join("torbay/letters")).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, letters.join(path.file_name().unwrap())).unwrap();
+        // No `newshire` folder at all under the authorities.
+        let book = LetterBook::load(&shared_letters(), dir.path(), &[id("newshire")]).unwrap();
+        let letter = book
+            .render_sample(&id("newshire"), LetterKind::DecisionToAssess)
+            .unwrap();
+        assert!(letter.html.contains("solid #0b0c0c"), "{}", letter.html);
+        assert!(
+            letter
+                .html
+                .contains("We have decided to carry out the assessment.")
+        );
+        for colour in ["#00703c", "#1d70b8", "#4c2c92"] {
+            assert!(!letter.html.contains(colour), "{}", letter.html);
         }
-        LetterBook::load(dir.path(), std::slice::from_ref(&authority)).unwrap();
+    }
 
-        // A field the data never has: strict mode refuses it at load.
-        let file = letters.join("ceasing.hbs");
-        let good = std::fs::read_to_string(&file).unwrap();
-        std::fs::write(
-            &file,
-            good.replace("{{child.given_name}}", "{{child.nickname}}"),
+    #[test]
+    fn an_override_replaces_its_letter_for_its_authority_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared =
+            std::fs::read_to_string(shared_letters().join("refusal-to-assess.hbs")).unwrap();
+        let own = shared.replace(
+            "{{> rights}}",
+            "<p>Newshire's parent forum meets every Tuesday.</p>\n{{> rights}}",
+        );
+        assert_ne!(own, shared);
+        write_override(dir.path(), "newshire", "refusal-to-assess.hbs", &own);
+        let (newshire, oldshire) = (id("newshire"), id("oldshire"));
+        let book = LetterBook::load(
+            &shared_letters(),
+            dir.path(),
+            &[newshire.clone(), oldshire.clone()],
         )
         .unwrap();
-        let err = LetterBook::load(dir.path(), std::slice::from_ref(&authority))
+
+        let refusal = |authority| {
+            book.render_sample(authority, LetterKind::RefusalToAssess)
+                .unwrap()
+        };
+        assert!(
+            refusal(&newshire)
+                .html
+                .contains("parent forum meets every Tuesday")
+        );
+        assert!(!refusal(&oldshire).html.contains("parent forum"));
+        assert_ne!(
+            refusal(&newshire).template_version,
+            refusal(&oldshire).template_version
+        );
+        // Its other letters are the shared ones, word for word and version for version.
+        for kind in [LetterKind::DecisionToAssess, LetterKind::Ceasing] {
+            let (ours, theirs) = (
+                book.render_sample(&newshire, kind).unwrap(),
+                book.render_sample(&oldshire, kind).unwrap(),
+            );
+            assert_eq!(ours.html, theirs.html, "{kind}");
+            assert_eq!(ours.template_version, theirs.template_version, "{kind}");
+        }
+    }
+
+    #[test]
+    fn an_override_that_replaces_no_shared_template_is_refused_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_override(dir.path(), "torbay", "refusal-to-asess.hbs", "x");
+        let err = LetterBook::load(&shared_letters(), dir.path(), &[id("torbay")])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("ceasing.hbs"), "{err}");
+        assert!(err.contains(&file.display().to_string()), "{err}");
+        assert!(
+            err.contains("is not the name of a shared template"),
+            "{err}"
+        );
+        assert!(err.contains("refusal-to-assess.hbs"), "{err}");
+    }
+
+    #[test]
+    fn a_versions_depends_on_the_letter_and_every_partial() {
+        let file = |text: &str| TemplateFile {
+            path: PathBuf::from("x"),
+            text: text.to_owned(),
+        };
+        let mut partials = BTreeMap::new();
+        partials.insert("layout".to_owned(), file("a"));
+        let one = version_of("x", "body", &partials);
+        assert_eq!(one, version_of("x", "body", &partials));
+        assert_ne!(one, version_of("x", "body2", &partials));
+        partials.insert("layout".to_owned(), file("b"));
+        assert_ne!(one, version_of("x", "body", &partials));
+        // Where the file lives does not count: the same words give the same version.
+        partials.insert(
+            "layout".to_owned(),
+            TemplateFile {
+                path: PathBuf::from("elsewhere"),
+                text: "a".into(),
+            },
+        );
+        assert_eq!(one, version_of("x", "body", &partials));
+    }
+
+    #[test]
+    fn a_broken_template_is_named_at_load_shared_or_overridden() {
+        let dir = tempfile::tempdir().unwrap();
+        let (shared, authorities) = copy_of_shared(dir.path());
+        let torbay = [id("torbay")];
+        LetterBook::load(&shared, &authorities, &torbay).unwrap();
+        let good = std::fs::read_to_string(shared.join("ceasing.hbs")).unwrap();
+
+        // An override naming a field the data never has: strict mode refuses it at load.
+        let file = write_override(
+            &authorities,
+            "torbay",
+            "ceasing.hbs",
+            &good.replace("{{child.given_name}}", "{{child.nickname}}"),
+        );
+        let err = LetterBook::load(&shared, &authorities, &torbay)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&file.display().to_string()), "{err}");
         assert!(err.contains("sample data"), "{err}");
 
-        // A syntax error names the file too.
+        // A syntax error in an override names the override.
         std::fs::write(&file, "{{#if child}}unclosed").unwrap();
-        let err = LetterBook::load(dir.path(), std::slice::from_ref(&authority))
+        let err = LetterBook::load(&shared, &authorities, &torbay)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("ceasing.hbs"), "{err}");
-        std::fs::write(&file, good).unwrap();
+        assert!(err.contains(&file.display().to_string()), "{err}");
+        std::fs::write(&file, &good).unwrap();
+        LetterBook::load(&shared, &authorities, &torbay).unwrap();
 
-        std::fs::write(letters.join("refusal.hbs"), "x").unwrap();
-        let err = LetterBook::load(dir.path(), std::slice::from_ref(&authority))
+        // A broken shared letter is refused even though Torbay replaces it: another
+        // council would get it.
+        std::fs::write(shared.join("ceasing.hbs"), "{{#if child}}unclosed").unwrap();
+        let err = LetterBook::load(&shared, &authorities, &torbay)
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("refusal.hbs") && err.contains("refusal-to-assess.hbs"),
+            err.contains(&shared.join("ceasing.hbs").display().to_string()),
             "{err}"
         );
-        std::fs::remove_file(letters.join("refusal.hbs")).unwrap();
+        std::fs::write(shared.join("ceasing.hbs"), &good).unwrap();
 
-        std::fs::remove_file(letters.join("final-plan.hbs")).unwrap();
-        let err = LetterBook::load(dir.path(), std::slice::from_ref(&authority))
+        // A letter missing from the shared set is refused, override or not.
+        std::fs::remove_file(shared.join("final-plan.hbs")).unwrap();
+        write_override(&authorities, "torbay", "final-plan.hbs", "x");
+        let err = LetterBook::load(&shared, &authorities, &torbay)
             .unwrap_err()
             .to_string();
         assert!(
@@ -701,7 +813,8 @@ mod tests {
 
     #[test]
     fn strict_mode_refuses_a_part_that_is_null() {
-        let letters = AuthorityLetters::load(&repo_letters().join("torbay/letters")).unwrap();
+        let letters =
+            AuthorityLetters::compile(&TemplateSet::shared(&shared_letters()).unwrap()).unwrap();
         let mut context = samples(LetterKind::RefusalToAssess).remove(0);
         context.rights = None;
         let err = letters

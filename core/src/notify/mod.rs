@@ -7,10 +7,12 @@
 //! commit without its letter, nor a letter without its decision.
 //!
 //! Meet these first:
-//! - [`LetterBook`]: each authority's handlebars templates
-//!   (`config/authorities/<code>/letters/*.hbs`), compiled and test-rendered at start-up
-//!   so a broken template stops the service before any decision is made. Each letter
-//!   is stored with its [`LetterBook::template_version`], the SHA-256 of the templates
+//! - [`LetterBook`]: each authority's handlebars templates, the shared set
+//!   (`config/letters/*.hbs`) with the few the authority words differently put in their
+//!   place (`config/authorities/<code>/letters/*.hbs`, each named as the shared template
+//!   it replaces), compiled and test-rendered at start-up so a broken template or a
+//!   misnamed override stops the service before any decision is made. Each letter is
+//!   stored with its [`LetterBook::template_version`], the SHA-256 of the templates
 //!   that produced it.
 //! - [`Notifier`]: the [`crate::store::EventObserver`] that turns decisions, plans,
 //!   reviews and meetings into letters on the case and e-mails in the outbox, and panel
@@ -32,6 +34,7 @@ mod mail;
 mod notifier;
 mod outbox;
 mod settings;
+mod templates;
 
 pub use letters::{Letter, LetterBook, LetterKind};
 pub use mail::message_id;

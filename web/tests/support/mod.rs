@@ -210,8 +210,9 @@ pub fn install_letters(db: &Database) {
         .into_iter()
         .map(|a| a.id)
         .collect();
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/letters");
     let notifier = Notifier::new(
-        LetterBook::load(&dir, &codes).unwrap(),
+        LetterBook::load(&shared, &dir, &codes).unwrap(),
         &MailSettings::default(),
         BankHolidays::england_and_wales(),
     )
