@@ -28,6 +28,7 @@ use sendpanel_core::workflow::{
 };
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, shipped_letters, user};
+use sendpanel_tests::journey::assert_state_matches_store;
 use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
 
 /// How many callers race for each decision.
@@ -132,6 +133,7 @@ both_backends! {
         one_stands(&outcomes, EventKind::DecisionRecorded);
         // Whichever stood, the case holds one decision, its letter and its e-mail.
         assert_eq!(held(db, &scope, case, DecisionKind::Assess), [1, 1, 1, 1]);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -154,6 +156,7 @@ both_backends! {
         // The decision to assess and the one decision not to issue, each with its
         // letter and e-mail.
         assert_eq!(held(db, &scope, case, DecisionKind::Issue), [1, 2, 2, 2]);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -180,6 +183,7 @@ both_backends! {
         assert_eq!(after[0], 1, "one review decision: {after:?}");
         assert_eq!(after[1] - letters_before[1], 1, "one cease letter: {after:?}");
         assert_eq!(after[2] - letters_before[2], 1, "one e-mail: {after:?}");
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 }

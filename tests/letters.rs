@@ -32,6 +32,7 @@ use sendpanel_core::workflow::{
 };
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authorities_dir, authority, date, shared_letters_dir, user};
+use sendpanel_tests::journey::assert_state_matches_store;
 use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
 use sendpanel_tests::mail::decoded;
 use sendpanel_tests::stored_payload;
@@ -141,6 +142,7 @@ both_backends! {
         assert_eq!(stored_payload(&log[decision + 1])["letter"], "refusal-to-assess");
         assert_eq!(stored_payload(&log[decision + 1])["document"], serde_json::json!(letter.id));
         assert_eq!(kinds.iter().filter(|k| **k == EventKind::DocumentStored).count(), 1);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -189,6 +191,7 @@ both_backends! {
         assert!(text.contains("<li>an educational psychologist</li>"), "{text}");
         assert!(text.contains("<li>The support &lt;in place&gt; now</li>"), "{text}");
         assert!(!text.contains("We will contact you to arrange"), "{text}");
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -236,6 +239,7 @@ both_backends! {
         let err = decide_whether_to_assess(db, &other, elsewhere, &decide(other_chair.id, AssessDecision::Assess, "Reasons."), &holidays, &on(2023, 10, 2)).unwrap_err();
         assert!(err.to_string().contains("no letter templates are loaded for authority wiltshire"), "{err}");
         assert_eq!(db.read(|tx| tx.get_case(&other, elsewhere))?.stage, CaseStage::RequestReceived);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -365,6 +369,7 @@ both_backends! {
         }
         let letters_written: usize = db.read(|tx| tx.list_cases(&scope))?.iter().map(|c| letters(db, &scope, c.id).len()).sum();
         assert_eq!(outbox(db, &scope, None).len(), letters_written);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -412,6 +417,7 @@ both_backends! {
         let raw = decoded(&String::from_utf8(ep.message.clone())?);
         assert!(raw.contains("as educational psychologist"), "{raw}");
         assert!(raw.contains("Thursday 5 October 2023 at 09:30"), "{raw}");
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -438,6 +444,7 @@ both_backends! {
         assert_eq!(written[0].template_version, shared_version);
         // Torbay, which has its own letterhead, sends the same words under another version.
         assert_ne!(written[0].template_version, Some(version(LetterKind::DecisionToAssess)));
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -476,6 +483,7 @@ both_backends! {
         let letter = &letters(db, &scope, assessed)[0];
         assert!(!html(letter).contains("parent carer forum"));
         assert_eq!(letter.template_version, Some(version(LetterKind::DecisionToAssess)));
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 }

@@ -29,6 +29,7 @@ use sendpanel_core::workflow::{
 };
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, shipped_letters, user};
+use sendpanel_tests::journey::assert_state_matches_store;
 use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
 use std::sync::Arc;
 
@@ -152,6 +153,7 @@ both_backends! {
         refused(complete_phase_transfer(db, &scope, case, &CompletePhaseTransfer {
             amended_on: date(2030, 4, 3), next_setting: "Example College".into(),
         }, cw.id, &on(2030, 4, 3)), "amended_on", db, &scope, case, before);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -200,6 +202,7 @@ both_backends! {
             moves_on: date(2024, 5, 1),
         }, cw.id, &holidays, &on(2024, 3, 4))?;
         assert_eq!(limit.due_on, date(2024, 5, 1));
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -259,6 +262,7 @@ both_backends! {
         let bad = ReceiveTransferredPlan { original_request: ReceiveRequest { upn: "nope".into(), ..request(22) }, ..transfer(22, date(2024, 11, 1), None) };
         assert!(matches!(receive_transferred_plan(db, &scope, &bad, Some(cw.id), &on(2024, 12, 2)), Err(WorkflowError::Invalid { field: "upn", .. })));
         assert_eq!(db.read(|tx| tx.list_cases(&scope))?.len(), cases);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -332,6 +336,7 @@ both_backends! {
         for kind in [EventKind::MediationRequested, EventKind::MediationConcluded, EventKind::AppealLodged, EventKind::TribunalDecided, EventKind::TribunalOrderComplied] {
             assert!(kinds.contains(&kind), "{kind} missing from the history");
         }
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -369,6 +374,7 @@ both_backends! {
         let plan = plan_issued_on_10_january_2024(db, &scope, 51, cw2.id, chair.id);
         let wrong = arrange_next_steps_meeting(db, &scope, plan, &meeting(date(2024, 2, 1), "Online", vec!["Ms P. Senco".into()]), cw.id, &on(2024, 1, 11));
         assert!(matches!(wrong, Err(WorkflowError::WrongStage { .. })), "{wrong:?}");
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -404,6 +410,7 @@ both_backends! {
         assert_eq!(decided.stage, CaseStage::PlanIssued);
         assert!(decided.steps.is_empty());
         assert_eq!(db.read(|tx| tx.get_case(&scope, case))?.stage, CaseStage::PlanIssued);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 }

@@ -30,6 +30,7 @@ use sendpanel_core::workflow::{
 };
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, user};
+use sendpanel_tests::journey::assert_state_matches_store;
 use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
 use sendpanel_tests::plugins::wasm;
 use sendpanel_tests::stored_payload;
@@ -177,6 +178,7 @@ both_backends! {
             .map(|e| e.kind())
             .collect();
         assert_eq!(kinds, vec![EventKind::RequestReceived, EventKind::DeadlineSet]);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -197,6 +199,7 @@ both_backends! {
             }
         }
         assert_eq!(cases(db, &scope), 0);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -226,6 +229,7 @@ both_backends! {
         );
         assert!(matches!(again, Err(WorkflowError::WrongStage { stage: CaseStage::Assessing, .. })), "{again:?}");
         assert_eq!(db.read(|tx| tx.list_decisions(&scope, received.case.id))?.len(), 1);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -288,6 +292,7 @@ both_backends! {
         let decision = events.iter().find(|e| e.kind() == EventKind::DecisionRecorded).unwrap();
         assert_eq!(stored_payload(decision)["departure_reason"], "The school's own reviews show good progress since the EP visit.");
         assert_eq!(stored_payload(decision)["appeal_by"], "2023-12-04");
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -323,6 +328,7 @@ both_backends! {
         let events = db.read(|tx| tx.list_events(&scope, Some(received.case.id)))?;
         let outcome = events.iter().find(|e| e.kind() == EventKind::NextStepsOutcomeRecorded).expect("outcome event");
         assert_eq!(stored_payload(outcome)["outcome"], "moved_to_assessment");
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -344,6 +350,7 @@ both_backends! {
         // The same UPN with another date of birth is a mistake to check, not a new child.
         let clash = receive_request(db, &scope, &ReceiveRequest { date_of_birth: date(2015, 1, 1), ..request(6) }, None, &clock());
         assert!(matches!(clash, Err(WorkflowError::Invalid { field: "upn", .. })), "{clash:?}");
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -409,6 +416,7 @@ both_backends! {
         check(db.write(|tx| tx.insert_exception(&scope, &blank)));
         assert!(db.read(|tx| tx.list_exceptions(&scope, case))?.is_empty());
         assert_eq!(limits(db, &scope, case), vec![(DeadlineKind::DecideWhetherToAssess, date(2023, 10, 16), DeadlineStatus::Open)]);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -483,6 +491,7 @@ both_backends! {
             assert!(matches!(&refused, Err(StoreError::Refused(m)) if m.contains("append-only")), "{sql}: {refused:?}");
         }
         assert_eq!(db.read(|tx| tx.list_exceptions(&scope, case))?, vec![recorded]);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -498,6 +507,7 @@ both_backends! {
         decide_whether_to_assess(db, &scope, case, &decide(chair.id, AssessDecision::Assess, "The evidence shows the child may need provision through a plan."), &BankHolidays::england_and_wales(), &clock())?;
         let after = limits(db, &scope, case);
         assert!(after.contains(&(DeadlineKind::DecideWhetherToAssess, date(2023, 10, 16), DeadlineStatus::Disapplied)), "{after:?}");
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -539,6 +549,7 @@ both_backends! {
             other => panic!("expected a met limit to be refused, got {other:?}"),
         }
         assert!(db.read(|tx| tx.list_exceptions(&scope, other.case.id))?.is_empty());
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -586,6 +597,7 @@ both_backends! {
         let open_ended = receive_request(db, &scope, &request(16), None, &clock())?;
         let unknown_end = ClaimException { applies_to: None, ..away(date(2023, 9, 20), date(2023, 9, 20)) };
         claim_exception(db, &scope, open_ended.case.id, &unknown_end, caseworker.id, &clock())?;
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -665,6 +677,7 @@ both_backends! {
         claim_exception(db, &scope, case, &missed, caseworker.id, &later)?;
         let now: Vec<_> = db.read(|tx| tx.list_deadlines(&scope, case))?.into_iter().filter(|d| d.kind == DeadlineKind::AdviceDue).map(|d| (d.id, d.status)).collect();
         assert_eq!(now, vec![(ep.id, DeadlineStatus::Met), (health.id, DeadlineStatus::Disapplied), (again.id, DeadlineStatus::Open)]);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -709,6 +722,7 @@ both_backends! {
         assert_eq!(db.read(|tx| tx.get_case(&scope, case))?.stage, CaseStage::NotToIssue);
         let again = decide_whether_to_issue(db, &scope, case, &issue(IssueDecision::Issue, reasons, chair.id, date(2023, 11, 30)), &holidays, &later);
         assert!(matches!(again, Err(WorkflowError::WrongStage { stage: CaseStage::NotToIssue, .. })), "{again:?}");
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -804,6 +818,7 @@ both_backends! {
         assert_eq!(open, vec![DeadlineKind::AnnualReview]);
         let again = issue_final_plan(db, &scope, case, &issue(date(2024, 1, 10)), caseworker.id, &on(2024, 1, 10));
         assert!(matches!(again, Err(WorkflowError::WrongStage { stage: CaseStage::PlanIssued, .. })), "{again:?}");
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -874,6 +889,7 @@ both_backends! {
         assert_eq!(recorded.actor, Some(chair.id));
         // With no meeting pending, a second decision is refused.
         refused(record_review_decision(db, &scope, case, &review(ReviewDecision::Cease, reasons, chair.id, date(2024, 12, 10)), &holidays, &on(2024, 12, 10)), "decided_on");
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -909,6 +925,7 @@ both_backends! {
         assert_eq!(decided.family_deadlines, None);
         let open: Vec<_> = limits(db, &scope, amended).into_iter().filter(|l| l.2 == DeadlineStatus::Open).map(|l| (l.0, l.1)).collect();
         assert_eq!(open, vec![(DeadlineKind::AmendedPlan, date(2025, 2, 4)), (DeadlineKind::AnnualReview, date(2025, 12, 9))]);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 
@@ -927,6 +944,7 @@ both_backends! {
         assert_eq!(events(db, &scope, case), events_before);
         assert_eq!(limits(db, &scope, case), before);
         assert_eq!(db.read(|tx| tx.get_case(&scope, case))?.stage, CaseStage::RequestReceived);
+        assert_state_matches_store(db, &scope);
         Ok(())
     }
 }

@@ -174,3 +174,21 @@ impl sendpanel_core::time::Clock for SteppedClock {
         *self.lock()
     }
 }
+
+/// Every case of `scope` is at the stage its own events fold to: the stage the
+/// commands store and the one [`CaseState`] works out from the log never disagree.
+pub fn assert_state_matches_store(db: &Database, scope: &AuthorityScope) {
+    for case in db.read(|tx| tx.list_cases(scope)).unwrap() {
+        let state = db
+            .read(|tx| sendpanel_core::workflow::CaseState::load(tx, scope, case.id))
+            .unwrap();
+        assert_eq!(
+            state.stage,
+            Some(case.stage),
+            "case {}: the events fold to {:?}, the case is stored at {}",
+            case.id,
+            state.stage,
+            case.stage
+        );
+    }
+}

@@ -9,8 +9,7 @@ use serde::Deserialize;
 use super::{WorkflowError, set_deadline};
 use crate::clock::limits;
 use crate::domain::{
-    AdviceSource, CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus,
-    DecisionKind, DecisionOutcome, UserId,
+    AdviceSource, CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, UserId,
 };
 use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, Tx};
@@ -45,29 +44,14 @@ pub struct AdviceReceived {
     pub within_six_weeks: bool,
 }
 
-/// The day the case entered assessment: the decision to assess, or the next-steps
-/// meeting that moved it there after a refusal (read from the event log, which keeps
-/// the day decided, not the day recorded). `None` if the log names neither.
+/// The day the case entered assessment, from its events (the day decided, not the day
+/// recorded). `None` if the log names none.
 pub(super) fn assessment_began(
     tx: &mut Tx<'_>,
     scope: &AuthorityScope,
     case: CaseId,
 ) -> Result<Option<NaiveDate>, WorkflowError> {
-    let events = tx.list_events(scope, Some(case))?;
-    Ok(events.iter().rev().find_map(|e| match &e.fact {
-        CaseEvent::DecisionRecorded(decided)
-            if decided.kind == DecisionKind::Assess
-                && decided.outcome == DecisionOutcome::Agreed =>
-        {
-            Some(decided.decided_on)
-        }
-        CaseEvent::NextStepsOutcomeRecorded(met)
-            if met.outcome == super::NextStepsOutcome::MovedToAssessment =>
-        {
-            Some(met.met_on)
-        }
-        _ => None,
-    }))
+    Ok(super::CaseState::load(tx, scope, case)?.assessment_began)
 }
 
 /// Records a request for advice and starts its own 6-week limit (reg. 8(1)), with an

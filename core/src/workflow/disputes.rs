@@ -11,7 +11,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{WorkflowError, not_future, open_limit, set_deadline};
+use super::{CaseState, WorkflowError, not_future, open_limit, set_deadline};
 use crate::clock::limits;
 use crate::clock::{BankHolidays, ClockFacts};
 use crate::domain::{CaseId, CaseStage, DeadlineKind, DeadlineStatus, DecisionId, Event, UserId};
@@ -215,45 +215,18 @@ fn decision_on_case(
         .ok_or_else(|| WorkflowError::invalid("decision", "is not a decision on this case"))
 }
 
-/// The mediation requested and not yet concluded in a case's history (`events`,
-/// oldest first), if one is open.
-fn open_mediation(events: &[Event]) -> Option<&events::MediationRequested> {
-    let mut open = None;
-    for event in events {
-        match &event.fact {
-            CaseEvent::MediationRequested(requested) => open = Some(requested),
-            CaseEvent::MediationConcluded(_) => open = None,
-            _ => {}
-        }
-    }
-    open
-}
-
-/// The appeal lodged and not yet decided in a case's history, if one is pending.
-fn pending_appeal(events: &[Event]) -> Option<&events::AppealLodged> {
-    let mut pending = None;
-    for event in events {
-        match &event.fact {
-            CaseEvent::AppealLodged(lodged) => pending = Some(lodged),
-            CaseEvent::TribunalDecided(_) => pending = None,
-            _ => {}
-        }
-    }
-    pending
-}
-
 /// Whether a mediation is open in a case's history (`events`, oldest first): requested
 /// and not yet concluded. [`record_mediation_outcome`] runs only then and
 /// [`request_mediation`] only otherwise, so the pages offer each form by this.
 pub fn mediation_open(events: &[Event]) -> bool {
-    open_mediation(events).is_some()
+    CaseState::from_events(events).mediation_open()
 }
 
 /// Whether an appeal is pending in a case's history (`events`, oldest first): lodged
 /// and the Tribunal's decision not yet recorded. [`record_tribunal_decision`] runs only
 /// then and [`lodge_appeal`] only otherwise.
 pub fn appeal_pending(events: &[Event]) -> bool {
-    pending_appeal(events).is_some()
+    CaseState::from_events(events).appeal_pending()
 }
 
 /// Records a request for mediation and sets the authority's 30 days to hold it (regs.
@@ -277,8 +250,8 @@ pub fn request_mediation(
                 "cannot be before the decision notice was sent",
             ));
         }
-        let events = tx.list_events(scope, Some(case_id))?;
-        if open_mediation(&events).is_some() {
+        let state = CaseState::load(tx, scope, case_id)?;
+        if state.mediation_open() {
             return Err(WorkflowError::invalid(
                 "requested_on",
                 "a mediation is already open on this case; record its outcome first",
@@ -337,8 +310,8 @@ pub fn record_mediation_outcome(
         if let Some(certificate) = command.certificate_issued_on {
             not_future(certificate, "certificate_issued_on", clock)?;
         }
-        let events = tx.list_events(scope, Some(case_id))?;
-        let Some(open) = open_mediation(&events) else {
+        let state = CaseState::load(tx, scope, case_id)?;
+        let Some(open) = state.open_mediation else {
             return Err(WorkflowError::invalid(
                 "ended_on",
                 "no mediation is open on this case",
@@ -408,8 +381,8 @@ pub fn lodge_appeal(
                 "cannot be before the decision notice was sent",
             ));
         }
-        let events = tx.list_events(scope, Some(case_id))?;
-        if pending_appeal(&events).is_some() {
+        let state = CaseState::load(tx, scope, case_id)?;
+        if state.appeal_pending() {
             return Err(WorkflowError::invalid(
                 "lodged_on",
                 "an appeal is already pending on this case; record the Tribunal's decision first",
@@ -475,8 +448,8 @@ pub fn record_tribunal_decision(
             }
             (_, None) => None,
         };
-        let events = tx.list_events(scope, Some(case_id))?;
-        let Some(appeal) = pending_appeal(&events) else {
+        let state = CaseState::load(tx, scope, case_id)?;
+        let Some(appeal) = state.pending_appeal else {
             return Err(WorkflowError::invalid(
                 "decided_on",
                 "no appeal is pending on this case",

@@ -23,6 +23,7 @@ mod issue;
 mod next_steps;
 mod plan;
 mod review;
+mod state;
 mod transfer;
 mod views;
 
@@ -55,6 +56,7 @@ pub use review::{
     RecordReviewDecision, ReviewDecided, ReviewMeetingScheduled, ScheduleReviewMeeting,
     record_review_decision, schedule_review_meeting,
 };
+pub use state::CaseState;
 pub use transfer::{
     CompletePhaseTransfer, NotifyMoveOut, PhaseTransferCompleted, PlanPhaseTransfer,
     PlanTransferredOut, ReceiveTransferredPlan, SendTransferNotice, TransferPlanOut,

@@ -72,14 +72,7 @@ pub fn record_next_steps_outcome(
         let request = tx.get_request(scope, case.request_id)?;
         // The day of the refusal as decided (the event keeps it; `decided_at` is when it
         // was recorded, which may be later).
-        let refused_on = tx
-            .list_events(scope, Some(case_id))?
-            .iter()
-            .rev()
-            .find_map(|e| match &e.fact {
-                CaseEvent::DecisionRecorded(decided) => Some(decided.decided_on),
-                _ => None,
-            });
+        let refused_on = super::CaseState::load(tx, scope, case_id)?.last_decided_on;
         if refused_on.is_some_and(|day| command.met_on < day) {
             return Err(WorkflowError::invalid(
                 "met_on",

@@ -10,8 +10,7 @@ use serde::Deserialize;
 use super::{WorkflowError, set_deadline};
 use crate::clock::limits;
 use crate::domain::{
-    CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, DecisionKind,
-    DecisionOutcome, UserId,
+    CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, UserId,
 };
 use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, Tx};
@@ -52,16 +51,7 @@ fn decided_to_issue(
     scope: &AuthorityScope,
     case: CaseId,
 ) -> Result<Option<NaiveDate>, WorkflowError> {
-    let events = tx.list_events(scope, Some(case))?;
-    Ok(events.iter().rev().find_map(|e| match &e.fact {
-        CaseEvent::DecisionRecorded(decided)
-            if decided.kind == DecisionKind::Issue
-                && decided.outcome == DecisionOutcome::Agreed =>
-        {
-            Some(decided.decided_on)
-        }
-        _ => None,
-    }))
+    Ok(super::CaseState::load(tx, scope, case)?.decided_to_issue_on)
 }
 
 /// The representations limit already set on the case, if the draft was served.

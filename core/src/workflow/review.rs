@@ -88,13 +88,8 @@ fn plan_issued_on(
     scope: &AuthorityScope,
     case: CaseId,
 ) -> Result<Option<NaiveDate>, WorkflowError> {
-    let events = tx.list_events(scope, Some(case))?;
-    Ok(events.iter().rev().find_map(|e| match &e.fact {
-        CaseEvent::FinalPlanIssued(issued) => Some(issued.issued_on),
-        // A plan transferred in counts as made on its original day (reg. 15(3)(a)).
-        CaseEvent::PlanTransferredIn(transferred) => Some(transferred.issued_on),
-        _ => None,
-    }))
+    // A plan transferred in counts as made on its original day (reg. 15(3)(a)).
+    Ok(super::CaseState::load(tx, scope, case)?.plan_issued_on)
 }
 
 /// The open review-decision limit, if a meeting is scheduled and not yet decided.
