@@ -109,7 +109,6 @@ pub fn close_item(
                 view,
                 quorum,
             },
-            reasons,
             command,
             holidays,
             clock,
@@ -126,17 +125,16 @@ struct Count {
 }
 
 /// The close itself, on the count taken in the same transaction.
-#[allow(clippy::too_many_arguments)] // the transaction, what was counted, and the close
 fn decide_item(
     tx: &mut Tx<'_>,
     scope: &AuthorityScope,
     seated: &super::Seated,
     count: Count,
-    reasons: &str,
     command: &CloseItem,
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<Closed, PanelError> {
+    let reasons = command.reasons.trim();
     let Count {
         counts,
         view,
