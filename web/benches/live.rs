@@ -32,7 +32,8 @@ use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::{date, user};
 use sendpanel_tests::journey::{on, request};
 use sendpanel_tests::panels::torbay;
-use sendpanel_web::server::{AppState, start};
+use sendpanel_web::server::start;
+use sendpanel_web::state::AppState;
 use serde_json::{Value, json};
 
 const WATCHERS: usize = 200;

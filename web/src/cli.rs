@@ -16,8 +16,9 @@ use sendpanel_core::store::{Database, PoolOptions};
 use sendpanel_core::time::SystemClock;
 
 use crate::plugin_cli::{self, PluginCommand};
-use crate::server::{self, AppState};
+use crate::server;
 use crate::settings::{Overrides, Settings};
+use crate::state::AppState;
 use crate::telemetry;
 
 /// sendpanel: SEND statutory decisions, panels and authority policy plugins.

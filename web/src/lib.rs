@@ -10,5 +10,6 @@ pub mod plugin_cli;
 pub mod roles;
 pub mod server;
 pub mod settings;
+pub mod state;
 pub mod telemetry;
 pub mod user_cli;

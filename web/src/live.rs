@@ -14,7 +14,7 @@ use sendpanel_core::panel;
 use sendpanel_core::store::AuthorityScope;
 use tokio::sync::broadcast;
 
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// Messages kept for a slow watcher before it skips ahead.
 const BACKLOG: usize = 16;

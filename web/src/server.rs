@@ -1,4 +1,5 @@
-//! The HTTP server: routes, shared state, and the process's lifecycle.
+//! The HTTP server: routes and the process's lifecycle. What handlers share is
+//! [`crate::state::AppState`].
 //!
 //! Every request gets a root span with a request id (`tracing-actix-web`); database
 //! work runs on blocking threads through the store's `_async` methods, never on an
@@ -6,48 +7,16 @@
 //! flight finish (actix's graceful shutdown, bounded by [`SHUTDOWN_GRACE_SECS`]).
 
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, web};
-use sendpanel_core::clock::BankHolidays;
-use sendpanel_core::config::AuthorityConfig;
-use sendpanel_core::policy::PluginCatalogue;
-use sendpanel_core::store::{Database, SchemaStatus};
-use sendpanel_core::time::Clock;
+use sendpanel_core::store::SchemaStatus;
 use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
+use crate::state::AppState;
+
 /// How long in-flight requests may run after SIGTERM before the process exits.
 pub const SHUTDOWN_GRACE_SECS: u64 = 30;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub db: Database,
-    /// The authorities' validated configuration.
-    pub authorities: Arc<Vec<AuthorityConfig>>,
-    /// The authorities' policy plugins, compiled once per process.
-    pub catalogue: PluginCatalogue,
-    /// Bank holidays for working-day limits.
-    pub holidays: Arc<BankHolidays>,
-    /// The clock (fixed in tests).
-    pub clock: Arc<dyn Clock>,
-    /// Watchers of each sitting's live tally.
-    pub live: crate::live::LiveTallies,
-    /// Sign-in attempts per email address, shared by every worker.
-    pub sign_in_limiter: Arc<crate::pages::SignInLimiter>,
-}
-
-impl AppState {
-    /// An authority's configuration (panels, quorum, voting rule), if it is loaded.
-    pub fn config_of(
-        &self,
-        authority: &sendpanel_core::domain::AuthorityId,
-    ) -> Option<&AuthorityConfig> {
-        self.authorities.iter().find(|c| &c.id == authority)
-    }
-}
 
 /// Adds the routes to an app; shared by the real server and in-process tests.
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -28,7 +28,8 @@ use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::{authority, date, upn};
 use sendpanel_tests::journey::SteppedClock;
 use sendpanel_tests::plugins::wasm;
-use sendpanel_web::server::{AppState, routes};
+use sendpanel_web::server::routes;
+use sendpanel_web::state::AppState;
 use serde_json::{Value, json};
 
 fn clock() -> FixedClock {

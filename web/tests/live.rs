@@ -28,7 +28,8 @@ use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::date;
 use sendpanel_tests::journey::{on, request};
 use sendpanel_tests::panels::{seated, torbay};
-use sendpanel_web::server::{AppState, start};
+use sendpanel_web::server::start;
+use sendpanel_web::state::AppState;
 use serde_json::{Value, json};
 
 /// Reads an event stream, sending each `tally` event's data to `seen`.

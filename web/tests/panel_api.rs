@@ -32,7 +32,8 @@ use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::upn;
 use sendpanel_tests::journey::SteppedClock;
 use sendpanel_tests::panels::config_dir;
-use sendpanel_web::server::{AppState, routes};
+use sendpanel_web::server::routes;
+use sendpanel_web::state::AppState;
 use serde_json::{Value, json};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {

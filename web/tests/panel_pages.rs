@@ -27,7 +27,7 @@ use sendpanel_tests::TestDb;
 /// The demo's Torbay SEN panel sitting and its agenda items, from the record.
 pub(crate) fn demo_sitting(
     db: &Database,
-    state: &sendpanel_web::server::AppState,
+    state: &sendpanel_web::state::AppState,
 ) -> (String, Vec<(String, sendpanel_core::domain::CaseId)>) {
     let torbay = AuthorityScope::new(AuthorityId::parse("torbay").unwrap());
     let admin = db

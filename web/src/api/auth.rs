@@ -10,7 +10,7 @@ use sendpanel_core::domain::{User, UserRole};
 use sendpanel_core::store::AuthorityScope;
 
 use super::error::ApiError;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::auth::Caller;
 use super::error::ApiError;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// Runs blocking core work off the actix worker, keeping the caller's span.
 pub(super) async fn blocking<T: Send + 'static>(

@@ -35,7 +35,7 @@ use super::MAX_BODY_BYTES;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::handlers::blocking;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The request header.
 pub const HEADER: &str = "Idempotency-Key";

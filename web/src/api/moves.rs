@@ -13,7 +13,7 @@ use serde_json::json;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::handlers::{CASE_OFFICERS, WRITERS, blocking, on_case};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// `POST /transfers-in`: a plan transferred from another authority (reg. 15); 201 with
 /// the new case, its notice limit (6 weeks, reg. 15(4)) and first review (reg. 15(5)).

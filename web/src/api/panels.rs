@@ -14,7 +14,7 @@ use serde_json::json;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::handlers::blocking;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// Those who arrange sittings and put cases before them.
 const CLERKS: [UserRole; 3] = [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];

@@ -46,7 +46,7 @@ use super::render::render;
 use super::session::{SignedIn, see_other};
 use super::work::{blocking, long_date, require_role, with, words};
 use super::{case_forms_disputes as disputes, case_forms_moves as moves};
-use crate::server::AppState;
+use crate::state::AppState;
 
 use crate::roles::{CASE_OFFICERS, DECIDERS, WRITERS};
 

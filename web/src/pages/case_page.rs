@@ -20,7 +20,7 @@ use super::cases::deadline_json;
 use super::render::{PageError, render};
 use super::session::SignedIn;
 use super::work::{blocking, long_date, with, words};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// `GET /cases/{id}`: the case; `?done=<command>` says what was just recorded, and
 /// `?not_now=<command>` that a step asked for does not apply at the case's stage.

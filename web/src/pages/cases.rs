@@ -17,7 +17,7 @@ use super::render::{PageError, render};
 use super::session::{SignedIn, see_other};
 use super::work::{blocking, long_date, text, words};
 use crate::roles::WRITERS;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// A deadline's tag: overdue, at risk, or its status.
 fn tag(deadline: &DeadlineView) -> Value {

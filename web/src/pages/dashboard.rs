@@ -17,7 +17,7 @@ use super::chart::{Bar, BarChart, Colour};
 use super::render::{PageError, render};
 use super::session::SignedIn;
 use super::work::{blocking, words};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// Mounts these pages.
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -43,7 +43,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};
 use sendpanel_core::domain::UserRole;
 
-use crate::server::AppState;
+use crate::state::AppState;
 
 pub use render::{PageError, signed_in_error_pages};
 pub use session::{COOKIE_NAME, CSRF_FIELD, SignedIn, session_key, session_middleware};

@@ -37,7 +37,7 @@ use tracing::Instrument;
 use super::render::{PageError, render};
 use super::session::{CSRF_FIELD, SignedIn, check_csrf, see_other};
 use super::work::blocking;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The hidden field that carries a form's one-time token.
 pub const FORM_TOKEN_FIELD: &str = "form_token";

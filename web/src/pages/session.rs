@@ -29,8 +29,8 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use super::render::{Frame, PageError, render};
-use crate::server::AppState;
 use crate::settings::SessionSettings;
+use crate::state::AppState;
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "sendpanel_session";

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::render::PageError;
 use super::session::SignedIn;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// Runs core work off the actix worker, in the request's span. Another authority's
 /// record is not found; a refused command becomes [`PageError::Refused`].

@@ -31,7 +31,8 @@ use sendpanel_core::store::AuthorityScope;
 use sendpanel_core::store::Database;
 use sendpanel_core::time::FixedClock;
 use sendpanel_web::pages::{COOKIE_NAME, session_middleware, signed_in_error_pages};
-use sendpanel_web::server::{AppState, routes};
+use sendpanel_web::server::routes;
+use sendpanel_web::state::AppState;
 
 /// Every demo user's password.
 pub const DEMO_PASSWORD: &str = "sendpanel-demo";

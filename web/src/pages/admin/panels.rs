@@ -16,7 +16,7 @@ use super::super::render::{PageError, render};
 use super::super::session::{SignedIn, see_other};
 use super::super::work::{authority_config, blocking, words};
 use super::{require_admin, summary, text, titled};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The seat form as typed on one panel, and the errors by field (`user`, `role`).
 struct SeatForm {

@@ -24,7 +24,7 @@ use super::super::render::{PageError, render};
 use super::super::session::{CSRF_FIELD, SignedIn, see_other};
 use super::super::work::{blocking, long_date};
 use super::{date_input, refusal, require_admin, summary, text, titled};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The file input's name and id (the browser tests find it by `#plugin`).
 const FILE_FIELD: &str = "plugin";

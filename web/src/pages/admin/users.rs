@@ -15,7 +15,7 @@ use super::super::render::{PageError, render};
 use super::super::session::{SignedIn, see_other};
 use super::super::work::{blocking, words};
 use super::{require_admin, summary, text, titled};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The form's fields in page order, with the label each error begins with.
 const FIELDS: [(&str, &str); 4] = [

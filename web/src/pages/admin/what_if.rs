@@ -22,7 +22,7 @@ use super::super::session::SignedIn;
 use super::super::work::blocking;
 use super::plugins::{parse_sha, short};
 use super::{pounds, require_admin};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// One recorded piece of advice beside the candidate's answer to the same input.
 struct Compared {

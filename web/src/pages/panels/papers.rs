@@ -27,7 +27,7 @@ use crate::pages::fields::Reader;
 use crate::pages::render::{PageError, render};
 use crate::pages::session::{SignedIn, see_other};
 use crate::pages::work::{authority_config, blocking, long_date, require_role, text, words};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// A field's error, as the error summary lists it.
 type FieldErrors = Vec<(String, String)>;

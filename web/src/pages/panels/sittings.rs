@@ -13,7 +13,7 @@ use super::{SITTERS, WATCHERS, question, quorum_text, sitting_id, view_text};
 use crate::pages::render::{PageError, render};
 use crate::pages::session::{SignedIn, see_other};
 use crate::pages::work::{authority_config, blocking, long_date, require_role, role_words, words};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// `GET /sittings`: a member's own sittings; every sitting for those who arrange or
 /// audit them.

@@ -1,0 +1,41 @@
+//! What every handler can reach: the database, the authorities' configuration, the
+//! plugin catalogue, the calendar and clock, the live tallies and the sign-in limiter.
+//! Kept apart from the server so that handlers, pages and the API depend on this small
+//! module rather than on the server that depends on them.
+
+use std::sync::Arc;
+
+use sendpanel_core::clock::BankHolidays;
+use sendpanel_core::config::AuthorityConfig;
+use sendpanel_core::policy::PluginCatalogue;
+use sendpanel_core::store::Database;
+use sendpanel_core::time::Clock;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Database,
+    /// The authorities' validated configuration.
+    pub authorities: Arc<Vec<AuthorityConfig>>,
+    /// The authorities' policy plugins, compiled once per process.
+    pub catalogue: PluginCatalogue,
+    /// Bank holidays for working-day limits.
+    pub holidays: Arc<BankHolidays>,
+    /// The clock (fixed in tests).
+    pub clock: Arc<dyn Clock>,
+    /// Watchers of each sitting's live tally.
+    pub live: crate::live::LiveTallies,
+    /// Sign-in attempts per email address, shared by every worker.
+    pub sign_in_limiter: Arc<crate::pages::SignInLimiter>,
+}
+
+impl AppState {
+    /// An authority's configuration (panels, quorum, voting rule), if it is loaded.
+    pub fn config_of(
+        &self,
+        authority: &sendpanel_core::domain::AuthorityId,
+    ) -> Option<&AuthorityConfig> {
+        self.authorities.iter().find(|c| &c.id == authority)
+    }
+}
