@@ -1,5 +1,5 @@
 //! The caseworker's pages: the caseload and the new request form (one case is
-//! [`super::case_page`]).
+//! [`super::case::page`]).
 
 use std::collections::HashMap;
 

@@ -7,9 +7,10 @@
 //! - [`once`]: the one-time token of each form that records something, so a double
 //!   click records once.
 //! - [`cases`]: the caseload and the new request form.
-//! - [`case_page`]: one case whole, with [`case_forms`] for each workflow command that
-//!   applies at its stage ([`case_forms_disputes`] for mediation and appeals,
-//!   [`case_forms_moves`] for phase transfers and moves between authorities).
+//! - [`case`]: one case whole (`case::page`), with a form on a page of its own for each
+//!   workflow command that applies at its stage (`case::steps`, with its `disputes`
+//!   for mediation and appeals and `moves` for phase transfers and moves between
+//!   authorities).
 //! - [`panels`]: a member's sittings, a sitting's agenda and live tally, papers, votes,
 //!   conflicts and the chair's close.
 //! - [`admin`]: the authority admin's plugins, what-if, panels and users.
@@ -23,11 +24,7 @@
 mod admin;
 mod advice;
 mod assets;
-mod case_facts;
-mod case_forms;
-mod case_forms_disputes;
-mod case_forms_moves;
-mod case_page;
+mod case;
 mod cases;
 mod chart;
 mod dashboard;
@@ -64,12 +61,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .to(cases::new_request)
                 .wrap(from_fn(once::once_per_token)),
         )
-        .route("/cases/{id}", web::get().to(case_page::case_page))
+        .route("/cases/{id}", web::get().to(case::page::case_page))
         .route(
             "/cases/{id}/letters/{letter}",
-            web::get().to(case_page::letter),
+            web::get().to(case::page::letter),
         );
-    cfg.configure(case_forms::routes)
+    cfg.configure(case::steps::routes)
         .configure(panels::routes)
         .configure(admin::routes)
         .configure(dashboard::routes);

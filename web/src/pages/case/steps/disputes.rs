@@ -3,7 +3,7 @@
 //! First-tier Tribunal (SEND) (s.51), the Tribunal's decision, and each step of its
 //! order carried out (reg. 44(2)).
 //!
-//! [`super::case_forms`] owns the steps' names, headings and who may record them; this
+//! [`super`] owns the steps' names, headings and who may record them; this
 //! module draws their fields, reads them into the core's commands and runs them. When
 //! each step is offered mirrors the core's own guards: a dispute needs a decision on
 //! the case to dispute, an outcome needs an open mediation, the Tribunal's decision a
@@ -20,10 +20,10 @@ use sendpanel_core::workflow::{
     WorkflowError,
 };
 
-use super::case_facts::Group;
-use super::case_forms::Command;
-use super::fields::{Field, Kind, Reader};
-use super::work::{long_date, words};
+use super::Command;
+use crate::pages::case::facts::Group;
+use crate::pages::fields::{Field, Kind, Reader};
+use crate::pages::work::{long_date, words};
 
 /// A dispute form read into the core's command.
 pub enum Parsed {

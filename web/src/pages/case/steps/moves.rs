@@ -2,7 +2,7 @@
 //! 2014 reg. 18), or with the child to another authority's area (reg. 15), and the
 //! notice to the family of a plan transferred in (reg. 15(4)).
 //!
-//! [`super::case_forms`] owns the steps' names, headings and who may record them; this
+//! [`super`] owns the steps' names, headings and who may record them; this
 //! module draws their fields, reads them into the core's commands and runs them. Each
 //! step is offered as the core accepts it: only while a final plan is maintained, and
 //! the second half of each pair (the transfer completed, the plan sent) only once the
@@ -19,9 +19,9 @@ use sendpanel_core::workflow::{
     TransferPlanOut, WorkflowError,
 };
 
-use super::case_facts::Group;
-use super::case_forms::Command;
-use super::fields::{Field, Kind, Reader};
+use super::Command;
+use crate::pages::case::facts::Group;
+use crate::pages::fields::{Field, Kind, Reader};
 
 /// A move form read into the core's command.
 pub enum Parsed {

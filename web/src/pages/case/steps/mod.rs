@@ -16,8 +16,11 @@
 //!
 //! This module names the steps and dispatches them. The steps of a dispute (mediation,
 //! an appeal, the Tribunal's decision and its order) draw, read and run their forms in
-//! [`super::case_forms_disputes`]; those of a plan that moves (a phase transfer, a move
-//! out, the notice of a plan transferred in) in [`super::case_forms_moves`].
+//! [`disputes`]; those of a plan that moves (a phase transfer, a move
+//! out, the notice of a plan transferred in) in [`moves`].
+
+mod disputes;
+mod moves;
 
 use std::collections::HashMap;
 
@@ -39,13 +42,12 @@ use sendpanel_core::workflow::{
 use serde_json::{Value, json};
 use strum::IntoEnumIterator;
 
-use super::case_facts::{Group, banding_fields, facts_fields, read_band_request, read_facts};
-use super::fields::{Field, FieldError, Kind, Reader, options};
-use super::render::PageError;
-use super::render::render;
-use super::session::{SignedIn, see_other};
-use super::work::{blocking, long_date, require_role, with, words};
-use super::{case_forms_disputes as disputes, case_forms_moves as moves};
+use super::facts::{Group, banding_fields, facts_fields, read_band_request, read_facts};
+use crate::pages::fields::{Field, FieldError, Kind, Reader, options};
+use crate::pages::render::PageError;
+use crate::pages::render::render;
+use crate::pages::session::{SignedIn, see_other};
+use crate::pages::work::{blocking, long_date, require_role, with, words};
 use crate::state::AppState;
 
 use crate::roles::{CASE_OFFICERS, DECIDERS, WRITERS};
@@ -57,7 +59,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/cases/{id}/{command}",
             web::post()
                 .to(submit)
-                .wrap(from_fn(super::once::once_per_token)),
+                .wrap(from_fn(crate::pages::once::once_per_token)),
         );
 }
 
@@ -964,7 +966,8 @@ pub async fn submit(
     let scope = who.scope.clone();
     let reading = state.clone();
     let view =
-        super::work::blocking(move || workflow::case_view(&reading.db, &scope, id, today)).await?;
+        crate::pages::work::blocking(move || workflow::case_view(&reading.db, &scope, id, today))
+            .await?;
 
     let mut reader = Reader::new(&typed);
     let parsed = parse(command, &mut reader, &view, who.user.id);

@@ -18,7 +18,7 @@ use sendpanel_core::policy::contract::{
 };
 use sendpanel_core::workflow::CaseView;
 
-use super::fields::{Field, Kind, Reader};
+use crate::pages::fields::{Field, Kind, Reader};
 
 /// Rows offered for support cycles and professionals, and for attainment.
 const CYCLE_ROWS: usize = 3;
@@ -164,7 +164,7 @@ fn pairs<T>(list: &[(&str, T, &str)]) -> Vec<(String, String)> {
 fn levels() -> Vec<(String, String)> {
     LEVELS
         .iter()
-        .map(|(code, _)| ((*code).to_owned(), super::work::words(code)))
+        .map(|(code, _)| ((*code).to_owned(), crate::pages::work::words(code)))
         .collect()
 }
 

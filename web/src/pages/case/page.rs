@@ -1,7 +1,7 @@
 //! One case, whole: the request, its deadlines and their rules, the exceptions claimed
 //! on them, the policy plugin's advice with each criterion's reason, the decisions,
 //! the letters sent to the family, the history, and links to the steps that apply at
-//! the case's stage, each a form on a page of its own ([`super::case_forms`]).
+//! the case's stage, each a form on a page of its own ([`super::steps`]).
 //!
 //! Everything shown comes from [`workflow::case_view`]; a letter is shown exactly as
 //! it was stored when it was written.
@@ -14,12 +14,12 @@ use sendpanel_core::domain::{CaseId, DocumentId, StoredAdvice};
 use sendpanel_core::workflow::{self, CaseView};
 use serde_json::{Value, json};
 
-use super::advice::advice_view;
-use super::case_forms::{self, Command};
-use super::cases::deadline_json;
-use super::render::{PageError, render};
-use super::session::SignedIn;
-use super::work::{blocking, long_date, with, words};
+use super::steps::{self, Command};
+use crate::pages::advice::advice_view;
+use crate::pages::cases::deadline_json;
+use crate::pages::render::{PageError, render};
+use crate::pages::session::SignedIn;
+use crate::pages::work::{blocking, long_date, with, words};
 use crate::state::AppState;
 
 /// `GET /cases/{id}`: the case; `?done=<command>` says what was just recorded, and
@@ -39,7 +39,7 @@ pub async fn case_page(
     let scope = who.scope.clone();
     let today = state.clock.today();
     let view = blocking(move || workflow::case_view(&state.db, &scope, id, today)).await?;
-    let steps = case_forms::links(&view, who.user.role);
+    let steps = steps::links(&view, who.user.role);
     render(
         StatusCode::OK,
         "case",
@@ -69,7 +69,7 @@ pub async fn case_page(
                 "stage": words(&view.stage.to_string()),
                 "done": done.map(Command::done),
                 "not_now": not_now.map(Command::not_now),
-                "may_act": case_forms::may_act(who.user.role),
+                "may_act": steps::may_act(who.user.role),
             }),
             |page, (key, value)| with(page, key, value),
         ),
