@@ -137,6 +137,20 @@ both_backends! {
         Ok(())
     }
 
+    fn requests_for_a_child_not_yet_known_sent_at_once_record_the_child_once(db) {
+        let scope = authority(db, "torbay", 880)?;
+        // Eight requests for one new child (one UPN), logged at the same moment: each
+        // opens its case, as it would one after another, and the child is one record.
+        let outcomes = race(|_| receive_request(db, &scope, &request(9), None, &on(2023, 9, 4)));
+        for outcome in &outcomes {
+            assert!(outcome.is_ok(), "every request is logged: {outcome:?}");
+        }
+        assert_eq!(db.read(|tx| tx.list_children(&scope))?.len(), 1);
+        assert_eq!(db.read(|tx| tx.list_cases(&scope))?.len(), CALLERS);
+        assert_state_matches_store(db, &scope);
+        Ok(())
+    }
+
     fn eight_officers_deciding_whether_to_issue_at_once_leave_one_decision(db) {
         install_letters(db);
         let scope = authority(db, "torbay", 880)?;

@@ -167,6 +167,25 @@ fn decide_item(
         quorum: quorum.clone(),
         departed_from_majority: departed,
     };
+    // The case may have moved on outside the sitting (a decision recorded directly):
+    // then the item is neither decided nor deferred here, and the chair is told why.
+    let case = tx.get_case(scope, item.case_id)?;
+    if !super::sitting::stage_takes(item.decision_kind, case.stage) {
+        let kind = item.decision_kind;
+        return Err(PanelError::Workflow(workflow::WorkflowError::WrongStage {
+            case: case.id,
+            stage: case.stage,
+            command: "closing this agenda item",
+            allowed: match kind {
+                crate::domain::DecisionKind::Assess => {
+                    "while the request still awaits the decision whether to assess"
+                }
+                crate::domain::DecisionKind::Issue => "while the case is being assessed",
+                _ => "while the case can still take the item's decision",
+            },
+            last_change: workflow::last_change(tx, scope, case.id)?,
+        }));
+    }
     if let Some(why) = deferral {
         let now = clock.now();
         tx.close_agenda_item(scope, item_id, AgendaItemStatus::Deferred)?;
@@ -220,7 +239,6 @@ fn decide_item(
         item: item_id,
         record: record(departed),
     };
-    let case = tx.get_case(scope, item.case_id)?;
     let decided_by_panel = |tx: &mut Tx<'_>, case: crate::domain::Case| match decided {
         Proposal::Assess | Proposal::RefuseAssessment => {
             let command = DecideWhetherToAssess {

@@ -104,6 +104,9 @@ pub fn open_papers(
     let now = clock.now();
     let today = clock.today();
     db.write(|tx| {
+        // Taken like every other write to the case, so this event queues behind a vote
+        // or close rather than racing it for its place in the case's stream.
+        super::lock_item_case(tx, scope, item_id)?;
         let (papers, role) = match gather(tx, scope, item_id, reader, today)? {
             Ok(found) => found,
             Err(refused) => return Ok(Err(refused)),

@@ -229,7 +229,7 @@ pub struct AddToAgenda {
 
 /// Whether a case at `stage` can take a decision of `kind` (checked again when the
 /// decision is recorded; here so a wrong item is refused before members read papers).
-fn stage_takes(kind: DecisionKind, stage: CaseStage) -> bool {
+pub(super) fn stage_takes(kind: DecisionKind, stage: CaseStage) -> bool {
     match kind {
         DecisionKind::Assess => matches!(
             stage,

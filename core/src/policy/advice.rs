@@ -124,6 +124,9 @@ impl PluginCatalogue {
             Question::NextSteps(facts) => advice_record(&case, &plugin.next_steps(facts)),
         };
         let stored = db.write(|tx| {
+            // Taken like every command on the case, so the advice queues behind a
+            // decision rather than racing it for its place in the case's stream.
+            tx.lock_case(scope, case)?;
             let stored = tx.record_advice(scope, &record)?;
             tx.append_event(
                 scope,

@@ -135,11 +135,15 @@ impl Tx<'_> {
         let mut query = events::table
             .filter(events::authority_id.eq(scope.authority().as_str()))
             .into_boxed();
-        if let Some(case) = case {
-            query = query.filter(events::case_id.eq(case.to_string()));
-        }
+        // One case's events in its stream's order (the sequence each took under the
+        // case's lock); the whole log in the order events were made.
+        query = match case {
+            Some(case) => query
+                .filter(events::case_id.eq(case.to_string()))
+                .order(events::case_sequence),
+            None => query.order(events::id),
+        };
         query
-            .order(events::id)
             .select(EventRow::as_select())
             .load(self.conn)?
             .into_iter()

@@ -12,7 +12,7 @@ use crate::domain::{
     Upn, UserId,
 };
 use crate::events::{self, CaseEvent};
-use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::store::{AuthorityScope, Database, NewEvent, StoreError, Tx};
 use crate::time::Clock;
 
 /// A request as a caseworker logs it.
@@ -110,7 +110,7 @@ pub(super) struct Intake {
 /// new request and by a plan transferred in from another authority, which arrives with
 /// the request that started it.
 pub(super) fn check_request(
-    db: &Database,
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
     command: &ReceiveRequest,
     clock: &dyn Clock,
@@ -159,7 +159,7 @@ pub(super) fn check_request(
         ));
     }
     let upn = Upn::parse(&command.upn)?;
-    let known = db.read(|tx| tx.find_child_by_upn(scope, &upn))?;
+    let known = tx.find_child_by_upn(scope, &upn)?;
     if let Some(known) = &known
         && known.date_of_birth != command.date_of_birth
     {
@@ -256,28 +256,41 @@ pub fn receive_request(
     actor: Option<UserId>,
     clock: &dyn Clock,
 ) -> Result<Received, WorkflowError> {
-    let intake = check_request(db, scope, command, clock)?;
-    let now = intake.request.logged_at;
-    let case = Case {
-        id: CaseId::new(),
-        authority_id: scope.authority().clone(),
-        child_id: intake.child.id,
-        request_id: intake.request.id,
-        stage: CaseStage::RequestReceived,
-        opened_at: now,
-    };
-    let deadlines = vec![statutory_deadline(
-        scope,
-        case.id,
-        DeadlineKind::DecideWhetherToAssess,
-        command.received_on,
-    )?];
-    db.write(|tx| {
+    new_case(db, |tx| {
+        let intake = check_request(tx, scope, command, clock)?;
+        let now = intake.request.logged_at;
+        let case = Case {
+            id: CaseId::new(),
+            authority_id: scope.authority().clone(),
+            child_id: intake.child.id,
+            request_id: intake.request.id,
+            stage: CaseStage::RequestReceived,
+            opened_at: now,
+        };
+        let deadlines = vec![statutory_deadline(
+            scope,
+            case.id,
+            DeadlineKind::DecideWhetherToAssess,
+            command.received_on,
+        )?];
         write_intake(tx, scope, &intake, &case, actor)?;
         for deadline in &deadlines {
             set_deadline(tx, scope, deadline, actor, now)?;
         }
-        Ok(())
-    })?;
-    Ok(Received { case, deadlines })
+        Ok(Received { case, deadlines })
+    })
+}
+
+/// Opens a case in one transaction that reads what it checks (is the child known by
+/// their UPN?) and writes the child, request and case. Two requests for a child not
+/// yet known can race to record the child; the loser's insert is refused by the unique
+/// UPN, and it runs once more, now finding the child the other recorded.
+pub(super) fn new_case<T>(
+    db: &Database,
+    mut open: impl FnMut(&mut Tx<'_>) -> Result<T, WorkflowError>,
+) -> Result<T, WorkflowError> {
+    match db.write_with(&mut open) {
+        Err(WorkflowError::Store(StoreError::Conflict(_))) => db.write_with(open),
+        other => other,
+    }
 }

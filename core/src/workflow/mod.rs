@@ -169,15 +169,23 @@ pub(crate) fn in_case<T>(
             stage,
             command,
             allowed,
-            last_change: tx
-                .latest_case_event(scope, case_id)?
-                .map(|event| LastChange {
-                    kind: event.kind(),
-                    at: event.occurred_at,
-                }),
+            last_change: last_change(tx, scope, case_id)?,
         }),
         other => other,
     }
+}
+
+/// The last change recorded on a case, read in the caller's transaction: what a
+/// refusal for the case's stage names.
+pub(crate) fn last_change(
+    tx: &mut crate::store::Tx<'_>,
+    scope: &crate::store::AuthorityScope,
+    case: CaseId,
+) -> Result<Option<LastChange>, StoreError> {
+    Ok(tx.latest_case_event(scope, case)?.map(|event| LastChange {
+        kind: event.kind(),
+        at: event.occurred_at,
+    }))
 }
 
 impl From<DomainError> for WorkflowError {

@@ -367,68 +367,69 @@ pub fn receive_transferred_plan(
     actor: Option<UserId>,
     clock: &dyn Clock,
 ) -> Result<Received, WorkflowError> {
-    let intake: Intake = check_request(db, scope, &command.original_request, clock)?;
     not_future(command.transferred_on, "transferred_on", clock)?;
     let from = named(
         &command.from_authority,
         "from_authority",
         "the old authority",
     )?;
-    if command.plan_issued_on < intake.request.received_on {
-        return Err(WorkflowError::invalid(
-            "plan_issued_on",
-            "cannot be before the request was received",
-        ));
-    }
-    if command.plan_issued_on > command.transferred_on {
-        return Err(WorkflowError::invalid(
-            "plan_issued_on",
-            "cannot be after the transfer",
-        ));
-    }
-    if let Some(reviewed) = command.last_reviewed_on
-        && !(command.plan_issued_on..=command.transferred_on).contains(&reviewed)
-    {
-        return Err(WorkflowError::invalid(
-            "last_reviewed_on",
-            "must fall between the plan's issue and the transfer",
-        ));
-    }
-    let bad = |e: crate::clock::ClockError| WorkflowError::invalid("transferred_on", e.to_string());
-    let start = command.last_reviewed_on.unwrap_or(command.plan_issued_on);
-    let review_by = limits::ANNUAL_REVIEW
-        .calendar_due(start, Some(command.transferred_on))
-        .map_err(bad)?;
-    let notice_by = limits::TRANSFER_NOTICE
-        .calendar_due(command.transferred_on, None)
-        .map_err(bad)?;
-    let now = intake.request.logged_at;
-    let case = Case {
-        id: CaseId::new(),
-        authority_id: scope.authority().clone(),
-        child_id: intake.child.id,
-        request_id: intake.request.id,
-        stage: CaseStage::PlanIssued,
-        opened_at: now,
-    };
-    let deadlines = vec![
-        open_limit(
-            scope,
-            case.id,
-            DeadlineKind::TransferNotice,
-            notice_by,
-            None,
-        ),
-        open_limit(scope, case.id, DeadlineKind::AnnualReview, review_by, None),
-    ];
-    db.write(|tx| {
+    super::intake::new_case(db, |tx| {
+        let intake: Intake = check_request(tx, scope, &command.original_request, clock)?;
+        if command.plan_issued_on < intake.request.received_on {
+            return Err(WorkflowError::invalid(
+                "plan_issued_on",
+                "cannot be before the request was received",
+            ));
+        }
+        if command.plan_issued_on > command.transferred_on {
+            return Err(WorkflowError::invalid(
+                "plan_issued_on",
+                "cannot be after the transfer",
+            ));
+        }
+        if let Some(reviewed) = command.last_reviewed_on
+            && !(command.plan_issued_on..=command.transferred_on).contains(&reviewed)
+        {
+            return Err(WorkflowError::invalid(
+                "last_reviewed_on",
+                "must fall between the plan's issue and the transfer",
+            ));
+        }
+        let bad =
+            |e: crate::clock::ClockError| WorkflowError::invalid("transferred_on", e.to_string());
+        let start = command.last_reviewed_on.unwrap_or(command.plan_issued_on);
+        let review_by = limits::ANNUAL_REVIEW
+            .calendar_due(start, Some(command.transferred_on))
+            .map_err(bad)?;
+        let notice_by = limits::TRANSFER_NOTICE
+            .calendar_due(command.transferred_on, None)
+            .map_err(bad)?;
+        let now = intake.request.logged_at;
+        let case = Case {
+            id: CaseId::new(),
+            authority_id: scope.authority().clone(),
+            child_id: intake.child.id,
+            request_id: intake.request.id,
+            stage: CaseStage::PlanIssued,
+            opened_at: now,
+        };
+        let deadlines = vec![
+            open_limit(
+                scope,
+                case.id,
+                DeadlineKind::TransferNotice,
+                notice_by,
+                None,
+            ),
+            open_limit(scope, case.id, DeadlineKind::AnnualReview, review_by, None),
+        ];
         write_intake(tx, scope, &intake, &case, actor)?;
         tx.append_event(
             scope,
             NewEvent {
                 case_id: Some(case.id),
                 fact: CaseEvent::PlanTransferredIn(events::PlanTransferredIn {
-                    from_authority: from,
+                    from_authority: from.clone(),
                     transferred_on: command.transferred_on,
                     // The plan counts as made on its original day (reg. 15(3)(a)); the
                     // annual review reads it under the same key as a plan issued here.
@@ -444,9 +445,8 @@ pub fn receive_transferred_plan(
         for deadline in &deadlines {
             set_deadline(tx, scope, deadline, actor, now)?;
         }
-        Ok(())
-    })?;
-    Ok(Received { case, deadlines })
+        Ok(Received { case, deadlines })
+    })
 }
 
 /// Records the Reg 15(4) notice to the family and marks its limit met. Refused, changing
