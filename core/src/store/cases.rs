@@ -98,7 +98,7 @@ impl TryFrom<RequestRow> for AssessmentRequest {
     }
 }
 
-#[derive(Queryable, Selectable, Insertable)]
+#[derive(Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = cases)]
 struct CaseRow {
     id: String,
@@ -280,11 +280,24 @@ impl Tx<'_> {
     /// the case after this call decides on the state it commits against (one decision
     /// per command). Every case command calls this first.
     ///
-    /// The lock is a write of the case row to itself: on PostgreSQL it takes the row's
-    /// lock (as `SELECT ... FOR UPDATE` would), and a second writer waits for the first
-    /// to commit and then reads what it wrote; on SQLite it takes the database's write
-    /// lock at the start of the transaction, before anything is read.
+    /// On PostgreSQL the row is read `FOR UPDATE`, in one round trip: a second writer
+    /// waits for the first to commit and then reads what it wrote. On SQLite (one
+    /// writer at a time) the row is written to itself, which takes the database's
+    /// write lock at the start of the transaction, before anything is read.
     pub fn lock_case(&mut self, scope: &AuthorityScope, id: CaseId) -> Result<Case, StoreError> {
+        if let super::connection::AnyConnection::Postgres(pg) = &mut *self.conn {
+            use diesel::sql_types::Text;
+            return diesel::sql_query(
+                "SELECT id, authority_id, child_id, request_id, stage, opened_at \
+                 FROM cases WHERE authority_id = $1 AND id = $2 FOR UPDATE",
+            )
+            .bind::<Text, _>(scope.authority().as_str())
+            .bind::<Text, _>(id.to_string())
+            .get_result::<CaseRow>(pg)
+            .optional()?
+            .ok_or_else(|| not_found("case", id))?
+            .try_into();
+        }
         let locked = diesel::update(
             cases::table
                 .filter(cases::authority_id.eq(scope.authority().as_str()))
