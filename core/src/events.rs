@@ -179,6 +179,11 @@ pub struct DeadlineSet {
     pub due_on: NaiveDate,
     /// The rule, in words, as it stood when the limit was set.
     pub rule: String,
+    /// The limit's id, so a later fact can settle this one among several of its kind.
+    /// Logs written before commands were pure folds lack it; [`crate::workflow::CaseState`]
+    /// finds those ids in the deadlines table when it loads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DeadlineId>,
 }
 
 /// A case was put on a sitting's agenda.
@@ -237,6 +242,14 @@ pub struct DecisionRecorded {
     /// On a refusal: the family's last day to appeal (Tribunal rule 20).
     #[serde(default)]
     pub appeal_by: Option<NaiveDate>,
+    /// The reasons, as the family reads them: the decision's row is made from this
+    /// fact. Absent from logs written before commands were pure folds (the row holds
+    /// them there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<String>,
+    /// The agenda item the decision closed, when made at a panel sitting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agenda_item: Option<AgendaItemId>,
 }
 
 /// A document was stored on a case: today, a letter the notifier wrote.
@@ -304,6 +317,12 @@ pub struct ExceptionRecorded {
     pub applies_to: Option<NaiveDate>,
     /// When the family was told.
     pub family_told_on: NaiveDate,
+    /// The one limit disapplied, by id (never its siblings of the same kind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_id: Option<DeadlineId>,
+    /// What shows the exception applies, so the claim can be checked later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 /// Advice was asked of one source during the assessment.
@@ -393,6 +412,12 @@ pub struct ReviewDecisionRecorded {
     /// On maintain or cease: the family's last day to appeal.
     #[serde(default)]
     pub appeal_by: Option<NaiveDate>,
+    /// The reasons, as the family reads them (see [`DecisionRecorded::reasons`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<String>,
+    /// The agenda item the decision closed, when made at a panel sitting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agenda_item: Option<AgendaItemId>,
 }
 
 /// A phase transfer is coming.

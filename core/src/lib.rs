@@ -22,6 +22,7 @@ pub mod panel;
 pub mod policy;
 pub mod registry;
 pub mod reports;
+pub mod services;
 pub mod store;
 pub mod time;
 pub mod workflow;

@@ -31,6 +31,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The store, calendar and clock as the core's commands take them.
+    pub fn services(&self) -> sendpanel_core::services::Services {
+        sendpanel_core::services::Services {
+            db: self.db.clone(),
+            holidays: self.holidays.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
     /// An authority's configuration (panels, quorum, voting rule), if it is loaded.
     pub fn config_of(
         &self,

@@ -228,10 +228,11 @@ pub fn seed_demo(
                 let due_on = received_on
                     .checked_add_days(Days::new(42))
                     .unwrap_or(received_on);
+                let deadline = DeadlineId::new();
                 tx.insert_deadline(
                     &scope,
                     &Deadline {
-                        id: DeadlineId::new(),
+                        id: deadline,
                         authority_id: authority.id.clone(),
                         case_id: case.id,
                         kind: DeadlineKind::DecideWhetherToAssess,
@@ -249,6 +250,7 @@ pub fn seed_demo(
                             subject: None,
                             due_on,
                             rule: DeadlineKind::DecideWhetherToAssess.rule().to_owned(),
+                            deadline: Some(deadline),
                         }),
                         now,
                     ),

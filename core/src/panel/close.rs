@@ -239,6 +239,11 @@ fn decide_item(
         item: item_id,
         record: record(departed),
     };
+    // The decision is the chair's, at this sitting: it closes the item in its own
+    // transaction.
+    let panel_context = |case: &crate::domain::Case, chair| {
+        workflow::Context::new(scope, case.id, Some(chair), holidays, clock).at_panel(Some(&at))
+    };
     let decided_by_panel = |tx: &mut Tx<'_>, case: crate::domain::Case| match decided {
         Proposal::Assess | Proposal::RefuseAssessment => {
             let command = DecideWhetherToAssess {
@@ -252,16 +257,8 @@ fn decide_item(
                 decided_by: chair,
                 decided_on: command.decided_on,
             };
-            workflow::decide_whether_to_assess_in(
-                tx,
-                scope,
-                &case,
-                &command,
-                holidays,
-                clock,
-                Some(&at),
-            )
-            .map(|done| done.decision)
+            workflow::execute(tx, scope, &case, &command, panel_context(&case, chair))
+                .map(|done| done.decision)
         }
         Proposal::Issue | Proposal::NotIssue => {
             let command = DecideWhetherToIssue {
@@ -274,16 +271,8 @@ fn decide_item(
                 decided_by: chair,
                 decided_on: command.decided_on,
             };
-            workflow::decide_whether_to_issue_in(
-                tx,
-                scope,
-                &case,
-                &command,
-                holidays,
-                clock,
-                Some(&at),
-            )
-            .map(|done| done.decision)
+            workflow::execute(tx, scope, &case, &command, panel_context(&case, chair))
+                .map(|done| done.decision)
         }
         Proposal::Maintain | Proposal::Amend | Proposal::Cease => {
             let choice = match decided {
@@ -297,16 +286,8 @@ fn decide_item(
                 decided_by: chair,
                 decided_on: command.decided_on,
             };
-            workflow::record_review_decision_in(
-                tx,
-                scope,
-                &case,
-                &command,
-                holidays,
-                clock,
-                Some(&at),
-            )
-            .map(|done| done.decision)
+            workflow::execute(tx, scope, &case, &command, panel_context(&case, chair))
+                .map(|done| done.decision)
         }
     };
     let decision = workflow::in_case(tx, scope, case, decided_by_panel)?;

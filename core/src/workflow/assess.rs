@@ -5,15 +5,15 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::intake::statutory_deadline;
-use super::{WorkflowError, set_deadline};
-use crate::clock::BankHolidays;
+use super::execute::{CaseCommand, Context, execute, limit_set, the, the_decision};
+use super::{CaseState, WorkflowError};
+use crate::clock::{BankHolidays, limits};
 use crate::domain::{
-    Case, CaseId, CaseStage, DeadlineKind, DeadlineStatus, Decision, DecisionId, DecisionKind,
-    DecisionOutcome, Reasons, UserId,
+    CaseId, CaseStage, DeadlineKind, Decision, DecisionId, DecisionKind, DecisionOutcome, Reasons,
+    UserId,
 };
 use crate::events::{self, CaseEvent};
-use crate::store::{AuthorityScope, Database, NewEvent, Tx};
+use crate::store::{AuthorityScope, Database};
 use crate::time::Clock;
 
 /// Assess, or refuse to.
@@ -58,25 +58,132 @@ pub struct Decided {
     pub family_deadlines: Option<(NaiveDate, NaiveDate)>,
 }
 
-/// The latest graduated-response recommendation on the case, if the plugin gave one,
-/// read in the command's transaction.
-fn recommendation(
-    tx: &mut Tx<'_>,
-    scope: &AuthorityScope,
-    case: CaseId,
-) -> Result<Option<String>, WorkflowError> {
-    let advice = tx.advice_for_case(scope, &case)?;
-    Ok(advice
-        .iter()
-        .rev()
-        .filter(|a| a.call == "graduated-response" && a.outcome == "advice")
-        .find_map(|a| {
-            let output: serde_json::Value = serde_json::from_str(a.output_json.as_deref()?).ok()?;
-            output
-                .pointer("/Ok/recommendation")
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-        }))
+/// A limit counted from the day the request was received, as a fact.
+fn from_request(kind: DeadlineKind, received_on: NaiveDate) -> Result<CaseEvent, WorkflowError> {
+    let due_on = limits::of(kind)
+        .calendar_due(received_on, None)
+        .map_err(|e| WorkflowError::invalid("received_on", e.to_string()))?;
+    Ok(limit_set(kind, due_on, None))
+}
+
+impl CaseCommand for DecideWhetherToAssess {
+    type Outcome = Decided;
+    const STEP: super::Step = super::Step::DecisionToAssess;
+
+    fn acting(&self, _caller: UserId) -> UserId {
+        self.decided_by
+    }
+
+    fn named_users(&self) -> Vec<(&'static str, UserId)> {
+        vec![("decided_by", self.decided_by)]
+    }
+
+    fn weighs_advice(&self) -> bool {
+        true
+    }
+
+    /// Assess or refuse, on a request received and not yet decided: the decision meets
+    /// the 6-week limit (reg. 5(1)); "assess" starts the 16- and 20-week ones (reg.
+    /// 10(1), 13(2)); a refusal carries the family's mediation and appeal days.
+    fn decide(
+        &self,
+        state: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<CaseEvent>, WorkflowError> {
+        if !matches!(
+            state.stage(),
+            CaseStage::RequestReceived | CaseStage::AwaitingAssessmentDecision
+        ) {
+            return Err(WorkflowError::WrongStage {
+                case: ctx.case,
+                stage: state.stage(),
+                command: "the decision whether to assess",
+                allowed: "after a request is received and before it is decided",
+                last_change: None,
+            });
+        }
+        if self.decided_on > ctx.today {
+            return Err(WorkflowError::invalid(
+                "decided_on",
+                "cannot be in the future",
+            ));
+        }
+        let received_on = state.received_on.unwrap_or(self.decided_on);
+        if self.decided_on < received_on {
+            return Err(WorkflowError::invalid(
+                "decided_on",
+                format!("cannot be before the request was received ({received_on})"),
+            ));
+        }
+        let reasons = Reasons::parse(&self.reasons)?;
+        let departs = match (ctx.recommendation.as_deref(), self.decision) {
+            (Some("DoNotAssess"), AssessDecision::Assess) => Some("do not assess"),
+            (Some("Assess"), AssessDecision::Refuse) => Some("assess"),
+            _ => None,
+        };
+        let departure = match (departs, self.departure_reason.as_deref().map(str::trim)) {
+            (Some(advised), None | Some("")) => {
+                return Err(WorkflowError::invalid(
+                    "departure_reason",
+                    format!(
+                        "the policy advice was to {advised}; say why the decision departs from it"
+                    ),
+                ));
+            }
+            (_, Some(text)) if !text.is_empty() => Some(text.to_owned()),
+            _ => None,
+        };
+        let due = state
+            .limit(DeadlineKind::DecideWhetherToAssess)
+            .map(|d| d.due_on);
+        let within_six_weeks = due.is_none_or(|due| self.decided_on <= due);
+        let outcome = match self.decision {
+            AssessDecision::Assess => DecisionOutcome::Agreed,
+            AssessDecision::Refuse => DecisionOutcome::Refused,
+        };
+        let family_deadlines = match self.decision {
+            AssessDecision::Assess => None,
+            AssessDecision::Refuse => Some(super::family_deadlines(self.decided_on, ctx.holidays)?),
+        };
+        let decision = DecisionId::new();
+        let mut facts = super::closing_at_panel(ctx, decision);
+        facts.push(CaseEvent::DecisionRecorded(events::DecisionRecorded {
+            decision,
+            kind: DecisionKind::Assess,
+            outcome,
+            decided_on: self.decided_on,
+            within_six_weeks: Some(within_six_weeks),
+            within_sixteen_weeks: None,
+            departure_reason: departure,
+            mediation_contact_by: family_deadlines.map(|d| d.0),
+            appeal_by: family_deadlines.map(|d| d.1),
+            reasons: Some(reasons.as_str().to_owned()),
+            agenda_item: ctx.at.map(|a| a.item),
+        }));
+        if self.decision == AssessDecision::Assess {
+            facts.push(from_request(DeadlineKind::DecideNotToIssue, received_on)?);
+            facts.push(from_request(DeadlineKind::FinalPlan, received_on)?);
+        }
+        Ok(facts)
+    }
+
+    fn outcome(
+        &self,
+        facts: &[CaseEvent],
+        after: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Decided, WorkflowError> {
+        let recorded = the(facts, |f| match f {
+            CaseEvent::DecisionRecorded(d) => Some(d),
+            _ => None,
+        })?;
+        Ok(Decided {
+            decision: the_decision(facts, ctx)?,
+            stage: after.stage(),
+            within_six_weeks: recorded.within_six_weeks.unwrap_or(true),
+            family_deadlines: recorded.mediation_contact_by.zip(recorded.appeal_by),
+        })
+    }
 }
 
 /// Records the decision, moves the case, settles the 6-week deadline and, on "assess",
@@ -92,148 +199,138 @@ pub fn decide_whether_to_assess(
     clock: &dyn Clock,
 ) -> Result<Decided, WorkflowError> {
     super::on_case(db, scope, case_id, |tx, case| {
-        decide_whether_to_assess_in(tx, scope, &case, command, holidays, clock, None)
+        let ctx = Context::new(scope, case.id, Some(command.decided_by), holidays, clock);
+        execute(tx, scope, &case, command, ctx)
     })
 }
 
-/// [`decide_whether_to_assess`] inside a transaction that has locked the case; at a
-/// panel sitting, the decision closes the agenda item `at` names, in the same
-/// transaction, and records the item on the decision.
-pub(crate) fn decide_whether_to_assess_in(
-    tx: &mut Tx<'_>,
-    scope: &AuthorityScope,
-    case: &Case,
-    command: &DecideWhetherToAssess,
-    holidays: &BankHolidays,
-    clock: &dyn Clock,
-    at: Option<&super::AtPanel>,
-) -> Result<Decided, WorkflowError> {
-    let case_id = case.id;
-    if !matches!(
-        case.stage,
-        CaseStage::RequestReceived | CaseStage::AwaitingAssessmentDecision
-    ) {
-        return Err(WorkflowError::WrongStage {
-            case: case_id,
-            stage: case.stage,
-            command: "the decision whether to assess",
-            allowed: "after a request is received and before it is decided",
-            last_change: None,
-        });
-    }
-    let request = tx.get_request(scope, case.request_id)?;
-    // The decider must be one of this authority's users.
-    tx.get_user(scope, command.decided_by)
-        .map_err(|_| WorkflowError::invalid("decided_by", "must be a user of this authority"))?;
-    if command.decided_on > clock.today() {
-        return Err(WorkflowError::invalid(
-            "decided_on",
-            "cannot be in the future",
-        ));
-    }
-    if command.decided_on < request.received_on {
-        return Err(WorkflowError::invalid(
-            "decided_on",
-            format!(
-                "cannot be before the request was received ({})",
-                request.received_on
-            ),
-        ));
-    }
-    let reasons = Reasons::parse(&command.reasons)?;
-    let departs = match (
-        recommendation(tx, scope, case_id)?.as_deref(),
-        command.decision,
-    ) {
-        (Some("DoNotAssess"), AssessDecision::Assess) => Some("do not assess"),
-        (Some("Assess"), AssessDecision::Refuse) => Some("assess"),
-        _ => None,
-    };
-    let departure = match (departs, command.departure_reason.as_deref().map(str::trim)) {
-        (Some(advised), None | Some("")) => {
-            return Err(WorkflowError::invalid(
-                "departure_reason",
-                format!("the policy advice was to {advised}; say why the decision departs from it"),
-            ));
-        }
-        (_, Some(text)) if !text.is_empty() => Some(text.to_owned()),
-        _ => None,
-    };
+#[cfg(test)]
+mod tests {
+    //! Given the case's facts, when the decision whether to assess, then the facts it
+    //! records or why it is refused: no database.
+    use super::*;
+    use crate::domain::{EventKind, UserId};
+    use crate::workflow::given::{context, day, given, kinds, received, refused_field, when};
+    use chrono::Datelike;
 
-    let due = tx
-        .list_deadlines(scope, case_id)?
-        .into_iter()
-        .find(|d| d.kind == DeadlineKind::DecideWhetherToAssess)
-        .map(|d| d.due_on);
-    let within_six_weeks = due.is_none_or(|due| command.decided_on <= due);
-    let (outcome, stage) = match command.decision {
-        AssessDecision::Assess => (DecisionOutcome::Agreed, CaseStage::Assessing),
-        AssessDecision::Refuse => (DecisionOutcome::Refused, CaseStage::AssessmentRefused),
-    };
-    let family_deadlines = match command.decision {
-        AssessDecision::Assess => None,
-        AssessDecision::Refuse => Some(super::family_deadlines(command.decided_on, holidays)?),
-    };
-    let now = clock.now();
-    let decision = Decision {
-        id: DecisionId::new(),
-        authority_id: scope.authority().clone(),
-        case_id,
-        agenda_item_id: at.map(|a| a.item),
-        kind: DecisionKind::Assess,
-        outcome,
-        reasons,
-        decided_by: command.decided_by,
-        decided_at: now,
-        choice: None,
-    };
-    let later = match command.decision {
-        AssessDecision::Assess => vec![
-            statutory_deadline(
-                scope,
-                case_id,
-                DeadlineKind::DecideNotToIssue,
-                request.received_on,
-            )?,
-            statutory_deadline(scope, case_id, DeadlineKind::FinalPlan, request.received_on)?,
-        ],
-        AssessDecision::Refuse => Vec::new(),
-    };
-    tx.insert_decision(scope, &decision)?;
-    super::close_at_panel(tx, scope, case_id, at, decision.id, command.decided_by, now)?;
-    tx.set_case_stage(scope, case_id, stage)?;
-    tx.set_deadline_status(
-        scope,
-        case_id,
-        DeadlineKind::DecideWhetherToAssess,
-        DeadlineStatus::Met,
-    )?;
-    tx.append_event(
-        scope,
-        NewEvent {
-            case_id: Some(case_id),
-            fact: CaseEvent::DecisionRecorded(events::DecisionRecorded {
-                decision: decision.id,
-                kind: decision.kind,
-                outcome: decision.outcome,
-                decided_on: command.decided_on,
-                within_six_weeks: Some(within_six_weeks),
-                within_sixteen_weeks: None,
-                departure_reason: departure,
-                mediation_contact_by: family_deadlines.map(|d| d.0),
-                appeal_by: family_deadlines.map(|d| d.1),
-            }),
-            actor: Some(command.decided_by),
-            occurred_at: now,
-        },
-    )?;
-    for deadline in &later {
-        set_deadline(tx, scope, deadline, Some(command.decided_by), now)?;
+    fn decide(decision: AssessDecision, on: NaiveDate) -> DecideWhetherToAssess {
+        DecideWhetherToAssess {
+            decision,
+            reasons: "The evidence shows needs the setting cannot meet.".into(),
+            departure_reason: None,
+            decided_by: UserId::new(),
+            decided_on: on,
+        }
     }
-    Ok(Decided {
-        decision,
-        stage,
-        within_six_weeks,
-        family_deadlines,
-    })
+
+    fn six_weeks(received_on: NaiveDate) -> Vec<CaseEvent> {
+        vec![
+            received(received_on),
+            from_request(DeadlineKind::DecideWhetherToAssess, received_on)
+                .unwrap_or_else(|e| unreachable!("{e}")),
+        ]
+    }
+
+    #[test]
+    fn assessing_meets_the_six_weeks_and_starts_the_sixteen_and_twenty() {
+        let facts = when(
+            &six_weeks(day(9, 4)),
+            &decide(AssessDecision::Assess, day(10, 2)),
+        );
+        let facts = facts.unwrap_or_default();
+        assert_eq!(
+            kinds(&facts),
+            [
+                EventKind::DecisionRecorded,
+                EventKind::DeadlineSet,
+                EventKind::DeadlineSet
+            ]
+        );
+        let mut state = given(&six_weeks(day(9, 4)));
+        let settled: Vec<_> = facts.iter().flat_map(|f| state.apply(f)).collect();
+        assert_eq!(settled.len(), 1, "the 6-week limit is met: {settled:?}");
+        assert_eq!(state.stage(), CaseStage::Assessing);
+        // 16 and 20 weeks from 4 September 2023.
+        assert_eq!(
+            state
+                .limit(DeadlineKind::DecideNotToIssue)
+                .map(|d| d.due_on),
+            Some(day(12, 25))
+        );
+        assert_eq!(
+            state.limit(DeadlineKind::FinalPlan).map(|d| d.due_on),
+            Some(day(1, 22).with_year(2024).unwrap_or_default())
+        );
+    }
+
+    #[test]
+    fn a_refusal_after_the_six_weeks_is_recorded_as_late_with_the_familys_days() {
+        let facts = when(
+            &six_weeks(day(9, 4)),
+            &decide(AssessDecision::Refuse, day(11, 1)),
+        )
+        .unwrap_or_default();
+        let [CaseEvent::DecisionRecorded(recorded)] = facts.as_slice() else {
+            return assert_eq!(kinds(&facts), [EventKind::DecisionRecorded]);
+        };
+        assert_eq!(recorded.outcome, DecisionOutcome::Refused);
+        assert_eq!(recorded.within_six_weeks, Some(false));
+        assert!(recorded.appeal_by.is_some() && recorded.mediation_contact_by.is_some());
+        assert_eq!(
+            recorded.reasons.as_deref(),
+            Some("The evidence shows needs the setting cannot meet.")
+        );
+    }
+
+    #[test]
+    fn a_second_decision_is_refused_as_the_case_has_moved_on() {
+        let mut facts = six_weeks(day(9, 4));
+        facts.extend(when(&facts, &decide(AssessDecision::Assess, day(10, 2))).unwrap_or_default());
+        let again = when(&facts, &decide(AssessDecision::Refuse, day(10, 3)));
+        assert!(
+            matches!(
+                again,
+                Err(WorkflowError::WrongStage {
+                    stage: CaseStage::Assessing,
+                    ..
+                })
+            ),
+            "{again:?}"
+        );
+    }
+
+    #[test]
+    fn a_decision_before_the_request_or_in_the_future_names_the_day() {
+        let facts = six_weeks(day(9, 4));
+        assert_eq!(
+            refused_field(when(&facts, &decide(AssessDecision::Assess, day(9, 1)))),
+            "decided_on"
+        );
+        assert_eq!(
+            refused_field(when(&facts, &decide(AssessDecision::Assess, day(12, 2)))),
+            "decided_on"
+        );
+        let mut empty = decide(AssessDecision::Refuse, day(10, 2));
+        empty.reasons = "  ".into();
+        assert_eq!(refused_field(when(&facts, &empty)), "reasons");
+    }
+
+    #[test]
+    fn departing_from_the_plugins_advice_needs_a_reason_of_its_own() {
+        let facts = six_weeks(day(9, 4));
+        let mut ctx = context();
+        ctx.recommendation = Some("DoNotAssess".into());
+        let mut command = decide(AssessDecision::Assess, day(10, 2));
+        assert_eq!(
+            refused_field(command.decide(&given(&facts), &ctx)),
+            "departure_reason"
+        );
+        command.departure_reason = Some("The EP's report postdates the advice.".into());
+        let decided = command.decide(&given(&facts), &ctx).unwrap_or_default();
+        assert!(matches!(
+            decided.first(),
+            Some(CaseEvent::DecisionRecorded(d))
+                if d.departure_reason.as_deref() == Some("The EP's report postdates the advice.")
+        ));
+    }
 }

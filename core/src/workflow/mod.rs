@@ -18,12 +18,16 @@ mod advice;
 mod assess;
 mod disputes;
 mod exceptions;
+mod execute;
+#[cfg(test)]
+mod given;
 mod intake;
 mod issue;
 mod next_steps;
 mod plan;
 mod review;
 mod state;
+pub mod steps;
 mod transfer;
 mod views;
 
@@ -32,7 +36,6 @@ pub use crate::domain::ReviewDecision;
 pub use advice::{
     AdviceReceived, RecordAdviceReceived, RequestAdvice, record_advice_received, request_advice,
 };
-pub(crate) use assess::decide_whether_to_assess_in;
 pub use assess::{AssessDecision, DecideWhetherToAssess, Decided, decide_whether_to_assess};
 pub use disputes::{
     AppealLodged, LodgeAppeal, MediationConcluded, MediationOutcome, RecordMediationOutcome,
@@ -41,8 +44,9 @@ pub use disputes::{
     record_mediation_outcome, record_tribunal_decision, request_mediation,
 };
 pub use exceptions::{ClaimException, claim_exception};
+pub(crate) use execute::execute;
+pub use execute::{CaseCommand, Context};
 pub use intake::{ReceiveRequest, Received, receive_request};
-pub(crate) use issue::decide_whether_to_issue_in;
 pub use issue::{DecideWhetherToIssue, IssueDecided, IssueDecision, decide_whether_to_issue};
 pub use next_steps::{
     ArrangeNextStepsMeeting, NextStepsOutcome, RecordNextStepsOutcome, arrange_next_steps_meeting,
@@ -51,12 +55,12 @@ pub use next_steps::{
 pub use plan::{
     FinalPlanIssued, IssueFinalPlan, ServeDraftPlan, issue_final_plan, serve_draft_plan,
 };
-pub(crate) use review::record_review_decision_in;
 pub use review::{
     RecordReviewDecision, ReviewDecided, ReviewMeetingScheduled, ScheduleReviewMeeting,
     record_review_decision, schedule_review_meeting,
 };
-pub use state::CaseState;
+pub use state::{CaseState, DecisionState, LimitState, Settled};
+pub use steps::Step;
 pub use transfer::{
     CompletePhaseTransfer, NotifyMoveOut, PhaseTransferCompleted, PlanPhaseTransfer,
     PlanTransferredOut, ReceiveTransferredPlan, SendTransferNotice, TransferPlanOut,
@@ -102,6 +106,15 @@ pub enum WorkflowError {
         /// transaction: when two people act on one case at once, the one refused is
         /// told what the other did first.
         last_change: Option<LastChange>,
+    },
+    /// The actor's role may not give this command (the catalogue of steps says who
+    /// may).
+    #[error("a {} cannot {doing}", role.to_string().replace('_', " "))]
+    NotAllowed {
+        /// The actor's role.
+        role: crate::domain::UserRole,
+        /// What they tried, as the catalogue words it.
+        doing: &'static str,
     },
     /// The store refused or failed.
     #[error(transparent)]
@@ -216,37 +229,21 @@ pub struct AtPanel {
     pub record: events::ClosingRecord,
 }
 
-/// Closes the decision's agenda item, if it was made at a panel, inside the decision's
-/// transaction.
-fn close_at_panel(
-    tx: &mut crate::store::Tx<'_>,
-    scope: &crate::store::AuthorityScope,
-    case_id: CaseId,
-    at: Option<&AtPanel>,
-    decision: crate::domain::DecisionId,
-    actor: crate::domain::UserId,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), StoreError> {
-    let Some(at) = at else {
-        return Ok(());
-    };
-    tx.close_agenda_item(scope, at.item, crate::domain::AgendaItemStatus::Decided)?;
-    tx.append_event(
-        scope,
-        crate::store::NewEvent {
-            case_id: Some(case_id),
-            fact: CaseEvent::AgendaItemClosed(events::AgendaItemClosed {
+/// The fact that closes the decision's agenda item, if it was made at a panel: recorded
+/// just before the decision, in its transaction.
+fn closing_at_panel(ctx: &Context<'_>, decision: crate::domain::DecisionId) -> Vec<CaseEvent> {
+    ctx.at
+        .map(|at| {
+            CaseEvent::AgendaItemClosed(events::AgendaItemClosed {
                 item: at.item,
                 status: events::ItemClosing::Decided,
                 decision: Some(decision),
                 why: None,
                 record: at.record.clone(),
-            }),
-            actor: Some(actor),
-            occurred_at: now,
-        },
-    )?;
-    Ok(())
+            })
+        })
+        .into_iter()
+        .collect()
 }
 
 /// The family's last days after a decision notice carrying appeal rights: to contact a
@@ -269,6 +266,32 @@ fn family_deadlines(
             "the clock gave no mediation or appeal date",
         )),
     }
+}
+
+/// The bank holidays for a command whose public function is given none: England and
+/// Wales as compiled in, parsed once. Only for commands that count calendar days (weeks,
+/// months, days beginning with) and never working days, so the list can never change
+/// one of their dates; a command that counts working days is given the authority's list.
+fn calendar_only() -> &'static crate::clock::BankHolidays {
+    static ENGLAND: std::sync::LazyLock<crate::clock::BankHolidays> =
+        std::sync::LazyLock::new(crate::clock::BankHolidays::england_and_wales);
+    &ENGLAND
+}
+
+/// Refuses a day after the context's today: what happened cannot be recorded before it
+/// happens.
+fn not_after_today(
+    day: chrono::NaiveDate,
+    field: &'static str,
+    ctx: &Context<'_>,
+) -> Result<(), WorkflowError> {
+    if day > ctx.today {
+        return Err(WorkflowError::invalid(
+            field,
+            format!("cannot be in the future (today is {})", ctx.today),
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses a day after today: what happened cannot be recorded before it happens.
@@ -326,6 +349,7 @@ fn set_deadline(
                 subject: deadline.subject.clone(),
                 due_on: deadline.due_on,
                 rule: deadline.kind.rule().to_owned(),
+                deadline: Some(deadline.id),
             }),
             actor,
             occurred_at: at,

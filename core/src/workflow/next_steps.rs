@@ -5,11 +5,12 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::intake::statutory_deadline;
-use super::{WorkflowError, set_deadline};
+use super::execute::{CaseCommand, Context, execute, limit_set};
+use super::{CaseState, WorkflowError};
+use crate::clock::limits;
 use crate::domain::{CaseId, CaseStage, DeadlineKind, UserId};
 use crate::events::{self, CaseEvent};
-use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::store::{AuthorityScope, Database};
 use crate::time::Clock;
 
 /// What the meeting led to, as the authority records it.
@@ -43,8 +44,81 @@ pub struct RecordNextStepsOutcome {
     pub notes: String,
 }
 
+/// A limit counted from the original request, as a fact: an assessment agreed at the
+/// meeting still runs to the 16 and 20 weeks from the request (reg. 10(1), 13(2)).
+fn from_request(kind: DeadlineKind, received_on: NaiveDate) -> Result<CaseEvent, WorkflowError> {
+    let due_on = limits::of(kind)
+        .calendar_due(received_on, None)
+        .map_err(|e| WorkflowError::invalid("received_on", e.to_string()))?;
+    Ok(limit_set(kind, due_on, None))
+}
+
+impl CaseCommand for RecordNextStepsOutcome {
+    type Outcome = CaseStage;
+    const STEP: super::Step = super::Step::NextStepsOutcome;
+
+    /// What a meeting after a refusal led to, held on or after the refusal: "moved to
+    /// assessment" moves the case and sets the 16- and 20-week limits from the original
+    /// request (reg. 10(1), 13(2)); any other outcome leaves the case refused.
+    fn decide(
+        &self,
+        state: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<CaseEvent>, WorkflowError> {
+        if state.stage() != CaseStage::AssessmentRefused {
+            return Err(WorkflowError::WrongStage {
+                case: ctx.case,
+                stage: state.stage(),
+                command: "a next-steps outcome",
+                allowed: "after a refusal to assess",
+                last_change: None,
+            });
+        }
+        if self.met_on > ctx.today {
+            return Err(WorkflowError::invalid("met_on", "cannot be in the future"));
+        }
+        if self.notes.trim().is_empty() {
+            return Err(WorkflowError::invalid("notes", "must say what was agreed"));
+        }
+        // The day of the refusal as decided (the fact keeps it; the decision's
+        // `decided_at` is when it was recorded, which may be later).
+        if state.last_decided_on.is_some_and(|day| self.met_on < day) {
+            return Err(WorkflowError::invalid(
+                "met_on",
+                "cannot be before the refusal",
+            ));
+        }
+        let mut facts = vec![CaseEvent::NextStepsOutcomeRecorded(
+            events::NextStepsOutcomeRecorded {
+                met_on: self.met_on,
+                outcome: self.outcome,
+                notes: self.notes.trim().to_owned(),
+            },
+        )];
+        if self.outcome == NextStepsOutcome::MovedToAssessment {
+            let received_on = state.received_on.ok_or_else(|| {
+                WorkflowError::invalid("received_on", "the case has no request received")
+            })?;
+            facts.push(from_request(DeadlineKind::DecideNotToIssue, received_on)?);
+            facts.push(from_request(DeadlineKind::FinalPlan, received_on)?);
+        }
+        Ok(facts)
+    }
+
+    fn outcome(
+        &self,
+        _facts: &[CaseEvent],
+        after: &CaseState,
+        _ctx: &Context<'_>,
+    ) -> Result<CaseStage, WorkflowError> {
+        Ok(after.stage())
+    }
+}
+
 /// Records the outcome; "moved to assessment" also moves the case and sets the 16- and
 /// 20-week limits, which still count from the original request (Reg 10(1), 13(2)).
+/// Refused, changing nothing, unless the case was refused assessment, when the meeting
+/// is in the future or before the refusal, or when the notes are empty.
 pub fn record_next_steps_outcome(
     db: &Database,
     scope: &AuthorityScope,
@@ -54,68 +128,8 @@ pub fn record_next_steps_outcome(
     clock: &dyn Clock,
 ) -> Result<CaseStage, WorkflowError> {
     super::on_case(db, scope, case_id, |tx, case| {
-        if case.stage != CaseStage::AssessmentRefused {
-            return Err(WorkflowError::WrongStage {
-                case: case_id,
-                stage: case.stage,
-                command: "a next-steps outcome",
-                allowed: "after a refusal to assess",
-                last_change: None,
-            });
-        }
-        if command.met_on > clock.today() {
-            return Err(WorkflowError::invalid("met_on", "cannot be in the future"));
-        }
-        if command.notes.trim().is_empty() {
-            return Err(WorkflowError::invalid("notes", "must say what was agreed"));
-        }
-        let request = tx.get_request(scope, case.request_id)?;
-        // The day of the refusal as decided (the event keeps it; `decided_at` is when it
-        // was recorded, which may be later).
-        let refused_on = super::CaseState::load(tx, scope, case_id)?.last_decided_on;
-        if refused_on.is_some_and(|day| command.met_on < day) {
-            return Err(WorkflowError::invalid(
-                "met_on",
-                "cannot be before the refusal",
-            ));
-        }
-        let stage = match command.outcome {
-            NextStepsOutcome::MovedToAssessment => CaseStage::Assessing,
-            _ => CaseStage::AssessmentRefused,
-        };
-        let later = match command.outcome {
-            NextStepsOutcome::MovedToAssessment => vec![
-                statutory_deadline(
-                    scope,
-                    case_id,
-                    DeadlineKind::DecideNotToIssue,
-                    request.received_on,
-                )?,
-                statutory_deadline(scope, case_id, DeadlineKind::FinalPlan, request.received_on)?,
-            ],
-            _ => Vec::new(),
-        };
-        let now = clock.now();
-        tx.append_event(
-            scope,
-            NewEvent {
-                case_id: Some(case_id),
-                fact: CaseEvent::NextStepsOutcomeRecorded(events::NextStepsOutcomeRecorded {
-                    met_on: command.met_on,
-                    outcome: command.outcome,
-                    notes: command.notes.trim().to_owned(),
-                }),
-                actor: Some(actor),
-                occurred_at: now,
-            },
-        )?;
-        if stage != case.stage {
-            tx.set_case_stage(scope, case_id, stage)?;
-        }
-        for deadline in &later {
-            set_deadline(tx, scope, deadline, Some(actor), now)?;
-        }
-        Ok(stage)
+        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
+        execute(tx, scope, &case, command, ctx)
     })
 }
 
@@ -133,6 +147,69 @@ pub struct ArrangeNextStepsMeeting {
     pub with: Vec<String>,
 }
 
+impl CaseCommand for ArrangeNextStepsMeeting {
+    type Outcome = ();
+    const STEP: super::Step = super::Step::NextStepsMeeting;
+
+    /// A meeting after a refusal to assess, today or later, with a place and the
+    /// people the family will meet: the invitation lists them, so none may be missing.
+    fn decide(
+        &self,
+        state: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<CaseEvent>, WorkflowError> {
+        if state.stage() != CaseStage::AssessmentRefused {
+            return Err(WorkflowError::WrongStage {
+                case: ctx.case,
+                stage: state.stage(),
+                command: "arranging a next-steps meeting",
+                allowed: "after a refusal to assess",
+                last_change: None,
+            });
+        }
+        if self.meets_on < ctx.today {
+            return Err(WorkflowError::invalid("meets_on", "cannot be in the past"));
+        }
+        let location = self.location.trim();
+        if location.is_empty() {
+            return Err(WorkflowError::invalid(
+                "location",
+                "must say where the family will meet",
+            ));
+        }
+        let with: Vec<String> = self
+            .with
+            .iter()
+            .map(|w| w.trim())
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if with.is_empty() {
+            return Err(WorkflowError::invalid(
+                "with",
+                "must name who the family will meet",
+            ));
+        }
+        Ok(vec![CaseEvent::NextStepsMeetingArranged(
+            events::NextStepsMeetingArranged {
+                meets_on: self.meets_on,
+                starts_at: self.starts_at,
+                location: location.to_owned(),
+                with,
+            },
+        )])
+    }
+
+    fn outcome(
+        &self,
+        _facts: &[CaseEvent],
+        _after: &CaseState,
+        _ctx: &Context<'_>,
+    ) -> Result<(), WorkflowError> {
+        Ok(())
+    }
+}
+
 /// Records the meeting with `NextStepsMeetingArranged`; the family's invitation (a
 /// letter, and an e-mail with a calendar entry) is written in the same transaction by
 /// the notifier. Refused, changing nothing, unless the case was refused assessment,
@@ -146,52 +223,178 @@ pub fn arrange_next_steps_meeting(
     clock: &dyn Clock,
 ) -> Result<(), WorkflowError> {
     super::on_case(db, scope, case_id, |tx, case| {
-        if case.stage != CaseStage::AssessmentRefused {
-            return Err(WorkflowError::WrongStage {
-                case: case_id,
-                stage: case.stage,
-                command: "arranging a next-steps meeting",
-                allowed: "after a refusal to assess",
-                last_change: None,
-            });
-        }
-        if command.meets_on < clock.today() {
-            return Err(WorkflowError::invalid("meets_on", "cannot be in the past"));
-        }
-        let location = command.location.trim();
-        if location.is_empty() {
-            return Err(WorkflowError::invalid(
-                "location",
-                "must say where the family will meet",
-            ));
-        }
-        let with: Vec<&str> = command
-            .with
-            .iter()
-            .map(|w| w.trim())
-            .filter(|w| !w.is_empty())
-            .collect();
-        if with.is_empty() {
-            return Err(WorkflowError::invalid(
-                "with",
-                "must name who the family will meet",
-            ));
-        }
-        let now = clock.now();
-        tx.append_event(
-            scope,
-            NewEvent {
-                case_id: Some(case_id),
-                fact: CaseEvent::NextStepsMeetingArranged(events::NextStepsMeetingArranged {
-                    meets_on: command.meets_on,
-                    starts_at: command.starts_at,
-                    location: location.to_owned(),
-                    with: with.into_iter().map(str::to_owned).collect(),
-                }),
-                actor: Some(actor),
-                occurred_at: now,
-            },
-        )?;
-        Ok(())
+        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
+        execute(tx, scope, &case, command, ctx)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! Given a refusal to assess, when a next-steps meeting is arranged or its outcome
+    //! recorded, then the facts recorded or the refusal: no database.
+    use chrono::NaiveTime;
+
+    use super::super::given::*;
+    use super::*;
+    use crate::domain::{DecisionId, DecisionKind, DecisionOutcome, EventKind};
+
+    fn decided(outcome: DecisionOutcome, on: NaiveDate) -> CaseEvent {
+        CaseEvent::DecisionRecorded(events::DecisionRecorded {
+            decision: DecisionId::new(),
+            kind: DecisionKind::Assess,
+            outcome,
+            decided_on: on,
+            within_six_weeks: Some(true),
+            within_sixteen_weeks: None,
+            departure_reason: None,
+            mediation_contact_by: None,
+            appeal_by: None,
+            reasons: Some("Needs are met by the setting.".into()),
+            agenda_item: None,
+        })
+    }
+
+    /// A request received on 2 October and refused on 20 October.
+    fn refused() -> Vec<CaseEvent> {
+        vec![
+            received(day(10, 2)),
+            decided(DecisionOutcome::Refused, day(10, 20)),
+        ]
+    }
+
+    fn met(outcome: NextStepsOutcome) -> RecordNextStepsOutcome {
+        RecordNextStepsOutcome {
+            met_on: day(11, 1),
+            outcome,
+            notes: "  Agreed to assess after new evidence.  ".into(),
+        }
+    }
+
+    fn arrange() -> ArrangeNextStepsMeeting {
+        ArrangeNextStepsMeeting {
+            meets_on: day(12, 8),
+            starts_at: NaiveTime::from_hms_opt(10, 30, 0).unwrap_or_default(),
+            location: " Room 2, Town Hall ".into(),
+            with: vec![" A. Smith, SEN officer ".into(), "   ".into()],
+        }
+    }
+
+    fn set_of(facts: &[CaseEvent], kind: DeadlineKind) -> Option<NaiveDate> {
+        facts.iter().find_map(|f| match f {
+            CaseEvent::DeadlineSet(set) if set.kind == kind => Some(set.due_on),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn a_meeting_that_moves_to_assessment_runs_the_sixteen_and_twenty_weeks_from_the_request() {
+        let facts = when(&refused(), &met(NextStepsOutcome::MovedToAssessment)).unwrap_or_default();
+        assert_eq!(
+            kinds(&facts),
+            [
+                EventKind::NextStepsOutcomeRecorded,
+                EventKind::DeadlineSet,
+                EventKind::DeadlineSet
+            ]
+        );
+        assert_eq!(
+            set_of(&facts, DeadlineKind::DecideNotToIssue),
+            NaiveDate::from_ymd_opt(2024, 1, 22)
+        );
+        assert_eq!(
+            set_of(&facts, DeadlineKind::FinalPlan),
+            NaiveDate::from_ymd_opt(2024, 2, 19)
+        );
+        let notes = facts.iter().find_map(|f| match f {
+            CaseEvent::NextStepsOutcomeRecorded(m) => Some(m.notes.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            notes.as_deref(),
+            Some("Agreed to assess after new evidence.")
+        );
+
+        let after = given(&refused().into_iter().chain(facts).collect::<Vec<_>>());
+        assert_eq!(after.stage(), CaseStage::Assessing);
+        assert_eq!(after.assessment_began, Some(day(11, 1)));
+    }
+
+    #[test]
+    fn any_other_outcome_leaves_the_case_refused_with_no_new_limits() {
+        let facts = when(&refused(), &met(NextStepsOutcome::NoFurtherAction)).unwrap_or_default();
+        assert_eq!(kinds(&facts), [EventKind::NextStepsOutcomeRecorded]);
+        let after = given(&refused().into_iter().chain(facts).collect::<Vec<_>>());
+        assert_eq!(after.stage(), CaseStage::AssessmentRefused);
+    }
+
+    #[test]
+    fn a_next_steps_outcome_needs_a_refusal_to_assess() {
+        let facts = [
+            received(day(10, 2)),
+            decided(DecisionOutcome::Agreed, day(10, 20)),
+        ];
+        let result = when(&facts, &met(NextStepsOutcome::NoFurtherAction));
+        assert!(matches!(result, Err(WorkflowError::WrongStage { .. })));
+    }
+
+    #[test]
+    fn a_next_steps_outcome_without_notes_is_refused() {
+        let command = RecordNextStepsOutcome {
+            notes: " ".into(),
+            ..met(NextStepsOutcome::NoFurtherAction)
+        };
+        assert_eq!(refused_field(when(&refused(), &command)), "notes");
+    }
+
+    #[test]
+    fn a_next_steps_meeting_held_before_the_refusal_is_refused() {
+        let command = RecordNextStepsOutcome {
+            met_on: day(10, 19),
+            ..met(NextStepsOutcome::NoFurtherAction)
+        };
+        assert_eq!(refused_field(when(&refused(), &command)), "met_on");
+    }
+
+    #[test]
+    fn arranging_a_meeting_invites_the_family_to_a_place_and_the_people_named() {
+        let facts = when(&refused(), &arrange()).unwrap_or_default();
+        assert_eq!(kinds(&facts), [EventKind::NextStepsMeetingArranged]);
+        let arranged = facts.iter().find_map(|f| match f {
+            CaseEvent::NextStepsMeetingArranged(m) => Some(m.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            arranged.as_ref().map(|m| m.location.as_str()),
+            Some("Room 2, Town Hall")
+        );
+        assert_eq!(
+            arranged.map(|m| m.with),
+            Some(vec!["A. Smith, SEN officer".to_owned()]),
+            "names are trimmed and blank ones dropped"
+        );
+    }
+
+    #[test]
+    fn a_next_steps_meeting_needs_a_refusal_to_assess() {
+        let result = when(&[received(day(10, 2))], &arrange());
+        assert!(matches!(result, Err(WorkflowError::WrongStage { .. })));
+    }
+
+    #[test]
+    fn a_next_steps_meeting_in_the_past_is_refused() {
+        let command = ArrangeNextStepsMeeting {
+            meets_on: day(11, 30),
+            ..arrange()
+        };
+        assert_eq!(refused_field(when(&refused(), &command)), "meets_on");
+    }
+
+    #[test]
+    fn a_next_steps_meeting_with_nobody_named_is_refused() {
+        let command = ArrangeNextStepsMeeting {
+            with: vec![" ".into()],
+            ..arrange()
+        };
+        assert_eq!(refused_field(when(&refused(), &command)), "with");
+    }
 }

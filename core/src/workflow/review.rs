@@ -13,14 +13,15 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{WorkflowError, set_deadline};
+use super::execute::{CaseCommand, Context, execute, limit_set, the, the_decision, the_limit};
+use super::{CaseState, WorkflowError};
 use crate::clock::{BankHolidays, ClockFacts, Deadlines};
 use crate::domain::{
-    Case, CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, Decision,
-    DecisionId, DecisionKind, DecisionOutcome, Reasons, ReviewDecision, UserId,
+    CaseId, CaseStage, Deadline, DeadlineKind, Decision, DecisionId, DecisionKind, DecisionOutcome,
+    Reasons, ReviewDecision, UserId,
 };
 use crate::events::{self, CaseEvent};
-use crate::store::{AuthorityScope, Database, NewEvent, Tx};
+use crate::store::{AuthorityScope, Database};
 use crate::time::Clock;
 
 /// An annual review meeting arranged, as a caseworker records it (reg. 20).
@@ -82,49 +83,105 @@ pub struct ReviewDecided {
     pub family_deadlines: Option<(NaiveDate, NaiveDate)>,
 }
 
-/// The day the final plan was issued, from the event log.
-fn plan_issued_on(
-    tx: &mut Tx<'_>,
-    scope: &AuthorityScope,
-    case: CaseId,
-) -> Result<Option<NaiveDate>, WorkflowError> {
-    // A plan transferred in counts as made on its original day (reg. 15(3)(a)).
-    Ok(super::CaseState::load(tx, scope, case)?.plan_issued_on)
-}
-
-/// The open review-decision limit, if a meeting is scheduled and not yet decided.
-fn open_review(
-    tx: &mut Tx<'_>,
-    scope: &AuthorityScope,
-    case: CaseId,
-) -> Result<Option<Deadline>, WorkflowError> {
-    Ok(tx
-        .list_deadlines(scope, case)?
-        .into_iter()
-        .find(|d| d.kind == DeadlineKind::ReviewDecision && d.status == DeadlineStatus::Open))
-}
-
-/// A limit from the statutory clock's answer, as an open deadline on the case.
-fn deadline(
-    scope: &AuthorityScope,
-    case_id: CaseId,
-    kind: DeadlineKind,
+/// A day from the statutory clock's answer, refused under `field` if it gave none.
+fn clock_day(
     dates: &Deadlines,
     key: &'static str,
     field: &'static str,
-) -> Result<Deadline, WorkflowError> {
-    let due_on = *dates
+) -> Result<NaiveDate, WorkflowError> {
+    dates
         .get(key)
-        .ok_or_else(|| WorkflowError::invalid(field, format!("the clock gave no {key}")))?;
-    Ok(Deadline {
-        id: DeadlineId::new(),
-        authority_id: scope.authority().clone(),
-        case_id,
-        kind,
-        due_on,
-        status: DeadlineStatus::Open,
-        subject: None,
-    })
+        .copied()
+        .ok_or_else(|| WorkflowError::invalid(field, format!("the clock gave no {key}")))
+}
+
+/// The limit of `kind` among `facts`, as the caller is told it.
+fn limit_of(
+    facts: &[CaseEvent],
+    kind: DeadlineKind,
+    ctx: &Context<'_>,
+) -> Result<Deadline, WorkflowError> {
+    the_limit(facts, kind, ctx)
+        .ok_or_else(|| WorkflowError::invalid("command", format!("recorded no {kind} limit")))
+}
+
+impl CaseCommand for ScheduleReviewMeeting {
+    type Outcome = ReviewMeetingScheduled;
+    const STEP: super::Step = super::Step::ReviewMeeting;
+
+    /// One meeting at a time, on or after the plan's issue (a plan transferred in
+    /// counts as made on its original day, reg. 15(3)(a)): it sets the papers (14 days
+    /// before, reg. 20(3)-(4), 21), report (2 weeks after, reg. 20(7)) and decision (4
+    /// weeks after, reg. 20(10)) limits. The meeting may be in the future: arranging it
+    /// is what starts the papers' clock.
+    fn decide(
+        &self,
+        state: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<CaseEvent>, WorkflowError> {
+        if state.stage() != CaseStage::PlanIssued {
+            return Err(WorkflowError::WrongStage {
+                case: ctx.case,
+                stage: state.stage(),
+                command: "scheduling an annual review meeting",
+                allowed: "while a final plan is maintained",
+                last_change: None,
+            });
+        }
+        if let Some(pending) = state.open_limit(DeadlineKind::ReviewDecision, None) {
+            return Err(WorkflowError::invalid(
+                "meeting_on",
+                format!(
+                    "a review meeting is already scheduled; its decision is due by {}",
+                    pending.due_on
+                ),
+            ));
+        }
+        let issued = state.plan_issued_on;
+        if let Some(issued) = issued
+            && self.meeting_on < issued
+        {
+            return Err(WorkflowError::invalid(
+                "meeting_on",
+                format!("cannot be before the plan was issued ({issued})"),
+            ));
+        }
+        let dates = ClockFacts {
+            plan_issued: issued,
+            review_meeting: Some(self.meeting_on),
+            ..ClockFacts::default()
+        }
+        .deadlines(ctx.holidays)
+        .map_err(|e| WorkflowError::invalid("meeting_on", e.to_string()))?;
+        let day = |key| clock_day(&dates, key, "meeting_on");
+        let papers_by = day("review_papers_by")?;
+        let report_by = day("review_report_by")?;
+        let decision_by = day("review_decision_by")?;
+        Ok(vec![
+            CaseEvent::ReviewMeetingScheduled(events::ReviewMeetingScheduled {
+                meeting_on: self.meeting_on,
+                papers_by,
+                report_by,
+                decision_by,
+            }),
+            limit_set(DeadlineKind::ReviewPapers, papers_by, None),
+            limit_set(DeadlineKind::ReviewReport, report_by, None),
+            limit_set(DeadlineKind::ReviewDecision, decision_by, None),
+        ])
+    }
+
+    fn outcome(
+        &self,
+        facts: &[CaseEvent],
+        _after: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<ReviewMeetingScheduled, WorkflowError> {
+        Ok(ReviewMeetingScheduled {
+            papers: limit_of(facts, DeadlineKind::ReviewPapers, ctx)?,
+            report: limit_of(facts, DeadlineKind::ReviewReport, ctx)?,
+            decision: limit_of(facts, DeadlineKind::ReviewDecision, ctx)?,
+        })
+    }
 }
 
 /// Records an annual review meeting arranged, setting its papers (14 days before, reg.
@@ -143,70 +200,130 @@ pub fn schedule_review_meeting(
     clock: &dyn Clock,
 ) -> Result<ReviewMeetingScheduled, WorkflowError> {
     super::on_case(db, scope, case_id, |tx, case| {
-        if case.stage != CaseStage::PlanIssued {
+        let ctx = Context::new(scope, case.id, Some(actor), holidays, clock);
+        execute(tx, scope, &case, command, ctx)
+    })
+}
+
+impl CaseCommand for RecordReviewDecision {
+    type Outcome = ReviewDecided;
+    const STEP: super::Step = super::Step::ReviewDecision;
+
+    fn acting(&self, _caller: UserId) -> UserId {
+        self.decided_by
+    }
+
+    fn named_users(&self) -> Vec<(&'static str, UserId)> {
+        vec![("decided_by", self.decided_by)]
+    }
+
+    /// The decision after a review meeting (reg. 20(10)), on or after the meeting: it
+    /// meets the review's limits and the current annual review; maintain or amend start
+    /// the next 12 months with the decision (CFA s.44(1)); amend sends proposals with
+    /// it, so the amended plan is due 8 weeks later (reg. 22(3)); maintain and cease
+    /// carry the family's mediation and appeal days; cease ends the plan.
+    fn decide(
+        &self,
+        state: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<CaseEvent>, WorkflowError> {
+        if state.stage() != CaseStage::PlanIssued {
             return Err(WorkflowError::WrongStage {
-                case: case_id,
-                stage: case.stage,
-                command: "scheduling an annual review meeting",
+                case: ctx.case,
+                stage: state.stage(),
+                command: "the decision after an annual review",
                 allowed: "while a final plan is maintained",
                 last_change: None,
             });
         }
-        if let Some(pending) = open_review(tx, scope, case_id)? {
+        let Some(pending) = state.open_limit(DeadlineKind::ReviewDecision, None) else {
             return Err(WorkflowError::invalid(
-                "meeting_on",
-                format!(
-                    "a review meeting is already scheduled; its decision is due by {}",
-                    pending.due_on
-                ),
+                "decided_on",
+                "no review meeting is scheduled; the decision follows the meeting (SEND Regulations 2014 reg. 20(10))",
+            ));
+        };
+        if self.decided_on > ctx.today {
+            return Err(WorkflowError::invalid(
+                "decided_on",
+                format!("cannot be in the future (today is {})", ctx.today),
             ));
         }
-        let issued = plan_issued_on(tx, scope, case_id)?;
-        if let Some(issued) = issued
-            && command.meeting_on < issued
-        {
+        let meeting = crate::clock::limits::REVIEW_DECISION
+            .anchor_of(pending.due_on)
+            .map_err(|e| WorkflowError::invalid("decided_on", e.to_string()))?;
+        if self.decided_on < meeting {
             return Err(WorkflowError::invalid(
-                "meeting_on",
-                format!("cannot be before the plan was issued ({issued})"),
+                "decided_on",
+                format!("cannot be before the review meeting ({meeting})"),
             ));
         }
-        let facts = ClockFacts {
-            plan_issued: issued,
-            review_meeting: Some(command.meeting_on),
+        let reasons = Reasons::parse(&self.reasons)?;
+
+        let within_four_weeks = self.decided_on <= pending.due_on;
+        let continues = self.decision != ReviewDecision::Cease;
+        let amends = self.decision == ReviewDecision::Amend;
+        let dates = ClockFacts {
+            plan_issued: state.plan_issued_on,
+            last_review_decision: continues.then_some(self.decided_on),
+            amendment_proposals_sent: amends.then_some(self.decided_on),
+            decision_notice_sent: (!amends).then_some(self.decided_on),
             ..ClockFacts::default()
-        };
-        let dates = facts
-            .deadlines(holidays)
-            .map_err(|e| WorkflowError::invalid("meeting_on", e.to_string()))?;
-        let limit = |kind, key| deadline(scope, case_id, kind, &dates, key, "meeting_on");
-        let scheduled = ReviewMeetingScheduled {
-            papers: limit(DeadlineKind::ReviewPapers, "review_papers_by")?,
-            report: limit(DeadlineKind::ReviewReport, "review_report_by")?,
-            decision: limit(DeadlineKind::ReviewDecision, "review_decision_by")?,
-        };
-        let now = clock.now();
-        let event = |fact| NewEvent {
-            case_id: Some(case_id),
-            fact,
-            actor: Some(actor),
-            occurred_at: now,
-        };
-        tx.append_event(
-            scope,
-            event(CaseEvent::ReviewMeetingScheduled(
-                events::ReviewMeetingScheduled {
-                    meeting_on: command.meeting_on,
-                    papers_by: scheduled.papers.due_on,
-                    report_by: scheduled.report.due_on,
-                    decision_by: scheduled.decision.due_on,
-                },
-            )),
-        )?;
-        for d in [&scheduled.papers, &scheduled.report, &scheduled.decision] {
-            set_deadline(tx, scope, d, Some(actor), now)?;
         }
-        Ok(scheduled)
-    })
+        .deadlines(ctx.holidays)
+        .map_err(|e| WorkflowError::invalid("decided_on", e.to_string()))?;
+        let day = |key| clock_day(&dates, key, "decided_on");
+        let next_review_by = continues.then(|| day("annual_review_by")).transpose()?;
+        let amended_plan_by = amends.then(|| day("amended_plan_by")).transpose()?;
+        let family_deadlines = match (dates.get("mediation_contact_by"), dates.get("appeal_by")) {
+            (Some(m), Some(a)) if !amends => Some((*m, *a)),
+            _ => None,
+        };
+        let decision = DecisionId::new();
+        let mut facts = super::closing_at_panel(ctx, decision);
+        facts.push(CaseEvent::ReviewDecisionRecorded(
+            events::ReviewDecisionRecorded {
+                decision,
+                kind: DecisionKind::AnnualReview,
+                // The authority reached a decision on the review, whichever it was.
+                outcome: DecisionOutcome::Agreed,
+                choice: self.decision,
+                decided_on: self.decided_on,
+                within_four_weeks,
+                next_review_by,
+                amended_plan_by,
+                mediation_contact_by: family_deadlines.map(|d| d.0),
+                appeal_by: family_deadlines.map(|d| d.1),
+                reasons: Some(reasons.as_str().to_owned()),
+                agenda_item: ctx.at.map(|a| a.item),
+            },
+        ));
+        // Set after the decision, which meets the current annual review: the next one
+        // stays open.
+        facts.extend(next_review_by.map(|due| limit_set(DeadlineKind::AnnualReview, due, None)));
+        facts.extend(amended_plan_by.map(|due| limit_set(DeadlineKind::AmendedPlan, due, None)));
+        Ok(facts)
+    }
+
+    fn outcome(
+        &self,
+        facts: &[CaseEvent],
+        after: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<ReviewDecided, WorkflowError> {
+        let recorded = the(facts, |f| match f {
+            CaseEvent::ReviewDecisionRecorded(d) => Some(d),
+            _ => None,
+        })?;
+        Ok(ReviewDecided {
+            decision: the_decision(facts, ctx)?,
+            choice: recorded.choice,
+            stage: after.stage(),
+            within_four_weeks: recorded.within_four_weeks,
+            next_review: the_limit(facts, DeadlineKind::AnnualReview, ctx),
+            amended_plan: the_limit(facts, DeadlineKind::AmendedPlan, ctx),
+            family_deadlines: recorded.mediation_contact_by.zip(recorded.appeal_by),
+        })
+    }
 }
 
 /// Records the authority's decision after a review (reg. 20(10)), in one transaction:
@@ -227,148 +344,348 @@ pub fn record_review_decision(
     clock: &dyn Clock,
 ) -> Result<ReviewDecided, WorkflowError> {
     super::on_case(db, scope, case_id, |tx, case| {
-        record_review_decision_in(tx, scope, &case, command, holidays, clock, None)
+        let ctx = Context::new(scope, case.id, Some(command.decided_by), holidays, clock);
+        execute(tx, scope, &case, command, ctx)
     })
 }
 
-/// [`record_review_decision`] inside a transaction that has locked the case; at a
-/// panel sitting, the decision closes the agenda item `at` names, in the same
-/// transaction, and records the item on the decision.
-pub(crate) fn record_review_decision_in(
-    tx: &mut Tx<'_>,
-    scope: &AuthorityScope,
-    case: &Case,
-    command: &RecordReviewDecision,
-    holidays: &BankHolidays,
-    clock: &dyn Clock,
-    at: Option<&super::AtPanel>,
-) -> Result<ReviewDecided, WorkflowError> {
-    let case_id = case.id;
-    if case.stage != CaseStage::PlanIssued {
-        return Err(WorkflowError::WrongStage {
-            case: case_id,
-            stage: case.stage,
-            command: "the decision after an annual review",
-            allowed: "while a final plan is maintained",
-            last_change: None,
-        });
-    }
-    // The decider must be one of this authority's users.
-    tx.get_user(scope, command.decided_by)
-        .map_err(|_| WorkflowError::invalid("decided_by", "must be a user of this authority"))?;
-    let Some(pending) = open_review(tx, scope, case_id)? else {
-        return Err(WorkflowError::invalid(
-            "decided_on",
-            "no review meeting is scheduled; the decision follows the meeting (SEND Regulations 2014 reg. 20(10))",
-        ));
-    };
-    let today = clock.today();
-    if command.decided_on > today {
-        return Err(WorkflowError::invalid(
-            "decided_on",
-            format!("cannot be in the future (today is {today})"),
-        ));
-    }
-    let meeting = crate::clock::limits::REVIEW_DECISION
-        .anchor_of(pending.due_on)
-        .map_err(|e| WorkflowError::invalid("decided_on", e.to_string()))?;
-    if command.decided_on < meeting {
-        return Err(WorkflowError::invalid(
-            "decided_on",
-            format!("cannot be before the review meeting ({meeting})"),
-        ));
-    }
-    let reasons = Reasons::parse(&command.reasons)?;
+#[cfg(test)]
+mod tests {
+    //! Given the case's facts, when a review meeting is arranged or decided, then the
+    //! facts recorded or the refusal: no database.
+    use super::super::AtPanel;
+    use super::super::given::*;
+    use super::*;
+    use crate::domain::{AgendaItemId, DeadlineStatus, EventKind};
+    use crate::panel::quorum::QuorumCheck;
+    use crate::panel::tally::{Counts, View};
 
-    let within_four_weeks = command.decided_on <= pending.due_on;
-    let continues = command.decision != ReviewDecision::Cease;
-    let facts = ClockFacts {
-        plan_issued: plan_issued_on(tx, scope, case_id)?,
-        last_review_decision: continues.then_some(command.decided_on),
-        amendment_proposals_sent: (command.decision == ReviewDecision::Amend)
-            .then_some(command.decided_on),
-        decision_notice_sent: (command.decision != ReviewDecision::Amend)
-            .then_some(command.decided_on),
-        ..ClockFacts::default()
-    };
-    let dates = facts
-        .deadlines(holidays)
-        .map_err(|e| WorkflowError::invalid("decided_on", e.to_string()))?;
-    let limit = |kind, key| deadline(scope, case_id, kind, &dates, key, "decided_on");
-    let next_review = continues
-        .then(|| limit(DeadlineKind::AnnualReview, "annual_review_by"))
-        .transpose()?;
-    let amended_plan = (command.decision == ReviewDecision::Amend)
-        .then(|| limit(DeadlineKind::AmendedPlan, "amended_plan_by"))
-        .transpose()?;
-    let family_deadlines = match (dates.get("mediation_contact_by"), dates.get("appeal_by")) {
-        (Some(m), Some(a)) if command.decision != ReviewDecision::Amend => Some((*m, *a)),
-        _ => None,
-    };
-    let stage = if continues {
-        CaseStage::PlanIssued
-    } else {
-        CaseStage::Ceased
-    };
-    let now = clock.now();
-    let decision = Decision {
-        id: DecisionId::new(),
-        authority_id: scope.authority().clone(),
-        case_id,
-        agenda_item_id: at.map(|a| a.item),
-        kind: DecisionKind::AnnualReview,
-        outcome: DecisionOutcome::Agreed,
-        reasons,
-        decided_by: command.decided_by,
-        decided_at: now,
-        choice: Some(command.decision),
-    };
-    tx.insert_decision(scope, &decision)?;
-    super::close_at_panel(tx, scope, case_id, at, decision.id, command.decided_by, now)?;
-    tx.set_deadline_status_by_id(scope, pending.id, DeadlineStatus::Met)?;
-    for kind in [
-        DeadlineKind::ReviewPapers,
-        DeadlineKind::ReviewReport,
-        DeadlineKind::AnnualReview,
-    ] {
-        tx.set_deadline_status(scope, case_id, kind, DeadlineStatus::Met)?;
+    /// A plan issued on 22 May 2023, its first review due within 12 months.
+    fn plan_issued() -> Vec<CaseEvent> {
+        vec![
+            received(day(1, 2)),
+            CaseEvent::FinalPlanIssued(events::FinalPlanIssued {
+                issued_on: day(5, 22),
+                due_on: Some(day(5, 22)),
+                within_twenty_weeks: true,
+            }),
+            limit_set(
+                DeadlineKind::AnnualReview,
+                NaiveDate::from_ymd_opt(2024, 5, 21).unwrap_or_default(),
+                None,
+            ),
+        ]
     }
-    if stage != case.stage {
-        tx.set_case_stage(scope, case_id, stage)?;
+
+    /// The plan, and a review meeting on 6 November.
+    fn met() -> Vec<CaseEvent> {
+        let mut facts = plan_issued();
+        let meeting = ScheduleReviewMeeting {
+            meeting_on: day(11, 6),
+        };
+        facts.extend(when(&facts, &meeting).unwrap_or_default());
+        facts
     }
-    let event = |fact| NewEvent {
-        case_id: Some(case_id),
-        fact,
-        actor: Some(command.decided_by),
-        occurred_at: now,
-    };
-    tx.append_event(
-        scope,
-        event(CaseEvent::ReviewDecisionRecorded(
-            events::ReviewDecisionRecorded {
-                decision: decision.id,
-                kind: decision.kind,
-                outcome: decision.outcome,
-                choice: command.decision,
-                decided_on: command.decided_on,
-                within_four_weeks,
-                next_review_by: next_review.as_ref().map(|d| d.due_on),
-                amended_plan_by: amended_plan.as_ref().map(|d| d.due_on),
-                mediation_contact_by: family_deadlines.map(|d| d.0),
-                appeal_by: family_deadlines.map(|d| d.1),
+
+    fn decide(decision: ReviewDecision, on: NaiveDate) -> RecordReviewDecision {
+        RecordReviewDecision {
+            decision,
+            reasons: "The plan still meets the child's needs.".into(),
+            decided_by: UserId::new(),
+            decided_on: on,
+        }
+    }
+
+    fn recorded_in(facts: &[CaseEvent]) -> Option<events::ReviewDecisionRecorded> {
+        facts.iter().find_map(|f| match f {
+            CaseEvent::ReviewDecisionRecorded(d) => Some(d.clone()),
+            _ => None,
+        })
+    }
+
+    fn set_of(facts: &[CaseEvent], kind: DeadlineKind) -> Option<NaiveDate> {
+        facts.iter().find_map(|f| match f {
+            CaseEvent::DeadlineSet(set) if set.kind == kind => Some(set.due_on),
+            _ => None,
+        })
+    }
+
+    fn then(given_facts: &[CaseEvent], facts: &[CaseEvent]) -> CaseState {
+        given(&given_facts.iter().chain(facts).cloned().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn arranging_a_review_meeting_sets_its_papers_report_and_decision_limits() {
+        let facts = when(
+            &plan_issued(),
+            &ScheduleReviewMeeting {
+                meeting_on: day(11, 6),
             },
-        )),
-    )?;
-    for d in next_review.iter().chain(amended_plan.iter()) {
-        set_deadline(tx, scope, d, Some(command.decided_by), now)?;
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            kinds(&facts),
+            [
+                EventKind::ReviewMeetingScheduled,
+                EventKind::DeadlineSet,
+                EventKind::DeadlineSet,
+                EventKind::DeadlineSet
+            ]
+        );
+        let scheduled = facts.iter().find_map(|f| match f {
+            CaseEvent::ReviewMeetingScheduled(s) => Some(s.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            scheduled,
+            Some(events::ReviewMeetingScheduled {
+                meeting_on: day(11, 6),
+                papers_by: day(10, 23),
+                report_by: day(11, 20),
+                decision_by: day(12, 4),
+            })
+        );
+        assert_eq!(
+            set_of(&facts, DeadlineKind::ReviewPapers),
+            Some(day(10, 23))
+        );
+        assert_eq!(
+            set_of(&facts, DeadlineKind::ReviewReport),
+            Some(day(11, 20))
+        );
+        assert_eq!(
+            set_of(&facts, DeadlineKind::ReviewDecision),
+            Some(day(12, 4))
+        );
     }
-    Ok(ReviewDecided {
-        decision,
-        choice: command.decision,
-        stage,
-        within_four_weeks,
-        next_review,
-        amended_plan,
-        family_deadlines,
-    })
+
+    #[test]
+    fn a_review_meeting_can_be_arranged_for_a_day_still_to_come() {
+        let facts = when(
+            &plan_issued(),
+            &ScheduleReviewMeeting {
+                meeting_on: day(12, 18),
+            },
+        );
+        assert_eq!(
+            set_of(&facts.unwrap_or_default(), DeadlineKind::ReviewPapers),
+            Some(day(12, 4))
+        );
+    }
+
+    #[test]
+    fn a_review_meeting_needs_a_final_plan() {
+        let result = when(
+            &[received(day(10, 2))],
+            &ScheduleReviewMeeting {
+                meeting_on: day(11, 6),
+            },
+        );
+        assert!(matches!(result, Err(WorkflowError::WrongStage { .. })));
+    }
+
+    #[test]
+    fn a_second_review_meeting_before_the_first_is_decided_is_refused() {
+        let result = when(
+            &met(),
+            &ScheduleReviewMeeting {
+                meeting_on: day(11, 27),
+            },
+        );
+        assert_eq!(refused_field(result), "meeting_on");
+    }
+
+    #[test]
+    fn a_review_meeting_before_the_plan_was_issued_is_refused() {
+        let result = when(
+            &plan_issued(),
+            &ScheduleReviewMeeting {
+                meeting_on: day(5, 21),
+            },
+        );
+        assert_eq!(refused_field(result), "meeting_on");
+    }
+
+    #[test]
+    fn amending_sends_proposals_and_starts_the_next_twelve_months_and_eight_weeks_for_the_plan() {
+        let given_facts = met();
+        let facts =
+            when(&given_facts, &decide(ReviewDecision::Amend, day(11, 20))).unwrap_or_default();
+
+        assert_eq!(
+            kinds(&facts),
+            [
+                EventKind::ReviewDecisionRecorded,
+                EventKind::DeadlineSet,
+                EventKind::DeadlineSet
+            ]
+        );
+        let next_review_by = NaiveDate::from_ymd_opt(2024, 11, 19);
+        let amended_plan_by = NaiveDate::from_ymd_opt(2024, 1, 15);
+        let recorded = recorded_in(&facts);
+        assert_eq!(recorded.as_ref().map(|d| d.within_four_weeks), Some(true));
+        assert_eq!(
+            recorded.as_ref().map(|d| d.outcome),
+            Some(DecisionOutcome::Agreed)
+        );
+        assert_eq!(
+            recorded.as_ref().and_then(|d| d.next_review_by),
+            next_review_by
+        );
+        assert_eq!(
+            recorded.as_ref().and_then(|d| d.amended_plan_by),
+            amended_plan_by
+        );
+        assert_eq!(
+            recorded.as_ref().and_then(|d| d.appeal_by),
+            None,
+            "an amendment is not yet appealable"
+        );
+        assert_eq!(
+            recorded.and_then(|d| d.reasons),
+            Some("The plan still meets the child's needs.".to_owned())
+        );
+        assert_eq!(set_of(&facts, DeadlineKind::AnnualReview), next_review_by);
+        assert_eq!(set_of(&facts, DeadlineKind::AmendedPlan), amended_plan_by);
+
+        let after = then(&given_facts, &facts);
+        assert_eq!(after.stage(), CaseStage::PlanIssued);
+        let statuses = |kind| {
+            after
+                .deadlines
+                .iter()
+                .filter(|d| d.kind == kind)
+                .map(|d| d.status)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            statuses(DeadlineKind::ReviewDecision),
+            [DeadlineStatus::Met]
+        );
+        assert_eq!(statuses(DeadlineKind::ReviewPapers), [DeadlineStatus::Met]);
+        assert_eq!(statuses(DeadlineKind::ReviewReport), [DeadlineStatus::Met]);
+        assert_eq!(
+            statuses(DeadlineKind::AnnualReview),
+            [DeadlineStatus::Met, DeadlineStatus::Open],
+            "this year's review is done and the next one runs"
+        );
+    }
+
+    #[test]
+    fn ceasing_ends_the_plan_and_gives_the_family_mediation_and_appeal_days() {
+        let given_facts = met();
+        let command = decide(ReviewDecision::Cease, day(11, 20));
+        let facts = when(&given_facts, &command).unwrap_or_default();
+
+        assert_eq!(kinds(&facts), [EventKind::ReviewDecisionRecorded]);
+        let family = super::super::family_deadlines(day(11, 20), holidays()).ok();
+        let recorded = recorded_in(&facts);
+        assert!(family.is_some());
+        assert_eq!(
+            recorded
+                .as_ref()
+                .and_then(|d| d.mediation_contact_by.zip(d.appeal_by)),
+            family
+        );
+        assert_eq!(recorded.and_then(|d| d.next_review_by), None);
+
+        let ctx = context();
+        let after = then(&given_facts, &facts);
+        let told = command.outcome(&facts, &after, &ctx).ok();
+        assert_eq!(told.as_ref().map(|t| t.stage), Some(CaseStage::Ceased));
+        assert_eq!(told.as_ref().map(|t| t.choice), Some(ReviewDecision::Cease));
+        assert_eq!(
+            told.as_ref().map(|t| t.decision.choice),
+            Some(Some(ReviewDecision::Cease))
+        );
+        assert_eq!(
+            told.as_ref().map(|t| t.decision.kind),
+            Some(DecisionKind::AnnualReview)
+        );
+        assert_eq!(told.as_ref().and_then(|t| t.family_deadlines), family);
+        assert_eq!(told.map(|t| t.next_review.is_none()), Some(true));
+    }
+
+    #[test]
+    fn a_review_decided_after_its_four_weeks_is_recorded_as_late() {
+        let mut facts = plan_issued();
+        let meeting = ScheduleReviewMeeting {
+            meeting_on: day(10, 2),
+        };
+        facts.extend(when(&facts, &meeting).unwrap_or_default());
+        let decided =
+            when(&facts, &decide(ReviewDecision::Maintain, day(11, 20))).unwrap_or_default();
+        assert_eq!(
+            recorded_in(&decided).map(|d| d.within_four_weeks),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn a_review_decided_at_a_panel_closes_its_agenda_item_first() {
+        let at = AtPanel {
+            item: AgendaItemId::new(),
+            record: events::ClosingRecord {
+                proposal: None,
+                counts: Counts::default(),
+                view: View::ChairDecides,
+                quorum: QuorumCheck {
+                    met: true,
+                    counted: 3,
+                    min_members: 3,
+                    missing_roles: Vec::new(),
+                },
+                departed_from_majority: false,
+            },
+        };
+        let ctx = context().at_panel(Some(&at));
+        let facts = decide(ReviewDecision::Maintain, day(11, 20))
+            .decide(&given(&met()), &ctx)
+            .unwrap_or_default();
+        assert_eq!(
+            kinds(&facts),
+            [
+                EventKind::AgendaItemClosed,
+                EventKind::ReviewDecisionRecorded,
+                EventKind::DeadlineSet
+            ]
+        );
+        assert_eq!(
+            recorded_in(&facts).and_then(|d| d.agenda_item),
+            Some(at.item)
+        );
+    }
+
+    #[test]
+    fn a_review_decision_needs_a_final_plan() {
+        let result = when(
+            &[received(day(10, 2))],
+            &decide(ReviewDecision::Maintain, day(11, 20)),
+        );
+        assert!(matches!(result, Err(WorkflowError::WrongStage { .. })));
+    }
+
+    #[test]
+    fn a_review_decision_with_no_meeting_is_refused() {
+        let result = when(
+            &plan_issued(),
+            &decide(ReviewDecision::Maintain, day(11, 20)),
+        );
+        assert_eq!(refused_field(result), "decided_on");
+    }
+
+    #[test]
+    fn a_review_decision_before_the_meeting_is_refused() {
+        let result = when(&met(), &decide(ReviewDecision::Maintain, day(11, 3)));
+        assert_eq!(refused_field(result), "decided_on");
+    }
+
+    #[test]
+    fn a_review_decision_without_reasons_is_refused() {
+        let command = RecordReviewDecision {
+            reasons: "  ".into(),
+            ..decide(ReviewDecision::Maintain, day(11, 20))
+        };
+        assert_eq!(refused_field(when(&met(), &command)), "reasons");
+    }
 }

@@ -10,7 +10,10 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::{CaseId, CaseStage, DecisionKind, DecisionOutcome, Event, ReviewDecision};
+use crate::domain::{
+    AuthorityId, CaseId, CaseStage, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, DecisionId,
+    DecisionKind, DecisionOutcome, Event, ReviewDecision,
+};
 use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, StoreError, Tx};
 
@@ -38,8 +41,84 @@ pub struct CaseState {
     pub open_mediation: Option<events::MediationRequested>,
     /// The appeal lodged and not yet decided, if any.
     pub pending_appeal: Option<events::AppealLodged>,
+    /// Every limit set on the case, in the order set, with where it stands.
+    pub deadlines: Vec<LimitState>,
+    /// Every decision recorded on the case, oldest first.
+    pub decisions: Vec<DecisionState>,
     /// How many events have been folded: the case's last sequence number.
     pub version: u64,
+}
+
+/// One limit on the case, as its events tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitState {
+    /// Its id: from the `DeadlineSet` fact, or (for logs written before facts carried
+    /// it) from the deadlines table, filled in by [`CaseState::load`].
+    pub id: Option<DeadlineId>,
+    /// Which limit.
+    pub kind: DeadlineKind,
+    /// Which of several of its kind (an advice source, an order's step).
+    pub subject: Option<String>,
+    /// Its last day.
+    pub due_on: NaiveDate,
+    /// Open, met or disapplied.
+    pub status: DeadlineStatus,
+}
+
+impl LimitState {
+    /// As the domain's deadline of `case` in `authority`.
+    pub fn to_deadline(&self, authority: &AuthorityId, case: CaseId) -> Deadline {
+        Deadline {
+            id: self.id.unwrap_or_default(),
+            authority_id: authority.clone(),
+            case_id: case,
+            kind: self.kind,
+            due_on: self.due_on,
+            status: self.status,
+            subject: self.subject.clone(),
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        self.status == DeadlineStatus::Open
+    }
+}
+
+/// One decision on the case, as its events tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionState {
+    /// The decision.
+    pub id: DecisionId,
+    /// Which decision.
+    pub kind: DecisionKind,
+    /// Agreed or refused.
+    pub outcome: DecisionOutcome,
+    /// The day decided.
+    pub decided_on: NaiveDate,
+}
+
+/// A limit a fact settles: which one, and how. [`CaseState::apply`] returns these so
+/// the read tables change exactly as the fold does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    /// The limit, as it stood before.
+    pub limit: LimitState,
+    /// Met or disapplied.
+    pub status: DeadlineStatus,
+}
+
+/// Which open limits a fact settles: the one rule, used by the fold and so by the
+/// read tables.
+enum Settles<'a> {
+    /// Every open limit of these kinds.
+    AllOpenOf(&'static [DeadlineKind]),
+    /// One limit: by id where known, else the soonest due open one of its kind and
+    /// subject.
+    One {
+        id: Option<DeadlineId>,
+        kind: DeadlineKind,
+        subject: Option<&'a str>,
+    },
 }
 
 impl CaseState {
@@ -47,15 +126,114 @@ impl CaseState {
     pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
         let mut state = Self::default();
         for event in events {
-            state.apply(&event.fact);
+            let _ = state.apply(&event.fact);
         }
         state
     }
 
     /// The case's state from its log, read through `tx` (inside the command's
-    /// transaction, so it is the state the command commits against).
+    /// transaction, so it is the state the command commits against). One query, and a
+    /// second only for a log written before limits carried their ids.
     pub fn load(tx: &mut Tx<'_>, scope: &AuthorityScope, case: CaseId) -> Result<Self, StoreError> {
-        Ok(Self::from_events(&tx.list_events(scope, Some(case))?))
+        let mut state = Self::from_events(&tx.list_events(scope, Some(case))?);
+        if state.deadlines.iter().any(|d| d.id.is_none()) {
+            state.fill_ids(&tx.list_deadlines(scope, case)?);
+        }
+        Ok(state)
+    }
+
+    /// The stage, or `RequestReceived` before the first fact (a command is only ever run
+    /// on a case that exists, whose first fact set its stage).
+    pub fn stage(&self) -> CaseStage {
+        self.stage.unwrap_or(CaseStage::RequestReceived)
+    }
+
+    /// The soonest-due limit of `kind` in any status, if one was set.
+    pub fn limit(&self, kind: DeadlineKind) -> Option<&LimitState> {
+        self.deadlines
+            .iter()
+            .filter(|d| d.kind == kind)
+            .min_by_key(|d| d.due_on)
+    }
+
+    /// The soonest-due open limit of `kind` (and `subject`, where given).
+    pub fn open_limit(&self, kind: DeadlineKind, subject: Option<&str>) -> Option<&LimitState> {
+        self.deadlines
+            .iter()
+            .filter(|d| {
+                d.kind == kind
+                    && d.is_open()
+                    && (subject.is_none() || d.subject.as_deref() == subject)
+            })
+            .min_by_key(|d| d.due_on)
+    }
+
+    /// The decision `id`, if it was recorded on this case.
+    pub fn decision(&self, id: DecisionId) -> Option<&DecisionState> {
+        self.decisions.iter().find(|d| d.id == id)
+    }
+
+    /// Gives limits set by logs that predate ids in `DeadlineSet` the ids the deadlines
+    /// table holds for them: the n-th such limit of a kind and subject is the n-th row
+    /// of that kind and subject, in the order set.
+    fn fill_ids(&mut self, rows: &[Deadline]) {
+        let mut taken: Vec<DeadlineId> = self.deadlines.iter().filter_map(|d| d.id).collect();
+        for limit in self.deadlines.iter_mut().filter(|d| d.id.is_none()) {
+            if let Some(row) = rows.iter().find(|row| {
+                row.kind == limit.kind
+                    && row.subject == limit.subject
+                    && row.due_on == limit.due_on
+                    && !taken.contains(&row.id)
+            }) {
+                limit.id = Some(row.id);
+                limit.status = row.status;
+                taken.push(row.id);
+            }
+        }
+    }
+
+    /// Settles what `rule` names, returning what changed.
+    fn settle(&mut self, rule: Settles<'_>, status: DeadlineStatus) -> Vec<Settled> {
+        let mut settled = Vec::new();
+        let mut mark = |limit: &mut LimitState| {
+            settled.push(Settled {
+                limit: limit.clone(),
+                status,
+            });
+            limit.status = status;
+        };
+        match rule {
+            Settles::AllOpenOf(kinds) => {
+                for limit in self
+                    .deadlines
+                    .iter_mut()
+                    .filter(|d| d.is_open() && kinds.contains(&d.kind))
+                {
+                    mark(limit);
+                }
+            }
+            Settles::One { id, kind, subject } => {
+                let by_id = id.and_then(|id| {
+                    self.deadlines
+                        .iter()
+                        .position(|d| d.is_open() && d.id == Some(id))
+                });
+                let index = by_id.or_else(|| {
+                    self.deadlines
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, d)| {
+                            d.is_open() && d.kind == kind && d.subject.as_deref() == subject
+                        })
+                        .min_by_key(|(_, d)| d.due_on)
+                        .map(|(i, _)| i)
+                });
+                if let Some(limit) = index.and_then(|i| self.deadlines.get_mut(i)) {
+                    mark(limit);
+                }
+            }
+        }
+        settled
     }
 
     /// Whether a mediation is open: requested and not yet concluded.
@@ -68,16 +246,121 @@ impl CaseState {
         self.pending_appeal.is_some()
     }
 
-    /// One event more. Every kind is listed: a new kind must say here whether it
-    /// changes the case.
-    pub fn apply(&mut self, fact: &CaseEvent) {
+    /// One event more, returning the limits it settled. Every kind is listed: a new
+    /// kind must say here whether it changes the case.
+    pub fn apply(&mut self, fact: &CaseEvent) -> Vec<Settled> {
         self.version += 1;
+        let settled = self.settle_for(fact);
+        self.fold(fact);
+        settled
+    }
+
+    /// The limits `fact` settles (SEND Regulations 2014 as cited on each kind): a
+    /// decision meets the limit it was due by, advice received meets its own request's
+    /// limit, an exception disapplies the one limit claimed.
+    fn settle_for(&mut self, fact: &CaseEvent) -> Vec<Settled> {
+        use DeadlineKind as K;
+        let met = DeadlineStatus::Met;
+        match fact {
+            CaseEvent::DecisionRecorded(decided) => match (decided.kind, decided.outcome) {
+                (DecisionKind::Assess, _) => {
+                    self.settle(Settles::AllOpenOf(&[K::DecideWhetherToAssess]), met)
+                }
+                // Not issuing ends the duty to issue a final plan (reg. 13(2)).
+                (DecisionKind::Issue, DecisionOutcome::Refused) => self.settle(
+                    Settles::AllOpenOf(&[K::DecideNotToIssue, K::FinalPlan]),
+                    met,
+                ),
+                (DecisionKind::Issue, _) => {
+                    self.settle(Settles::AllOpenOf(&[K::DecideNotToIssue]), met)
+                }
+                _ => Vec::new(),
+            },
+            CaseEvent::AdviceReceived(received) => {
+                let subject = received.from.to_string();
+                self.settle(
+                    Settles::One {
+                        id: Some(received.deadline),
+                        kind: K::AdviceDue,
+                        subject: Some(&subject),
+                    },
+                    met,
+                )
+            }
+            CaseEvent::ExceptionRecorded(exception) => self.settle(
+                Settles::One {
+                    id: exception.deadline_id,
+                    kind: exception.deadline,
+                    subject: exception.subject.as_deref(),
+                },
+                DeadlineStatus::Disapplied,
+            ),
+            CaseEvent::FinalPlanIssued(_) => self.settle(
+                Settles::AllOpenOf(&[K::FinalPlan, K::RepresentationsDue]),
+                met,
+            ),
+            CaseEvent::ReviewDecisionRecorded(_) => self.settle(
+                Settles::AllOpenOf(&[
+                    K::ReviewDecision,
+                    K::ReviewPapers,
+                    K::ReviewReport,
+                    K::AnnualReview,
+                ]),
+                met,
+            ),
+            CaseEvent::MediationConcluded(_) => {
+                self.settle(Settles::AllOpenOf(&[K::Mediation]), met)
+            }
+            CaseEvent::TribunalOrderComplied(complied) => self.settle(
+                Settles::One {
+                    id: None,
+                    kind: K::TribunalOrder,
+                    subject: Some(&complied.step),
+                },
+                met,
+            ),
+            CaseEvent::PhaseTransferCompleted(_) => self.settle(
+                Settles::One {
+                    id: None,
+                    kind: K::PhaseTransfer,
+                    subject: None,
+                },
+                met,
+            ),
+            CaseEvent::PlanTransferredOut(_) => self.settle(
+                Settles::One {
+                    id: None,
+                    kind: K::PlanTransfer,
+                    subject: None,
+                },
+                met,
+            ),
+            CaseEvent::TransferNoticeSent(_) => self.settle(
+                Settles::One {
+                    id: None,
+                    kind: K::TransferNotice,
+                    subject: None,
+                },
+                met,
+            ),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The fold proper: what `fact` says about the case beyond the limits it settles.
+    fn fold(&mut self, fact: &CaseEvent) {
         match fact {
             CaseEvent::RequestReceived(received) => {
                 self.stage = Some(CaseStage::RequestReceived);
                 self.received_on = Some(received.received_on);
             }
             CaseEvent::DecisionRecorded(decided) => {
+                self.decisions.push(DecisionState {
+                    id: decided.decision,
+                    kind: decided.kind,
+                    outcome: decided.outcome,
+                    decided_on: decided.decided_on,
+                });
                 self.last_decided_on = Some(decided.decided_on);
                 match (decided.kind, decided.outcome) {
                     (DecisionKind::Assess, DecisionOutcome::Agreed) => {
@@ -116,6 +399,12 @@ impl CaseState {
                 self.plan_issued_on = Some(transferred.issued_on);
             }
             CaseEvent::ReviewDecisionRecorded(review) => {
+                self.decisions.push(DecisionState {
+                    id: review.decision,
+                    kind: review.kind,
+                    outcome: review.outcome,
+                    decided_on: review.decided_on,
+                });
                 self.stage = Some(match review.choice {
                     ReviewDecision::Cease => CaseStage::Ceased,
                     ReviewDecision::Maintain | ReviewDecision::Amend => CaseStage::PlanIssued,
@@ -141,10 +430,16 @@ impl CaseState {
                     (_, stage) => stage,
                 };
             }
+            CaseEvent::DeadlineSet(set) => self.deadlines.push(LimitState {
+                id: set.deadline,
+                kind: set.kind,
+                subject: set.subject.clone(),
+                due_on: set.due_on,
+                status: DeadlineStatus::Open,
+            }),
             // Facts that leave the stage and the dates above as they were.
             CaseEvent::AuthorityRegistered(_)
             | CaseEvent::UserAdded(_)
-            | CaseEvent::DeadlineSet(_)
             | CaseEvent::AgendaItemAdded(_)
             | CaseEvent::VoteCast(_)
             | CaseEvent::DocumentStored(_)
@@ -198,13 +493,15 @@ mod tests {
             departure_reason: None,
             mediation_contact_by: None,
             appeal_by: None,
+            reasons: None,
+            agenda_item: None,
         })
     }
 
     fn fold(facts: &[CaseEvent]) -> CaseState {
         let mut state = CaseState::default();
         for fact in facts {
-            state.apply(fact);
+            let _ = state.apply(fact);
         }
         state
     }
@@ -285,6 +582,8 @@ mod tests {
                 amended_plan_by: None,
                 mediation_contact_by: None,
                 appeal_by: None,
+                reasons: None,
+                agenda_item: None,
             })
         };
         let issued = CaseEvent::FinalPlanIssued(events::FinalPlanIssued {

@@ -11,13 +11,15 @@
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
+use super::execute::{CaseCommand, Context, execute, limit_set, the, the_limit};
 use super::intake::{Intake, ReceiveRequest, Received, check_request, write_intake};
-use super::{WorkflowError, not_future, open_limit, set_deadline};
+use super::not_after_today;
+use super::{CaseState, WorkflowError, not_future, open_limit, set_deadline};
 use crate::clock::limits;
 use crate::clock::{BankHolidays, ClockFacts, TransferKind};
-use crate::domain::{Case, CaseId, CaseStage, Deadline, DeadlineKind, DeadlineStatus, UserId};
+use crate::domain::{Case, CaseId, CaseStage, Deadline, DeadlineKind, UserId};
 use crate::events::{self, CaseEvent};
-use crate::store::{AuthorityScope, Database, NewEvent, Tx};
+use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
 
 /// How far ahead a phase transfer may be planned: a plan can run to 25, so a child of
@@ -111,13 +113,19 @@ pub struct SendTransferNotice {
     pub will_assess: bool,
 }
 
-fn require_plan(case: &Case, command: &'static str) -> Result<(), WorkflowError> {
-    if case.stage == CaseStage::PlanIssued {
+/// Refuses a command that needs a maintained plan unless the case holds one: a plan
+/// moves (reg. 15, 18) only while it is maintained.
+fn require_plan(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    command: &'static str,
+) -> Result<(), WorkflowError> {
+    if state.stage() == CaseStage::PlanIssued {
         Ok(())
     } else {
         Err(WorkflowError::WrongStage {
-            case: case.id,
-            stage: case.stage,
+            case: ctx.case,
+            stage: state.stage(),
             command,
             allowed: "while a final plan is maintained",
             last_change: None,
@@ -133,17 +141,73 @@ fn named(value: &str, field: &'static str, what: &str) -> Result<String, Workflo
     Ok(trimmed.to_owned())
 }
 
-/// The case's open limit of `kind`, if any.
-fn open_of(
-    tx: &mut Tx<'_>,
-    scope: &AuthorityScope,
-    case: CaseId,
+/// The limit a command that sets one returns, as the domain's deadline.
+fn the_deadline(
+    facts: &[CaseEvent],
     kind: DeadlineKind,
-) -> Result<Option<Deadline>, WorkflowError> {
-    Ok(tx
-        .list_deadlines(scope, case)?
-        .into_iter()
-        .find(|d| d.kind == kind && d.status == DeadlineStatus::Open))
+    ctx: &Context<'_>,
+) -> Result<Deadline, WorkflowError> {
+    the_limit(facts, kind, ctx)
+        .ok_or_else(|| WorkflowError::invalid("command", "recorded none of the facts it decides"))
+}
+
+impl CaseCommand for PlanPhaseTransfer {
+    type Outcome = Deadline;
+    const STEP: super::Step = super::Step::PlanPhaseTransfer;
+
+    /// A coming phase transfer on a maintained plan, one at a time: it sets the Reg 18
+    /// date (15 February of the year of transfer; 31 March for secondary to post-16),
+    /// which has no exception.
+    fn decide(
+        &self,
+        state: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<CaseEvent>, WorkflowError> {
+        require_plan(state, ctx, "planning a phase transfer")?;
+        let this_year = ctx.today.year();
+        let latest = this_year + PLANNING_YEARS;
+        if !(this_year..=latest).contains(&self.transfer_year) {
+            return Err(WorkflowError::invalid(
+                "transfer_year",
+                format!("must be from {this_year} to {latest}"),
+            ));
+        }
+        if let Some(open) = state.open_limit(DeadlineKind::PhaseTransfer, None) {
+            return Err(WorkflowError::invalid(
+                "transfer_year",
+                format!(
+                    "a phase transfer is already planned, due by {}; complete it first",
+                    open.due_on
+                ),
+            ));
+        }
+        let dates = ClockFacts {
+            transfer: Some((self.transfer_year, self.transfer_kind)),
+            ..ClockFacts::default()
+        }
+        .deadlines(ctx.holidays)
+        .map_err(|e| WorkflowError::invalid("transfer_year", e.to_string()))?;
+        let due_on = *dates
+            .get("phase_transfer_by")
+            .ok_or_else(|| WorkflowError::invalid("transfer_year", "the clock gave no date"))?;
+        Ok(vec![
+            CaseEvent::PhaseTransferPlanned(events::PhaseTransferPlanned {
+                transfer_year: self.transfer_year,
+                transfer_kind: self.transfer_kind,
+                due_on,
+            }),
+            limit_set(DeadlineKind::PhaseTransfer, due_on, None),
+        ])
+    }
+
+    fn outcome(
+        &self,
+        facts: &[CaseEvent],
+        _after: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Deadline, WorkflowError> {
+        the_deadline(facts, DeadlineKind::PhaseTransfer, ctx)
+    }
 }
 
 /// Records a coming phase transfer and sets its Reg 18 date (15 February of the year
@@ -160,52 +224,60 @@ pub fn plan_phase_transfer(
     clock: &dyn Clock,
 ) -> Result<Deadline, WorkflowError> {
     super::on_case(db, scope, case_id, |tx, case| {
-        require_plan(&case, "planning a phase transfer")?;
-        let this_year = clock.today().year();
-        let latest = this_year + PLANNING_YEARS;
-        if !(this_year..=latest).contains(&command.transfer_year) {
-            return Err(WorkflowError::invalid(
-                "transfer_year",
-                format!("must be from {this_year} to {latest}"),
-            ));
-        }
-        if let Some(open) = open_of(tx, scope, case_id, DeadlineKind::PhaseTransfer)? {
-            return Err(WorkflowError::invalid(
-                "transfer_year",
-                format!(
-                    "a phase transfer is already planned, due by {}; complete it first",
-                    open.due_on
-                ),
-            ));
-        }
-        let facts = ClockFacts {
-            transfer: Some((command.transfer_year, command.transfer_kind)),
-            ..ClockFacts::default()
-        };
-        let dates = facts
-            .deadlines(holidays)
-            .map_err(|e| WorkflowError::invalid("transfer_year", e.to_string()))?;
-        let due_on = *dates
-            .get("phase_transfer_by")
-            .ok_or_else(|| WorkflowError::invalid("transfer_year", "the clock gave no date"))?;
-        let deadline = open_limit(scope, case_id, DeadlineKind::PhaseTransfer, due_on, None);
-        let now = clock.now();
-        tx.append_event(
-            scope,
-            NewEvent {
-                case_id: Some(case_id),
-                fact: CaseEvent::PhaseTransferPlanned(events::PhaseTransferPlanned {
-                    transfer_year: command.transfer_year,
-                    transfer_kind: command.transfer_kind,
-                    due_on,
-                }),
-                actor: Some(actor),
-                occurred_at: now,
-            },
-        )?;
-        set_deadline(tx, scope, &deadline, Some(actor), now)?;
-        Ok(deadline)
+        let ctx = Context::new(scope, case.id, Some(actor), holidays, clock);
+        execute(tx, scope, &case, command, ctx)
     })
+}
+
+impl CaseCommand for CompletePhaseTransfer {
+    type Outcome = PhaseTransferCompleted;
+    const STEP: super::Step = super::Step::CompletePhaseTransfer;
+
+    /// The plan amended for the planned transfer, naming the next setting: it meets the
+    /// Reg 18 limit, on time or late as the dates say (Reg 18 has no exception).
+    fn decide(
+        &self,
+        state: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<CaseEvent>, WorkflowError> {
+        require_plan(state, ctx, "completing a phase transfer")?;
+        not_after_today(self.amended_on, "amended_on", ctx)?;
+        let setting = named(
+            &self.next_setting,
+            "next_setting",
+            "the next school or college",
+        )?;
+        let Some(open) = state.open_limit(DeadlineKind::PhaseTransfer, None) else {
+            return Err(WorkflowError::invalid(
+                "amended_on",
+                "no phase transfer is planned on this case",
+            ));
+        };
+        Ok(vec![CaseEvent::PhaseTransferCompleted(
+            events::PhaseTransferCompleted {
+                amended_on: self.amended_on,
+                next_setting: setting,
+                due_on: open.due_on,
+                on_time: self.amended_on <= open.due_on,
+            },
+        )])
+    }
+
+    fn outcome(
+        &self,
+        facts: &[CaseEvent],
+        _after: &CaseState,
+        _ctx: &Context<'_>,
+    ) -> Result<PhaseTransferCompleted, WorkflowError> {
+        let completed = the(facts, |f| match f {
+            CaseEvent::PhaseTransferCompleted(c) => Some(c),
+            _ => None,
+        })?;
+        Ok(PhaseTransferCompleted {
+            due_on: completed.due_on,
+            on_time: completed.on_time,
+        })
+    }
 }
 
 /// Records the plan amended for a planned phase transfer, naming the next setting, and
@@ -221,41 +293,57 @@ pub fn complete_phase_transfer(
     clock: &dyn Clock,
 ) -> Result<PhaseTransferCompleted, WorkflowError> {
     super::on_case(db, scope, case_id, |tx, case| {
-        require_plan(&case, "completing a phase transfer")?;
-        not_future(command.amended_on, "amended_on", clock)?;
-        let setting = named(
-            &command.next_setting,
-            "next_setting",
-            "the next school or college",
-        )?;
-        let Some(open) = open_of(tx, scope, case_id, DeadlineKind::PhaseTransfer)? else {
-            return Err(WorkflowError::invalid(
-                "amended_on",
-                "no phase transfer is planned on this case",
-            ));
-        };
-        let on_time = command.amended_on <= open.due_on;
-        let now = clock.now();
-        tx.set_deadline_status_by_id(scope, open.id, DeadlineStatus::Met)?;
-        tx.append_event(
-            scope,
-            NewEvent {
-                case_id: Some(case_id),
-                fact: CaseEvent::PhaseTransferCompleted(events::PhaseTransferCompleted {
-                    amended_on: command.amended_on,
-                    next_setting: setting,
-                    due_on: open.due_on,
-                    on_time,
-                }),
-                actor: Some(actor),
-                occurred_at: now,
-            },
-        )?;
-        Ok(PhaseTransferCompleted {
-            due_on: open.due_on,
-            on_time,
-        })
+        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
+        execute(tx, scope, &case, command, ctx)
     })
+}
+
+impl CaseCommand for NotifyMoveOut {
+    type Outcome = Deadline;
+    const STEP: super::Step = super::Step::NotifyMoveOut;
+
+    /// A move out of the area, one at a time, on a maintained plan: it sets the Reg
+    /// 15(2) limit for sending the plan, the later of the day of the move and the 15th
+    /// working day beginning with the day the authority became aware.
+    fn decide(
+        &self,
+        state: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<CaseEvent>, WorkflowError> {
+        require_plan(state, ctx, "recording a move out of the area")?;
+        not_after_today(self.aware_on, "aware_on", ctx)?;
+        let to = named(&self.to_authority, "to_authority", "the new authority")?;
+        if let Some(open) = state.open_limit(DeadlineKind::PlanTransfer, None) {
+            return Err(WorkflowError::invalid(
+                "moves_on",
+                format!(
+                    "a move is already recorded; the plan is due to transfer by {}",
+                    open.due_on
+                ),
+            ));
+        }
+        let due_on = limits::PLAN_TRANSFER
+            .due(self.aware_on, Some(self.moves_on), ctx.holidays)
+            .map_err(|e| WorkflowError::invalid("aware_on", e.to_string()))?;
+        Ok(vec![
+            CaseEvent::MoveOutNotified(events::MoveOutNotified {
+                to_authority: to,
+                aware_on: self.aware_on,
+                moves_on: self.moves_on,
+                due_on,
+            }),
+            limit_set(DeadlineKind::PlanTransfer, due_on, None),
+        ])
+    }
+
+    fn outcome(
+        &self,
+        facts: &[CaseEvent],
+        _after: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Deadline, WorkflowError> {
+        the_deadline(facts, DeadlineKind::PlanTransfer, ctx)
+    }
 }
 
 /// Records that the child is moving to another authority's area and sets the Reg 15(2)
@@ -273,40 +361,55 @@ pub fn notify_move_out(
     clock: &dyn Clock,
 ) -> Result<Deadline, WorkflowError> {
     super::on_case(db, scope, case_id, |tx, case| {
-        require_plan(&case, "recording a move out of the area")?;
-        not_future(command.aware_on, "aware_on", clock)?;
-        let to = named(&command.to_authority, "to_authority", "the new authority")?;
-        if let Some(open) = open_of(tx, scope, case_id, DeadlineKind::PlanTransfer)? {
-            return Err(WorkflowError::invalid(
-                "moves_on",
-                format!(
-                    "a move is already recorded; the plan is due to transfer by {}",
-                    open.due_on
-                ),
-            ));
-        }
-        let due_on = limits::PLAN_TRANSFER
-            .due(command.aware_on, Some(command.moves_on), holidays)
-            .map_err(|e| WorkflowError::invalid("aware_on", e.to_string()))?;
-        let deadline = open_limit(scope, case_id, DeadlineKind::PlanTransfer, due_on, None);
-        let now = clock.now();
-        tx.append_event(
-            scope,
-            NewEvent {
-                case_id: Some(case_id),
-                fact: CaseEvent::MoveOutNotified(events::MoveOutNotified {
-                    to_authority: to,
-                    aware_on: command.aware_on,
-                    moves_on: command.moves_on,
-                    due_on,
-                }),
-                actor: Some(actor),
-                occurred_at: now,
-            },
-        )?;
-        set_deadline(tx, scope, &deadline, Some(actor), now)?;
-        Ok(deadline)
+        let ctx = Context::new(scope, case.id, Some(actor), holidays, clock);
+        execute(tx, scope, &case, command, ctx)
     })
+}
+
+impl CaseCommand for TransferPlanOut {
+    type Outcome = PlanTransferredOut;
+    const STEP: super::Step = super::Step::TransferPlanOut;
+
+    /// The plan sent to the new authority after a recorded move: it meets the Reg 15(2)
+    /// limit, on time or late, and the fold closes this authority's case, because the
+    /// new authority maintains the plan from now (reg. 15(3)).
+    fn decide(
+        &self,
+        state: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<CaseEvent>, WorkflowError> {
+        require_plan(state, ctx, "transferring the plan out")?;
+        not_after_today(self.transferred_on, "transferred_on", ctx)?;
+        let Some(open) = state.open_limit(DeadlineKind::PlanTransfer, None) else {
+            return Err(WorkflowError::invalid(
+                "transferred_on",
+                "no move out of the area is recorded on this case",
+            ));
+        };
+        Ok(vec![CaseEvent::PlanTransferredOut(
+            events::PlanTransferredOut {
+                transferred_on: self.transferred_on,
+                due_on: open.due_on,
+                on_time: self.transferred_on <= open.due_on,
+            },
+        )])
+    }
+
+    fn outcome(
+        &self,
+        facts: &[CaseEvent],
+        _after: &CaseState,
+        _ctx: &Context<'_>,
+    ) -> Result<PlanTransferredOut, WorkflowError> {
+        let transferred = the(facts, |f| match f {
+            CaseEvent::PlanTransferredOut(t) => Some(t),
+            _ => None,
+        })?;
+        Ok(PlanTransferredOut {
+            due_on: transferred.due_on,
+            on_time: transferred.on_time,
+        })
+    }
 }
 
 /// Records the plan transferred to the new authority: marks the Reg 15(2) limit met and
@@ -322,35 +425,8 @@ pub fn transfer_plan_out(
     clock: &dyn Clock,
 ) -> Result<PlanTransferredOut, WorkflowError> {
     super::on_case(db, scope, case_id, |tx, case| {
-        require_plan(&case, "transferring the plan out")?;
-        not_future(command.transferred_on, "transferred_on", clock)?;
-        let Some(open) = open_of(tx, scope, case_id, DeadlineKind::PlanTransfer)? else {
-            return Err(WorkflowError::invalid(
-                "transferred_on",
-                "no move out of the area is recorded on this case",
-            ));
-        };
-        let on_time = command.transferred_on <= open.due_on;
-        let now = clock.now();
-        tx.set_deadline_status_by_id(scope, open.id, DeadlineStatus::Met)?;
-        tx.set_case_stage(scope, case_id, CaseStage::Closed)?;
-        tx.append_event(
-            scope,
-            NewEvent {
-                case_id: Some(case_id),
-                fact: CaseEvent::PlanTransferredOut(events::PlanTransferredOut {
-                    transferred_on: command.transferred_on,
-                    due_on: open.due_on,
-                    on_time,
-                }),
-                actor: Some(actor),
-                occurred_at: now,
-            },
-        )?;
-        Ok(PlanTransferredOut {
-            due_on: open.due_on,
-            on_time,
-        })
+        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
+        execute(tx, scope, &case, command, ctx)
     })
 }
 
@@ -449,6 +525,52 @@ pub fn receive_transferred_plan(
     })
 }
 
+impl CaseCommand for SendTransferNotice {
+    type Outcome = bool;
+    const STEP: super::Step = super::Step::SendTransferNotice;
+
+    /// The family's notice of a plan transferred in (reg. 15(4)): it meets the 6-week
+    /// limit, on time or late, and tells them when the first review falls (reg. 15(5)).
+    fn decide(
+        &self,
+        state: &CaseState,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<CaseEvent>, WorkflowError> {
+        require_plan(state, ctx, "the notice of a transferred plan")?;
+        not_after_today(self.sent_on, "sent_on", ctx)?;
+        let Some(open) = state.open_limit(DeadlineKind::TransferNotice, None) else {
+            return Err(WorkflowError::invalid(
+                "sent_on",
+                "this case has no transferred plan awaiting its notice",
+            ));
+        };
+        Ok(vec![CaseEvent::TransferNoticeSent(
+            events::TransferNoticeSent {
+                sent_on: self.sent_on,
+                will_assess: self.will_assess,
+                review_by: state
+                    .open_limit(DeadlineKind::AnnualReview, None)
+                    .map(|d| d.due_on),
+                due_on: open.due_on,
+                on_time: self.sent_on <= open.due_on,
+            },
+        )])
+    }
+
+    fn outcome(
+        &self,
+        facts: &[CaseEvent],
+        _after: &CaseState,
+        _ctx: &Context<'_>,
+    ) -> Result<bool, WorkflowError> {
+        let sent = the(facts, |f| match f {
+            CaseEvent::TransferNoticeSent(s) => Some(s),
+            _ => None,
+        })?;
+        Ok(sent.on_time)
+    }
+}
+
 /// Records the Reg 15(4) notice to the family and marks its limit met. Refused, changing
 /// nothing, when the case has no open notice limit (it was not transferred in, or the
 /// notice was already sent) or the day is in the future.
@@ -461,33 +583,328 @@ pub fn send_transfer_notice(
     clock: &dyn Clock,
 ) -> Result<bool, WorkflowError> {
     super::on_case(db, scope, case_id, |tx, case| {
-        require_plan(&case, "the notice of a transferred plan")?;
-        not_future(command.sent_on, "sent_on", clock)?;
-        let Some(open) = open_of(tx, scope, case_id, DeadlineKind::TransferNotice)? else {
-            return Err(WorkflowError::invalid(
-                "sent_on",
-                "this case has no transferred plan awaiting its notice",
-            ));
-        };
-        let on_time = command.sent_on <= open.due_on;
-        let review_by = open_of(tx, scope, case_id, DeadlineKind::AnnualReview)?.map(|d| d.due_on);
-        let now = clock.now();
-        tx.set_deadline_status_by_id(scope, open.id, DeadlineStatus::Met)?;
-        tx.append_event(
-            scope,
-            NewEvent {
-                case_id: Some(case_id),
-                fact: CaseEvent::TransferNoticeSent(events::TransferNoticeSent {
-                    sent_on: command.sent_on,
-                    will_assess: command.will_assess,
-                    review_by,
-                    due_on: open.due_on,
-                    on_time,
-                }),
-                actor: Some(actor),
-                occurred_at: now,
-            },
-        )?;
-        Ok(on_time)
+        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
+        execute(tx, scope, &case, command, ctx)
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)] // a failed expectation is the test failing
+mod tests {
+    //! Given a case's facts, when a plan moves, then the facts it adds: no database.
+    use super::super::execute::limit_set;
+    use super::super::given::*;
+    use super::*;
+    use crate::domain::{DeadlineStatus, EventKind};
+
+    /// A case whose final plan was issued on 10 May.
+    fn plan() -> Vec<CaseEvent> {
+        vec![
+            received(day(1, 9)),
+            CaseEvent::FinalPlanIssued(events::FinalPlanIssued {
+                issued_on: day(5, 10),
+                due_on: None,
+                within_twenty_weeks: true,
+            }),
+        ]
+    }
+
+    /// A plan transferred in on 2 October: the family's notice is due by 13 November,
+    /// the first review by 29 February.
+    fn transferred_in() -> Vec<CaseEvent> {
+        let review_by = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
+        vec![
+            received(day(1, 9)),
+            CaseEvent::PlanTransferredIn(events::PlanTransferredIn {
+                from_authority: "Devon County Council".into(),
+                transferred_on: day(10, 2),
+                issued_on: day(3, 1),
+                last_reviewed_on: None,
+                notice_by: day(11, 13),
+                review_by,
+            }),
+            limit_set(DeadlineKind::TransferNotice, day(11, 13), None),
+            limit_set(DeadlineKind::AnnualReview, review_by, None),
+        ]
+    }
+
+    /// `facts` and then what `command` decides on them.
+    fn and_then<C: CaseCommand>(mut facts: Vec<CaseEvent>, command: &C) -> Vec<CaseEvent> {
+        let more = when(&facts, command).unwrap();
+        facts.extend(more);
+        facts
+    }
+
+    fn transfer_in(year: i32) -> PlanPhaseTransfer {
+        PlanPhaseTransfer {
+            transfer_year: year,
+            transfer_kind: TransferKind::School,
+        }
+    }
+
+    fn moving() -> NotifyMoveOut {
+        NotifyMoveOut {
+            to_authority: "  Cornwall Council ".into(),
+            aware_on: day(11, 1),
+            moves_on: day(11, 10),
+        }
+    }
+
+    fn refused_for_stage<T: std::fmt::Debug>(result: Result<T, WorkflowError>) -> CaseStage {
+        match result {
+            Err(WorkflowError::WrongStage { stage, .. }) => stage,
+            other => panic!("expected a refusal for the case's stage, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_phase_transfer_is_due_by_15_february_of_its_year() {
+        let facts = when(&plan(), &transfer_in(2024)).unwrap();
+        assert_eq!(
+            kinds(&facts),
+            [EventKind::PhaseTransferPlanned, EventKind::DeadlineSet]
+        );
+        let due = NaiveDate::from_ymd_opt(2024, 2, 15).unwrap();
+        let CaseEvent::PhaseTransferPlanned(planned) = &facts[0] else {
+            panic!("{facts:?}")
+        };
+        assert_eq!(planned.due_on, due);
+        let deadline = transfer_in(2024)
+            .outcome(&facts, &given(&facts), &context())
+            .unwrap();
+        assert_eq!(deadline.kind, DeadlineKind::PhaseTransfer);
+        assert_eq!(deadline.due_on, due);
+        assert_eq!(deadline.status, DeadlineStatus::Open);
+    }
+
+    #[test]
+    fn a_transfer_to_post_16_is_due_by_31_march() {
+        let command = PlanPhaseTransfer {
+            transfer_kind: TransferKind::Post16,
+            ..transfer_in(2024)
+        };
+        let facts = when(&plan(), &command).unwrap();
+        let CaseEvent::DeadlineSet(set) = &facts[1] else {
+            panic!("{facts:?}")
+        };
+        assert_eq!(set.due_on, NaiveDate::from_ymd_opt(2024, 3, 31).unwrap());
+    }
+
+    #[test]
+    fn a_phase_transfer_needs_a_maintained_plan() {
+        let result = when(&[received(day(9, 1))], &transfer_in(2024));
+        assert_eq!(refused_for_stage(result), CaseStage::RequestReceived);
+    }
+
+    #[test]
+    fn a_second_phase_transfer_is_refused_until_the_first_is_complete() {
+        let planned = and_then(plan(), &transfer_in(2024));
+        assert_eq!(
+            refused_field(when(&planned, &transfer_in(2025))),
+            "transfer_year"
+        );
+    }
+
+    #[test]
+    fn a_transfer_year_past_or_beyond_twenty_years_is_refused() {
+        assert_eq!(
+            refused_field(when(&plan(), &transfer_in(2022))),
+            "transfer_year"
+        );
+        assert_eq!(
+            refused_field(when(&plan(), &transfer_in(2044))),
+            "transfer_year"
+        );
+        assert!(when(&plan(), &transfer_in(2043)).is_ok());
+    }
+
+    #[test]
+    fn completing_a_phase_transfer_names_the_setting_and_meets_the_limit() {
+        let planned = and_then(plan(), &transfer_in(2023));
+        let command = CompletePhaseTransfer {
+            amended_on: day(11, 30),
+            next_setting: " Torquay Academy ".into(),
+        };
+        let facts = when(&planned, &command).unwrap();
+        assert_eq!(kinds(&facts), [EventKind::PhaseTransferCompleted]);
+        let CaseEvent::PhaseTransferCompleted(completed) = &facts[0] else {
+            panic!("{facts:?}")
+        };
+        assert_eq!(completed.next_setting, "Torquay Academy");
+        assert_eq!(completed.due_on, day(2, 15));
+        assert!(!completed.on_time);
+        let mut state = given(&planned);
+        let settled = state.apply(&facts[0]);
+        assert_eq!(settled.len(), 1);
+        assert_eq!(settled[0].limit.kind, DeadlineKind::PhaseTransfer);
+        assert_eq!(settled[0].status, DeadlineStatus::Met);
+    }
+
+    #[test]
+    fn completing_a_phase_transfer_that_was_never_planned_is_refused() {
+        let command = CompletePhaseTransfer {
+            amended_on: day(11, 30),
+            next_setting: "Torquay Academy".into(),
+        };
+        assert_eq!(refused_field(when(&plan(), &command)), "amended_on");
+    }
+
+    #[test]
+    fn a_phase_transfer_naming_no_setting_is_refused() {
+        let planned = and_then(plan(), &transfer_in(2024));
+        let command = CompletePhaseTransfer {
+            amended_on: day(11, 30),
+            next_setting: "   ".into(),
+        };
+        assert_eq!(refused_field(when(&planned, &command)), "next_setting");
+    }
+
+    #[test]
+    fn a_move_out_gives_fifteen_working_days_from_when_the_authority_knew() {
+        let facts = when(&plan(), &moving()).unwrap();
+        assert_eq!(
+            kinds(&facts),
+            [EventKind::MoveOutNotified, EventKind::DeadlineSet]
+        );
+        let CaseEvent::MoveOutNotified(notified) = &facts[0] else {
+            panic!("{facts:?}")
+        };
+        assert_eq!(notified.to_authority, "Cornwall Council");
+        assert_eq!(notified.due_on, day(11, 21));
+        let CaseEvent::DeadlineSet(set) = &facts[1] else {
+            panic!("{facts:?}")
+        };
+        assert_eq!(
+            (set.kind, set.due_on),
+            (DeadlineKind::PlanTransfer, day(11, 21))
+        );
+    }
+
+    #[test]
+    fn a_move_later_than_fifteen_working_days_is_due_on_the_day_of_the_move() {
+        let command = NotifyMoveOut {
+            moves_on: day(12, 20),
+            ..moving()
+        };
+        let facts = when(&plan(), &command).unwrap();
+        let CaseEvent::MoveOutNotified(notified) = &facts[0] else {
+            panic!("{facts:?}")
+        };
+        assert_eq!(notified.due_on, day(12, 20));
+    }
+
+    #[test]
+    fn a_second_move_is_refused_while_one_is_recorded() {
+        let moved = and_then(plan(), &moving());
+        assert_eq!(refused_field(when(&moved, &moving())), "moves_on");
+    }
+
+    #[test]
+    fn a_move_to_an_unnamed_authority_is_refused() {
+        let command = NotifyMoveOut {
+            to_authority: " ".into(),
+            ..moving()
+        };
+        assert_eq!(refused_field(when(&plan(), &command)), "to_authority");
+    }
+
+    #[test]
+    fn transferring_the_plan_out_meets_the_limit_and_closes_the_case() {
+        let moved = and_then(plan(), &moving());
+        let command = TransferPlanOut {
+            transferred_on: day(11, 20),
+        };
+        let facts = when(&moved, &command).unwrap();
+        assert_eq!(kinds(&facts), [EventKind::PlanTransferredOut]);
+        let CaseEvent::PlanTransferredOut(out) = &facts[0] else {
+            panic!("{facts:?}")
+        };
+        assert_eq!(out.due_on, day(11, 21));
+        assert!(out.on_time);
+        let mut state = given(&moved);
+        let settled = state.apply(&facts[0]);
+        assert_eq!(settled.len(), 1);
+        assert_eq!(settled[0].limit.kind, DeadlineKind::PlanTransfer);
+        assert_eq!(state.stage(), CaseStage::Closed);
+    }
+
+    #[test]
+    fn a_plan_already_transferred_out_cannot_be_transferred_again() {
+        let moved = and_then(plan(), &moving());
+        let command = TransferPlanOut {
+            transferred_on: day(11, 20),
+        };
+        let closed = and_then(moved, &command);
+        assert_eq!(
+            refused_for_stage(when(&closed, &command)),
+            CaseStage::Closed
+        );
+    }
+
+    #[test]
+    fn transferring_out_with_no_move_recorded_is_refused() {
+        let command = TransferPlanOut {
+            transferred_on: day(11, 20),
+        };
+        assert_eq!(refused_field(when(&plan(), &command)), "transferred_on");
+    }
+
+    #[test]
+    fn a_transfer_out_dated_in_the_future_is_refused() {
+        let moved = and_then(plan(), &moving());
+        let command = TransferPlanOut {
+            transferred_on: day(12, 2),
+        };
+        assert_eq!(refused_field(when(&moved, &command)), "transferred_on");
+    }
+
+    #[test]
+    fn the_notice_of_a_transferred_plan_meets_its_limit_and_names_the_first_review() {
+        let command = SendTransferNotice {
+            sent_on: day(11, 14),
+            will_assess: false,
+        };
+        let facts = when(&transferred_in(), &command).unwrap();
+        assert_eq!(kinds(&facts), [EventKind::TransferNoticeSent]);
+        let CaseEvent::TransferNoticeSent(sent) = &facts[0] else {
+            panic!("{facts:?}")
+        };
+        assert_eq!(sent.due_on, day(11, 13));
+        assert!(!sent.on_time);
+        assert_eq!(sent.review_by, NaiveDate::from_ymd_opt(2024, 2, 29));
+        let mut state = given(&transferred_in());
+        let settled = state.apply(&facts[0]);
+        assert_eq!(settled.len(), 1);
+        assert_eq!(settled[0].limit.kind, DeadlineKind::TransferNotice);
+    }
+
+    #[test]
+    fn a_transfer_notice_on_a_plan_made_here_is_refused() {
+        let command = SendTransferNotice {
+            sent_on: day(11, 14),
+            will_assess: false,
+        };
+        assert_eq!(refused_field(when(&plan(), &command)), "sent_on");
+        let sent = and_then(transferred_in(), &command);
+        assert_eq!(refused_field(when(&sent, &command)), "sent_on");
+    }
+
+    #[test]
+    fn a_transfer_notice_needs_a_maintained_plan() {
+        let command = SendTransferNotice {
+            sent_on: day(11, 14),
+            will_assess: true,
+        };
+        let result = when(&[received(day(9, 1))], &command);
+        assert_eq!(refused_for_stage(result), CaseStage::RequestReceived);
+    }
+
+    #[test]
+    fn a_transfer_notice_dated_in_the_future_is_refused() {
+        let command = SendTransferNotice {
+            sent_on: day(12, 2),
+            will_assess: false,
+        };
+        assert_eq!(refused_field(when(&transferred_in(), &command)), "sent_on");
+    }
 }

@@ -22,6 +22,15 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Who acts in the core's terms: the user, their role and their authority.
+    pub fn actor(&self) -> sendpanel_core::services::Actor {
+        sendpanel_core::services::Actor {
+            user: self.user.id,
+            role: self.user.role,
+            scope: self.scope.clone(),
+        }
+    }
+
     /// Refuses unless the caller holds one of `roles`.
     pub fn require(&self, roles: &[UserRole], doing: &str) -> Result<(), ApiError> {
         if roles.contains(&self.user.role) {

@@ -117,6 +117,9 @@ impl From<WorkflowError> for ApiError {
             wrong @ WorkflowError::WrongStage { .. } => {
                 Self::new(StatusCode::CONFLICT, "conflict", wrong.to_string())
             }
+            not_allowed @ WorkflowError::NotAllowed { .. } => {
+                Self::forbidden(not_allowed.to_string())
+            }
             WorkflowError::Store(store) => store.into(),
             other => Self::internal(other),
         }

@@ -2,13 +2,14 @@
 //! blocking thread, map the answer. No business rule lives here.
 
 use actix_web::{HttpResponse, web};
-use sendpanel_core::domain::{CaseId, UserRole};
+use sendpanel_core::domain::CaseId;
 use sendpanel_core::policy::Question;
 use sendpanel_core::policy::contract::{BandRequest, RequestFacts};
 use sendpanel_core::workflow::{
     self, AssessDecision, ClaimException, DecideWhetherToAssess, DecideWhetherToIssue,
     IssueDecision, IssueFinalPlan, ReceiveRequest, RecordAdviceReceived, RecordNextStepsOutcome,
     RecordReviewDecision, RequestAdvice, ReviewDecision, ScheduleReviewMeeting, ServeDraftPlan,
+    Step,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -31,23 +32,22 @@ fn case_id(path: &str) -> Result<CaseId, ApiError> {
     path.parse().map_err(|_| ApiError::not_found("request"))
 }
 
-/// What every command on a case shares: the caller's role is checked, the id read,
-/// and the core command run off the actix worker within the caller's scope (another
-/// authority's case is simply not found).
+/// What every step on a case shares: the caller's role is checked against the step's
+/// entry in the core's catalogue, the id read, and the core command run off the actix
+/// worker within the caller's scope (another authority's case is simply not found).
 pub(super) async fn on_case<T: Send + 'static>(
     state: web::Data<AppState>,
     caller: Caller,
     path: &str,
-    roles: &[UserRole],
-    doing: &str,
+    step: Step,
     command: impl FnOnce(&AppState, &Caller, CaseId) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    caller.require(roles, doing)?;
+    caller.require(step.roles(), step.doing())?;
     let id = case_id(path)?;
     blocking(move || command(&state, &caller, id)).await
 }
 
-pub(super) use crate::roles::{CASE_OFFICERS, DECIDERS, WRITERS};
+pub(super) use crate::roles::WRITERS;
 
 /// `POST /requests`: log a request; 201 with its id, stage and deadlines.
 #[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
@@ -132,8 +132,11 @@ async fn seek(
         state,
         caller,
         path,
-        &WRITERS,
-        "seek policy advice",
+        match &question {
+            Question::GraduatedResponse(_) => Step::GraduatedResponseAdvice,
+            Question::Banding(_) => Step::BandingAdvice,
+            Question::NextSteps(_) => Step::NextStepsAdvice,
+        },
         move |state, caller, id| {
             // The case must be the caller's before any plugin runs on its facts.
             state.db.read(|tx| tx.get_case(&caller.scope, id))?;
@@ -230,8 +233,7 @@ pub async fn decide_whether_to_assess(
         state,
         caller,
         &path,
-        &DECIDERS,
-        "record the decision whether to assess",
+        Step::DecisionToAssess,
         move |state, caller, id| {
             Ok(workflow::decide_whether_to_assess(
                 &state.db,
@@ -266,8 +268,7 @@ pub async fn record_next_steps_outcome(
         state,
         caller,
         &path,
-        &CASE_OFFICERS,
-        "record a next-steps outcome",
+        Step::NextStepsOutcome,
         move |state, caller, id| {
             Ok(workflow::record_next_steps_outcome(
                 &state.db,
@@ -298,8 +299,7 @@ pub async fn claim_exception(
         state,
         caller,
         &path,
-        &CASE_OFFICERS,
-        "claim an exception to a time limit",
+        Step::ClaimException,
         move |state, caller, id| {
             Ok(workflow::claim_exception(
                 &state.db,
@@ -335,8 +335,7 @@ pub async fn request_advice(
         state,
         caller,
         &path,
-        &WRITERS,
-        "request advice",
+        Step::RequestAdvice,
         move |state, caller, id| {
             Ok(workflow::request_advice(
                 &state.db,
@@ -366,8 +365,7 @@ pub async fn record_advice_received(
         state,
         caller,
         &path,
-        &WRITERS,
-        "record advice received",
+        Step::AdviceReceived,
         move |state, caller, id| {
             Ok(workflow::record_advice_received(
                 &state.db,
@@ -415,8 +413,7 @@ pub async fn decide_whether_to_issue(
         state,
         caller,
         &path,
-        &DECIDERS,
-        "record the decision whether to issue a plan",
+        Step::DecisionToIssue,
         move |state, caller, id| {
             Ok(workflow::decide_whether_to_issue(
                 &state.db,
@@ -452,8 +449,7 @@ pub async fn serve_draft_plan(
         state,
         caller,
         &path,
-        &WRITERS,
-        "serve a draft plan",
+        Step::DraftPlan,
         move |state, caller, id| {
             Ok(workflow::serve_draft_plan(
                 &state.db,
@@ -483,8 +479,7 @@ pub async fn issue_final_plan(
         state,
         caller,
         &path,
-        &WRITERS,
-        "issue a final plan",
+        Step::FinalPlan,
         move |state, caller, id| {
             Ok(workflow::issue_final_plan(
                 &state.db,
@@ -519,8 +514,7 @@ pub async fn schedule_review_meeting(
         state,
         caller,
         &path,
-        &WRITERS,
-        "schedule an annual review meeting",
+        Step::ReviewMeeting,
         move |state, caller, id| {
             Ok(workflow::schedule_review_meeting(
                 &state.db,
@@ -571,8 +565,7 @@ pub async fn record_review_decision(
         state,
         caller,
         &path,
-        &DECIDERS,
-        "record the decision after an annual review",
+        Step::ReviewDecision,
         move |state, caller, id| {
             Ok(workflow::record_review_decision(
                 &state.db,

@@ -12,8 +12,9 @@ use serde_json::json;
 
 use super::auth::Caller;
 use super::error::ApiError;
-use super::handlers::{CASE_OFFICERS, WRITERS, blocking, on_case};
+use super::handlers::{WRITERS, blocking, on_case};
 use crate::state::AppState;
+use sendpanel_core::workflow::Step;
 
 /// `POST /transfers-in`: a plan transferred from another authority (reg. 15); 201 with
 /// the new case, its notice limit (6 weeks, reg. 15(4)) and first review (reg. 15(5)).
@@ -57,8 +58,7 @@ pub async fn send_transfer_notice(
         state,
         caller,
         &path,
-        &WRITERS,
-        "record the notice of a transferred plan",
+        Step::SendTransferNotice,
         move |state, caller, id| {
             Ok(workflow::send_transfer_notice(
                 &state.db,
@@ -88,8 +88,7 @@ pub async fn arrange_next_steps_meeting(
         state,
         caller,
         &path,
-        &CASE_OFFICERS,
-        "arrange a next-steps meeting",
+        Step::NextStepsMeeting,
         move |state, caller, id| {
             Ok(workflow::arrange_next_steps_meeting(
                 &state.db,
@@ -119,8 +118,7 @@ pub async fn plan_phase_transfer(
         state,
         caller,
         &path,
-        &WRITERS,
-        "plan a phase transfer",
+        Step::PlanPhaseTransfer,
         move |state, caller, id| {
             Ok(workflow::plan_phase_transfer(
                 &state.db,
@@ -150,8 +148,7 @@ pub async fn complete_phase_transfer(
         state,
         caller,
         &path,
-        &WRITERS,
-        "complete a phase transfer",
+        Step::CompletePhaseTransfer,
         move |state, caller, id| {
             Ok(workflow::complete_phase_transfer(
                 &state.db,
@@ -181,8 +178,7 @@ pub async fn notify_move_out(
         state,
         caller,
         &path,
-        &WRITERS,
-        "record a move out of the area",
+        Step::NotifyMoveOut,
         move |state, caller, id| {
             Ok(workflow::notify_move_out(
                 &state.db,
@@ -213,8 +209,7 @@ pub async fn transfer_plan_out(
         state,
         caller,
         &path,
-        &WRITERS,
-        "transfer the plan out",
+        Step::TransferPlanOut,
         move |state, caller, id| {
             Ok(workflow::transfer_plan_out(
                 &state.db,
@@ -248,8 +243,7 @@ pub async fn request_mediation(
         state,
         caller,
         &path,
-        &CASE_OFFICERS,
-        "record a request for mediation",
+        Step::RequestMediation,
         move |state, caller, id| {
             Ok(workflow::request_mediation(
                 &state.db,
@@ -280,8 +274,7 @@ pub async fn record_mediation_outcome(
         state,
         caller,
         &path,
-        &CASE_OFFICERS,
-        "record a mediation outcome",
+        Step::RecordMediationOutcome,
         move |state, caller, id| {
             Ok(workflow::record_mediation_outcome(
                 &state.db,
@@ -315,8 +308,7 @@ pub async fn lodge_appeal(
         state,
         caller,
         &path,
-        &CASE_OFFICERS,
-        "record an appeal",
+        Step::LodgeAppeal,
         move |state, caller, id| {
             Ok(workflow::lodge_appeal(
                 &state.db,
@@ -350,8 +342,7 @@ pub async fn record_tribunal_decision(
         state,
         caller,
         &path,
-        &CASE_OFFICERS,
-        "record the Tribunal's decision",
+        Step::RecordTribunalDecision,
         move |state, caller, id| {
             Ok(workflow::record_tribunal_decision(
                 &state.db,
@@ -385,8 +376,7 @@ pub async fn comply_with_order(
         state,
         caller,
         &path,
-        &CASE_OFFICERS,
-        "record a Tribunal order carried out",
+        Step::ComplyWithOrder,
         move |state, caller, id| {
             Ok(workflow::comply_with_order(
                 &state.db,

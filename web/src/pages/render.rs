@@ -203,6 +203,9 @@ impl From<WorkflowError> for PageError {
         match error {
             WorkflowError::Invalid { field, rule } => Self::invalid(field, rule),
             wrong @ WorkflowError::WrongStage { .. } => Self::refused(wrong.to_string()),
+            not_allowed @ WorkflowError::NotAllowed { .. } => {
+                Self::Forbidden(not_allowed.to_string())
+            }
             WorkflowError::Store(store) => store.into(),
             other => Self::internal(other),
         }

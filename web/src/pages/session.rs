@@ -152,6 +152,15 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
+    /// Who acts in the core's terms: the user, their role and their authority.
+    pub fn actor(&self) -> sendpanel_core::services::Actor {
+        sendpanel_core::services::Actor {
+            user: self.user.id,
+            role: self.user.role,
+            scope: self.scope.clone(),
+        }
+    }
+
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, form: &HashMap<String, String>) -> Result<(), PageError> {
         check_csrf(&self.session, form)

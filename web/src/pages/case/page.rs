@@ -14,13 +14,14 @@ use sendpanel_core::domain::{CaseId, DocumentId, StoredAdvice};
 use sendpanel_core::workflow::{self, CaseView};
 use serde_json::{Value, json};
 
-use super::steps::{self, Command};
+use super::steps::{self, StepPage};
 use crate::pages::advice::advice_view;
 use crate::pages::cases::deadline_json;
 use crate::pages::render::{PageError, render};
 use crate::pages::session::SignedIn;
 use crate::pages::work::{blocking, long_date, with, words};
 use crate::state::AppState;
+use sendpanel_core::workflow::Step;
 
 /// `GET /cases/{id}`: the case; `?done=<command>` says what was just recorded, and
 /// `?not_now=<command>` that a step asked for does not apply at the case's stage.
@@ -32,10 +33,8 @@ pub async fn case_page(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
     let id: CaseId = path.parse().map_err(|_| PageError::NotFound)?;
-    let done = query.get("done").and_then(|slug| Command::from_slug(slug));
-    let not_now = query
-        .get("not_now")
-        .and_then(|slug| Command::from_slug(slug));
+    let done = query.get("done").and_then(|slug| Step::from_slug(slug));
+    let not_now = query.get("not_now").and_then(|slug| Step::from_slug(slug));
     let scope = who.scope.clone();
     let today = state.clock.today();
     let view = blocking(move || workflow::case_view(&state.db, &scope, id, today)).await?;
@@ -67,8 +66,8 @@ pub async fn case_page(
                 "id": view.id.to_string(),
                 "child_name": view.child_name,
                 "stage": words(&view.stage.to_string()),
-                "done": done.map(Command::done),
-                "not_now": not_now.map(Command::not_now),
+                "done": done.map(StepPage::done),
+                "not_now": not_now.map(StepPage::not_now),
                 "may_act": steps::may_act(who.user.role),
             }),
             |page, (key, value)| with(page, key, value),

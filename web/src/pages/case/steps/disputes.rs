@@ -10,17 +10,14 @@
 //! pending appeal. The core still checks all of it.
 
 use chrono::NaiveDate;
-use sendpanel_core::clock::BankHolidays;
-use sendpanel_core::domain::{CaseId, DeadlineKind, DecisionId, UserId};
-use sendpanel_core::store::{AuthorityScope, Database};
-use sendpanel_core::time::Clock;
+use sendpanel_core::domain::{CaseId, DeadlineKind, DecisionId};
+use sendpanel_core::services::{Actor, Services};
 use sendpanel_core::workflow::{
-    self, CaseView, DeadlineView, LodgeAppeal, MediationOutcome, RecordMediationOutcome,
+    CaseView, DeadlineView, LodgeAppeal, MediationOutcome, RecordMediationOutcome,
     RecordOrderComplied, RecordTribunalDecision, RequestMediation, TribunalOrder, TribunalOutcome,
     WorkflowError,
 };
 
-use super::Command;
 use crate::pages::case::facts::Group;
 use crate::pages::fields::{Field, Kind, Reader};
 use crate::pages::work::{long_date, words};
@@ -32,26 +29,6 @@ pub enum Parsed {
     Appeal(LodgeAppeal),
     Tribunal(RecordTribunalDecision),
     Complied(RecordOrderComplied),
-}
-
-/// The dispute steps that apply to the case now, as the core would accept them.
-pub fn applicable(view: &CaseView) -> Vec<Command> {
-    let decided = !view.decisions.is_empty();
-    let mut commands = Vec::new();
-    if workflow::mediation_open(&view.events) {
-        commands.push(Command::RecordMediationOutcome);
-    } else if decided {
-        commands.push(Command::RequestMediation);
-    }
-    if workflow::appeal_pending(&view.events) {
-        commands.push(Command::RecordTribunalDecision);
-    } else if decided {
-        commands.push(Command::LodgeAppeal);
-    }
-    if open_steps(view).next().is_some() {
-        commands.push(Command::ComplyWithOrder);
-    }
-    commands
 }
 
 /// The steps of a Tribunal order still to be carried out.
@@ -345,29 +322,26 @@ pub fn read_complied(reader: &mut Reader<'_>) -> Option<Parsed> {
 
 /// Runs a dispute command through the core, as the API does.
 pub fn run(
-    db: &Database,
-    scope: &AuthorityScope,
+    services: &Services,
+    actor: &Actor,
     id: CaseId,
-    actor: UserId,
-    holidays: &BankHolidays,
-    clock: &dyn Clock,
     parsed: &Parsed,
 ) -> Result<(), WorkflowError> {
     match parsed {
         Parsed::Mediation(c) => {
-            workflow::request_mediation(db, scope, id, c, actor, holidays, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::MediationOutcome(c) => {
-            workflow::record_mediation_outcome(db, scope, id, c, actor, holidays, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::Appeal(c) => {
-            workflow::lodge_appeal(db, scope, id, c, actor, holidays, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::Tribunal(c) => {
-            workflow::record_tribunal_decision(db, scope, id, c, actor, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::Complied(c) => {
-            workflow::comply_with_order(db, scope, id, c, actor, clock)?;
+            services.run(actor, id, c)?;
         }
     }
     Ok(())

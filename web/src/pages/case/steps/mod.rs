@@ -29,15 +29,16 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};
 use chrono::{NaiveDate, NaiveTime};
 use sendpanel_core::domain::{
-    AdviceSource, CaseId, CaseStage, DeadlineKind, ExceptionLimb, ReviewDecision, UserId, UserRole,
+    AdviceSource, CaseId, DeadlineKind, ExceptionLimb, ReviewDecision, UserId, UserRole,
 };
 use sendpanel_core::policy::Question;
-use sendpanel_core::store::{AuthorityScope, StoreError};
+use sendpanel_core::store::StoreError;
+use sendpanel_core::workflow::steps::{self, Step};
 use sendpanel_core::workflow::{
-    self, ArrangeNextStepsMeeting, AssessDecision, CaseView, ClaimException, DecideWhetherToAssess,
-    DecideWhetherToIssue, IssueDecision, IssueFinalPlan, NextStepsOutcome, RecordAdviceReceived,
-    RecordNextStepsOutcome, RecordReviewDecision, RequestAdvice, ScheduleReviewMeeting,
-    ServeDraftPlan, WorkflowError,
+    self, ArrangeNextStepsMeeting, AssessDecision, CaseState, CaseView, ClaimException,
+    DecideWhetherToAssess, DecideWhetherToIssue, IssueDecision, IssueFinalPlan, NextStepsOutcome,
+    RecordAdviceReceived, RecordNextStepsOutcome, RecordReviewDecision, RequestAdvice,
+    ScheduleReviewMeeting, ServeDraftPlan, WorkflowError,
 };
 use serde_json::{Value, json};
 use strum::IntoEnumIterator;
@@ -49,8 +50,7 @@ use crate::pages::render::render;
 use crate::pages::session::{SignedIn, see_other};
 use crate::pages::work::{blocking, long_date, require_role, with, words};
 use crate::state::AppState;
-
-use crate::roles::{CASE_OFFICERS, DECIDERS, WRITERS};
+use sendpanel_core::services::Actor;
 
 /// Mounts the forms' routes: each step's page, and where its form posts.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -63,150 +63,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// A workflow command recorded on a case, as a step with a form on its own page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    /// Ask the plugin in force about the graduated response.
-    GraduatedResponseAdvice,
-    /// Assess or refuse, with reasons.
-    DecisionToAssess,
-    /// Disapply a time limit, with evidence.
-    ClaimException,
-    /// Advice asked of a professional during the assessment.
-    RequestAdvice,
-    /// Advice that arrived.
-    AdviceReceived,
-    /// Issue a plan or not, with reasons.
-    DecisionToIssue,
-    /// The draft plan served.
-    DraftPlan,
-    /// The final plan issued.
-    FinalPlan,
-    /// An annual review meeting arranged.
-    ReviewMeeting,
-    /// Maintain, amend or cease after a review.
-    ReviewDecision,
-    /// Ask the plugin in force about the next-steps meeting.
-    NextStepsAdvice,
-    /// A next-steps meeting arranged with the family.
-    NextStepsMeeting,
-    /// What the next-steps meeting led to.
-    NextStepsOutcome,
-    /// Ask the plugin in force about the band and top-up.
-    BandingAdvice,
-    /// The family asked for mediation on a decision.
-    RequestMediation,
-    /// How mediation ended.
-    RecordMediationOutcome,
-    /// The family appealed a decision to the Tribunal.
-    LodgeAppeal,
-    /// The Tribunal's decision on the appeal, with any order.
-    RecordTribunalDecision,
-    /// A step of a Tribunal order carried out.
-    ComplyWithOrder,
-    /// A coming phase transfer (reg. 18).
-    PlanPhaseTransfer,
-    /// The plan amended for the phase transfer.
-    CompletePhaseTransfer,
-    /// The child is moving to another authority's area (reg. 15).
-    NotifyMoveOut,
-    /// The plan sent to the new authority.
-    TransferPlanOut,
-    /// The family told of a plan transferred in (reg. 15(4)).
-    SendTransferNotice,
+/// How a step of the core's catalogue shows as a page: its heading, button, intro,
+/// fields and the messages around it. Which steps exist, who may record them and where
+/// they apply are the core's ([`sendpanel_core::workflow::steps`]); only the words and
+/// the form are the page's.
+pub trait StepPage: Copy {
+    /// What the form is for, as its summary line says it.
+    fn heading(self) -> &'static str;
+    /// The form's button.
+    fn button(self) -> &'static str;
+    /// What the case page says when this step was asked for but does not apply.
+    fn not_now(self) -> String;
+    /// What the case page says after the command succeeded.
+    fn done(self) -> &'static str;
+    /// The words above the form.
+    fn intro(self) -> &'static str;
+    /// The form's fields, in groups, with what the case already says.
+    fn groups(self, view: &CaseView, today: NaiveDate) -> Vec<Group>;
 }
 
-const ALL: [Command; 24] = [
-    Command::GraduatedResponseAdvice,
-    Command::DecisionToAssess,
-    Command::ClaimException,
-    Command::RequestAdvice,
-    Command::AdviceReceived,
-    Command::DecisionToIssue,
-    Command::DraftPlan,
-    Command::FinalPlan,
-    Command::ReviewMeeting,
-    Command::ReviewDecision,
-    Command::NextStepsAdvice,
-    Command::NextStepsMeeting,
-    Command::NextStepsOutcome,
-    Command::BandingAdvice,
-    Command::RequestMediation,
-    Command::RecordMediationOutcome,
-    Command::LodgeAppeal,
-    Command::RecordTribunalDecision,
-    Command::ComplyWithOrder,
-    Command::PlanPhaseTransfer,
-    Command::CompletePhaseTransfer,
-    Command::NotifyMoveOut,
-    Command::TransferPlanOut,
-    Command::SendTransferNotice,
-];
-
-impl Command {
-    /// The last part of the form's address, and the prefix of its fields' ids.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Self::GraduatedResponseAdvice => "graduated-response-advice",
-            Self::DecisionToAssess => "decision-to-assess",
-            Self::ClaimException => "exceptions",
-            Self::RequestAdvice => "advice-requests",
-            Self::AdviceReceived => "advice-received",
-            Self::DecisionToIssue => "decision-to-issue",
-            Self::DraftPlan => "draft-plan",
-            Self::FinalPlan => "final-plan",
-            Self::ReviewMeeting => "review-meeting",
-            Self::ReviewDecision => "review-decision",
-            Self::NextStepsAdvice => "next-steps-advice",
-            Self::NextStepsMeeting => "next-steps-meeting",
-            Self::NextStepsOutcome => "next-steps-outcome",
-            Self::BandingAdvice => "banding-advice",
-            Self::RequestMediation => "mediation",
-            Self::RecordMediationOutcome => "mediation-outcome",
-            Self::LodgeAppeal => "appeal",
-            Self::RecordTribunalDecision => "tribunal-decision",
-            Self::ComplyWithOrder => "tribunal-order-complied",
-            Self::PlanPhaseTransfer => "phase-transfer",
-            Self::CompletePhaseTransfer => "phase-transfer-completed",
-            Self::NotifyMoveOut => "move-out",
-            Self::TransferPlanOut => "transfer-out",
-            Self::SendTransferNotice => "transfer-notice",
-        }
-    }
-
-    /// Who may run it: as through the API (see [`crate::roles`]).
-    pub fn roles(self) -> &'static [UserRole] {
-        match self {
-            Self::DecisionToAssess | Self::DecisionToIssue | Self::ReviewDecision => &DECIDERS,
-            Self::ClaimException
-            | Self::NextStepsMeeting
-            | Self::NextStepsOutcome
-            | Self::RequestMediation
-            | Self::RecordMediationOutcome
-            | Self::LodgeAppeal
-            | Self::RecordTribunalDecision
-            | Self::ComplyWithOrder => &CASE_OFFICERS,
-            Self::GraduatedResponseAdvice
-            | Self::RequestAdvice
-            | Self::AdviceReceived
-            | Self::DraftPlan
-            | Self::FinalPlan
-            | Self::ReviewMeeting
-            | Self::NextStepsAdvice
-            | Self::BandingAdvice
-            | Self::PlanPhaseTransfer
-            | Self::CompletePhaseTransfer
-            | Self::NotifyMoveOut
-            | Self::TransferPlanOut
-            | Self::SendTransferNotice => &WRITERS,
-        }
-    }
-
-    /// The command a form address names.
-    pub fn from_slug(slug: &str) -> Option<Self> {
-        ALL.into_iter().find(|c| c.slug() == slug)
-    }
-
+impl StepPage for Step {
     /// What the form is for, as its summary line says it.
     fn heading(self) -> &'static str {
         match self {
@@ -254,7 +130,7 @@ impl Command {
     }
 
     /// What the case page says when this step was asked for but does not apply.
-    pub fn not_now(self) -> String {
+    fn not_now(self) -> String {
         format!(
             "\u{201c}{}\u{201d} does not apply to this case at its stage: the steps that do are listed below",
             self.heading()
@@ -262,7 +138,7 @@ impl Command {
     }
 
     /// What the case page says after the command succeeded.
-    pub fn done(self) -> &'static str {
+    fn done(self) -> &'static str {
         match self {
             Self::GraduatedResponseAdvice | Self::NextStepsAdvice | Self::BandingAdvice => {
                 "The policy plugin's advice is recorded below"
@@ -526,50 +402,17 @@ fn exceptionable(view: &CaseView) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The commands that apply at the case's stage, in the order a caseworker meets them.
-pub fn applicable(view: &CaseView) -> Vec<Command> {
-    let mut commands = match view.stage {
-        CaseStage::RequestReceived | CaseStage::AwaitingAssessmentDecision => {
-            vec![Command::GraduatedResponseAdvice, Command::DecisionToAssess]
-        }
-        CaseStage::AssessmentRefused => vec![
-            Command::NextStepsAdvice,
-            Command::NextStepsMeeting,
-            Command::NextStepsOutcome,
-        ],
-        CaseStage::Assessing => vec![
-            Command::RequestAdvice,
-            Command::AdviceReceived,
-            Command::DecisionToIssue,
-        ],
-        CaseStage::DraftPlan => vec![
-            Command::BandingAdvice,
-            Command::DraftPlan,
-            Command::FinalPlan,
-        ],
-        CaseStage::PlanIssued => vec![
-            Command::ReviewMeeting,
-            Command::ReviewDecision,
-            Command::BandingAdvice,
-        ],
-        CaseStage::AwaitingIssueDecision
-        | CaseStage::NotToIssue
-        | CaseStage::Ceased
-        | CaseStage::Closed => Vec::new(),
-    };
-    commands.extend(moves::applicable(view));
-    commands.extend(disputes::applicable(view));
-    if !exceptionable(view).is_empty() {
-        commands.push(Command::ClaimException);
-    }
-    commands
+/// The steps that apply to the case, in the order a caseworker meets them: the core's
+/// catalogue, on the state the case's events fold to.
+pub fn applicable(view: &CaseView) -> Vec<Step> {
+    steps::applicable(&CaseState::from_events(&view.events))
 }
 
 /// A form the core (or the page) refused: what was typed, and why.
 #[derive(Debug, Clone)]
 pub struct Failure {
     /// The form.
-    pub command: Command,
+    pub command: Step,
     /// What was typed.
     pub typed: HashMap<String, String>,
     /// Errors by field.
@@ -584,7 +427,7 @@ fn all_fields(groups: &[Group]) -> impl Iterator<Item = &Field> {
 
 /// Whether `role` may record any step on a case; the case page says what applies.
 pub fn may_act(role: UserRole) -> bool {
-    ALL.iter().any(|command| command.roles().contains(&role))
+    steps::may_act(role)
 }
 
 /// The case page's links to the steps `role` may record at the case's stage, in the
@@ -592,7 +435,7 @@ pub fn may_act(role: UserRole) -> bool {
 pub fn links(view: &CaseView, role: UserRole) -> Vec<Value> {
     applicable(view)
         .into_iter()
-        .filter(|command| command.roles().contains(&role))
+        .filter(|step| step.allows(role))
         .map(|command| {
             json!({
                 "heading": command.heading(),
@@ -603,7 +446,7 @@ pub fn links(view: &CaseView, role: UserRole) -> Vec<Value> {
 }
 
 /// One step's form, with what was typed and the errors when it was refused.
-fn form(command: Command, view: &CaseView, today: NaiveDate, failure: Option<&Failure>) -> Value {
+fn form(command: Step, view: &CaseView, today: NaiveDate, failure: Option<&Failure>) -> Value {
     let slug = command.slug();
     let groups: Vec<Value> = command
         .groups(view, today)
@@ -675,22 +518,15 @@ enum Parsed {
 
 /// Reads `command`'s form. Every missing or malformed field is an error at once; the
 /// rules about what the values may be are left to the core.
-fn parse(
-    command: Command,
-    reader: &mut Reader<'_>,
-    view: &CaseView,
-    actor: UserId,
-) -> Option<Parsed> {
+fn parse(command: Step, reader: &mut Reader<'_>, view: &CaseView, actor: UserId) -> Option<Parsed> {
     let reasons = |r: &Reader<'_>| r.text("reasons").to_owned();
     let parsed = match command {
-        Command::GraduatedResponseAdvice => {
+        Step::GraduatedResponseAdvice => {
             Parsed::Advice(Question::GraduatedResponse(read_facts(reader, view)?))
         }
-        Command::NextStepsAdvice => Parsed::Advice(Question::NextSteps(read_facts(reader, view)?)),
-        Command::BandingAdvice => {
-            Parsed::Advice(Question::Banding(read_band_request(reader, view)?))
-        }
-        Command::DecisionToAssess => {
+        Step::NextStepsAdvice => Parsed::Advice(Question::NextSteps(read_facts(reader, view)?)),
+        Step::BandingAdvice => Parsed::Advice(Question::Banding(read_band_request(reader, view)?)),
+        Step::DecisionToAssess => {
             let decision = reader.choice::<AssessDecision>("decision", "Select assess or refuse");
             let decided_on = reader.date("decided_on", "Date of the decision");
             Parsed::Assess(DecideWhetherToAssess {
@@ -701,7 +537,7 @@ fn parse(
                 decided_on: decided_on?,
             })
         }
-        Command::DecisionToIssue => {
+        Step::DecisionToIssue => {
             let decision =
                 reader.choice::<IssueDecision>("decision", "Select issue or do not issue");
             let decided_on = reader.date("decided_on", "Date of the decision");
@@ -712,7 +548,7 @@ fn parse(
                 decided_on: decided_on?,
             })
         }
-        Command::ReviewDecision => {
+        Step::ReviewDecision => {
             let decision =
                 reader.choice::<ReviewDecision>("decision", "Select maintain, amend or cease");
             let decided_on = reader.date("decided_on", "Date of the decision");
@@ -723,7 +559,7 @@ fn parse(
                 decided_on: decided_on?,
             })
         }
-        Command::ClaimException => {
+        Step::ClaimException => {
             let (kind, subject) = reader
                 .text("deadline")
                 .split_once(':')
@@ -747,7 +583,7 @@ fn parse(
                 subject: subject.and_then(Result::ok),
             })
         }
-        Command::RequestAdvice => {
+        Step::RequestAdvice => {
             let from = reader.choice::<AdviceSource>("from", "Select whom the advice was asked of");
             let requested_on = reader.date("requested_on", "Day it was asked");
             Parsed::RequestAdvice(RequestAdvice {
@@ -755,7 +591,7 @@ fn parse(
                 requested_on: requested_on?,
             })
         }
-        Command::AdviceReceived => {
+        Step::AdviceReceived => {
             let from = reader.choice::<AdviceSource>("from", "Select who gave the advice");
             let received_on = reader.date("received_on", "Day it arrived");
             Parsed::AdviceReceived(RecordAdviceReceived {
@@ -763,16 +599,16 @@ fn parse(
                 received_on: received_on?,
             })
         }
-        Command::DraftPlan => Parsed::Draft(ServeDraftPlan {
+        Step::DraftPlan => Parsed::Draft(ServeDraftPlan {
             served_on: reader.date("served_on", "Day the draft was served")?,
         }),
-        Command::FinalPlan => Parsed::Final(IssueFinalPlan {
+        Step::FinalPlan => Parsed::Final(IssueFinalPlan {
             issued_on: reader.date("issued_on", "Day the final plan was issued")?,
         }),
-        Command::ReviewMeeting => Parsed::ReviewMeeting(ScheduleReviewMeeting {
+        Step::ReviewMeeting => Parsed::ReviewMeeting(ScheduleReviewMeeting {
             meeting_on: reader.date("meeting_on", "Day of the meeting")?,
         }),
-        Command::NextStepsMeeting => {
+        Step::NextStepsMeeting => {
             let meets_on = reader.date("meets_on", "Day of the meeting");
             let starts_at = NaiveTime::parse_from_str(reader.text("starts_at"), "%H:%M").ok();
             if starts_at.is_none() {
@@ -788,7 +624,7 @@ fn parse(
                 with: reader.text("with").lines().map(str::to_owned).collect(),
             })
         }
-        Command::NextStepsOutcome => {
+        Step::NextStepsOutcome => {
             let met_on = reader.date("met_on", "Day of the meeting");
             let outcome =
                 reader.choice::<NextStepsOutcome>("outcome", "Select what the meeting led to");
@@ -798,18 +634,16 @@ fn parse(
                 notes: reader.text("notes").to_owned(),
             })
         }
-        Command::RequestMediation => Parsed::Dispute(disputes::read_mediation(reader)?),
-        Command::RecordMediationOutcome => {
-            Parsed::Dispute(disputes::read_mediation_outcome(reader)?)
-        }
-        Command::LodgeAppeal => Parsed::Dispute(disputes::read_appeal(reader)?),
-        Command::RecordTribunalDecision => Parsed::Dispute(disputes::read_tribunal(reader)?),
-        Command::ComplyWithOrder => Parsed::Dispute(disputes::read_complied(reader)?),
-        Command::PlanPhaseTransfer => Parsed::Move(moves::read_plan_transfer(reader)?),
-        Command::CompletePhaseTransfer => Parsed::Move(moves::read_complete_transfer(reader)?),
-        Command::NotifyMoveOut => Parsed::Move(moves::read_move_out(reader)?),
-        Command::TransferPlanOut => Parsed::Move(moves::read_transfer_out(reader)?),
-        Command::SendTransferNotice => Parsed::Move(moves::read_notice(reader)?),
+        Step::RequestMediation => Parsed::Dispute(disputes::read_mediation(reader)?),
+        Step::RecordMediationOutcome => Parsed::Dispute(disputes::read_mediation_outcome(reader)?),
+        Step::LodgeAppeal => Parsed::Dispute(disputes::read_appeal(reader)?),
+        Step::RecordTribunalDecision => Parsed::Dispute(disputes::read_tribunal(reader)?),
+        Step::ComplyWithOrder => Parsed::Dispute(disputes::read_complied(reader)?),
+        Step::PlanPhaseTransfer => Parsed::Move(moves::read_plan_transfer(reader)?),
+        Step::CompletePhaseTransfer => Parsed::Move(moves::read_complete_transfer(reader)?),
+        Step::NotifyMoveOut => Parsed::Move(moves::read_move_out(reader)?),
+        Step::TransferPlanOut => Parsed::Move(moves::read_transfer_out(reader)?),
+        Step::SendTransferNotice => Parsed::Move(moves::read_notice(reader)?),
     };
     reader.errors.is_empty().then_some(parsed)
 }
@@ -864,20 +698,21 @@ impl From<WorkflowError> for Refusal {
     }
 }
 
-/// Runs the command through the same core service the API calls.
-fn run(
-    state: &AppState,
-    scope: &AuthorityScope,
-    id: CaseId,
-    actor: UserId,
-    parsed: &Parsed,
-) -> Result<(), Refusal> {
-    let (db, clock, holidays) = (&state.db, state.clock.as_ref(), state.holidays.as_ref());
+/// Runs the command through the same core service the API calls, as `actor`.
+fn run(state: &AppState, actor: &Actor, id: CaseId, parsed: &Parsed) -> Result<(), Refusal> {
+    let services = state.services();
     match parsed {
         Parsed::Advice(question) => {
             let advice = state
                 .catalogue
-                .advise(db, scope, id, question, Some(actor), clock)
+                .advise(
+                    &state.db,
+                    &actor.scope,
+                    id,
+                    question,
+                    Some(actor.user),
+                    state.clock.as_ref(),
+                )
                 .map_err(|e| Refusal::from(PageError::from(e)))?;
             if advice.is_none() {
                 return Err(Refusal::General(
@@ -886,54 +721,54 @@ fn run(
             }
         }
         Parsed::Assess(c) => {
-            workflow::decide_whether_to_assess(db, scope, id, c, holidays, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::Exception(c) => {
-            workflow::claim_exception(db, scope, id, c, actor, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::RequestAdvice(c) => {
-            workflow::request_advice(db, scope, id, c, actor, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::AdviceReceived(c) => {
-            workflow::record_advice_received(db, scope, id, c, actor, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::Issue(c) => {
-            workflow::decide_whether_to_issue(db, scope, id, c, holidays, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::Draft(c) => {
-            workflow::serve_draft_plan(db, scope, id, c, actor, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::Final(c) => {
-            workflow::issue_final_plan(db, scope, id, c, actor, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::ReviewMeeting(c) => {
-            workflow::schedule_review_meeting(db, scope, id, c, actor, holidays, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::ReviewDecision(c) => {
-            workflow::record_review_decision(db, scope, id, c, holidays, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::Meeting(c) => {
-            workflow::arrange_next_steps_meeting(db, scope, id, c, actor, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::Outcome(c) => {
-            workflow::record_next_steps_outcome(db, scope, id, c, actor, clock)?;
+            services.run(actor, id, c)?;
         }
-        Parsed::Dispute(p) => disputes::run(db, scope, id, actor, holidays, clock, p)?,
-        Parsed::Move(p) => moves::run(db, scope, id, actor, holidays, clock, p)?,
+        Parsed::Dispute(p) => disputes::run(&services, actor, id, p)?,
+        Parsed::Move(p) => moves::run(&services, actor, id, p)?,
     }
     Ok(())
 }
 
 /// The message for a field the core refused: the field's label and the rule.
 fn refusal_message(
-    command: Command,
+    command: Step,
     view: &CaseView,
     today: NaiveDate,
     field: &str,
     rule: &str,
 ) -> FieldError {
     // The exception's advice source travels inside the time limit's value.
-    let field = if command == Command::ClaimException && field == "subject" {
+    let field = if command == Step::ClaimException && field == "subject" {
         "deadline"
     } else {
         field
@@ -959,7 +794,7 @@ pub async fn submit(
     who.check_csrf(&form)?;
     let (id, slug) = path.into_inner();
     let id: CaseId = id.parse().map_err(|_| PageError::NotFound)?;
-    let command = Command::from_slug(&slug).ok_or(PageError::NotFound)?;
+    let command = Step::from_slug(&slug).ok_or(PageError::NotFound)?;
     require_role(&who, command.roles(), "record this step on a case")?;
     let typed = form.into_inner();
     let today = state.clock.today();
@@ -988,11 +823,10 @@ pub async fn submit(
         );
     };
 
-    let scope = who.scope.clone();
-    let actor = who.user.id;
+    let actor = who.actor();
     let running = state.clone();
     let span = tracing::Span::current();
-    let outcome = web::block(move || span.in_scope(|| run(&running, &scope, id, actor, &parsed)))
+    let outcome = web::block(move || span.in_scope(|| run(&running, &actor, id, &parsed)))
         .await
         .map_err(PageError::internal)?;
     let (errors, general) = match outcome {
@@ -1035,7 +869,7 @@ pub async fn step_page(
 ) -> Result<HttpResponse, PageError> {
     let (id, slug) = path.into_inner();
     let id: CaseId = id.parse().map_err(|_| PageError::NotFound)?;
-    let command = Command::from_slug(&slug).ok_or(PageError::NotFound)?;
+    let command = Step::from_slug(&slug).ok_or(PageError::NotFound)?;
     require_role(&who, command.roles(), "record this step on a case")?;
     let today = state.clock.today();
     let scope = who.scope.clone();
@@ -1054,7 +888,7 @@ fn show_step(
     view: &CaseView,
     today: NaiveDate,
     status: StatusCode,
-    command: Command,
+    command: Step,
     failure: Option<&Failure>,
 ) -> Result<HttpResponse, PageError> {
     let errors = failure.map(|f| summary(f, view, today)).unwrap_or_default();

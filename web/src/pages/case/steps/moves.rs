@@ -10,16 +10,14 @@
 //! so it is not a step on one.
 
 use chrono::NaiveDate;
-use sendpanel_core::clock::{BankHolidays, TransferKind};
-use sendpanel_core::domain::{CaseId, CaseStage, DeadlineKind, UserId};
-use sendpanel_core::store::{AuthorityScope, Database};
-use sendpanel_core::time::Clock;
+use sendpanel_core::clock::TransferKind;
+use sendpanel_core::domain::CaseId;
+use sendpanel_core::services::{Actor, Services};
 use sendpanel_core::workflow::{
-    self, CaseView, CompletePhaseTransfer, NotifyMoveOut, PlanPhaseTransfer, SendTransferNotice,
-    TransferPlanOut, WorkflowError,
+    CompletePhaseTransfer, NotifyMoveOut, PlanPhaseTransfer, SendTransferNotice, TransferPlanOut,
+    WorkflowError,
 };
 
-use super::Command;
 use crate::pages::case::facts::Group;
 use crate::pages::fields::{Field, Kind, Reader};
 
@@ -30,36 +28,6 @@ pub enum Parsed {
     MoveOut(NotifyMoveOut),
     TransferOut(TransferPlanOut),
     Notice(SendTransferNotice),
-}
-
-/// The move steps that apply to the case now, as the core would accept them.
-pub fn applicable(view: &CaseView) -> Vec<Command> {
-    if view.stage != CaseStage::PlanIssued {
-        return Vec::new();
-    }
-    let mut commands = Vec::new();
-    if open(view, DeadlineKind::TransferNotice) {
-        commands.push(Command::SendTransferNotice);
-    }
-    commands.push(if open(view, DeadlineKind::PhaseTransfer) {
-        Command::CompletePhaseTransfer
-    } else {
-        Command::PlanPhaseTransfer
-    });
-    commands.push(if open(view, DeadlineKind::PlanTransfer) {
-        Command::TransferPlanOut
-    } else {
-        Command::NotifyMoveOut
-    });
-    commands
-}
-
-/// Whether the case has an open limit of `kind`.
-fn open(view: &CaseView, kind: DeadlineKind) -> bool {
-    let kind = kind.to_string();
-    view.deadlines
-        .iter()
-        .any(|d| d.kind == kind && d.status == "open")
 }
 
 /// Planning a phase transfer.
@@ -222,29 +190,26 @@ pub fn read_notice(reader: &mut Reader<'_>) -> Option<Parsed> {
 
 /// Runs a move command through the core, as the API does.
 pub fn run(
-    db: &Database,
-    scope: &AuthorityScope,
+    services: &Services,
+    actor: &Actor,
     id: CaseId,
-    actor: UserId,
-    holidays: &BankHolidays,
-    clock: &dyn Clock,
     parsed: &Parsed,
 ) -> Result<(), WorkflowError> {
     match parsed {
         Parsed::PlanTransfer(c) => {
-            workflow::plan_phase_transfer(db, scope, id, c, actor, holidays, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::CompleteTransfer(c) => {
-            workflow::complete_phase_transfer(db, scope, id, c, actor, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::MoveOut(c) => {
-            workflow::notify_move_out(db, scope, id, c, actor, holidays, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::TransferOut(c) => {
-            workflow::transfer_plan_out(db, scope, id, c, actor, clock)?;
+            services.run(actor, id, c)?;
         }
         Parsed::Notice(c) => {
-            workflow::send_transfer_notice(db, scope, id, c, actor, clock)?;
+            services.run(actor, id, c)?;
         }
     }
     Ok(())
