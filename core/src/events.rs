@@ -27,7 +27,7 @@ use crate::panel::tally::{Counts, View};
 /// documents each); the struct inside holds its details. Most are about one case; a
 /// few (an authority registered, a user added, a sitting scheduled) are about the
 /// authority, and carry no case id in the log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
 #[allow(missing_docs)] // each variant is documented on its `EventKind`
 pub enum CaseEvent {
@@ -136,7 +136,7 @@ fn upcast(_kind: EventKind, _schema_version: i32, payload: serde_json::Value) ->
 }
 
 /// An authority was registered from its configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuthorityRegistered {
     /// The authority.
     pub authority: AuthorityId,
@@ -145,7 +145,7 @@ pub struct AuthorityRegistered {
 }
 
 /// A user was added.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserAdded {
     /// The user.
     pub user: UserId,
@@ -154,7 +154,7 @@ pub struct UserAdded {
 }
 
 /// A request for assessment was received and its case opened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RequestReceived {
     /// The request.
     pub request: RequestId,
@@ -167,7 +167,7 @@ pub struct RequestReceived {
 }
 
 /// A limit was set on a case, with the rule behind it as it read when set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeadlineSet {
     /// Which limit.
     pub kind: DeadlineKind,
@@ -187,7 +187,7 @@ pub struct DeadlineSet {
 }
 
 /// A case was put on a sitting's agenda.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgendaItemAdded {
     /// The sitting.
     pub sitting: SittingId,
@@ -202,7 +202,7 @@ pub struct AgendaItemAdded {
 }
 
 /// A member voted, or changed their vote.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VoteCast {
     /// The item.
     pub item: AgendaItemId,
@@ -217,7 +217,7 @@ pub struct VoteCast {
 }
 
 /// A decision was recorded: whether to assess, whether to issue a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DecisionRecorded {
     /// The decision.
     pub decision: DecisionId,
@@ -253,7 +253,7 @@ pub struct DecisionRecorded {
 }
 
 /// A document was stored on a case: today, a letter the notifier wrote.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DocumentStored {
     /// The document.
     pub document: DocumentId,
@@ -271,7 +271,7 @@ pub struct DocumentStored {
 }
 
 /// A policy plugin advised on the case (or could not).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdviceRecorded {
     /// The advice record, which holds the plugin's input, answer and fuel.
     pub advice_id: String,
@@ -284,7 +284,7 @@ pub struct AdviceRecorded {
 }
 
 /// The next-steps meeting after a refusal to assess, and its outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NextStepsOutcomeRecorded {
     /// The day of the meeting.
     pub met_on: NaiveDate,
@@ -295,7 +295,7 @@ pub struct NextStepsOutcomeRecorded {
 }
 
 /// An exception to a time limit was claimed: the limit is disapplied, its date kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExceptionRecorded {
     /// The exception.
     pub exception: ExceptionId,
@@ -326,7 +326,7 @@ pub struct ExceptionRecorded {
 }
 
 /// Advice was asked of one source during the assessment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdviceRequested {
     /// The request's own 6-week limit (reg. 8(1)).
     pub deadline: DeadlineId,
@@ -337,7 +337,7 @@ pub struct AdviceRequested {
 }
 
 /// Advice asked of one source arrived.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdviceReceived {
     /// The limit it met.
     pub deadline: DeadlineId,
@@ -352,7 +352,7 @@ pub struct AdviceReceived {
 }
 
 /// The draft plan was served.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DraftPlanServed {
     /// The day served.
     pub served_on: NaiveDate,
@@ -361,7 +361,7 @@ pub struct DraftPlanServed {
 }
 
 /// The final plan was issued.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FinalPlanIssued {
     /// The day issued: the first annual review's 12 months start with it.
     pub issued_on: NaiveDate,
@@ -373,7 +373,7 @@ pub struct FinalPlanIssued {
 }
 
 /// An annual review meeting was arranged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReviewMeetingScheduled {
     /// The day of the meeting.
     pub meeting_on: NaiveDate,
@@ -386,7 +386,7 @@ pub struct ReviewMeetingScheduled {
 }
 
 /// The decision after an annual review.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReviewDecisionRecorded {
     /// The decision.
     pub decision: DecisionId,
@@ -421,7 +421,7 @@ pub struct ReviewDecisionRecorded {
 }
 
 /// A phase transfer is coming.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PhaseTransferPlanned {
     /// The calendar year of the transfer.
     pub transfer_year: i32,
@@ -432,7 +432,7 @@ pub struct PhaseTransferPlanned {
 }
 
 /// The plan was amended for the phase transfer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PhaseTransferCompleted {
     /// The day amended.
     pub amended_on: NaiveDate,
@@ -445,7 +445,7 @@ pub struct PhaseTransferCompleted {
 }
 
 /// The child is moving to another authority's area.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MoveOutNotified {
     /// The new authority.
     pub to_authority: String,
@@ -458,7 +458,7 @@ pub struct MoveOutNotified {
 }
 
 /// The plan was transferred to the new authority.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlanTransferredOut {
     /// The day transferred.
     pub transferred_on: NaiveDate,
@@ -469,7 +469,7 @@ pub struct PlanTransferredOut {
 }
 
 /// A plan maintained by another authority was transferred to this one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlanTransferredIn {
     /// The old authority.
     pub from_authority: String,
@@ -488,7 +488,7 @@ pub struct PlanTransferredIn {
 }
 
 /// The family was told the plan was transferred.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TransferNoticeSent {
     /// The day sent.
     pub sent_on: NaiveDate,
@@ -504,7 +504,7 @@ pub struct TransferNoticeSent {
 }
 
 /// The family asked for mediation on a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MediationRequested {
     /// The decision disputed.
     pub decision: DecisionId,
@@ -522,7 +522,7 @@ pub struct MediationRequested {
 }
 
 /// Mediation ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MediationConcluded {
     /// The day it ended.
     pub ended_on: NaiveDate,
@@ -538,7 +538,7 @@ pub struct MediationConcluded {
 }
 
 /// The family appealed a decision to the Tribunal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AppealLodged {
     /// The decision appealed.
     pub decision: DecisionId,
@@ -558,7 +558,7 @@ pub struct AppealLodged {
 }
 
 /// The Tribunal decided an appeal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TribunalDecided {
     /// The day decided.
     pub decided_on: NaiveDate,
@@ -573,7 +573,7 @@ pub struct TribunalDecided {
 }
 
 /// One step a Tribunal order requires.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderStep {
     /// The step.
     pub step: Option<String>,
@@ -582,7 +582,7 @@ pub struct OrderStep {
 }
 
 /// The authority did what the Tribunal ordered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TribunalOrderComplied {
     /// The step done.
     pub step: String,
@@ -595,7 +595,7 @@ pub struct TribunalOrderComplied {
 }
 
 /// A panel sitting was arranged with its members.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SittingScheduled {
     /// The sitting.
     pub sitting: SittingId,
@@ -607,6 +607,7 @@ pub struct SittingScheduled {
     pub sits_on: NaiveDate,
     /// The time it starts.
     #[serde(with = "hours_minutes")]
+    #[schema(value_type = String, pattern = "^[0-2][0-9]:[0-5][0-9]$", examples("09:30"))]
     pub starts_at: NaiveTime,
     /// Where.
     pub location: String,
@@ -615,7 +616,7 @@ pub struct SittingScheduled {
 }
 
 /// A member as a sitting was arranged with them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SeatedMember {
     /// The member.
     pub user: UserId,
@@ -624,7 +625,7 @@ pub struct SeatedMember {
 }
 
 /// A member opened a case's papers for a sitting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PapersOpened {
     /// The item.
     pub item: AgendaItemId,
@@ -635,7 +636,7 @@ pub struct PapersOpened {
 }
 
 /// A member declared a conflict of interest on a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConflictDeclared {
     /// The item.
     pub item: AgendaItemId,
@@ -646,7 +647,7 @@ pub struct ConflictDeclared {
 }
 
 /// The chair closed an agenda item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgendaItemClosed {
     /// The item.
     pub item: AgendaItemId,
@@ -663,7 +664,7 @@ pub struct AgendaItemClosed {
 }
 
 /// How an agenda item closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemClosing {
     /// With a decision, recorded in the same transaction.
@@ -673,7 +674,7 @@ pub enum ItemClosing {
 }
 
 /// The panel's record at closing, kept with the closing and the minutes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClosingRecord {
     /// What was proposed.
     pub proposal: Option<Proposal>,
@@ -688,12 +689,13 @@ pub struct ClosingRecord {
 }
 
 /// A next-steps meeting with the family was arranged after a refusal to assess.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NextStepsMeetingArranged {
     /// The day.
     pub meets_on: NaiveDate,
     /// The time it starts.
     #[serde(with = "hours_minutes")]
+    #[schema(value_type = String, pattern = "^[0-2][0-9]:[0-5][0-9]$", examples("09:30"))]
     pub starts_at: NaiveTime,
     /// Where.
     pub location: String,

@@ -12,7 +12,9 @@ use super::holidays::BankHolidays;
 use super::limits::{self, Anchor, Limit};
 
 /// Which phase transfer a plan is reviewed for (Reg 18).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TransferKind {
     /// Between school phases (early years, infant, junior, primary, middle, secondary):

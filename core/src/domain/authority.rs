@@ -8,8 +8,11 @@ use super::{DomainError, Slug};
 
 /// A local authority's code, such as `torbay`; it names the authority's configuration
 /// folder and scopes every row of case data.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(transparent)]
+#[schema(value_type = String, pattern = "^[a-z][a-z0-9_-]{0,63}$")]
 pub struct AuthorityId(Slug);
 
 impl AuthorityId {
@@ -32,7 +35,7 @@ impl fmt::Display for AuthorityId {
 
 /// The DfE's three-digit local authority number (Torbay 880), used in UPNs and in the
 /// SEN2 return.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "u16", into = "u16")]
 pub struct LaNumber(u16);
 

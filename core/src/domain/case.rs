@@ -20,6 +20,7 @@ use super::{AuthorityId, CaseId, ChildId, RequestId};
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

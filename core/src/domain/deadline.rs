@@ -25,6 +25,7 @@ pub type StatutoryDate = NaiveDate;
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -92,6 +93,7 @@ impl DeadlineKind {
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -105,7 +107,7 @@ pub enum DeadlineStatus {
 }
 
 /// A deadline on a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Deadline {
     /// The deadline's id.
     pub id: DeadlineId,
@@ -116,6 +118,7 @@ pub struct Deadline {
     /// Which limit.
     pub kind: DeadlineKind,
     /// The last day on which the step is on time.
+    #[schema(value_type = String, format = Date)]
     pub due_on: StatutoryDate,
     /// Where it stands.
     pub status: DeadlineStatus,
@@ -141,6 +144,7 @@ pub struct Deadline {
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

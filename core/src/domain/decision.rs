@@ -22,6 +22,7 @@ use super::{AgendaItemId, AuthorityId, CaseId, DecisionId, DomainError, UserId};
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -54,6 +55,7 @@ pub enum DecisionKind {
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -81,6 +83,7 @@ pub enum DecisionOutcome {
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -96,7 +99,7 @@ pub enum ReviewDecision {
 
 /// Reasons for a decision: required, because a refusal must give reasons (CFA s.36(5))
 /// and a panel departing from advice must say why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Reasons(String);
 
@@ -120,7 +123,7 @@ impl Reasons {
 }
 
 /// A decision recorded on a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Decision {
     /// The decision's id.
     pub id: DecisionId,

@@ -19,6 +19,7 @@ use super::{AuthorityId, CaseId, DocumentId};
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

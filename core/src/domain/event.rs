@@ -126,7 +126,7 @@ impl EventKind {
 /// One entry of the log: the envelope (who, when, which case, where in its stream)
 /// around one typed fact. Serialised for the API as `kind` and `payload` beside the
 /// envelope's fields, as the log stores it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Event {
     /// The event's id (UUIDv7, so ids sort in the order events were made).
     pub id: EventId,

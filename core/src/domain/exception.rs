@@ -30,6 +30,7 @@ use super::{AuthorityId, CaseId, DeadlineKind, ExceptionId, UserId};
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -114,7 +115,7 @@ impl ExceptionLimb {
 /// An exception claimed on one of a case's time limits. Append-only: a claim made in
 /// error is answered by a later record, never by editing this one, because the family
 /// was told of it and may challenge it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DeadlineException {
     /// The record's id.
     pub id: ExceptionId,

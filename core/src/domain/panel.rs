@@ -33,7 +33,7 @@ pub struct Panel {
 }
 
 /// A user's seat on a panel in one role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PanelMember {
     /// The seat's id.
     pub id: PanelMemberId,
@@ -61,6 +61,7 @@ pub struct PanelMember {
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -74,7 +75,7 @@ pub enum SittingStatus {
 }
 
 /// One meeting of a panel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Sitting {
     /// The sitting's id.
     pub id: SittingId,
@@ -87,6 +88,7 @@ pub struct Sitting {
     /// Where it stands.
     pub status: SittingStatus,
     /// When it starts, local time in England, for the invitation's calendar entry.
+    #[schema(value_type = String, pattern = "^[0-2][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?$", examples("10:00:00"))]
     pub starts_at: NaiveTime,
     /// Where it meets ("Online", a room), as invitations say.
     pub location: String,
@@ -112,7 +114,7 @@ pub struct SittingMember {
 
 /// A conflict of interest a member declared on one item (e.g. "my own school"): they
 /// may not vote on it and do not count towards its quorum.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Conflict {
     /// The declaration's id.
     pub id: ConflictId,
@@ -159,6 +161,7 @@ pub struct PaperOpening {
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -204,6 +207,7 @@ impl Proposal {
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -217,7 +221,7 @@ pub enum AgendaItemStatus {
 }
 
 /// One case on a sitting's agenda, for one kind of decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AgendaItem {
     /// The item's id.
     pub id: AgendaItemId,
@@ -252,6 +256,7 @@ pub struct AgendaItem {
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -266,7 +271,7 @@ pub enum VoteChoice {
 
 /// One vote as cast. Changing a vote casts a new one; the latest per member counts and
 /// every earlier one stays in the record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Vote {
     /// The vote's id.
     pub id: VoteId,

@@ -18,8 +18,11 @@ use super::{AdviceId, AuthorityId, CaseId, DomainError};
 /// The SHA-256 of a plugin's bytes, as 64 lowercase hexadecimal characters. It is the
 /// plugin's identity: two uploads with the same hash are the same plugin, and advice
 /// cites the hash so nobody can swap the code behind it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[0-9a-f]{64}$")]
 pub struct PluginHash(String);
 
 impl PluginHash {
@@ -199,7 +202,7 @@ pub struct NewAdvice {
 
 /// Advice as recorded: never updated or deleted (the database refuses both), so what a
 /// plugin told a caseworker can always be shown later.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredAdvice {
     /// The record's id (UUIDv7: sorts in the order advice was recorded).
     pub id: AdviceId,

@@ -20,6 +20,7 @@ use super::{AuthorityId, ChildId, RequestId};
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -46,6 +47,7 @@ pub enum RequestedBy {
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -81,6 +83,7 @@ pub enum SettingType {
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "UPPERCASE")]
 #[strum(serialize_all = "UPPERCASE")]
@@ -115,7 +118,7 @@ pub enum NeedType {
 
 /// A request for an EHC needs assessment. Receiving it starts the statutory clock: the
 /// authority must decide whether to assess within 6 weeks of `received_on` (Reg 5(1)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AssessmentRequest {
     /// The request's id.
     pub id: RequestId,

@@ -8,8 +8,11 @@ use super::DomainError;
 
 /// A lowercase code such as `torbay`, `sen-panel` or `educational_psychologist`:
 /// ASCII letters, digits, `-` and `_`, starting with a letter, at most 64 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[a-z][a-z0-9_-]{0,63}$")]
 pub struct Slug(String);
 
 impl Slug {

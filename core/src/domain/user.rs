@@ -26,6 +26,7 @@ use super::{ApiTokenId, AuthorityId, DomainError, UserId};
     strum::IntoStaticStr,
     strum::Display,
     strum::EnumIter,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -47,8 +48,9 @@ pub enum UserRole {
 }
 
 /// An e-mail address used to sign in and to receive panel invitations.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(format = Email)]
 pub struct Email(String);
 
 impl Email {

@@ -42,6 +42,7 @@ use crate::domain::AuthorityId;
     strum::EnumString,
     strum::EnumIter,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]

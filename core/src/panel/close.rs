@@ -23,7 +23,7 @@ use crate::workflow::{
 };
 
 /// The chair's decision on an item.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseItem {
     /// The outcome decided, one of the item's decision kind; `None` defers the item
@@ -40,7 +40,7 @@ pub struct CloseItem {
 }
 
 /// How the item closed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Closed {
     /// Decided: the decision is the case's, recorded in the workflow.

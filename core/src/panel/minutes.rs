@@ -18,7 +18,7 @@ use crate::events::CaseEvent;
 use crate::store::{AuthorityScope, Database};
 
 /// A member as the minutes list them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MinutesMember {
     /// Who they are, so a page can act on the member it shows.
     pub user_id: UserId,
@@ -31,7 +31,7 @@ pub struct MinutesMember {
 }
 
 /// A member's final vote on an item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MinutesVote {
     /// Who.
     pub name: String,
@@ -44,7 +44,7 @@ pub struct MinutesVote {
 }
 
 /// One item as minuted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MinutesItem {
     /// Its place on the agenda.
     pub position: i32,
@@ -69,7 +69,7 @@ pub struct MinutesItem {
 }
 
 /// The minutes of a sitting.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Minutes {
     /// The sitting.
     pub sitting: SittingId,

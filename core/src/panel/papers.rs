@@ -45,7 +45,7 @@ pub fn legal_test(kind: DecisionKind) -> &'static str {
 
 /// One piece of plugin advice as the papers show it: the answer parsed, with the hash
 /// of the plugin that gave it, so a member can see exactly which rules advised.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AdviceOnPapers {
     /// graduated-response, banding or next-steps.
     pub call: String,
@@ -60,7 +60,7 @@ pub struct AdviceOnPapers {
 }
 
 /// What a member reads for one agenda item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Papers {
     /// The item.
     pub item: AgendaItemId,

@@ -10,7 +10,7 @@ use crate::config::Quorum;
 use crate::domain::PanelRole;
 
 /// Whether an item can be decided, and if not, what is missing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct QuorumCheck {
     /// Both the count and every required role are met.
     pub met: bool,

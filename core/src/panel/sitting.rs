@@ -87,7 +87,7 @@ pub fn seat_member(
 }
 
 /// A sitting as whoever clerks the panel arranges it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleSitting {
     /// The panel that sits.
@@ -95,6 +95,7 @@ pub struct ScheduleSitting {
     /// The day it sits.
     pub sits_on: NaiveDate,
     /// When it starts (local time).
+    #[schema(value_type = String, pattern = "^[0-2][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?$", examples("10:00:00"))]
     pub starts_at: NaiveTime,
     /// Where ("Online", a room).
     pub location: String,
@@ -217,7 +218,7 @@ pub fn schedule_sitting(
 }
 
 /// A case put before a sitting.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddToAgenda {
     /// The case.

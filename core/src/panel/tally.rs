@@ -17,7 +17,9 @@ use crate::domain::{
 use crate::store::{AuthorityScope, Database, StoreError, Tx};
 
 /// The counts of the latest votes of members free of conflicts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Counts {
     /// Agree with the proposal.
     pub agree: usize,
@@ -28,7 +30,7 @@ pub struct Counts {
 }
 
 /// What the votes say under the panel's rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum View {
     /// The proposal is carried.
@@ -95,7 +97,7 @@ pub fn view(rule: VotingRule, tie_break: TieBreak, counts: Counts) -> View {
 }
 
 /// One item as the live tally shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ItemTally {
     /// The item.
     pub item: AgendaItemId,
@@ -120,7 +122,7 @@ pub struct ItemTally {
 }
 
 /// The whole sitting's tally: what everyone watching sees.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SittingTally {
     /// The sitting.
     pub sitting: SittingId,

@@ -12,7 +12,7 @@ use crate::store::{AuthorityScope, Database, NewEvent, StoreError, Tx};
 use crate::time::Clock;
 
 /// A conflict of interest, as the member declares it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclareConflict {
     /// Why ("the child attends my school").
@@ -20,7 +20,7 @@ pub struct DeclareConflict {
 }
 
 /// A vote, as the member casts it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CastVote {
     /// Agree or disagree with the proposal, or abstain.

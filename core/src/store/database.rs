@@ -55,6 +55,10 @@ pub struct Tx<'c> {
     pub(crate) conn: &'c mut AnyConnection,
     /// Told of each event appended in a write transaction, inside it.
     pub(crate) observer: Option<Arc<dyn EventObserver>>,
+    /// The last sequence number of the case this transaction has locked and read, so
+    /// each event it appends takes the next without asking the database for the
+    /// stream's maximum again ([`Tx::note_last_sequence`]).
+    pub(crate) last_sequence: Option<(crate::domain::CaseId, i64)>,
 }
 
 /// Something that must happen in the same transaction as an event: a decision's letter
@@ -178,6 +182,7 @@ impl Database {
         let result = work(&mut Tx {
             conn: &mut pooled.conn,
             observer: None,
+            last_sequence: None,
         });
         pooled.keep_unless_lost(result)
     }
@@ -192,9 +197,13 @@ impl Database {
         let _writer = self.writer_lock();
         let mut pooled = self.inner.pool.get()?;
         let observer = self.observer();
-        let result = pooled
-            .conn
-            .transaction(|conn| work(&mut Tx { conn, observer }));
+        let result = pooled.conn.transaction(|conn| {
+            work(&mut Tx {
+                conn,
+                observer,
+                last_sequence: None,
+            })
+        });
         pooled.keep_unless_lost(result)
     }
 
@@ -223,9 +232,14 @@ impl Database {
         let _writer = self.writer_lock();
         let mut pooled = self.inner.pool.get().map_err(StoreError::from)?;
         let observer = self.observer();
-        let result = pooled
-            .conn
-            .transaction(|conn| work(&mut Tx { conn, observer }).map_err(Abort::Work));
+        let result = pooled.conn.transaction(|conn| {
+            work(&mut Tx {
+                conn,
+                observer,
+                last_sequence: None,
+            })
+            .map_err(Abort::Work)
+        });
         // A work error that wraps a lost connection is not seen here, but diesel's
         // failed rollback marks that connection broken, and the pool drops it.
         match result {

@@ -82,6 +82,9 @@ impl Tx<'_> {
         event: NewEvent,
     ) -> Result<Event, StoreError> {
         let case_sequence = match event.case_id {
+            Some(case) if self.last_sequence.is_some_and(|(locked, _)| locked == case) => {
+                self.last_sequence.map(|(_, last)| last + 1)
+            }
             Some(case) => {
                 let last: Option<i64> = events::table
                     .filter(events::authority_id.eq(scope.authority().as_str()))
@@ -119,10 +122,24 @@ impl Tx<'_> {
                 occurred_at: to_db_time(stored.occurred_at),
             })
             .execute(self.conn)?;
+        if let (Some((locked, _)), Some(case), Some(sequence)) =
+            (self.last_sequence, stored.case_id, stored.case_sequence)
+            && locked == case
+        {
+            self.last_sequence = Some((case, sequence));
+        }
         if let Some(observer) = self.observer.clone() {
             observer.observed(self, scope, &stored)?;
         }
         Ok(stored)
+    }
+
+    /// Notes that `case`, locked by this transaction, has read its stream up to
+    /// `last` (0 for none): the events this transaction appends to it then take the
+    /// next numbers without a query each. Only for a case this transaction has locked
+    /// ([`Tx::lock_case`]), so no other writer can append between.
+    pub(crate) fn note_last_sequence(&mut self, case: CaseId, last: i64) {
+        self.last_sequence = Some((case, last));
     }
 
     /// The scope's events in the order they were appended; only one case's when

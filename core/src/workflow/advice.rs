@@ -15,7 +15,7 @@ use crate::store::{AuthorityScope, Database};
 use crate::time::Clock;
 
 /// A request for advice, as a caseworker records it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestAdvice {
     /// Whom the advice was asked of (reg. 6(1)).
@@ -25,7 +25,7 @@ pub struct RequestAdvice {
 }
 
 /// Advice that arrived, as a caseworker records it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordAdviceReceived {
     /// Who gave it: settles the oldest open request to that source.

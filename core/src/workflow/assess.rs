@@ -17,7 +17,7 @@ use crate::store::{AuthorityScope, Database};
 use crate::time::Clock;
 
 /// Assess, or refuse to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum AssessDecision {

@@ -21,7 +21,7 @@ use crate::store::{AuthorityScope, Database};
 use crate::time::Clock;
 
 /// The family asked for mediation on a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestMediation {
     /// The decision disputed: one recorded on this case.
@@ -34,7 +34,9 @@ pub struct RequestMediation {
 }
 
 /// How mediation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum MediationOutcome {
@@ -47,7 +49,7 @@ pub enum MediationOutcome {
 }
 
 /// Mediation ended, as the caseworker records it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordMediationOutcome {
     /// The day it was held, or withdrawn.
@@ -70,7 +72,7 @@ pub struct MediationConcluded {
 }
 
 /// The family appealed a decision to the First-tier Tribunal (SEND).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LodgeAppeal {
     /// The decision appealed: one recorded on this case.
@@ -95,7 +97,9 @@ pub struct AppealLodged {
 
 /// What the Tribunal ordered the authority to do (SEND Regulations 2014 reg. 43(2)),
 /// each with the weeks reg. 44(2) allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum TribunalOrder {
@@ -135,7 +139,9 @@ impl TribunalOrder {
 }
 
 /// How the appeal ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum TribunalOutcome {
@@ -150,7 +156,7 @@ pub enum TribunalOutcome {
 }
 
 /// The Tribunal's decision, as the caseworker records it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordTribunalDecision {
     /// The day of the decision or order.
@@ -173,7 +179,7 @@ pub struct TribunalDecided {
 }
 
 /// A step of an order carried out.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordOrderComplied {
     /// The step, as the order set it (e.g. `notify_assessment`).

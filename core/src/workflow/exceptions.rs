@@ -22,7 +22,7 @@ use crate::time::Clock;
 const ABSENCE_DAYS: i64 = 28;
 
 /// An exception as a caseworker claims it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimException {
     /// The limit to disapply.

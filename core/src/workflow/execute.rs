@@ -124,6 +124,8 @@ pub(crate) fn execute<C: CaseCommand>(
     mut ctx: Context<'_>,
 ) -> Result<C::Outcome, WorkflowError> {
     let before = CaseState::load(tx, scope, case.id)?;
+    // The case is taken, so no other writer appends to its stream until this commits.
+    tx.note_last_sequence(case.id, before.last_sequence);
     if command.weighs_advice() {
         ctx.recommendation = recommendation(tx, scope, case.id)?;
     }

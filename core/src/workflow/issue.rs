@@ -19,7 +19,7 @@ use crate::store::{AuthorityScope, Database};
 use crate::time::Clock;
 
 /// Issue a plan, or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum IssueDecision {

@@ -14,7 +14,17 @@ use crate::store::{AuthorityScope, Database};
 use crate::time::Clock;
 
 /// What the meeting led to, as the authority records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize, strum::Display)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    Deserialize,
+    strum::Display,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum NextStepsOutcome {
@@ -33,7 +43,7 @@ pub enum NextStepsOutcome {
 }
 
 /// The meeting as the caseworker records it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordNextStepsOutcome {
     /// The day the meeting was held.
@@ -134,12 +144,13 @@ pub fn record_next_steps_outcome(
 }
 
 /// A next-steps meeting arranged with the family after a refusal to assess.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArrangeNextStepsMeeting {
     /// The day of the meeting.
     pub meets_on: NaiveDate,
     /// When it starts (local time), for the family's calendar entry.
+    #[schema(value_type = String, pattern = "^[0-2][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?$", examples("10:00:00"))]
     pub starts_at: chrono::NaiveTime,
     /// Where (a room, the school, online).
     pub location: String,

@@ -16,7 +16,7 @@ use crate::store::{AuthorityScope, Database};
 use crate::time::Clock;
 
 /// The draft plan served on the family, as a caseworker records it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServeDraftPlan {
     /// The day the draft was served: day 1 of the 15 for representations.
@@ -24,7 +24,7 @@ pub struct ServeDraftPlan {
 }
 
 /// The final plan issued, as a caseworker records it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueFinalPlan {
     /// The day the final plan was issued: the first of the 12 months before review.

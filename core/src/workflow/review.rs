@@ -25,7 +25,7 @@ use crate::store::{AuthorityScope, Database};
 use crate::time::Clock;
 
 /// An annual review meeting arranged, as a caseworker records it (reg. 20).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleReviewMeeting {
     /// The day of the meeting: papers are due 14 days before it (reg. 20(3)-(4), 21),

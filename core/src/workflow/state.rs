@@ -45,8 +45,11 @@ pub struct CaseState {
     pub deadlines: Vec<LimitState>,
     /// Every decision recorded on the case, oldest first.
     pub decisions: Vec<DecisionState>,
-    /// How many events have been folded: the case's last sequence number.
+    /// How many events have been folded.
     pub version: u64,
+    /// The last sequence number in the case's stream as loaded ([`CaseState::load`]):
+    /// the next fact appended takes the one after.
+    pub last_sequence: i64,
 }
 
 /// One limit on the case, as its events tell it.
@@ -135,7 +138,9 @@ impl CaseState {
     /// transaction, so it is the state the command commits against). One query, and a
     /// second only for a log written before limits carried their ids.
     pub fn load(tx: &mut Tx<'_>, scope: &AuthorityScope, case: CaseId) -> Result<Self, StoreError> {
-        let mut state = Self::from_events(&tx.list_events(scope, Some(case))?);
+        let events = tx.list_events(scope, Some(case))?;
+        let mut state = Self::from_events(&events);
+        state.last_sequence = events.last().and_then(|e| e.case_sequence).unwrap_or(0);
         if state.deadlines.iter().any(|d| d.id.is_none()) {
             state.fill_ids(&tx.list_deadlines(scope, case)?);
         }

@@ -27,7 +27,7 @@ use crate::time::Clock;
 const PLANNING_YEARS: i32 = 20;
 
 /// A coming phase transfer, as a caseworker records it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanPhaseTransfer {
     /// The calendar year in which the child moves on (the September start's year).
@@ -37,7 +37,7 @@ pub struct PlanPhaseTransfer {
 }
 
 /// The plan amended for the transfer, naming the next setting.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompletePhaseTransfer {
     /// The day the amended plan naming the next setting was issued.
@@ -56,7 +56,7 @@ pub struct PhaseTransferCompleted {
 }
 
 /// The authority learned the child is moving to another authority's area.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyMoveOut {
     /// The authority the child is moving to, as letters name it.
@@ -68,7 +68,7 @@ pub struct NotifyMoveOut {
 }
 
 /// The plan sent to the new authority.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferPlanOut {
     /// The day the plan was transferred.
@@ -87,7 +87,7 @@ pub struct PlanTransferredOut {
 /// A plan another authority maintained, transferred to this one because the child
 /// moved here (reg. 15). The original request comes with it: this authority now holds
 /// the case as if it had made the plan (reg. 15(3)(a)).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiveTransferredPlan {
     /// The request that led to the plan, as the old authority recorded it.
@@ -104,7 +104,7 @@ pub struct ReceiveTransferredPlan {
 }
 
 /// The family told of the transfer (reg. 15(4)).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendTransferNotice {
     /// The day the notice was sent.

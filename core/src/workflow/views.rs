@@ -17,7 +17,7 @@ use crate::store::{AuthorityScope, Database};
 pub const AT_RISK_DAYS: i64 = 10;
 
 /// A deadline as shown: its rule, and whether it is overdue or at risk today.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DeadlineView {
     /// Which limit.
     pub kind: String,
@@ -55,7 +55,7 @@ impl DeadlineView {
 
 /// A letter kept on a case, without its bytes: what a caseworker lists to see what the
 /// family was sent and when. [`case_letter`] gives the letter itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LetterView {
     /// The stored document's id.
     pub id: DocumentId,
@@ -69,7 +69,7 @@ pub struct LetterView {
 
 /// One case, whole: the request, where it stands, its deadlines, advice, decisions, the
 /// event history, the exceptions claimed on its limits and the letters sent.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     /// The case's id, which the API also uses for the request.
     pub id: CaseId,
@@ -97,7 +97,7 @@ pub struct CaseView {
 }
 
 /// A case on the caseload, with its next open deadline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CaseloadEntry {
     /// The case.
     pub id: CaseId,

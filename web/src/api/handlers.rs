@@ -1,12 +1,13 @@
-//! One handler per route: parse, check the caller's role, call a core service on a
-//! blocking thread, map the answer. No business rule lives here.
+//! One handler per route: parse, call one core service on a blocking thread, map the
+//! answer. Who may record a case step is the core's catalogue, checked by the core
+//! ([`sendpanel_core::services::Services::run`]); no business rule lives here.
 
 use actix_web::{HttpResponse, web};
 use sendpanel_core::domain::CaseId;
 use sendpanel_core::policy::Question;
 use sendpanel_core::policy::contract::{BandRequest, RequestFacts};
 use sendpanel_core::workflow::{
-    self, AssessDecision, ClaimException, DecideWhetherToAssess, DecideWhetherToIssue,
+    self, AssessDecision, CaseCommand, ClaimException, DecideWhetherToAssess, DecideWhetherToIssue,
     IssueDecision, IssueFinalPlan, ReceiveRequest, RecordAdviceReceived, RecordNextStepsOutcome,
     RecordReviewDecision, RequestAdvice, ReviewDecision, ScheduleReviewMeeting, ServeDraftPlan,
     Step,
@@ -45,6 +46,24 @@ pub(super) async fn on_case<T: Send + 'static>(
     caller.require(step.roles(), step.doing())?;
     let id = case_id(path)?;
     blocking(move || command(&state, &caller, id)).await
+}
+
+/// Runs one case step for the caller: the core checks the caller's role against the
+/// step's entry in its catalogue, takes the case within the caller's scope (another
+/// authority's case is simply not found) and records what the command decides.
+pub(super) async fn run<C>(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: &str,
+    command: C,
+) -> Result<C::Outcome, ApiError>
+where
+    C: CaseCommand + Send + 'static,
+    C::Outcome: Send + 'static,
+{
+    let id = case_id(path)?;
+    let actor = caller.actor();
+    blocking(move || Ok(state.services().run(&actor, id, &command)?)).await
 }
 
 pub(super) use crate::roles::WRITERS;
@@ -229,23 +248,7 @@ pub async fn decide_whether_to_assess(
         decided_by: caller.user.id,
         decided_on: body.decided_on,
     };
-    let decided = on_case(
-        state,
-        caller,
-        &path,
-        Step::DecisionToAssess,
-        move |state, caller, id| {
-            Ok(workflow::decide_whether_to_assess(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                &state.holidays,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let decided = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Ok().json(json!({
         "decision": decided.decision,
         "stage": decided.stage,
@@ -264,23 +267,7 @@ pub async fn record_next_steps_outcome(
     body: web::Json<RecordNextStepsOutcome>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let stage = on_case(
-        state,
-        caller,
-        &path,
-        Step::NextStepsOutcome,
-        move |state, caller, id| {
-            Ok(workflow::record_next_steps_outcome(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let stage = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Ok().json(json!({ "stage": stage })))
 }
 
@@ -295,23 +282,7 @@ pub async fn claim_exception(
     body: web::Json<ClaimException>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let exception = on_case(
-        state,
-        caller,
-        &path,
-        Step::ClaimException,
-        move |state, caller, id| {
-            Ok(workflow::claim_exception(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let exception = run(state, caller, &path, command).await?;
     tracing::info!(
         exception_id = %exception.id,
         deadline = %exception.deadline_kind,
@@ -331,23 +302,7 @@ pub async fn request_advice(
     body: web::Json<RequestAdvice>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let deadline = on_case(
-        state,
-        caller,
-        &path,
-        Step::RequestAdvice,
-        move |state, caller, id| {
-            Ok(workflow::request_advice(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let deadline = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Created().json(json!({ "deadline": deadline })))
 }
 
@@ -361,23 +316,7 @@ pub async fn record_advice_received(
     body: web::Json<RecordAdviceReceived>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let received = on_case(
-        state,
-        caller,
-        &path,
-        Step::AdviceReceived,
-        move |state, caller, id| {
-            Ok(workflow::record_advice_received(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let received = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Ok().json(json!({
         "deadline": received.deadline,
         "within_six_weeks": received.within_six_weeks,
@@ -409,23 +348,7 @@ pub async fn decide_whether_to_issue(
         decided_by: caller.user.id,
         decided_on: body.decided_on,
     };
-    let decided = on_case(
-        state,
-        caller,
-        &path,
-        Step::DecisionToIssue,
-        move |state, caller, id| {
-            Ok(workflow::decide_whether_to_issue(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                &state.holidays,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let decided = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Ok().json(json!({
         "decision": decided.decision,
         "stage": decided.stage,
@@ -445,23 +368,7 @@ pub async fn serve_draft_plan(
     body: web::Json<ServeDraftPlan>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let deadline = on_case(
-        state,
-        caller,
-        &path,
-        Step::DraftPlan,
-        move |state, caller, id| {
-            Ok(workflow::serve_draft_plan(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let deadline = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Created().json(json!({ "deadline": deadline })))
 }
 
@@ -475,23 +382,7 @@ pub async fn issue_final_plan(
     body: web::Json<IssueFinalPlan>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let issued = on_case(
-        state,
-        caller,
-        &path,
-        Step::FinalPlan,
-        move |state, caller, id| {
-            Ok(workflow::issue_final_plan(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let issued = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Ok().json(json!({
         "stage": issued.stage,
         "within_twenty_weeks": issued.within_twenty_weeks,
@@ -510,24 +401,7 @@ pub async fn schedule_review_meeting(
     body: web::Json<ScheduleReviewMeeting>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let scheduled = on_case(
-        state,
-        caller,
-        &path,
-        Step::ReviewMeeting,
-        move |state, caller, id| {
-            Ok(workflow::schedule_review_meeting(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                &state.holidays,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let scheduled = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Created().json(json!({
         "papers": scheduled.papers,
         "report": scheduled.report,
@@ -561,23 +435,7 @@ pub async fn record_review_decision(
         decided_by: caller.user.id,
         decided_on: body.decided_on,
     };
-    let decided = on_case(
-        state,
-        caller,
-        &path,
-        Step::ReviewDecision,
-        move |state, caller, id| {
-            Ok(workflow::record_review_decision(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                &state.holidays,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let decided = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Ok().json(json!({
         "decision": decided.decision,
         "choice": decided.choice.to_string(),

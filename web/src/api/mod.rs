@@ -8,6 +8,7 @@ mod error;
 mod handlers;
 mod idempotency;
 mod moves;
+pub mod openapi;
 mod panels;
 
 use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
@@ -17,8 +18,6 @@ pub use error::ApiError;
 
 /// The largest JSON body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 << 10;
-
-const OPENAPI: &str = include_str!("../../openapi.json");
 
 /// Mounts `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -171,10 +170,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
+/// The API document, generated from the code ([`openapi`]).
+async fn openapi() -> Result<HttpResponse, ApiError> {
+    let document = openapi::json().map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .body(OPENAPI)
+        .body(document))
 }
 
 /// Bad JSON names the field where serde can tell; an oversized body is 413.

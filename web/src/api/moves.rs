@@ -12,9 +12,8 @@ use serde_json::json;
 
 use super::auth::Caller;
 use super::error::ApiError;
-use super::handlers::{WRITERS, blocking, on_case};
+use super::handlers::{WRITERS, blocking, run};
 use crate::state::AppState;
-use sendpanel_core::workflow::Step;
 
 /// `POST /transfers-in`: a plan transferred from another authority (reg. 15); 201 with
 /// the new case, its notice limit (6 weeks, reg. 15(4)) and first review (reg. 15(5)).
@@ -54,23 +53,7 @@ pub async fn send_transfer_notice(
     body: web::Json<SendTransferNotice>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let on_time = on_case(
-        state,
-        caller,
-        &path,
-        Step::SendTransferNotice,
-        move |state, caller, id| {
-            Ok(workflow::send_transfer_notice(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let on_time = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Ok().json(json!({ "on_time": on_time })))
 }
 
@@ -84,23 +67,7 @@ pub async fn arrange_next_steps_meeting(
     body: web::Json<ArrangeNextStepsMeeting>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    on_case(
-        state,
-        caller,
-        &path,
-        Step::NextStepsMeeting,
-        move |state, caller, id| {
-            Ok(workflow::arrange_next_steps_meeting(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    run(state, caller, &path, command).await?;
     Ok(HttpResponse::Created().json(json!({ "arranged": true })))
 }
 
@@ -114,24 +81,7 @@ pub async fn plan_phase_transfer(
     body: web::Json<PlanPhaseTransfer>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let deadline = on_case(
-        state,
-        caller,
-        &path,
-        Step::PlanPhaseTransfer,
-        move |state, caller, id| {
-            Ok(workflow::plan_phase_transfer(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                &state.holidays,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let deadline = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Created().json(json!({ "deadline": deadline })))
 }
 
@@ -144,23 +94,7 @@ pub async fn complete_phase_transfer(
     body: web::Json<CompletePhaseTransfer>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let done = on_case(
-        state,
-        caller,
-        &path,
-        Step::CompletePhaseTransfer,
-        move |state, caller, id| {
-            Ok(workflow::complete_phase_transfer(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let done = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Ok().json(json!({ "due_on": done.due_on, "on_time": done.on_time })))
 }
 
@@ -174,24 +108,7 @@ pub async fn notify_move_out(
     body: web::Json<NotifyMoveOut>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let deadline = on_case(
-        state,
-        caller,
-        &path,
-        Step::NotifyMoveOut,
-        move |state, caller, id| {
-            Ok(workflow::notify_move_out(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                &state.holidays,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let deadline = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Created().json(json!({ "deadline": deadline })))
 }
 
@@ -205,23 +122,7 @@ pub async fn transfer_plan_out(
     body: web::Json<TransferPlanOut>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let done = on_case(
-        state,
-        caller,
-        &path,
-        Step::TransferPlanOut,
-        move |state, caller, id| {
-            Ok(workflow::transfer_plan_out(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let done = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Ok().json(json!({
         "stage": "closed",
         "due_on": done.due_on,
@@ -239,24 +140,7 @@ pub async fn request_mediation(
     body: web::Json<RequestMediation>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let mediation_by = on_case(
-        state,
-        caller,
-        &path,
-        Step::RequestMediation,
-        move |state, caller, id| {
-            Ok(workflow::request_mediation(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                &state.holidays,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let mediation_by = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Created().json(json!({ "mediation_by": mediation_by })))
 }
 
@@ -270,24 +154,7 @@ pub async fn record_mediation_outcome(
     body: web::Json<RecordMediationOutcome>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let done = on_case(
-        state,
-        caller,
-        &path,
-        Step::RecordMediationOutcome,
-        move |state, caller, id| {
-            Ok(workflow::record_mediation_outcome(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                &state.holidays,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let done = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Ok().json(json!({
         "within_thirty_days": done.within_thirty_days,
         "appeal_by": done.appeal_by,
@@ -304,24 +171,7 @@ pub async fn lodge_appeal(
     body: web::Json<LodgeAppeal>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let lodged = on_case(
-        state,
-        caller,
-        &path,
-        Step::LodgeAppeal,
-        move |state, caller, id| {
-            Ok(workflow::lodge_appeal(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                &state.holidays,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let lodged = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Created().json(json!({
         "appeal_by": lodged.appeal_by,
         "in_time": lodged.in_time,
@@ -338,23 +188,7 @@ pub async fn record_tribunal_decision(
     body: web::Json<RecordTribunalDecision>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let decided = on_case(
-        state,
-        caller,
-        &path,
-        Step::RecordTribunalDecision,
-        move |state, caller, id| {
-            Ok(workflow::record_tribunal_decision(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let decided = run(state, caller, &path, command).await?;
     let steps: Vec<_> = decided
         .steps
         .iter()
@@ -372,22 +206,6 @@ pub async fn comply_with_order(
     body: web::Json<RecordOrderComplied>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
-    let on_time = on_case(
-        state,
-        caller,
-        &path,
-        Step::ComplyWithOrder,
-        move |state, caller, id| {
-            Ok(workflow::comply_with_order(
-                &state.db,
-                &caller.scope,
-                id,
-                &command,
-                caller.user.id,
-                state.clock.as_ref(),
-            )?)
-        },
-    )
-    .await?;
+    let on_time = run(state, caller, &path, command).await?;
     Ok(HttpResponse::Ok().json(json!({ "on_time": on_time })))
 }

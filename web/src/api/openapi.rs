@@ -1,0 +1,1438 @@
+//! The API document, `GET /api/v1/openapi.json`, generated from the code so it cannot
+//! drift from it: every request and reply schema is a Rust type's own (`utoipa`'s
+//! `ToSchema`, which follows the types' serde attributes), the case steps' paths,
+//! summaries and roles are the core's catalogue ([`Step`]), and the other routes are
+//! one table here ([`routes`]). `web/openapi.json` is a checked-in copy for readers and
+//! client generators; `tests/openapi.rs` fails when it differs from what this builds,
+//! and rewrites it when run with `SENDPANEL_WRITE_OPENAPI=1`.
+//!
+//! Where a handler answers with an ad-hoc JSON object, the object is described by a
+//! `…Reply` struct below, field for field, so the handler can return the struct itself.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use sendpanel_core::domain::{
+    AgendaItem, AgendaItemId, CaseId, CaseStage, Conflict, Deadline, DeadlineException, Decision,
+    PanelMember, PanelRole, ReviewDecision, Sitting, SittingId, SittingStatus, Slug, StoredAdvice,
+    UserId, UserRole, Vote,
+};
+use sendpanel_core::idempotency::{KEY_LIFETIME, MAX_KEY_CHARS};
+use sendpanel_core::panel::{
+    AddToAgenda, CastVote, CloseItem, Closed, DeclareConflict, Minutes, Papers, SITTING_ROLES,
+    ScheduleSitting, SittingTally, WATCHING_ROLES,
+};
+use sendpanel_core::workflow::steps::WRITERS;
+use sendpanel_core::workflow::{
+    ArrangeNextStepsMeeting, AssessDecision, CaseView, CaseloadEntry, ClaimException,
+    CompletePhaseTransfer, DeadlineView, IssueDecision, IssueFinalPlan, LodgeAppeal, NotifyMoveOut,
+    PlanPhaseTransfer, ReceiveRequest, ReceiveTransferredPlan, RecordAdviceReceived,
+    RecordMediationOutcome, RecordNextStepsOutcome, RecordOrderComplied, RecordTribunalDecision,
+    RequestAdvice, RequestMediation, ScheduleReviewMeeting, SendTransferNotice, ServeDraftPlan,
+    Step, TransferPlanOut,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa::openapi::extensions::Extensions;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::info::{InfoBuilder, LicenseBuilder};
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayItems, ComponentsBuilder, ObjectBuilder, SchemaType, Type,
+};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::server::Server;
+use utoipa::openapi::{
+    ContentBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required, Response, Schema,
+};
+
+use super::MAX_BODY_BYTES;
+
+/// The document, built afresh: what [`json`] serves, and what tests read.
+pub fn document() -> OpenApi {
+    build().0
+}
+
+/// The document as pretty JSON with a final newline, built once: the byte-for-byte
+/// content of `web/openapi.json`. An error only if the document cannot be serialised.
+pub fn json() -> Result<&'static str, &'static str> {
+    static JSON: OnceLock<Result<String, String>> = OnceLock::new();
+    JSON.get_or_init(|| {
+        document()
+            .to_pretty_json()
+            .map(|text| text + "\n")
+            .map_err(|e| format!("the API document did not serialise: {e}"))
+    })
+    .as_deref()
+    .map_err(String::as_str)
+}
+
+/// Names given to two different schemas (two types called alike in different modules):
+/// the document would describe one under the other's name. Empty when all is well; a
+/// test checks it.
+pub fn schema_name_clashes() -> Vec<String> {
+    build().1
+}
+
+/// The description every client reads first: what the API covers and the rules every
+/// call shares.
+fn about() -> String {
+    format!(
+        "Requests for EHC needs assessments, the statutory clock, policy advice, panel \
+         sittings (papers, conflicts, votes with a live tally, the chair's decision) and \
+         decisions, for one local authority at a time. Every call needs `Authorization: \
+         Bearer <token>` (`sendpanel user token EMAIL`); every query is scoped to the \
+         caller's authority, so another authority's ids answer 404. Errors are \
+         `{{\"error\": {{\"code\", \"field\", \"message\"}}}}`. Bodies over {} KiB are \
+         refused with 413. Every POST takes an optional `Idempotency-Key` header: a repeat \
+         with the same key and body gets the first answer (marked `Idempotent-Replayed: \
+         true`) and changes nothing; see the header's description.",
+        MAX_BODY_BYTES >> 10
+    )
+}
+
+/// What the `Idempotency-Key` header does, as `super::idempotency` implements it.
+fn idempotency_key() -> String {
+    format!(
+        "Optional (IETF draft-ietf-httpapi-idempotency-key-header): 1 to {MAX_KEY_CHARS} \
+         visible ASCII characters, such as a UUID, new for each request; sent bare or as a \
+         quoted string (`\"...\"`). A repeat from the same caller with the same key, method, \
+         path and body (compared as JSON, so key order and spacing do not matter) gets the \
+         first answer again, status and body byte for byte, with `Idempotent-Replayed: \
+         true`, and changes nothing. The same key with another body, method or path is 422 \
+         `idempotency_key_reused`; the same key while the first request is still being \
+         answered is 409 `idempotency_key_in_use`; a malformed key is 400 \
+         `invalid_header`; each names `Idempotency-Key` as the field. Keys are per \
+         authority and caller and are remembered for {} hours from their first use. Only \
+         successful (2xx) answers are kept: a refused request changed nothing, so its key \
+         may be sent again with the corrected body. A request cut off part way keeps its \
+         key (409) until it expires; read the case back before sending it under a new key.",
+        KEY_LIFETIME.num_hours()
+    )
+}
+
+/// Those who arrange sittings and put cases before them: `CLERKS` in `super::panels`.
+const CLERKS: [UserRole; 3] = [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];
+
+/// Who may call a route, as its description says first.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    /// Anyone, without a token: only the document itself.
+    Public,
+    /// Any user of the authority, whatever their role.
+    Anyone,
+    /// Users holding one of these roles (more checks may follow, which the route's
+    /// description gives).
+    Roles(&'static [UserRole]),
+}
+
+/// The id a path names, as its `{id}` (or `{code}`) parameter.
+#[derive(Debug, Clone, Copy)]
+enum PathId {
+    Case,
+    Sitting,
+    AgendaItem,
+    Panel,
+}
+
+/// One operation of the API, as the table lists it.
+struct Route {
+    method: HttpMethod,
+    path: &'static str,
+    summary: Cow<'static, str>,
+    who: Who,
+    /// What it does and when it refuses, after the sentence saying who may.
+    detail: &'static str,
+    id: Option<PathId>,
+    body: Option<Body>,
+    reply: Reply,
+}
+
+/// A request body.
+struct Body {
+    schema: RefOr<Schema>,
+    required: bool,
+}
+
+/// The successful answer.
+struct Reply {
+    status: u16,
+    description: &'static str,
+    media_type: &'static str,
+    schema: Option<RefOr<Schema>>,
+}
+
+/// The schemas the document names, gathered as the table mentions them.
+#[derive(Default)]
+struct Schemas {
+    named: BTreeMap<String, RefOr<Schema>>,
+    clashes: Vec<String>,
+}
+
+impl Schemas {
+    /// A reference to `T`'s schema, adding it and every schema it refers to.
+    fn of<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        let mut found = Vec::new();
+        T::schemas(&mut found);
+        found.push((T::name().into_owned(), T::schema()));
+        for (name, schema) in found {
+            self.add(name, schema);
+        }
+        Ref::from_schema_name(T::name()).into()
+    }
+
+    /// The `$ref` text for `T`'s schema, adding it: for the parameters, which this
+    /// version of utoipa cannot give as references (see [`raw`]).
+    fn pointer<T: ToSchema>(&mut self) -> String {
+        self.of::<T>();
+        format!("#/components/schemas/{}", T::name())
+    }
+
+    /// A reference to a JSON object described only in words, added under `name`: the
+    /// policy contract's records, whose Rust types wasmtime generates from the WIT file
+    /// (a derived schema would take its `date` record for a string, since utoipa reads
+    /// any type named `Date` as one).
+    fn described(&mut self, name: &str, description: &str) -> RefOr<Schema> {
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(prose(description)))
+            .into();
+        self.add(name.to_owned(), schema);
+        Ref::from_schema_name(name).into()
+    }
+
+    fn add(&mut self, name: String, mut schema: RefOr<Schema>) {
+        tidy(&mut schema);
+        match self.named.get(&name) {
+            Some(known) if *known != schema => self.clashes.push(name),
+            Some(_) => {}
+            None => {
+                self.named.insert(name, schema);
+            }
+        }
+    }
+}
+
+/// Makes a schema's descriptions read as the API's prose: doc comments arrive wrapped
+/// at 88 columns and with rustdoc's links (`[`Type`]`), which a reader of the API has
+/// no rustdoc to follow.
+fn tidy(schema: &mut RefOr<Schema>) {
+    match schema {
+        RefOr::Ref(reference) => tidy_text(&mut reference.description),
+        RefOr::T(schema) => tidy_schema(schema),
+    }
+}
+
+fn tidy_schema(schema: &mut Schema) {
+    match schema {
+        Schema::Object(object) => {
+            object.description.iter_mut().for_each(tidy_text);
+            object.properties.values_mut().for_each(tidy);
+            if let Some(AdditionalProperties::RefOr(inner)) =
+                object.additional_properties.as_deref_mut()
+            {
+                tidy(inner);
+            }
+        }
+        Schema::Array(array) => {
+            array.description.iter_mut().for_each(tidy_text);
+            if let ArrayItems::RefOrSchema(inner) = &mut array.items {
+                tidy(inner);
+            }
+            array.prefix_items.iter_mut().for_each(tidy_schema);
+        }
+        Schema::OneOf(one_of) => {
+            one_of.description.iter_mut().for_each(tidy_text);
+            one_of.items.iter_mut().for_each(tidy);
+        }
+        Schema::AllOf(all_of) => {
+            all_of.description.iter_mut().for_each(tidy_text);
+            all_of.items.iter_mut().for_each(tidy);
+        }
+        Schema::AnyOf(any_of) => {
+            any_of.description.iter_mut().for_each(tidy_text);
+            any_of.items.iter_mut().for_each(tidy);
+        }
+        _ => {}
+    }
+}
+
+/// Unwraps each paragraph onto one line, writes rustdoc links as plain code, and says
+/// `null` where the Rust says `None` (how an absent value is serialised).
+fn tidy_text(text: &mut String) {
+    *text = text
+        .split("\n\n")
+        .map(prose)
+        .collect::<Vec<_>>()
+        .join("\n\n")
+        .replace("[`", "`")
+        .replace("`]", "`")
+        .replace("`None`", "`null`");
+}
+
+/// A JSON body of type `T`, required.
+fn body<T: ToSchema>(schemas: &mut Schemas) -> Option<Body> {
+    Some(Body {
+        schema: schemas.of::<T>(),
+        required: true,
+    })
+}
+
+/// The contract's `request-facts` record, as graduated-response and next-steps advice
+/// take it.
+fn request_facts(schemas: &mut Schemas) -> Option<Body> {
+    Some(Body {
+        schema: schemas.described(
+            "RequestFacts",
+            "The WIT contract's `request-facts` record (`sendpanel:policy@1.0.0`, \
+             `plugins/wit/policy.wit`) as JSON: everything a plugin may know about one \
+             request, field names in snake_case. `sendpanel plugin vectors FILE` prints \
+             examples.",
+        ),
+        required: true,
+    })
+}
+
+/// A JSON answer of type `T`.
+fn reply<T: ToSchema>(schemas: &mut Schemas, status: u16, description: &'static str) -> Reply {
+    Reply {
+        status,
+        description,
+        media_type: "application/json",
+        schema: Some(schemas.of::<T>()),
+    }
+}
+
+/// The operations other than the case steps, in the order a reader meets them.
+fn routes(s: &mut Schemas) -> Vec<Route> {
+    vec![
+        Route {
+            method: HttpMethod::Get,
+            path: "/openapi.json",
+            summary: "This document".into(),
+            who: Who::Public,
+            detail: "The OpenAPI 3.1 description of this API, generated from the types it \
+                     reads and answers with.",
+            id: None,
+            body: None,
+            reply: Reply {
+                status: 200,
+                description: "OpenAPI 3.1",
+                media_type: "application/json",
+                schema: None,
+            },
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/requests",
+            summary: "Log a request for an EHC needs assessment".into(),
+            who: Who::Roles(&WRITERS),
+            detail: "Starts the statutory clock: the decision whether to assess is due 6 \
+                     weeks from `received_on` (Reg 5(1)). A `received_on` in the future, a \
+                     child over 25 when it was received, or a malformed UPN, NHS number or \
+                     e-mail is 422 naming the field.",
+            id: None,
+            body: body::<ReceiveRequest>(s),
+            reply: reply::<RequestLoggedReply>(s, 201, "Logged"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/requests/{id}",
+            summary: "Read a request whole".into(),
+            who: Who::Anyone,
+            detail: "Facts, stage, deadlines with their rule and status, policy advice with \
+                     the plugin's hash, input and answer, decisions with who and why, the \
+                     event history, the exceptions claimed on its limits and the letters \
+                     sent.",
+            id: Some(PathId::Case),
+            body: None,
+            reply: reply::<CaseView>(s, 200, "The case"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/caseload",
+            summary: "The caller's open cases, next deadline first".into(),
+            who: Who::Anyone,
+            detail: "Each with its next open deadline, flagged `overdue` or `at_risk` (due \
+                     within 10 days); cases with nothing due come last, oldest request \
+                     first.",
+            id: None,
+            body: None,
+            reply: reply::<CaseloadReply>(s, 200, "The caseload"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/transfers-in",
+            summary: "Receive a plan transferred from another authority".into(),
+            who: Who::Roles(&WRITERS),
+            detail: "The child moved into the area with an EHC plan (SEND Regulations 2014 \
+                     reg. 15). `original_request` is the request that led to the plan, \
+                     checked as at intake. Opens a case at `plan_issued` with the notice to \
+                     the family due 6 weeks after the transfer (reg. 15(4)) and the first \
+                     review by the later of the last day of the 12 months beginning with the \
+                     plan's issue or last review, and 3 months after the transfer (reg. \
+                     15(5)). Dates out of order are 422 naming the field.",
+            id: None,
+            body: body::<ReceiveTransferredPlan>(s),
+            reply: reply::<CaseView>(s, 201, "The new case, as `GET /requests/{id}` shows it"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/sittings",
+            summary: "Arrange a sitting of a panel".into(),
+            who: Who::Roles(&CLERKS),
+            detail: "Records the sitting on a day not in the past with its members, each in \
+                     the panel role they are seated in (`POST /panels/{code}/members`); one \
+                     must sit as chair, who opens the sitting and records each decision. A \
+                     `sitting_scheduled` event is written in the same transaction, and each \
+                     member's invitation (with an `.ics` entry) is sent from it through the \
+                     outbox. 422 names the field: an unknown panel (`not_configured`), a \
+                     member without a seat or listed twice, no chair.",
+            id: None,
+            body: body::<ScheduleSitting>(s),
+            reply: reply::<Sitting>(s, 201, "Scheduled"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/sittings",
+            summary: "List sittings".into(),
+            who: Who::Roles(&WATCHING_ROLES),
+            detail: "Panel members and chairs see the sittings they have a seat at; \
+                     caseworkers, admins and auditors see every sitting of the authority.",
+            id: None,
+            body: None,
+            reply: reply::<SittingsReply>(s, 200, "The sittings"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/sittings/{id}",
+            summary: "A sitting's agenda with the live tally".into(),
+            who: Who::Roles(&WATCHING_ROLES),
+            detail: "Each item with its proposal, status, the counts of each member's latest \
+                     vote (a conflicted member's votes never count), every vote cast \
+                     including changes, conflicts, the panel's view under its voting rule, \
+                     and quorum by role as it stands (members present and free of \
+                     conflicts; the roles `authority.toml` requires).",
+            id: Some(PathId::Sitting),
+            body: None,
+            reply: reply::<SittingTally>(s, 200, "The tally"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/sittings/{id}/agenda",
+            summary: "Put a case on a sitting's agenda".into(),
+            who: Who::Roles(&CLERKS),
+            detail: "Adds the case last, with the proposal members are asked to agree with, \
+                     and an `agenda_item_added` event on the case. Refused (422, `case` or \
+                     `proposal`) when the panel does not decide that kind, the case is not at \
+                     a stage that takes it, it is already on this agenda, or the papers \
+                     deadline has passed (`papers_due_days_before` the sitting in \
+                     `authority.toml`: 5 days for Torbay's SEN panel); 409 when the sitting \
+                     has closed.",
+            id: Some(PathId::Sitting),
+            body: body::<AddToAgenda>(s),
+            reply: reply::<AgendaItem>(s, 201, "On the agenda"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/sittings/{id}/open",
+            summary: "Open a sitting for votes".into(),
+            who: Who::Roles(&SITTING_ROLES),
+            detail: "Of them, only the member sitting as this sitting's chair, whatever their \
+                     user role (403 `not_seated` otherwise). A scheduled sitting becomes open \
+                     for votes and the chair is marked present; 409 when it is not waiting \
+                     to open. No body.",
+            id: Some(PathId::Sitting),
+            body: None,
+            reply: reply::<SittingOpenedReply>(s, 200, "Open"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/sittings/{id}/attendance",
+            summary: "Join a sitting (mark a member present)".into(),
+            who: Who::Roles(&SITTING_ROLES),
+            detail: "With a seat at the sitting (403 `not_seated` otherwise). A member marks \
+                     themself present; the sitting's chair may name another member. Presence \
+                     counts towards quorum; voting also marks a member present. The body is \
+                     optional: none means the caller.",
+            id: Some(PathId::Sitting),
+            body: Some(Body {
+                schema: s.of::<Attendance>(),
+                required: false,
+            }),
+            reply: reply::<PresentReply>(
+                s,
+                200,
+                "Present; `changed` is false when they already were",
+            ),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/sittings/{id}/minutes",
+            summary: "The minutes of a sitting".into(),
+            who: Who::Roles(&WATCHING_ROLES),
+            detail: "Generated from the record, not typed up: members, their roles and when \
+                     they joined; for each item the child's initials, the proposal, \
+                     conflicts declared and why, who opened the papers, each member's final \
+                     vote and reason with how many times they changed it (every vote is \
+                     recorded, as SI 1993/202 Sch 2 para 1 lets a member require), and how it \
+                     closed.",
+            id: Some(PathId::Sitting),
+            body: None,
+            reply: reply::<Minutes>(s, 200, "The minutes"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/sittings/{id}/events",
+            summary: "Follow a sitting's live tally (server-sent events)".into(),
+            who: Who::Roles(&WATCHING_ROLES),
+            detail: "A `text/event-stream`: an `event: tally` with the tally as it stands \
+                     first, then one after every change (a member joining, a vote or change \
+                     of vote, a conflict, an item added or closed), each the whole tally as \
+                     `GET /sittings/{id}` returns it (`SittingTally`), so a watcher that \
+                     falls behind takes the next. A keep-alive comment every 15 s. Changes \
+                     reach watchers of the same process.",
+            id: Some(PathId::Sitting),
+            body: None,
+            reply: Reply {
+                status: 200,
+                description: "The stream; each event's `data` is a SittingTally",
+                media_type: "text/event-stream",
+                schema: Some({
+                    s.of::<SittingTally>();
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .description(Some(
+                            "`event: tally` / `data: {SittingTally as JSON}`, see \
+                             `#/components/schemas/SittingTally`",
+                        ))
+                        .into()
+                }),
+            },
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/agenda-items/{id}/papers",
+            summary: "Open an item's papers".into(),
+            who: Who::Roles(&SITTING_ROLES),
+            detail: "With a seat at the item's sitting (403 `not_seated` otherwise). The \
+                     request, the statutory test in plain words (CFA s.36(8) for \
+                     assessment) above the plugin's criteria with reasons and evidence, the \
+                     deadlines, decisions so far and conflicts declared. Each opening is \
+                     recorded with a `papers_opened` event (UK GDPR art. 22: the record shows \
+                     the human review was real) and listed in the minutes.",
+            id: Some(PathId::AgendaItem),
+            body: None,
+            reply: reply::<Papers>(s, 200, "The papers"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/agenda-items/{id}/conflict",
+            summary: "Declare a conflict of interest on an item".into(),
+            who: Who::Roles(&SITTING_ROLES),
+            detail: "With a seat at the item's sitting (403 `not_seated` otherwise), while \
+                     the sitting is open and the item pending (409). Recorded with a \
+                     `conflict_declared` event; from then on the member cannot vote on the \
+                     item, any vote they cast stops counting, and they do not count towards \
+                     its quorum. Once per member per item (422, `reason`).",
+            id: Some(PathId::AgendaItem),
+            body: body::<DeclareConflict>(s),
+            reply: reply::<Conflict>(s, 201, "Declared"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/agenda-items/{id}/votes",
+            summary: "Vote on an item, or change a vote".into(),
+            who: Who::Roles(&SITTING_ROLES),
+            detail: "With a seat at the item's sitting and no conflict declared on it (403 \
+                     `not_seated`), while the sitting is open and the item pending (409 \
+                     `closed`). Agree, disagree or abstain, with a reason (422, `reason`). A \
+                     change is a new vote: the latest counts and every earlier one is kept \
+                     (`vote_cast` with `changed`). Voting marks the member present. The new \
+                     tally goes to everyone following `/sittings/{id}/events`.",
+            id: Some(PathId::AgendaItem),
+            body: body::<CastVote>(s),
+            reply: reply::<Vote>(s, 201, "Recorded"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/agenda-items/{id}/close",
+            summary: "The chair closes an item: decides it or defers it".into(),
+            who: Who::Roles(&SITTING_ROLES),
+            detail: "Of them, only the member sitting as this sitting's chair, whatever their \
+                     user role (403 `not_seated` otherwise), while the sitting is open and \
+                     the item pending (409 `closed`). Without quorum by role the item is \
+                     deferred, whatever the votes; so is a tie the panel's rule defers, or \
+                     `decision: null`. Otherwise the chair's decision, with reasons (CFA \
+                     s.36(5)), becomes the case's decision in the workflow in the same \
+                     transaction (`agenda_item_closed`, then `decision_recorded`), moving its \
+                     stage and setting its limits; a tie under the chair's casting vote is \
+                     the chair's to decide. Departing from the majority needs \
+                     `departure_reason` (422 naming it), as does departing from the plugin's \
+                     advice; a decision of another kind is refused (422, `decision`); the \
+                     workflow's own refusals apply (409 `conflict`, naming the case's stage \
+                     and the last change recorded on it).",
+            id: Some(PathId::AgendaItem),
+            body: body::<CloseItem>(s),
+            reply: reply::<Closed>(s, 200, "Decided or deferred"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/panels/{code}/members",
+            summary: "Seat a user on a panel in one of its roles".into(),
+            who: Who::Roles(&[UserRole::Admin]),
+            detail: "Who may sit on which panel is the authority's configuration. The role \
+                     must be one the panel names in `authority.toml` (422, `role`); a panel \
+                     the authority does not configure is 422 `not_configured`; a user of \
+                     another authority is 404. Only seated users can be invited to the \
+                     panel's sittings.",
+            id: Some(PathId::Panel),
+            body: body::<Seat>(s),
+            reply: reply::<PanelMember>(s, 201, "Seated"),
+        },
+    ]
+}
+
+/// A case step's route: where the core's catalogue puts it, what it does as the
+/// catalogue says it, and who may, with what it takes and answers.
+fn step_route(step: Step, s: &mut Schemas) -> Route {
+    use Step as S;
+    let (body, reply, detail) = match step {
+        S::GraduatedResponseAdvice => (
+            request_facts(s),
+            reply::<StoredAdvice>(s, 201, "Advice recorded"),
+            "Graduated-response advice: runs the authority's plugin in force on the facts' \
+             `as_at` date in its sandbox and records the advice, or why there is none, on the \
+             case, with the plugin's SHA-256, the input and the answer. Advice never moves the \
+             case. The body is the contract's `request-facts` record (`plugins/wit/policy.wit`; \
+             `sendpanel plugin vectors FILE` prints examples). 409 `no_plugin` when no plugin \
+             is in force on that date: people decide without advice.",
+        ),
+        S::DecisionToAssess => (
+            body::<DecisionBody>(s),
+            reply::<AssessDecidedReply>(s, 200, "Decided"),
+            "The caller is recorded as the one who decides, with reasons (CFA s.36(5)); \
+             departing from the plugin's recommendation needs `departure_reason`. On assess \
+             the 16- and 20-week limits are set; on refusal the answer gives the family's \
+             mediation and appeal dates.",
+        ),
+        S::ClaimException => (
+            body::<ClaimException>(s),
+            reply::<DeadlineException>(s, 201, "Recorded; the limit is disapplied"),
+            "The caller is recorded as the one who claimed it. An exception never moves a \
+             date: the limit is marked `disapplied` (neither overdue nor at risk) and the \
+             record keeps the limb, evidence, dates and when the family was told. Only the \
+             limbs the regulation lists for that limit are accepted: reg. 5(4) for \
+             `decide_whether_to_assess` (school_closure, personal_circumstances, \
+             absence_from_area); reg. 8(2) for `advice_due` (personal_circumstances, \
+             absence_from_area, missed_appointment); reg. 10(4), and 13(3) applying it, for \
+             `decide_not_to_issue` and `final_plan` (school_closure, early_years_closure, \
+             personal_circumstances, absence_from_area). Annual reviews, phase transfers and \
+             amendments have none. The limit must be open; an absence with `applies_to` must \
+             span at least 28 days counting both ends; `family_told_on` may be neither in the \
+             future nor before `applies_from`.",
+        ),
+        S::RequestAdvice => (
+            body::<RequestAdvice>(s),
+            reply::<DeadlineReply>(
+                s,
+                201,
+                "Recorded; `deadline` is the new advice_due limit, its `subject` the source",
+            ),
+            "While the case is being assessed (409 otherwise). Each request runs its own \
+             6-week limit from `requested_on` (SEND Regulations 2014 reg. 8(1)); several may \
+             be open at once. `requested_on` may not be in the future or before the decision \
+             to assess (422).",
+        ),
+        S::AdviceReceived => (
+            body::<RecordAdviceReceived>(s),
+            reply::<AdviceReceivedReply>(
+                s,
+                200,
+                "Recorded; `deadline` (now met) and `within_six_weeks`",
+            ),
+            "Marks the oldest open advice_due limit for that source met and says whether the \
+             advice came within 6 weeks (reg. 8(1)). 422 naming `from` when no request to \
+             that source is open, or `received_on` when it is in the future or before the \
+             request.",
+        ),
+        S::DecisionToIssue => (
+            body::<IssueDecisionBody>(s),
+            reply::<IssueDecidedReply>(s, 200, "Decided"),
+            "The caller is recorded as the one who decides, with reasons, while the case is \
+             being assessed (CFA s.37(1); reg. 10). The 16-week limit is settled. `issue` \
+             moves the case to `draft_plan`; `do_not_issue` moves it to `not_to_issue`, \
+             settles the 20-week final plan limit (no plan will follow) and gives the \
+             family's mediation and appeal dates.",
+        ),
+        S::DraftPlan => (
+            body::<ServeDraftPlan>(s),
+            reply::<DeadlineReply>(
+                s,
+                201,
+                "Recorded; `deadline` is the representations_due limit",
+            ),
+            "At stage `draft_plan` (409 otherwise). Sets the representations limit, the last \
+             of 15 days beginning with `served_on` (reg. 13(1)). A second service, a future \
+             day or one before the decision to issue is refused (422, `served_on`).",
+        ),
+        S::FinalPlan => (
+            body::<IssueFinalPlan>(s),
+            reply::<FinalPlanIssuedReply>(
+                s,
+                200,
+                "Issued; `stage`, `within_twenty_weeks` and the `annual_review` limit",
+            ),
+            "At stage `draft_plan` once the draft is served. The family may respond before \
+             their 15 days are up, so the plan may be issued sooner, but not before the draft \
+             was served or in the future (422, `issued_on`). Settles the 20-week limit (reg. \
+             13(2)), moves the case to `plan_issued` and sets the first annual review, the \
+             last day of the 12 months starting with `issued_on` (CFA s.44(1)).",
+        ),
+        S::ReviewMeeting => (
+            body::<ScheduleReviewMeeting>(s),
+            reply::<ReviewMeetingScheduledReply>(
+                s,
+                201,
+                "Scheduled; the `papers`, `report` and `decision` limits",
+            ),
+            "At stage `plan_issued`, while no other review meeting awaits its decision. The \
+             meeting may be in the future but not before the plan was issued (422, \
+             `meeting_on`). Sets the papers limit, 14 days before the meeting (SEND \
+             Regulations 2014 reg. 20(3)-(4), 21), the report limit, 2 weeks after (reg. \
+             20(7)), and the decision limit, 4 weeks after (reg. 20(10)).",
+        ),
+        S::ReviewDecision => (
+            body::<ReviewDecisionBody>(s),
+            reply::<ReviewDecidedReply>(s, 200, "Decided"),
+            "The caller is recorded as the one who decides, with reasons, at stage \
+             `plan_issued` once a review meeting is scheduled, not before the meeting or in \
+             the future (422, `decided_on`) (reg. 20(10)). The review's limits and the \
+             current annual review are settled. `maintain` and `amend` set the next annual \
+             review, the last day of the 12 months starting with `decided_on` (CFA s.44(1)); \
+             `amend` also sets the amended plan's limit, 8 weeks from the proposals sent \
+             with the decision (reg. 22(3)); `cease` moves the case to `ceased`. `maintain` \
+             and `cease` give the family's mediation and appeal dates. The decision is \
+             recorded with kind `annual_review` and outcome `agreed`; the choice is \
+             `choice`.",
+        ),
+        S::NextStepsAdvice => (
+            request_facts(s),
+            reply::<StoredAdvice>(s, 201, "Advice recorded"),
+            "Next-steps advice: after a refusal to assess, asks the authority's plugin in \
+             force for its next-steps meeting plan (who meets the family and within how many \
+             working days); stored on the case with the plugin's SHA-256, input and output, \
+             and used by the refusal letter. The body is the contract's `request-facts` \
+             record. 409 `no_plugin` when none is in force.",
+        ),
+        S::NextStepsMeeting => (
+            body::<ArrangeNextStepsMeeting>(s),
+            reply::<MeetingArrangedReply>(s, 201, "`arranged`"),
+            "At stage `assessment_refused`. Records the meeting (day, start time, place, who \
+             the family will meet); the family's invitation letter is stored on the case and \
+             e-mailed with a calendar entry in the same transaction. A day in the past, an \
+             empty place or nobody named is 422 naming the field.",
+        ),
+        S::NextStepsOutcome => (
+            body::<RecordNextStepsOutcome>(s),
+            reply::<StageReply>(s, 200, "Recorded; the case's stage"),
+            "`moved_to_assessment` moves the case to assessment and sets the 16- and 20-week \
+             limits from the original request; the family's mediation and appeal dates never \
+             move.",
+        ),
+        S::BandingAdvice => (
+            Some(Body {
+                schema: s.described(
+                    "BandRequest",
+                    "The WIT contract's `band-request` record (`sendpanel:policy@1.0.0`, \
+                     `plugins/wit/policy.wit`) as JSON: the request facts, the placement's \
+                     setting and place type, any hours of support and the funded period. \
+                     `sendpanel plugin vectors FILE` prints examples.",
+                ),
+                required: true,
+            }),
+            reply::<StoredAdvice>(s, 201, "Advice recorded"),
+            "Banding advice: asks the authority's plugin in force on the facts' date for the \
+             band and yearly top-up of a placement (the `band-request` record of the WIT \
+             contract `sendpanel:policy@1.0.0`: the request facts, place type, setting and \
+             the funded period); the answer is stored on the case with the plugin's SHA-256, \
+             the input and the output, and returned. 409 `no_plugin` when none is in force: \
+             people decide without advice.",
+        ),
+        S::RequestMediation => (
+            body::<RequestMediation>(s),
+            reply::<MediationRequestedReply>(s, 201, "`mediation_by`"),
+            "`decision` must be a decision on this case. Sets the authority's limit to hold \
+             mediation: 30 days from being told (SEND Regulations 2014 regs. 36-37). One open \
+             mediation at a time.",
+        ),
+        S::RecordMediationOutcome => (
+            body::<RecordMediationOutcome>(s),
+            reply::<MediationConcludedReply>(s, 200, "`within_thirty_days` and `appeal_by`"),
+            "With a mediation open. Marks the 30-day limit met; the answer gives the family's \
+             appeal date: 2 months from the notice or 1 month from the certificate, whichever \
+             is later (Tribunal rule 20), moved off Christmas and August and off any other day \
+             that is not a working day (Tribunal rule 12).",
+        ),
+        S::LodgeAppeal => (
+            body::<LodgeAppeal>(s),
+            reply::<AppealLodgedReply>(s, 201, "`appeal_by` and `in_time`"),
+            "`decision` must be a decision on this case; one pending appeal at a time. The \
+             answer gives the family's last day (Tribunal rule 20) and whether the appeal came \
+             by it; a late appeal is recorded as late.",
+        ),
+        S::RecordTribunalDecision => (
+            body::<RecordTribunalDecision>(s),
+            reply::<TribunalDecidedReply>(s, 200, "`stage` and `steps` with their `due_on`"),
+            "With an appeal pending. `order` is required exactly when `outcome` is \
+             `ordered`. Each order sets the steps reg. 44(2) gives it as `tribunal_order` \
+             deadlines named by `subject`: assess (notify 2 weeks, decide not to issue 10, \
+             final plan 14; a refused case moves to `assessing`), make_plan (draft 5, final \
+             11), reconsider (2), amend_provision (5), change_setting (2), \
+             continue_to_maintain (at once; a ceased plan is restored), continue_and_amend \
+             (amended plan 5).",
+        ),
+        S::ComplyWithOrder => (
+            body::<RecordOrderComplied>(s),
+            reply::<OnTimeReply>(s, 200, "`on_time`"),
+            "`step` names an open step (422 lists those open). Marks it met; the answer says \
+             whether on time.",
+        ),
+        S::PlanPhaseTransfer => (
+            body::<PlanPhaseTransfer>(s),
+            reply::<DeadlineReply>(s, 201, "`deadline`"),
+            "At `plan_issued`, one transfer at a time. Sets the reg. 18 limit: 15 February of \
+             `transfer_year` for a move between school phases, 31 March for secondary to \
+             post-16. The year must be from this year to 20 years ahead.",
+        ),
+        S::CompletePhaseTransfer => (
+            body::<CompletePhaseTransfer>(s),
+            reply::<PhaseTransferCompletedReply>(s, 200, "`due_on` and `on_time`"),
+            "With a phase transfer planned. Marks the reg. 18 limit met (it has no \
+             exceptions); the answer says whether on time. `next_setting` must not be blank.",
+        ),
+        S::NotifyMoveOut => (
+            body::<NotifyMoveOut>(s),
+            reply::<DeadlineReply>(s, 201, "`deadline`"),
+            "At `plan_issued`. Sets the reg. 15(2) limit for sending the plan to the new \
+             authority: the day of the move, or the 15th working day beginning with the day \
+             the authority became aware of it, whichever is later. `to_authority` must not be \
+             blank.",
+        ),
+        S::TransferPlanOut => (
+            body::<TransferPlanOut>(s),
+            reply::<PlanTransferredOutReply>(s, 200, "`stage` (closed), `due_on` and `on_time`"),
+            "After a move out is recorded. Marks the reg. 15(2) limit met and closes the case \
+             here.",
+        ),
+        S::SendTransferNotice => (
+            body::<SendTransferNotice>(s),
+            reply::<OnTimeReply>(s, 200, "`on_time`"),
+            "On a case transferred in with its notice still open. Marks the reg. 15(4) limit \
+             met; the answer says whether on time.",
+        ),
+    };
+    Route {
+        method: HttpMethod::Post,
+        path: step.api_path(),
+        summary: capitalised(step.doing()).into(),
+        who: Who::Roles(step.roles()),
+        detail,
+        id: Some(PathId::Case),
+        body,
+        reply,
+    }
+}
+
+/// `text` with its first letter in capitals, as a summary starts.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The users of a role, as a sentence names them.
+fn plural(role: UserRole) -> &'static str {
+    match role {
+        UserRole::Caseworker => "caseworkers",
+        UserRole::PanelMember => "panel members",
+        UserRole::PanelChair => "panel chairs",
+        UserRole::Admin => "admins",
+        UserRole::Auditor => "auditors",
+    }
+}
+
+/// The sentence that opens a description: who may call the route.
+fn who_may(who: Who) -> Option<String> {
+    match who {
+        Who::Public => None,
+        Who::Anyone => Some("Every role of the authority.".to_owned()),
+        Who::Roles(roles) => {
+            let names: Vec<&str> = roles.iter().copied().map(plural).collect();
+            let list = match names.split_last() {
+                Some((last, [])) => (*last).to_owned(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => "nobody".to_owned(),
+            };
+            let only = if roles.len() == 1 { " only" } else { "" };
+            Some(format!("{}{only}.", capitalised(&list)))
+        }
+    }
+}
+
+/// Folds the table's line continuations (`\` then indentation) into single spaces.
+fn prose(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A parameter or other object this version of utoipa cannot express (a `$ref` to a
+/// shared parameter; the `parameters` section of the components), written as the JSON
+/// it should be. Extensions are flattened into their object; each holds one key, so
+/// the document's key order stays fixed.
+fn raw(key: &str, value: serde_json::Value) -> Extensions {
+    [(key.to_owned(), value)].into_iter().collect()
+}
+
+/// The path parameter `id` names.
+fn path_parameter(id: PathId, s: &mut Schemas) -> serde_json::Value {
+    let (name, schema, description) = match id {
+        PathId::Case => ("id", s.pointer::<CaseId>(), "The request's (case's) id."),
+        PathId::Sitting => ("id", s.pointer::<SittingId>(), "The sitting's id."),
+        PathId::AgendaItem => ("id", s.pointer::<AgendaItemId>(), "The agenda item's id."),
+        PathId::Panel => (
+            "code",
+            s.pointer::<Slug>(),
+            "The panel's code in the authority's `authority.toml` (`sen-panel`, `ipop`).",
+        ),
+    };
+    json!({
+        "name": name,
+        "in": "path",
+        "required": true,
+        "description": description,
+        "schema": { "$ref": schema },
+    })
+}
+
+/// The shared error answer's reference.
+fn error() -> RefOr<Response> {
+    Ref::from_response_name("Error").into()
+}
+
+/// The operation the table's entry describes.
+fn operation(route: Route, s: &mut Schemas) -> utoipa::openapi::path::Operation {
+    let post = matches!(route.method, HttpMethod::Post);
+    let description = match who_may(route.who) {
+        Some(who) => format!("{who} {}", prose(route.detail)),
+        None => prose(route.detail),
+    };
+    let mut answer = ResponseBuilder::new().description(route.reply.description);
+    if let Some(schema) = route.reply.schema {
+        answer = answer.content(
+            route.reply.media_type,
+            ContentBuilder::new().schema(Some(schema)).build(),
+        );
+    }
+    if post {
+        answer = answer.header(
+            "Idempotent-Replayed",
+            HeaderBuilder::new()
+                .schema(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some(["true"])),
+                )
+                .description(Some(
+                    "`true` when this is the first answer to an earlier request with the same \
+                     `Idempotency-Key`, given again; nothing was changed by this request.",
+                ))
+                .build(),
+        );
+    }
+    let mut builder = OperationBuilder::new()
+        .summary(Some(route.summary))
+        .description(Some(description))
+        .response(route.reply.status.to_string(), answer.build());
+    let mut parameters = Vec::new();
+    if let Some(id) = route.id {
+        parameters.push(path_parameter(id, s));
+    }
+    if post {
+        parameters.push(json!({ "$ref": "#/components/parameters/IdempotencyKey" }));
+    }
+    if let Some(body) = route.body {
+        builder = builder.request_body(Some(
+            RequestBodyBuilder::new()
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(body.schema)).build(),
+                )
+                .required(Some(if body.required {
+                    Required::True
+                } else {
+                    Required::False
+                }))
+                .build(),
+        ));
+        // The body limit (`MAX_BODY_BYTES`).
+        builder = builder.response("413", error());
+    }
+    if !matches!(route.who, Who::Public) {
+        builder = builder
+            .securities(Some([SecurityRequirement::new(
+                "bearer",
+                Vec::<String>::new(),
+            )]))
+            .response("401", error())
+            .response("403", error())
+            .response("503", error());
+        // An id in the path, or in a body, of nothing in the caller's authority.
+        if route.id.is_some() || post {
+            builder = builder.response("404", error());
+        }
+        if post {
+            // A malformed, in-use or reused `Idempotency-Key`; and the command's own
+            // refusals (a field that breaks a rule, a case not at the stage).
+            builder = builder
+                .response("400", error())
+                .response("409", error())
+                .response("422", error());
+        }
+    } else {
+        builder = builder.securities(Some(Vec::<SecurityRequirement>::new()));
+    }
+    if !parameters.is_empty() {
+        builder = builder.extensions(Some(raw("parameters", parameters.into())));
+    }
+    builder.build()
+}
+
+/// `DeadlineException` is serialised by its own `Serialize`, which adds the provision
+/// relied on (`citation`, worked out from the limb and the limit) to the struct's
+/// fields: the derived schema has the fields, and this adds the one it cannot see.
+fn add_citation(s: &mut Schemas) {
+    let Some(RefOr::T(Schema::Object(object))) =
+        s.named.get_mut(DeadlineException::name().as_ref())
+    else {
+        return;
+    };
+    let citation: RefOr<Schema> = ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .description(Some(
+            "The provision relied on, e.g. `SEND Regulations 2014 reg. 10(4)(c)`; null only \
+             for a pairing of limb and limit the regulations do not allow, which is never \
+             recorded.",
+        ))
+        .into();
+    let fields = std::mem::take(&mut object.properties);
+    for (name, schema) in fields {
+        let after_limb = name == "limb";
+        object.properties.insert(name, schema);
+        if after_limb {
+            object
+                .properties
+                .insert("citation".to_owned(), citation.clone());
+        }
+    }
+    object.required.push("citation".to_owned());
+}
+
+/// The document and any schema names that clash.
+fn build() -> (OpenApi, Vec<String>) {
+    let mut s = Schemas::default();
+    let mut table = routes(&mut s);
+    table.extend(Step::ALL.into_iter().map(|step| step_route(step, &mut s)));
+    let mut paths = PathsBuilder::new();
+    for route in table {
+        let path = route.path;
+        let method = route.method.clone();
+        paths = paths.path(path, PathItem::new(method, operation(route, &mut s)));
+    }
+    let error_body = s.of::<ApiErrorReply>();
+    add_citation(&mut s);
+    let mut components = ComponentsBuilder::new()
+        .response(
+            "Error",
+            ResponseBuilder::new()
+                .description("An error naming the field and the rule")
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(error_body)).build(),
+                ),
+        )
+        .security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        )
+        .extensions(Some(raw(
+            "parameters",
+            json!({
+                "IdempotencyKey": {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": false,
+                    "description": prose(&idempotency_key()),
+                    "schema": {
+                        "type": "string",
+                        "minLength": 1,
+                        // The key, and the quotes around it.
+                        "maxLength": MAX_KEY_CHARS + 2,
+                        "pattern": "^[!-~]+$",
+                    },
+                    "example": "8e03978e-40d5-43e8-bc93-6894a57f9324",
+                }
+            }),
+        )));
+    for (name, schema) in std::mem::take(&mut s.named) {
+        components = components.schema(name, schema);
+    }
+    let info = InfoBuilder::new()
+        .title("sendpanel API")
+        .version("1.0.0")
+        .description(Some(prose(&about())))
+        .license(Some(
+            LicenseBuilder::new()
+                .name("AGPL-3.0-only")
+                .identifier(Some("AGPL-3.0-only"))
+                .build(),
+        ))
+        .build();
+    let document = OpenApiBuilder::new()
+        .info(info)
+        .servers(Some([Server::new("/api/v1")]))
+        .paths(paths.build())
+        .components(Some(components.build()))
+        .build();
+    (document, s.clashes)
+}
+
+// ---------------------------------------------------------------------------------
+// Bodies the handlers parse into their own structs (`super::handlers`,
+// `super::panels`), described here field for field: the decider is the caller, so the
+// decision bodies are the core commands without `decided_by`.
+// ---------------------------------------------------------------------------------
+
+/// The decision whether to assess, as the API takes it: the caller is the one who
+/// decides.
+// As `handlers::DecisionBody` parses it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// Assess or refuse.
+    pub decision: AssessDecision,
+    /// Why, in words the family can read (CFA s.36(5)).
+    pub reasons: String,
+    /// Why the decision differs from the policy plugin's recommendation, when it does.
+    #[serde(default)]
+    pub departure_reason: Option<String>,
+    /// The day of the decision.
+    pub decided_on: NaiveDate,
+}
+
+/// The decision whether to issue a plan, as the API takes it: the caller is the one
+/// who decides.
+// As `handlers::IssueDecisionBody` parses it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueDecisionBody {
+    /// Issue or not.
+    pub decision: IssueDecision,
+    /// Why, in words the family can read.
+    pub reasons: String,
+    /// The day of the decision.
+    pub decided_on: NaiveDate,
+}
+
+/// The decision after an annual review, as the API takes it: the caller is the one
+/// who decides.
+// As `handlers::ReviewDecisionBody` parses it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewDecisionBody {
+    /// Maintain, amend or cease.
+    pub decision: ReviewDecision,
+    /// Why, in words the family can read.
+    pub reasons: String,
+    /// The day of the decision: the next 12 months start with it (CFA s.44(1)).
+    pub decided_on: NaiveDate,
+}
+
+/// Who joins a sitting: the caller unless the chair names another member.
+// As `panels::Attendance` parses it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attendance {
+    /// The member to mark present; only the sitting's chair may name another. Absent:
+    /// the caller.
+    #[serde(default)]
+    pub member: Option<UserId>,
+}
+
+/// A seat on a panel, as an admin gives it.
+// As `panels::Seat` parses it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Seat {
+    /// A user of the caller's authority.
+    pub user: UserId,
+    /// A role the panel names in `authority.toml` (`chair`, `educational_psychologist`,
+    /// ...).
+    pub role: PanelRole,
+}
+
+// ---------------------------------------------------------------------------------
+// Answers the handlers build as ad-hoc JSON objects, field for field.
+// ---------------------------------------------------------------------------------
+
+/// Every error: `{"error": {"code", "field", "message"}}` (`ApiError`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorReply {
+    /// The error.
+    pub error: ApiErrorDetail,
+}
+
+/// What went wrong, and where.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorDetail {
+    /// A stable code: `invalid`, `not_found`, `forbidden`, `unauthorised`, `conflict`,
+    /// `closed`, `not_seated`, `not_configured`, `no_plugin`, `payload_too_large`,
+    /// `invalid_header`, `idempotency_key_in_use`, `idempotency_key_reused`,
+    /// `database_unavailable`, `internal`, ...
+    pub code: String,
+    /// The body field (or header) at fault, when one is.
+    #[schema(required = true)]
+    pub field: Option<String>,
+    /// What the rule is, in plain English.
+    pub message: String,
+}
+
+/// `POST /requests`: the case opened.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestLoggedReply {
+    /// The case's id, which the API also uses for the request.
+    pub id: CaseId,
+    /// Where it stands.
+    pub stage: CaseStage,
+    /// Its statutory limits, soonest first.
+    pub deadlines: Vec<DeadlineView>,
+}
+
+/// `GET /caseload`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseloadReply {
+    /// The open cases, the soonest next deadline first.
+    pub cases: Vec<CaseloadEntry>,
+}
+
+/// `POST /requests/{id}/decision-to-assess`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessDecidedReply {
+    /// The recorded decision.
+    pub decision: Decision,
+    /// The case's new stage.
+    pub stage: CaseStage,
+    /// Whether it was made within the 6 weeks of Reg 5(1).
+    pub within_six_weeks: bool,
+    /// On refusal: the family's last day to contact a mediation adviser (Reg 33).
+    #[schema(required = true)]
+    pub mediation_contact_by: Option<NaiveDate>,
+    /// On refusal: the family's last day to appeal (Tribunal rule 20).
+    #[schema(required = true)]
+    pub appeal_by: Option<NaiveDate>,
+}
+
+/// `POST /requests/{id}/decision-to-issue`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssueDecidedReply {
+    /// The recorded decision.
+    pub decision: Decision,
+    /// The case's new stage: `draft_plan` or `not_to_issue`.
+    pub stage: CaseStage,
+    /// Whether it was made within the 16 weeks of reg. 10(1).
+    pub within_sixteen_weeks: bool,
+    /// On "do not issue": the family's last day to contact a mediation adviser (reg. 33).
+    #[schema(required = true)]
+    pub mediation_contact_by: Option<NaiveDate>,
+    /// On "do not issue": the family's last day to appeal (Tribunal rule 20).
+    #[schema(required = true)]
+    pub appeal_by: Option<NaiveDate>,
+}
+
+/// `POST /requests/{id}/review-decision`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewDecidedReply {
+    /// The recorded decision, of kind `annual_review` and outcome `agreed`.
+    pub decision: Decision,
+    /// Maintain, amend or cease.
+    pub choice: ReviewDecision,
+    /// The case's stage afterwards: `ceased` on cease, else `plan_issued`.
+    pub stage: CaseStage,
+    /// Whether it was made within the 4 weeks of reg. 20(10).
+    pub within_four_weeks: bool,
+    /// On maintain or amend: the next annual review (CFA s.44(1)).
+    #[schema(required = true)]
+    pub next_review: Option<Deadline>,
+    /// On amend: the amended plan, 8 weeks from the proposals (reg. 22(3)).
+    #[schema(required = true)]
+    pub amended_plan: Option<Deadline>,
+    /// On maintain or cease: the family's last day to contact a mediation adviser.
+    #[schema(required = true)]
+    pub mediation_contact_by: Option<NaiveDate>,
+    /// On maintain or cease: the family's last day to appeal.
+    #[schema(required = true)]
+    pub appeal_by: Option<NaiveDate>,
+}
+
+/// `POST /requests/{id}/next-steps-outcome`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StageReply {
+    /// The case's stage afterwards.
+    pub stage: CaseStage,
+}
+
+/// A step that sets one limit: advice requested, draft plan served, phase transfer
+/// planned, move out notified.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadlineReply {
+    /// The limit set.
+    pub deadline: Deadline,
+}
+
+/// `POST /requests/{id}/advice-received`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdviceReceivedReply {
+    /// The request's limit, now met.
+    pub deadline: Deadline,
+    /// Whether the advice came within the 6 weeks of reg. 8(1).
+    pub within_six_weeks: bool,
+}
+
+/// `POST /requests/{id}/final-plan`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FinalPlanIssuedReply {
+    /// The case's new stage, `plan_issued`.
+    pub stage: CaseStage,
+    /// Whether it was issued within the 20 weeks of reg. 13(2).
+    pub within_twenty_weeks: bool,
+    /// The first annual review's limit (CFA s.44(1)).
+    pub annual_review: Deadline,
+}
+
+/// `POST /requests/{id}/review-meeting`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewMeetingScheduledReply {
+    /// Advice and invitations, at least 2 weeks before the meeting (reg. 20(3)-(4), 21).
+    pub papers: Deadline,
+    /// The review report, within 2 weeks of the meeting (reg. 20(7)).
+    pub report: Deadline,
+    /// The authority's decision, within 4 weeks of the meeting (reg. 20(10)).
+    pub decision: Deadline,
+}
+
+/// `POST /requests/{id}/next-steps-meeting`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingArrangedReply {
+    /// Always `true`: the meeting is recorded and the invitation sent.
+    pub arranged: bool,
+}
+
+/// A step that meets one limit and says whether on time: the transfer notice sent, a
+/// Tribunal order's step carried out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnTimeReply {
+    /// Whether by the limit's day.
+    pub on_time: bool,
+}
+
+/// `POST /requests/{id}/phase-transfer/completed`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhaseTransferCompletedReply {
+    /// The Reg 18 date.
+    pub due_on: NaiveDate,
+    /// Whether the amended plan was issued by it.
+    pub on_time: bool,
+}
+
+/// `POST /requests/{id}/transfer-out`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanTransferredOutReply {
+    /// Always `closed`: the case closes here.
+    pub stage: CaseStage,
+    /// The Reg 15(2) limit.
+    pub due_on: NaiveDate,
+    /// Whether the plan went by it.
+    pub on_time: bool,
+}
+
+/// `POST /requests/{id}/mediation`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediationRequestedReply {
+    /// The authority's last day to hold mediation (regs. 36-37).
+    pub mediation_by: NaiveDate,
+}
+
+/// `POST /requests/{id}/mediation/outcome`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediationConcludedReply {
+    /// Whether it ended within the 30 days of regs. 36-37.
+    pub within_thirty_days: bool,
+    /// The family's last day to appeal (Tribunal rule 20).
+    pub appeal_by: NaiveDate,
+}
+
+/// `POST /requests/{id}/appeal`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppealLodgedReply {
+    /// The family's last day to appeal (Tribunal rule 20).
+    pub appeal_by: NaiveDate,
+    /// Whether the appeal came by it (the Tribunal may still admit a late one).
+    pub in_time: bool,
+}
+
+/// `POST /requests/{id}/tribunal-decision`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TribunalDecidedReply {
+    /// The case's stage afterwards.
+    pub stage: CaseStage,
+    /// The steps the order set (none without an order), with their last days.
+    pub steps: Vec<OrderStepDue>,
+}
+
+/// One step a Tribunal order set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderStepDue {
+    /// The step (e.g. `notify_assessment`), as `tribunal-order-complied` names it.
+    pub step: String,
+    /// Its last day (reg. 44(2)).
+    pub due_on: NaiveDate,
+}
+
+/// `GET /sittings`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SittingsReply {
+    /// The sittings the caller may see.
+    pub sittings: Vec<Sitting>,
+}
+
+/// `POST /sittings/{id}/open`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SittingOpenedReply {
+    /// Always `open`.
+    pub status: SittingStatus,
+}
+
+/// `POST /sittings/{id}/attendance`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PresentReply {
+    /// Always `true`.
+    pub present: bool,
+    /// False when the member was already present.
+    pub changed: bool,
+}
