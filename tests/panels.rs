@@ -24,6 +24,7 @@ use sendpanel_core::panel::{
     add_to_agenda, cast_vote, close_item, declare_conflict, mark_present, minutes, open_papers,
     open_sitting, schedule_sitting, seat_member, sitting_tally,
 };
+use sendpanel_core::services::{Actor, Services};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::workflow::receive_request;
 use sendpanel_tests::both_backends;
@@ -140,20 +141,27 @@ impl Sitting {
         decision: Option<Proposal>,
         departure_reason: Option<&str>,
     ) -> Result<Closed, PanelError> {
+        let services = Services {
+            db: db.clone(),
+            holidays: Arc::new(BankHolidays::england_and_wales()),
+            clock: Arc::new(on(2023, 10, 2)),
+        };
+        let chair = Actor {
+            user: self.chair.id,
+            role: self.chair.role,
+            scope: self.scope.clone(),
+        };
         close_item(
-            db,
-            &self.scope,
+            &services,
+            &chair,
             &self.config,
             self.item,
-            self.chair.id,
             &CloseItem {
                 decision,
                 reasons: "The school's evidence shows the child may have SEN and a plan may be necessary.".into(),
                 departure_reason: departure_reason.map(str::to_owned),
                 decided_on: date(2023, 10, 2),
             },
-            &BankHolidays::england_and_wales(),
-            &on(2023, 10, 2),
         )
     }
 

@@ -27,6 +27,7 @@ use sendpanel_core::panel::{
 use sendpanel_core::policy::contract::{Date, TestCall};
 use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost, install, vet};
 use sendpanel_core::registry::register_authorities;
+use sendpanel_core::services::{Actor, Services};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::time::FixedClock;
 use sendpanel_tests::TestDb;
@@ -348,20 +349,27 @@ async fn walk(db: Database) {
     let i1 = item(&db, &torbay, &torbay_config, s1, new_case(902).await, chair);
     let i2 = item(&db, &torbay, &torbay_config, s2, new_case(903).await, chair);
     open_sitting(&db, &torbay, s1, chair, &clock()).unwrap();
+    let services = Services {
+        db: db.clone(),
+        holidays: std::sync::Arc::new(BankHolidays::england_and_wales()),
+        clock: std::sync::Arc::new(clock()),
+    };
+    let as_chair = Actor {
+        user: chair,
+        role: UserRole::PanelChair,
+        scope: torbay.clone(),
+    };
     let deferred = close_item(
-        &db,
-        &torbay,
+        &services,
+        &as_chair,
         &torbay_config,
         i0,
-        chair,
         &CloseItem {
             decision: None,
             reasons: "Deferred for the educational psychologist's report.".into(),
             departure_reason: None,
             decided_on: date(2023, 10, 2),
         },
-        &BankHolidays::england_and_wales(),
-        &clock(),
     )
     .unwrap();
     assert!(matches!(deferred, Closed::Deferred { .. }), "{deferred:?}");

@@ -12,10 +12,11 @@ use super::tally::{self, Counts, View};
 use super::{CHAIR_ROLE, PanelError, quorum, require_voting, seated};
 use crate::clock::BankHolidays;
 use crate::config::AuthorityConfig;
-use crate::domain::{AgendaItemId, AgendaItemStatus, Decision, Proposal, ReviewDecision, UserId};
+use crate::domain::{AgendaItemId, AgendaItemStatus, Decision, Proposal, ReviewDecision};
 use crate::events::{self, CaseEvent, ClosingRecord, ItemClosing};
+use crate::services::{Actor, Services};
 use crate::store::Tx;
-use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::store::{AuthorityScope, NewEvent};
 use crate::time::Clock;
 use crate::workflow::{
     self, AssessDecision, AtPanel, DecideWhetherToAssess, DecideWhetherToIssue, IssueDecision,
@@ -63,17 +64,15 @@ pub enum Closed {
 /// happens; refused, changing nothing, unless the caller sits as chair, when the
 /// decision is not one of the item's kind, the reasons are empty, the chair departs
 /// from the majority without a reason, or the workflow refuses the decision.
-#[allow(clippy::too_many_arguments)] // each is a distinct input the decision needs
 pub fn close_item(
-    db: &Database,
-    scope: &AuthorityScope,
+    services: &Services,
+    actor: &Actor,
     config: &AuthorityConfig,
     item_id: AgendaItemId,
-    chair: UserId,
     command: &CloseItem,
-    holidays: &BankHolidays,
-    clock: &dyn Clock,
 ) -> Result<Closed, PanelError> {
+    let (db, scope, chair) = (&services.db, &actor.scope, actor.user);
+    let (holidays, clock) = (services.holidays.as_ref(), services.clock.as_ref());
     let reasons = command.reasons.trim();
     if reasons.is_empty() {
         return Err(PanelError::invalid(

@@ -1,13 +1,13 @@
 //! API errors as `{"error": {"code", "field", "message"}}` with the right status, so a
 //! client can show the message and point at the field.
 
+use super::wire::{ApiErrorDetail, ApiErrorReply};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use sendpanel_core::panel::PanelError;
 use sendpanel_core::policy::RegistryError;
 use sendpanel_core::store::StoreError;
 use sendpanel_core::workflow::WorkflowError;
-use serde_json::json;
 
 /// One API failure.
 #[derive(Debug, thiserror::Error)]
@@ -81,9 +81,13 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(json!({
-            "error": { "code": self.code, "field": self.field, "message": self.message }
-        }))
+        HttpResponse::build(self.status).json(ApiErrorReply {
+            error: ApiErrorDetail {
+                code: self.code.to_owned(),
+                field: self.field.clone(),
+                message: self.message.clone(),
+            },
+        })
     }
 }
 

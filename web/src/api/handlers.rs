@@ -7,16 +7,17 @@ use sendpanel_core::domain::CaseId;
 use sendpanel_core::policy::Question;
 use sendpanel_core::policy::contract::{BandRequest, RequestFacts};
 use sendpanel_core::workflow::{
-    self, AssessDecision, CaseCommand, ClaimException, DecideWhetherToAssess, DecideWhetherToIssue,
-    IssueDecision, IssueFinalPlan, ReceiveRequest, RecordAdviceReceived, RecordNextStepsOutcome,
-    RecordReviewDecision, RequestAdvice, ReviewDecision, ScheduleReviewMeeting, ServeDraftPlan,
-    Step,
+    self, CaseCommand, ClaimException, IssueFinalPlan, ReceiveRequest, RecordAdviceReceived,
+    RecordNextStepsOutcome, RequestAdvice, ScheduleReviewMeeting, ServeDraftPlan, Step,
 };
-use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::wire::{
+    AdviceReceivedReply, AssessDecidedReply, CaseloadReply, DeadlineReply, DecisionBody,
+    FinalPlanIssuedReply, IssueDecidedReply, IssueDecisionBody, RequestLoggedReply,
+    ReviewDecidedReply, ReviewDecisionBody, ReviewMeetingScheduledReply, StageReply,
+};
 use crate::state::AppState;
 
 /// Runs blocking core work off the actix worker, keeping the caller's span.
@@ -95,11 +96,7 @@ pub async fn receive_request(
     })
     .await?;
     tracing::info!(case_id = %received.id, "request received");
-    Ok(HttpResponse::Created().json(json!({
-        "id": received.id,
-        "stage": received.stage,
-        "deadlines": received.deadlines,
-    })))
+    Ok(HttpResponse::Created().json(RequestLoggedReply::from(received)))
 }
 
 /// `GET /requests/{id}`: the case whole.
@@ -136,7 +133,7 @@ pub async fn caseload(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "cases": entries })))
+    Ok(HttpResponse::Ok().json(CaseloadReply { cases: entries }))
 }
 
 /// Asks the authority's plugin in force one question about a case and records its
@@ -221,17 +218,6 @@ pub async fn seek_next_steps_advice(
     seek(state, caller, &path, Question::NextSteps(body.into_inner())).await
 }
 
-/// The decision as the API takes it: the caller is the one who decides.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DecisionBody {
-    decision: AssessDecision,
-    reasons: String,
-    #[serde(default)]
-    departure_reason: Option<String>,
-    decided_on: chrono::NaiveDate,
-}
-
 /// `POST /requests/{id}/decision-to-assess`: the chair records the decision.
 #[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
 pub async fn decide_whether_to_assess(
@@ -240,22 +226,9 @@ pub async fn decide_whether_to_assess(
     path: web::Path<String>,
     body: web::Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let command = DecideWhetherToAssess {
-        decision: body.decision,
-        reasons: body.reasons,
-        departure_reason: body.departure_reason,
-        decided_by: caller.user.id,
-        decided_on: body.decided_on,
-    };
+    let command = body.into_inner().decided_by(caller.user.id);
     let decided = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "decision": decided.decision,
-        "stage": decided.stage,
-        "within_six_weeks": decided.within_six_weeks,
-        "mediation_contact_by": decided.family_deadlines.map(|d| d.0),
-        "appeal_by": decided.family_deadlines.map(|d| d.1),
-    })))
+    Ok(HttpResponse::Ok().json(AssessDecidedReply::from(decided)))
 }
 
 /// `POST /requests/{id}/next-steps-outcome`: what the meeting after a refusal led to.
@@ -268,7 +241,7 @@ pub async fn record_next_steps_outcome(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let stage = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Ok().json(json!({ "stage": stage })))
+    Ok(HttpResponse::Ok().json(StageReply { stage }))
 }
 
 /// `POST /requests/{id}/exceptions`: claim an exception to one of the case's time
@@ -303,7 +276,7 @@ pub async fn request_advice(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let deadline = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Created().json(json!({ "deadline": deadline })))
+    Ok(HttpResponse::Created().json(DeadlineReply { deadline }))
 }
 
 /// `POST /requests/{id}/advice-received`: advice arrived from one source; the oldest
@@ -317,19 +290,7 @@ pub async fn record_advice_received(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let received = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "deadline": received.deadline,
-        "within_six_weeks": received.within_six_weeks,
-    })))
-}
-
-/// The decision whether to issue as the API takes it: the caller is the one who decides.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IssueDecisionBody {
-    decision: IssueDecision,
-    reasons: String,
-    decided_on: chrono::NaiveDate,
+    Ok(HttpResponse::Ok().json(AdviceReceivedReply::from(received)))
 }
 
 /// `POST /requests/{id}/decision-to-issue`: the chair records whether a plan is
@@ -341,21 +302,9 @@ pub async fn decide_whether_to_issue(
     path: web::Path<String>,
     body: web::Json<IssueDecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let command = DecideWhetherToIssue {
-        decision: body.decision,
-        reasons: body.reasons,
-        decided_by: caller.user.id,
-        decided_on: body.decided_on,
-    };
+    let command = body.into_inner().decided_by(caller.user.id);
     let decided = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "decision": decided.decision,
-        "stage": decided.stage,
-        "within_sixteen_weeks": decided.within_sixteen_weeks,
-        "mediation_contact_by": decided.family_deadlines.map(|d| d.0),
-        "appeal_by": decided.family_deadlines.map(|d| d.1),
-    })))
+    Ok(HttpResponse::Ok().json(IssueDecidedReply::from(decided)))
 }
 
 /// `POST /requests/{id}/draft-plan`: the draft plan served; 201 with the representations
@@ -369,7 +318,7 @@ pub async fn serve_draft_plan(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let deadline = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Created().json(json!({ "deadline": deadline })))
+    Ok(HttpResponse::Created().json(DeadlineReply { deadline }))
 }
 
 /// `POST /requests/{id}/final-plan`: the final plan issued (reg. 13(2)); the answer says
@@ -383,11 +332,7 @@ pub async fn issue_final_plan(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let issued = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "stage": issued.stage,
-        "within_twenty_weeks": issued.within_twenty_weeks,
-        "annual_review": issued.annual_review,
-    })))
+    Ok(HttpResponse::Ok().json(FinalPlanIssuedReply::from(issued)))
 }
 
 /// `POST /requests/{id}/review-meeting`: an annual review meeting arranged; 201 with the
@@ -402,20 +347,7 @@ pub async fn schedule_review_meeting(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let scheduled = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Created().json(json!({
-        "papers": scheduled.papers,
-        "report": scheduled.report,
-        "decision": scheduled.decision,
-    })))
-}
-
-/// The review decision as the API takes it: the caller is the one who decides.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReviewDecisionBody {
-    decision: ReviewDecision,
-    reasons: String,
-    decided_on: chrono::NaiveDate,
+    Ok(HttpResponse::Created().json(ReviewMeetingScheduledReply::from(scheduled)))
 }
 
 /// `POST /requests/{id}/review-decision`: the chair records whether to maintain, amend
@@ -428,22 +360,7 @@ pub async fn record_review_decision(
     path: web::Path<String>,
     body: web::Json<ReviewDecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let command = RecordReviewDecision {
-        decision: body.decision,
-        reasons: body.reasons,
-        decided_by: caller.user.id,
-        decided_on: body.decided_on,
-    };
+    let command = body.into_inner().decided_by(caller.user.id);
     let decided = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "decision": decided.decision,
-        "choice": decided.choice.to_string(),
-        "stage": decided.stage,
-        "within_four_weeks": decided.within_four_weeks,
-        "next_review": decided.next_review,
-        "amended_plan": decided.amended_plan,
-        "mediation_contact_by": decided.family_deadlines.map(|d| d.0),
-        "appeal_by": decided.family_deadlines.map(|d| d.1),
-    })))
+    Ok(HttpResponse::Ok().json(ReviewDecidedReply::from(decided)))
 }

@@ -10,6 +10,7 @@ mod idempotency;
 mod moves;
 pub mod openapi;
 mod panels;
+mod wire;
 
 use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
 

@@ -8,11 +8,15 @@ use sendpanel_core::workflow::{
     PlanPhaseTransfer, ReceiveTransferredPlan, RecordMediationOutcome, RecordOrderComplied,
     RecordTribunalDecision, RequestMediation, SendTransferNotice, TransferPlanOut,
 };
-use serde_json::json;
 
 use super::auth::Caller;
 use super::error::ApiError;
 use super::handlers::{WRITERS, blocking, run};
+use super::wire::{
+    AppealLodgedReply, DeadlineReply, MediationConcludedReply, MediationRequestedReply,
+    MeetingArrangedReply, OnTimeReply, PhaseTransferCompletedReply, PlanTransferredOutReply,
+    TribunalDecidedReply,
+};
 use crate::state::AppState;
 
 /// `POST /transfers-in`: a plan transferred from another authority (reg. 15); 201 with
@@ -54,7 +58,7 @@ pub async fn send_transfer_notice(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let on_time = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Ok().json(json!({ "on_time": on_time })))
+    Ok(HttpResponse::Ok().json(OnTimeReply { on_time }))
 }
 
 /// `POST /requests/{id}/next-steps-meeting`: a meeting with the family after a refusal;
@@ -68,7 +72,7 @@ pub async fn arrange_next_steps_meeting(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Created().json(json!({ "arranged": true })))
+    Ok(HttpResponse::Created().json(MeetingArrangedReply { arranged: true }))
 }
 
 /// `POST /requests/{id}/phase-transfer`: a coming phase transfer; 201 with its Reg 18
@@ -82,7 +86,7 @@ pub async fn plan_phase_transfer(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let deadline = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Created().json(json!({ "deadline": deadline })))
+    Ok(HttpResponse::Created().json(DeadlineReply { deadline }))
 }
 
 /// `POST /requests/{id}/phase-transfer/completed`: the plan amended for the transfer.
@@ -95,7 +99,7 @@ pub async fn complete_phase_transfer(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let done = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Ok().json(json!({ "due_on": done.due_on, "on_time": done.on_time })))
+    Ok(HttpResponse::Ok().json(PhaseTransferCompletedReply::from(done)))
 }
 
 /// `POST /requests/{id}/move-out`: the child is moving away; 201 with the Reg 15(2)
@@ -109,7 +113,7 @@ pub async fn notify_move_out(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let deadline = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Created().json(json!({ "deadline": deadline })))
+    Ok(HttpResponse::Created().json(DeadlineReply { deadline }))
 }
 
 /// `POST /requests/{id}/transfer-out`: the plan sent to the new authority; the case
@@ -123,11 +127,7 @@ pub async fn transfer_plan_out(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let done = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "stage": "closed",
-        "due_on": done.due_on,
-        "on_time": done.on_time,
-    })))
+    Ok(HttpResponse::Ok().json(PlanTransferredOutReply::from(done)))
 }
 
 /// `POST /requests/{id}/mediation`: the family asked for mediation; 201 with the
@@ -141,7 +141,7 @@ pub async fn request_mediation(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let mediation_by = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Created().json(json!({ "mediation_by": mediation_by })))
+    Ok(HttpResponse::Created().json(MediationRequestedReply { mediation_by }))
 }
 
 /// `POST /requests/{id}/mediation/outcome`: how mediation ended; the answer gives the
@@ -155,10 +155,7 @@ pub async fn record_mediation_outcome(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let done = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "within_thirty_days": done.within_thirty_days,
-        "appeal_by": done.appeal_by,
-    })))
+    Ok(HttpResponse::Ok().json(MediationConcludedReply::from(done)))
 }
 
 /// `POST /requests/{id}/appeal`: an appeal lodged with the Tribunal; 201 with the
@@ -172,10 +169,7 @@ pub async fn lodge_appeal(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let lodged = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Created().json(json!({
-        "appeal_by": lodged.appeal_by,
-        "in_time": lodged.in_time,
-    })))
+    Ok(HttpResponse::Created().json(AppealLodgedReply::from(lodged)))
 }
 
 /// `POST /requests/{id}/tribunal-decision`: the Tribunal's decision; an order sets its
@@ -189,12 +183,7 @@ pub async fn record_tribunal_decision(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let decided = run(state, caller, &path, command).await?;
-    let steps: Vec<_> = decided
-        .steps
-        .iter()
-        .map(|(step, due_on)| json!({ "step": step, "due_on": due_on }))
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({ "stage": decided.stage, "steps": steps })))
+    Ok(HttpResponse::Ok().json(TribunalDecidedReply::from(decided)))
 }
 
 /// `POST /requests/{id}/tribunal-order-complied`: a step of an order carried out.
@@ -207,5 +196,5 @@ pub async fn comply_with_order(
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner();
     let on_time = run(state, caller, &path, command).await?;
-    Ok(HttpResponse::Ok().json(json!({ "on_time": on_time })))
+    Ok(HttpResponse::Ok().json(OnTimeReply { on_time }))
 }

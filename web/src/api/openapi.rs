@@ -6,18 +6,17 @@
 //! client generators; `tests/openapi.rs` fails when it differs from what this builds,
 //! and rewrites it when run with `SENDPANEL_WRITE_OPENAPI=1`.
 //!
-//! Where a handler answers with an ad-hoc JSON object, the object is described by a
-//! `…Reply` struct below, field for field, so the handler can return the struct itself.
+//! Where the API shapes a body or an answer itself rather than taking or giving a core
+//! type, the shape is a struct in `super::wire`, which the handler parses or returns
+//! and this document describes: one definition for both.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use chrono::NaiveDate;
 use sendpanel_core::domain::{
-    AgendaItem, AgendaItemId, CaseId, CaseStage, Conflict, Deadline, DeadlineException, Decision,
-    PanelMember, PanelRole, ReviewDecision, Sitting, SittingId, SittingStatus, Slug, StoredAdvice,
-    UserId, UserRole, Vote,
+    AgendaItem, AgendaItemId, CaseId, Conflict, DeadlineException, PanelMember, Sitting, SittingId,
+    Slug, StoredAdvice, UserRole, Vote,
 };
 use sendpanel_core::idempotency::{KEY_LIFETIME, MAX_KEY_CHARS};
 use sendpanel_core::panel::{
@@ -26,14 +25,12 @@ use sendpanel_core::panel::{
 };
 use sendpanel_core::workflow::steps::WRITERS;
 use sendpanel_core::workflow::{
-    ArrangeNextStepsMeeting, AssessDecision, CaseView, CaseloadEntry, ClaimException,
-    CompletePhaseTransfer, DeadlineView, IssueDecision, IssueFinalPlan, LodgeAppeal, NotifyMoveOut,
-    PlanPhaseTransfer, ReceiveRequest, ReceiveTransferredPlan, RecordAdviceReceived,
-    RecordMediationOutcome, RecordNextStepsOutcome, RecordOrderComplied, RecordTribunalDecision,
-    RequestAdvice, RequestMediation, ScheduleReviewMeeting, SendTransferNotice, ServeDraftPlan,
-    Step, TransferPlanOut,
+    ArrangeNextStepsMeeting, CaseView, ClaimException, CompletePhaseTransfer, IssueFinalPlan,
+    LodgeAppeal, NotifyMoveOut, PlanPhaseTransfer, ReceiveRequest, ReceiveTransferredPlan,
+    RecordAdviceReceived, RecordMediationOutcome, RecordNextStepsOutcome, RecordOrderComplied,
+    RecordTribunalDecision, RequestAdvice, RequestMediation, ScheduleReviewMeeting,
+    SendTransferNotice, ServeDraftPlan, Step, TransferPlanOut,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use utoipa::openapi::extensions::Extensions;
@@ -52,6 +49,15 @@ use utoipa::openapi::{
 };
 
 use super::MAX_BODY_BYTES;
+use super::panels::CLERKS;
+use super::wire::{
+    AdviceReceivedReply, ApiErrorReply, AppealLodgedReply, AssessDecidedReply, Attendance,
+    CaseloadReply, DeadlineReply, DecisionBody, FinalPlanIssuedReply, IssueDecidedReply,
+    IssueDecisionBody, MediationConcludedReply, MediationRequestedReply, MeetingArrangedReply,
+    OnTimeReply, PhaseTransferCompletedReply, PlanTransferredOutReply, PresentReply,
+    RequestLoggedReply, ReviewDecidedReply, ReviewDecisionBody, ReviewMeetingScheduledReply, Seat,
+    SittingOpenedReply, SittingsReply, StageReply, TribunalDecidedReply,
+};
 
 /// The document, built afresh: what [`json`] serves, and what tests read.
 pub fn document() -> OpenApi {
@@ -115,9 +121,6 @@ fn idempotency_key() -> String {
         KEY_LIFETIME.num_hours()
     )
 }
-
-/// Those who arrange sittings and put cases before them: `CLERKS` in `super::panels`.
-const CLERKS: [UserRole; 3] = [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];
 
 /// Who may call a route, as its description says first.
 #[derive(Debug, Clone, Copy)]
@@ -1111,328 +1114,4 @@ fn build() -> (OpenApi, Vec<String>) {
         .components(Some(components.build()))
         .build();
     (document, s.clashes)
-}
-
-// ---------------------------------------------------------------------------------
-// Bodies the handlers parse into their own structs (`super::handlers`,
-// `super::panels`), described here field for field: the decider is the caller, so the
-// decision bodies are the core commands without `decided_by`.
-// ---------------------------------------------------------------------------------
-
-/// The decision whether to assess, as the API takes it: the caller is the one who
-/// decides.
-// As `handlers::DecisionBody` parses it.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DecisionBody {
-    /// Assess or refuse.
-    pub decision: AssessDecision,
-    /// Why, in words the family can read (CFA s.36(5)).
-    pub reasons: String,
-    /// Why the decision differs from the policy plugin's recommendation, when it does.
-    #[serde(default)]
-    pub departure_reason: Option<String>,
-    /// The day of the decision.
-    pub decided_on: NaiveDate,
-}
-
-/// The decision whether to issue a plan, as the API takes it: the caller is the one
-/// who decides.
-// As `handlers::IssueDecisionBody` parses it.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IssueDecisionBody {
-    /// Issue or not.
-    pub decision: IssueDecision,
-    /// Why, in words the family can read.
-    pub reasons: String,
-    /// The day of the decision.
-    pub decided_on: NaiveDate,
-}
-
-/// The decision after an annual review, as the API takes it: the caller is the one
-/// who decides.
-// As `handlers::ReviewDecisionBody` parses it.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReviewDecisionBody {
-    /// Maintain, amend or cease.
-    pub decision: ReviewDecision,
-    /// Why, in words the family can read.
-    pub reasons: String,
-    /// The day of the decision: the next 12 months start with it (CFA s.44(1)).
-    pub decided_on: NaiveDate,
-}
-
-/// Who joins a sitting: the caller unless the chair names another member.
-// As `panels::Attendance` parses it.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Attendance {
-    /// The member to mark present; only the sitting's chair may name another. Absent:
-    /// the caller.
-    #[serde(default)]
-    pub member: Option<UserId>,
-}
-
-/// A seat on a panel, as an admin gives it.
-// As `panels::Seat` parses it.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Seat {
-    /// A user of the caller's authority.
-    pub user: UserId,
-    /// A role the panel names in `authority.toml` (`chair`, `educational_psychologist`,
-    /// ...).
-    pub role: PanelRole,
-}
-
-// ---------------------------------------------------------------------------------
-// Answers the handlers build as ad-hoc JSON objects, field for field.
-// ---------------------------------------------------------------------------------
-
-/// Every error: `{"error": {"code", "field", "message"}}` (`ApiError`).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiErrorReply {
-    /// The error.
-    pub error: ApiErrorDetail,
-}
-
-/// What went wrong, and where.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiErrorDetail {
-    /// A stable code: `invalid`, `not_found`, `forbidden`, `unauthorised`, `conflict`,
-    /// `closed`, `not_seated`, `not_configured`, `no_plugin`, `payload_too_large`,
-    /// `invalid_header`, `idempotency_key_in_use`, `idempotency_key_reused`,
-    /// `database_unavailable`, `internal`, ...
-    pub code: String,
-    /// The body field (or header) at fault, when one is.
-    #[schema(required = true)]
-    pub field: Option<String>,
-    /// What the rule is, in plain English.
-    pub message: String,
-}
-
-/// `POST /requests`: the case opened.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RequestLoggedReply {
-    /// The case's id, which the API also uses for the request.
-    pub id: CaseId,
-    /// Where it stands.
-    pub stage: CaseStage,
-    /// Its statutory limits, soonest first.
-    pub deadlines: Vec<DeadlineView>,
-}
-
-/// `GET /caseload`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CaseloadReply {
-    /// The open cases, the soonest next deadline first.
-    pub cases: Vec<CaseloadEntry>,
-}
-
-/// `POST /requests/{id}/decision-to-assess`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AssessDecidedReply {
-    /// The recorded decision.
-    pub decision: Decision,
-    /// The case's new stage.
-    pub stage: CaseStage,
-    /// Whether it was made within the 6 weeks of Reg 5(1).
-    pub within_six_weeks: bool,
-    /// On refusal: the family's last day to contact a mediation adviser (Reg 33).
-    #[schema(required = true)]
-    pub mediation_contact_by: Option<NaiveDate>,
-    /// On refusal: the family's last day to appeal (Tribunal rule 20).
-    #[schema(required = true)]
-    pub appeal_by: Option<NaiveDate>,
-}
-
-/// `POST /requests/{id}/decision-to-issue`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IssueDecidedReply {
-    /// The recorded decision.
-    pub decision: Decision,
-    /// The case's new stage: `draft_plan` or `not_to_issue`.
-    pub stage: CaseStage,
-    /// Whether it was made within the 16 weeks of reg. 10(1).
-    pub within_sixteen_weeks: bool,
-    /// On "do not issue": the family's last day to contact a mediation adviser (reg. 33).
-    #[schema(required = true)]
-    pub mediation_contact_by: Option<NaiveDate>,
-    /// On "do not issue": the family's last day to appeal (Tribunal rule 20).
-    #[schema(required = true)]
-    pub appeal_by: Option<NaiveDate>,
-}
-
-/// `POST /requests/{id}/review-decision`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReviewDecidedReply {
-    /// The recorded decision, of kind `annual_review` and outcome `agreed`.
-    pub decision: Decision,
-    /// Maintain, amend or cease.
-    pub choice: ReviewDecision,
-    /// The case's stage afterwards: `ceased` on cease, else `plan_issued`.
-    pub stage: CaseStage,
-    /// Whether it was made within the 4 weeks of reg. 20(10).
-    pub within_four_weeks: bool,
-    /// On maintain or amend: the next annual review (CFA s.44(1)).
-    #[schema(required = true)]
-    pub next_review: Option<Deadline>,
-    /// On amend: the amended plan, 8 weeks from the proposals (reg. 22(3)).
-    #[schema(required = true)]
-    pub amended_plan: Option<Deadline>,
-    /// On maintain or cease: the family's last day to contact a mediation adviser.
-    #[schema(required = true)]
-    pub mediation_contact_by: Option<NaiveDate>,
-    /// On maintain or cease: the family's last day to appeal.
-    #[schema(required = true)]
-    pub appeal_by: Option<NaiveDate>,
-}
-
-/// `POST /requests/{id}/next-steps-outcome`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StageReply {
-    /// The case's stage afterwards.
-    pub stage: CaseStage,
-}
-
-/// A step that sets one limit: advice requested, draft plan served, phase transfer
-/// planned, move out notified.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeadlineReply {
-    /// The limit set.
-    pub deadline: Deadline,
-}
-
-/// `POST /requests/{id}/advice-received`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AdviceReceivedReply {
-    /// The request's limit, now met.
-    pub deadline: Deadline,
-    /// Whether the advice came within the 6 weeks of reg. 8(1).
-    pub within_six_weeks: bool,
-}
-
-/// `POST /requests/{id}/final-plan`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FinalPlanIssuedReply {
-    /// The case's new stage, `plan_issued`.
-    pub stage: CaseStage,
-    /// Whether it was issued within the 20 weeks of reg. 13(2).
-    pub within_twenty_weeks: bool,
-    /// The first annual review's limit (CFA s.44(1)).
-    pub annual_review: Deadline,
-}
-
-/// `POST /requests/{id}/review-meeting`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReviewMeetingScheduledReply {
-    /// Advice and invitations, at least 2 weeks before the meeting (reg. 20(3)-(4), 21).
-    pub papers: Deadline,
-    /// The review report, within 2 weeks of the meeting (reg. 20(7)).
-    pub report: Deadline,
-    /// The authority's decision, within 4 weeks of the meeting (reg. 20(10)).
-    pub decision: Deadline,
-}
-
-/// `POST /requests/{id}/next-steps-meeting`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MeetingArrangedReply {
-    /// Always `true`: the meeting is recorded and the invitation sent.
-    pub arranged: bool,
-}
-
-/// A step that meets one limit and says whether on time: the transfer notice sent, a
-/// Tribunal order's step carried out.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OnTimeReply {
-    /// Whether by the limit's day.
-    pub on_time: bool,
-}
-
-/// `POST /requests/{id}/phase-transfer/completed`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PhaseTransferCompletedReply {
-    /// The Reg 18 date.
-    pub due_on: NaiveDate,
-    /// Whether the amended plan was issued by it.
-    pub on_time: bool,
-}
-
-/// `POST /requests/{id}/transfer-out`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PlanTransferredOutReply {
-    /// Always `closed`: the case closes here.
-    pub stage: CaseStage,
-    /// The Reg 15(2) limit.
-    pub due_on: NaiveDate,
-    /// Whether the plan went by it.
-    pub on_time: bool,
-}
-
-/// `POST /requests/{id}/mediation`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MediationRequestedReply {
-    /// The authority's last day to hold mediation (regs. 36-37).
-    pub mediation_by: NaiveDate,
-}
-
-/// `POST /requests/{id}/mediation/outcome`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MediationConcludedReply {
-    /// Whether it ended within the 30 days of regs. 36-37.
-    pub within_thirty_days: bool,
-    /// The family's last day to appeal (Tribunal rule 20).
-    pub appeal_by: NaiveDate,
-}
-
-/// `POST /requests/{id}/appeal`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AppealLodgedReply {
-    /// The family's last day to appeal (Tribunal rule 20).
-    pub appeal_by: NaiveDate,
-    /// Whether the appeal came by it (the Tribunal may still admit a late one).
-    pub in_time: bool,
-}
-
-/// `POST /requests/{id}/tribunal-decision`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TribunalDecidedReply {
-    /// The case's stage afterwards.
-    pub stage: CaseStage,
-    /// The steps the order set (none without an order), with their last days.
-    pub steps: Vec<OrderStepDue>,
-}
-
-/// One step a Tribunal order set.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrderStepDue {
-    /// The step (e.g. `notify_assessment`), as `tribunal-order-complied` names it.
-    pub step: String,
-    /// Its last day (reg. 44(2)).
-    pub due_on: NaiveDate,
-}
-
-/// `GET /sittings`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SittingsReply {
-    /// The sittings the caller may see.
-    pub sittings: Vec<Sitting>,
-}
-
-/// `POST /sittings/{id}/open`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SittingOpenedReply {
-    /// Always `open`.
-    pub status: SittingStatus,
-}
-
-/// `POST /sittings/{id}/attendance`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PresentReply {
-    /// Always `true`.
-    pub present: bool,
-    /// False when the member was already present.
-    pub changed: bool,
 }

@@ -4,20 +4,21 @@
 
 use actix_web::{HttpResponse, Responder, web};
 use sendpanel_core::config::AuthorityConfig;
-use sendpanel_core::domain::{AgendaItemId, PanelCode, PanelRole, SittingId, UserId, UserRole};
+use sendpanel_core::domain::{AgendaItemId, PanelCode, SittingId, SittingStatus, UserRole};
 use sendpanel_core::panel::{
     self, AddToAgenda, CastVote, CloseItem, DeclareConflict, ScheduleSitting,
 };
-use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::Caller;
 use super::error::ApiError;
 use super::handlers::blocking;
+use super::wire::{Attendance, PresentReply, Seat, SittingOpenedReply, SittingsReply};
 use crate::state::AppState;
 
-/// Those who arrange sittings and put cases before them.
-const CLERKS: [UserRole; 3] = [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];
+/// Those who arrange sittings and put cases before them; the document
+/// (`super::openapi`) names them from here, so the two cannot differ.
+pub(super) const CLERKS: [UserRole; 3] =
+    [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];
 /// Those who sit (the core checks they sit at this sitting).
 use sendpanel_core::panel::SITTING_ROLES as SITTERS;
 /// Everyone of the authority may follow a sitting.
@@ -91,7 +92,7 @@ pub async fn list_sittings(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "sittings": sittings })))
+    Ok(HttpResponse::Ok().json(SittingsReply { sittings }))
 }
 
 /// `GET /sittings/{id}`: the agenda with the tally, quorum and status of each item.
@@ -163,15 +164,9 @@ pub async fn open_sitting(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "status": "open" })))
-}
-
-/// Who joins: the caller unless the chair names another member.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Attendance {
-    #[serde(default)]
-    member: Option<UserId>,
+    Ok(HttpResponse::Ok().json(SittingOpenedReply {
+        status: SittingStatus::Open,
+    }))
 }
 
 /// `POST /sittings/{id}/attendance`: a member joins (or the chair marks one present).
@@ -213,7 +208,10 @@ pub async fn mark_present(
         Ok(changed)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "present": true, "changed": changed })))
+    Ok(HttpResponse::Ok().json(PresentReply {
+        present: true,
+        changed,
+    }))
 }
 
 /// `GET /sittings/{id}/minutes`: the minutes, generated from the record.
@@ -345,16 +343,7 @@ pub async fn close_item(
     let command = body.into_inner();
     let closed = blocking(move || {
         let config = config_of(&state, &caller)?;
-        let closed = panel::close_item(
-            &state.db,
-            &caller.scope,
-            &config,
-            id,
-            caller.user.id,
-            &command,
-            &state.holidays,
-            state.clock.as_ref(),
-        )?;
+        let closed = panel::close_item(&state.services(), &caller.actor(), &config, id, &command)?;
         publish(
             &state,
             &caller,
@@ -364,14 +353,6 @@ pub async fn close_item(
     })
     .await?;
     Ok(HttpResponse::Ok().json(closed))
-}
-
-/// A seat on a panel, as an admin gives it.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Seat {
-    user: UserId,
-    role: PanelRole,
 }
 
 /// `POST /panels/{code}/members`: seat a user on a panel in one of its roles (admin).

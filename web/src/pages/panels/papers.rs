@@ -457,7 +457,8 @@ pub async fn close(
     let departure_reason =
         Some(text(&form, "departure_reason").to_owned()).filter(|r| !r.is_empty());
     let day = decided_on(&form);
-    act(state, who, id, form, &[], move |state, scope, user| {
+    let actor = who.actor();
+    act(state, who, id, form, &[], move |state, scope, _user| {
         let config = authority_config(state, scope)?;
         let command = CloseItem {
             decision: decision?,
@@ -465,16 +466,7 @@ pub async fn close(
             departure_reason,
             decided_on: day?,
         };
-        panel::close_item(
-            &state.db,
-            scope,
-            config,
-            id,
-            user,
-            &command,
-            &state.holidays,
-            state.clock.as_ref(),
-        )?;
+        panel::close_item(&state.services(), &actor, config, id, &command)?;
         let sitting = panel::sitting_of(&state.db, scope, id)?;
         Ok(format!("/sittings/{sitting}"))
     })
