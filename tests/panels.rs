@@ -2,7 +2,10 @@
 //! who cannot vote and does not count, vote changes kept in the record, ties under the
 //! chair's casting vote or deferred by rule, a chair's departure from the majority
 //! refused without a reason, papers opened on the record, and the chair's decision
-//! becoming the case's decision in the workflow.
+//! becoming the case's decision in the workflow. Who may read a case (members only
+//! through the papers, never with a conflict), every read in the access log with who,
+//! what and the route, a read that cannot be recorded not shown, the auditor's view of
+//! the log, and access records, decisions, votes and documents append-only.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,21 +14,25 @@
 )]
 
 use chrono::NaiveTime;
+use sendpanel_core::access::{
+    AccessFilter, AccessKind, AccessRecord, log_all, log_page, read_case, read_letter,
+};
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::config::{AuthorityConfig, TieBreak};
 use sendpanel_core::domain::{
     AgendaItemStatus, CaseId, CaseStage, DecisionKind, DecisionOutcome, EventKind, Proposal,
-    SittingId, Slug, User, VoteChoice,
+    SittingId, Slug, User, UserRole, VoteChoice,
 };
 use sendpanel_core::notify::{MailSettings, Notifier};
 use sendpanel_core::panel::tally::View;
 use sendpanel_core::panel::{
     AddToAgenda, CastVote, CloseItem, Closed, DeclareConflict, PanelError, ScheduleSitting,
     add_to_agenda, cast_vote, close_item, declare_conflict, mark_present, minutes, open_papers,
-    open_sitting, schedule_sitting, seat_member, sitting_tally,
+    open_sitting, read_minutes, schedule_sitting, seat_member, sitting_tally,
 };
 use sendpanel_core::services::{Actor, Services};
-use sendpanel_core::store::{AuthorityScope, Database};
+use sendpanel_core::store::{AuthorityScope, Backend, Database, StoreError};
+use sendpanel_core::workflow::WorkflowError;
 use sendpanel_core::workflow::receive_request;
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{date, shipped_letters, user};
@@ -108,6 +115,44 @@ fn sitting(db: &Database, config_change: impl FnOnce(&mut AuthorityConfig)) -> S
 }
 
 impl Sitting {
+    fn services(db: &Database) -> Services {
+        Services {
+            db: db.clone(),
+            holidays: Arc::new(BankHolidays::england_and_wales()),
+            clock: Arc::new(on(2023, 10, 2)),
+        }
+    }
+
+    fn actor(&self, who: &User) -> Actor {
+        Actor {
+            user: who.id,
+            role: who.role,
+            scope: self.scope.clone(),
+        }
+    }
+
+    /// The whole access log of the sitting's authority, newest first, as an auditor
+    /// reads it.
+    fn access_log(&self, db: &Database) -> Vec<AccessRecord> {
+        let existing = db
+            .read(|tx| tx.list_users(&self.scope))
+            .unwrap()
+            .into_iter()
+            .find(|u| u.role == UserRole::Auditor);
+        let auditor = existing.unwrap_or_else(|| {
+            user(db, &self.scope, "auditor@torbay.example", UserRole::Auditor).unwrap()
+        });
+        log_all(
+            &Self::services(db),
+            &self.actor(&auditor),
+            AccessFilter::default(),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|named| named.record)
+        .collect()
+    }
+
     fn vote(&self, db: &Database, who: &User, choice: VoteChoice) -> Result<(), PanelError> {
         cast_vote(
             db,
@@ -338,16 +383,16 @@ both_backends! {
 
     fn papers_are_for_members_and_every_opening_is_recorded(db) {
         let s = sitting(db, |_| {});
-        let papers = open_papers(db, &s.scope, s.item, s.ep.id, &on(2023, 9, 28))?;
+        let papers = open_papers(db, &s.scope, s.item, s.ep.id, "GET /agenda-items/{id}", &on(2023, 9, 28))?;
         assert!(papers.legal_test.contains("s.36(8)"), "{}", papers.legal_test);
         assert_eq!(papers.proposal, Some(Proposal::Assess));
         assert_eq!(papers.child_name, "Alex Example");
         assert!(papers.deadlines.iter().any(|d| d.kind == "decide_whether_to_assess" && d.due_on == date(2023, 10, 16)));
-        open_papers(db, &s.scope, s.item, s.ep.id, &on(2023, 10, 1))?;
-        open_papers(db, &s.scope, s.item, s.health.id, &on(2023, 10, 1))?;
+        open_papers(db, &s.scope, s.item, s.ep.id, "GET /agenda-items/{id}", &on(2023, 10, 1))?;
+        open_papers(db, &s.scope, s.item, s.health.id, "GET /agenda-items/{id}", &on(2023, 10, 1))?;
         assert_eq!(db.read(|tx| tx.list_paper_openings(&s.scope, s.item))?.len(), 3);
         let outsider = user(db, &s.scope, "outsider@torbay.example", sendpanel_core::domain::UserRole::PanelMember)?;
-        assert!(matches!(open_papers(db, &s.scope, s.item, outsider.id, &on(2023, 10, 1)), Err(PanelError::NotSeated(_))));
+        assert!(matches!(open_papers(db, &s.scope, s.item, outsider.id, "GET /agenda-items/{id}", &on(2023, 10, 1)), Err(PanelError::NotSeated(_))));
         assert!(matches!(
             cast_vote(db, &s.scope, s.item, outsider.id, &CastVote { choice: VoteChoice::Agree, reason: "yes".into() }, &on(2023, 10, 2)),
             Err(PanelError::NotSeated(_))
@@ -511,6 +556,181 @@ both_backends! {
             }
             Err(other) => panic!("a vote is counted or refused as closed: {other:?}"),
         }
+        Ok(())
+    }
+
+    fn every_read_of_a_childs_record_is_recorded_with_who_what_and_route(db) {
+        let s = sitting(db, |_| {});
+        let services = Sitting::services(db);
+        let caseworker = user(db, &s.scope, "casey@torbay.example", UserRole::Caseworker)?;
+        // The chair records decisions from the case page, so may open it; a caseworker
+        // reads it through the API.
+        let view = read_case(&services, &s.actor(&s.chair), s.case, AccessKind::CasePage, "GET /cases/{id}")?;
+        assert_eq!(view.child_name, "Alex Example");
+        read_case(&services, &s.actor(&caseworker), s.case, AccessKind::CaseApi, "GET /api/v1/requests/{id}")?;
+        // A member reads it through the papers of the sitting; anyone reads the minutes.
+        open_papers(db, &s.scope, s.item, s.ep.id, "GET /agenda-items/{id}", &on(2023, 10, 2))?;
+        read_minutes(&services, &s.actor(&caseworker), s.sitting, "GET /sittings/{id}/minutes")?;
+        let log = s.access_log(db);
+        let child = db.read(|tx| tx.get_case(&s.scope, s.case))?.child_id;
+        let seen: Vec<(sendpanel_core::domain::UserId, UserRole, AccessKind, &str)> =
+            log.iter().rev().map(|r| (r.user_id, r.role, r.what, r.route.as_str())).collect();
+        assert_eq!(seen, vec![
+            (s.chair.id, UserRole::PanelChair, AccessKind::CasePage, "GET /cases/{id}"),
+            (caseworker.id, UserRole::Caseworker, AccessKind::CaseApi, "GET /api/v1/requests/{id}"),
+            (s.ep.id, UserRole::PanelMember, AccessKind::Papers, "GET /agenda-items/{id}"),
+            (caseworker.id, UserRole::Caseworker, AccessKind::Minutes, "GET /sittings/{id}/minutes"),
+        ]);
+        assert!(log.iter().all(|r| r.case_id == s.case && r.child_id == child));
+        assert!(log.iter().all(|r| r.read_at == on(2023, 10, 2).0), "{log:?}");
+        // The sitting's own page (initials beside the tally) is not a read of the record.
+        minutes(db, &s.scope, s.sitting)?;
+        assert_eq!(s.access_log(db).len(), 4);
+        Ok(())
+    }
+
+    fn panel_members_read_a_case_only_through_papers_and_not_with_a_conflict(db) {
+        let s = sitting(db, |_| {});
+        let services = Sitting::services(db);
+        for member in [&s.ep, &s.senco] {
+            let refused = read_case(&services, &s.actor(member), s.case, AccessKind::CasePage, "GET /cases/{id}");
+            assert!(matches!(refused, Err(WorkflowError::NotAllowed { role: UserRole::PanelMember, .. })), "{refused:?}");
+            let refused = read_case(&services, &s.actor(member), s.case, AccessKind::CaseApi, "GET /api/v1/requests/{id}");
+            assert!(matches!(refused, Err(WorkflowError::NotAllowed { .. })), "{refused:?}");
+        }
+        // The senco declares a conflict: the papers close to them, and the refusal says why.
+        declare_conflict(db, &s.scope, s.item, s.senco.id, &DeclareConflict { reason: "The child attends my school.".into() }, &on(2023, 10, 2))?;
+        match open_papers(db, &s.scope, s.item, s.senco.id, "GET /agenda-items/{id}", &on(2023, 10, 2)) {
+            Err(PanelError::NotSeated(message)) => assert!(message.contains("conflict"), "{message}"),
+            other => panic!("a conflicted member opened the papers: {other:?}"),
+        }
+        // Another member still reads them.
+        open_papers(db, &s.scope, s.item, s.ep.id, "GET /agenda-items/{id}", &on(2023, 10, 2))?;
+        // Nothing refused was recorded as read.
+        let log = s.access_log(db);
+        assert_eq!(log.iter().map(|r| (r.user_id, r.what)).collect::<Vec<_>>(), vec![(s.ep.id, AccessKind::Papers)]);
+        assert_eq!(db.read(|tx| tx.list_paper_openings(&s.scope, s.item))?.len(), 1);
+        Ok(())
+    }
+
+    fn letters_are_read_by_case_officers_on_the_record_and_never_by_members(db) {
+        let notifier = Notifier::new(
+            shipped_letters(&["torbay"])?,
+            &MailSettings::default(),
+            BankHolidays::england_and_wales(),
+        )?;
+        db.observe(Arc::new(notifier))?;
+        let s = sitting(db, |_| {});
+        s.vote(db, &s.ep, VoteChoice::Agree)?;
+        s.vote(db, &s.sen_manager, VoteChoice::Agree)?;
+        s.vote(db, &s.senco, VoteChoice::Agree)?;
+        s.present(db, &s.health);
+        s.close(db, Some(Proposal::Assess), None)?;
+        let services = Sitting::services(db);
+        let caseworker = user(db, &s.scope, "casey@torbay.example", UserRole::Caseworker)?;
+        let view = read_case(&services, &s.actor(&caseworker), s.case, AccessKind::CasePage, "GET /cases/{id}")?;
+        let letter = view.letters.first().expect("the decision's letter").id;
+        let document = read_letter(&services, &s.actor(&caseworker), s.case, letter, "GET /cases/{id}/letters/{letter}")?;
+        assert!(String::from_utf8(document.content)?.contains("Alex"));
+        let refused = read_letter(&services, &s.actor(&s.ep), s.case, letter, "GET /cases/{id}/letters/{letter}");
+        assert!(matches!(refused, Err(WorkflowError::NotAllowed { .. })), "{refused:?}");
+        let log = s.access_log(db);
+        assert_eq!(log.iter().rev().map(|r| (r.user_id, r.what)).collect::<Vec<_>>(), vec![
+            (caseworker.id, AccessKind::CasePage),
+            (caseworker.id, AccessKind::Letter),
+        ]);
+        Ok(())
+    }
+
+    fn auditors_page_the_log_per_child_and_per_user_and_no_one_else_reads_it(db) {
+        let s = sitting(db, |_| {});
+        let services = Sitting::services(db);
+        let other = receive_request(db, &s.scope, &request(2), None, &on(2023, 9, 5))?.case.id;
+        let caseworker = user(db, &s.scope, "casey@torbay.example", UserRole::Caseworker)?;
+        let auditor = user(db, &s.scope, "auditor@torbay.example", UserRole::Auditor)?;
+        for _ in 0..60 {
+            read_case(&services, &s.actor(&caseworker), s.case, AccessKind::CasePage, "GET /cases/{id}")?;
+        }
+        read_case(&services, &s.actor(&s.chair), other, AccessKind::CasePage, "GET /cases/{id}")?;
+        let child = db.read(|tx| tx.get_case(&s.scope, s.case))?.child_id;
+        let by_child = AccessFilter { child: Some(child), user: None };
+        let first = log_page(&services, &s.actor(&auditor), by_child, 1)?;
+        assert_eq!((first.total, first.records.len()), (60, 50));
+        let second = log_page(&services, &s.actor(&auditor), by_child, 2)?;
+        assert_eq!(second.records.len(), 10);
+        assert!(first.records.iter().chain(&second.records).all(|r| r.record.child_id == child && r.child_name == "Alex Example"));
+        let by_chair = log_page(&services, &s.actor(&auditor), AccessFilter { child: None, user: Some(s.chair.id) }, 1)?;
+        assert_eq!(by_chair.records.iter().map(|r| r.record.case_id).collect::<Vec<_>>(), vec![other]);
+        assert_eq!(log_all(&services, &s.actor(&auditor), AccessFilter::default())?.len(), 61);
+        for reader in [&caseworker, &s.chair, &s.ep] {
+            let refused = log_page(&services, &s.actor(reader), AccessFilter::default(), 1);
+            assert!(matches!(refused, Err(WorkflowError::NotAllowed { .. })), "{refused:?}");
+        }
+        let admin = user(db, &s.scope, "admin@torbay.example", UserRole::Admin)?;
+        assert!(log_all(&services, &s.actor(&admin), AccessFilter::default()).is_err());
+        Ok(())
+    }
+
+    fn access_records_decisions_votes_and_documents_are_append_only(db) {
+        let notifier = Notifier::new(
+            shipped_letters(&["torbay"])?,
+            &MailSettings::default(),
+            BankHolidays::england_and_wales(),
+        )?;
+        db.observe(Arc::new(notifier))?;
+        let s = sitting(db, |_| {});
+        s.vote(db, &s.ep, VoteChoice::Disagree)?;
+        s.vote(db, &s.ep, VoteChoice::Agree)?;
+        s.vote(db, &s.sen_manager, VoteChoice::Agree)?;
+        s.vote(db, &s.senco, VoteChoice::Agree)?;
+        s.present(db, &s.health);
+        s.close(db, Some(Proposal::Assess), None)?;
+        let services = Sitting::services(db);
+        read_case(&services, &s.actor(&s.chair), s.case, AccessKind::CasePage, "GET /cases/{id}")?;
+        let counts = |db: &Database| -> anyhow::Result<(usize, usize, usize, usize)> {
+            Ok((
+                s.access_log(db).len(),
+                db.read(|tx| tx.list_decisions(&s.scope, s.case))?.len(),
+                db.read(|tx| tx.list_votes(&s.scope, s.item))?.len(),
+                db.read(|tx| tx.list_documents(&s.scope, s.case))?.len(),
+            ))
+        };
+        let before = counts(db)?;
+        assert_eq!(before, (1, 1, 4, 1));
+        let mut statements = Vec::new();
+        for (table, column) in [("access_log", "route"), ("decisions", "reasons"), ("votes", "reason"), ("documents", "title")] {
+            statements.push(format!("UPDATE {table} SET {column} = 'rewritten'"));
+            statements.push(format!("DELETE FROM {table}"));
+            if db.backend() == Backend::Postgres {
+                statements.push(format!("TRUNCATE {table} CASCADE"));
+            }
+        }
+        for sql in &statements {
+            match db.write(|tx| tx.execute_raw_for_tests(sql)) {
+                Err(StoreError::Refused(message)) => assert!(message.contains("append-only"), "{sql}: {message}"),
+                other => panic!("{sql} was not refused: {other:?}"),
+            }
+        }
+        assert_eq!(counts(db)?, before);
+        let decision = db.read(|tx| tx.list_decisions(&s.scope, s.case))?.remove(0);
+        assert_ne!(decision.reasons.as_str(), "rewritten");
+        Ok(())
+    }
+
+    fn a_read_that_cannot_be_recorded_is_not_shown(db) {
+        let s = sitting(db, |_| {});
+        let services = Sitting::services(db);
+        // The log cannot be written to (as if the disk filled or the table were lost).
+        db.write(|tx| tx.execute_raw_for_tests("ALTER TABLE access_log RENAME TO access_log_away"))?;
+        let refused = read_case(&services, &s.actor(&s.chair), s.case, AccessKind::CasePage, "GET /cases/{id}");
+        assert!(refused.is_err(), "the case was shown unrecorded: {refused:?}");
+        assert!(open_papers(db, &s.scope, s.item, s.ep.id, "GET /agenda-items/{id}", &on(2023, 10, 2)).is_err());
+        assert!(read_minutes(&services, &s.actor(&s.chair), s.sitting, "GET /sittings/{id}/minutes").is_err());
+        // Nor was the papers' opening kept without its access record.
+        assert!(db.read(|tx| tx.list_paper_openings(&s.scope, s.item))?.is_empty());
+        db.write(|tx| tx.execute_raw_for_tests("ALTER TABLE access_log_away RENAME TO access_log"))?;
+        read_case(&services, &s.actor(&s.chair), s.case, AccessKind::CasePage, "GET /cases/{id}")?;
+        assert_eq!(s.access_log(db).len(), 1);
         Ok(())
     }
 }

@@ -532,3 +532,40 @@ fn a_full_instance_pool_is_named_and_frees_up_afterwards() {
         Outcome::Advice(_)
     ));
 }
+
+/// Vetting an upload runs the plugin's own vectors on a server thread: a plugin with
+/// more vectors than the limit, or whose vectors together burn more than the vetting
+/// budget, is refused naming the limit, so no upload can hold a thread for long.
+#[test]
+fn vetting_is_bounded_by_the_number_of_vectors_and_their_fuel_together() {
+    use sendpanel_core::policy::{RegistryError, vet};
+    let bytes = wasm("sendpanel-plugin-torbay");
+    let bounded = |limits: Limits| PolicyHost::new(limits, None).unwrap();
+
+    let few = bounded(Limits {
+        max_vectors: 3,
+        ..Limits::default()
+    });
+    match vet(&few, &bytes) {
+        Err(RegistryError::TooManyVectors { count: 8, max: 3 }) => {}
+        other => panic!("expected too many vectors, got {other:?}"),
+    }
+
+    let frugal = bounded(Limits {
+        vet_fuel: 1_000,
+        ..Limits::default()
+    });
+    let refused = vet(&frugal, &bytes);
+    assert!(
+        matches!(
+            refused,
+            Err(RegistryError::VetFuelExhausted { budget: 1_000 })
+        ),
+        "{refused:?}"
+    );
+
+    // Within both limits the same plugin passes, and the run says what it burnt.
+    let (_, report) = vet(&host(), &bytes).unwrap();
+    assert_eq!(report.passed, 8);
+    assert!(report.fuel_used > 0 && !report.fuel_exhausted);
+}

@@ -10,6 +10,7 @@
 //! letters and e-mail that tell families what was decided.
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod clock;
 pub mod config;
 pub mod demo;

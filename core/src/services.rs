@@ -10,7 +10,7 @@ use crate::clock::BankHolidays;
 use crate::domain::{CaseId, UserId, UserRole};
 use crate::store::{AuthorityScope, Database};
 use crate::time::Clock;
-use crate::workflow::{CaseCommand, Context, WorkflowError};
+use crate::workflow::{CaseCommand, WorkflowError};
 
 /// The shared parts every command runs with. Cheap to clone.
 #[derive(Clone)]
@@ -53,15 +53,14 @@ impl Services {
                 doing: step.doing(),
             });
         }
-        crate::workflow::on_case(&self.db, &actor.scope, case, |tx, row| {
-            let ctx = Context::new(
-                &actor.scope,
-                row.id,
-                Some(command.acting(actor.user)),
-                &self.holidays,
-                self.clock.as_ref(),
-            );
-            crate::workflow::execute(tx, &actor.scope, &row, command, ctx)
-        })
+        crate::workflow::run_as(
+            &self.db,
+            &actor.scope,
+            case,
+            command,
+            actor.user,
+            &self.holidays,
+            self.clock.as_ref(),
+        )
     }
 }

@@ -38,7 +38,7 @@ run_backend() {
   (cd "$WORK" && SENDPANEL_DATABASE_URL="$url" SENDPANEL_BIND="127.0.0.1:${PORT}" \
      SENDPANEL_AUTHORITIES_DIR="$ROOT/config/authorities" SENDPANEL_LETTERS_DIR="$ROOT/config/letters" \
      SENDPANEL_LOG_FILTER=warn \
-     exec "$ROOT/$BIN" serve >"$WORK/server-$name.log" 2>&1) &
+     exec "$ROOT/$BIN" serve --demo >"$WORK/server-$name.log" 2>&1) &
   SERVER_PID=$!
   for _ in $(seq 1 120); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
   curl -fs "$base/readyz" >/dev/null || { cat "$WORK/server-$name.log"; exit 1; }

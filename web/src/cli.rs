@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sendpanel_core::clock::{BankHolidays, ClockFacts};
 use sendpanel_core::config::{AuthorityConfig, load_authorities};
-use sendpanel_core::demo::{DEMO_PASSWORD_NOTE, DemoSummary, seed_demo};
+use sendpanel_core::demo::{DEMO_PASSWORD_NOTE, DemoSummary, Occupants, occupants, seed_demo};
 use sendpanel_core::notify::{LetterBook, Mailer, Notifier, spawn_worker};
 use sendpanel_core::policy::{PluginCatalogue, PolicyHost};
 use sendpanel_core::registry::register_authorities;
@@ -17,7 +17,7 @@ use sendpanel_core::time::SystemClock;
 
 use crate::plugin_cli::{self, PluginCommand};
 use crate::server;
-use crate::settings::{Overrides, Settings};
+use crate::settings::{Overrides, Settings, bind_is_loopback};
 use crate::state::AppState;
 use crate::telemetry;
 
@@ -39,15 +39,21 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the web service (migrates the database first; seeds the demo if it is empty).
+    /// Run the web service (migrates the database first).
     Serve {
         /// Address and port to listen on [default: 127.0.0.1:8080; env SENDPANEL_BIND].
         #[arg(long, value_name = "ADDR:PORT")]
         bind: Option<String>,
+        /// Try it out: seed the demo (users sharing a published password) into an empty
+        /// database, or start again on one holding only the demo, and serve it on plain
+        /// http. Refused off loopback and on a database with real users.
+        #[arg(long)]
+        demo: bool,
     },
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Seed the demo authorities, users and requests into an empty database.
+    /// Seed the demo authorities, users and requests into an empty database (refused
+    /// when `bind` is not a loopback address).
     Demo,
     /// Read a case's dates as one JSON object on stdin; print its statutory deadlines as
     /// one JSON object (keys and rules in `sendpanel clock --help`).
@@ -69,13 +75,17 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let overrides = Overrides {
         bind: match &cli.command {
-            Command::Serve { bind } => bind.clone(),
+            Command::Serve { bind, .. } => bind.clone(),
             _ => None,
         },
         database_url: cli.database_url.clone(),
     };
     let settings = Settings::load(cli.config.as_deref(), &overrides)?;
     telemetry::init(settings.log_format, &settings.log_filter);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+        eprintln!("sendpanel: warning: {warning}");
+    }
     match cli.command {
         Command::Migrate => {
             let db = open_database(&settings)?;
@@ -88,14 +98,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo => {
+            if !bind_is_loopback(&settings.bind) {
+                return Err(DemoRefused::NotLoopback {
+                    bind: settings.bind,
+                }
+                .into());
+            }
             let authorities = load_authorities(&settings.authorities_dir)?;
             let db = open_database(&settings)?;
             db.migrate()?;
+            let Occupants { real, .. } = occupants(&db)?;
+            if real > 0 {
+                return Err(DemoRefused::RealUsers { count: real }.into());
+            }
             let summary = seed_demo(&db, &authorities, &SystemClock)?;
             print_demo(&summary);
             Ok(())
         }
-        Command::Serve { .. } => serve(settings),
+        Command::Serve { demo, .. } => serve(settings.for_serve(demo)?, demo),
         Command::Clock => clock(&settings),
         Command::Plugin { command } => plugin_cli::run(command, &settings, open_database),
         Command::User { command } => crate::user_cli::run(command, &settings, open_database),
@@ -146,7 +166,40 @@ fn open_database(settings: &Settings) -> anyhow::Result<Database> {
     )?)
 }
 
-fn serve(settings: Settings) -> anyhow::Result<()> {
+/// Why the demo was refused: its users share a password printed in the README, so
+/// they are never served off loopback or mixed with real people's accounts.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoRefused {
+    /// The configured address is reachable from other machines.
+    #[error(
+        "demo: refused with bind = {bind}: the demo's users share a published password, so it is seeded only for a loopback address such as 127.0.0.1:8080"
+    )]
+    NotLoopback {
+        /// The configured address.
+        bind: std::net::SocketAddr,
+    },
+    /// `serve` off loopback on a database holding demo logins, whose password anyone
+    /// can read in the README.
+    #[error(
+        "serve: refused on {bind}: the database has {count} demo users whose password is published; serve it on loopback with --demo, or use a database without the demo"
+    )]
+    DemoUsersOffLoopback {
+        /// The configured address.
+        bind: std::net::SocketAddr,
+        /// How many demo users.
+        count: i64,
+    },
+    /// The database holds people the demo did not make.
+    #[error(
+        "demo: refused: the database has {count} users that are not the demo's; the demo is seeded only into an empty database (use a new database_url to try it)"
+    )]
+    RealUsers {
+        /// How many.
+        count: i64,
+    },
+}
+
+fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let authorities: Vec<AuthorityConfig> = load_authorities(&settings.authorities_dir)?;
     let db = open_database(&settings)?;
     let applied = db.migrate()?;
@@ -169,9 +222,31 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     )?))?;
     let mailer = Mailer::from_settings(&settings.mail)?;
     println!("Mail: {}.", mailer.describe());
-    if settings.demo_on_empty && db.read(|tx| tx.count_all_users())? == 0 {
-        let summary = seed_demo(&db, &authorities, &SystemClock)?;
-        print_demo(&summary);
+    match (demo, occupants(&db)?) {
+        (true, Occupants { real: 0, demo: 0 }) => {
+            print_demo(&seed_demo(&db, &authorities, &SystemClock)?);
+        }
+        (true, Occupants { real: 0, .. }) => println!(
+            "Demo data already seeded: sign in with the demo logins printed when it was seeded (see the README)."
+        ),
+        (true, Occupants { real, .. }) => {
+            return Err(DemoRefused::RealUsers { count: real }.into());
+        }
+        (false, Occupants { demo, .. }) if demo > 0 && !bind_is_loopback(&settings.bind) => {
+            return Err(DemoRefused::DemoUsersOffLoopback {
+                bind: settings.bind,
+                count: demo,
+            }
+            .into());
+        }
+        (false, Occupants { demo, .. }) if demo > 0 => {
+            // Loopback may still be a TLS proxy's upstream: say so, every start.
+            tracing::warn!(
+                demo_users = demo,
+                "the database holds demo users whose password is published; do not put this database behind a public address"
+            );
+        }
+        (false, _) => {}
     }
     let listener = TcpListener::bind(settings.bind)
         .with_context(|| format!("bind: cannot listen on {}", settings.bind))?;
@@ -193,10 +268,11 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     };
     let poll = settings.mail.poll_interval();
     let sessions = settings.sessions.clone();
+    let headers = settings.headers;
     let outbox_db = state.db.clone();
     actix_web::rt::System::new().block_on(async move {
         let worker = spawn_worker(outbox_db, mailer, poll);
-        let served = server::start_with(state, &sessions, listener)?.await;
+        let served = server::start_with(state, &sessions, headers, listener)?.await;
         // Anything the worker had claimed is retried after its lease.
         worker.abort();
         served

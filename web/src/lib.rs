@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod headers;
 pub mod live;
 pub mod pages;
 pub mod plugin_cli;

@@ -13,6 +13,7 @@ use sendpanel_core::store::SchemaStatus;
 use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
+use crate::headers::SecurityHeaders;
 use crate::state::AppState;
 
 /// How long in-flight requests may run after SIGTERM before the process exits.
@@ -33,48 +34,57 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// Readiness: the database answers and its schema is exactly this binary's.
+/// Readiness: the database answers and its schema is exactly this binary's. The answer
+/// says only ready or not: why not (a driver error can name the database's address and
+/// user) goes to the log, never to whoever can reach the port.
 #[tracing::instrument(skip(state))]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let db = state.db.clone();
     let outcome = web::block(move || db.check_ready()).await;
     match outcome {
-        Ok(Ok(SchemaStatus::Current { version })) => HttpResponse::Ok().json(json!({
-            "status": "ready",
-            "database": state.db.backend().to_string(),
-            "schema": version,
-        })),
-        Ok(Ok(other)) => not_ready(format!("{other:?}")),
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "not ready");
-            not_ready(error.to_string())
+        Ok(Ok(SchemaStatus::Current { .. })) => {
+            HttpResponse::Ok().json(json!({ "status": "ready" }))
         }
-        Err(error) => not_ready(format!("readiness check did not run: {error}")),
+        Ok(Ok(other)) => {
+            tracing::warn!(schema = ?other, "not ready: the schema is not this binary's");
+            not_ready()
+        }
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "not ready: the database did not answer");
+            not_ready()
+        }
+        Err(error) => {
+            tracing::warn!(%error, "not ready: the check did not run");
+            not_ready()
+        }
     }
 }
 
-fn not_ready(reason: String) -> HttpResponse {
-    HttpResponse::ServiceUnavailable().json(json!({ "status": "not_ready", "reason": reason }))
+fn not_ready() -> HttpResponse {
+    HttpResponse::ServiceUnavailable().json(json!({ "status": "not_ready" }))
 }
 
-/// Builds the server on an already-bound listener (so tests can bind port 0), with a
-/// random session key (sessions end with the process) and `Secure` cookies unless the
-/// listener is on loopback.
+/// Builds the server on an already-bound listener (so tests can bind port 0) for
+/// development on plain http: a random session key (sessions end with the process)
+/// and cookies without `Secure`. `serve` uses [`start_with`] and the settings.
 pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
-    let secure = !listener
-        .local_addr()
-        .is_ok_and(|a| crate::settings::bind_is_loopback(&a));
     start_with(
         state,
-        &crate::settings::SessionSettings { key: None, secure },
+        &crate::settings::SessionSettings {
+            key: None,
+            secure: false,
+        },
+        SecurityHeaders::default(),
         listener,
     )
 }
 
-/// [`start`], with the pages' session cookie set up from the settings.
+/// [`start`], with the pages' session cookie and the security headers set up from the
+/// settings.
 pub fn start_with(
     state: AppState,
     sessions: &crate::settings::SessionSettings,
+    headers: SecurityHeaders,
     listener: TcpListener,
 ) -> std::io::Result<Server> {
     let data = web::Data::new(state);
@@ -87,6 +97,9 @@ pub fn start_with(
                 crate::pages::signed_in_error_pages,
             ))
             .wrap(crate::pages::session_middleware(key.clone(), secure))
+            .wrap(actix_web::middleware::from_fn(move |request, next| {
+                headers.apply(request, next)
+            }))
             .wrap(TracingLogger::default())
             .app_data(data.clone())
             .configure(routes)

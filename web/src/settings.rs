@@ -19,7 +19,7 @@ const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Every key, for filtering `SENDPANEL_*` variables: other tools' variables with our
 /// prefix must not break start-up.
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 13] = [
     "bind",
     "database_url",
     "database_pool_size",
@@ -32,6 +32,7 @@ const KEYS: [&str; 12] = [
     "bank_holidays_file",
     "session_key",
     "secure_cookies",
+    "public_url",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -44,11 +45,15 @@ struct RawSettings {
     log_filter: String,
     authorities_dir: PathBuf,
     letters_dir: PathBuf,
-    demo_on_empty: bool,
+    /// Removed: kept only so a configuration that still sets it is told what replaced
+    /// it, rather than seeing "unknown setting".
+    #[serde(default)]
+    demo_on_empty: Option<bool>,
     plugin_cache_dir: PathBuf,
     bank_holidays_file: String,
     session_key: String,
     secure_cookies: String,
+    public_url: String,
     policy: Limits,
     #[serde(default)]
     mail: MailSettings,
@@ -80,8 +85,9 @@ pub struct Settings {
     pub authorities_dir: PathBuf,
     /// The letter templates every authority shares.
     pub letters_dir: PathBuf,
-    /// Seed the demo into an empty database on `serve`.
-    pub demo_on_empty: bool,
+    /// Warnings about settings that still work but should be changed, logged once the
+    /// log is set up (settings are read before it is).
+    pub warnings: Vec<String>,
     /// Where compiled policy plugins are cached.
     pub plugin_cache_dir: PathBuf,
     /// The sandbox's limits for every plugin call.
@@ -93,6 +99,11 @@ pub struct Settings {
     pub mail: MailSettings,
     /// The session cookie's key and whether it is sent only over HTTPS.
     pub sessions: SessionSettings,
+    /// The headers every response carries that depend on configuration: HSTS when
+    /// `public_url` is https.
+    pub headers: crate::headers::SecurityHeaders,
+    /// Where `bind` and `session_key` came from, for the rules `serve` checks.
+    sources: (String, String),
 }
 
 /// Shortest `session_key`, in bytes: the cookie is signed and encrypted with keys
@@ -105,7 +116,9 @@ pub struct SessionSettings {
     /// The key that signs and encrypts the cookie; `None` makes a random one at
     /// start-up, so every session ends when the process restarts.
     pub key: Option<Vec<u8>>,
-    /// Whether the cookie carries `Secure` (sent over HTTPS only).
+    /// Whether the cookie carries `Secure` (sent over HTTPS only). True unless
+    /// `secure_cookies = "never"` or `serve --demo` asked for plain-HTTP development:
+    /// a service behind a TLS proxy binds to loopback too, so the bind cannot tell.
     pub secure: bool,
 }
 
@@ -236,16 +249,58 @@ impl Settings {
             _ => Some(raw.session_key.into_bytes()),
         };
         let secure = match raw.secure_cookies.as_str() {
-            "auto" => !bind_is_loopback(&bind),
             "always" => true,
             "never" => false,
+            "auto" => {
+                return Err(fail(
+                    "secure_cookies",
+                    "`auto` is no longer accepted: cookies are Secure (HTTPS only) unless \
+                     secure_cookies = \"never\", which is for development on plain \
+                     http://127.0.0.1; `serve --demo` implies it"
+                        .to_owned(),
+                ));
+            }
             other => {
                 return Err(fail(
                     "secure_cookies",
-                    format!("`{other}` must be auto, always or never"),
+                    format!(
+                        "`{other}` must be always or never (never is for development on plain http)"
+                    ),
                 ));
             }
         };
+        let hsts = match raw.public_url.as_str() {
+            "" => false,
+            url if url.starts_with("https://") && url.len() > "https://".len() => true,
+            url if url.starts_with("http://") && url.len() > "http://".len() => false,
+            other => {
+                return Err(fail(
+                    "public_url",
+                    format!(
+                        "`{other}` must be the address people open, such as \
+                         https://send.council.gov.uk, or empty"
+                    ),
+                ));
+            }
+        };
+        let mut warnings = Vec::new();
+        match raw.demo_on_empty {
+            Some(true) => {
+                return Err(fail(
+                    "demo_on_empty",
+                    "was removed: `serve` no longer seeds demo users on its own; run \
+                     `sendpanel serve --demo` (loopback only) or `sendpanel demo`, and \
+                     remove this setting"
+                        .to_owned(),
+                ));
+            }
+            Some(false) => warnings.push(format!(
+                "{}: demo_on_empty: was removed and has no effect (the demo is seeded only \
+                 by `sendpanel serve --demo` or `sendpanel demo`); remove this setting",
+                source_of(&figment, "demo_on_empty", None)
+            )),
+            None => {}
+        }
         Ok(Self {
             bind,
             database_url,
@@ -254,7 +309,12 @@ impl Settings {
             log_filter: raw.log_filter,
             authorities_dir: raw.authorities_dir,
             letters_dir: raw.letters_dir,
-            demo_on_empty: raw.demo_on_empty,
+            warnings,
+            headers: crate::headers::SecurityHeaders { hsts },
+            sources: (
+                source_of(&figment, "bind", None),
+                source_of(&figment, "session_key", None),
+            ),
             plugin_cache_dir: raw.plugin_cache_dir,
             policy: raw.policy,
             bank_holidays_file: (!raw.bank_holidays_file.is_empty())
@@ -265,6 +325,46 @@ impl Settings {
                 secure,
             },
         })
+    }
+}
+
+impl Settings {
+    /// The rules for `serve`, checked before anything is opened. Off loopback a
+    /// `session_key` is required: a random key would sign everyone out on each restart
+    /// and differ between instances behind one address. `demo` (`serve --demo`) is
+    /// refused off loopback, since its users share a published password, and implies
+    /// plain-HTTP development cookies, so the README's first command works on
+    /// http://127.0.0.1.
+    pub fn for_serve(mut self, demo: bool) -> Result<Self, SettingsError> {
+        let loopback = bind_is_loopback(&self.bind);
+        if demo && !loopback {
+            return Err(SettingsError {
+                source_name: self.sources.0.clone(),
+                key: "bind".into(),
+                rule: format!(
+                    "`serve --demo` is refused on {}: the demo's users share a published \
+                     password, so it is served only on a loopback address such as \
+                     127.0.0.1:8080",
+                    self.bind
+                ),
+            });
+        }
+        if !loopback && self.sessions.key.is_none() {
+            return Err(SettingsError {
+                source_name: self.sources.1.clone(),
+                key: "session_key".into(),
+                rule: format!(
+                    "must be set to serve on {}, which is not a loopback address: at least \
+                     {SESSION_KEY_MIN_BYTES} random bytes, the same on every instance, for \
+                     example the output of `openssl rand -hex 64`",
+                    self.bind
+                ),
+            });
+        }
+        if demo {
+            self.sessions.secure = false;
+        }
+        Ok(self)
     }
 }
 
@@ -301,7 +401,10 @@ fn check_limits(limits: &Limits) -> Result<(), (&'static str, String)> {
         u64::from(limits.concurrent_instances),
         1,
         10_000,
-    )
+    )?;
+    within("max_vectors", size(limits.max_vectors), 1, 10_000)?;
+    // At least one call's worth, so a plugin whose every vector is allowed can pass.
+    within("vet_fuel", limits.vet_fuel, limits.fuel, 1_000_000_000_000)
 }
 
 /// Names where a key's value came from: the file, the variable, or the flag.
@@ -406,28 +509,87 @@ mod tests {
     }
 
     #[test]
-    fn session_key_must_be_long_and_cookies_are_secure_off_loopback() {
+    fn session_key_must_be_long_and_cookies_are_secure_unless_development() {
         figment::Jail::expect_with(|jail| {
             let settings = Settings::load(None, &Overrides::default()).unwrap();
+            assert!(settings.sessions.key.is_none(), "made at start-up");
+            assert!(settings.sessions.secure, "Secure even on loopback");
+            let served = settings.clone().for_serve(false).unwrap();
+            assert!(served.sessions.secure, "loopback may be behind a TLS proxy");
+            let demo = settings.for_serve(true).unwrap();
+            assert!(!demo.sessions.secure, "the demo is plain-http development");
+            jail.set_env("SENDPANEL_SECURE_COOKIES", "never");
+            let settings = Settings::load(None, &Overrides::default()).unwrap();
             assert!(
-                settings.sessions.key.is_none(),
-                "the demo makes one at start-up"
+                !settings.sessions.secure,
+                "the explicit development setting"
             );
-            assert!(!settings.sessions.secure, "loopback is development");
-            assert!(!format!("{:?}", settings.sessions).contains("secret"));
             jail.set_env("SENDPANEL_SESSION_KEY", "short");
             let err = Settings::load(None, &Overrides::default()).unwrap_err();
             assert_eq!(err.key, "session_key", "{err}");
             assert!(err.rule.contains("at least 64"), "{err}");
+            jail.set_env("SENDPANEL_SECURE_COOKIES", "always");
             jail.set_env("SENDPANEL_SESSION_KEY", "secret".repeat(11));
             jail.set_env("SENDPANEL_BIND", "0.0.0.0:8080");
             let settings = Settings::load(None, &Overrides::default()).unwrap();
             assert_eq!(settings.sessions.key.as_ref().map(Vec::len), Some(66));
             assert!(settings.sessions.secure, "Secure off loopback");
             assert!(!format!("{:?}", settings.sessions).contains("secret"));
+            let err = settings.for_serve(true).unwrap_err();
+            assert_eq!(
+                (err.source_name.as_str(), err.key.as_str()),
+                ("environment variable SENDPANEL_BIND", "bind"),
+                "{err}"
+            );
+            jail.set_env("SENDPANEL_SESSION_KEY", "");
+            let settings = Settings::load(None, &Overrides::default()).unwrap();
+            let err = settings.for_serve(false).unwrap_err();
+            assert_eq!(err.key, "session_key", "{err}");
+            assert!(err.rule.contains("not a loopback address"), "{err}");
             jail.set_env("SENDPANEL_SECURE_COOKIES", "sometimes");
             let err = Settings::load(None, &Overrides::default()).unwrap_err();
             assert_eq!(err.key, "secure_cookies", "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn hsts_only_when_the_public_url_is_https() {
+        figment::Jail::expect_with(|jail| {
+            let settings = Settings::load(None, &Overrides::default()).unwrap();
+            assert!(!settings.headers.hsts, "no public_url, no HSTS");
+            jail.set_env("SENDPANEL_PUBLIC_URL", "http://127.0.0.1:8080");
+            assert!(
+                !Settings::load(None, &Overrides::default())
+                    .unwrap()
+                    .headers
+                    .hsts
+            );
+            jail.set_env("SENDPANEL_PUBLIC_URL", "https://send.torbay.gov.uk");
+            assert!(
+                Settings::load(None, &Overrides::default())
+                    .unwrap()
+                    .headers
+                    .hsts
+            );
+            jail.set_env("SENDPANEL_PUBLIC_URL", "send.torbay.gov.uk");
+            let err = Settings::load(None, &Overrides::default()).unwrap_err();
+            assert_eq!(err.key, "public_url", "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn demo_on_empty_names_the_flag_that_replaced_it() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SENDPANEL_DEMO_ON_EMPTY", "true");
+            let err = Settings::load(None, &Overrides::default()).unwrap_err();
+            assert_eq!(err.key, "demo_on_empty", "{err}");
+            assert!(err.rule.contains("serve --demo"), "{err}");
+            jail.set_env("SENDPANEL_DEMO_ON_EMPTY", "false");
+            let settings = Settings::load(None, &Overrides::default()).unwrap();
+            assert_eq!(settings.warnings.len(), 1);
+            assert!(settings.warnings.iter().all(|w| w.contains("serve --demo")));
             Ok(())
         });
     }

@@ -8,8 +8,9 @@
 //! the decision, the new stage, the steps of that stage (and not the old one's) and the
 //! letter, which opens as sent; an empty reasons field is refused on the step's page
 //! naming the field and changes nothing; an exception is claimed through its form and
-//! shown disapplied; a form that cannot run says why; panel members are offered no step
-//! and cannot open or post one; a form without its CSRF token is refused. Then in
+//! shown disapplied; a form that cannot run says why; panel members cannot open the
+//! case page or its letters (they read a case through a sitting's papers), nor open or
+//! post a step, and their refused reads are not recorded; a form without its CSRF token is refused. Then in
 //! headless Chromium: axe-core finds no serious or critical violation on a step's page,
 //! with a refused form's errors, on the case after a decision, and on the appeal's page
 //! (`dispute_pages` covers the dispute steps in process) with and without its errors.
@@ -522,18 +523,31 @@ async fn scenario(db: Database) {
     assert!(page.body.contains("<a href=\"#graduated-response-advice-cycle1-started-day\">Enter the day support cycle 1 started</a>"), "{}", page.body);
     assert!(page.body.contains("<a href=\"#graduated-response-advice-cycle1-outcome\">Select the outcome of support cycle 1</a>"), "{}", page.body);
 
-    // A panel member reads the case but is offered no form, and cannot post one.
+    // A panel member reads a case only through a sitting's papers: the case page is
+    // refused without showing the child, no form is offered, and none can be posted.
     let mut member = Browser::default();
     member.sign_in(&app, PSYCHOLOGIST).await;
+    let reads_before = access_reads(&db, &torbay);
     let page = member.get(&app, &page_of(second)).await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(!page.body.contains("Record the next step"), "{}", page.body);
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    let child = db
+        .read(|tx| tx.get_child(&torbay, case(&db, &torbay, second).child_id))
+        .unwrap();
     assert!(
-        !page
-            .body
-            .contains(&format!("href=\"/cases/{second}/decision-to-assess\"")),
+        !page.body.contains(child.family_name.as_str()),
         "{}",
         page.body
+    );
+    assert!(!page.body.contains("Record the next step"), "{}", page.body);
+    let letters = format!("/cases/{second}/letters/0190b3c4-0000-7000-8000-000000000000");
+    assert_eq!(
+        member.get(&app, &letters).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        access_reads(&db, &torbay),
+        reads_before,
+        "a refused read is not recorded"
     );
     let step = member
         .get(&app, &format!("/cases/{second}/graduated-response-advice"))
@@ -543,7 +557,7 @@ async fn scenario(db: Database) {
     let page = member
         .submit(
             &app,
-            &page_of(second),
+            "/sittings",
             &format!("/cases/{second}/decision-to-assess"),
             &form(&fields, &reasons_dates),
         )
@@ -691,4 +705,10 @@ async fn case_pages_on_sqlite() {
 async fn case_pages_on_postgres() {
     let db = TestDb::postgres().unwrap();
     scenario(db.db.clone()).await;
+}
+
+/// How many reads of children's records the authority's access log holds.
+fn access_reads(db: &Database, scope: &AuthorityScope) -> i64 {
+    db.read(|tx| tx.count_access(scope, &sendpanel_core::access::AccessFilter::default()))
+        .unwrap()
 }

@@ -107,8 +107,10 @@ fn serve_then_stop(database_url: &str, backend: &str) -> anyhow::Result<()> {
     let (status, body) = get(&format!("{}/healthz", running.base))?;
     assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
     let (status, body) = get(&format!("{}/readyz", running.base))?;
+    // Ready, and nothing more: which database, and why not, are for the log.
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["database"].as_str(), Some(backend));
+    assert_eq!(body, serde_json::json!({ "status": "ready" }));
+    let _ = backend;
     // SIGTERM: stop accepting, finish, exit 0.
     let killed = Command::new("kill")
         .args(["-TERM", &running.child.id().to_string()])
@@ -147,13 +149,12 @@ fn serve_on_postgres_answers_health_and_readiness_and_stops_on_sigterm() -> anyh
     serve_then_stop(&test_db.url(), "postgres")
 }
 
-#[test]
-fn serve_with_no_database_argument_uses_data_sendpanel_db_and_prints_demo_logins()
--> anyhow::Result<()> {
-    let workdir = tempfile::tempdir()?;
+/// Runs `serve` with `args` from `workdir` until it listens; returns what it printed.
+fn serve_until_listening(workdir: &Path, args: &[&str]) -> anyhow::Result<String> {
     let mut child = sendpanel()
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .current_dir(workdir.path())
+        .arg("serve")
+        .args(args)
+        .current_dir(workdir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()?;
@@ -174,11 +175,166 @@ fn serve_with_no_database_argument_uses_data_sendpanel_db_and_prints_demo_logins
     }
     child.kill()?;
     child.wait()?;
+    Ok(printed)
+}
+
+#[test]
+fn serve_demo_with_no_database_argument_uses_data_sendpanel_db_and_prints_demo_logins()
+-> anyhow::Result<()> {
+    let workdir = tempfile::tempdir()?;
+    let printed = serve_until_listening(workdir.path(), &["--demo", "--bind", "127.0.0.1:0"])?;
     assert!(workdir.path().join("data/sendpanel.db").is_file());
     assert!(printed.contains("Demo data seeded"), "{printed}");
     assert!(printed.contains("casey.worker@torbay.example"), "{printed}");
     assert!(printed.contains("sendpanel-demo"), "{printed}");
     assert!(printed.contains("sqlite://data/sendpanel.db"), "{printed}");
+    // The README's first command, run again: the demo is kept, not seeded twice.
+    let again = serve_until_listening(workdir.path(), &["--demo", "--bind", "127.0.0.1:0"])?;
+    assert!(again.contains("Demo data already seeded"), "{again}");
+    assert!(again.contains("listening on"), "{again}");
+    Ok(())
+}
+
+#[test]
+fn serve_without_demo_seeds_nothing() -> anyhow::Result<()> {
+    let workdir = tempfile::tempdir()?;
+    let printed = serve_until_listening(workdir.path(), &["--bind", "127.0.0.1:0"])?;
+    assert!(printed.contains("listening on"), "{printed}");
+    assert!(!printed.contains("Demo data"), "{printed}");
+    assert!(!printed.contains("sendpanel-demo"), "{printed}");
+    Ok(())
+}
+
+#[test]
+fn the_demo_is_refused_off_loopback_and_beside_real_users() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("d.db").display());
+    let key = "k".repeat(64);
+    let output = sendpanel()
+        .env("SENDPANEL_SESSION_KEY", &key)
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "0.0.0.0:0",
+            "--database-url",
+            &url,
+        ])
+        .output()?;
+    let line = single_error_line(&output);
+    assert!(
+        line.contains("command line: bind: `serve --demo` is refused on 0.0.0.0:0"),
+        "{line}"
+    );
+    assert!(line.contains("loopback"), "{line}");
+    let output = sendpanel()
+        .env("SENDPANEL_BIND", "0.0.0.0:8080")
+        .args(["demo", "--database-url", &url])
+        .output()?;
+    let line = single_error_line(&output);
+    assert!(
+        line.contains("demo: refused with bind = 0.0.0.0:8080"),
+        "{line}"
+    );
+
+    // Seeded on loopback, the demo is not served off it.
+    let seeded = sendpanel()
+        .args(["demo", "--database-url", &url])
+        .output()?;
+    assert!(seeded.status.success(), "{seeded:?}");
+    let output = sendpanel()
+        .env("SENDPANEL_SESSION_KEY", &key)
+        .args(["serve", "--bind", "0.0.0.0:0", "--database-url", &url])
+        .output()?;
+    let line = single_error_line(&output);
+    assert!(
+        line.contains("serve: refused on 0.0.0.0:0: the database has"),
+        "{line}"
+    );
+    assert!(
+        line.contains("demo users whose password is published"),
+        "{line}"
+    );
+
+    // A real user first: the demo's published password must not sit beside them.
+    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    let added = sendpanel()
+        .args([
+            "user",
+            "add",
+            "real.person@torbay.gov.uk",
+            "--authority",
+            "torbay",
+            "--name",
+            "Real Person",
+            "--role",
+            "caseworker",
+            "--database-url",
+            &url,
+        ])
+        .output()?;
+    assert!(added.status.success(), "{added:?}");
+    for args in [
+        vec![
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            &url,
+        ],
+        vec!["demo", "--database-url", &url],
+    ] {
+        let output = sendpanel().args(&args).output()?;
+        let line = single_error_line(&output);
+        assert!(
+            line.contains("refused: the database has 1 users that are not the demo's"),
+            "{args:?}: {line}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn serve_off_loopback_needs_a_session_key() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let output = sendpanel()
+        .args(["serve", "--bind", "0.0.0.0:0", "--database-url", &url])
+        .output()?;
+    let line = single_error_line(&output);
+    assert!(
+        line.contains(
+            "session_key: must be set to serve on 0.0.0.0:0, which is not a loopback address"
+        ),
+        "{line}"
+    );
+    Ok(())
+}
+
+#[test]
+fn removed_settings_name_what_replaced_them() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("old.toml");
+    std::fs::write(&file, "demo_on_empty = true\n")?;
+    let output = sendpanel()
+        .args(["--config", &file.display().to_string(), "migrate"])
+        .output()?;
+    let line = single_error_line(&output);
+    assert!(
+        line.contains("old.toml: demo_on_empty: was removed"),
+        "{line}"
+    );
+    assert!(line.contains("serve --demo"), "{line}");
+    let output = sendpanel()
+        .env("SENDPANEL_SECURE_COOKIES", "auto")
+        .arg("migrate")
+        .output()?;
+    let line = single_error_line(&output);
+    assert!(
+        line.contains("environment variable SENDPANEL_SECURE_COOKIES: secure_cookies: `auto` is no longer accepted"),
+        "{line}"
+    );
     Ok(())
 }
 

@@ -457,9 +457,9 @@ async fn walk(db: Database) {
                 "GET",
                 format!("/api/v1/requests/{id}"),
                 None,
+                // Not panel members: they read a case through a sitting's papers.
                 &[
                     UserRole::Caseworker,
-                    UserRole::PanelMember,
                     UserRole::PanelChair,
                     UserRole::Admin,
                     UserRole::Auditor,

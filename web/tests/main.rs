@@ -9,12 +9,14 @@ mod support;
 
 mod admin_pages;
 mod api;
+mod audit_pages;
 mod browser;
 mod case_pages;
 mod cli;
 mod clock;
 mod dashboard_pages;
 mod dispute_pages;
+mod edges;
 mod idempotency;
 mod isolation;
 mod live;

@@ -276,8 +276,17 @@ async fn scenario(db: Database) {
         )
         .await;
     assert_eq!(declared.status, StatusCode::SEE_OTHER, "{}", declared.body);
+    // The papers close to a member with a conflict: back to the sitting, and the papers
+    // say why instead of showing the child's record.
+    assert_eq!(declared.location.as_deref(), Some(sitting_path.as_str()));
     let papers = senco.get(&app, &second_papers).await;
-    assert!(papers.body.contains("You declared a conflict"));
+    assert_ne!(papers.status, StatusCode::OK);
+    assert!(
+        papers.body.contains("You declared a conflict"),
+        "{}",
+        papers.body
+    );
+    assert!(!papers.body.contains("The legal test"), "{}", papers.body);
     assert!(
         !papers.body.contains("id=\"cast-vote\""),
         "no vote when conflicted"

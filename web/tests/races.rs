@@ -69,7 +69,6 @@ impl Server {
                 "SENDPANEL_LETTERS_DIR",
                 Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/letters"),
             )
-            .env("SENDPANEL_DEMO_ON_EMPTY", "false")
             .env("SENDPANEL_LOG_FILTER", "warn")
             .env("NO_COLOR", "1")
             .args([

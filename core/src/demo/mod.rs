@@ -75,6 +75,40 @@ pub struct DemoSummary {
     pub sitting: Option<(String, NaiveDate, usize)>,
 }
 
+/// Whose users a database holds, as the demo sees it: `serve --demo` seeds an empty
+/// database, starts again on a database holding only its own demo, and never adds
+/// logins with a published password beside real people's; `serve` off loopback
+/// refuses a database with any demo login in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occupants {
+    /// The demo's own users (matched by authority and address).
+    pub demo: i64,
+    /// Users the demo did not make.
+    pub real: i64,
+}
+
+/// Counts the database's users and which of them are the demo's.
+pub fn occupants(db: &Database) -> Result<Occupants, DemoError> {
+    let seed = seed::load()?;
+    let (all, demo) = db.read(|tx| {
+        let all = tx.count_all_users()?;
+        let mut demo: i64 = 0;
+        for authority in &seed.authorities {
+            let scope = AuthorityScope::new(authority.id.clone());
+            for user in &authority.users {
+                if tx.find_user_by_email(&scope, &user.email)?.is_some() {
+                    demo += 1;
+                }
+            }
+        }
+        Ok((all, demo))
+    })?;
+    Ok(Occupants {
+        demo,
+        real: all - demo,
+    })
+}
+
 /// Seeds the demo into an empty database: registers the configured authorities, then
 /// adds users, seats, children, requests, cases, their first deadline and events, all in
 /// one transaction.

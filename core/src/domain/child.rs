@@ -143,9 +143,10 @@ impl From<NhsNumber> for String {
 pub struct PersonName(String);
 
 impl PersonName {
-    /// Trims the name and checks it is 1 to 100 characters.
+    /// Trims the name and checks it is 1 to 100 characters on one line, with no
+    /// control characters ([`super::text::one_line`]).
     pub fn parse(field: &'static str, value: &str) -> Result<Self, DomainError> {
-        let value = value.trim();
+        let value = super::text::one_line(field, value.trim())?;
         if value.is_empty() || value.chars().count() > 100 {
             return Err(DomainError::invalid(field, "must be 1 to 100 characters"));
         }

@@ -104,9 +104,10 @@ pub enum ReviewDecision {
 pub struct Reasons(String);
 
 impl Reasons {
-    /// Trims the text and refuses it if empty.
+    /// Trims the text and refuses it if empty or holding control characters other than
+    /// line breaks and tabs.
     pub fn parse(value: &str) -> Result<Self, DomainError> {
-        let value = value.trim();
+        let value = super::text::free_text("reasons", value.trim())?;
         if value.is_empty() {
             return Err(DomainError::invalid(
                 "reasons",

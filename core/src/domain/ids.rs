@@ -96,6 +96,8 @@ uuid_id! {
     AdviceId,
     /// One exception claimed on a time limit (Reg 5(4), 8(2), 10(4), 13(3)); append-only.
     ExceptionId,
+    /// One read of a child's record in the access log (append-only).
+    AccessId,
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ mod panel;
 mod plugin;
 mod request;
 mod slug;
+pub mod text;
 mod user;
 
 pub use authority::{Authority, AuthorityId, LaNumber};
@@ -46,9 +47,9 @@ pub use error::DomainError;
 pub use event::{EVENT_SCHEMA_VERSION, Event, EventKind};
 pub use exception::{DeadlineException, ExceptionLimb};
 pub use ids::{
-    AdviceId, AgendaItemId, ApiTokenId, CaseId, ChildId, ConflictId, DeadlineId, DecisionId,
-    DocumentId, EventId, ExceptionId, PanelId, PanelMemberId, PaperOpeningId, RequestId, SittingId,
-    SittingMemberId, UserId, VoteId,
+    AccessId, AdviceId, AgendaItemId, ApiTokenId, CaseId, ChildId, ConflictId, DeadlineId,
+    DecisionId, DocumentId, EventId, ExceptionId, PanelId, PanelMemberId, PaperOpeningId,
+    RequestId, SittingId, SittingMemberId, UserId, VoteId,
 };
 pub use money::Pence;
 pub use panel::{

@@ -293,6 +293,7 @@ impl Vote {
     /// Checks a vote's reason: members must say why (the record is evidence of a real,
     /// human decision under UK GDPR art. 22).
     pub fn check_reason(reason: &str) -> Result<(), DomainError> {
+        super::text::free_text("reason", reason)?;
         if reason.trim().is_empty() {
             Err(DomainError::invalid("reason", "a vote needs a reason"))
         } else {

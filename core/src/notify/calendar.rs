@@ -29,11 +29,20 @@ pub(crate) struct Invitation<'a> {
 
 /// The calendar file's text.
 pub(crate) fn ics(invitation: &Invitation<'_>) -> String {
+    use crate::domain::text::flatten;
+    // One-line fields are flattened, and the description keeps only its line feeds
+    // (escaped by the crate as `\n`): no stored CR or LF can end a calendar line.
+    let description: String = invitation
+        .description
+        .chars()
+        .filter(|c| *c != '\r')
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect();
     let event = icalendar::Event::new()
         .uid(&invitation.uid)
-        .summary(invitation.summary)
-        .description(invitation.description)
-        .location(invitation.location)
+        .summary(&flatten(invitation.summary))
+        .description(&description)
+        .location(&flatten(invitation.location))
         .starts(invitation.starts)
         .ends(invitation.ends)
         .timestamp(invitation.stamp)
@@ -42,7 +51,7 @@ pub(crate) fn ics(invitation: &Invitation<'_>) -> String {
                 "ORGANIZER",
                 format!("mailto:{}", invitation.organizer_address),
             )
-            .add_parameter("CN", invitation.organizer_name)
+            .add_parameter("CN", &flatten(invitation.organizer_name))
             .done(),
         )
         .append_property(Property::new(
@@ -95,6 +104,35 @@ mod tests {
         // Commas and semicolons in text are escaped, as RFC 5545 3.3.11 requires.
         assert!(text.contains("Harbourside Primary\\, Room 2"), "{text}");
         assert!(text.contains("mailto:parent@example.org"), "{text}");
+    }
+
+    #[test]
+    fn no_stored_line_break_starts_a_calendar_line() {
+        let starts = london(
+            NaiveDate::from_ymd_opt(2023, 10, 16).unwrap(),
+            NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+        )
+        .unwrap();
+        let text = ics(&Invitation {
+            uid: "meeting-2@council.example".into(),
+            summary: "Next-steps meeting\r\nATTENDEE:mailto:x@evil.example",
+            description: "Line one\r\nLine two",
+            location: "Room 2\nORGANIZER:mailto:x@evil.example",
+            starts,
+            ends: starts + chrono::Duration::hours(1),
+            stamp: starts,
+            organizer_name: "Torbay Council",
+            organizer_address: "send@council.example",
+            attendee_address: "parent@example.org",
+        });
+        let unfolded = text.replace("\r\n ", "");
+        assert!(
+            !unfolded.lines().any(
+                |l| l.starts_with("ATTENDEE:mailto:x@") || l.starts_with("ORGANIZER:mailto:x@")
+            ),
+            "{text}"
+        );
+        assert!(unfolded.contains("Line one\\nLine two"), "{text}");
     }
 
     #[test]

@@ -44,14 +44,17 @@ pub(crate) struct Outgoing<'a> {
 pub(crate) fn build(out: Outgoing<'_>) -> Result<Vec<u8>, NotifyError> {
     let fail = |e: &dyn std::fmt::Display| NotifyError::Message(e.to_string());
     let to_address: Address = out.to.as_str().parse().map_err(|e| fail(&e))?;
+    // Typed text is refused with control characters on the way in; flattened here as
+    // well, so nothing stored before that rule can end a header and start another.
+    let flat = crate::domain::text::flatten;
     let builder = Message::builder()
         .message_id(Some(message_id(out.id, out.from_address.as_ref())))
         .from(Mailbox::new(
-            Some(out.from_name.to_owned()),
+            Some(flat(out.from_name)),
             out.from_address.clone(),
         ))
-        .to(Mailbox::new(out.to_name.map(str::to_owned), to_address))
-        .subject(out.subject)
+        .to(Mailbox::new(out.to_name.map(flat), to_address))
+        .subject(flat(out.subject))
         .date(SystemTime::from(out.date));
     let text = html_to_text(out.html);
     let body = MultiPart::alternative_plain_html(text, out.html.to_owned());
@@ -200,6 +203,31 @@ mod tests {
         assert_eq!(
             message_id(id, "send@torbay.gov.uk"),
             "<0190b5d0-0000-7000-8000-000000000001@torbay.gov.uk>"
+        );
+    }
+
+    #[test]
+    fn no_stored_line_break_adds_a_header() {
+        let from: Address = "send@council.example".parse().unwrap();
+        let to = Email::parse("parent@example.org").unwrap();
+        let bytes = build(Outgoing {
+            id: OutboxId::new(),
+            from_name: "Torbay Council\r\nBcc: a@evil.example",
+            from_address: &from,
+            to: &to,
+            to_name: Some("Alex\r\nBcc: b@evil.example"),
+            subject: "Decision\r\nBcc: c@evil.example",
+            html: "<p>Letter</p>",
+            date: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            calendar: None,
+        })
+        .unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            "{text}"
         );
     }
 

@@ -73,7 +73,7 @@ pub fn close_item(
 ) -> Result<Closed, PanelError> {
     let (db, scope, chair) = (&services.db, &actor.scope, actor.user);
     let (holidays, clock) = (services.holidays.as_ref(), services.clock.as_ref());
-    let reasons = command.reasons.trim();
+    let reasons = crate::domain::text::free_text("reasons", command.reasons.trim())?;
     if reasons.is_empty() {
         return Err(PanelError::invalid(
             "reasons",
@@ -220,7 +220,8 @@ fn decide_item(
     let departure_reason = command
         .departure_reason
         .as_deref()
-        .map(str::trim)
+        .map(|r| crate::domain::text::free_text("departure_reason", r.trim()))
+        .transpose()?
         .filter(|r| !r.is_empty())
         .map(str::to_owned);
     let departed = match view {

@@ -11,11 +11,11 @@ use serde::Serialize;
 
 use super::PanelError;
 use crate::domain::{
-    AgendaItemStatus, DecisionKind, PanelRole, Proposal, SittingId, SittingStatus, UserId,
-    VoteChoice,
+    AgendaItemStatus, CaseId, ChildId, DecisionKind, PanelRole, Proposal, SittingId, SittingStatus,
+    UserId, VoteChoice,
 };
 use crate::events::CaseEvent;
-use crate::store::{AuthorityScope, Database};
+use crate::store::{AuthorityScope, Database, StoreError, Tx};
 
 /// A member as the minutes list them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -93,13 +93,52 @@ fn initials(given: &str, family: &str) -> String {
         .collect()
 }
 
-/// Builds the minutes of a sitting from what was recorded.
+/// Builds the minutes of a sitting from what was recorded, recording no read: for the
+/// sitting's own page, which shows the agenda by initials beside the live tally. A
+/// person reading the minutes goes through [`read_minutes`].
 pub fn minutes(
     db: &Database,
     scope: &AuthorityScope,
     sitting_id: SittingId,
 ) -> Result<Minutes, PanelError> {
-    Ok(db.read(|tx| {
+    Ok(db.read(|tx| gather(tx, scope, sitting_id))?.0)
+}
+
+/// The minutes of a sitting for `reader` (any role of the authority may read minutes),
+/// recording one read in the access log for each case on its agenda, through `route`,
+/// in the transaction that builds them: minutes that cannot be recorded are not shown.
+pub fn read_minutes(
+    services: &crate::services::Services,
+    reader: &crate::services::Actor,
+    sitting_id: SittingId,
+    route: &str,
+) -> Result<Minutes, PanelError> {
+    let now = services.clock.now();
+    Ok(services.db.write(|tx| {
+        let (minutes, cases) = gather(tx, &reader.scope, sitting_id)?;
+        for read in cases {
+            crate::access::record(
+                tx,
+                &reader.scope,
+                (reader.user, reader.role),
+                read,
+                crate::access::AccessKind::Minutes,
+                route,
+                now,
+            )?;
+        }
+        Ok(minutes)
+    })?)
+}
+
+/// The minutes, with each agenda item's case and child (once each) for the access log.
+fn gather(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    sitting_id: SittingId,
+) -> Result<(Minutes, Vec<(CaseId, ChildId)>), StoreError> {
+    let mut cases: Vec<(CaseId, ChildId)> = Vec::new();
+    let minutes = {
         let sitting = tx.get_sitting(scope, sitting_id)?;
         let panel = tx.get_panel(scope, sitting.panel_id)?;
         let seats = tx.list_sitting_members(scope, sitting_id)?;
@@ -121,6 +160,9 @@ pub fn minutes(
         for item in tx.list_agenda_items(scope, sitting_id)? {
             let case = tx.get_case(scope, item.case_id)?;
             let child = tx.get_child(scope, case.child_id)?;
+            if !cases.contains(&(case.id, child.id)) {
+                cases.push((case.id, child.id));
+            }
             let mut finals: BTreeMap<UserId, MinutesVote> = BTreeMap::new();
             for vote in tx.list_votes(scope, item.id)? {
                 let changes = finals.get(&vote.user_id).map_or(0, |v| v.changes + 1);
@@ -177,13 +219,14 @@ pub fn minutes(
                 record: closing.map(|closed| closed.record),
             });
         }
-        Ok(Minutes {
+        Minutes {
             sitting: sitting_id,
             panel: panel.name,
             sits_on: sitting.sits_on,
             status: sitting.status,
             members,
             items,
-        })
-    })?)
+        }
+    };
+    Ok((minutes, cases))
 }

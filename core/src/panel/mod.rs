@@ -17,7 +17,7 @@ pub mod tally;
 mod voting;
 
 pub use close::{CloseItem, Closed, close_item};
-pub use minutes::{Minutes, MinutesItem, minutes};
+pub use minutes::{Minutes, MinutesItem, minutes, read_minutes};
 pub use papers::{Papers, open_papers, reread_papers};
 pub use sitting::{
     AddToAgenda, ScheduleSitting, add_to_agenda, list_sittings, list_sittings_named, mark_present,

@@ -92,13 +92,18 @@ pub struct Papers {
     pub conflicts: Vec<Conflict>,
 }
 
-/// The papers for an item, recording that `reader` opened them (with a `PapersOpened`
-/// event on the case). Refused unless the reader has a seat at the sitting.
+/// The papers for an item, recording that `reader` opened them through `route` (with a
+/// `PapersOpened` event on the case, and a read in the access log, [`crate::access`]),
+/// all in the transaction that reads them: papers that cannot be recorded are not
+/// shown. Refused unless the reader has a seat at the sitting, and refused to a reader
+/// who declared a conflict on the item: the papers are a child's record, and a
+/// conflicted member takes no part in the item.
 pub fn open_papers(
     db: &Database,
     scope: &AuthorityScope,
     item_id: AgendaItemId,
     reader: UserId,
+    route: &str,
     clock: &dyn Clock,
 ) -> Result<Papers, PanelError> {
     let now = clock.now();
@@ -121,6 +126,17 @@ pub fn open_papers(
                 opened_at: now,
             },
         )?;
+        let user_role = tx.get_user(scope, reader)?.role;
+        let child = tx.get_case(scope, papers.case)?.child_id;
+        crate::access::record(
+            tx,
+            scope,
+            (reader, user_role),
+            (papers.case, child),
+            crate::access::AccessKind::Papers,
+            route,
+            now,
+        )?;
         tx.append_event(
             scope,
             NewEvent {
@@ -139,8 +155,9 @@ pub fn open_papers(
 }
 
 /// The same papers, recording nothing: for showing them again beside a form the
-/// member sent that was refused, which must change nothing. Refused unless the reader
-/// has a seat at the sitting.
+/// member sent that was refused, which must change nothing (the papers were recorded
+/// as read when the page that sent the form opened them). Refused like
+/// [`open_papers`].
 pub fn reread_papers(
     db: &Database,
     scope: &AuthorityScope,
@@ -167,6 +184,16 @@ fn gather(
         Err(other) => return Ok(Err(other)),
     };
     let item = seated.item;
+    if tx
+        .list_conflicts(scope, item.id)?
+        .iter()
+        .any(|c| c.user_id == reader)
+    {
+        return Ok(Err(PanelError::NotSeated(
+            "You declared a conflict of interest on this item, so its papers are closed to you"
+                .to_owned(),
+        )));
+    }
     let case = tx.get_case(scope, item.case_id)?;
     let request = tx.get_request(scope, case.request_id)?;
     let child = tx.get_child(scope, case.child_id)?;

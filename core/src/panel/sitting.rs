@@ -119,7 +119,7 @@ pub fn schedule_sitting(
     if command.sits_on < clock.today() {
         return Err(PanelError::invalid("sits_on", "cannot be in the past"));
     }
-    let location = command.location.trim();
+    let location = crate::domain::text::one_line("location", command.location.trim())?;
     if location.is_empty() {
         return Err(PanelError::invalid(
             "location",

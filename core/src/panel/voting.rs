@@ -57,7 +57,7 @@ pub fn declare_conflict(
     command: &DeclareConflict,
     clock: &dyn Clock,
 ) -> Result<Conflict, PanelError> {
-    let reason = command.reason.trim();
+    let reason = crate::domain::text::free_text("reason", command.reason.trim())?;
     if reason.is_empty() {
         return Err(PanelError::invalid(
             "reason",

@@ -23,6 +23,12 @@ pub struct Limits {
     pub plugin_bytes: usize,
     /// Instances that may run at once across all plugins (the pooling allocator's size).
     pub concurrent_instances: u32,
+    /// The most test vectors a plugin may carry: vetting runs each on upload, so an
+    /// upload cannot hold a thread for as long as its author likes.
+    pub max_vectors: usize,
+    /// The fuel all of a plugin's vectors may burn together when it is vetted; past it
+    /// the upload is refused, naming the limit.
+    pub vet_fuel: u64,
 }
 
 impl Default for Limits {
@@ -35,6 +41,8 @@ impl Default for Limits {
             output_bytes: 64 << 10,
             plugin_bytes: 8 << 20,
             concurrent_instances: 64,
+            max_vectors: 500,
+            vet_fuel: 5_000_000_000,
         }
     }
 }

@@ -24,6 +24,20 @@ pub enum RegistryError {
     /// Its test vectors could not be read.
     #[error("plugin refused: its test vectors could not be read: {0}")]
     VectorsUnavailable(Unavailable),
+    /// It carries more test vectors than vetting runs.
+    #[error("plugin refused: it carries {count} test vectors; at most {max} are run on upload")]
+    TooManyVectors {
+        /// How many it carries.
+        count: usize,
+        /// The limit (`max_vectors`).
+        max: usize,
+    },
+    /// Its vectors together burnt more fuel than vetting allows.
+    #[error("plugin refused: its test vectors burnt more than {budget} fuel together (vet_fuel)")]
+    VetFuelExhausted {
+        /// The limit (`vet_fuel`).
+        budget: u64,
+    },
     /// Some of its own test vectors fail.
     #[error("plugin refused: {} of its test vectors fail; first: {}", .0.failures.len(), first_failure(.0))]
     VectorsFail(VectorReport),
@@ -72,7 +86,19 @@ pub fn vet(host: &PolicyHost, bytes: &[u8]) -> Result<(Plugin, VectorReport), Re
     if vectors.is_empty() {
         return Err(RegistryError::NoVectors);
     }
-    let report = plugin.run_vectors(&vectors);
+    let limits = host.limits();
+    if vectors.len() > limits.max_vectors {
+        return Err(RegistryError::TooManyVectors {
+            count: vectors.len(),
+            max: limits.max_vectors,
+        });
+    }
+    let report = plugin.run_vectors_within(&vectors, limits.vet_fuel);
+    if report.fuel_exhausted {
+        return Err(RegistryError::VetFuelExhausted {
+            budget: limits.vet_fuel,
+        });
+    }
     if !report.failures.is_empty() {
         return Err(RegistryError::VectorsFail(report));
     }

@@ -21,6 +21,11 @@ pub struct VectorReport {
     pub passed: usize,
     /// Those that did not.
     pub failures: Vec<VectorFailure>,
+    /// The fuel all the vectors run burnt together.
+    pub fuel_used: u64,
+    /// Whether the run stopped because the vectors together burnt more than their
+    /// budget (the vectors after that point were not run).
+    pub fuel_exhausted: bool,
 }
 
 impl VectorReport {
@@ -50,9 +55,20 @@ fn not_an_answer<T>(outcome: &Outcome<T>) -> Option<String> {
 impl Plugin {
     /// Runs `vectors` in the sandbox, one fresh instance each.
     pub fn run_vectors(&self, vectors: &[TestVector]) -> VectorReport {
+        self.run_vectors_within(vectors, u64::MAX)
+    }
+
+    /// Runs `vectors` as [`Plugin::run_vectors`] does, stopping once they have burnt
+    /// more than `fuel_budget` together: each call is bounded by the per-call fuel, and
+    /// this bounds the whole run, so vetting one upload cannot hold a thread for long.
+    pub fn run_vectors_within(&self, vectors: &[TestVector], fuel_budget: u64) -> VectorReport {
         let mut report = VectorReport::default();
         for vector in vectors {
-            match self.check_vector(vector) {
+            if report.fuel_used > fuel_budget {
+                report.fuel_exhausted = true;
+                break;
+            }
+            match self.check_vector(vector, &mut report.fuel_used) {
                 None => report.passed += 1,
                 Some(problem) => report.failures.push(VectorFailure {
                     name: vector.name.clone(),
@@ -63,10 +79,13 @@ impl Plugin {
         report
     }
 
-    fn check_vector(&self, vector: &TestVector) -> Option<String> {
+    /// Whether `vector` gives its expected answer (`None`) or what differed, adding the
+    /// fuel its call burnt to `fuel`.
+    fn check_vector(&self, vector: &TestVector, fuel: &mut u64) -> Option<String> {
         match (&vector.call, &vector.expect) {
             (TestCall::GraduatedResponse(facts), Expectation::Advice(want)) => {
                 let got = self.graduated_response(facts);
+                *fuel = fuel.saturating_add(got.fuel_used);
                 if let Some(problem) = not_an_answer(&got.outcome) {
                     return Some(format!("expected advice, got {problem}"));
                 }
@@ -92,6 +111,7 @@ impl Plugin {
             }
             (TestCall::Banding(request), Expectation::Band(want)) => {
                 let got = self.banding(request);
+                *fuel = fuel.saturating_add(got.fuel_used);
                 if let Some(problem) = not_an_answer(&got.outcome) {
                     return Some(format!("expected a band, got {problem}"));
                 }
@@ -120,6 +140,7 @@ impl Plugin {
             }
             (TestCall::NextSteps(facts), Expectation::Plan(want)) => {
                 let got = self.next_steps(facts);
+                *fuel = fuel.saturating_add(got.fuel_used);
                 if let Some(problem) = not_an_answer(&got.outcome) {
                     return Some(format!("expected a plan, got {problem}"));
                 }
@@ -140,9 +161,11 @@ impl Plugin {
             }
             (call, Expectation::Declined(case)) => {
                 let declined = match call {
-                    TestCall::GraduatedResponse(f) => declined_case(self.graduated_response(f)),
-                    TestCall::Banding(r) => declined_case(self.banding(r)),
-                    TestCall::NextSteps(f) => declined_case(self.next_steps(f)),
+                    TestCall::GraduatedResponse(f) => {
+                        declined_case(self.graduated_response(f), fuel)
+                    }
+                    TestCall::Banding(r) => declined_case(self.banding(r), fuel),
+                    TestCall::NextSteps(f) => declined_case(self.next_steps(f), fuel),
                 };
                 match declined {
                     Ok(got) if got == case => None,
@@ -155,7 +178,8 @@ impl Plugin {
     }
 }
 
-fn declined_case<T>(evaluation: Evaluation<T>) -> Result<&'static str, String> {
+fn declined_case<T>(evaluation: Evaluation<T>, fuel: &mut u64) -> Result<&'static str, String> {
+    *fuel = fuel.saturating_add(evaluation.fuel_used);
     match evaluation.outcome {
         Outcome::Declined(e) => Ok(error_case(&e)),
         Outcome::Advice(_) => Err("an answer".to_owned()),

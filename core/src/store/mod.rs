@@ -23,6 +23,7 @@
 //! No diesel type crosses this module's boundary: callers see domain types and
 //! [`StoreError`]. SQL lives here and nowhere else.
 
+mod access;
 mod authorities;
 mod cases;
 mod connection;

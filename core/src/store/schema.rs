@@ -307,6 +307,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    access_log (id) {
+        id -> Text,
+        authority_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        case_id -> Text,
+        child_id -> Text,
+        what -> Text,
+        route -> Text,
+        read_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     authorities,
     users,
@@ -331,4 +345,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     conflicts,
     outbox,
     idempotency_keys,
+    access_log,
 );

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::execute::{CaseCommand, Context, execute, limit_set, the, the_limit};
+use super::execute::{CaseCommand, Context, limit_set, the, the_set_limit};
 use super::{CaseState, WorkflowError};
 use crate::clock::limits;
 use crate::domain::{AdviceSource, CaseId, CaseStage, Deadline, DeadlineKind, UserId};
@@ -106,8 +106,7 @@ impl CaseCommand for RequestAdvice {
         _after: &CaseState,
         ctx: &Context<'_>,
     ) -> Result<Deadline, WorkflowError> {
-        the_limit(facts, DeadlineKind::AdviceDue, ctx)
-            .ok_or_else(|| WorkflowError::invalid("command", "recorded no limit for the advice"))
+        the_set_limit(facts, DeadlineKind::AdviceDue, ctx)
     }
 }
 
@@ -123,10 +122,15 @@ pub fn request_advice(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<Deadline, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        actor,
+        super::calendar_only(),
+        clock,
+    )
 }
 
 impl CaseCommand for RecordAdviceReceived {
@@ -212,10 +216,15 @@ pub fn record_advice_received(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<AdviceReceived, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        actor,
+        super::calendar_only(),
+        clock,
+    )
 }
 
 #[cfg(test)]

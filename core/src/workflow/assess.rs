@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::execute::{CaseCommand, Context, execute, limit_set, the, the_decision};
+use super::execute::{CaseCommand, Context, limit_set, the, the_decision};
 use super::{CaseState, WorkflowError};
 use crate::clock::{BankHolidays, limits};
 use crate::domain::{
@@ -121,7 +121,12 @@ impl CaseCommand for DecideWhetherToAssess {
             (Some("Assess"), AssessDecision::Refuse) => Some("assess"),
             _ => None,
         };
-        let departure = match (departs, self.departure_reason.as_deref().map(str::trim)) {
+        let departure_reason = self
+            .departure_reason
+            .as_deref()
+            .map(|r| crate::domain::text::free_text("departure_reason", r.trim()))
+            .transpose()?;
+        let departure = match (departs, departure_reason) {
             (Some(advised), None | Some("")) => {
                 return Err(WorkflowError::invalid(
                     "departure_reason",
@@ -198,10 +203,15 @@ pub fn decide_whether_to_assess(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<Decided, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(command.decided_by), holidays, clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        command.decided_by,
+        holidays,
+        clock,
+    )
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::execute::{CaseCommand, Context, execute, limit_set, the};
+use super::execute::{CaseCommand, Context, limit_set, the};
 use super::{CaseState, WorkflowError};
 use crate::clock::limits;
 use crate::clock::{BankHolidays, ClockFacts};
@@ -302,10 +302,7 @@ pub fn request_mediation(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<NaiveDate, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), holidays, clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(db, scope, case_id, command, actor, holidays, clock)
 }
 
 impl CaseCommand for RecordMediationOutcome {
@@ -385,10 +382,7 @@ pub fn record_mediation_outcome(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<MediationConcluded, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), holidays, clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(db, scope, case_id, command, actor, holidays, clock)
 }
 
 impl CaseCommand for LodgeAppeal {
@@ -473,10 +467,7 @@ pub fn lodge_appeal(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<AppealLodged, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), holidays, clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(db, scope, case_id, command, actor, holidays, clock)
 }
 
 impl CaseCommand for RecordTribunalDecision {
@@ -586,10 +577,15 @@ pub fn record_tribunal_decision(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<TribunalDecided, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        actor,
+        super::calendar_only(),
+        clock,
+    )
 }
 
 impl CaseCommand for RecordOrderComplied {
@@ -660,10 +656,15 @@ pub fn comply_with_order(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<bool, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        actor,
+        super::calendar_only(),
+        clock,
+    )
 }
 
 #[cfg(test)]

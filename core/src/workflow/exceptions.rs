@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::execute::{CaseCommand, Context, execute, the};
+use super::execute::{CaseCommand, Context, the};
 use super::{CaseState, WorkflowError};
 use crate::domain::{
     AdviceSource, CaseId, DeadlineException, DeadlineKind, DeadlineStatus, ExceptionId,
@@ -183,7 +183,7 @@ impl CaseCommand for Claim<'_> {
                 },
             ));
         };
-        let evidence = self.claim.evidence.trim();
+        let evidence = crate::domain::text::free_text("evidence", self.claim.evidence.trim())?;
         if evidence.is_empty() {
             return Err(WorkflowError::invalid(
                 "evidence",
@@ -298,7 +298,7 @@ pub fn claim_exception(
             claim: command,
             claimed_by,
         };
-        execute(tx, scope, &case, &claim, ctx)
+        super::execute(tx, scope, &case, &claim, ctx)
     })
 }
 

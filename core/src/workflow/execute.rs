@@ -352,6 +352,17 @@ pub(crate) fn the_limit(
     })
 }
 
+/// The limit of `kind` that a command always sets, among its `facts`: what its caller is
+/// told. A command that sets it never sees the error.
+pub(crate) fn the_set_limit(
+    facts: &[CaseEvent],
+    kind: crate::domain::DeadlineKind,
+    ctx: &Context<'_>,
+) -> Result<crate::domain::Deadline, WorkflowError> {
+    the_limit(facts, kind, ctx)
+        .ok_or_else(|| WorkflowError::invalid("command", format!("recorded no {kind} limit")))
+}
+
 /// A new open limit as a fact: every command that starts a clock sets it this way, with
 /// a fresh id and the rule behind it, so none forgets either.
 pub(crate) fn limit_set(

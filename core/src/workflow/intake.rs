@@ -9,7 +9,7 @@ use crate::clock::limits::{self, Anchor};
 use crate::domain::{
     AssessmentRequest, Case, CaseId, CaseStage, Child, ChildId, Deadline, DeadlineId, DeadlineKind,
     DeadlineStatus, Email, NeedType, NhsNumber, PersonName, RequestId, RequestedBy, SettingType,
-    Upn, UserId,
+    Upn, UserId, text,
 };
 use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, StoreError, Tx};
@@ -158,6 +158,8 @@ pub(super) fn check_request(
             "must say what the request is about",
         ));
     }
+    text::one_line("requester", &command.requester)?;
+    text::free_text("summary", &command.summary)?;
     let upn = Upn::parse(&command.upn)?;
     let known = tx.find_child_by_upn(scope, &upn)?;
     if let Some(known) = &known

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::execute::{CaseCommand, Context, execute, the, the_decision};
+use super::execute::{CaseCommand, Context, the, the_decision};
 use super::{CaseState, WorkflowError};
 use crate::clock::BankHolidays;
 use crate::domain::{
@@ -169,10 +169,15 @@ pub fn decide_whether_to_issue(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<IssueDecided, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(command.decided_by), holidays, clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        command.decided_by,
+        holidays,
+        clock,
+    )
 }
 
 #[cfg(test)]

@@ -68,9 +68,9 @@ pub use transfer::{
     send_transfer_notice, transfer_plan_out,
 };
 pub use views::{
-    AT_RISK_DAYS, CaseView, CaseloadEntry, DeadlineView, LetterView, case_letter, case_view,
-    caseload,
+    AT_RISK_DAYS, CaseView, CaseloadEntry, DeadlineView, LetterView, case_view, caseload,
 };
+pub(crate) use views::{gather_case, gather_letter};
 
 use crate::domain::{CaseId, CaseStage, DomainError};
 use crate::events::{self, CaseEvent};
@@ -158,6 +158,25 @@ pub(crate) fn on_case<T>(
     db.write_with(|tx| {
         let case = tx.lock_case(scope, case_id)?;
         in_case(tx, scope, case, decide)
+    })
+}
+
+/// Runs `command` on a case as `actor`, for the embedded callers (the CLI, the
+/// benchmarks, the tests) that hold a database and a scope rather than
+/// [`crate::services::Services`]: the case is taken, the command decided on its state
+/// and its facts recorded, in one transaction. No role check: the caller is trusted.
+pub(crate) fn run_as<C: CaseCommand>(
+    db: &crate::store::Database,
+    scope: &crate::store::AuthorityScope,
+    case_id: CaseId,
+    command: &C,
+    actor: crate::domain::UserId,
+    holidays: &crate::clock::BankHolidays,
+    clock: &dyn crate::time::Clock,
+) -> Result<C::Outcome, WorkflowError> {
+    on_case(db, scope, case_id, |tx, case| {
+        let ctx = Context::new(scope, case.id, Some(command.acting(actor)), holidays, clock);
+        execute(tx, scope, &case, command, ctx)
     })
 }
 

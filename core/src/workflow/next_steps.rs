@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::execute::{CaseCommand, Context, execute, limit_set};
+use super::execute::{CaseCommand, Context, limit_set};
 use super::{CaseState, WorkflowError};
 use crate::clock::limits;
 use crate::domain::{CaseId, CaseStage, DeadlineKind, UserId};
@@ -90,6 +90,7 @@ impl CaseCommand for RecordNextStepsOutcome {
         if self.notes.trim().is_empty() {
             return Err(WorkflowError::invalid("notes", "must say what was agreed"));
         }
+        crate::domain::text::free_text("notes", &self.notes)?;
         // The day of the refusal as decided (the fact keeps it; the decision's
         // `decided_at` is when it was recorded, which may be later).
         if state.last_decided_on.is_some_and(|day| self.met_on < day) {
@@ -137,10 +138,15 @@ pub fn record_next_steps_outcome(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<CaseStage, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        actor,
+        super::calendar_only(),
+        clock,
+    )
 }
 
 /// A next-steps meeting arranged with the family after a refusal to assess.
@@ -181,7 +187,7 @@ impl CaseCommand for ArrangeNextStepsMeeting {
         if self.meets_on < ctx.today {
             return Err(WorkflowError::invalid("meets_on", "cannot be in the past"));
         }
-        let location = self.location.trim();
+        let location = crate::domain::text::one_line("location", self.location.trim())?;
         if location.is_empty() {
             return Err(WorkflowError::invalid(
                 "location",
@@ -193,8 +199,8 @@ impl CaseCommand for ArrangeNextStepsMeeting {
             .iter()
             .map(|w| w.trim())
             .filter(|w| !w.is_empty())
-            .map(str::to_owned)
-            .collect();
+            .map(|w| crate::domain::text::one_line("with", w).map(str::to_owned))
+            .collect::<Result<_, _>>()?;
         if with.is_empty() {
             return Err(WorkflowError::invalid(
                 "with",
@@ -233,10 +239,15 @@ pub fn arrange_next_steps_meeting(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<(), WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        actor,
+        super::calendar_only(),
+        clock,
+    )
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::execute::{CaseCommand, Context, execute, limit_set, the, the_limit};
+use super::execute::{CaseCommand, Context, limit_set, the, the_set_limit};
 use super::{CaseState, LimitState, WorkflowError};
 use crate::clock::limits;
 use crate::domain::{CaseId, CaseStage, Deadline, DeadlineKind, UserId};
@@ -113,9 +113,7 @@ impl CaseCommand for ServeDraftPlan {
         _after: &CaseState,
         ctx: &Context<'_>,
     ) -> Result<Deadline, WorkflowError> {
-        the_limit(facts, DeadlineKind::RepresentationsDue, ctx).ok_or_else(|| {
-            WorkflowError::invalid("command", "recorded no limit for representations")
-        })
+        the_set_limit(facts, DeadlineKind::RepresentationsDue, ctx)
     }
 }
 
@@ -132,10 +130,15 @@ pub fn serve_draft_plan(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<Deadline, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        actor,
+        super::calendar_only(),
+        clock,
+    )
 }
 
 impl CaseCommand for IssueFinalPlan {
@@ -206,9 +209,7 @@ impl CaseCommand for IssueFinalPlan {
         Ok(FinalPlanIssued {
             stage: after.stage(),
             within_twenty_weeks: issued.within_twenty_weeks,
-            annual_review: the_limit(facts, DeadlineKind::AnnualReview, ctx).ok_or_else(|| {
-                WorkflowError::invalid("command", "recorded no limit for the annual review")
-            })?,
+            annual_review: the_set_limit(facts, DeadlineKind::AnnualReview, ctx)?,
         })
     }
 }
@@ -229,10 +230,15 @@ pub fn issue_final_plan(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<FinalPlanIssued, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        actor,
+        super::calendar_only(),
+        clock,
+    )
 }
 
 #[cfg(test)]

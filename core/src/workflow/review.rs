@@ -13,7 +13,9 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::execute::{CaseCommand, Context, execute, limit_set, the, the_decision, the_limit};
+use super::execute::{
+    CaseCommand, Context, limit_set, the, the_decision, the_limit, the_set_limit,
+};
 use super::{CaseState, WorkflowError};
 use crate::clock::{BankHolidays, ClockFacts, Deadlines};
 use crate::domain::{
@@ -95,16 +97,6 @@ fn clock_day(
         .ok_or_else(|| WorkflowError::invalid(field, format!("the clock gave no {key}")))
 }
 
-/// The limit of `kind` among `facts`, as the caller is told it.
-fn limit_of(
-    facts: &[CaseEvent],
-    kind: DeadlineKind,
-    ctx: &Context<'_>,
-) -> Result<Deadline, WorkflowError> {
-    the_limit(facts, kind, ctx)
-        .ok_or_else(|| WorkflowError::invalid("command", format!("recorded no {kind} limit")))
-}
-
 impl CaseCommand for ScheduleReviewMeeting {
     type Outcome = ReviewMeetingScheduled;
     const STEP: super::Step = super::Step::ReviewMeeting;
@@ -177,9 +169,9 @@ impl CaseCommand for ScheduleReviewMeeting {
         ctx: &Context<'_>,
     ) -> Result<ReviewMeetingScheduled, WorkflowError> {
         Ok(ReviewMeetingScheduled {
-            papers: limit_of(facts, DeadlineKind::ReviewPapers, ctx)?,
-            report: limit_of(facts, DeadlineKind::ReviewReport, ctx)?,
-            decision: limit_of(facts, DeadlineKind::ReviewDecision, ctx)?,
+            papers: the_set_limit(facts, DeadlineKind::ReviewPapers, ctx)?,
+            report: the_set_limit(facts, DeadlineKind::ReviewReport, ctx)?,
+            decision: the_set_limit(facts, DeadlineKind::ReviewDecision, ctx)?,
         })
     }
 }
@@ -199,10 +191,7 @@ pub fn schedule_review_meeting(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<ReviewMeetingScheduled, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), holidays, clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(db, scope, case_id, command, actor, holidays, clock)
 }
 
 impl CaseCommand for RecordReviewDecision {
@@ -343,10 +332,15 @@ pub fn record_review_decision(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<ReviewDecided, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(command.decided_by), holidays, clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        command.decided_by,
+        holidays,
+        clock,
+    )
 }
 
 #[cfg(test)]

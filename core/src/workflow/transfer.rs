@@ -11,7 +11,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
-use super::execute::{CaseCommand, Context, execute, limit_set, the, the_limit};
+use super::execute::{CaseCommand, Context, limit_set, the, the_set_limit};
 use super::intake::{Intake, ReceiveRequest, Received, check_request, write_intake};
 use super::not_after_today;
 use super::{CaseState, WorkflowError, not_future, open_limit, set_deadline};
@@ -134,21 +134,11 @@ fn require_plan(
 }
 
 fn named(value: &str, field: &'static str, what: &str) -> Result<String, WorkflowError> {
-    let trimmed = value.trim();
+    let trimmed = crate::domain::text::one_line(field, value.trim())?;
     if trimmed.is_empty() {
         return Err(WorkflowError::invalid(field, format!("must name {what}")));
     }
     Ok(trimmed.to_owned())
-}
-
-/// The limit a command that sets one returns, as the domain's deadline.
-fn the_deadline(
-    facts: &[CaseEvent],
-    kind: DeadlineKind,
-    ctx: &Context<'_>,
-) -> Result<Deadline, WorkflowError> {
-    the_limit(facts, kind, ctx)
-        .ok_or_else(|| WorkflowError::invalid("command", "recorded none of the facts it decides"))
 }
 
 impl CaseCommand for PlanPhaseTransfer {
@@ -206,7 +196,7 @@ impl CaseCommand for PlanPhaseTransfer {
         _after: &CaseState,
         ctx: &Context<'_>,
     ) -> Result<Deadline, WorkflowError> {
-        the_deadline(facts, DeadlineKind::PhaseTransfer, ctx)
+        the_set_limit(facts, DeadlineKind::PhaseTransfer, ctx)
     }
 }
 
@@ -223,10 +213,7 @@ pub fn plan_phase_transfer(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<Deadline, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), holidays, clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(db, scope, case_id, command, actor, holidays, clock)
 }
 
 impl CaseCommand for CompletePhaseTransfer {
@@ -292,10 +279,15 @@ pub fn complete_phase_transfer(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<PhaseTransferCompleted, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        actor,
+        super::calendar_only(),
+        clock,
+    )
 }
 
 impl CaseCommand for NotifyMoveOut {
@@ -342,7 +334,7 @@ impl CaseCommand for NotifyMoveOut {
         _after: &CaseState,
         ctx: &Context<'_>,
     ) -> Result<Deadline, WorkflowError> {
-        the_deadline(facts, DeadlineKind::PlanTransfer, ctx)
+        the_set_limit(facts, DeadlineKind::PlanTransfer, ctx)
     }
 }
 
@@ -360,10 +352,7 @@ pub fn notify_move_out(
     holidays: &BankHolidays,
     clock: &dyn Clock,
 ) -> Result<Deadline, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), holidays, clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(db, scope, case_id, command, actor, holidays, clock)
 }
 
 impl CaseCommand for TransferPlanOut {
@@ -424,10 +413,15 @@ pub fn transfer_plan_out(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<PlanTransferredOut, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        actor,
+        super::calendar_only(),
+        clock,
+    )
 }
 
 /// Opens a case for a plan transferred in (reg. 15), at `PlanIssued`, with the family's
@@ -582,10 +576,15 @@ pub fn send_transfer_notice(
     actor: UserId,
     clock: &dyn Clock,
 ) -> Result<bool, WorkflowError> {
-    super::on_case(db, scope, case_id, |tx, case| {
-        let ctx = Context::new(scope, case.id, Some(actor), super::calendar_only(), clock);
-        execute(tx, scope, &case, command, ctx)
-    })
+    super::run_as(
+        db,
+        scope,
+        case_id,
+        command,
+        actor,
+        super::calendar_only(),
+        clock,
+    )
 }
 
 #[cfg(test)]

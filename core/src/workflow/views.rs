@@ -11,7 +11,7 @@ use crate::domain::{
     AssessmentRequest, CaseId, CaseStage, ChildId, Deadline, DeadlineException, DeadlineStatus,
     Decision, Document, DocumentId, DocumentKind, Event, RequestId, StoredAdvice,
 };
-use crate::store::{AuthorityScope, Database};
+use crate::store::{AuthorityScope, Database, StoreError, Tx};
 
 /// Days before a deadline at which an open case is flagged "at risk".
 pub const AT_RISK_DAYS: i64 = 10;
@@ -54,7 +54,8 @@ impl DeadlineView {
 }
 
 /// A letter kept on a case, without its bytes: what a caseworker lists to see what the
-/// family was sent and when. [`case_letter`] gives the letter itself.
+/// family was sent and when. The letter itself is read one at a time, each read recorded
+/// in the access log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LetterView {
     /// The stored document's id.
@@ -111,66 +112,79 @@ pub struct CaseloadEntry {
     pub next_deadline: Option<DeadlineView>,
 }
 
-/// One case of the scope's authority; `NotFound` for another authority's.
+/// One case of the scope's authority; `NotFound` for another authority's. Records no
+/// read: what a person opens goes through [`crate::access::read_case`], which checks
+/// their role and records the read; this is for the core's own uses (a command's reply
+/// to the caller who just recorded it, the step forms) and for tests.
 pub fn case_view(
     db: &Database,
     scope: &AuthorityScope,
     id: CaseId,
     today: NaiveDate,
 ) -> Result<CaseView, WorkflowError> {
-    Ok(db.read(|tx| {
-        let (case, request, child) = tx.get_case_with_request_and_child(scope, id)?;
-        let deadlines = tx
-            .list_deadlines(scope, id)?
-            .iter()
-            .map(|d| DeadlineView::new(d, today))
-            .collect();
-        Ok(CaseView {
-            id,
-            child_name: format!(
-                "{} {}",
-                child.given_name.as_str(),
-                child.family_name.as_str()
-            ),
-            date_of_birth: child.date_of_birth,
-            stage: case.stage,
-            request,
-            deadlines,
-            advice: tx.advice_for_case(scope, &id)?,
-            decisions: tx.list_decisions(scope, id)?,
-            events: tx.list_events(scope, Some(id))?,
-            exceptions: tx.list_exceptions(scope, id)?,
-            letters: tx
-                .list_document_listings(scope, id, DocumentKind::Letter)?
-                .into_iter()
-                .map(|d| LetterView {
-                    id: d.id,
-                    title: d.title,
-                    created_at: d.created_at,
-                    sha256: d.sha256,
-                })
-                .collect(),
-        })
-    })?)
+    Ok(db.read(|tx| gather_case(tx, scope, id, today))?.0)
 }
 
-/// One letter kept on a case of the scope's authority, bytes and all; `NotFound` for
-/// another case's document, or one that is not a letter.
-pub fn case_letter(
-    db: &Database,
+/// Reads one case whole inside the caller's transaction, with the child it is about
+/// (which the access log records beside the case).
+pub(crate) fn gather_case(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    id: CaseId,
+    today: NaiveDate,
+) -> Result<(CaseView, ChildId), StoreError> {
+    let (case, request, child) = tx.get_case_with_request_and_child(scope, id)?;
+    let deadlines = tx
+        .list_deadlines(scope, id)?
+        .iter()
+        .map(|d| DeadlineView::new(d, today))
+        .collect();
+    let view = CaseView {
+        id,
+        child_name: format!(
+            "{} {}",
+            child.given_name.as_str(),
+            child.family_name.as_str()
+        ),
+        date_of_birth: child.date_of_birth,
+        stage: case.stage,
+        request,
+        deadlines,
+        advice: tx.advice_for_case(scope, &id)?,
+        decisions: tx.list_decisions(scope, id)?,
+        events: tx.list_events(scope, Some(id))?,
+        exceptions: tx.list_exceptions(scope, id)?,
+        letters: tx
+            .list_document_listings(scope, id, DocumentKind::Letter)?
+            .into_iter()
+            .map(|d| LetterView {
+                id: d.id,
+                title: d.title,
+                created_at: d.created_at,
+                sha256: d.sha256,
+            })
+            .collect(),
+    };
+    Ok((view, child.id))
+}
+
+/// One letter of `case` inside the caller's transaction, with the case's child; `NotFound`
+/// for another case's document, or one that is not a letter.
+pub(crate) fn gather_letter(
+    tx: &mut Tx<'_>,
     scope: &AuthorityScope,
     case: CaseId,
     letter: DocumentId,
-) -> Result<Document, WorkflowError> {
-    let document = db.read(|tx| tx.get_document(scope, letter))?;
+) -> Result<(Document, ChildId), StoreError> {
+    let document = tx.get_document(scope, letter)?;
     if document.case_id != case || document.kind != DocumentKind::Letter {
-        return Err(crate::store::StoreError::NotFound {
+        return Err(StoreError::NotFound {
             entity: "letter",
             id: letter.to_string(),
-        }
-        .into());
+        });
     }
-    Ok(document)
+    let child = tx.get_case(scope, case)?.child_id;
+    Ok((document, child))
 }
 
 /// Stages where nothing more is due from the authority on the request.

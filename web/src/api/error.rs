@@ -9,6 +9,10 @@ use sendpanel_core::policy::RegistryError;
 use sendpanel_core::store::StoreError;
 use sendpanel_core::workflow::WorkflowError;
 
+/// What a client is told when a write met a record already there (a duplicate, or
+/// another request that recorded first). Nothing was recorded for it.
+pub const CONFLICT_MESSAGE: &str = "this is already recorded, or another change was recorded first; nothing was recorded for this request: read it back before trying again";
+
 /// One API failure.
 #[derive(Debug, thiserror::Error)]
 #[error("{code}: {message}")]
@@ -95,7 +99,12 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound { entity, .. } => Self::not_found(entity),
-            StoreError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            // The detail may be the driver's text, naming tables and constraints: it
+            // goes to the log; the client is told what happened in our words.
+            StoreError::Conflict(detail) => {
+                tracing::info!(%detail, "refused: conflicts with a record");
+                Self::new(StatusCode::CONFLICT, "conflict", CONFLICT_MESSAGE)
+            }
             // The next call gets a working connection: say so, rather than a bare
             // internal error. A connection lost during a commit may still have saved
             // it, so the caller is told to check first.
@@ -156,5 +165,48 @@ impl From<RegistryError> for ApiError {
             RegistryError::Store(store) => store.into(),
             other => Self::internal(other),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    async fn body_of(error: ApiError) -> (StatusCode, String) {
+        let response = error.error_response();
+        let status = response.status();
+        let bytes = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[actix_web::test]
+    async fn a_conflict_never_shows_the_drivers_words() {
+        for driver in [
+            "UNIQUE constraint failed: conflicts.agenda_item_id, conflicts.user_id",
+            "duplicate key value violates unique constraint \"conflicts_agenda_item_id_user_id_key\"",
+        ] {
+            let (status, body) =
+                body_of(ApiError::from(StoreError::Conflict(driver.to_owned()))).await;
+            assert_eq!(status, StatusCode::CONFLICT);
+            assert!(body.contains("\"code\":\"conflict\""), "{body}");
+            assert!(body.contains("nothing was recorded"), "{body}");
+            for leak in ["UNIQUE", "constraint", "conflicts_", "agenda_item_id"] {
+                assert!(!body.contains(leak), "{leak} in {body}");
+            }
+        }
+    }
+
+    #[actix_web::test]
+    async fn a_failure_on_our_side_says_only_that() {
+        let (status, body) = body_of(ApiError::from(StoreError::Refused(
+            "new row for relation \"decisions\" violates check constraint".to_owned(),
+        )))
+        .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.contains("decisions"), "{body}");
+        assert!(body.contains("it has been logged"), "{body}");
     }
 }

@@ -99,7 +99,8 @@ pub async fn receive_request(
     Ok(HttpResponse::Created().json(RequestLoggedReply::from(received)))
 }
 
-/// `GET /requests/{id}`: the case whole.
+/// `GET /requests/{id}`: the case whole, for the roles that open cases (not panel
+/// members, who read a case through a sitting's papers); each read is recorded.
 #[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
 pub async fn get_request(
     state: web::Data<AppState>,
@@ -108,11 +109,12 @@ pub async fn get_request(
 ) -> Result<HttpResponse, ApiError> {
     let id = case_id(&path)?;
     let view = blocking(move || {
-        Ok(workflow::case_view(
-            &state.db,
-            &caller.scope,
+        Ok(sendpanel_core::access::read_case(
+            &state.services(),
+            &caller.actor(),
             id,
-            state.clock.today(),
+            sendpanel_core::access::AccessKind::CaseApi,
+            "GET /api/v1/requests/{id}",
         )?)
     })
     .await?;

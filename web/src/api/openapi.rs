@@ -347,11 +347,13 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
             method: HttpMethod::Get,
             path: "/requests/{id}",
             summary: "Read a request whole".into(),
-            who: Who::Anyone,
+            who: Who::Roles(&sendpanel_core::access::CASE_READERS),
             detail: "Facts, stage, deadlines with their rule and status, policy advice with \
                      the plugin's hash, input and answer, decisions with who and why, the \
                      event history, the exceptions claimed on its limits and the letters \
-                     sent.",
+                     sent. Not for panel members, who read a case through a sitting's \
+                     papers. Each read is recorded in the access log (who, when, which \
+                     case and child, this route).",
             id: Some(PathId::Case),
             body: None,
             reply: reply::<CaseView>(s, 200, "The case"),
@@ -484,7 +486,8 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
                      conflicts declared and why, who opened the papers, each member's final \
                      vote and reason with how many times they changed it (every vote is \
                      recorded, as SI 1993/202 Sch 2 para 1 lets a member require), and how it \
-                     closed.",
+                     closed. The read is recorded in the access log once for each case on \
+                     the agenda.",
             id: Some(PathId::Sitting),
             body: None,
             reply: reply::<Minutes>(s, 200, "The minutes"),
@@ -523,12 +526,14 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
             path: "/agenda-items/{id}/papers",
             summary: "Open an item's papers".into(),
             who: Who::Roles(&SITTING_ROLES),
-            detail: "With a seat at the item's sitting (403 `not_seated` otherwise). The \
+            detail: "With a seat at the item's sitting and no conflict declared on the item \
+                     (403 `not_seated` otherwise). The \
                      request, the statutory test in plain words (CFA s.36(8) for \
                      assessment) above the plugin's criteria with reasons and evidence, the \
                      deadlines, decisions so far and conflicts declared. Each opening is \
                      recorded with a `papers_opened` event (UK GDPR art. 22: the record shows \
-                     the human review was real) and listed in the minutes.",
+                     the human review was real), listed in the minutes, and recorded in the \
+                     access log.",
             id: Some(PathId::AgendaItem),
             body: None,
             reply: reply::<Papers>(s, 200, "The papers"),

@@ -214,7 +214,8 @@ pub async fn mark_present(
     }))
 }
 
-/// `GET /sittings/{id}/minutes`: the minutes, generated from the record.
+/// `GET /sittings/{id}/minutes`: the minutes, generated from the record; the read is
+/// recorded in the access log for each case on the agenda.
 #[tracing::instrument(skip_all, fields(sitting_id = %path, user_id = %caller.user.id))]
 pub async fn minutes(
     state: web::Data<AppState>,
@@ -223,7 +224,15 @@ pub async fn minutes(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&WATCHERS, "read minutes")?;
     let id = sitting_id(&path)?;
-    let minutes = blocking(move || Ok(panel::minutes(&state.db, &caller.scope, id)?)).await?;
+    let minutes = blocking(move || {
+        Ok(panel::read_minutes(
+            &state.services(),
+            &caller.actor(),
+            id,
+            "GET /api/v1/sittings/{id}/minutes",
+        )?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(minutes))
 }
 
@@ -260,6 +269,7 @@ pub async fn open_papers(
             &caller.scope,
             id,
             caller.user.id,
+            "GET /api/v1/agenda-items/{id}/papers",
             state.clock.as_ref(),
         )?)
     })

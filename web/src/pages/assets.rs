@@ -25,6 +25,25 @@ const JS: &str = "govuk-frontend.min.js";
 /// The sitting page's live tally script, ours.
 const LIVE_TALLY: &str = "live-tally.js";
 const LIVE_TALLY_SOURCE: &str = include_str!("../../assets/live-tally.js");
+/// What every page's head and foot once carried inline, as files: the
+/// Content-Security-Policy allows no inline script or style (`crate::headers`).
+const OWN: [(&str, &str, &str); 3] = [
+    (
+        "sendpanel.css",
+        include_str!("../../assets/sendpanel.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
+        "js-enabled.js",
+        include_str!("../../assets/js-enabled.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "init.js",
+        include_str!("../../assets/init.js"),
+        "text/javascript; charset=utf-8",
+    ),
+];
 
 /// The stylesheet without the GOV.UK Transport typeface.
 static STYLESHEET: LazyLock<String> = LazyLock::new(|| {
@@ -52,9 +71,12 @@ pub async fn serve(file: web::Path<String>) -> HttpResponse {
             Some(file) => (file.data, "text/javascript; charset=utf-8"),
             None => return HttpResponse::NotFound().finish(),
         },
-        other => match Frontend::get(&format!("assets/{other}")) {
-            Some(file) => (file.data, "application/json"),
-            None => return HttpResponse::NotFound().finish(),
+        other => match OWN.iter().find(|(own, _, _)| *own == other) {
+            Some((_, source, content_type)) => (Cow::Borrowed(source.as_bytes()), *content_type),
+            None => match Frontend::get(&format!("assets/{other}")) {
+                Some(file) => (file.data, "application/json"),
+                None => return HttpResponse::NotFound().finish(),
+            },
         },
     };
     HttpResponse::Ok()

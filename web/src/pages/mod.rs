@@ -15,6 +15,7 @@
 //!   conflicts and the chair's close.
 //! - [`admin`]: the authority admin's plugins, what-if, panels and users.
 //! - [`dashboard`]: the authority's figures as charts with their tables.
+//! - [`audit`]: the access log for auditors, paged and as CSV.
 //! - [`assets`]: GOV.UK Frontend's stylesheet and script, embedded in the binary.
 //!
 //! Sessions live in an encrypted cookie; the middleware that keeps them wraps the whole
@@ -24,6 +25,7 @@
 mod admin;
 mod advice;
 mod assets;
+mod audit;
 mod case;
 mod cases;
 mod chart;
@@ -61,6 +63,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .to(cases::new_request)
                 .wrap(from_fn(once::once_per_token)),
         )
+        .route("/audit", web::get().to(audit::audit_page))
+        .route("/audit.csv", web::get().to(audit::audit_csv))
         .route("/cases/{id}", web::get().to(case::page::case_page))
         .route(
             "/cases/{id}/letters/{letter}",

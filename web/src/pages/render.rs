@@ -92,6 +92,9 @@ fn navigation(role: Option<UserRole>) -> Value {
     if role == UserRole::Admin {
         links.push(json!({ "href": "/admin", "text": "Admin" }));
     }
+    if sendpanel_core::access::LOG_READERS.contains(&role) {
+        links.push(json!({ "href": "/audit", "text": "Access log" }));
+    }
     Value::Array(links)
 }
 
@@ -192,7 +195,14 @@ impl From<StoreError> for PageError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound { .. } => Self::NotFound,
-            StoreError::Conflict(message) => Self::refused(message),
+            // The detail may be the driver's text, naming tables and constraints: it
+            // goes to the log, the page says what happened in our words.
+            StoreError::Conflict(detail) => {
+                tracing::info!(%detail, "refused: conflicts with a record");
+                Self::refused(
+                    "This is already recorded, or someone else recorded a change first. Reload the page to see what is recorded",
+                )
+            }
             other => Self::internal(other),
         }
     }
@@ -338,4 +348,29 @@ pub async fn signed_in_error_pages(
         Some(page) => response.into_response(page).map_into_boxed_body(),
         None => response.map_into_boxed_body(),
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod conflict_tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_conflict_page_never_shows_the_drivers_words() {
+        let error = PageError::from(StoreError::Conflict(
+            "duplicate key value violates unique constraint \"users_email_key\"".to_owned(),
+        ));
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let bytes = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap();
+        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        assert!(
+            body.contains("someone else recorded a change first"),
+            "{body}"
+        );
+        assert!(!body.contains("users_email_key"), "{body}");
+        assert!(!body.contains("duplicate key"), "{body}");
+    }
 }

@@ -40,7 +40,7 @@ pub fn serve_demo(db: &Database) -> (String, ServerHandle) {
         key: None,
         secure: false,
     };
-    let server = start_with(state, &sessions, listener).unwrap();
+    let server = start_with(state, &sessions, Default::default(), listener).unwrap();
     let handle = server.handle();
     actix_web::rt::spawn(server);
     (base, handle)

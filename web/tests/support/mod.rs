@@ -30,6 +30,7 @@ use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost};
 use sendpanel_core::store::AuthorityScope;
 use sendpanel_core::store::Database;
 use sendpanel_core::time::FixedClock;
+use sendpanel_web::headers::SecurityHeaders;
 use sendpanel_web::pages::{COOKIE_NAME, session_middleware, signed_in_error_pages};
 use sendpanel_web::server::routes;
 use sendpanel_web::state::AppState;
@@ -83,6 +84,9 @@ pub async fn app(
         App::new()
             .wrap(actix_web::middleware::from_fn(signed_in_error_pages))
             .wrap(session_middleware(Key::generate(), true))
+            .wrap(actix_web::middleware::from_fn(|request, next| {
+                SecurityHeaders { hsts: true }.apply(request, next)
+            }))
             .app_data(web::Data::new(state))
             .configure(routes),
     )

@@ -8,6 +8,8 @@ use sendpanel_core::store::StoreError;
 pub(super) fn explain(error: &RegistryError) -> String {
     match error {
         RegistryError::Load(load) => explain_load(load),
+        RegistryError::TooManyVectors { count, max } => format!("The plugin carries {count} test vectors; at most {max} are run when a plugin is uploaded. Ask its developer to keep the vectors that show its rules (the limit is max_vectors in the [policy] settings)."),
+        RegistryError::VetFuelExhausted { budget } => format!("The plugin's test vectors together used more than {budget} units of fuel, the most an upload may use (vet_fuel in the [policy] settings). Ask its developer why its rules need so much work, or to keep fewer vectors."),
         RegistryError::NoVectors => "The plugin carries no test vectors, so there is no way to check that it does what its author meant. Ask its developer to add test vectors and build it again.".to_owned(),
         RegistryError::VectorsUnavailable(reason) => format!(
             "The plugin's test vectors could not be read, so it cannot be checked ({reason})."

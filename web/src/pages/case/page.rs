@@ -3,15 +3,18 @@
 //! the letters sent to the family, the history, and links to the steps that apply at
 //! the case's stage, each a form on a page of its own ([`super::steps`]).
 //!
-//! Everything shown comes from [`workflow::case_view`]; a letter is shown exactly as
-//! it was stored when it was written.
+//! Everything shown comes from [`access::read_case`], which refuses panel members (they
+//! read a case through a sitting's papers) and records each read in the access log; a
+//! letter is shown exactly as it was stored when it was written, and its reading is
+//! recorded too.
 
 use std::collections::HashMap;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
+use sendpanel_core::access::{self, AccessKind};
 use sendpanel_core::domain::{CaseId, DocumentId, StoredAdvice};
-use sendpanel_core::workflow::{self, CaseView};
+use sendpanel_core::workflow::CaseView;
 use serde_json::{Value, json};
 
 use super::steps::{self, StepPage};
@@ -35,9 +38,17 @@ pub async fn case_page(
     let id: CaseId = path.parse().map_err(|_| PageError::NotFound)?;
     let done = query.get("done").and_then(|slug| Step::from_slug(slug));
     let not_now = query.get("not_now").and_then(|slug| Step::from_slug(slug));
-    let scope = who.scope.clone();
-    let today = state.clock.today();
-    let view = blocking(move || workflow::case_view(&state.db, &scope, id, today)).await?;
+    let (services, actor) = (state.services(), who.actor());
+    let view = blocking(move || {
+        access::read_case(
+            &services,
+            &actor,
+            id,
+            AccessKind::CasePage,
+            "GET /cases/{id}",
+        )
+    })
+    .await?;
     let steps = steps::links(&view, who.user.role);
     render(
         StatusCode::OK,
@@ -204,8 +215,17 @@ pub async fn letter(
     let (case, letter) = path.into_inner();
     let case: CaseId = case.parse().map_err(|_| PageError::NotFound)?;
     let letter: DocumentId = letter.parse().map_err(|_| PageError::NotFound)?;
-    let scope = who.scope.clone();
-    let document = blocking(move || workflow::case_letter(&state.db, &scope, case, letter)).await?;
+    let (services, actor) = (state.services(), who.actor());
+    let document = blocking(move || {
+        access::read_letter(
+            &services,
+            &actor,
+            case,
+            letter,
+            "GET /cases/{id}/letters/{letter}",
+        )
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type(document.media_type.as_str())
         .insert_header((

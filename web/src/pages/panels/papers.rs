@@ -61,9 +61,14 @@ async fn read_papers(
     blocking(move || {
         let config = authority_config(&state, &scope)?;
         let papers = match reading {
-            Reading::Open => {
-                panel::open_papers(&state.db, &scope, id, reader, state.clock.as_ref())?
-            }
+            Reading::Open => panel::open_papers(
+                &state.db,
+                &scope,
+                id,
+                reader,
+                "GET /agenda-items/{id}",
+                state.clock.as_ref(),
+            )?,
             Reading::Again => {
                 panel::reread_papers(&state.db, &scope, id, reader, state.clock.today())?
             }
@@ -196,7 +201,10 @@ async fn papers_response(
         json!({
             "id": id.to_string(),
             "sitting": papers.sitting.to_string(),
-            "case": papers.case.to_string(),
+            // The link to the whole case only for those who may open it: a member reads
+            // the case through these papers alone.
+            "case": sendpanel_core::access::may_open_case(who.user.role)
+                .then(|| papers.case.to_string()),
             "sits_on": long_date(papers.sits_on),
             "child_name": papers.child_name,
             "decision": question(papers.decision_kind),
@@ -384,7 +392,7 @@ pub async fn vote(
 }
 
 /// `POST /agenda-items/{id}/conflict`: declare a conflict of interest; the member's
-/// votes on the item stop counting.
+/// votes on the item stop counting and its papers close to them.
 #[tracing::instrument(skip_all, fields(item_id = %path, user_id = %who.user.id))]
 pub async fn conflict(
     state: web::Data<AppState>,
@@ -412,7 +420,10 @@ pub async fn conflict(
                 &DeclareConflict { reason },
                 state.clock.as_ref(),
             )?;
-            Ok(format!("/agenda-items/{id}"))
+            // The papers are closed to a member with a conflict: back to the sitting,
+            // which lists the conflict beside the item.
+            let sitting = panel::sitting_of(&state.db, scope, id)?;
+            Ok(format!("/sittings/{sitting}"))
         },
     )
     .await

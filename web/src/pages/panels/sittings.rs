@@ -248,8 +248,10 @@ pub async fn minutes_page(
 ) -> Result<HttpResponse, PageError> {
     require_role(&who, &WATCHERS, "read minutes")?;
     let id = sitting_id(&path)?;
-    let scope = who.scope.clone();
-    let minutes = blocking(move || panel::minutes(&state.db, &scope, id)).await?;
+    let (services, actor) = (state.services(), who.actor());
+    let minutes =
+        blocking(move || panel::read_minutes(&services, &actor, id, "GET /sittings/{id}/minutes"))
+            .await?;
     let members: Vec<Value> = minutes
         .members
         .iter()

@@ -872,8 +872,19 @@ pub async fn step_page(
     let command = Step::from_slug(&slug).ok_or(PageError::NotFound)?;
     require_role(&who, command.roles(), "record this step on a case")?;
     let today = state.clock.today();
-    let scope = who.scope.clone();
-    let view = blocking(move || workflow::case_view(&state.db, &scope, id, today)).await?;
+    let (services, actor) = (state.services(), who.actor());
+    // The form shows the case it records on: a read of the child's record like the case
+    // page, recorded the same way.
+    let view = blocking(move || {
+        sendpanel_core::access::read_case(
+            &services,
+            &actor,
+            id,
+            sendpanel_core::access::AccessKind::CasePage,
+            "GET /cases/{id}/{step}",
+        )
+    })
+    .await?;
     if !applicable(&view).contains(&command) {
         // A bookmark or an old tab: the case moved on. Say so on the case, where the
         // steps that do apply are.
