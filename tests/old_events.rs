@@ -23,6 +23,9 @@ use sendpanel_core::domain::EventKind;
 use sendpanel_core::store::{AuthorityScope, Database, DatabaseUrl, PoolOptions};
 use strum::IntoEnumIterator;
 
+/// Kinds added after the build that wrote the fixture, which it cannot hold.
+const NEWER_THAN_THE_FIXTURE: [EventKind; 1] = [EventKind::AccountChanged];
+
 #[derive(QueryableByName)]
 struct StoredRow {
     #[diesel(sql_type = Text)]
@@ -84,8 +87,10 @@ fn every_event_an_older_build_wrote_reads_back_typed_with_nothing_lost() {
     let kinds: HashSet<EventKind> = read.iter().map(|e| e.kind()).collect();
     assert_eq!(
         kinds,
-        EventKind::iter().collect::<HashSet<_>>(),
-        "the fixture covers every kind"
+        EventKind::iter()
+            .filter(|kind| !NEWER_THAN_THE_FIXTURE.contains(kind))
+            .collect::<HashSet<_>>(),
+        "the fixture covers every kind that build could write"
     );
     // Nothing lost: each typed event writes back what was stored, field for field.
     for row in &stored {

@@ -569,3 +569,45 @@ fn vetting_is_bounded_by_the_number_of_vectors_and_their_fuel_together() {
     assert_eq!(report.passed, 8);
     assert!(report.fuel_used > 0 && !report.fuel_exhausted);
 }
+
+/// Issue 13: the demo installs each authority's plugin from bytes shipped in the binary
+/// (`plugins/dist/`). Each is what these sources build, byte for byte: built here (with
+/// the paths remapped, so a clone at any path builds the same bytes) and compared by
+/// SHA-256. `SENDPANEL_WRITE_PLUGINS=1` rewrites the shipped files after a plugin changes.
+#[test]
+fn shipped_plugins_are_built_from_these_sources() {
+    use sendpanel_core::demo::SHIPPED_PLUGINS;
+    use sendpanel_core::domain::PluginHash;
+
+    let rewrite = std::env::var_os("SENDPANEL_WRITE_PLUGINS").is_some();
+    let dist = sendpanel_tests::plugins::workspace_root()
+        .join("plugins")
+        .join("dist");
+    let mut stale = Vec::new();
+    for shipped in SHIPPED_PLUGINS {
+        let built = wasm(&format!("sendpanel-plugin-{}", shipped.authority));
+        let (built_hash, shipped_hash) = (PluginHash::of(&built), PluginHash::of(shipped.bytes));
+        if built_hash == shipped_hash {
+            continue;
+        }
+        if rewrite {
+            std::fs::write(dist.join(format!("{}.wasm", shipped.authority)), &built).unwrap();
+        }
+        stale.push(format!(
+            "{}: shipped {shipped_hash}, built {built_hash}",
+            shipped.authority
+        ));
+    }
+    assert!(
+        stale.is_empty() || rewrite,
+        "plugins/dist/ is not what plugins/authorities/ builds; rebuild it with \
+         SENDPANEL_WRITE_PLUGINS=1 cargo test -p sendpanel-tests --test suite shipped_plugins:\n{}",
+        stale.join("\n")
+    );
+    // The shipped plugin is each authority's own.
+    let host = host();
+    for shipped in SHIPPED_PLUGINS {
+        let plugin = host.load(shipped.bytes).unwrap();
+        assert_eq!(plugin.info().authority, shipped.authority);
+    }
+}

@@ -758,12 +758,32 @@ both_backends! {
         Ok(())
     }
 
+    // Issue 13: on first start the demo shows the product: each authority's plugin in
+    // force, advice on every request, and cases at every stage of the journey, each
+    // recorded through the service's own steps (with their letters).
     fn the_demo_seeds_an_empty_database_once(db) {
+        use sendpanel_core::demo::{DemoServices, seed_demo};
+        use sendpanel_core::domain::{CaseStage, DeadlineKind, DocumentKind, EventKind};
+        use sendpanel_core::workflow::{appeal_pending, case_view, caseload};
+
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities");
         let configs = sendpanel_core::config::load_authorities(&dir)?;
+        let codes: Vec<&str> = configs.iter().map(|c| c.id.as_str()).collect();
+        let holidays = sendpanel_core::clock::BankHolidays::england_and_wales();
+        let notifier = sendpanel_core::notify::Notifier::new(
+            sendpanel_tests::fixtures::shipped_letters(&codes)?,
+            &Default::default(),
+            holidays.clone(),
+        )?;
+        db.observe(std::sync::Arc::new(notifier))?;
+        let catalogue = sendpanel_core::policy::PluginCatalogue::new(
+            sendpanel_core::policy::PolicyHost::new(Default::default(), None)?,
+        );
+        let services = DemoServices { catalogue: &catalogue, holidays: &holidays };
         let clock = sendpanel_core::time::FixedClock(at(24, 12));
-        let summary = sendpanel_core::demo::seed_demo(db, &configs, &clock)?;
-        assert!(summary.requests >= 12);
+        let today = date(2026, 11, 24);
+        let summary = seed_demo(db, &configs, services, &clock)?;
+        assert_eq!(summary.requests, 19);
         // Torbay's SEN panel, the first with a chair seated, sits in 8 days with three
         // of its requests on the agenda.
         let Some((panel, sits_on, cases)) = summary.sitting.clone() else {
@@ -771,22 +791,76 @@ both_backends! {
         };
         assert_eq!((panel.as_str(), cases), ("SEN Panel", 3));
         assert_eq!(Some(sits_on), chrono::NaiveDate::from_ymd_opt(2026, 12, 2));
-        let torbay = sendpanel_core::store::AuthorityScope::new(sendpanel_core::domain::AuthorityId::parse("torbay")?);
-        db.read(|tx| {
-            let cases = tx.list_cases(&torbay)?;
-            assert_eq!(cases.len(), 12);
-            let panels = tx.list_panels(&torbay)?;
-            assert_eq!(panels.len(), configs.iter().find(|c| c.id.as_str() == "torbay").map_or(0, |c| c.panels.len()));
-            // Every case has its Reg 5(1) deadline 42 days after the request.
-            for case in &cases {
-                let request = tx.get_request(&torbay, case.request_id)?;
-                let deadlines = tx.list_deadlines(&torbay, case.id)?;
-                assert_eq!(deadlines.len(), 1);
-                assert_eq!(deadlines.first().map(|d| (d.due_on - request.received_on).num_days()), Some(42));
+
+        for config in &configs {
+            let scope = sendpanel_core::store::AuthorityScope::new(config.id.clone());
+            // Its own plugin is in force today, installed from the shipped bytes.
+            let active = db.read(|tx| tx.active_plugin_on(&scope, today))?;
+            let Some(active) = active else { anyhow::bail!("{}: no plugin in force", config.id) };
+            let shipped = sendpanel_core::demo::SHIPPED_PLUGINS
+                .iter()
+                .find(|p| p.authority == config.id.as_str())
+                .map(|p| PluginHash::of(p.bytes));
+            assert_eq!(Some(active.sha256.clone()), shipped, "{}", config.id);
+            // Every request has the plugin's advice, as the case page shows it.
+            for entry in caseload(db, &scope, today)? {
+                let view = case_view(db, &scope, entry.id, today)?;
+                assert!(
+                    view.advice.iter().any(|a| a.call == "graduated-response" && a.outcome == "advice"),
+                    "{}: {} has no advice",
+                    config.id,
+                    view.child_name
+                );
+                // Every request has its Reg 5(1) limit 42 days after it arrived.
+                let decide = view.deadlines.iter().find(|d| d.kind == DeadlineKind::DecideWhetherToAssess.to_string());
+                assert_eq!(decide.map(|d| (d.due_on - view.request.received_on).num_days()), Some(42), "{}", view.child_name);
             }
-            Ok(())
-        })?;
-        assert!(matches!(sendpanel_core::demo::seed_demo(db, &configs, &clock), Err(sendpanel_core::demo::DemoError::NotEmpty)));
+        }
+
+        let torbay = sendpanel_core::store::AuthorityScope::new(sendpanel_core::domain::AuthorityId::parse("torbay")?);
+        assert_eq!(db.read(|tx| tx.list_cases(&torbay))?.len(), 13);
+        // The caseworker's caseload shows a case at every stage.
+        let caseload = caseload(db, &torbay, today)?;
+        let at = |stage: CaseStage| caseload.iter().filter(move |e| e.stage == stage);
+        for stage in [
+            CaseStage::RequestReceived,
+            CaseStage::Assessing,
+            CaseStage::DraftPlan,
+            CaseStage::PlanIssued,
+            CaseStage::AssessmentRefused,
+        ] {
+            assert!(at(stage).next().is_some(), "no Torbay case at {stage}");
+        }
+        let view = |entry: &sendpanel_core::workflow::CaseloadEntry| case_view(db, &torbay, entry.id, today);
+        let open = |v: &sendpanel_core::workflow::CaseView, kind: DeadlineKind| {
+            v.deadlines.iter().find(|d| d.kind == kind.to_string() && d.status == "open").map(|d| d.due_on)
+        };
+        // Assessing, with advice asked for and not yet all received.
+        let assessing = at(CaseStage::Assessing).map(view).collect::<Result<Vec<_>, _>>()?;
+        assert!(assessing.iter().any(|v| open(v, DeadlineKind::AdviceDue).is_some()));
+        // A draft plan out for representations, still open today.
+        let draft = at(CaseStage::DraftPlan).map(view).collect::<Result<Vec<_>, _>>()?;
+        assert!(draft.iter().any(|v| open(v, DeadlineKind::RepresentationsDue).is_some_and(|d| d >= today)));
+        // A plan issued about eleven months ago, its first annual review due soon.
+        let issued = at(CaseStage::PlanIssued).map(view).collect::<Result<Vec<_>, _>>()?;
+        assert!(issued.iter().any(|v| open(v, DeadlineKind::AnnualReview)
+            .is_some_and(|d| d >= today && (d - today).num_days() <= 31)));
+        // Refusals: one with its next-steps meeting still to come, one under appeal,
+        // each with the refusal letter the family were sent.
+        let refused = at(CaseStage::AssessmentRefused).map(view).collect::<Result<Vec<_>, _>>()?;
+        assert!(refused.iter().all(|v| v.events.iter().any(|e| e.kind() == EventKind::NextStepsMeetingArranged)));
+        assert!(refused.iter().any(|v| !appeal_pending(&v.events)));
+        assert!(refused.iter().any(|v| appeal_pending(&v.events)));
+        for v in &refused {
+            let letters = db.read(|tx| tx.list_document_listings(&torbay, v.id, DocumentKind::Letter))?;
+            assert!(!letters.is_empty(), "{} has no refusal letter", v.child_name);
+            // The plugin's plan for the next-steps meeting was sought too.
+            assert!(v.advice.iter().any(|a| a.call == "next-steps"), "{}", v.child_name);
+        }
+        assert!(summary.advice >= 19 + refused.len());
+
+        // Run again, it keeps what it seeded.
+        assert!(matches!(seed_demo(db, &configs, services, &clock), Err(sendpanel_core::demo::DemoError::NotEmpty)));
         Ok(())
     }
 }

@@ -1,6 +1,8 @@
 //! The end-to-end tests, in one binary: each file is a module (see `Cargo.toml`).
 
+mod accounts;
 mod concurrency;
+mod federated;
 mod idempotency;
 mod letters;
 mod mail;

@@ -57,6 +57,8 @@ pub enum AccessKind {
     Papers,
     /// A sitting's minutes (one record per case on its agenda).
     Minutes,
+    /// Everything held about the child, exported for a subject access request.
+    SubjectAccess,
 }
 
 impl AccessKind {
@@ -68,6 +70,7 @@ impl AccessKind {
             Self::Letter => "Letter",
             Self::Papers => "Panel papers",
             Self::Minutes => "Minutes",
+            Self::SubjectAccess => "Subject access export",
         }
     }
 }

@@ -33,6 +33,7 @@ use crate::panel::tally::{Counts, View};
 pub enum CaseEvent {
     AuthorityRegistered(AuthorityRegistered),
     UserAdded(UserAdded),
+    AccountChanged(AccountChanged),
     RequestReceived(RequestReceived),
     DeadlineSet(DeadlineSet),
     AgendaItemAdded(AgendaItemAdded),
@@ -72,6 +73,7 @@ impl CaseEvent {
         match self {
             Self::AuthorityRegistered(_) => EventKind::AuthorityRegistered,
             Self::UserAdded(_) => EventKind::UserAdded,
+            Self::AccountChanged(_) => EventKind::AccountChanged,
             Self::RequestReceived(_) => EventKind::RequestReceived,
             Self::DeadlineSet(_) => EventKind::DeadlineSet,
             Self::AgendaItemAdded(_) => EventKind::AgendaItemAdded,
@@ -151,6 +153,48 @@ pub struct UserAdded {
     pub user: UserId,
     /// Their role.
     pub role: UserRole,
+}
+
+/// Something about a user's account changed: who, and what (never a password, a
+/// secret or an address). The event's actor is whoever changed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AccountChanged {
+    /// The user whose account changed.
+    pub user: UserId,
+    /// What changed.
+    pub change: AccountChange,
+}
+
+/// What changed about an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum AccountChange {
+    /// Switched off: sessions ended and API tokens revoked in the same transaction.
+    Disabled {
+        /// How many sessions ended.
+        sessions_ended: u32,
+        /// How many API tokens were revoked.
+        tokens_revoked: u32,
+    },
+    /// Switched on again (tokens stay revoked; new ones must be issued).
+    Enabled,
+    /// Given another role.
+    RoleChanged {
+        /// The role before.
+        from: UserRole,
+        /// The role now.
+        to: UserRole,
+    },
+    /// The person changed their password.
+    PasswordChanged,
+    /// A reset link was sent to the account's address.
+    PasswordResetSent,
+    /// The password was set through a reset link.
+    PasswordReset,
+    /// A second factor was enrolled, with new recovery codes.
+    TwoFactorEnrolled,
+    /// The person signed out of every browser.
+    SignedOutEverywhere,
 }
 
 /// A request for assessment was received and its case opened.

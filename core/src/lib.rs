@@ -25,5 +25,6 @@ pub mod registry;
 pub mod reports;
 pub mod services;
 pub mod store;
+pub mod subject_access;
 pub mod time;
 pub mod workflow;

@@ -182,6 +182,7 @@ pub fn dashboard(db: &Database, scope: &AuthorityScope) -> Result<Dashboard, Sto
                 CaseEvent::DecisionRecorded(_)
                 | CaseEvent::AuthorityRegistered(_)
                 | CaseEvent::UserAdded(_)
+                | CaseEvent::AccountChanged(_)
                 | CaseEvent::RequestReceived(_)
                 | CaseEvent::DeadlineSet(_)
                 | CaseEvent::AgendaItemAdded(_)

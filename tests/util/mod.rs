@@ -15,6 +15,7 @@ use sendpanel_core::store::{Database, DatabaseUrl, PoolOptions};
 pub mod fixtures;
 pub mod journey;
 pub mod mail;
+pub mod oidc;
 pub mod panels;
 pub mod plugins;
 

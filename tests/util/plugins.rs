@@ -3,6 +3,12 @@
 //! ones in `tests/plugins/` build together in one cargo run into `target/plugins/` (a
 //! target dir of their own, so the build never waits on the lock of the test run that
 //! started it).
+//!
+//! The build is reproducible wherever the repository and cargo's home are: the paths a
+//! component could carry (a dependency's panic location names its file) are remapped
+//! to fixed prefixes, so a clone at another path, on CI or a laptop, builds the same
+//! bytes. That is what lets the demo ship built components (`plugins/dist/`) that a
+//! test proves are these sources (`policy::shipped_plugins_are_built_from_these_sources`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +22,32 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".."))
 }
 
+/// Where cargo keeps downloaded crates: `CARGO_HOME`, else `~/.cargo`, as cargo itself
+/// decides.
+fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+}
+
+/// The `--config` every plugin build adds: the workspace and cargo's home remapped to
+/// `/sendpanel` and `/cargo`, so no absolute path of this machine reaches the bytes.
+/// Given as `target.wasm32-wasip2.rustflags`, which cargo joins to the same key in
+/// `.cargo/config.toml` (the plugins' 64 KiB stack) rather than replacing it, as
+/// `RUSTFLAGS` or `CARGO_ENCODED_RUSTFLAGS` would; and it applies to the
+/// `wasm32-wasip2` artefacts only, not to the host's build scripts and macros.
+pub fn reproducible_config() -> String {
+    let mut flags = vec![format!(
+        "--remap-path-prefix={}=/sendpanel",
+        workspace_root().display()
+    )];
+    if let Some(home) = cargo_home() {
+        flags.push(format!("--remap-path-prefix={}=/cargo", home.display()));
+    }
+    let quoted: Vec<String> = flags.iter().map(|flag| format!("{flag:?}")).collect();
+    format!("target.wasm32-wasip2.rustflags=[{}]", quoted.join(", "))
+}
+
 static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
 
 fn build_all() -> Result<PathBuf, String> {
@@ -25,7 +57,11 @@ fn build_all() -> Result<PathBuf, String> {
     let output = Command::new(cargo)
         .current_dir(&root)
         .env("CARGO_TARGET_DIR", &target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .args([
+            "--config",
+            &reproducible_config(),
             "build",
             "--profile",
             "plugin",

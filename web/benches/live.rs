@@ -132,6 +132,8 @@ fn run(name: &str, db: &Database) {
         clock: Arc::new(on(2023, 10, 2)),
         live: Default::default(),
         sign_in_limiter: Default::default(),
+        account_mail: None,
+        oidc: Default::default(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -8,7 +8,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sendpanel_core::clock::{BankHolidays, ClockFacts};
 use sendpanel_core::config::{AuthorityConfig, load_authorities};
-use sendpanel_core::demo::{DEMO_PASSWORD_NOTE, DemoSummary, Occupants, occupants, seed_demo};
+use sendpanel_core::demo::{
+    DEMO_PASSWORD_NOTE, DemoServices, DemoSummary, Occupants, occupants, seed_demo,
+};
 use sendpanel_core::notify::{LetterBook, Mailer, Notifier, spawn_worker};
 use sendpanel_core::policy::{PluginCatalogue, PolicyHost};
 use sendpanel_core::registry::register_authorities;
@@ -55,6 +57,9 @@ enum Command {
     /// Seed the demo authorities, users and requests into an empty database (refused
     /// when `bind` is not a loopback address).
     Demo,
+    /// Print the code the demo admins' authenticator would show now (admins sign in
+    /// with their password and this code; the setup key is published with the demo).
+    DemoCode,
     /// Read a case's dates as one JSON object on stdin; print its statutory deadlines as
     /// one JSON object (keys and rules in `sendpanel clock --help`).
     #[command(long_about = CLOCK_HELP)]
@@ -111,8 +116,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if real > 0 {
                 return Err(DemoRefused::RealUsers { count: real }.into());
             }
-            let summary = seed_demo(&db, &authorities, &SystemClock)?;
+            // The demo's decisions write their letters and e-mails as `serve` would.
+            let holidays = bank_holidays(&settings)?;
+            observe_letters(&db, &settings, &authorities, &holidays)?;
+            let host = PolicyHost::new(settings.policy, Some(settings.plugin_cache_dir.clone()))?;
+            let catalogue = PluginCatalogue::new(host);
+            let services = DemoServices {
+                catalogue: &catalogue,
+                holidays: &holidays,
+            };
+            let summary = seed_demo(&db, &authorities, services, &SystemClock)?;
             print_demo(&summary);
+            Ok(())
+        }
+        Command::DemoCode => {
+            let secret = sendpanel_core::demo::demo_totp_secret();
+            println!(
+                "{}",
+                sendpanel_core::identity::two_factor::code_at(&secret, chrono::Utc::now())?
+            );
             Ok(())
         }
         Command::Serve { demo, .. } => serve(settings.for_serve(demo)?, demo),
@@ -207,24 +229,19 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         tracing::info!(applied = applied.len(), "migrations applied");
     }
     register_authorities(&db, &authorities, &SystemClock)?;
-    let holidays = match &settings.bank_holidays_file {
-        Some(path) => BankHolidays::from_file(path)?,
-        None => BankHolidays::england_and_wales(),
-    };
-    // Letters and e-mails are written in the transaction of the decision that causes
-    // them, so the notifier is in place before anything can be decided.
-    let codes: Vec<_> = authorities.iter().map(|a| a.id.clone()).collect();
-    let letters = LetterBook::load(&settings.letters_dir, &settings.authorities_dir, &codes)?;
-    db.observe(Arc::new(Notifier::new(
-        letters,
-        &settings.mail,
-        holidays.clone(),
-    )?))?;
+    let holidays = bank_holidays(&settings)?;
+    observe_letters(&db, &settings, &authorities, &holidays)?;
     let mailer = Mailer::from_settings(&settings.mail)?;
     println!("Mail: {}.", mailer.describe());
+    let host = PolicyHost::new(settings.policy, Some(settings.plugin_cache_dir.clone()))?;
+    let catalogue = PluginCatalogue::new(host);
     match (demo, occupants(&db)?) {
         (true, Occupants { real: 0, demo: 0 }) => {
-            print_demo(&seed_demo(&db, &authorities, &SystemClock)?);
+            let services = DemoServices {
+                catalogue: &catalogue,
+                holidays: &holidays,
+            };
+            print_demo(&seed_demo(&db, &authorities, services, &SystemClock)?);
         }
         (true, Occupants { real: 0, .. }) => println!(
             "Demo data already seeded: sign in with the demo logins printed when it was seeded (see the README)."
@@ -248,6 +265,9 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         }
         (false, _) => {}
     }
+    // Before listening: a configured council sign-in whose secret is missing stops
+    // start-up here, naming the authority and the variable.
+    let oidc = crate::oidc::OidcClients::from_environment(&authorities)?;
     let listener = TcpListener::bind(settings.bind)
         .with_context(|| format!("bind: cannot listen on {}", settings.bind))?;
     let address = listener.local_addr()?;
@@ -256,15 +276,25 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         env!("CARGO_PKG_VERSION"),
         db.url()
     );
-    let host = PolicyHost::new(settings.policy, Some(settings.plugin_cache_dir.clone()))?;
     let state = AppState {
         db,
         authorities: Arc::new(authorities),
-        catalogue: PluginCatalogue::new(host),
+        catalogue,
         holidays: Arc::new(holidays),
         clock: Arc::new(SystemClock),
         live: Default::default(),
-        sign_in_limiter: Default::default(),
+        sign_in_limiter: Arc::new(crate::pages::SignInLimiter::new(
+            settings.sign_in.concurrent_hashes,
+            settings.sign_in.trusted_proxies.clone(),
+        )),
+        account_mail: settings.public_url.as_ref().map(|url| {
+            Arc::new(crate::state::AccountMail {
+                public_url: url.clone(),
+                from_address: settings.mail.from_address.clone(),
+                from_name: "sendpanel".to_owned(),
+            })
+        }),
+        oidc,
     };
     let poll = settings.mail.poll_interval();
     let sessions = settings.sessions.clone();
@@ -278,6 +308,33 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         served
     })?;
     println!("sendpanel stopped");
+    Ok(())
+}
+
+/// The bank holidays limits are counted with: the configured file, or England and
+/// Wales as compiled in.
+fn bank_holidays(settings: &Settings) -> anyhow::Result<BankHolidays> {
+    Ok(match &settings.bank_holidays_file {
+        Some(path) => BankHolidays::from_file(path)?,
+        None => BankHolidays::england_and_wales(),
+    })
+}
+
+/// Puts the notifier in place: letters and e-mails are written in the transaction of
+/// the decision that causes them, so it must observe before anything can be decided.
+fn observe_letters(
+    db: &Database,
+    settings: &Settings,
+    authorities: &[AuthorityConfig],
+    holidays: &BankHolidays,
+) -> anyhow::Result<()> {
+    let codes: Vec<_> = authorities.iter().map(|a| a.id.clone()).collect();
+    let letters = LetterBook::load(&settings.letters_dir, &settings.authorities_dir, &codes)?;
+    db.observe(Arc::new(Notifier::new(
+        letters,
+        &settings.mail,
+        holidays.clone(),
+    )?))?;
     Ok(())
 }
 
@@ -296,6 +353,33 @@ fn print_demo(summary: &DemoSummary) {
             "  {:<15} {:<14} {}{}",
             login.authority, login.role, login.email, seats
         );
+    }
+    println!(
+        "Admins also give a code from an authenticator app: add the setup key {} to one, \
+         or run `sendpanel demo-code` for the code of the moment.",
+        sendpanel_core::demo::DEMO_TOTP_SECRET
+    );
+    for plugin in &summary.plugins {
+        println!(
+            "Policy plugin in force for {} from {}: {} (sha256 {}).",
+            plugin.authority, plugin.active_from, plugin.policy, plugin.sha256
+        );
+    }
+    if summary.advice > 0 {
+        println!(
+            "Plugin advice recorded on the demo's requests: {}.",
+            summary.advice
+        );
+    }
+    if !summary.stages.is_empty() {
+        let mut stages: Vec<String> = Vec::new();
+        for (authority, stage) in &summary.stages {
+            stages.push(format!(
+                "{authority}: {}",
+                stage.to_string().replace('_', " ")
+            ));
+        }
+        println!("Requests past intake: {}.", stages.join(", "));
     }
     if let Some((panel, sits_on, cases)) = &summary.sitting {
         println!(

@@ -6,6 +6,7 @@ pub mod api;
 pub mod cli;
 pub mod headers;
 pub mod live;
+pub mod oidc;
 pub mod pages;
 pub mod plugin_cli;
 pub mod roles;

@@ -98,6 +98,7 @@ pub async fn follow(
     state: actix_web::web::Data<AppState>,
     scope: AuthorityScope,
     sitting: SittingId,
+    holder: Holder,
 ) -> Result<impl actix_web::Responder, FollowError> {
     let tally = {
         let state = state.clone();
@@ -121,8 +122,38 @@ pub async fn follow(
     let current = run(tally).await?;
     let first = actix_web_lab::sse::Data::new_json(&current)
         .map_err(|e| FollowError::Internal(e.to_string()))?;
-    Ok(tally_events(first, updates))
+    Ok(tally_events(first, updates, state, holder))
 }
+
+/// What opened a watcher's stream, checked again every [`RECHECK`]: when the session
+/// is signed out (or ended by a switch-off or password change) or the token revoked,
+/// the stream ends, rather than carrying a child's panel business to whoever still
+/// holds the open connection.
+#[derive(Clone)]
+pub enum Holder {
+    /// A page's server-side session.
+    Session(sendpanel_core::identity::sessions::SessionId),
+    /// An API bearer token.
+    Token(String),
+}
+
+impl Holder {
+    /// Whether the session or token still works. A failed check counts as "no": the
+    /// watcher reconnects and is asked to sign in if need be.
+    fn still_valid(&self, state: &AppState) -> bool {
+        match self {
+            Self::Session(id) => {
+                sendpanel_core::identity::sessions::resume(&state.db, id, state.clock.as_ref())
+                    .is_ok_and(|live| live.is_some())
+            }
+            Self::Token(token) => sendpanel_core::identity::authenticate(&state.db, token)
+                .is_ok_and(|user| user.is_some()),
+        }
+    }
+}
+
+/// How often an open stream checks that what opened it still works.
+pub const RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How often an idle event stream sends a keep-alive, so proxies keep it open.
 const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
@@ -133,6 +164,8 @@ const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 fn tally_events(
     first: actix_web_lab::sse::Data,
     mut updates: broadcast::Receiver<Arc<str>>,
+    state: actix_web::web::Data<AppState>,
+    holder: Holder,
 ) -> impl actix_web::Responder {
     use actix_web_lab::sse::{self, Sse};
     use tokio::sync::broadcast::error::RecvError;
@@ -143,11 +176,24 @@ fn tally_events(
         if sender.send(first.into()).await.is_err() {
             return;
         }
+        let mut recheck = tokio::time::interval(RECHECK);
+        recheck.tick().await;
         loop {
             // Stop as soon as the watcher goes, not at the sitting's next change: a
             // quiet sitting would otherwise keep every departed watcher's task.
             let update = tokio::select! {
                 () = sender.closed() => break,
+                _ = recheck.tick() => {
+                    let (state, holder) = (state.clone(), holder.clone());
+                    let valid = actix_web::web::block(move || holder.still_valid(&state))
+                        .await
+                        .unwrap_or(false);
+                    if valid {
+                        continue;
+                    }
+                    tracing::info!("live tally stream ended: its session or token ended");
+                    break;
+                }
                 update = updates.recv() => update,
             };
             match update {

@@ -19,7 +19,7 @@ const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Every key, for filtering `SENDPANEL_*` variables: other tools' variables with our
 /// prefix must not break start-up.
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 14] = [
     "bind",
     "database_url",
     "database_pool_size",
@@ -33,6 +33,7 @@ const KEYS: [&str; 13] = [
     "session_key",
     "secure_cookies",
     "public_url",
+    "sign_in",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -57,6 +58,33 @@ struct RawSettings {
     policy: Limits,
     #[serde(default)]
     mail: MailSettings,
+    #[serde(default)]
+    sign_in: RawSignIn,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawSignIn {
+    concurrent_hashes: usize,
+    trusted_proxies: Vec<String>,
+}
+
+impl Default for RawSignIn {
+    fn default() -> Self {
+        Self {
+            concurrent_hashes: crate::pages::DEFAULT_CONCURRENT_HASHES,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// The guards in front of password checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInSettings {
+    /// Password hashes that may run at once (each takes 19 MiB and tens of ms).
+    pub concurrent_hashes: usize,
+    /// Proxies whose `X-Forwarded-For` names the client; nobody else's is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// How logs are written.
@@ -102,6 +130,11 @@ pub struct Settings {
     /// The headers every response carries that depend on configuration: HSTS when
     /// `public_url` is https.
     pub headers: crate::headers::SecurityHeaders,
+    /// The address people open the service at, without a trailing slash; reset links
+    /// point there. `None` when not set.
+    pub public_url: Option<String>,
+    /// The guards in front of password checks.
+    pub sign_in: SignInSettings,
     /// Where `bind` and `session_key` came from, for the rules `serve` checks.
     sources: (String, String),
 }
@@ -283,6 +316,29 @@ impl Settings {
                 ));
             }
         };
+        if !(1..=64).contains(&raw.sign_in.concurrent_hashes) {
+            return Err(fail(
+                "sign_in.concurrent_hashes",
+                format!(
+                    "`{}` must be from 1 to 64 (each hash takes 19 MiB while it runs)",
+                    raw.sign_in.concurrent_hashes
+                ),
+            ));
+        }
+        let mut trusted_proxies = Vec::new();
+        for proxy in &raw.sign_in.trusted_proxies {
+            match proxy.parse::<std::net::IpAddr>() {
+                Ok(address) => trusted_proxies.push(address),
+                Err(_) => {
+                    return Err(fail(
+                        "sign_in.trusted_proxies",
+                        format!("`{proxy}` must be an IP address, such as 10.0.0.5"),
+                    ));
+                }
+            }
+        }
+        let public_url =
+            (!raw.public_url.is_empty()).then(|| raw.public_url.trim_end_matches('/').to_owned());
         let mut warnings = Vec::new();
         match raw.demo_on_empty {
             Some(true) => {
@@ -311,6 +367,11 @@ impl Settings {
             letters_dir: raw.letters_dir,
             warnings,
             headers: crate::headers::SecurityHeaders { hsts },
+            public_url,
+            sign_in: SignInSettings {
+                concurrent_hashes: raw.sign_in.concurrent_hashes,
+                trusted_proxies,
+            },
             sources: (
                 source_of(&figment, "bind", None),
                 source_of(&figment, "session_key", None),

@@ -26,8 +26,26 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Watchers of each sitting's live tally.
     pub live: crate::live::LiveTallies,
-    /// Sign-in attempts per email address, shared by every worker.
+    /// The guards in front of password checks, shared by every worker.
     pub sign_in_limiter: Arc<crate::pages::SignInLimiter>,
+    /// Where password reset links point and who sends them; `None` (no `public_url`
+    /// set) turns "forgotten your password" off: a link built from the request's own
+    /// `Host` header could point anywhere an attacker chose.
+    pub account_mail: Option<Arc<AccountMail>>,
+    /// Council sign-in: the OpenID Connect client of each authority that configures
+    /// one (none offers it when empty). Shared, so each provider is discovered once.
+    pub oidc: crate::oidc::OidcClients,
+}
+
+/// What a password reset e-mail needs from the settings.
+#[derive(Debug, Clone)]
+pub struct AccountMail {
+    /// The address people open the service at, without a trailing slash.
+    pub public_url: String,
+    /// The sender's address.
+    pub from_address: String,
+    /// The sender's display name.
+    pub from_name: String,
 }
 
 impl AppState {

@@ -61,7 +61,36 @@ pub enum UserCommand {
         #[arg(long, value_name = "CODE")]
         authority: String,
     },
-    /// List an authority's users, with their tokens (ids and labels, never the tokens).
+    /// Switch a user off: their sessions end and their API tokens are revoked at once.
+    /// Nothing of theirs is deleted (decisions and votes name them).
+    Disable {
+        /// The user's address.
+        email: String,
+        /// The authority's code.
+        #[arg(long, value_name = "CODE")]
+        authority: String,
+    },
+    /// Switch a disabled user on again (their old API tokens stay revoked).
+    Enable {
+        /// The user's address.
+        email: String,
+        /// The authority's code.
+        #[arg(long, value_name = "CODE")]
+        authority: String,
+    },
+    /// Give a user another role, from their next request.
+    Role {
+        /// The user's address.
+        email: String,
+        /// The authority's code.
+        #[arg(long, value_name = "CODE")]
+        authority: String,
+        /// The new role.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+    },
+    /// List an authority's users: role, whether enabled, last sign-in, and their tokens
+    /// (ids and labels, never the tokens).
     List {
         /// The authority's code.
         #[arg(long, value_name = "CODE")]
@@ -159,25 +188,65 @@ pub fn run(
             println!("revoked token {id}");
             Ok(())
         }
+        UserCommand::Disable { email, authority } => {
+            let (db, scope, user) = named_user(settings, open_database, &authority, &email)?;
+            let done = identity::accounts::disable(&db, &scope, None, user.id, &SystemClock)?;
+            println!(
+                "disabled {} ({} sessions ended, {} API tokens revoked)",
+                user.email, done.sessions_ended, done.tokens_revoked
+            );
+            Ok(())
+        }
+        UserCommand::Enable { email, authority } => {
+            let (db, scope, user) = named_user(settings, open_database, &authority, &email)?;
+            identity::accounts::enable(&db, &scope, None, user.id, &SystemClock)?;
+            println!(
+                "enabled {}; issue new API tokens if they need them",
+                user.email
+            );
+            Ok(())
+        }
+        UserCommand::Role {
+            email,
+            authority,
+            role,
+        } => {
+            let role = parse_role(&role)?;
+            let (db, scope, user) = named_user(settings, open_database, &authority, &email)?;
+            identity::accounts::change_role(&db, &scope, None, user.id, role, &SystemClock)?;
+            println!("{} is now {role} (was {})", user.email, user.role);
+            Ok(())
+        }
         UserCommand::List { authority } => {
             let (db, scope) = registry(settings, open_database, &authority)?;
             let users = db.read(|tx| {
-                tx.list_users(&scope)?
+                tx.list_accounts(&scope)?
                     .into_iter()
-                    .map(|user| {
-                        let tokens = tx.list_api_tokens(&scope, user.id)?;
-                        Ok((user, tokens))
+                    .map(|account| {
+                        let tokens = tx.list_api_tokens(&scope, account.user.id)?;
+                        Ok((account, tokens))
                     })
                     .collect::<Result<Vec<_>, _>>()
             })?;
             if users.is_empty() {
                 println!("{authority} has no users");
             }
-            for (user, tokens) in &users {
+            for (account, tokens) in &users {
+                let user = &account.user;
+                let status = if account.is_enabled() {
+                    "enabled"
+                } else {
+                    "disabled"
+                };
+                let last = account.last_sign_in_at.map_or_else(
+                    || "never signed in".to_owned(),
+                    |at| format!("last signed in {}", at.format("%Y-%m-%d %H:%M")),
+                );
                 println!(
-                    "{}  {:<12}  {}  {}",
+                    "{}  {:<12}  {:<8}  {}  {}  ({last})",
                     user.id,
                     user.role.to_string(),
+                    status,
                     user.email,
                     user.display_name
                 );
@@ -198,6 +267,25 @@ pub fn run(
             Ok(())
         }
     }
+}
+
+/// The authority's scope and its user with `email`, or an error naming the address.
+fn named_user(
+    settings: &Settings,
+    open_database: impl FnOnce(&Settings) -> anyhow::Result<Database>,
+    authority: &str,
+    email: &str,
+) -> anyhow::Result<(
+    Database,
+    sendpanel_core::store::AuthorityScope,
+    sendpanel_core::domain::User,
+)> {
+    let email = parse_email(email)?;
+    let (db, scope) = registry(settings, open_database, authority)?;
+    let user = db
+        .read(|tx| tx.find_user_by_email(&scope, &email))?
+        .ok_or_else(|| anyhow!("EMAIL: no user {email} in authority {authority}"))?;
+    Ok((db, scope, user))
 }
 
 fn parse_email(text: &str) -> anyhow::Result<Email> {

@@ -129,6 +129,8 @@ async fn scenario(db: Database) {
         clock: today.clone(),
         live: Default::default(),
         sign_in_limiter: Default::default(),
+        account_mail: None,
+        oidc: Default::default(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
@@ -461,6 +463,8 @@ async fn exceptions_scenario(db: Database) {
         clock: Arc::new(clock()),
         live: Default::default(),
         sign_in_limiter: Default::default(),
+        account_mail: None,
+        oidc: Default::default(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
@@ -609,6 +613,8 @@ async fn journey_scenario(db: Database) {
         clock: today.clone(),
         live: Default::default(),
         sign_in_limiter: Default::default(),
+        account_mail: None,
+        oidc: Default::default(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;

@@ -10,9 +10,18 @@ use std::time::{Duration, Instant};
 
 use sendpanel_tests::TestDb;
 
+/// A working folder of this test run's own, so what the binary writes by default
+/// (`data/plugin-cache`, `data/outbox`) never lands in the source tree.
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sendpanel-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn sendpanel() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sendpanel"));
     command
+        .current_dir(scratch())
         .env_remove("DATABASE_URL")
         .env_remove("RUST_LOG")
         .env("SENDPANEL_AUTHORITIES_DIR", authorities_dir())

@@ -87,6 +87,8 @@ fn app_state(db: &Database, authorities: Vec<AuthorityConfig>, host: PolicyHost)
         clock: Arc::new(clock()),
         live: Default::default(),
         sign_in_limiter: Default::default(),
+        account_mail: None,
+        oidc: Default::default(),
     }
 }
 

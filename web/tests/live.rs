@@ -1,5 +1,6 @@
 //! The live tally over a real socket: two members watch a sitting's event stream, a
-//! third votes, and both see the new tally within a second. On both databases.
+//! third votes, and both see the new tally within a second; then one watcher's account
+//! is disabled, and their stream ends while the other's stays open. On both databases.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -32,7 +33,8 @@ use sendpanel_web::server::start;
 use sendpanel_web::state::AppState;
 use serde_json::{Value, json};
 
-/// Reads an event stream, sending each `tally` event's data to `seen`.
+/// Reads an event stream, sending each `tally` event's data to `seen`, and `null`
+/// when the server ends the stream.
 fn watch(url: String, token: String, seen: mpsc::Sender<(Instant, Value)>) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -46,7 +48,7 @@ fn watch(url: String, token: String, seen: mpsc::Sender<(Instant, Value)>) {
     assert_eq!(response.status().as_u16(), 200);
     let reader = BufReader::new(response.into_body().into_reader());
     for line in reader.lines() {
-        let Ok(line) = line else { return };
+        let Ok(line) = line else { break };
         if let Some(data) = line.strip_prefix("data: ") {
             let tally: Value = serde_json::from_str(data).unwrap();
             if seen.send((Instant::now(), tally)).is_err() {
@@ -54,6 +56,7 @@ fn watch(url: String, token: String, seen: mpsc::Sender<(Instant, Value)>) {
             }
         }
     }
+    let _ = seen.send((Instant::now(), Value::Null));
 }
 
 fn two_watchers_see_a_third_members_vote(db: Database) {
@@ -117,6 +120,8 @@ fn two_watchers_see_a_third_members_vote(db: Database) {
         clock: Arc::new(on(2023, 10, 2)),
         live: Default::default(),
         sign_in_limiter: Default::default(),
+        account_mail: None,
+        oidc: Default::default(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -166,6 +171,19 @@ fn two_watchers_see_a_third_members_vote(db: Database) {
         let delay = at.duration_since(voted_at);
         assert!(delay < Duration::from_secs(1), "the tally took {delay:?}");
     }
+
+    // The educational psychologist is switched off: their stream ends at the next
+    // check, without waiting for the sitting's next change; the other stays open.
+    sendpanel_core::identity::accounts::disable(&db, &scope, None, ep.id, &on(2023, 10, 2))
+        .unwrap();
+    let (_, end) = first
+        .recv_timeout(sendpanel_web::live::RECHECK * 3)
+        .expect("the disabled member's stream ends");
+    assert_eq!(end, Value::Null, "{end}");
+    assert!(
+        second.recv_timeout(Duration::from_millis(200)).is_err(),
+        "the other member's stream stays open"
+    );
 
     actix_web::rt::System::new().block_on(handle.stop(false));
     serving.join().unwrap().unwrap();

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod account_pages;
 mod admin_pages;
 mod api;
 mod audit_pages;
@@ -20,7 +21,10 @@ mod edges;
 mod idempotency;
 mod isolation;
 mod live;
+mod oidc;
+mod oidc_browser;
 mod openapi;
+mod page_matrix;
 mod pages;
 mod panel_api;
 mod panel_pages;

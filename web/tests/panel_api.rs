@@ -125,6 +125,8 @@ async fn sitting_journey(db: Database) {
         clock: today.clone(),
         live: Default::default(),
         sign_in_limiter: Default::default(),
+        account_mail: None,
+        oidc: Default::default(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;

@@ -8,6 +8,7 @@ use strum::IntoEnumIterator;
 
 use super::ConfigError;
 use super::raw::{RawAuthority, RawPanel};
+use super::sign_in::{SignInConfig, validate_sign_in};
 use crate::domain::{AuthorityId, DecisionKind, LaNumber, PanelCode, PanelRole, Slug};
 
 /// How a panel reaches its decision (Loomio's and councils' conventions; see
@@ -80,6 +81,8 @@ pub struct AuthorityConfig {
     pub la_number: LaNumber,
     /// Its panels.
     pub panels: Vec<PanelConfig>,
+    /// How its people sign in (`[sign_in]`; passwords only when absent).
+    pub sign_in: SignInConfig,
 }
 
 impl AuthorityConfig {
@@ -202,11 +205,13 @@ fn validate(
         }
         panels.push(panel);
     }
+    let sign_in = validate_sign_in(file, raw.sign_in)?;
     Ok(AuthorityConfig {
         id,
         name: raw.name.trim().to_owned(),
         la_number,
         panels,
+        sign_in,
     })
 }
 

@@ -8,8 +8,10 @@
 mod authority;
 mod error;
 mod raw;
+mod sign_in;
 
 pub use authority::{
     AuthorityConfig, PanelConfig, Quorum, TieBreak, VotingRule, load_authorities, load_authority,
 };
 pub use error::ConfigError;
+pub use sign_in::{OidcConfig, OidcIssuer, SignInConfig};

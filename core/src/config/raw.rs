@@ -1,6 +1,8 @@
 //! The TOML as written, before any rule is checked. Unknown keys are refused so a typo
 //! (`quorom`) is caught instead of silently ignored.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -11,6 +13,8 @@ pub(super) struct RawAuthority {
     pub la_number: u16,
     #[serde(default)]
     pub panels: Vec<RawPanel>,
+    /// `[sign_in]`: optional; without it people sign in with a password only.
+    pub sign_in: Option<RawSignIn>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -38,4 +42,29 @@ pub(super) struct RawQuorum {
     pub min_members: u32,
     #[serde(default)]
     pub required_roles: Vec<String>,
+}
+
+/// `[sign_in]`: the ways an authority's people may sign in besides a password.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSignIn {
+    pub oidc: Option<RawOidc>,
+}
+
+/// `[sign_in.oidc]`: the council's own OpenID Provider (Entra ID, Google Workspace, ...).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOidc {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret_env: String,
+    #[serde(default = "default_email_claim")]
+    pub email_claim: String,
+    pub groups_claim: Option<String>,
+    #[serde(default)]
+    pub group_roles: BTreeMap<String, String>,
+}
+
+fn default_email_claim() -> String {
+    "email".to_owned()
 }

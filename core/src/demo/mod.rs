@@ -1,14 +1,27 @@
 //! Demo data: three authorities' users, panels and realistic requests, drawn from the
 //! councils' own papers (`shared/domain/`; each request cites its lines in `seed.toml`).
 //!
+//! [`seed_demo`] gives a new user something true on every page at first start: each
+//! authority's own policy plugin, shipped in the binary ([`SHIPPED_PLUGINS`]), is vetted,
+//! installed and in force; every request has the plugin's advice, sought as a
+//! caseworker seeks it; and some requests are taken along their journey by the
+//! workflow's own commands (`journey` in `seed.toml`): assessing with advice
+//! outstanding, a draft plan out for representations, a plan issued with its annual
+//! review due, refusals with a next-steps meeting, and one under appeal.
+//! [`seed_demo_at_intake`] seeds only the people and requests, every case at intake and
+//! no plugin: the baseline tests start from when they drive the journey themselves.
+//!
 //! The seed is written as of [`SEED_AS_OF`]; every date is shifted by the days between
 //! then and today, so a demo started next year still shows overdue, at-risk and fresh
 //! requests rather than a year of overdue ones.
 
+mod journey;
+mod plugins;
 mod seed;
 
 use chrono::{Days, NaiveDate};
 
+use crate::clock::BankHolidays;
 use crate::config::AuthorityConfig;
 use crate::domain::{
     AssessmentRequest, AuthorityId, Case, CaseId, CaseStage, Child, ChildId, Deadline, DeadlineId,
@@ -16,11 +29,24 @@ use crate::domain::{
     RequestId, User, UserId, UserRole,
 };
 use crate::events::{self, CaseEvent};
+use crate::policy::{PluginCatalogue, RegistryError};
 use crate::registry::register_authorities;
 use crate::store::{AuthorityScope, Database, NewEvent, StoreError};
 use crate::time::Clock;
+use crate::workflow::WorkflowError;
 
+pub use plugins::{SHIPPED_PLUGINS, ShippedPlugin};
 pub use seed::DEMO_PASSWORD_NOTE;
+
+/// The demo admins' authenticator setup key (base32), published like the demo
+/// password: add it to an authenticator app, or run `sendpanel demo-code` for the
+/// code of the moment. Never use it outside the demo.
+pub const DEMO_TOTP_SECRET: &str = "DEMODEMODEMODEMODEMODEMODEMODEMO";
+
+/// [`DEMO_TOTP_SECRET`] as a secret.
+pub fn demo_totp_secret() -> crate::domain::TotpSecret {
+    crate::domain::TotpSecret::from_stored(DEMO_TOTP_SECRET.to_owned())
+}
 
 /// The day the seed's dates were written for.
 pub const SEED_AS_OF: NaiveDate = match NaiveDate::from_ymd_opt(2026, 11, 24) {
@@ -46,6 +72,43 @@ pub enum DemoError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A shipped plugin was refused, or its advice could not be recorded.
+    #[error("demo plugin: {0}")]
+    Plugin(#[from] RegistryError),
+    /// A step of a demo request's journey was refused (a bug in the shipped journey,
+    /// caught by tests).
+    #[error("demo case {case}: the {step} was refused: {source}")]
+    Step {
+        /// The case.
+        case: CaseId,
+        /// The step, as the journey names it.
+        step: &'static str,
+        /// Why the workflow refused it.
+        source: WorkflowError,
+    },
+}
+
+/// What the full demo needs beside the database: the plugin host (with the limits an
+/// upload is vetted under) and the bank holidays limits count working days with.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoServices<'a> {
+    /// Loads, vets and runs the shipped plugins.
+    pub catalogue: &'a PluginCatalogue,
+    /// The bank holidays the authority's limits are counted with.
+    pub holidays: &'a BankHolidays,
+}
+
+/// A plugin the demo installed and put in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoPlugin {
+    /// The authority.
+    pub authority: AuthorityId,
+    /// The policy's name and version, as its `info()` gives them.
+    pub policy: String,
+    /// Its SHA-256.
+    pub sha256: crate::domain::PluginHash,
+    /// In force from.
+    pub active_from: NaiveDate,
 }
 
 /// A demo login, printed by `serve` and `demo`.
@@ -73,6 +136,12 @@ pub struct DemoSummary {
     /// The panel sitting arranged, if an authority's configuration allowed one: its
     /// panel's name, day, and how many cases are on its agenda.
     pub sitting: Option<(String, NaiveDate, usize)>,
+    /// The plugins installed and in force.
+    pub plugins: Vec<DemoPlugin>,
+    /// Pieces of plugin advice recorded on demo cases.
+    pub advice: usize,
+    /// Cases taken past intake, as (authority, stage), in seeding order.
+    pub stages: Vec<(AuthorityId, CaseStage)>,
 }
 
 /// Whose users a database holds, as the demo sees it: `serve --demo` seeds an empty
@@ -109,15 +178,138 @@ pub fn occupants(db: &Database) -> Result<Occupants, DemoError> {
     })
 }
 
-/// Seeds the demo into an empty database: registers the configured authorities, then
-/// adds users, seats, children, requests, cases, their first deadline and events, all in
-/// one transaction.
+/// Seeds the whole demo into an empty database: the people and requests (as
+/// [`seed_demo_at_intake`]), then each authority's shipped plugin installed and in
+/// force, the plugin's advice on every request, the journeys `seed.toml` gives run
+/// through the workflow's commands, and finally the panel sitting, so its agenda holds
+/// requests with advice in their papers.
+///
+/// The people and requests are one transaction and each later step its own, as in the
+/// service; a failure part-way leaves what was recorded (the demo is then kept, as
+/// re-running the demo keeps it).
 pub fn seed_demo(
+    db: &Database,
+    configs: &[AuthorityConfig],
+    services: DemoServices<'_>,
+    clock: &dyn Clock,
+) -> Result<DemoSummary, DemoError> {
+    let seed = seed::load()?;
+    let (mut summary, cases) = seed_people_and_requests(db, configs, &seed, clock)?;
+    let tools = journey::Tools {
+        catalogue: services.catalogue,
+        holidays: services.holidays,
+        now: clock.now(),
+        today: clock.today(),
+        shift: Shift::between(SEED_AS_OF, clock.today()),
+    };
+    for authority in &seed.authorities {
+        if let Some(stored) =
+            plugins::install_shipped(db, services.catalogue.host(), &authority.id)?
+        {
+            summary.plugins.push(DemoPlugin {
+                authority: authority.id.clone(),
+                policy: format!("{} {}", stored.policy_name, stored.policy_version),
+                sha256: stored.sha256.clone(),
+                active_from: stored.active_from.unwrap_or(stored.effective_from),
+            });
+        }
+    }
+    for authority in &seed.authorities {
+        let scope = AuthorityScope::new(authority.id.clone());
+        let actors = actors(db, configs, &scope)?;
+        for (request, case) in authority
+            .requests
+            .iter()
+            .zip(cases.iter().filter(|(a, _)| a == &authority.id))
+        {
+            let case = case.1;
+            summary.advice += journey::walk(db, &scope, case, request, actors, &tools)?;
+            let stage = db.read(|tx| tx.get_case(&scope, case))?.stage;
+            if stage != CaseStage::RequestReceived {
+                summary.stages.push((authority.id.clone(), stage));
+            }
+        }
+    }
+    summary.sitting = demo_sitting(db, configs, clock)?;
+    tracing::info!(
+        requests = summary.requests,
+        users = summary.logins.len(),
+        plugins = summary.plugins.len(),
+        advice = summary.advice,
+        "demo seeded"
+    );
+    Ok(summary)
+}
+
+/// Seeds the demo's people and requests into an empty database, every case at intake
+/// and no plugin installed, with the panel sitting: the baseline for tests that take
+/// cases through the journey, upload plugins and seek advice themselves.
+pub fn seed_demo_at_intake(
     db: &Database,
     configs: &[AuthorityConfig],
     clock: &dyn Clock,
 ) -> Result<DemoSummary, DemoError> {
     let seed = seed::load()?;
+    let (mut summary, _) = seed_people_and_requests(db, configs, &seed, clock)?;
+    summary.sitting = demo_sitting(db, configs, clock)?;
+    tracing::info!(
+        requests = summary.requests,
+        users = summary.logins.len(),
+        "demo seeded at intake"
+    );
+    Ok(summary)
+}
+
+/// Who acts in an authority's demo journeys: its first caseworker, and the chair of
+/// its panel for assessments if one is seated, else its first admin.
+fn actors(
+    db: &Database,
+    configs: &[AuthorityConfig],
+    scope: &AuthorityScope,
+) -> Result<journey::Actors, DemoError> {
+    let panel = configs
+        .iter()
+        .find(|c| &c.id == scope.authority())
+        .and_then(|c| c.panel_for(crate::domain::DecisionKind::Assess))
+        .map(|p| p.code.clone());
+    let (users, chair) = db.read(|tx| {
+        let users = tx.list_users(scope)?;
+        let mut chair = None;
+        if let Some(code) = &panel
+            && let Some(found) = tx.list_panels(scope)?.into_iter().find(|p| &p.code == code)
+        {
+            chair = tx
+                .list_panel_members(scope, found.id)?
+                .into_iter()
+                .find(|s| s.role.as_str() == crate::panel::CHAIR_ROLE)
+                .map(|s| s.user_id);
+        }
+        Ok((users, chair))
+    })?;
+    let first = |role: UserRole| users.iter().find(|u| u.role == role).map(|u| u.id);
+    let missing = |who: &str| DemoError::Seed {
+        key: format!("authorities.{}", scope.authority()),
+        rule: format!("the demo's journeys need {who}"),
+    };
+    let caseworker = first(UserRole::Caseworker).ok_or_else(|| missing("a caseworker"))?;
+    let decider = chair
+        .or_else(|| first(UserRole::Admin))
+        .ok_or_else(|| missing("a chair or an admin"))?;
+    Ok(journey::Actors {
+        caseworker,
+        decider,
+    })
+}
+
+/// Adds users, seats, children, requests, cases, their first deadline and events, all
+/// in one transaction, after registering the configured authorities. Returns the
+/// summary so far and each case made, with its authority, in seed order.
+fn seed_people_and_requests(
+    db: &Database,
+    configs: &[AuthorityConfig],
+    seed: &seed::Seed,
+    clock: &dyn Clock,
+) -> Result<(DemoSummary, Vec<(AuthorityId, CaseId)>), DemoError> {
     if db.read(|tx| tx.count_all_users())? > 0 {
         return Err(DemoError::NotEmpty);
     }
@@ -132,6 +324,7 @@ pub fn seed_demo(
     let summary = db.write(|tx| {
         let mut logins = Vec::new();
         let mut request_count = 0;
+        let mut cases = Vec::new();
         for authority in &seed.authorities {
             let config = configs
                 .iter()
@@ -153,6 +346,11 @@ pub fn seed_demo(
                     role: seeded.role,
                 };
                 tx.insert_user(&scope, &user, &hash, now)?;
+                if user.role == UserRole::Admin {
+                    // Admins need a second factor; the demo's is published, like its
+                    // password, so the demo can be tried without enrolling a phone.
+                    tx.set_totp_secret(&scope, user.id, Some(&demo_totp_secret()))?;
+                }
                 tx.append_event(
                     &scope,
                     system_event(
@@ -211,8 +409,14 @@ pub fn seed_demo(
                     upn: seeded.upn.clone(),
                     nhs_number: seeded.nhs_number.clone(),
                 };
-                tx.insert_child(&scope, &child, now)?;
                 let received_on = shift.apply(seeded.received_on);
+                // Logged on the day it arrived, so the case's history reads in order
+                // with the steps its journey takes on later days.
+                let logged_at = received_on
+                    .and_time(chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default())
+                    .and_utc()
+                    .min(now);
+                tx.insert_child(&scope, &child, logged_at)?;
                 let request = AssessmentRequest {
                     id: RequestId::new(),
                     authority_id: authority.id.clone(),
@@ -223,7 +427,7 @@ pub fn seed_demo(
                     setting_type: seeded.setting_type,
                     primary_need: seeded.primary_need,
                     summary: seeded.summary.clone(),
-                    logged_at: now,
+                    logged_at,
                     // Demo families get an address no mail server delivers to, so the
                     // demo's letters show up as .eml files in the outbox folder.
                     contact_email: Some(
@@ -241,9 +445,10 @@ pub fn seed_demo(
                     child_id: child.id,
                     request_id: request.id,
                     stage: CaseStage::RequestReceived,
-                    opened_at: now,
+                    opened_at: logged_at,
                 };
                 tx.insert_case(&scope, &case)?;
+                cases.push((authority.id.clone(), case.id));
                 tx.append_event(
                     &scope,
                     system_event(
@@ -254,7 +459,7 @@ pub fn seed_demo(
                             received_on,
                             requested_by: request.requested_by,
                         }),
-                        now,
+                        logged_at,
                     ),
                 )?;
                 // Reg 5(1): decide whether to assess within 6 weeks of the request. The
@@ -286,26 +491,25 @@ pub fn seed_demo(
                             rule: DeadlineKind::DecideWhetherToAssess.rule().to_owned(),
                             deadline: Some(deadline),
                         }),
-                        now,
+                        logged_at,
                     ),
                 )?;
                 request_count += 1;
             }
         }
-        Ok(DemoSummary {
-            password: seed.demo_password.clone(),
-            logins,
-            requests: request_count,
-            sitting: None,
-        })
+        Ok((
+            DemoSummary {
+                password: seed.demo_password.clone(),
+                logins,
+                requests: request_count,
+                sitting: None,
+                plugins: Vec::new(),
+                advice: 0,
+                stages: Vec::new(),
+            },
+            cases,
+        ))
     })?;
-    let mut summary = summary;
-    summary.sitting = demo_sitting(db, configs, clock)?;
-    tracing::info!(
-        requests = summary.requests,
-        users = summary.logins.len(),
-        "demo seeded"
-    );
     Ok(summary)
 }
 
@@ -442,14 +646,14 @@ fn seed_error(key: &'static str) -> impl Fn(DomainError) -> DemoError {
 
 /// Moves seed dates so the demo's "today" matches the real one.
 #[derive(Debug, Clone, Copy)]
-struct Shift(i64);
+pub(super) struct Shift(i64);
 
 impl Shift {
-    fn between(from: NaiveDate, to: NaiveDate) -> Self {
+    pub(super) fn between(from: NaiveDate, to: NaiveDate) -> Self {
         Self((to - from).num_days())
     }
 
-    fn apply(self, date: NaiveDate) -> NaiveDate {
+    pub(super) fn apply(self, date: NaiveDate) -> NaiveDate {
         let moved = if self.0 >= 0 {
             date.checked_add_days(Days::new(self.0.unsigned_abs()))
         } else {
@@ -464,14 +668,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_shipped_seed_is_valid_and_has_a_dozen_torbay_requests() {
+    fn the_shipped_seed_is_valid_and_has_thirteen_torbay_requests() {
         let seed = seed::load().unwrap();
         let torbay = seed
             .authorities
             .iter()
             .find(|a| a.id.as_str() == "torbay")
             .unwrap();
-        assert_eq!(torbay.requests.len(), 12);
+        assert_eq!(torbay.requests.len(), 13);
+        // Every request carries the facts its advice is sought on.
+        assert!(
+            seed.authorities
+                .iter()
+                .flat_map(|a| &a.requests)
+                .all(|r| !r.facts.needs.is_empty())
+        );
         assert!(torbay.users.iter().any(|u| u.role == UserRole::Caseworker));
         assert!(
             torbay

@@ -1,13 +1,17 @@
 //! The embedded `seed.toml`, parsed and checked with the same domain rules as real input.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 
 use super::DemoError;
 use crate::domain::{
-    AuthorityId, DomainError, Email, NeedType, NhsNumber, PanelRole, PersonName, RequestedBy,
-    SettingType, Slug, Upn, UserRole,
+    AdviceSource, AuthorityId, DomainError, Email, NeedType, NhsNumber, PanelRole, PersonName,
+    RequestedBy, SettingType, Slug, Upn, UserRole,
 };
+use crate::policy::contract::{
+    AreaOfNeed, AsqBand, AsqDomain, CycleOutcome, NeedLevel, Professional,
+};
+use crate::workflow::{AssessDecision, IssueDecision, NextStepsOutcome};
 
 /// Printed beside the demo logins so nobody mistakes them for real credentials.
 pub const DEMO_PASSWORD_NOTE: &str =
@@ -65,6 +69,159 @@ struct RawRequest {
     summary: String,
     #[allow(dead_code)] // provenance for readers of seed.toml; not stored
     drawn_from: String,
+    facts: SeedFacts,
+    #[serde(default)]
+    journey: Option<SeedJourney>,
+}
+
+/// What the caseworker types in when seeking the plugin's advice on a request (the
+/// plugin contract's `request-facts` beyond what the request records), drawn from the
+/// request's summary. Evidence names the documents the summary says are attached.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedFacts {
+    /// National curriculum year, -2 to 14.
+    pub nc_year: i8,
+    pub needs: Vec<SeedNeed>,
+    #[serde(default)]
+    pub cycles: Vec<SeedCycle>,
+    #[serde(default)]
+    pub professionals: Vec<SeedInvolvement>,
+    #[serde(default)]
+    pub attainment: Vec<SeedAttainment>,
+    #[serde(default)]
+    pub attendance_percent: Option<u8>,
+    #[serde(default)]
+    pub screening: Vec<SeedAsq>,
+    /// Which of these facts the summary does not give and the demo supplies: said
+    /// beside the facts so nobody mistakes a demo's filler for a council's record.
+    #[allow(dead_code)] // provenance for readers of seed.toml; not stored
+    pub illustrative: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedNeed {
+    pub area: AreaOfNeed,
+    pub level: NeedLevel,
+    #[serde(default)]
+    pub evidence: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedCycle {
+    pub area: AreaOfNeed,
+    pub started: NaiveDate,
+    #[serde(default)]
+    pub ended: Option<NaiveDate>,
+    pub outcome: CycleOutcome,
+    /// Whole pounds, as the summaries give them.
+    pub cost_pounds: i64,
+    #[serde(default)]
+    pub evidence: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedInvolvement {
+    pub who: Professional,
+    pub started: NaiveDate,
+    #[serde(default)]
+    pub last_contact: Option<NaiveDate>,
+    #[serde(default)]
+    pub evidence: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedAttainment {
+    pub subject: String,
+    pub months_behind: i32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedAsq {
+    pub domain: AsqDomain,
+    pub score: u8,
+    pub band: AsqBand,
+}
+
+/// How far a demo request has gone, each step on the day it was taken: the demo
+/// records them through the workflow's own commands, in this order.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedJourney {
+    #[serde(default)]
+    pub assess: Option<SeedAssess>,
+    #[serde(default)]
+    pub advice_requested: Vec<SeedAdvice>,
+    #[serde(default)]
+    pub advice_received: Vec<SeedAdvice>,
+    #[serde(default)]
+    pub issue: Option<SeedIssue>,
+    #[serde(default)]
+    pub draft_served_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub final_issued_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub next_steps_meeting: Option<SeedMeeting>,
+    #[serde(default)]
+    pub next_steps_outcome: Option<SeedMeetingOutcome>,
+    #[serde(default)]
+    pub appeal: Option<SeedAppeal>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedAssess {
+    pub decision: AssessDecision,
+    pub decided_on: NaiveDate,
+    pub reasons: String,
+    #[serde(default)]
+    pub departure_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedAdvice {
+    pub from: AdviceSource,
+    pub on: NaiveDate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedIssue {
+    pub decision: IssueDecision,
+    pub decided_on: NaiveDate,
+    pub reasons: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedMeeting {
+    pub arranged_on: NaiveDate,
+    pub meets_on: NaiveDate,
+    pub starts_at: NaiveTime,
+    pub location: String,
+    pub with: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedMeetingOutcome {
+    pub met_on: NaiveDate,
+    pub outcome: NextStepsOutcome,
+    pub notes: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SeedAppeal {
+    pub lodged_on: NaiveDate,
+    #[serde(default)]
+    pub mediation_certificate_issued_on: Option<NaiveDate>,
 }
 
 pub(super) struct Seed {
@@ -102,6 +259,8 @@ pub(super) struct SeedRequest {
     pub setting_type: SettingType,
     pub primary_need: NeedType,
     pub summary: String,
+    pub facts: SeedFacts,
+    pub journey: SeedJourney,
 }
 
 pub(super) fn load() -> Result<Seed, DemoError> {
@@ -171,6 +330,8 @@ pub(super) fn load() -> Result<Seed, DemoError> {
                     .parse()
                     .map_err(|_| text("primary_need", &request.primary_need))?,
                 summary: request.summary,
+                facts: request.facts,
+                journey: request.journey.unwrap_or_default(),
             });
         }
         authorities.push(SeedAuthority {

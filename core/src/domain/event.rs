@@ -34,6 +34,8 @@ pub enum EventKind {
     AuthorityRegistered,
     /// A user was added.
     UserAdded,
+    /// A user's account changed: disabled, enabled, role, password, second factor.
+    AccountChanged,
     /// A request for assessment was received and a case opened.
     RequestReceived,
     /// A deadline was set on a case.

@@ -33,6 +33,7 @@ mod money;
 mod panel;
 mod plugin;
 mod request;
+mod session;
 mod slug;
 pub mod text;
 mod user;
@@ -58,5 +59,6 @@ pub use panel::{
 };
 pub use plugin::{NewAdvice, NewPlugin, PluginHash, PluginStatus, StoredAdvice, StoredPlugin};
 pub use request::{AssessmentRequest, NeedType, RequestedBy, SettingType};
+pub use session::{SecretPurpose, SessionEnd, SignInMethod};
 pub use slug::Slug;
-pub use user::{ApiToken, Email, PasswordHash, User, UserRole};
+pub use user::{Account, ApiToken, Email, PasswordHash, TotpSecret, User, UserRole};

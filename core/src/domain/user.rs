@@ -105,6 +105,52 @@ pub struct User {
     pub role: UserRole,
 }
 
+/// A user as sign-in and the admin's list of users see them: the [`User`] plus the
+/// state of their account. Kept apart from [`User`], which every record naming a
+/// person carries, because only these two places need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The person.
+    pub user: User,
+    /// When an admin switched the account off; `None` while it may sign in. A disabled
+    /// account keeps its records (decisions and votes name it) but nothing of it works.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// When they last signed in, so an admin can spot an account nobody uses.
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// Their enrolled second factor, if any.
+    pub totp_secret: Option<TotpSecret>,
+}
+
+impl Account {
+    /// Whether the account may sign in and act.
+    pub fn is_enabled(&self) -> bool {
+        self.disabled_at.is_none()
+    }
+}
+
+/// The base32 shared secret of a time-based one-time password (RFC 6238) generator,
+/// as an authenticator app holds it. Never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TotpSecret(String);
+
+impl TotpSecret {
+    /// Wraps a secret read from storage or just generated (unpadded RFC 4648 base32).
+    pub fn from_stored(base32: String) -> Self {
+        Self(base32)
+    }
+
+    /// The base32 text, for storage and for the authenticator app's setup.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TotpSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TotpSecret(..)")
+    }
+}
+
 /// An API bearer token as listed and revoked: never the token itself, which is shown
 /// once when issued and stored only as its SHA-256, so a copy of the database gives no
 /// working token.

@@ -30,7 +30,7 @@
 
 mod calendar;
 mod letters;
-mod mail;
+pub(crate) mod mail;
 mod notifier;
 mod outbox;
 mod settings;

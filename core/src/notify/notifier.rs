@@ -113,6 +113,7 @@ impl Notifier {
             // kind of event must be placed in this table before it compiles.
             CaseEvent::AuthorityRegistered(_)
             | CaseEvent::UserAdded(_)
+            | CaseEvent::AccountChanged(_)
             | CaseEvent::RequestReceived(_)
             | CaseEvent::DeadlineSet(_)
             | CaseEvent::AgendaItemAdded(_)

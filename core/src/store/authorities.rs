@@ -3,11 +3,12 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::rows::{not_found, parse, to_db_time};
+use super::rows::{from_db_time, not_found, parse, to_db_time};
 use super::schema::{authorities, users};
 use super::{AuthorityScope, StoreError, Tx};
 use crate::domain::{
-    Authority, AuthorityId, Email, LaNumber, PasswordHash, PersonName, User, UserId,
+    Account, Authority, AuthorityId, Email, LaNumber, PasswordHash, PersonName, TotpSecret, User,
+    UserId,
 };
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -57,6 +58,19 @@ pub(super) struct UserRow {
     created_at: NaiveDateTime,
 }
 
+/// A `users` row with the account's state: what sign-in, sessions and the admin's list
+/// read. Kept apart from [`UserRow`], which every other query reads, so those touch
+/// only the columns they need.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub(super) struct AccountRow {
+    #[diesel(embed)]
+    user: UserRow,
+    disabled_at: Option<NaiveDateTime>,
+    last_sign_in_at: Option<NaiveDateTime>,
+    totp_secret: Option<String>,
+}
+
 impl UserRow {
     pub(super) fn into_user(self) -> Result<(User, PasswordHash), StoreError> {
         let user = User {
@@ -70,6 +84,23 @@ impl UserRow {
             role: parse("users.role", &self.role)?,
         };
         Ok((user, PasswordHash::from_stored(self.password_hash)))
+    }
+}
+
+impl AccountRow {
+    /// The user with what sign-in and the admin's list need: whether they are switched
+    /// off, when they last signed in, and their second factor's secret.
+    pub(super) fn into_account(self) -> Result<(Account, PasswordHash), StoreError> {
+        let (user, hash) = self.user.into_user()?;
+        Ok((
+            Account {
+                user,
+                disabled_at: self.disabled_at.map(from_db_time),
+                last_sign_in_at: self.last_sign_in_at.map(from_db_time),
+                totp_secret: self.totp_secret.map(TotpSecret::from_stored),
+            },
+            hash,
+        ))
     }
 }
 

@@ -24,6 +24,7 @@
 //! [`StoreError`]. SQL lives here and nowhere else.
 
 mod access;
+mod accounts;
 mod authorities;
 mod cases;
 mod connection;
@@ -41,6 +42,7 @@ mod schema;
 mod tokens;
 mod url;
 
+pub use accounts::SessionRecord;
 pub use database::{Database, EventObserver, PoolOptions, Tx};
 pub use error::StoreError;
 pub use events::NewEvent;

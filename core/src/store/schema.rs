@@ -19,6 +19,10 @@ diesel::table! {
         role -> Text,
         password_hash -> Text,
         created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+        last_sign_in_at -> Nullable<Timestamp>,
+        totp_secret -> Nullable<Text>,
+        totp_last_step -> Nullable<BigInt>,
     }
 }
 
@@ -321,6 +325,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id_sha256) {
+        id_sha256 -> Text,
+        authority_id -> Text,
+        user_id -> Text,
+        method -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        ended_because -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    account_secrets (secret_sha256) {
+        secret_sha256 -> Text,
+        authority_id -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     authorities,
     users,
@@ -346,4 +375,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     idempotency_keys,
     access_log,
+    sessions,
+    account_secrets,
 );

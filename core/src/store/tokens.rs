@@ -88,8 +88,8 @@ impl Tx<'_> {
         Ok(id)
     }
 
-    /// The user a token acts as, or `None` when no token has that hash or it was
-    /// revoked. Not scoped: like signing in, presenting a token is how the authority
+    /// The user a token acts as, or `None` when no token has that hash, it was
+    /// revoked, or its user is switched off. Not scoped: like signing in, presenting a token is how the authority
     /// of a request is learned. The join also requires the user to be of the token's
     /// authority, which the database already guarantees.
     pub fn user_for_token(&mut self, token_sha256: &str) -> Result<Option<User>, StoreError> {
@@ -104,6 +104,7 @@ impl Tx<'_> {
             )
             .filter(api_tokens::token_sha256.eq(token_sha256))
             .filter(api_tokens::revoked_at.is_null())
+            .filter(users::disabled_at.is_null())
             .select(UserRow::as_select())
             .first(self.conn)
             .optional()?

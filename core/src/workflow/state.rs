@@ -445,6 +445,7 @@ impl CaseState {
             // Facts that leave the stage and the dates above as they were.
             CaseEvent::AuthorityRegistered(_)
             | CaseEvent::UserAdded(_)
+            | CaseEvent::AccountChanged(_)
             | CaseEvent::AgendaItemAdded(_)
             | CaseEvent::VoteCast(_)
             | CaseEvent::DocumentStored(_)

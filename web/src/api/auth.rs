@@ -13,12 +13,31 @@ use super::error::ApiError;
 use crate::state::AppState;
 
 /// The authenticated caller.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Caller {
     /// The user.
     pub user: User,
     /// Their authority: the only one they can read or write.
     pub scope: AuthorityScope,
+    /// The token presented, so a long-lived stream can check it was not revoked.
+    token: String,
+}
+
+/// Never prints the token.
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller")
+            .field("user", &self.user.id)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Caller {
+    /// What keeps a live stream this caller opens alive: their token.
+    pub fn holder(&self) -> crate::live::Holder {
+        crate::live::Holder::Token(self.token.clone())
+    }
 }
 
 impl Caller {
@@ -72,14 +91,15 @@ impl FromRequest for Caller {
                 )
             })?;
             let db = state.db.clone();
-            let user = web::block(move || sendpanel_core::identity::authenticate(&db, &token))
+            let presented = token.clone();
+            let user = web::block(move || sendpanel_core::identity::authenticate(&db, &presented))
                 .await
                 .map_err(ApiError::internal)?
                 .map_err(ApiError::internal)?
                 .ok_or_else(|| unauthorised("the token is unknown or revoked"))?;
             let scope = AuthorityScope::new(user.authority_id.clone());
             tracing::Span::current().record("user_id", tracing::field::display(user.id));
-            Ok(Caller { user, scope })
+            Ok(Caller { user, scope, token })
         })
     }
 }

@@ -246,7 +246,8 @@ pub async fn sitting_events(
 ) -> Result<impl Responder, ApiError> {
     caller.require(&WATCHERS, "follow a sitting")?;
     let id = sitting_id(&path)?;
-    crate::live::follow(state, caller.scope, id)
+    let holder = caller.holder();
+    crate::live::follow(state, caller.scope, id, holder)
         .await
         .map_err(|error| match error {
             crate::live::FollowError::Panel(panel) => panel.into(),

@@ -4,6 +4,10 @@
 //!
 //! - [`session`]: sign in and out, the signed-in person ([`SignedIn`]), and the CSRF
 //!   token every form carries.
+//! - [`council_sign_in`]: signing in with a council account, through the council's
+//!   own OpenID Provider.
+//! - [`account`]: a person's own account (password, sign out everywhere, authenticator
+//!   app) and resetting a forgotten password.
 //! - [`once`]: the one-time token of each form that records something, so a double
 //!   click records once.
 //! - [`cases`]: the caseload and the new request form.
@@ -16,12 +20,14 @@
 //! - [`admin`]: the authority admin's plugins, what-if, panels and users.
 //! - [`dashboard`]: the authority's figures as charts with their tables.
 //! - [`audit`]: the access log for auditors, paged and as CSV.
+//! - [`subject_access`]: everything held about one child, as a ZIP, for an admin.
 //! - [`assets`]: GOV.UK Frontend's stylesheet and script, embedded in the binary.
 //!
-//! Sessions live in an encrypted cookie; the middleware that keeps them wraps the whole
-//! app ([`session_middleware`]), so an app built without it (the API tests) still
-//! serves the pages, but nobody stays signed in.
+//! Sessions live in the database; the browser holds their id in an encrypted cookie,
+//! whose middleware wraps the whole app ([`session_middleware`]), so an app built
+//! without it (the API tests) still serves the pages, but nobody stays signed in.
 
+mod account;
 mod admin;
 mod advice;
 mod assets;
@@ -29,6 +35,7 @@ mod audit;
 mod case;
 mod cases;
 mod chart;
+mod council_sign_in;
 mod dashboard;
 mod fields;
 mod once;
@@ -36,6 +43,7 @@ mod panels;
 mod render;
 mod session;
 mod sign_in_limit;
+mod subject_access;
 mod work;
 
 use actix_web::middleware::from_fn;
@@ -46,7 +54,7 @@ use crate::state::AppState;
 
 pub use render::{PageError, signed_in_error_pages};
 pub use session::{COOKIE_NAME, CSRF_FIELD, SignedIn, session_key, session_middleware};
-pub use sign_in_limit::SignInLimiter;
+pub use sign_in_limit::{DEFAULT_CONCURRENT_HASHES, SignInLimiter};
 
 /// Mounts the pages and `/assets/`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -54,6 +62,44 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sign-in", web::get().to(session::sign_in_page))
         .route("/sign-in", web::post().to(session::sign_in))
         .route("/sign-out", web::post().to(session::sign_out))
+        .route(
+            "/sign-in/two-factor",
+            web::get().to(session::two_factor_page),
+        )
+        .route("/sign-in/two-factor", web::post().to(session::two_factor))
+        // The callback first: `callback` is not an authority's code.
+        .route(
+            council_sign_in::CALLBACK_PATH,
+            web::get().to(council_sign_in::callback),
+        )
+        .route(
+            "/sign-in/council/{code}",
+            web::get().to(council_sign_in::begin),
+        )
+        .route("/account", web::get().to(account::page_after))
+        .route(
+            "/account/password",
+            web::post().to(account::change_password),
+        )
+        .route(
+            "/account/sign-out-everywhere",
+            web::post().to(account::sign_out_everywhere),
+        )
+        .route(
+            "/account/two-factor",
+            web::get().to(account::two_factor_page),
+        )
+        .route("/account/two-factor", web::post().to(account::enrol))
+        .route(
+            "/forgotten-password",
+            web::get().to(account::forgotten_page),
+        )
+        .route("/forgotten-password", web::post().to(account::forgotten))
+        .route(
+            "/reset-password/{token}",
+            web::get().to(account::reset_page),
+        )
+        .route("/reset-password/{token}", web::post().to(account::reset))
         .route("/", web::get().to(home))
         .route("/caseload", web::get().to(cases::caseload))
         .route("/requests/new", web::get().to(cases::new_request_page))
@@ -65,6 +111,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/audit", web::get().to(audit::audit_page))
         .route("/audit.csv", web::get().to(audit::audit_csv))
+        .route(
+            "/children/{id}/subject-access.zip",
+            web::get().to(subject_access::export),
+        )
         .route("/cases/{id}", web::get().to(case::page::case_page))
         .route(
             "/cases/{id}/letters/{letter}",

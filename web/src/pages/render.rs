@@ -95,6 +95,7 @@ fn navigation(role: Option<UserRole>) -> Value {
     if sendpanel_core::access::LOG_READERS.contains(&role) {
         links.push(json!({ "href": "/audit", "text": "Access log" }));
     }
+    links.push(json!({ "href": "/account", "text": "Your account" }));
     Value::Array(links)
 }
 
@@ -146,6 +147,10 @@ pub enum PageError {
     /// Not signed in: go to the sign-in page.
     #[error("sign in first")]
     SignIn,
+    /// Signed in, but something must be done first (an admin enrolling a second
+    /// factor): go there.
+    #[error("first go to {0}")]
+    GoFirst(&'static str),
     /// Nothing here, or another authority's.
     #[error("page not found")]
     NotFound,
@@ -249,7 +254,7 @@ impl From<RegistryError> for PageError {
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::SignIn => StatusCode::SEE_OTHER,
+            Self::SignIn | Self::GoFirst(_) => StatusCode::SEE_OTHER,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -264,7 +269,7 @@ impl ResponseError for PageError {
                 tracing::info!(?field, %message, "command refused");
             }
             Self::Internal(detail) => tracing::error!(%detail, "page failed"),
-            Self::SignIn | Self::NotFound => {}
+            Self::SignIn | Self::GoFirst(_) | Self::NotFound => {}
         }
         self.page(&Frame::default())
     }
@@ -278,6 +283,11 @@ impl PageError {
             Self::SignIn => {
                 return HttpResponse::SeeOther()
                     .insert_header((header::LOCATION, "/sign-in"))
+                    .finish();
+            }
+            Self::GoFirst(location) => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, *location))
                     .finish();
             }
             Self::NotFound => (
@@ -339,7 +349,7 @@ pub async fn signed_in_error_pages(
         .response()
         .error()
         .and_then(|e| e.as_error::<PageError>())
-        .filter(|error| !matches!(error, PageError::SignIn))
+        .filter(|error| !matches!(error, PageError::SignIn | PageError::GoFirst(_)))
         .and_then(|error| {
             let extensions = response.request().extensions();
             extensions.get::<Frame>().map(|frame| error.page(frame))

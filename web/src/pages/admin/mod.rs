@@ -50,7 +50,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/panels", web::get().to(panels::page))
         .route("/admin/panels/members", web::post().to(panels::seat))
         .route("/admin/users", web::get().to(users::page))
-        .route("/admin/users", web::post().to(users::add));
+        .route("/admin/users", web::post().to(users::add))
+        .route("/admin/users/{id}/disable", web::post().to(users::disable))
+        .route("/admin/users/{id}/enable", web::post().to(users::enable))
+        .route("/admin/users/{id}/role", web::post().to(users::change_role));
 }
 
 /// Refuses the page to anyone but the authority's admin.

@@ -1,19 +1,20 @@
-//! The authority's users and their roles, and the form to add one. The rules (a real
-//! address, unique across authorities; a name; a password of at least 12 characters)
-//! are `identity::add_user`'s; this page shows its refusals beside their fields.
+//! The authority's users and their roles, the form to add one, and each account's
+//! switch (disable, enable) and role. The rules (a real address, unique across
+//! authorities; a name; a password hard to guess; never the last admin, never one's
+//! own account) are `identity`'s; these pages show its refusals.
 
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use sendpanel_core::domain::{DomainError, Email, UserRole};
+use sendpanel_core::domain::{DomainError, Email, UserId, UserRole};
 use sendpanel_core::identity::{self, IdentityError};
 use serde_json::json;
 use strum::IntoEnumIterator;
 
 use super::super::render::{PageError, render};
 use super::super::session::{SignedIn, see_other};
-use super::super::work::{blocking, words};
+use super::super::work::words;
 use super::{require_admin, summary, text, titled};
 use crate::state::AppState;
 
@@ -56,7 +57,11 @@ async fn users_page(
     errors: &[(&'static str, String)],
 ) -> Result<HttpResponse, PageError> {
     let scope = who.scope.clone();
-    let users = blocking(move || state.db.read(|tx| tx.list_users(&scope))).await?;
+    let db = state.db.clone();
+    let users = web::block(move || identity::accounts::list(&db, &scope))
+        .await
+        .map_err(PageError::internal)?
+        .map_err(PageError::internal)?;
     let error = |field: &str| {
         errors
             .iter()
@@ -86,10 +91,23 @@ async fn users_page(
         &titled("Users and roles", !errors.is_empty()),
         &who.frame.with_back("/admin", "Back to admin"),
         json!({
-            "users": users.iter().map(|u| json!({
-                "name": u.display_name,
-                "email": u.email.to_string(),
-                "role": words(&u.role.to_string()),
+            "users": users.iter().map(|a| json!({
+                "id": a.user.id.to_string(),
+                "name": a.user.display_name,
+                "email": a.user.email.to_string(),
+                "role": words(&a.user.role.to_string()),
+                "enabled": a.is_enabled(),
+                "is_me": a.user.id == who.user.id,
+                "two_factor": a.totp_secret.is_some(),
+                "last_sign_in": a.last_sign_in_at.map_or_else(
+                    || "Never".to_owned(),
+                    |at| at.format("%-d %b %Y %H:%M").to_string(),
+                ),
+                "role_options": UserRole::iter().map(|r| json!({
+                    "value": r.to_string(),
+                    "label": words(&r.to_string()),
+                    "selected": r == a.user.role,
+                })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "errors": summary(&anchors),
             "values": {
@@ -196,4 +214,100 @@ pub(super) async fn add(
         &[refused],
     )
     .await
+}
+
+/// Reads the user id from the path; anything else is not a page.
+fn user_id(raw: &str) -> Result<UserId, PageError> {
+    raw.parse().map_err(|_| PageError::NotFound)
+}
+
+/// A lifecycle refusal as a page saying why, nothing changed.
+fn lifecycle_error(error: IdentityError) -> PageError {
+    match error {
+        refused @ (IdentityError::LastAdmin | IdentityError::OwnAccount { .. }) => {
+            PageError::refused(refused.to_string())
+        }
+        IdentityError::Store(store) => store.into(),
+        other => PageError::internal(other),
+    }
+}
+
+/// `POST /admin/users/{id}/disable`: switches the account off; their sessions end and
+/// their API tokens are revoked in the same transaction.
+pub(super) async fn disable(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    who.check_csrf(&form)?;
+    require_admin(&who, "disable a user")?;
+    let target = user_id(&id)?;
+    let (db, scope, clock, by) = (
+        state.db.clone(),
+        who.scope.clone(),
+        state.clock.clone(),
+        who.user.id,
+    );
+    let done = web::block(move || {
+        identity::accounts::disable(&db, &scope, Some(by), target, clock.as_ref())
+    })
+    .await
+    .map_err(PageError::internal)?
+    .map_err(lifecycle_error)?;
+    tracing::info!(user_id = %target, sessions = done.sessions_ended, tokens = done.tokens_revoked, "user disabled");
+    Ok(see_other("/admin/users"))
+}
+
+/// `POST /admin/users/{id}/enable`: switches the account on again.
+pub(super) async fn enable(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    who.check_csrf(&form)?;
+    require_admin(&who, "enable a user")?;
+    let target = user_id(&id)?;
+    let (db, scope, clock, by) = (
+        state.db.clone(),
+        who.scope.clone(),
+        state.clock.clone(),
+        who.user.id,
+    );
+    web::block(move || identity::accounts::enable(&db, &scope, Some(by), target, clock.as_ref()))
+        .await
+        .map_err(PageError::internal)?
+        .map_err(lifecycle_error)?;
+    tracing::info!(user_id = %target, "user enabled");
+    Ok(see_other("/admin/users"))
+}
+
+/// `POST /admin/users/{id}/role`: gives the user another role, from their next request.
+pub(super) async fn change_role(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    who.check_csrf(&form)?;
+    require_admin(&who, "change a user's role")?;
+    let target = user_id(&id)?;
+    let role = text(&form, "role")
+        .parse::<UserRole>()
+        .map_err(|_| PageError::invalid("role", "must be one of the roles listed"))?;
+    let (db, scope, clock, by) = (
+        state.db.clone(),
+        who.scope.clone(),
+        state.clock.clone(),
+        who.user.id,
+    );
+    web::block(move || {
+        identity::accounts::change_role(&db, &scope, Some(by), target, role, clock.as_ref())
+    })
+    .await
+    .map_err(PageError::internal)?
+    .map_err(lifecycle_error)?;
+    tracing::info!(user_id = %target, %role, "role changed");
+    Ok(see_other("/admin/users"))
 }

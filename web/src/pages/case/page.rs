@@ -80,6 +80,9 @@ pub async fn case_page(
                 "done": done.map(StepPage::done),
                 "not_now": not_now.map(StepPage::not_now),
                 "may_act": steps::may_act(who.user.role),
+                "subject_access": sendpanel_core::subject_access::EXPORTERS
+                    .contains(&who.user.role)
+                    .then(|| format!("/children/{}/subject-access.zip", view.request.child_id)),
             }),
             |page, (key, value)| with(page, key, value),
         ),

@@ -178,7 +178,8 @@ pub async fn live(
 ) -> Result<impl Responder, PageError> {
     require_role(&who, &WATCHERS, "follow a sitting")?;
     let id = sitting_id(&path)?;
-    crate::live::follow(state, who.scope.clone(), id)
+    let holder = crate::live::Holder::Session(who.session_id.clone());
+    crate::live::follow(state, who.scope.clone(), id, holder)
         .await
         .map_err(|error| match error {
             crate::live::FollowError::Panel(panel) => panel.into(),

@@ -10,8 +10,20 @@
 //! - [`authenticate`] turns a presented token into its user, or `None`; the user's
 //!   authority is then the scope of everything the request does.
 //!
+//! - [`sessions`]: server-side sessions a browser holds by a random id.
+//! - [`accounts`]: an admin switches accounts off and on and changes roles.
+//! - [`passwords`]: the rules for a new password, changing it, and resetting it by an
+//!   e-mailed single-use link.
+//! - [`two_factor`]: one-time codes (RFC 6238) and recovery codes, required for admins.
+//!
 //! A token is hashed with plain SHA-256, not Argon2: it is 256 random bits, so there is
 //! nothing to guess and nothing to slow down, and every API request must check one.
+
+pub mod accounts;
+pub mod federated;
+pub mod passwords;
+pub mod sessions;
+pub mod two_factor;
 
 use sha2::{Digest, Sha256};
 
@@ -62,9 +74,46 @@ pub enum IdentityError {
         /// The authority asked for.
         authority: AuthorityId,
     },
+    /// The account is switched off: nothing of it works until an admin switches it on.
+    #[error(
+        "account: this account has been disabled; ask your authority's sendpanel administrator"
+    )]
+    Disabled,
+    /// The change would leave the authority with no enabled admin to manage it.
+    #[error("user: this is the authority's last enabled admin; make someone else an admin first")]
+    LastAdmin,
+    /// An admin tried to switch off or demote their own account.
+    #[error("user: you cannot {doing} your own account; ask another admin")]
+    OwnAccount {
+        /// What was tried.
+        doing: &'static str,
+    },
+    /// The current password given to authorise a change is wrong.
+    #[error("current_password: the current password is not right")]
+    WrongPassword,
+    /// A reset link that is unknown, used, replaced or out of date.
+    #[error("link: this link has been used, has expired or was replaced by a newer one")]
+    LinkNotUsable,
+    /// A one-time or recovery code that does not match, or was used before.
+    #[error("code: the code is not right, or it has been used; codes change every 30 seconds")]
+    CodeRefused,
     /// The store refused or failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What a password check found. The caller shows [`PasswordCheck::Refused`] the same
+/// whatever the reason, so a guesser cannot tell which addresses exist.
+#[derive(Debug, Clone)]
+pub enum PasswordCheck {
+    /// Unknown address or wrong password.
+    Refused,
+    /// The password is right but the account is switched off (said only now, to
+    /// someone who knows the password).
+    Disabled,
+    /// The password is right: the account, whose second factor (if enrolled) must be
+    /// checked before a session begins.
+    Passed(crate::domain::Account),
 }
 
 impl From<DomainError> for IdentityError {
@@ -94,7 +143,10 @@ pub fn add_user(
     let display_name = PersonName::parse("display_name", display_name)?;
     // Hashed before the transaction, so SQLite's single writer is not held for it.
     let hash = match password {
-        Some(password) => PasswordHash::from_password(password)?,
+        Some(password) => {
+            passwords::check_new(password, &[email.as_str(), display_name.as_str()])?;
+            PasswordHash::from_password(password)?
+        }
         None => PasswordHash::from_password(&random_hex::<32>())?,
     };
     let user = User {
@@ -184,26 +236,27 @@ pub fn issue_token(
     Ok((id, token))
 }
 
-/// The user who signs in with `email` and `password`, or `None` when the address is
-/// unknown or the password is wrong (the caller must not say which). The user's
-/// authority is then the scope of their session.
-///
-/// An Argon2 verification runs whether or not the address is known, so the time taken
-/// does not tell a guesser which addresses exist. Takes tens of milliseconds on
-/// purpose: call it off async workers.
-pub fn sign_in(db: &Database, email: &str, password: &str) -> Result<Option<User>, IdentityError> {
+/// Checks `email` and `password`. An Argon2 verification runs whether or not the
+/// address is known, so the time taken does not tell a guesser which addresses exist.
+/// Takes tens of milliseconds on purpose: call it off async workers (and through the
+/// caller's bound on concurrent hashes).
+pub fn sign_in(db: &Database, email: &str, password: &str) -> Result<PasswordCheck, IdentityError> {
     let found = match Email::parse(email.trim()) {
-        Ok(email) => db.read(|tx| tx.find_user_for_sign_in(&email))?,
+        Ok(email) => db.read(|tx| tx.account_for_sign_in(&email))?,
         Err(_) => None,
     };
-    match found {
-        Some((user, hash)) => Ok(hash.verify(password).then_some(user)),
-        None => {
-            // Same work as a real check, against a hash no password matches.
-            let _ = decoy_hash().verify(password);
-            Ok(None)
-        }
-    }
+    let Some((account, hash)) = found else {
+        // Same work as a real check, against a hash no password matches.
+        let _ = decoy_hash().verify(password);
+        return Ok(PasswordCheck::Refused);
+    };
+    Ok(if !hash.verify(password) {
+        PasswordCheck::Refused
+    } else if !account.is_enabled() {
+        PasswordCheck::Disabled
+    } else {
+        PasswordCheck::Passed(account)
+    })
 }
 
 /// A hash of a random password, made once per process, for [`sign_in`] to verify
@@ -254,6 +307,12 @@ fn looks_like_token(token: &str) -> bool {
 /// The SHA-256 of the whole token (prefix included), as stored: lowercase hex.
 fn token_sha256(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// The SHA-256 of `text` as lowercase hex: how sessions and single-use secrets are
+/// stored.
+fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// `N` bytes from the thread's cryptographically secure generator, as lowercase hex.
