@@ -29,7 +29,7 @@ use crate::domain::{
 };
 use crate::services::{Actor, Services};
 use crate::store::{AuthorityScope, StoreError, Tx};
-use crate::workflow::{CaseView, WorkflowError};
+use crate::workflow::{CaseView, CaseloadEntry, WorkflowError};
 
 /// What was read.
 #[derive(
@@ -192,6 +192,15 @@ pub(crate) fn record(
             read_at: at,
         },
     )
+}
+
+/// The authority's open cases, children's names and stages included, for `actor`:
+/// refused for a role that may not open cases ([`may_open_case`]). A panel member
+/// learns of a child only through the papers of a sitting they sit on, so the list of
+/// every child before the authority is not theirs to read either.
+pub fn caseload(services: &Services, actor: &Actor) -> Result<Vec<CaseloadEntry>, WorkflowError> {
+    refuse_unless_may_open(actor)?;
+    crate::workflow::caseload(&services.db, &actor.scope, services.clock.today())
 }
 
 /// One case whole for `actor`, recorded as read through `route` (`what` says whether a

@@ -414,7 +414,7 @@ const PAGES: &[(&str, &str, Access)] = &[
         Access::Public(SignedOutGet::Unstated),
     ),
     ("GET", "/", Access::Everyone),
-    ("GET", "/caseload", Access::Everyone),
+    ("GET", "/caseload", Access::Roles(&CASE_READERS)),
     ("GET", "/requests/new", Access::Roles(&WRITERS)),
     ("POST", "/requests/new", Access::Roles(&WRITERS)),
     ("GET", "/audit", Access::Roles(&LOG_READERS)),

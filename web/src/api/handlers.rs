@@ -127,14 +127,9 @@ pub async fn caseload(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let entries = blocking(move || {
-        Ok(workflow::caseload(
-            &state.db,
-            &caller.scope,
-            state.clock.today(),
-        )?)
-    })
-    .await?;
+    let (services, actor) = (state.services(), caller.actor());
+    let entries =
+        blocking(move || Ok(sendpanel_core::access::caseload(&services, &actor)?)).await?;
     Ok(HttpResponse::Ok().json(CaseloadReply { cases: entries }))
 }
 

@@ -362,7 +362,7 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
             method: HttpMethod::Get,
             path: "/caseload",
             summary: "The caller's open cases, next deadline first".into(),
-            who: Who::Anyone,
+            who: Who::Roles(&sendpanel_core::access::CASE_READERS),
             detail: "Each with its next open deadline, flagged `overdue` or `at_risk` (due \
                      within 10 days); cases with nothing due come last, oldest request \
                      first.",

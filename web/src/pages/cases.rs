@@ -51,9 +51,8 @@ pub async fn caseload(
     state: web::Data<AppState>,
     who: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    let scope = who.scope.clone();
-    let entries =
-        blocking(move || workflow::caseload(&state.db, &scope, state.clock.today())).await?;
+    let (services, actor) = (state.services(), who.actor());
+    let entries = blocking(move || sendpanel_core::access::caseload(&services, &actor)).await?;
     let rows: Vec<Value> = entries
         .iter()
         .map(|entry| {
