@@ -460,6 +460,67 @@ mod recorded_advice {
             Ok(())
         }
 
+        fn a_what_if_comparison_stops_at_its_caps_and_says_which(db) {
+            use sendpanel_core::policy::{PluginCatalogue, Progress, Stopped, what_if, what_if_plan};
+            let scope = authority(db, "torbay", 880)?;
+            let host = host();
+            let bytes = wasm("sendpanel-plugin-torbay");
+            let (plugin, _) = vet(&host, &bytes)?;
+            install(db, &scope, &plugin, bytes, Some(date(2023, 9, 1)))?;
+            let facts = carried_facts(&plugin);
+            for serial in 1..=3 {
+                let (_, _, case) = stored_case(db, &scope, serial)?;
+                let advice = plugin.graduated_response(&facts);
+                db.write(|tx| tx.record_advice(&scope, &advice_record(&case.id, &advice)))?;
+            }
+            let run = |limits: Limits| {
+                let catalogue = PluginCatalogue::new(PolicyHost::new(limits, None)?);
+                let mut steps = Vec::new();
+                let result = what_if(db, &catalogue, &scope, plugin.sha256(), &mut |step| {
+                    steps.push(match step {
+                        Progress::Started { planned, .. } => (0, planned),
+                        Progress::Replayed { done, planned } => (done, planned),
+                    });
+                })?;
+                anyhow::Ok((result, steps))
+            };
+
+            // Within the limits: all three compared, none changed, nothing stopped.
+            let plan = what_if_plan(db, &scope, plugin.sha256(), &Limits::default())?;
+            assert_eq!(plan.on_record, 3);
+            let (all, steps) = run(Limits::default())?;
+            assert_eq!(all.compared.len(), 3);
+            assert_eq!(all.changed().count(), 0);
+            assert_eq!(all.stopped, None);
+            assert_eq!(all.stop_note(), None);
+            assert_eq!(all.fuel_used, 3 * plugin.graduated_response(&facts).fuel_used);
+            assert_eq!(steps, vec![(0, 3), (1, 3), (2, 3), (3, 3)]);
+
+            // At most two replays: two compared, and the note says where it stopped.
+            let (capped, steps) = run(Limits { what_if_replays: 2, ..Limits::default() })?;
+            assert_eq!(capped.compared.len(), 2);
+            assert_eq!(capped.stopped, Some(Stopped::Replays { max: 2 }));
+            let note = capped.stop_note().expect("a note");
+            assert!(note.starts_with("Stopped after 2 of 3: the limit of 2 replays"), "{note}");
+            assert!(note.contains("what_if_replays"), "{note}");
+            assert_eq!(steps, vec![(0, 2), (1, 2), (2, 2)]);
+
+            // A fuel budget one replay uses up: the next is not started.
+            let (frugal, _) = run(Limits { what_if_fuel: 1, ..Limits::default() })?;
+            assert_eq!(frugal.compared.len(), 1);
+            assert_eq!(frugal.stopped, Some(Stopped::Fuel { budget: 1 }));
+            let note = frugal.stop_note().expect("a note");
+            assert!(note.starts_with("Stopped after 1 of 3:"), "{note}");
+            assert!(note.contains("what_if_fuel"), "{note}");
+
+            // Nothing was recorded by any of it.
+            let cases = db.read(|tx| tx.list_cases(&scope))?;
+            for case in cases {
+                assert_eq!(db.read(|tx| tx.advice_for_case(&scope, &case.id))?.len(), 1);
+            }
+            Ok(())
+        }
+
         fn unavailable_advice_is_stored_with_its_named_reason(db) {
             // A registry plugin that loops: stored directly, as it has no vectors to vet.
             let scope = authority(db, "torbay", 880)?;

@@ -465,7 +465,20 @@ fn check_limits(limits: &Limits) -> Result<(), (&'static str, String)> {
     )?;
     within("max_vectors", size(limits.max_vectors), 1, 10_000)?;
     // At least one call's worth, so a plugin whose every vector is allowed can pass.
-    within("vet_fuel", limits.vet_fuel, limits.fuel, 1_000_000_000_000)
+    within("vet_fuel", limits.vet_fuel, limits.fuel, 1_000_000_000_000)?;
+    within(
+        "what_if_replays",
+        size(limits.what_if_replays),
+        1,
+        1_000_000,
+    )?;
+    // At least one call's worth, so a comparison can replay something.
+    within(
+        "what_if_fuel",
+        limits.what_if_fuel,
+        limits.fuel,
+        10_000_000_000_000,
+    )
 }
 
 /// Names where a key's value came from: the file, the variable, or the flag.

@@ -110,6 +110,16 @@ async fn caseworker_is_refused(db: Database) {
             page.body
         );
     }
+    // Nor may they run a comparison, with a good token.
+    let page = browser
+        .submit(
+            &app,
+            "/caseload",
+            &format!("/admin/plugins/{nobody}/what-if"),
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
     // The menu does not offer what the role may not open.
     assert!(
         !browser
@@ -321,6 +331,15 @@ async fn plugins_scenario(db: Database) {
             "{path}"
         );
     }
+    let page = wiltshire
+        .submit(
+            &app,
+            "/admin/plugins",
+            &format!("/admin/plugins/{sha}/what-if"),
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.body);
     let retire = format!("/admin/plugins/{sha}/retire");
     let page = wiltshire.submit(&app, "/admin/plugins", &retire, &[]).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
@@ -344,13 +363,25 @@ async fn plugins_scenario(db: Database) {
         Some(chrono::NaiveDate::from_ymd_opt(2023, 9, 1).unwrap())
     );
 
-    // What if: nothing on record yet.
+    // What if: nothing on record yet, on the form's page and when it is sent.
     let what_if = format!("/admin/plugins/{sha}/what-if");
     let page = browser.get(&app, &what_if).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body.contains("No advice has been recorded yet"),
         "{}",
+        page.body
+    );
+    let page = browser.submit(&app, &what_if, &what_if, &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("No advice has been recorded yet"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("</html>"),
+        "the page is whole: {}",
         page.body
     );
 
@@ -421,14 +452,52 @@ async fn plugins_scenario(db: Database) {
         )
     })
     .unwrap();
+    // The GET page says what a comparison would replay, and replays nothing: no
+    // results, no progress, and the advice on record is as it was.
+    let advice_on_record = || {
+        db.read(|tx| {
+            let mut n = 0;
+            for case in tx.list_cases(&torbay())? {
+                n += tx.advice_for_case(&torbay(), &case.id)?.len();
+            }
+            Ok(n)
+        })
+        .unwrap()
+    };
+    let before = advice_on_record();
     let page = browser.get(&app, &what_if).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body
-            .contains("<strong>1 of 2</strong> recommendations would change"),
+            .contains("<strong>2</strong> pieces of advice on record would be compared"),
         "{}",
         page.body
     );
+    assert!(
+        page.body.contains("Compare with the advice on record"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("would change"), "{}", page.body);
+    assert!(!page.body.contains("Compared "), "{}", page.body);
+    assert_eq!(advice_on_record(), before);
+
+    // Sent, it streams its progress and then the results; still nothing is recorded.
+    let page = browser.submit(&app, &what_if, &what_if, &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let progress = page
+        .body
+        .find("Compared 2 of 2 (100%)")
+        .unwrap_or_else(|| panic!("a progress line: {}", page.body));
+    let results = page
+        .body
+        .find("<strong>1 of 2</strong> recommendations would change")
+        .unwrap_or_else(|| panic!("the results: {}", page.body));
+    assert!(progress < results, "{}", page.body);
+    assert!(page.body.contains("Compared 1 of 2 (50%)"), "{}", page.body);
+    assert!(page.body.trim_end().ends_with("</html>"), "{}", page.body);
+    assert!(!page.body.contains("Stopped after"), "{}", page.body);
+    assert_eq!(advice_on_record(), before);
     let table = section(
         &page.body,
         "Recommendations that would change</caption>",

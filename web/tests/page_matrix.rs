@@ -476,6 +476,11 @@ const PAGES: &[(&str, &str, Access)] = &[
         "/admin/plugins/{sha}/what-if",
         Access::Roles(&ADMINS),
     ),
+    (
+        "POST",
+        "/admin/plugins/{sha}/what-if",
+        Access::Roles(&ADMINS),
+    ),
     ("GET", "/admin/panels", Access::Roles(&ADMINS)),
     ("POST", "/admin/panels/members", Access::Roles(&ADMINS)),
     ("GET", "/admin/users", Access::Roles(&ADMINS)),
@@ -552,6 +557,11 @@ fn matches(pattern: &str, path: &str) -> bool {
             .zip(&path)
             .all(|(p, s)| p.starts_with('{') || p == s)
 }
+
+/// POSTs that record nothing and answer with a page (200), not a redirect or the form
+/// again: the what-if comparison is a POST because it runs a plugin call per piece of
+/// advice, work a GET should not start.
+const ANSWERS_WITH_A_PAGE: [&str; 1] = ["/admin/plugins/{sha}/what-if"];
 
 /// POSTs that end the session they are sent in, whatever the form: walked last.
 const ENDS_SESSION: [&str; 2] = ["/account/sign-out-everywhere", "/sign-out"];
@@ -1258,6 +1268,10 @@ fn judge(
             if ENDS_SESSION.contains(&instance.pattern.as_str()) {
                 tally.check(to_sign_in, || {
                     format!("signing out did not send to sign in: {}", summary())
+                });
+            } else if ANSWERS_WITH_A_PAGE.contains(&instance.pattern.as_str()) {
+                tally.check(status == StatusCode::OK, || {
+                    format!("a role that may use it was not served: {}", summary())
                 });
             } else if seat_refused {
                 tally.check(

@@ -29,6 +29,12 @@ pub struct Limits {
     /// The fuel all of a plugin's vectors may burn together when it is vetted; past it
     /// the upload is refused, naming the limit.
     pub vet_fuel: u64,
+    /// The most pieces of recorded advice one what-if comparison replays: it runs a
+    /// plugin call for each, so a large caseload cannot hold a thread without end.
+    pub what_if_replays: usize,
+    /// The fuel one what-if comparison's replays may burn together; past it the
+    /// comparison stops and says so.
+    pub what_if_fuel: u64,
 }
 
 impl Default for Limits {
@@ -43,6 +49,8 @@ impl Default for Limits {
             concurrent_instances: 64,
             max_vectors: 500,
             vet_fuel: 5_000_000_000,
+            what_if_replays: 10_000,
+            what_if_fuel: 50_000_000_000,
         }
     }
 }

@@ -26,6 +26,7 @@ mod registry;
 mod sandbox;
 mod validate;
 mod vectors;
+mod what_if;
 
 pub use advice::{PluginCatalogue, Question};
 pub use bindings::contract;
@@ -38,3 +39,6 @@ pub use registry::{
     RegistryError, Replayed, activate, advice_record, install, replay, replay_on, vet,
 };
 pub use vectors::{VectorFailure, VectorReport};
+pub use what_if::{
+    Compared, Progress, Stopped, WhatIf, WhatIfPlan, headline, what_if, what_if_plan,
+};

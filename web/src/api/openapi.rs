@@ -127,8 +127,6 @@ fn idempotency_key() -> String {
 enum Who {
     /// Anyone, without a token: only the document itself.
     Public,
-    /// Any user of the authority, whatever their role.
-    Anyone,
     /// Users holding one of these roles (more checks may follow, which the route's
     /// description gives).
     Roles(&'static [UserRole]),
@@ -881,7 +879,6 @@ fn plural(role: UserRole) -> &'static str {
 fn who_may(who: Who) -> Option<String> {
     match who {
         Who::Public => None,
-        Who::Anyone => Some("Every role of the authority.".to_owned()),
         Who::Roles(roles) => {
             let names: Vec<&str> = roles.iter().copied().map(plural).collect();
             let list = match names.split_last() {

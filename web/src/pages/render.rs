@@ -107,6 +107,21 @@ pub fn render(
     frame: &Frame,
     fields: Value,
 ) -> Result<HttpResponse, PageError> {
+    let html = render_fragment(template, title, frame, fields)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// Renders `template` to a string with the same context as [`render`]: for a page sent
+/// in parts as it is worked out (the first part opening with the page head, the last
+/// closing with the foot), such as the what-if comparison's progress.
+pub fn render_fragment(
+    template: &str,
+    title: &str,
+    frame: &Frame,
+    fields: Value,
+) -> Result<String, PageError> {
     let frame = json!({
         "title": title,
         "service_name": SERVICE_NAME,
@@ -132,12 +147,8 @@ pub fn render(
     }
     let hb = HANDLEBARS.as_ref().map_err(PageError::internal)?;
     // The context is moved in, not serialised again: `render` would deep-copy it.
-    let html = hb
-        .render_with_context(template, &handlebars::Context::from(context))
-        .map_err(|e| PageError::internal(e.to_string()))?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    hb.render_with_context(template, &handlebars::Context::from(context))
+        .map_err(|e| PageError::internal(e.to_string()))
 }
 
 /// A page that could not be shown. Each becomes a page of its own (or, for a visitor

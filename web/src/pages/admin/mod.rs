@@ -47,6 +47,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(plugins::retire),
         )
         .route("/admin/plugins/{sha}/what-if", web::get().to(what_if::page))
+        .route(
+            "/admin/plugins/{sha}/what-if",
+            web::post().to(what_if::compare),
+        )
         .route("/admin/panels", web::get().to(panels::page))
         .route("/admin/panels/members", web::post().to(panels::seat))
         .route("/admin/users", web::get().to(users::page))
@@ -132,32 +136,9 @@ fn titled(title: &str, has_errors: bool) -> String {
     }
 }
 
-/// An amount in pence as pounds, "£1,234.50".
-fn pounds(pence: i64) -> String {
-    let sign = if pence < 0 { "-" } else { "" };
-    let pence = pence.unsigned_abs();
-    let whole = (pence / 100).to_string();
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("{sign}£{grouped}.{:02}", pence % 100)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pounds_groups_thousands_and_keeps_pence() {
-        assert_eq!(pounds(0), "£0.00");
-        assert_eq!(pounds(1_000_000), "£10,000.00");
-        assert_eq!(pounds(123_456_789), "£1,234,567.89");
-        assert_eq!(pounds(-650), "-£6.50");
-    }
 
     #[test]
     fn a_date_input_needs_all_three_boxes_to_make_a_real_date() {
