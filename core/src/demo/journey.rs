@@ -8,7 +8,7 @@
 //! is dated the day its decision was made and every "not in the future" rule holds as
 //! it would have on that day.
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 
 use super::seed::{SeedFacts, SeedJourney, SeedRequest};
 use super::{DemoError, Shift};
@@ -18,7 +18,7 @@ use crate::policy::contract::{
     AsqScore, Attainment, Date, Involvement, Need, RequestFacts, Requester, SettingType,
     SupportCycle,
 };
-use crate::policy::{PluginCatalogue, Question};
+use crate::policy::{PluginCatalogue, Question, age_on};
 use crate::store::{AuthorityScope, Database};
 use crate::time::FixedClock;
 use crate::workflow::{
@@ -307,17 +307,17 @@ fn request_facts(
     shift: Shift,
 ) -> Result<RequestFacts, DemoError> {
     let date_of_birth = shift.apply(request.date_of_birth);
-    let Some((age_years, age_months)) = age(date_of_birth, as_at) else {
+    let Some((age_years, age_months)) = age_on(date_of_birth, as_at) else {
         return Err(DemoError::Seed {
             key: format!("the facts of {}", request.upn.as_str()),
             rule: "the advice would be sought before the child was born".to_owned(),
         });
     };
     let facts: &SeedFacts = &request.facts;
-    let on = |day: NaiveDate| contract_date(shift.apply(day));
+    let on = |day: NaiveDate| Date::from(shift.apply(day));
     Ok(RequestFacts {
-        as_at: contract_date(as_at),
-        received: contract_date(received_on),
+        as_at: Date::from(as_at),
+        received: Date::from(received_on),
         requested_by: match request.requested_by {
             RequestedBy::Parent => Requester::Parent,
             RequestedBy::YoungPerson => Requester::YoungPerson,
@@ -388,50 +388,5 @@ fn setting(kind: RequestSetting) -> SettingType {
         RequestSetting::Independent => SettingType::Independent,
         RequestSetting::Post16 => SettingType::Post16,
         RequestSetting::ElectiveHomeEducation => SettingType::ElectiveHomeEducation,
-    }
-}
-
-fn contract_date(day: NaiveDate) -> Date {
-    Date {
-        year: day.year(),
-        month: u8::try_from(day.month()).unwrap_or(1),
-        day: u8::try_from(day.day()).unwrap_or(1),
-    }
-}
-
-/// Whole years and months from `born` to `on`; `None` before birth.
-fn age(born: NaiveDate, on: NaiveDate) -> Option<(u8, u8)> {
-    let mut months = (on.year() - born.year()) * 12 + on.month() as i32 - born.month() as i32;
-    if on.day() < born.day() {
-        months -= 1;
-    }
-    if months < 0 {
-        return None;
-    }
-    Some((
-        u8::try_from(months / 12).ok()?,
-        u8::try_from(months % 12).ok()?,
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn age_counts_whole_months() {
-        let born = NaiveDate::from_ymd_opt(2017, 3, 14).unwrap();
-        assert_eq!(
-            age(born, NaiveDate::from_ymd_opt(2026, 3, 13).unwrap()),
-            Some((8, 11))
-        );
-        assert_eq!(
-            age(born, NaiveDate::from_ymd_opt(2026, 3, 14).unwrap()),
-            Some((9, 0))
-        );
-        assert_eq!(
-            age(born, NaiveDate::from_ymd_opt(2017, 3, 1).unwrap()),
-            None
-        );
     }
 }

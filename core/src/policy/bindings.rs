@@ -14,3 +14,53 @@ pub mod contract {
     pub use exports::sendpanel::policy::advisor::Guest as Advisor;
     pub use sendpanel::policy::types::*;
 }
+
+/// A calendar date as the contract carries it. Every caller building request facts (the
+/// case page, the API, the demo) converts the same way.
+impl From<chrono::NaiveDate> for contract::Date {
+    fn from(day: chrono::NaiveDate) -> Self {
+        use chrono::Datelike;
+        Self {
+            year: day.year(),
+            month: u8::try_from(day.month()).unwrap_or(1),
+            day: u8::try_from(day.day()).unwrap_or(1),
+        }
+    }
+}
+
+/// Whole years and months from `born` to `on`, as the contract's age fields take them;
+/// `None` if `on` is before `born` or the age does not fit the contract's bytes.
+pub fn age_on(born: chrono::NaiveDate, on: chrono::NaiveDate) -> Option<(u8, u8)> {
+    use chrono::Datelike;
+    let mut months = (on.year() - born.year()) * 12 + i32::try_from(on.month()).ok()?
+        - i32::try_from(born.month()).ok()?;
+    if on.day() < born.day() {
+        months -= 1;
+    }
+    if months < 0 {
+        return None;
+    }
+    Some((
+        u8::try_from(months / 12).ok()?,
+        u8::try_from(months % 12).ok()?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::age_on;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn ages_count_whole_months() {
+        assert_eq!(age_on(day(2016, 3, 14), day(2026, 11, 24)), Some((10, 8)));
+        assert_eq!(age_on(day(2016, 3, 25), day(2026, 3, 24)), Some((9, 11)));
+        assert_eq!(age_on(day(2016, 3, 24), day(2026, 3, 24)), Some((10, 0)));
+        assert_eq!(age_on(day(2026, 3, 24), day(2025, 3, 24)), None);
+    }
+}

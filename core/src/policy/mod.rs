@@ -29,7 +29,7 @@ mod vectors;
 mod what_if;
 
 pub use advice::{PluginCatalogue, Question};
-pub use bindings::contract;
+pub use bindings::{age_on, contract};
 pub use error::{LoadError, Unavailable};
 pub use evaluation::{Call, Evaluation, Outcome};
 pub use host::{Plugin, PolicyHost};

@@ -9,8 +9,9 @@
 //! form works without JavaScript. Evidence is named by the ids of documents on the
 //! case, separated by commas; a plugin may cite only those.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use sendpanel_core::domain::{RequestedBy, SettingType as RequestSetting};
+use sendpanel_core::policy::age_on;
 use sendpanel_core::policy::contract::{
     AreaOfNeed, AsqBand, AsqDomain, AsqScore, Attainment, BandRequest, CycleOutcome, Date,
     Involvement, Need, NeedLevel, PlacementPeriod, Professional, RequestFacts, Requester,
@@ -346,30 +347,6 @@ fn nc_years() -> Vec<(String, String)> {
         .collect()
 }
 
-fn contract_date(day: NaiveDate) -> Date {
-    Date {
-        year: day.year(),
-        month: u8::try_from(day.month()).unwrap_or(1),
-        day: u8::try_from(day.day()).unwrap_or(1),
-    }
-}
-
-/// Whole years and months from `born` to `on`; `None` if `on` is before `born` or
-/// the child is implausibly old for the contract's byte.
-fn age(born: NaiveDate, on: NaiveDate) -> Option<(u8, u8)> {
-    let mut months = (on.year() - born.year()) * 12 + on.month() as i32 - born.month() as i32;
-    if on.day() < born.day() {
-        months -= 1;
-    }
-    if months < 0 {
-        return None;
-    }
-    Some((
-        u8::try_from(months / 12).ok()?,
-        u8::try_from(months % 12).ok()?,
-    ))
-}
-
 fn evidence(reader: &Reader<'_>, field: &str) -> Vec<String> {
     reader
         .text(field)
@@ -412,7 +389,7 @@ pub fn read_facts(reader: &mut Reader<'_>, view: &CaseView) -> Option<RequestFac
             }),
     };
     let age = as_at.and_then(|day| {
-        let age = age(view.date_of_birth, day);
+        let age = age_on(view.date_of_birth, day);
         if age.is_none() {
             reader.fail(
                 "as_at",
@@ -469,8 +446,8 @@ pub fn read_facts(reader: &mut Reader<'_>, view: &CaseView) -> Option<RequestFac
         let cost = reader.optional_pence(&f("cost"), &format!("The cost of support cycle {n}"));
         if let (Some(area), Some(started), Some(outcome)) = (area, started, outcome) {
             cycles.push(SupportCycle {
-                started: contract_date(started),
-                ended: ended.map(contract_date),
+                started: Date::from(started),
+                ended: ended.map(Date::from),
                 area,
                 outcome,
                 cost: cost.unwrap_or(0),
@@ -502,8 +479,8 @@ pub fn read_facts(reader: &mut Reader<'_>, view: &CaseView) -> Option<RequestFac
         if let (Some(who), Some(started)) = (who, started) {
             professionals.push(Involvement {
                 who,
-                started: contract_date(started),
-                last_contact: last.map(contract_date),
+                started: Date::from(started),
+                last_contact: last.map(Date::from),
                 evidence: evidence(reader, &f("evidence")),
             });
         }
@@ -567,8 +544,8 @@ pub fn read_facts(reader: &mut Reader<'_>, view: &CaseView) -> Option<RequestFac
         return None;
     }
     Some(RequestFacts {
-        as_at: contract_date(as_at),
-        received: contract_date(view.request.received_on),
+        as_at: Date::from(as_at),
+        received: Date::from(view.request.received_on),
         requested_by: match view.request.requested_by {
             RequestedBy::Parent => Requester::Parent,
             RequestedBy::YoungPerson => Requester::YoungPerson,
@@ -635,8 +612,8 @@ pub fn read_band_request(reader: &mut Reader<'_>, view: &CaseView) -> Option<Ban
     let ends = reader.optional_date("period-ends", "The day the placement ends");
     let period = match (starts, ends) {
         (Some(starts), Some(ends)) => Some(PlacementPeriod {
-            starts: contract_date(starts),
-            ends: contract_date(ends),
+            starts: Date::from(starts),
+            ends: Date::from(ends),
         }),
         (None, None) => None,
         (None, Some(_)) => {
@@ -671,18 +648,6 @@ pub fn read_band_request(reader: &mut Reader<'_>, view: &CaseView) -> Option<Ban
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
-    }
-
-    #[test]
-    fn ages_are_whole_years_and_months() {
-        assert_eq!(age(day(2016, 3, 14), day(2026, 11, 24)), Some((10, 8)));
-        assert_eq!(age(day(2016, 3, 25), day(2026, 3, 24)), Some((9, 11)));
-        assert_eq!(age(day(2016, 3, 24), day(2026, 3, 24)), Some((10, 0)));
-        assert_eq!(age(day(2026, 3, 24), day(2025, 3, 24)), None);
-    }
 
     #[test]
     fn hours_become_tenths() {
