@@ -256,6 +256,16 @@ both_backends! {
         // Another user's recovery code is not this user's.
         let other = person(db, &torbay, "other@torbay.example", UserRole::Admin)?;
         assert!(matches!(two_factor::verify(db, &torbay, other.id, &codes[1]), Err(IdentityError::CodeRefused)));
+
+        // A lost phone and lost codes: another admin (or an operator) resets it; the
+        // person cannot reset their own, and the old codes and sessions stop working.
+        let session = sessions::begin(db, &admin, sendpanel_core::domain::SignInMethod::Password, &FixedClock(at(20, 9)))?;
+        assert!(matches!(two_factor::reset(db, &torbay, Some(admin.id), admin.id), Err(IdentityError::OwnAccount { .. })));
+        two_factor::reset(db, &torbay, Some(other.id), admin.id)?;
+        assert!(db.read(|tx| tx.get_account(&torbay, admin.id))?.totp_secret.is_none());
+        assert!(matches!(two_factor::verify(db, &torbay, admin.id, &codes[2]), Err(IdentityError::CodeRefused)));
+        assert_eq!(two_factor::recovery_codes_left(db, &torbay, admin.id)?, 0);
+        assert!(!live(db, &session));
         Ok(())
     }
 }

@@ -193,6 +193,9 @@ pub enum AccountChange {
     PasswordReset,
     /// A second factor was enrolled, with new recovery codes.
     TwoFactorEnrolled,
+    /// The second factor was removed by an operator (a lost phone, the recovery codes
+    /// gone); the person sets one up again at their next sign-in.
+    TwoFactorReset,
     /// The person signed out of every browser.
     SignedOutEverywhere,
 }

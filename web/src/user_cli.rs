@@ -89,6 +89,15 @@ pub enum UserCommand {
         #[arg(long, value_name = "ROLE")]
         role: String,
     },
+    /// Remove a user's authenticator app and recovery codes (a lost phone, the codes
+    /// gone) and end their sessions; an admin sets one up again at next sign-in.
+    ResetTwoFactor {
+        /// The user's address.
+        email: String,
+        /// The authority's code.
+        #[arg(long, value_name = "CODE")]
+        authority: String,
+    },
     /// List an authority's users: role, whether enabled, last sign-in, and their tokens
     /// (ids and labels, never the tokens).
     List {
@@ -215,6 +224,15 @@ pub fn run(
             let (db, scope, user) = named_user(settings, open_database, &authority, &email)?;
             identity::accounts::change_role(&db, &scope, None, user.id, role, &SystemClock)?;
             println!("{} is now {role} (was {})", user.email, user.role);
+            Ok(())
+        }
+        UserCommand::ResetTwoFactor { email, authority } => {
+            let (db, scope, user) = named_user(settings, open_database, &authority, &email)?;
+            identity::two_factor::reset(&db, &scope, None, user.id)?;
+            println!(
+                "removed the authenticator app of {}; their sessions ended, and they set one up again at next sign-in",
+                user.email
+            );
             Ok(())
         }
         UserCommand::List { authority } => {

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use super::{IdentityError, accounts, random_hex, sha256_hex};
-use crate::domain::{SecretPurpose, TotpSecret, UserId};
+use crate::domain::{SecretPurpose, SessionEnd, TotpSecret, UserId};
 use crate::events::AccountChange;
 use crate::store::{AuthorityScope, Database};
 
@@ -174,6 +174,34 @@ pub fn verify(
     } else {
         Err(IdentityError::CodeRefused)
     }
+}
+
+/// Removes `target`'s second factor and recovery codes, and ends their sessions: for a
+/// person who lost their phone and their recovery codes. Done by an operator at the
+/// command line (`by` is `None`) or another admin; never by the person themselves,
+/// who would otherwise need only a stolen session to remove it. An admin is sent to set
+/// one up again at their next sign-in.
+pub fn reset(
+    db: &Database,
+    scope: &AuthorityScope,
+    by: Option<UserId>,
+    target: UserId,
+) -> Result<(), IdentityError> {
+    if by == Some(target) {
+        return Err(IdentityError::OwnAccount {
+            doing: "reset the authenticator app of",
+        });
+    }
+    let now = Utc::now();
+    db.write(|tx| {
+        tx.lock_accounts(scope)?;
+        tx.get_account(scope, target)?;
+        tx.set_totp_secret(scope, target, None)?;
+        tx.retire_account_secrets(scope, target, SecretPurpose::RecoveryCode, now)?;
+        tx.end_sessions_of(scope, target, SessionEnd::SignedOutEverywhere, now)?;
+        accounts::record(tx, scope, by, target, AccountChange::TwoFactorReset, now)
+    })?;
+    Ok(())
 }
 
 /// How many unused recovery codes the user has left.
