@@ -232,6 +232,32 @@ both_backends! {
         Ok(())
     }
 
+    fn one_code_sent_twice_at_once_signs_in_once(db) {
+        let torbay = authority(db, "torbay", 880)?;
+        let admin = person(db, &torbay, "admin@torbay.example", UserRole::Admin)?;
+        let secret = two_factor::new_secret();
+        let codes = two_factor::enrol(db, &torbay, admin.id, &secret, &two_factor::code_at(&secret, Utc::now())?)?;
+        let next = two_factor::code_at(&secret, Utc::now() + chrono::Duration::seconds(30))?;
+        let results = race(|_| two_factor::verify(db, &torbay, admin.id, &next));
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+        let results = race(|_| two_factor::verify(db, &torbay, admin.id, &codes[0]));
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "recovery code: {results:?}");
+        Ok(())
+    }
+
+    fn two_password_changes_at_once_from_the_same_password_leave_one(db) {
+        let torbay = authority(db, "torbay", 880)?;
+        let casey = person(db, &torbay, "casey@torbay.example", UserRole::Caseworker)?;
+        let clock = FixedClock(at(20, 9));
+        let chosen = [NEW_PASSWORD, "another fine long phrase"];
+        let results = race(|i| passwords::change(db, &torbay, casey.id, PASSWORD, chosen[i], &clock));
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+        assert!(results.iter().any(|r| matches!(r, Err(IdentityError::WrongPassword))));
+        let winner = chosen[results.iter().position(Result::is_ok).unwrap()];
+        assert!(matches!(identity::sign_in(db, "casey@torbay.example", winner)?, PasswordCheck::Passed(_)));
+        Ok(())
+    }
+
     fn a_one_time_code_works_once_and_recovery_codes_stand_in(db) {
         let torbay = authority(db, "torbay", 880)?;
         let admin = person(db, &torbay, "admin@torbay.example", UserRole::Admin)?;

@@ -497,44 +497,20 @@ impl Tx<'_> {
         user: Option<UserId>,
         at: DateTime<Utc>,
     ) -> Result<Option<(AuthorityId, UserId)>, StoreError> {
-        if !is_sha256_hex(secret_sha256) {
-            return Ok(None);
-        }
-        let now = to_db_time(at);
-        let mut usable = account_secrets::table
-            .filter(account_secrets::secret_sha256.eq(secret_sha256))
-            .filter(account_secrets::purpose.eq(purpose.to_string()))
-            .filter(account_secrets::used_at.is_null())
-            .filter(
-                account_secrets::expires_at
-                    .is_null()
-                    .or(account_secrets::expires_at.gt(now)),
-            )
-            .into_boxed();
-        if let Some(user) = user {
-            usable = usable.filter(account_secrets::user_id.eq(user.to_string()));
-        }
-        let Some((authority, owner)) = usable
-            .select((account_secrets::authority_id, account_secrets::user_id))
-            .first::<(String, String)>(self.conn)
-            .optional()?
-        else {
+        let Some((authority, owner)) = self.usable_secret_owner(secret_sha256, purpose, at)? else {
             return Ok(None);
         };
+        if user.is_some_and(|user| user != owner) {
+            return Ok(None);
+        }
         let changed = diesel::update(
             account_secrets::table
                 .filter(account_secrets::secret_sha256.eq(secret_sha256))
                 .filter(account_secrets::used_at.is_null()),
         )
-        .set(account_secrets::used_at.eq(Some(now)))
+        .set(account_secrets::used_at.eq(Some(to_db_time(at))))
         .execute(self.conn)?;
-        if changed == 0 {
-            return Ok(None);
-        }
-        Ok(Some((
-            parse_authority(&authority)?,
-            parse("account_secrets.user_id", &owner)?,
-        )))
+        Ok((changed == 1).then_some((authority, owner)))
     }
 
     /// Stamps every unused secret of `purpose` for the user as used (new recovery codes
