@@ -59,6 +59,8 @@ pub enum AccessKind {
     Minutes,
     /// Everything held about the child, exported for a subject access request.
     SubjectAccess,
+    /// One uploaded document (evidence or advice), from the case or from the papers.
+    Document,
 }
 
 impl AccessKind {
@@ -71,6 +73,7 @@ impl AccessKind {
             Self::Papers => "Panel papers",
             Self::Minutes => "Minutes",
             Self::SubjectAccess => "Subject access export",
+            Self::Document => "Document",
         }
     }
 }

@@ -65,6 +65,10 @@ pub enum CaseEvent {
     ConflictDeclared(ConflictDeclared),
     AgendaItemClosed(AgendaItemClosed),
     NextStepsMeetingArranged(NextStepsMeetingArranged),
+    EvidenceAdded(EvidenceAdded),
+    AdviceLinkSent(AdviceLinkSent),
+    AdviceChased(AdviceChased),
+    AdviceLinkRevoked(AdviceLinkRevoked),
 }
 
 impl CaseEvent {
@@ -105,6 +109,10 @@ impl CaseEvent {
             Self::ConflictDeclared(_) => EventKind::ConflictDeclared,
             Self::AgendaItemClosed(_) => EventKind::AgendaItemClosed,
             Self::NextStepsMeetingArranged(_) => EventKind::NextStepsMeetingArranged,
+            Self::EvidenceAdded(_) => EventKind::EvidenceAdded,
+            Self::AdviceLinkSent(_) => EventKind::AdviceLinkSent,
+            Self::AdviceChased(_) => EventKind::AdviceChased,
+            Self::AdviceLinkRevoked(_) => EventKind::AdviceLinkRevoked,
         }
     }
 
@@ -835,4 +843,53 @@ mod tests {
             serde_json::json!("09:30")
         );
     }
+}
+
+/// A document was added to the case as evidence: what it is, and which bytes (the
+/// store keeps them under their SHA-256).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EvidenceAdded {
+    /// The document's id.
+    #[schema(value_type = String)]
+    pub evidence: crate::domain::DocumentId,
+    /// What it is.
+    pub kind: crate::domain::EvidenceKind,
+    /// Hex SHA-256 of its bytes.
+    pub sha256: String,
+    /// How it arrived.
+    pub received_through: crate::domain::ReceivedThrough,
+}
+
+/// A professional was sent a link to upload the advice asked of them (SEND Regulations
+/// 2014 reg. 6, 8): the letter and e-mail went out in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AdviceLinkSent {
+    /// The link.
+    #[schema(value_type = String)]
+    pub link: crate::domain::AdviceLinkId,
+    /// The request for advice it answers.
+    #[schema(value_type = String)]
+    pub deadline: DeadlineId,
+    /// Whom the advice was asked of.
+    pub from: crate::domain::AdviceSource,
+    /// The last moment the link works.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A chaser e-mail went to a professional whose advice is still awaited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AdviceChased {
+    /// The link the chaser repeats.
+    #[schema(value_type = String)]
+    pub link: crate::domain::AdviceLinkId,
+    /// How many days before the 6-week limit it went.
+    pub days_before: u32,
+}
+
+/// A caseworker revoked an advice link: it accepts nothing from now on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AdviceLinkRevoked {
+    /// The link.
+    #[schema(value_type = String)]
+    pub link: crate::domain::AdviceLinkId,
 }

@@ -11,9 +11,11 @@
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod bundle;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod documents;
 pub mod domain;
 pub mod events;
 pub mod idempotency;

@@ -12,12 +12,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use diesel::{Connection, RunQueryDsl, pg::PgConnection};
 use sendpanel_core::store::{Database, DatabaseUrl, PoolOptions};
 
+pub mod clamd;
 pub mod fixtures;
 pub mod journey;
 pub mod mail;
 pub mod oidc;
 pub mod panels;
 pub mod plugins;
+pub mod s3;
 
 /// An event's payload as the log stores it: for tests that check the stored shape
 /// (field names and formats), which rows already written depend on.

@@ -134,6 +134,7 @@ fn run(name: &str, db: &Database) {
         sign_in_limiter: Default::default(),
         account_mail: None,
         oidc: Default::default(),
+        documents: sendpanel_core::documents::Documents::scratch().unwrap(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

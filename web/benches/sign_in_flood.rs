@@ -168,6 +168,7 @@ fn main() {
         )),
         account_mail: None,
         oidc: Default::default(),
+        documents: sendpanel_core::documents::Documents::scratch().unwrap(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -11,6 +11,8 @@ use sendpanel_core::config::{AuthorityConfig, load_authorities};
 use sendpanel_core::demo::{
     DEMO_PASSWORD_NOTE, DemoServices, DemoSummary, Occupants, occupants, seed_demo,
 };
+use sendpanel_core::documents::AdviceMail;
+use sendpanel_core::documents::advice_links::{DEFAULT_CHASE_DAYS, send_chasers, spawn_chasers};
 use sendpanel_core::notify::{LetterBook, Mailer, Notifier, spawn_worker};
 use sendpanel_core::policy::{PluginCatalogue, PolicyHost};
 use sendpanel_core::registry::register_authorities;
@@ -73,6 +75,24 @@ enum Command {
     User {
         #[command(subcommand)]
         command: crate::user_cli::UserCommand,
+    },
+    /// Requests for advice from professionals (SEND Regulations 2014 reg. 6, 8).
+    Advice {
+        #[command(subcommand)]
+        command: AdviceCommand,
+    },
+}
+
+/// `sendpanel advice ...`.
+#[derive(Debug, Subcommand)]
+enum AdviceCommand {
+    /// Queue the chaser e-mails now due (14 and 7 days before each 6-week limit, or
+    /// the days given), each once: safe to run again, after a restart or on two
+    /// servers. Each chaser carries a fresh link, which replaces the earlier one.
+    Chase {
+        /// Days before the limit to chase at, comma-separated [default: 14,7].
+        #[arg(long, value_delimiter = ',', value_name = "DAYS")]
+        days: Option<Vec<u32>>,
     },
 }
 
@@ -141,7 +161,42 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clock => clock(&settings),
         Command::Plugin { command } => plugin_cli::run(command, &settings, open_database),
         Command::User { command } => crate::user_cli::run(command, &settings, open_database),
+        Command::Advice {
+            command: AdviceCommand::Chase { days },
+        } => advice_chase(&settings, days.as_deref()),
     }
+}
+
+/// What the advice e-mails need from the settings, with the letters; `None` without a
+/// `public_url`, which the link must be built on.
+fn advice_mail(settings: &Settings, letters: LetterBook) -> Option<AdviceMail> {
+    settings.public_url.as_ref().map(|url| AdviceMail {
+        letters: Arc::new(letters),
+        public_url: url.clone(),
+        from_address: settings.mail.from_address.clone(),
+        from_name: "sendpanel".to_owned(),
+    })
+}
+
+/// `sendpanel advice chase`: one round of chasers for every authority.
+fn advice_chase(settings: &Settings, days: Option<&[u32]>) -> anyhow::Result<()> {
+    let authorities = load_authorities(&settings.authorities_dir)?;
+    let codes: Vec<_> = authorities.iter().map(|a| a.id.clone()).collect();
+    let letters = LetterBook::load(&settings.letters_dir, &settings.authorities_dir, &codes)?;
+    let mail = advice_mail(settings, letters).ok_or_else(|| {
+        anyhow::anyhow!("advice chase: set public_url: each chaser carries a link built on it")
+    })?;
+    let db = open_database(settings)?;
+    let days = days.unwrap_or(&DEFAULT_CHASE_DAYS);
+    for code in codes {
+        let scope = sendpanel_core::store::AuthorityScope::new(code.clone());
+        let report = send_chasers(&db, &mail, &scope, &SystemClock, days)?;
+        println!(
+            "{code}: {} chasers queued, {} already sent",
+            report.sent, report.already_sent
+        );
+    }
+    Ok(())
 }
 
 const CLOCK_HELP: &str = "Read one JSON object on stdin with any of: request_received, \
@@ -230,7 +285,8 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     }
     register_authorities(&db, &authorities, &SystemClock)?;
     let holidays = bank_holidays(&settings)?;
-    observe_letters(&db, &settings, &authorities, &holidays)?;
+    let letters = observe_letters(&db, &settings, &authorities, &holidays)?;
+    let chaser_mail = advice_mail(&settings, letters);
     let mailer = Mailer::from_settings(&settings.mail)?;
     println!("Mail: {}.", mailer.describe());
     let host = PolicyHost::new(settings.policy, Some(settings.plugin_cache_dir.clone()))?;
@@ -276,6 +332,10 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         env!("CARGO_PKG_VERSION"),
         db.url()
     );
+    let chase_scopes: Vec<_> = authorities
+        .iter()
+        .map(|a| sendpanel_core::store::AuthorityScope::new(a.id.clone()))
+        .collect();
     let state = AppState {
         db,
         authorities: Arc::new(authorities),
@@ -292,23 +352,57 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
                 public_url: url.clone(),
                 from_address: settings.mail.from_address.clone(),
                 from_name: "sendpanel".to_owned(),
+                letters: chaser_mail.as_ref().map(|m| m.letters.clone()),
             })
         }),
         oidc,
+        documents: documents_from(&settings.documents)?,
     };
     let poll = settings.mail.poll_interval();
     let sessions = settings.sessions.clone();
     let headers = settings.headers;
     let outbox_db = state.db.clone();
     actix_web::rt::System::new().block_on(async move {
-        let worker = spawn_worker(outbox_db, mailer, poll);
+        let worker = spawn_worker(outbox_db.clone(), mailer, poll);
+        // Chasers hourly; a chaser is claimed once, so the round may overlap another's.
+        let chasers = chaser_mail.clone().map(|mail| {
+            spawn_chasers(
+                outbox_db,
+                mail,
+                chase_scopes,
+                std::time::Duration::from_secs(3600),
+            )
+        });
         let served = server::start_with(state, &sessions, headers, listener)?.await;
         // Anything the worker had claimed is retried after its lease.
         worker.abort();
+        if let Some(chasers) = chasers {
+            chasers.abort();
+        }
         served
     })?;
     println!("sendpanel stopped");
     Ok(())
+}
+
+/// The document service the settings describe: the store opened (a local folder is
+/// created), the scanner addressed.
+pub(crate) fn documents_from(
+    settings: &crate::settings::DocumentSettings,
+) -> anyhow::Result<sendpanel_core::documents::Documents> {
+    use sendpanel_core::documents::{DocumentStorage, Documents, Scanner};
+    let storage =
+        DocumentStorage::open(&settings.storage).map_err(|e| anyhow::anyhow!("documents: {e}"))?;
+    tracing::info!(store = storage.describe(), "documents kept in");
+    Ok(Documents {
+        storage,
+        scanner: settings
+            .clamd
+            .clone()
+            .map(|address| Scanner::new(address, std::time::Duration::from_secs(60))),
+        max_bytes: settings.max_bytes,
+        staging_dir: None,
+    })
 }
 
 /// The bank holidays limits are counted with: the configured file, or England and
@@ -322,20 +416,21 @@ fn bank_holidays(settings: &Settings) -> anyhow::Result<BankHolidays> {
 
 /// Puts the notifier in place: letters and e-mails are written in the transaction of
 /// the decision that causes them, so it must observe before anything can be decided.
+/// Returns the letters, which the advice-link e-mails also use.
 fn observe_letters(
     db: &Database,
     settings: &Settings,
     authorities: &[AuthorityConfig],
     holidays: &BankHolidays,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<LetterBook> {
     let codes: Vec<_> = authorities.iter().map(|a| a.id.clone()).collect();
     let letters = LetterBook::load(&settings.letters_dir, &settings.authorities_dir, &codes)?;
     db.observe(Arc::new(Notifier::new(
-        letters,
+        letters.clone(),
         &settings.mail,
         holidays.clone(),
     )?))?;
-    Ok(())
+    Ok(letters)
 }
 
 fn print_demo(summary: &DemoSummary) {

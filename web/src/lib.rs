@@ -14,4 +14,5 @@ pub mod server;
 pub mod settings;
 pub mod state;
 pub mod telemetry;
+pub mod uploads;
 pub mod user_cli;

@@ -19,7 +19,7 @@ const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Every key, for filtering `SENDPANEL_*` variables: other tools' variables with our
 /// prefix must not break start-up.
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 15] = [
     "bind",
     "database_url",
     "database_pool_size",
@@ -34,6 +34,7 @@ const KEYS: [&str; 14] = [
     "secure_cookies",
     "public_url",
     "sign_in",
+    "documents",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +61,49 @@ struct RawSettings {
     mail: MailSettings,
     #[serde(default)]
     sign_in: RawSignIn,
+    #[serde(default)]
+    documents: RawDocuments,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawDocuments {
+    storage: String,
+    directory: PathBuf,
+    bucket: String,
+    region: String,
+    endpoint: String,
+    allow_http: bool,
+    container: String,
+    max_upload_mb: u64,
+    clamd: String,
+}
+
+impl Default for RawDocuments {
+    fn default() -> Self {
+        Self {
+            storage: "local".to_owned(),
+            directory: PathBuf::from("data/documents"),
+            bucket: String::new(),
+            region: "us-east-1".to_owned(),
+            endpoint: String::new(),
+            allow_http: false,
+            container: String::new(),
+            max_upload_mb: sendpanel_core::documents::DEFAULT_MAX_BYTES / (1024 * 1024),
+            clamd: String::new(),
+        }
+    }
+}
+
+/// Where uploaded documents are kept, how big they may be, and the virus scanner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentSettings {
+    /// The store.
+    pub storage: sendpanel_core::documents::StorageConfig,
+    /// The largest upload, in bytes.
+    pub max_bytes: u64,
+    /// clamd, when configured.
+    pub clamd: Option<sendpanel_core::documents::ClamdAddress>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,6 +179,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// The guards in front of password checks.
     pub sign_in: SignInSettings,
+    /// Uploaded documents.
+    pub documents: DocumentSettings,
     /// Where `bind` and `session_key` came from, for the rules `serve` checks.
     sources: (String, String),
 }
@@ -325,6 +371,7 @@ impl Settings {
                 ),
             ));
         }
+        let documents = documents_from(&raw.documents).map_err(|(key, rule)| fail(key, rule))?;
         let mut trusted_proxies = Vec::new();
         for proxy in &raw.sign_in.trusted_proxies {
             match proxy.parse::<std::net::IpAddr>() {
@@ -372,6 +419,7 @@ impl Settings {
                 concurrent_hashes: raw.sign_in.concurrent_hashes,
                 trusted_proxies,
             },
+            documents,
             sources: (
                 source_of(&figment, "bind", None),
                 source_of(&figment, "session_key", None),
@@ -502,6 +550,66 @@ fn source_of(figment: &Figment, key: &str, metadata: Option<&figment::Metadata>)
         },
         None => "settings".to_owned(),
     }
+}
+
+/// Checks the `[documents]` section: a store the service can open, a limit from 1 MB
+/// to 1 GB, and a clamd address in one of its two forms.
+fn documents_from(raw: &RawDocuments) -> Result<DocumentSettings, (&'static str, String)> {
+    use sendpanel_core::documents::{ClamdAddress, StorageConfig};
+    let needs = |key: &'static str, value: &str| {
+        if value.trim().is_empty() {
+            Err((
+                key,
+                format!("must be set when documents.storage is `{}`", raw.storage),
+            ))
+        } else {
+            Ok(value.trim().to_owned())
+        }
+    };
+    let storage = match raw.storage.as_str() {
+        "local" => StorageConfig::Local {
+            directory: raw.directory.clone(),
+        },
+        "s3" => StorageConfig::S3 {
+            bucket: needs("documents.bucket", &raw.bucket)?,
+            region: needs("documents.region", &raw.region)?,
+            endpoint: (!raw.endpoint.trim().is_empty()).then(|| raw.endpoint.trim().to_owned()),
+            allow_http: raw.allow_http,
+        },
+        "azure" => StorageConfig::Azure {
+            container: needs("documents.container", &raw.container)?,
+        },
+        other => {
+            return Err((
+                "documents.storage",
+                format!("`{other}` must be local, s3 or azure"),
+            ));
+        }
+    };
+    if !(1..=1024).contains(&raw.max_upload_mb) {
+        return Err((
+            "documents.max_upload_mb",
+            format!("`{}` must be from 1 to 1024", raw.max_upload_mb),
+        ));
+    }
+    let clamd = match raw.clamd.trim() {
+        "" => None,
+        value => Some(if let Some(path) = value.strip_prefix("unix:") {
+            ClamdAddress::Unix(PathBuf::from(path))
+        } else if let Some(address) = value.strip_prefix("tcp:") {
+            ClamdAddress::Tcp(address.to_owned())
+        } else {
+            return Err((
+                "documents.clamd",
+                format!("`{value}` must be unix:/path/to/clamd.sock or tcp:host:port, or empty"),
+            ));
+        }),
+    };
+    Ok(DocumentSettings {
+        storage,
+        max_bytes: raw.max_upload_mb * 1024 * 1024,
+        clamd,
+    })
 }
 
 #[cfg(test)]

@@ -35,9 +35,12 @@ pub struct AppState {
     /// Council sign-in: the OpenID Connect client of each authority that configures
     /// one (none offers it when empty). Shared, so each provider is discovered once.
     pub oidc: crate::oidc::OidcClients,
+    /// Uploaded documents: where their bytes are kept, the virus scanner, the limits.
+    pub documents: sendpanel_core::documents::Documents,
 }
 
-/// What a password reset e-mail needs from the settings.
+/// What the e-mails carrying a link need from the settings: a password reset, and a
+/// request for advice to a professional (with the letters it is written from).
 #[derive(Debug, Clone)]
 pub struct AccountMail {
     /// The address people open the service at, without a trailing slash.
@@ -46,6 +49,23 @@ pub struct AccountMail {
     pub from_address: String,
     /// The sender's display name.
     pub from_name: String,
+    /// The authorities' letters, for requests for advice sent with an upload link;
+    /// `None` turns those off (the plain request for advice still works).
+    pub letters: Option<Arc<sendpanel_core::notify::LetterBook>>,
+}
+
+impl AccountMail {
+    /// What the advice-link e-mails need, when the letters are loaded.
+    pub fn advice(&self) -> Option<sendpanel_core::documents::AdviceMail> {
+        self.letters
+            .as_ref()
+            .map(|letters| sendpanel_core::documents::AdviceMail {
+                letters: letters.clone(),
+                public_url: self.public_url.clone(),
+                from_address: self.from_address.clone(),
+                from_name: self.from_name.clone(),
+            })
+    }
 }
 
 impl AppState {

@@ -390,6 +390,7 @@ async fn a_forgotten_password_is_reset_by_link(db: Database) {
         public_url: "https://send.example.gov.uk".into(),
         from_address: "send-team@torbay.example".into(),
         from_name: "sendpanel".into(),
+        letters: None,
     }));
     let app = support::app(state).await;
     let mut browser = Browser::default();

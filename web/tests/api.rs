@@ -131,6 +131,7 @@ async fn scenario(db: Database) {
         sign_in_limiter: Default::default(),
         account_mail: None,
         oidc: Default::default(),
+        documents: sendpanel_core::documents::Documents::scratch().unwrap(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
@@ -465,6 +466,7 @@ async fn exceptions_scenario(db: Database) {
         sign_in_limiter: Default::default(),
         account_mail: None,
         oidc: Default::default(),
+        documents: sendpanel_core::documents::Documents::scratch().unwrap(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
@@ -615,6 +617,7 @@ async fn journey_scenario(db: Database) {
         sign_in_limiter: Default::default(),
         account_mail: None,
         oidc: Default::default(),
+        documents: sendpanel_core::documents::Documents::scratch().unwrap(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;

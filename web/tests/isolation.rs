@@ -89,6 +89,7 @@ fn app_state(db: &Database, authorities: Vec<AuthorityConfig>, host: PolicyHost)
         sign_in_limiter: Default::default(),
         account_mail: None,
         oidc: Default::default(),
+        documents: sendpanel_core::documents::Documents::scratch().unwrap(),
     }
 }
 

@@ -9,6 +9,7 @@ mod support;
 
 mod account_pages;
 mod admin_pages;
+mod advice_link_pages;
 mod api;
 mod audit_pages;
 mod browser;
@@ -18,6 +19,7 @@ mod clock;
 mod dashboard_pages;
 mod dispute_pages;
 mod edges;
+mod evidence_browser;
 mod idempotency;
 mod isolation;
 mod live;

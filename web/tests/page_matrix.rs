@@ -1307,6 +1307,7 @@ async fn walk(db: Database) {
         public_url: "https://send.example.gov.uk".into(),
         from_address: "send-team@torbay.example".into(),
         from_name: "sendpanel".into(),
+        letters: None,
     }));
     let configs = state.authorities.clone();
     let (torbay, wiltshire) = (scope("torbay"), scope("wiltshire"));

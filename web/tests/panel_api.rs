@@ -127,6 +127,7 @@ async fn sitting_journey(db: Database) {
         sign_in_limiter: Default::default(),
         account_mail: None,
         oidc: Default::default(),
+        documents: sendpanel_core::documents::Documents::scratch().unwrap(),
     };
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;

@@ -113,6 +113,14 @@ pub enum EventKind {
     /// A next-steps meeting with the family was arranged after a refusal to assess; the
     /// family is sent an invitation with a calendar attachment.
     NextStepsMeetingArranged,
+    /// A document was added to the case as evidence.
+    EvidenceAdded,
+    /// A professional was sent a link to upload the advice asked of them.
+    AdviceLinkSent,
+    /// A chaser went to a professional whose advice is still awaited.
+    AdviceChased,
+    /// An advice link was revoked.
+    AdviceLinkRevoked,
 }
 
 impl EventKind {

@@ -98,6 +98,10 @@ uuid_id! {
     ExceptionId,
     /// One read of a child's record in the access log (append-only).
     AccessId,
+    /// A link a professional asked for advice uploads it through.
+    AdviceLinkId,
+    /// One opening of a piece of evidence from a sitting's papers (append-only).
+    EvidenceOpeningId,
 }
 
 #[cfg(test)]

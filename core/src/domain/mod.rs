@@ -27,6 +27,7 @@ mod decision;
 mod document;
 mod error;
 mod event;
+mod evidence;
 mod exception;
 mod ids;
 mod money;
@@ -46,11 +47,12 @@ pub use decision::{Decision, DecisionKind, DecisionOutcome, Reasons, ReviewDecis
 pub use document::{Document, DocumentKind, DocumentListing};
 pub use error::DomainError;
 pub use event::{EVENT_SCHEMA_VERSION, Event, EventKind};
+pub use evidence::{Evidence, EvidenceKind, NeedArea, ReceivedThrough};
 pub use exception::{DeadlineException, ExceptionLimb};
 pub use ids::{
-    AccessId, AdviceId, AgendaItemId, ApiTokenId, CaseId, ChildId, ConflictId, DeadlineId,
-    DecisionId, DocumentId, EventId, ExceptionId, PanelId, PanelMemberId, PaperOpeningId,
-    RequestId, SittingId, SittingMemberId, UserId, VoteId,
+    AccessId, AdviceId, AdviceLinkId, AgendaItemId, ApiTokenId, CaseId, ChildId, ConflictId,
+    DeadlineId, DecisionId, DocumentId, EventId, EvidenceOpeningId, ExceptionId, PanelId,
+    PanelMemberId, PaperOpeningId, RequestId, SittingId, SittingMemberId, UserId, VoteId,
 };
 pub use money::Pence;
 pub use panel::{

@@ -73,6 +73,10 @@ pub enum LetterKind {
     /// Invitation to a panel member to a sitting, with a calendar file (not a letter to
     /// a family, and not kept on a case).
     SittingInvitation,
+    /// A request for advice to a professional during an assessment (SEND Regulations
+    /// 2014 reg. 6(1)), with its 6-week date (reg. 8(1)): kept on the case, e-mailed
+    /// with the link the advice is uploaded through (not a letter to a family).
+    AdviceRequest,
 }
 
 impl LetterKind {
@@ -94,12 +98,13 @@ impl LetterKind {
             Self::Ceasing => "Decision to stop maintaining the EHC plan",
             Self::NextStepsMeeting => "Invitation to a next-steps meeting",
             Self::SittingInvitation => "Invitation to a panel sitting",
+            Self::AdviceRequest => "Request for advice for an EHC needs assessment",
         }
     }
 
     /// Whether the letter goes to a family and is kept on the case.
     pub fn is_for_family(self) -> bool {
-        self != Self::SittingInvitation
+        !matches!(self, Self::SittingInvitation | Self::AdviceRequest)
     }
 }
 
@@ -114,11 +119,14 @@ pub struct Letter {
     pub template_version: String,
 }
 
-/// Every authority's compiled letters. Built once at start-up and shared.
+/// Every authority's compiled letters. Built once at start-up and shared; `Clone` so
+/// the notifier and the advice-link mail can each hold one without loading twice.
+#[derive(Clone)]
 pub struct LetterBook {
     authorities: BTreeMap<AuthorityId, AuthorityLetters>,
 }
 
+#[derive(Clone)]
 struct AuthorityLetters {
     registry: Handlebars<'static>,
     versions: BTreeMap<LetterKind, String>,
@@ -320,6 +328,8 @@ pub(crate) struct LetterContext {
     pub meeting: Option<MeetingPart>,
     /// A panel sitting a member is invited to.
     pub sitting: Option<SittingPart>,
+    /// A request for advice to a professional.
+    pub advice: Option<AdvicePart>,
 }
 
 impl LetterContext {
@@ -340,6 +350,7 @@ impl LetterContext {
             review: None,
             meeting: None,
             sitting: None,
+            advice: None,
         }
     }
 
@@ -377,6 +388,10 @@ impl LetterContext {
             }
             K::NextStepsMeeting => need(self.meeting.is_some(), "the meeting"),
             K::SittingInvitation => need(self.sitting.is_some(), "the sitting"),
+            K::AdviceRequest => {
+                need(self.child.is_some(), "the child")?;
+                need(self.advice.is_some(), "the request for advice")
+            }
         }
     }
 }
@@ -467,6 +482,24 @@ pub(crate) struct SittingPart {
     pub location: String,
     pub member_name: String,
     pub role: String,
+}
+
+/// A request for advice to a professional (reg. 6(1)), due within 6 weeks (reg. 8(1)).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct AdvicePart {
+    /// Whom it is asked of, in words ("an educational psychologist").
+    pub source: String,
+    /// The question, as the caseworker wrote it.
+    pub question: String,
+    /// The last day of the 6 weeks.
+    pub due_on: String,
+    /// The professional's name.
+    pub recipient_name: String,
+    /// The upload link: only in the e-mailed copy. The copy kept on the case has
+    /// `None` and says the link was e-mailed, so the token is never stored.
+    pub link: Option<String>,
+    /// A chaser: the advice is still awaited and this link replaces the earlier one.
+    pub reminder: bool,
 }
 
 /// Sample data for each letter, in each of its shapes: what start-up renders to prove
@@ -574,6 +607,31 @@ fn samples(kind: LetterKind) -> Vec<LetterContext> {
                 role: "educational psychologist".into(),
             });
             vec![base]
+        }
+        K::AdviceRequest => {
+            base.reasons = None;
+            base.salutation = "Dear Dr Pat Psychologist".into();
+            let advice = AdvicePart {
+                source: "an educational psychologist".into(),
+                question: "What are Sam's needs <with markup to escape>?".into(),
+                due_on: "13 November 2023".into(),
+                recipient_name: "Dr Pat Psychologist".into(),
+                link: None,
+                reminder: false,
+            };
+            let mut emailed = base.clone();
+            emailed.advice = Some(AdvicePart {
+                link: Some("https://sendpanel.example/advice/0123abcd".into()),
+                ..advice.clone()
+            });
+            let mut chaser = base.clone();
+            chaser.advice = Some(AdvicePart {
+                link: Some("https://sendpanel.example/advice/4567ef01".into()),
+                reminder: true,
+                ..advice.clone()
+            });
+            base.advice = Some(advice);
+            vec![base, emailed, chaser]
         }
     }
 }

@@ -29,7 +29,7 @@
 //! Logs name ids and counts, never addresses, names or letter text.
 
 mod calendar;
-mod letters;
+pub(crate) mod letters;
 pub(crate) mod mail;
 mod notifier;
 mod outbox;

@@ -114,6 +114,10 @@ impl Notifier {
             CaseEvent::AuthorityRegistered(_)
             | CaseEvent::UserAdded(_)
             | CaseEvent::AccountChanged(_)
+            | CaseEvent::EvidenceAdded(_)
+            | CaseEvent::AdviceLinkSent(_)
+            | CaseEvent::AdviceChased(_)
+            | CaseEvent::AdviceLinkRevoked(_)
             | CaseEvent::RequestReceived(_)
             | CaseEvent::DeadlineSet(_)
             | CaseEvent::AgendaItemAdded(_)
@@ -294,6 +298,12 @@ impl Notifier {
             }
             LetterKind::SittingInvitation => {
                 return Err(p.invalid("kind", "a sitting invitation is not a case letter"));
+            }
+            LetterKind::AdviceRequest => {
+                return Err(p.invalid(
+                    "kind",
+                    "a request for advice is written when the link is sent, not for an event",
+                ));
             }
         }
 

@@ -90,6 +90,28 @@ pub struct Papers {
     pub decisions: Vec<Decision>,
     /// Conflicts declared on this item.
     pub conflicts: Vec<Conflict>,
+    /// The documents on the case, by the day each was written, each marked with
+    /// whether this reader has opened it from these papers yet.
+    pub evidence: Vec<EvidenceOnPapers>,
+}
+
+/// One document as the papers list it: what it is, who wrote it and when, and whether
+/// the member reading the papers has opened it yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct EvidenceOnPapers {
+    /// The document.
+    #[schema(value_type = String)]
+    pub id: crate::domain::DocumentId,
+    /// What it is.
+    pub kind: crate::domain::EvidenceKind,
+    /// Its file name.
+    pub file_name: String,
+    /// The organisation that wrote it.
+    pub author_organisation: String,
+    /// The day it was written.
+    pub written_on: NaiveDate,
+    /// Whether this reader has opened it from these papers.
+    pub opened: bool,
 }
 
 /// The papers for an item, recording that `reader` opened them through `route` (with a
@@ -235,6 +257,80 @@ fn gather(
         deadlines,
         decisions: tx.list_decisions(scope, case.id)?,
         conflicts: tx.list_conflicts(scope, item.id)?,
+        evidence: evidence_on_papers(tx, scope, case.id, item.id, reader)?,
     };
     Ok(Ok((papers, seated.seat.role)))
+}
+
+/// The case's documents (those the retention job has not removed), each marked with
+/// whether `reader` opened it from this item's papers.
+fn evidence_on_papers(
+    tx: &mut crate::store::Tx<'_>,
+    scope: &AuthorityScope,
+    case: CaseId,
+    item: AgendaItemId,
+    reader: UserId,
+) -> Result<Vec<EvidenceOnPapers>, crate::store::StoreError> {
+    let opened = tx.evidence_opened_by(scope, item, reader)?;
+    Ok(tx
+        .list_evidence(scope, case)?
+        .into_iter()
+        .filter(|e| e.removed_at.is_none())
+        .map(|e| EvidenceOnPapers {
+            opened: opened.contains(&e.id),
+            id: e.id,
+            kind: e.kind,
+            file_name: e.file_name,
+            author_organisation: e.author_organisation,
+            written_on: e.written_on,
+        })
+        .collect())
+}
+
+/// A document from an item's papers, for a seated member without a conflict on the
+/// item: the opening is recorded (for the member's "not opened yet" marks, and in the
+/// access log) in the transaction that reads it. `NotFound` for a document not on the
+/// item's case, or another authority's.
+pub fn open_evidence_from_papers(
+    db: &Database,
+    scope: &AuthorityScope,
+    item_id: AgendaItemId,
+    document: crate::domain::DocumentId,
+    reader: UserId,
+    route: &str,
+    clock: &dyn Clock,
+) -> Result<crate::domain::Evidence, PanelError> {
+    let now = clock.now();
+    db.write(|tx| {
+        let seated = match seated(tx, scope, item_id, reader) {
+            Ok(found) => found,
+            Err(PanelError::Store(e)) => return Err(e),
+            Err(other) => return Ok(Err(other)),
+        };
+        if tx
+            .list_conflicts(scope, item_id)?
+            .iter()
+            .any(|c| c.user_id == reader)
+        {
+            return Ok(Err(PanelError::NotSeated(
+                "You declared a conflict of interest on this item, so its papers are closed to you"
+                    .to_owned(),
+            )));
+        }
+        let case = seated.item.case_id;
+        let evidence = tx.get_evidence(scope, case, document)?;
+        tx.insert_evidence_opening(scope, item_id, document, reader, now)?;
+        let role = tx.get_user(scope, reader)?.role;
+        let child = tx.get_case(scope, case)?.child_id;
+        crate::access::record(
+            tx,
+            scope,
+            (reader, role),
+            (case, child),
+            crate::access::AccessKind::Document,
+            route,
+            now,
+        )?;
+        Ok(Ok(evidence))
+    })?
 }

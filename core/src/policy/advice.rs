@@ -1,7 +1,7 @@
 //! Advice on a case: find the authority's plugin in force, run it, and record what it
 //! said (or why it could not) on the case, with an event, in one transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::NaiveDate;
@@ -12,7 +12,7 @@ use super::host::{Plugin, PolicyHost};
 use super::registry::{RegistryError, advice_record};
 use crate::domain::{CaseId, PluginHash, StoredAdvice, UserId};
 use crate::events::{self, CaseEvent};
-use crate::store::{AuthorityScope, Database, NewEvent};
+use crate::store::{AuthorityScope, Database, NewEvent, StoreError, Tx};
 use crate::time::Clock;
 
 /// The registry's plugins, loaded on first use and kept by hash, so each is compiled
@@ -42,6 +42,16 @@ impl Question {
             Question::Banding(r) => r.facts.as_at,
         };
         NaiveDate::from_ymd_opt(d.year, u32::from(d.month), u32::from(d.day)).unwrap_or_default()
+    }
+
+    /// The request facts the question carries, and where they sit in its body (the
+    /// banding request holds them under `facts`), so a refusal names the field a
+    /// caller sent.
+    fn facts(&self) -> (&RequestFacts, &'static str) {
+        match self {
+            Question::GraduatedResponse(f) | Question::NextSteps(f) => (f, ""),
+            Question::Banding(r) => (&r.facts, "facts."),
+        }
     }
 
     fn call(&self) -> Call {
@@ -99,6 +109,11 @@ impl PluginCatalogue {
     /// `case`, with an `AdviceRecorded` event, in one transaction. `None` when the
     /// authority has no plugin in force that day: the people decide without advice.
     /// A plugin that fails still gives a record, saying why there is no advice.
+    ///
+    /// Refused with [`RegistryError::EvidenceNotOnCase`], recording nothing, when the
+    /// facts cite an evidence id that is not a document on `case`: the host lets a
+    /// plugin cite only evidence in the request, and that check is worth something
+    /// only if every id in the request is a real document a panel can open.
     pub fn advise(
         &self,
         db: &Database,
@@ -111,7 +126,13 @@ impl PluginCatalogue {
         let call = question.call();
         let span = tracing::info_span!("advice", case_id = %case, %call);
         let _entered = span.enter();
-        let Some(active) = db.read(|tx| tx.active_plugin_on(scope, question.as_at()))? else {
+        let cited = cited_evidence(question);
+        let (on_case, in_force) = db.read(|tx| {
+            let on_case = citable(tx, scope, case, &cited)?;
+            Ok((on_case, tx.active_plugin_on(scope, question.as_at())?))
+        })?;
+        all_on_case(&cited, &on_case)?;
+        let Some(active) = in_force else {
             tracing::info!("no policy plugin in force; no advice sought");
             return Ok(None);
         };
@@ -123,10 +144,13 @@ impl PluginCatalogue {
             Question::Banding(request) => advice_record(&case, &plugin.banding(request)),
             Question::NextSteps(facts) => advice_record(&case, &plugin.next_steps(facts)),
         };
-        let stored = db.write(|tx| {
+        let stored = db.write_with(|tx| {
             // Taken like every command on the case, so the advice queues behind a
             // decision rather than racing it for its place in the case's stream.
             tx.lock_case(scope, case)?;
+            // Again under the case's lock: a document removed while the plugin ran
+            // must not be cited by the advice recorded.
+            all_on_case(&cited, &citable(tx, scope, case, &cited)?)?;
             let stored = tx.record_advice(scope, &record)?;
             tx.append_event(
                 scope,
@@ -142,8 +166,61 @@ impl PluginCatalogue {
                     occurred_at: clock.now(),
                 },
             )?;
-            Ok(stored)
+            Ok::<_, RegistryError>(stored)
         })?;
         Ok(Some(stored))
+    }
+}
+
+/// Every evidence id `question`'s facts cite (each need's, support cycle's and
+/// professional's), with its field path in the body the caller sent.
+fn cited_evidence(question: &Question) -> Vec<(String, &str)> {
+    let (facts, prefix) = question.facts();
+    let needs = facts.needs.iter().map(|n| &n.evidence);
+    let cycles = facts.support_cycles.iter().map(|c| &c.evidence);
+    let professionals = facts.professionals.iter().map(|p| &p.evidence);
+    let lists = needs
+        .enumerate()
+        .map(|(i, ids)| ("needs", i, ids))
+        .chain(cycles.enumerate().map(|(i, ids)| ("support_cycles", i, ids)))
+        .chain(professionals.enumerate().map(|(i, ids)| ("professionals", i, ids)));
+    lists
+        .flat_map(|(list, i, ids)| {
+            ids.iter().enumerate().map(move |(j, id)| {
+                (format!("{prefix}{list}[{i}].evidence[{j}]"), id.as_str())
+            })
+        })
+        .collect()
+}
+
+/// The documents on `case` that may be cited: those not removed (none are read when
+/// nothing is cited).
+fn citable(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    case: CaseId,
+    cited: &[(String, &str)],
+) -> Result<HashSet<String>, StoreError> {
+    if cited.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(tx
+        .list_evidence(scope, case)?
+        .into_iter()
+        .filter(|e| e.removed_at.is_none())
+        .map(|e| e.id.to_string())
+        .collect())
+}
+
+/// Refuses the first cited id that is not among the case's documents.
+fn all_on_case(cited: &[(String, &str)], on_case: &HashSet<String>) -> Result<(), RegistryError> {
+    match cited.iter().find(|(_, id)| !on_case.contains(*id)) {
+        Some((field, id)) => Err(RegistryError::EvidenceNotOnCase {
+            field: field.clone(),
+            rule: format!(
+                "{id:?} is not a document on this case; upload it first and cite its id"
+            ),
+        }),
+        None => Ok(()),
     }
 }

@@ -60,6 +60,16 @@ pub enum RegistryError {
         /// The plugin's own effective-from date.
         effective_from: NaiveDate,
     },
+    /// Advice was sought on facts citing an evidence id that is not a document on the
+    /// case: the plugin may cite only evidence in the request, so every id there must
+    /// be a document a panel can open. Nothing was recorded.
+    #[error("{field}: {rule}")]
+    EvidenceNotOnCase {
+        /// Where the id sits in the facts sent (`needs[0].evidence[1]`).
+        field: String,
+        /// The rule, in plain English, naming the id.
+        rule: String,
+    },
     /// Recorded advice names a call or input the host cannot replay.
     #[error("recorded advice cannot be replayed: {0}")]
     Unreplayable(String),

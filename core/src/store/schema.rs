@@ -350,6 +350,65 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evidence (id) {
+        id -> Text,
+        authority_id -> Text,
+        case_id -> Text,
+        kind -> Text,
+        file_name -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        author_organisation -> Text,
+        written_on -> Date,
+        areas -> Text,
+        received_through -> Text,
+        uploaded_by -> Nullable<Text>,
+        uploaded_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    evidence_openings (id) {
+        id -> Text,
+        authority_id -> Text,
+        agenda_item_id -> Text,
+        evidence_id -> Text,
+        user_id -> Text,
+        opened_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    advice_links (id) {
+        id -> Text,
+        authority_id -> Text,
+        case_id -> Text,
+        deadline_id -> Text,
+        source -> Text,
+        recipient_name -> Text,
+        recipient_email -> Text,
+        question -> Text,
+        token_sha256 -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        evidence_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    advice_chasers (link_id, days_before) {
+        link_id -> Text,
+        days_before -> Integer,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     authorities,
     users,
@@ -377,4 +436,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_log,
     sessions,
     account_secrets,
+    evidence,
+    evidence_openings,
+    advice_links,
+    advice_chasers,
 );

@@ -95,6 +95,8 @@ pub struct CaseView {
     pub exceptions: Vec<DeadlineException>,
     /// Letters written to the family, oldest first.
     pub letters: Vec<LetterView>,
+    /// Documents kept as evidence, by the day each was written.
+    pub evidence: Vec<crate::domain::Evidence>,
 }
 
 /// A case on the caseload, with its next open deadline.
@@ -164,6 +166,7 @@ pub(crate) fn gather_case(
                 sha256: d.sha256,
             })
             .collect(),
+        evidence: tx.list_evidence(scope, id)?,
     };
     Ok((view, child.id))
 }

@@ -139,6 +139,37 @@ impl From<WorkflowError> for ApiError {
     }
 }
 
+impl From<sendpanel_core::documents::DocumentError> for ApiError {
+    fn from(error: sendpanel_core::documents::DocumentError) -> Self {
+        use sendpanel_core::documents::DocumentError as E;
+        match error {
+            E::Refused { field, rule } => Self::invalid(field, rule),
+            too_large @ E::TooLarge { .. } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                too_large
+                    .to_string()
+                    .trim_start_matches("file: ")
+                    .to_owned(),
+            )
+            .with_field("file"),
+            infected @ E::Infected { .. } => {
+                Self::invalid("file", infected.to_string().trim_start_matches("file: "))
+            }
+            unavailable @ E::ScanUnavailable(_) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "scanner_unavailable",
+                unavailable
+                    .to_string()
+                    .trim_start_matches("file: ")
+                    .to_owned(),
+            ),
+            E::Workflow(workflow) => workflow.into(),
+            other => Self::internal(other),
+        }
+    }
+}
+
 impl From<PanelError> for ApiError {
     fn from(error: PanelError) -> Self {
         match error {
@@ -163,6 +194,7 @@ impl From<RegistryError> for ApiError {
     fn from(error: RegistryError) -> Self {
         match error {
             RegistryError::Store(store) => store.into(),
+            RegistryError::EvidenceNotOnCase { field, rule } => Self::invalid(field, rule),
             other => Self::internal(other),
         }
     }

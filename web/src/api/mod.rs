@@ -3,8 +3,10 @@
 //! authority, so another authority's ids answer 404 and never leak. Every POST takes
 //! an optional `Idempotency-Key` ([`idempotency`]): a repeat gets the first answer.
 
+mod advice_links;
 mod auth;
 mod error;
+mod evidence;
 mod handlers;
 mod idempotency;
 mod moves;
@@ -16,6 +18,7 @@ use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
 
 pub use auth::Caller;
 pub use error::ApiError;
+pub use evidence::document_response;
 
 /// The largest JSON body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 << 10;
@@ -60,6 +63,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/requests/{id}/advice-requests",
                 web::post().to(handlers::request_advice),
+            )
+            .route(
+                "/requests/{id}/advice-links",
+                web::post().to(advice_links::send_link),
+            )
+            .route(
+                "/requests/{id}/advice-links",
+                web::get().to(advice_links::list_links),
+            )
+            .route(
+                "/requests/{id}/advice-links/{link}/revoke",
+                web::post().to(advice_links::revoke_link),
             )
             .route(
                 "/requests/{id}/advice-received",
@@ -167,7 +182,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/panels/{code}/members",
                 web::post().to(panels::seat_member),
             )
-            .route("/caseload", web::get().to(handlers::caseload)),
+            .route("/caseload", web::get().to(handlers::caseload))
+            .route(
+                "/requests/{id}/evidence",
+                web::post().to(evidence::add_evidence),
+            )
+            .route(
+                "/requests/{id}/evidence",
+                web::get().to(evidence::list_evidence),
+            )
+            .route(
+                "/requests/{id}/evidence/{document}",
+                web::get().to(evidence::open_evidence),
+            ),
     );
 }
 

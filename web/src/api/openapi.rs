@@ -158,6 +158,7 @@ struct Route {
 struct Body {
     schema: RefOr<Schema>,
     required: bool,
+    media_type: &'static str,
 }
 
 /// The successful answer.
@@ -281,6 +282,31 @@ fn body<T: ToSchema>(schemas: &mut Schemas) -> Option<Body> {
     Some(Body {
         schema: schemas.of::<T>(),
         required: true,
+        media_type: "application/json",
+    })
+}
+
+/// An upload: the document's details as form fields, then the file, streamed.
+fn upload_form() -> Option<Body> {
+    let text = |description: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(description.to_owned()))
+    };
+    Some(Body {
+        schema: ObjectBuilder::new()
+            .property("kind", text("support_plan, ep_report, health_advice, social_care_advice, family_views, school_report or other"))
+            .property("author_organisation", text("The organisation that wrote it"))
+            .property("written_on", text("The day it was written, YYYY-MM-DD"))
+            .property("areas", text("An area of need it evidences (communication_and_interaction, cognition_and_learning, social_emotional_and_mental_health, sensory_and_physical); send the field once per area"))
+            .property("file", ObjectBuilder::new().schema_type(Type::String).format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Binary))).description(Some("The document, sent last; its type is read from its bytes".to_owned())))
+            .required("kind")
+            .required("author_organisation")
+            .required("written_on")
+            .required("file")
+            .into(),
+        required: true,
+        media_type: "multipart/form-data",
     })
 }
 
@@ -296,6 +322,7 @@ fn request_facts(schemas: &mut Schemas) -> Option<Body> {
              examples.",
         ),
         required: true,
+        media_type: "application/json",
     })
 }
 
@@ -367,6 +394,104 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
             id: None,
             body: None,
             reply: reply::<CaseloadReply>(s, 200, "The caseload"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/requests/{id}/evidence",
+            summary: "Add a document to the case as evidence".into(),
+            who: Who::Roles(&sendpanel_core::documents::evidence::UPLOADERS),
+            detail: "multipart/form-data: the details first, the file last, streamed to \
+                     disk with a hard cap (25 MB unless the settings say otherwise; 413 \
+                     beyond it). PDF, Word (.docx), OpenDocument (.odt), plain text, PNG and \
+                     JPEG, the type read from the bytes: a file whose bytes are not what its \
+                     name says, an encrypted PDF, an empty file, a name with folders in it, \
+                     a HEIC photo, or (when a virus scanner is configured) an infected file \
+                     is 422 naming `file` and the rule; nothing is stored. The same bytes \
+                     already on the case are 422 naming the copy there; on another case they \
+                     are kept once.",
+            id: Some(PathId::Case),
+            body: upload_form(),
+            reply: reply::<sendpanel_core::domain::Evidence>(s, 201, "The document as recorded"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/requests/{id}/evidence",
+            summary: "The case's documents".into(),
+            who: Who::Roles(&sendpanel_core::access::CASE_READERS),
+            detail: "By the day each was written. Each `id` is what request facts cite as \
+                     evidence.",
+            id: Some(PathId::Case),
+            body: None,
+            reply: reply::<super::evidence::EvidenceReply>(s, 200, "The documents"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/requests/{id}/evidence/{document}",
+            summary: "One document's bytes".into(),
+            who: Who::Roles(&sendpanel_core::access::CASE_READERS),
+            detail: "Checked against the SHA-256 recorded when it was stored, and recorded \
+                     in the access log. PDFs, images and text are `inline`, others \
+                     `attachment`.",
+            id: Some(PathId::Case),
+            body: None,
+            reply: Reply {
+                status: 200,
+                description: "The document, with its recorded media type",
+                media_type: "application/octet-stream",
+                schema: Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                            utoipa::openapi::KnownFormat::Binary,
+                        )))
+                        .into(),
+                ),
+            },
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/requests/{id}/advice-links",
+            summary: "Ask a professional for advice, with a link to upload it".into(),
+            who: Who::Roles(Step::RequestAdvice.roles()),
+            detail: "Records the request for advice (SEND Regulations 2014 reg. 6(1)) and its \
+                     own 6-week limit (reg. 8(1)), keeps the letter to the professional on \
+                     the case and e-mails it with a single-use upload link, in one \
+                     transaction. The link works until the end of the limit's last day; \
+                     its token is in the e-mail only, never in this answer. Refused like \
+                     `advice-requests` (not assessing, a date in the future), with 422 \
+                     naming `recipient_name`, `recipient_email` or `question`; 404 when the \
+                     service has no `public_url`.",
+            id: Some(PathId::Case),
+            body: body::<sendpanel_core::documents::NewAdviceLink>(s),
+            reply: reply::<super::advice_links::AdviceLinkSentReply>(s, 201, "The link was sent"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/requests/{id}/advice-links",
+            summary: "The case's advice links and their state".into(),
+            who: Who::Roles(&sendpanel_core::access::CASE_READERS),
+            detail: "Oldest first: whom each was asked of and when, the chasers sent (14 and \
+                     7 days before the limit), when the advice came, whether it is overdue, \
+                     and whether the link is waiting, used, expired or revoked.",
+            id: Some(PathId::Case),
+            body: None,
+            reply: reply::<super::advice_links::AdviceLinksReply>(s, 200, "The links"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/requests/{id}/advice-links/{link}/revoke",
+            summary: "Withdraw an advice link".into(),
+            who: Who::Roles(Step::RequestAdvice.roles()),
+            detail: "The link accepts nothing from now on; the request's limit still runs. \
+                     409 `link_closed` when it was already used or withdrawn.",
+            id: Some(PathId::Case),
+            body: None,
+            reply: Reply {
+                status: 204,
+                description: "Withdrawn",
+                media_type: "application/json",
+                schema: None,
+            },
         },
         Route {
             method: HttpMethod::Post,
@@ -467,6 +592,7 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
             body: Some(Body {
                 schema: s.of::<Attendance>(),
                 required: false,
+                media_type: "application/json",
             }),
             reply: reply::<PresentReply>(
                 s,
@@ -761,6 +887,7 @@ fn step_route(step: Step, s: &mut Schemas) -> Route {
                      `sendpanel plugin vectors FILE` prints examples.",
                 ),
                 required: true,
+                media_type: "application/json",
             }),
             reply::<StoredAdvice>(s, 201, "Advice recorded"),
             "Banding advice: asks the authority's plugin in force on the facts' date for the \
@@ -969,6 +1096,21 @@ fn operation(route: Route, s: &mut Schemas) -> utoipa::openapi::path::Operation 
     if let Some(id) = route.id {
         parameters.push(path_parameter(id, s));
     }
+    // A second id in the path (a document, a link) names the thing within the case.
+    for name in route
+        .path
+        .split('/')
+        .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+        .filter(|name| !matches!(*name, "id" | "code"))
+    {
+        parameters.push(json!({
+            "name": name,
+            "in": "path",
+            "required": true,
+            "description": format!("The {name}'s id (a UUID)."),
+            "schema": { "type": "string" },
+        }));
+    }
     if post {
         parameters.push(json!({ "$ref": "#/components/parameters/IdempotencyKey" }));
     }
@@ -976,7 +1118,7 @@ fn operation(route: Route, s: &mut Schemas) -> utoipa::openapi::path::Operation 
         builder = builder.request_body(Some(
             RequestBodyBuilder::new()
                 .content(
-                    "application/json",
+                    body.media_type,
                     ContentBuilder::new().schema(Some(body.schema)).build(),
                 )
                 .required(Some(if body.required {

@@ -30,6 +30,7 @@
 mod account;
 mod admin;
 mod advice;
+mod advice_link;
 mod assets;
 mod audit;
 mod case;
@@ -100,6 +101,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(account::reset_page),
         )
         .route("/reset-password/{token}", web::post().to(account::reset))
+        .route("/advice/{token}", web::get().to(advice_link::page))
+        .route("/advice/{token}", web::post().to(advice_link::upload))
         .route("/", web::get().to(home))
         .route("/caseload", web::get().to(cases::caseload))
         .route("/requests/new", web::get().to(cases::new_request_page))
@@ -119,6 +122,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/cases/{id}/letters/{letter}",
             web::get().to(case::page::letter),
+        )
+        .route("/cases/{id}/evidence", web::post().to(case::evidence::add))
+        .route(
+            "/cases/{id}/evidence/{document}",
+            web::get().to(case::evidence::open),
         );
     cfg.configure(case::steps::routes)
         .configure(panels::routes)

@@ -238,6 +238,20 @@ impl From<WorkflowError> for PageError {
     }
 }
 
+impl From<sendpanel_core::documents::DocumentError> for PageError {
+    fn from(error: sendpanel_core::documents::DocumentError) -> Self {
+        use sendpanel_core::documents::DocumentError as E;
+        match error {
+            E::Refused { field, rule } => Self::invalid(field, rule),
+            refused @ (E::TooLarge { .. } | E::Infected { .. } | E::ScanUnavailable(_)) => {
+                Self::invalid("file", refused.to_string().trim_start_matches("file: "))
+            }
+            E::Workflow(workflow) => workflow.into(),
+            other => Self::internal(other),
+        }
+    }
+}
+
 impl From<PanelError> for PageError {
     fn from(error: PanelError) -> Self {
         match error {
@@ -257,6 +271,7 @@ impl From<RegistryError> for PageError {
     fn from(error: RegistryError) -> Self {
         match error {
             RegistryError::Store(store) => store.into(),
+            RegistryError::EvidenceNotOnCase { field, rule } => Self::invalid(field, rule),
             other => Self::refused(other.to_string()),
         }
     }

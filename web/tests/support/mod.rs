@@ -75,6 +75,7 @@ pub fn demo_state(db: &Database) -> AppState {
         sign_in_limiter: Default::default(),
         account_mail: None,
         oidc: Default::default(),
+        documents: sendpanel_core::documents::Documents::scratch().unwrap(),
     }
 }
 

@@ -69,6 +69,29 @@ pub async fn case_page(
             ),
             ("decisions", Value::Array(decisions(&view))),
             ("letters", Value::Array(letters(&view))),
+            ("evidence", Value::Array(evidence(&view))),
+            (
+                "can_upload",
+                Value::Bool(
+                    sendpanel_core::documents::evidence::UPLOADERS.contains(&who.user.role),
+                ),
+            ),
+            (
+                "evidence_kinds",
+                Value::Array(
+                    <sendpanel_core::domain::EvidenceKind as strum::IntoEnumIterator>::iter()
+                        .map(|k| json!({ "value": k.to_string(), "label": k.words() }))
+                        .collect(),
+                ),
+            ),
+            (
+                "need_areas",
+                Value::Array(
+                    <sendpanel_core::domain::NeedArea as strum::IntoEnumIterator>::iter()
+                        .map(|a| json!({ "value": a.to_string(), "label": a.words() }))
+                        .collect(),
+                ),
+            ),
             ("events", Value::Array(events(&view))),
         ]
         .into_iter()
@@ -147,6 +170,24 @@ fn decisions(view: &CaseView) -> Vec<Value> {
                 "reasons": decision.reasons.as_str(),
                 "when": decision.decided_at.format("%-d %B %Y").to_string(),
                 "at_panel": decision.agenda_item_id.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// The case's documents, by the day each was written.
+fn evidence(view: &CaseView) -> Vec<Value> {
+    view.evidence
+        .iter()
+        .map(|e| {
+            json!({
+                "href": format!("/cases/{}/evidence/{}", view.id, e.id),
+                "file_name": e.file_name,
+                "kind": e.kind.words(),
+                "author": e.author_organisation,
+                "written_on": e.written_on.format("%-d %B %Y").to_string(),
+                "areas": e.areas.iter().map(|a| a.words()).collect::<Vec<_>>().join(", "),
+                "removed": e.removed_at.is_some(),
             })
         })
         .collect()

@@ -35,6 +35,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/agenda-items/{id}", web::get().to(papers::papers_page))
         .route(
+            "/agenda-items/{id}/evidence/{document}",
+            web::get().to(papers::open_evidence),
+        )
+        .route(
             "/agenda-items/{id}/conflict",
             web::post()
                 .to(papers::conflict)

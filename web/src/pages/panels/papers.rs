@@ -218,6 +218,15 @@ async fn papers_response(
                 "rule": d.rule,
                 "status": words(&d.status),
             })).collect::<Vec<_>>(),
+            "evidence": papers.evidence.iter().map(|e| json!({
+                "href": format!("/agenda-items/{id}/evidence/{}", e.id),
+                "kind": e.kind.words(),
+                "file_name": e.file_name,
+                "author": e.author_organisation,
+                "written_on": long_date(e.written_on),
+                "opened": e.opened,
+            })).collect::<Vec<_>>(),
+            "unopened": papers.evidence.iter().filter(|e| !e.opened).count(),
             "decisions": papers.decisions.iter().map(|d| json!({
                 "what": words(&d.kind.to_string()),
                 "outcome": words(&d.outcome.to_string()),
@@ -482,4 +491,40 @@ pub async fn close(
         Ok(format!("/sittings/{sitting}"))
     })
     .await
+}
+
+/// `GET /agenda-items/{id}/evidence/{document}`: one document from the papers, for a
+/// member seated at the sitting; the opening is recorded (the papers then mark it
+/// opened) and logged. A PDF, image or text opens in the browser, others download.
+pub async fn open_evidence(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let (item, document) = path.into_inner();
+    let item: AgendaItemId = item.parse().map_err(|_| PageError::NotFound)?;
+    let document: sendpanel_core::domain::DocumentId =
+        document.parse().map_err(|_| PageError::NotFound)?;
+    let (scope, reader, db, clock) = (
+        who.scope.clone(),
+        who.user.id,
+        state.db.clone(),
+        state.clock.clone(),
+    );
+    let evidence = blocking(move || {
+        Ok::<_, PageError>(panel::open_evidence_from_papers(
+            &db,
+            &scope,
+            item,
+            document,
+            reader,
+            "GET /agenda-items/{id}/evidence/{document}",
+            clock.as_ref(),
+        )?)
+    })
+    .await?;
+    let bytes = state.documents.storage.read(&evidence.sha256).await?;
+    Ok(crate::api::document_response(
+        sendpanel_core::documents::OpenedDocument { evidence, bytes },
+    ))
 }
