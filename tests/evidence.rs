@@ -414,3 +414,212 @@ both_backends! {
         scanned_uploads(db)
     }
 }
+
+/// A PDF as another program would make it: `pages` pages, each saying "<marker> page k".
+fn pdf_of_pages(marker: &str, pages: usize) -> Vec<u8> {
+    use lopdf::content::{Content, Operation};
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+    });
+    let mut kids = Vec::new();
+    for k in 1..=pages {
+        let text = Content {
+            operations: vec![
+                Operation::new("BT", vec![]),
+                Operation::new("Tf", vec!["F1".into(), 14.into()]),
+                Operation::new("Td", vec![72.into(), 700.into()]),
+                Operation::new(
+                    "Tj",
+                    vec![Object::string_literal(format!("{marker} page {k}"))],
+                ),
+                Operation::new("ET", vec![]),
+            ],
+        };
+        let content = doc.add_object(Stream::new(dictionary! {}, text.encode().unwrap()));
+        kids.push(
+            doc.add_object(dictionary! {
+                "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+                "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            })
+            .into(),
+        );
+    }
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => pages as i64 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// A refused request under appeal, with a 3-page EP report, the family's views as a
+/// Word file and a school report as text: the bundle is one PDF whose pages are the
+/// index, a divider per section and every part's pages, each stamped "Page k of n", the
+/// index giving the page each part starts on; the Word file is listed as attached
+/// separately. Without an appeal there is no bundle; building one is a logged read.
+fn tribunal_bundle_for_an_appeal(db: &Database) -> anyhow::Result<()> {
+    use sendpanel_core::documents::tribunal::BundleChoice;
+    use sendpanel_core::workflow::{LodgeAppeal, lodge_appeal};
+    use sendpanel_tests::journey::{on, refused_case};
+    let s = setup(db)?;
+    let documents = local();
+    let (case, decision) = refused_case(db, &s.scope, 40);
+    let bundle_of = |case| {
+        runtime().block_on(documents.tribunal_bundle(
+            &s.services,
+            &s.caseworker,
+            case,
+            &BundleChoice::default(),
+            "test",
+        ))
+    };
+    let no_appeal = bundle_of(case);
+    assert!(
+        matches!(
+            &no_appeal,
+            Err(DocumentError::Refused { field: "case", .. })
+        ),
+        "{no_appeal:?}"
+    );
+    lodge_appeal(
+        db,
+        &s.scope,
+        case,
+        &LodgeAppeal {
+            decision,
+            notice_sent_on: date(2023, 10, 2),
+            lodged_on: date(2023, 11, 20),
+            mediation_certificate_issued_on: Some(date(2023, 11, 10)),
+        },
+        s.caseworker.user,
+        &BankHolidays::england_and_wales(),
+        &on(2023, 11, 20),
+    )?;
+    let ep = pdf_of_pages("EP REPORT", 3);
+    upload(&documents, &s, case, "EP report.pdf", &ep)?;
+    upload(&documents, &s, case, "Our views.docx", &docx())?;
+    upload(
+        &documents,
+        &s,
+        case,
+        "School report.txt",
+        b"SCHOOL REPORT: reading age 6.",
+    )?;
+    let bundle = bundle_of(case)?;
+    let read = lopdf::Document::load_mem(&bundle.pdf)?;
+    let pages = read.get_pages().len() as u32;
+    assert_eq!(bundle.page_count, pages);
+    let part_pages: u32 = bundle
+        .index
+        .iter()
+        .filter_map(|e| e.pages.map(|(first, last)| last - first + 1))
+        .sum();
+    // One index page and a divider for each section with parts: A (the decision under
+    // appeal), D (the reports; the Word file alone is not a section of its own here).
+    let sections: std::collections::BTreeSet<_> = bundle.index.iter().map(|e| e.section).collect();
+    assert_eq!(
+        pages,
+        1 + sections.len() as u32 + part_pages,
+        "{:?}",
+        bundle.index
+    );
+    for page in 1..=pages {
+        let text = read.extract_text(&[page])?;
+        assert!(
+            text.contains(&format!("Page {page} of {pages}")),
+            "page {page}: {text}"
+        );
+    }
+    let ep_entry = bundle
+        .index
+        .iter()
+        .find(|e| e.title.contains("EP report.pdf"))
+        .unwrap();
+    let (first, last) = ep_entry.pages.unwrap();
+    assert_eq!(last - first + 1, 3);
+    assert!(read.extract_text(&[first])?.contains("EP REPORT page 1"));
+    let index_text = read.extract_text(&[1])?;
+    // The index names the report and the pages it runs to (titles wrap onto a second
+    // line in the index's column).
+    assert!(
+        index_text.contains("report.pdf") && index_text.contains(&format!("{first}-{last}")),
+        "{index_text}"
+    );
+    let word = bundle
+        .index
+        .iter()
+        .find(|e| e.title.contains("Our views.docx"))
+        .unwrap();
+    assert_eq!(word.pages, None, "a Word file is attached separately");
+    let appeal = bundle
+        .index
+        .iter()
+        .find(|e| e.title.starts_with("Decision"))
+        .unwrap();
+    assert_eq!(
+        appeal.section,
+        sendpanel_core::bundle::Section::AppealDocuments
+    );
+    let logged = db.read(|tx| tx.list_access(&s.scope, &AccessFilter::default(), 100, 0))?;
+    assert!(
+        logged
+            .iter()
+            .any(|r| r.what == AccessKind::Document && r.case_id == case)
+    );
+    Ok(())
+}
+
+both_backends! {
+    fn a_tribunal_bundle_is_one_numbered_pdf_with_an_index(db) {
+        tribunal_bundle_for_an_appeal(db)
+    }
+}
+
+/// The retention job reports documents on cases closed longer ago than the period, and
+/// removes nothing until told; then each record is stamped and the bytes go, unless
+/// another case still holds the same file. A removed document says so when opened.
+fn retention_reports_then_removes(db: &Database) -> anyhow::Result<()> {
+    use sendpanel_core::documents::retention;
+    use sendpanel_core::domain::CaseStage;
+    use sendpanel_tests::journey::refused_case;
+    let s = setup(db)?;
+    let documents = local();
+    let (closed, _) = refused_case(db, &s.scope, 50);
+    let report = upload(&documents, &s, closed, "old report.pdf", &pdf("old"))?;
+    let shared = upload(&documents, &s, closed, "shared.pdf", &pdf("shared"))?;
+    upload(&documents, &s, s.case, "shared copy.pdf", &pdf("shared"))?;
+    db.write(|tx| tx.set_case_stage(&s.scope, closed, CaseStage::Closed))?;
+    let today = date(2026, 11, 20);
+    assert!(retention::due(db, &s.scope, 5, today)?.is_empty(), "closed in 2023: kept 5 years");
+    let due = retention::due(db, &s.scope, 2, today)?;
+    let mut names: Vec<_> = due.iter().map(|d| d.file_name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["old report.pdf", "shared.pdf"]);
+    assert!(runtime().block_on(documents.storage.holds(&report.sha256))?, "a report removes nothing");
+    let removed = runtime().block_on(retention::remove(db, &documents.storage, &s.scope, &due, at(20, 12)))?;
+    assert_eq!(removed, 1, "the shared file is still held by the open case");
+    assert!(!runtime().block_on(documents.storage.holds(&report.sha256))?);
+    assert!(runtime().block_on(documents.storage.holds(&shared.sha256))?);
+    let opened = runtime().block_on(documents.open_evidence(&s.services, &s.caseworker, closed, report.id, "test"));
+    assert!(
+        matches!(&opened, Err(DocumentError::Refused { rule, .. }) if rule.contains("retention")),
+        "{opened:?}"
+    );
+    assert!(retention::due(db, &s.scope, 2, today)?.is_empty(), "nothing left to remove");
+    Ok(())
+}
+
+both_backends! {
+    fn retention_removes_only_when_told(db) {
+        retention_reports_then_removes(db)
+    }
+}

@@ -17,20 +17,20 @@ use sendpanel_core::domain::{
 use sendpanel_core::notify::{MailSettings, Notifier};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::workflow::{
-    ArrangeNextStepsMeeting, AssessDecision, CompletePhaseTransfer, LodgeAppeal, MediationOutcome,
-    NotifyMoveOut, PlanPhaseTransfer, ReceiveRequest, ReceiveTransferredPlan,
-    RecordMediationOutcome, RecordOrderComplied, RecordReviewDecision, RecordTribunalDecision,
-    RequestMediation, ReviewDecision, ScheduleReviewMeeting, SendTransferNotice, TransferPlanOut,
-    TribunalOrder, TribunalOutcome, WorkflowError, arrange_next_steps_meeting, caseload,
-    complete_phase_transfer, comply_with_order, decide_whether_to_assess, lodge_appeal,
-    notify_move_out, plan_phase_transfer, receive_request, receive_transferred_plan,
-    record_mediation_outcome, record_review_decision, record_tribunal_decision, request_mediation,
-    schedule_review_meeting, send_transfer_notice, transfer_plan_out,
+    ArrangeNextStepsMeeting, CompletePhaseTransfer, LodgeAppeal, MediationOutcome, NotifyMoveOut,
+    PlanPhaseTransfer, ReceiveRequest, ReceiveTransferredPlan, RecordMediationOutcome,
+    RecordOrderComplied, RecordReviewDecision, RecordTribunalDecision, RequestMediation,
+    ReviewDecision, ScheduleReviewMeeting, SendTransferNotice, TransferPlanOut, TribunalOrder,
+    TribunalOutcome, WorkflowError, arrange_next_steps_meeting, caseload, complete_phase_transfer,
+    comply_with_order, lodge_appeal, notify_move_out, plan_phase_transfer,
+    receive_transferred_plan, record_mediation_outcome, record_review_decision,
+    record_tribunal_decision, request_mediation, schedule_review_meeting, send_transfer_notice,
+    transfer_plan_out,
 };
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, shipped_letters, user};
 use sendpanel_tests::journey::assert_state_matches_store;
-use sendpanel_tests::journey::{decide, on, plan_issued_on_10_january_2024, request};
+use sendpanel_tests::journey::{on, plan_issued_on_10_january_2024, refused_case, request};
 use std::sync::Arc;
 
 /// The case's deadlines of `kind` as (subject, due, status), soonest first.
@@ -72,40 +72,6 @@ fn refused<T: std::fmt::Debug>(
         before,
         "a refusal changed the history"
     );
-}
-
-/// A request refused on 2 October 2023; returns the case and the decision's id.
-fn refused_case(
-    db: &Database,
-    scope: &AuthorityScope,
-    serial: u16,
-) -> (CaseId, sendpanel_core::domain::DecisionId) {
-    let chair = user(
-        db,
-        scope,
-        &format!("chair{serial}@torbay.example"),
-        UserRole::PanelChair,
-    )
-    .unwrap();
-    let case = receive_request(db, scope, &request(serial), None, &on(2023, 10, 2))
-        .unwrap()
-        .case
-        .id;
-    decide_whether_to_assess(
-        db,
-        scope,
-        case,
-        &decide(
-            chair.id,
-            AssessDecision::Refuse,
-            "The school's support is working; progress is good on the current plan.",
-        ),
-        &BankHolidays::england_and_wales(),
-        &on(2023, 10, 2),
-    )
-    .unwrap();
-    let decision = db.read(|tx| tx.list_decisions(scope, case)).unwrap()[0].id;
-    (case, decision)
 }
 
 both_backends! {

@@ -376,9 +376,11 @@ fn other_evaluations_carry_on_while_a_plugin_loops() {
 }
 
 mod recorded_advice {
+    use sendpanel_core::domain::{EventKind, UserRole};
     use sendpanel_core::policy::{advice_record, install, replay, vet};
     use sendpanel_tests::both_backends;
-    use sendpanel_tests::fixtures::{authority, date, stored_case};
+    use sendpanel_tests::cited::cite_real_documents;
+    use sendpanel_tests::fixtures::{authority, date, stored_case, user};
     use sendpanel_tests::stored_payload;
 
     use super::*;
@@ -429,6 +431,9 @@ mod recorded_advice {
             let catalogue = PluginCatalogue::new(host);
             let clock = FixedClock(sendpanel_tests::fixtures::at(6, 10));
             let mut facts = carried_facts(&plugin);
+            // The vector's evidence ids name no document: upload one for each and cite it.
+            let caseworker = user(db, &scope, "caseworker@torbay.example", UserRole::Caseworker)?;
+            cite_real_documents(db, &scope, case.id, caseworker.id, clock.0, &mut facts)?;
 
             // Before the policy is in force there is no advice, and nothing is recorded.
             facts.as_at = sendpanel_core::policy::contract::Date { year: 2023, month: 8, day: 31 };
@@ -457,6 +462,76 @@ mod recorded_advice {
             assert_eq!(advised.len(), 2);
             assert_eq!(stored_payload(advised[0])["advice_id"], advice.id.to_string());
             assert_eq!(stored_payload(advised[1])["call"], "next-steps");
+            Ok(())
+        }
+
+        // Issue 14: the facts' evidence ids are documents on the case. A request citing
+        // anything else (an id never uploaded, or another case's document) is refused
+        // before the plugin runs, naming the field, and nothing is recorded.
+        fn advice_citing_evidence_not_on_the_case_is_refused_and_records_nothing(db) {
+            use sendpanel_core::policy::{PluginCatalogue, Question, RegistryError};
+            use sendpanel_core::time::FixedClock;
+            let scope = authority(db, "torbay", 880)?;
+            let (_, _, case) = stored_case(db, &scope, 3)?;
+            let (_, _, other) = stored_case(db, &scope, 4)?;
+            let host = host();
+            let bytes = wasm("sendpanel-plugin-torbay");
+            let (plugin, _) = vet(&host, &bytes)?;
+            install(db, &scope, &plugin, bytes, Some(date(2023, 9, 1)))?;
+            let catalogue = PluginCatalogue::new(host);
+            let clock = FixedClock(sendpanel_tests::fixtures::at(6, 10));
+            let caseworker = user(db, &scope, "caseworker@torbay.example", UserRole::Caseworker)?;
+            let mut facts = carried_facts(&plugin);
+            let real = cite_real_documents(db, &scope, case.id, caseworker.id, clock.0, &mut facts)?;
+            // A document on another case of the same authority is not this case's.
+            let mut theirs = carried_facts(&plugin);
+            cite_real_documents(db, &scope, other.id, caseworker.id, clock.0, &mut theirs)?;
+
+            let refused = |question: &Question, field: &str, id: &str| -> anyhow::Result<()> {
+                match catalogue.advise(db, &scope, case.id, question, Some(caseworker.id), &clock) {
+                    Err(RegistryError::EvidenceNotOnCase { field: named, rule }) => {
+                        assert_eq!(named, field);
+                        assert!(rule.contains(&format!("\"{id}\" is not a document on this case")), "{rule}");
+                        assert!(rule.contains("upload it first"), "{rule}");
+                    }
+                    other => panic!("expected {field} to be refused, got {other:?}"),
+                }
+                Ok(())
+            };
+            let mut unknown = facts.clone();
+            unknown.needs[0].evidence.push("doc-ep-1".into());
+            refused(&Question::GraduatedResponse(unknown.clone()), "needs[0].evidence[1]", "doc-ep-1")?;
+            let mut elsewhere = facts.clone();
+            elsewhere.professionals[0].evidence = theirs.professionals[0].evidence.clone();
+            let their_id = theirs.professionals[0].evidence[0].clone();
+            refused(&Question::NextSteps(elsewhere), "professionals[0].evidence[0]", &their_id)?;
+            let mut cycle = facts.clone();
+            cycle.support_cycles[1].evidence = vec!["ssp-1".into()];
+            let band = plugin
+                .test_vectors()?
+                .into_iter()
+                .find_map(|v| match v.call {
+                    TestCall::Banding(request) => Some(request),
+                    _ => None,
+                })
+                .expect("a banding vector");
+            refused(&Question::Banding(BandRequest { facts: cycle, ..band }), "facts.support_cycles[1].evidence[0]", "ssp-1")?;
+
+            // Nothing recorded: no advice, no advice event.
+            assert!(db.read(|tx| tx.advice_for_case(&scope, &case.id))?.is_empty());
+            let events = db.read(|tx| tx.list_events(&scope, Some(case.id)))?;
+            assert!(!events.iter().any(|e| e.kind() == EventKind::AdviceRecorded));
+
+            // The same facts citing only this case's documents are advised on, and the
+            // plugin's criteria cite those documents.
+            assert_eq!(real.len(), 4);
+            let advice = catalogue
+                .advise(db, &scope, case.id, &Question::GraduatedResponse(facts), Some(caseworker.id), &clock)?
+                .expect("advice from the plugin in force");
+            assert_eq!(advice.outcome, "advice");
+            let output = advice.output_json.unwrap_or_default();
+            assert!(real.values().any(|id| output.contains(id.as_str())), "{output}");
+            assert!(!output.contains("doc-senco-report"), "{output}");
             Ok(())
         }
 

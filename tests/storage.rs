@@ -779,7 +779,8 @@ both_backends! {
         let catalogue = sendpanel_core::policy::PluginCatalogue::new(
             sendpanel_core::policy::PolicyHost::new(Default::default(), None)?,
         );
-        let services = DemoServices { catalogue: &catalogue, holidays: &holidays };
+        let documents = sendpanel_core::documents::Documents::scratch()?;
+        let services = DemoServices { catalogue: &catalogue, holidays: &holidays, documents: &documents };
         let clock = sendpanel_core::time::FixedClock(at(24, 12));
         let today = date(2026, 11, 24);
         let summary = seed_demo(db, &configs, services, &clock)?;
@@ -811,6 +812,26 @@ both_backends! {
                     config.id,
                     view.child_name
                 );
+                // The facts sent cite the request's documents, each uploaded to the
+                // case and marked illustrative.
+                let evidence = db.read(|tx| tx.list_evidence(&scope, entry.id))?;
+                let asked = view.advice.iter().find(|a| a.call == "graduated-response").map(|a| a.input_json.clone()).unwrap_or_default();
+                let asked: serde_json::Value = serde_json::from_str(&asked)?;
+                let mut cited: Vec<String> = ["needs", "support_cycles", "professionals"]
+                    .iter()
+                    .flat_map(|list| asked[list].as_array().cloned().unwrap_or_default())
+                    .flat_map(|item| item["evidence"].as_array().cloned().unwrap_or_default())
+                    .filter_map(|id| id.as_str().map(str::to_owned))
+                    .collect();
+                cited.sort();
+                cited.dedup();
+                let mut uploaded: Vec<String> = evidence.iter().map(|d| d.id.to_string()).collect();
+                uploaded.sort();
+                assert_eq!(cited, uploaded, "{}: the facts cite exactly its documents", view.child_name);
+                for document in &evidence {
+                    let bytes = kept_bytes(&documents, &document.sha256)?;
+                    assert!(bytes.starts_with(b"Illustrative demo document"), "{}", document.file_name);
+                }
                 // Every request has its Reg 5(1) limit 42 days after it arrived.
                 let decide = view.deadlines.iter().find(|d| d.kind == DeadlineKind::DecideWhetherToAssess.to_string());
                 assert_eq!(decide.map(|d| (d.due_on - view.request.received_on).num_days()), Some(42), "{}", view.child_name);
@@ -863,6 +884,17 @@ both_backends! {
         assert!(matches!(seed_demo(db, &configs, services, &clock), Err(sendpanel_core::demo::DemoError::NotEmpty)));
         Ok(())
     }
+}
+
+/// A kept document's bytes, read on a runtime of its own (the demo test is synchronous).
+fn kept_bytes(
+    documents: &sendpanel_core::documents::Documents,
+    sha256: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(documents.storage.read(sha256))?.to_vec())
 }
 
 #[test]

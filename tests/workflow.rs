@@ -248,6 +248,9 @@ both_backends! {
             .find_map(|v| match v.call { TestCall::GraduatedResponse(f) => Some(f), _ => None })
             .unwrap();
         facts.as_at = Date { year: 2023, month: 10, day: 2 };
+        // The vector's evidence ids name no document: upload one for each and cite it.
+        let caseworker = user(db, &scope, "caseworker@torbay.example", UserRole::Caseworker)?;
+        sendpanel_tests::cited::cite_real_documents(db, &scope, received.case.id, caseworker.id, clock().0, &mut facts)?;
         let catalogue = PluginCatalogue::new(host);
         catalogue.advise(db, &scope, received.case.id, &Question::GraduatedResponse(facts), None, &clock())?;
 

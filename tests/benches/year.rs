@@ -57,6 +57,7 @@ use sendpanel_core::workflow::{
     schedule_review_meeting, serve_draft_plan,
 };
 use sendpanel_tests::TestDb;
+use sendpanel_tests::cited::cite_real_documents;
 use sendpanel_tests::fixtures::{authority, date, upn, user};
 use sendpanel_tests::plugins::wasm;
 
@@ -294,6 +295,10 @@ fn journey(shared: &Shared, serial: u16) -> Tally {
         month: u8::try_from(received_on.month()).unwrap(),
         day: u8::try_from(received_on.day()).unwrap(),
     };
+    // The request arrives with its documents: advice cites them by their ids (the
+    // uploads are not timed, being no workflow command).
+    cite_real_documents(db, scope, case, caseworker, clock.0, &mut asked)
+        .unwrap_or_else(|e| panic!("upload: {e:?}"));
     let question = Question::GraduatedResponse(asked);
     let advice = ran(t, "advise", || {
         catalogue.advise(db, scope, case, &question, Some(caseworker), clock)

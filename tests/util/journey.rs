@@ -192,3 +192,37 @@ pub fn assert_state_matches_store(db: &Database, scope: &AuthorityScope) {
         );
     }
 }
+
+/// A request refused on 2 October 2023; returns the case and the decision's id.
+pub fn refused_case(
+    db: &Database,
+    scope: &AuthorityScope,
+    serial: u16,
+) -> (CaseId, sendpanel_core::domain::DecisionId) {
+    let chair = crate::fixtures::user(
+        db,
+        scope,
+        &format!("chair{serial}@torbay.example"),
+        sendpanel_core::domain::UserRole::PanelChair,
+    )
+    .unwrap();
+    let case = receive_request(db, scope, &request(serial), None, &on(2023, 10, 2))
+        .unwrap()
+        .case
+        .id;
+    decide_whether_to_assess(
+        db,
+        scope,
+        case,
+        &decide(
+            chair.id,
+            AssessDecision::Refuse,
+            "The school's support is working; progress is good on the current plan.",
+        ),
+        &BankHolidays::england_and_wales(),
+        &on(2023, 10, 2),
+    )
+    .unwrap();
+    let decision = db.read(|tx| tx.list_decisions(scope, case)).unwrap()[0].id;
+    (case, decision)
+}

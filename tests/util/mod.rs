@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use diesel::{Connection, RunQueryDsl, pg::PgConnection};
 use sendpanel_core::store::{Database, DatabaseUrl, PoolOptions};
 
+pub mod cited;
 pub mod clamd;
 pub mod fixtures;
 pub mod journey;

@@ -17,7 +17,7 @@ use sendpanel_core::notify::{LetterBook, Mailer, Notifier, spawn_worker};
 use sendpanel_core::policy::{PluginCatalogue, PolicyHost};
 use sendpanel_core::registry::register_authorities;
 use sendpanel_core::store::{Database, PoolOptions};
-use sendpanel_core::time::SystemClock;
+use sendpanel_core::time::{Clock as _, SystemClock};
 
 use crate::plugin_cli::{self, PluginCommand};
 use crate::server;
@@ -81,6 +81,31 @@ enum Command {
         #[command(subcommand)]
         command: AdviceCommand,
     },
+    /// Uploaded documents: the retention job.
+    Documents {
+        #[command(subcommand)]
+        command: DocumentsCommand,
+    },
+}
+
+/// `sendpanel documents ...`.
+#[derive(Debug, Subcommand)]
+enum DocumentsCommand {
+    /// Lists the documents on cases of one authority closed more than YEARS years ago
+    /// (by the case's last recorded change), and with --apply removes their bytes from
+    /// the store; each record stays, stamped with the day. Without --apply nothing is
+    /// removed. The service itself never deletes a document.
+    Retention {
+        /// The authority's code.
+        #[arg(long, value_name = "CODE")]
+        authority: String,
+        /// The authority's retention period after a case closes, in whole years.
+        #[arg(long, value_name = "YEARS")]
+        years: u32,
+        /// Remove what the report lists (after printing it).
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 /// `sendpanel advice ...`.
@@ -141,9 +166,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             observe_letters(&db, &settings, &authorities, &holidays)?;
             let host = PolicyHost::new(settings.policy, Some(settings.plugin_cache_dir.clone()))?;
             let catalogue = PluginCatalogue::new(host);
+            let documents = documents_from(&settings.documents)?;
             let services = DemoServices {
                 catalogue: &catalogue,
                 holidays: &holidays,
+                documents: &documents,
             };
             let summary = seed_demo(&db, &authorities, services, &SystemClock)?;
             print_demo(&summary);
@@ -164,7 +191,63 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Advice {
             command: AdviceCommand::Chase { days },
         } => advice_chase(&settings, days.as_deref()),
+        Command::Documents {
+            command:
+                DocumentsCommand::Retention {
+                    authority,
+                    years,
+                    apply,
+                },
+        } => documents_retention(&settings, &authority, years, apply),
     }
+}
+
+/// `sendpanel documents retention`: the report, then (with --apply) the removal.
+fn documents_retention(
+    settings: &Settings,
+    authority: &str,
+    years: u32,
+    apply: bool,
+) -> anyhow::Result<()> {
+    use sendpanel_core::documents::retention;
+    let code = sendpanel_core::domain::AuthorityId::parse(authority)
+        .map_err(|e| anyhow::anyhow!("--authority: {e}"))?;
+    let db = open_database(settings)?;
+    let scope = sendpanel_core::store::AuthorityScope::new(code);
+    let documents = documents_from(&settings.documents)?;
+    let due = retention::due(&db, &scope, years, SystemClock.today())?;
+    for item in &due {
+        println!(
+            "{} case {} closed {}: {} ({})",
+            if apply { "removing" } else { "would remove" },
+            item.case,
+            item.closed_on,
+            item.file_name,
+            item.document
+        );
+    }
+    if !apply {
+        println!(
+            "{} documents on cases closed more than {years} years ago; nothing removed (add --apply to remove them)",
+            due.len()
+        );
+        return Ok(());
+    }
+    let removed = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(retention::remove(
+            &db,
+            &documents.storage,
+            &scope,
+            &due,
+            SystemClock.now(),
+        ))?;
+    println!(
+        "{} documents' records stamped removed; {removed} files removed from the store (the rest are still held by other records)",
+        due.len()
+    );
+    Ok(())
 }
 
 /// What the advice e-mails need from the settings, with the letters; `None` without a
@@ -291,11 +374,13 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     println!("Mail: {}.", mailer.describe());
     let host = PolicyHost::new(settings.policy, Some(settings.plugin_cache_dir.clone()))?;
     let catalogue = PluginCatalogue::new(host);
+    let documents = documents_from(&settings.documents)?;
     match (demo, occupants(&db)?) {
         (true, Occupants { real: 0, demo: 0 }) => {
             let services = DemoServices {
                 catalogue: &catalogue,
                 holidays: &holidays,
+                documents: &documents,
             };
             print_demo(&seed_demo(&db, &authorities, services, &SystemClock)?);
         }
@@ -356,7 +441,7 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             })
         }),
         oidc,
-        documents: documents_from(&settings.documents)?,
+        documents,
     };
     let poll = settings.mail.poll_interval();
     let sessions = settings.sessions.clone();

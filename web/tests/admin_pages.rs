@@ -414,6 +414,22 @@ async fn plugins_scenario(db: Database) {
             child.family_name.as_str()
         )
     };
+    // The vector's evidence ids name no document: upload one for each and cite it.
+    let caseworker = db
+        .read(|tx| tx.list_users(&torbay()))
+        .unwrap()
+        .into_iter()
+        .find(|u| u.role == sendpanel_core::domain::UserRole::Caseworker)
+        .unwrap();
+    sendpanel_tests::cited::cite_real_documents(
+        &db,
+        &torbay(),
+        cases[0].id,
+        caseworker.id,
+        clock().0,
+        &mut facts,
+    )
+    .unwrap();
     let own = catalogue
         .advise(
             &db,

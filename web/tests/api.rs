@@ -231,8 +231,34 @@ async fn scenario(db: Database) {
     .await;
     assert_eq!(status, StatusCode::OK);
 
-    // Policy advice from the plugin in force, recorded on the case.
+    // Policy advice from the plugin in force, recorded on the case. The facts cite
+    // evidence by the ids of documents on the case: one that is not is refused,
+    // naming the field, before any plugin runs, and nothing is recorded.
     let path = format!("/api/v1/requests/{id}/advice/graduated-response");
+    let real = crate::support::cite_uploaded_api(&app, &caseworker, &id, &mut facts).await;
+    assert_eq!(real.len(), 4);
+    let mut unknown = facts.clone();
+    unknown.support_cycles[1].evidence.push("doc-ep-1".into());
+    let (status, body) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&caseworker),
+        Some(serde_json::to_value(&unknown).unwrap()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "support_cycles[1].evidence[1]");
+    assert_eq!(
+        body["error"]["message"],
+        "\"doc-ep-1\" is not a document on this case; upload it first and cite its id"
+    );
+    let case: sendpanel_core::domain::CaseId = id.parse().unwrap();
+    assert!(
+        db.read(|tx| tx.advice_for_case(&torbay, &case))
+            .unwrap()
+            .is_empty()
+    );
     let (status, advice) = call(
         &app,
         "POST",

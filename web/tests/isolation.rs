@@ -271,7 +271,6 @@ async fn walk(db: Database) {
             _ => None,
         })
         .unwrap();
-    let banding = serde_json::to_value(&banding).unwrap();
     let state = app_state(&db, configs, host);
     let app =
         test::init_service(App::new().app_data(web::Data::new(state)).configure(routes)).await;
@@ -392,6 +391,20 @@ async fn walk(db: Database) {
     let writers = [UserRole::Caseworker, UserRole::Admin];
     let deciders = [UserRole::PanelChair, UserRole::Admin];
     let meeting_recorders = [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];
+    // The facts cite evidence by the ids of documents on the case (advice on any other
+    // ids is refused), so the vectors' made-up ids are uploaded first.
+    let mut real =
+        crate::support::cite_uploaded_api(&app, torbay_caseworker, &id, &mut facts).await;
+    let mut banding = banding;
+    for name in sendpanel_tests::cited::evidence_ids(&banding.facts) {
+        if !real.contains_key(&name) {
+            let document =
+                crate::support::upload_evidence_api(&app, torbay_caseworker, &id, &name).await;
+            real.insert(name, document);
+        }
+    }
+    sendpanel_tests::cited::replace_ids(&mut banding.facts, &real);
+    let banding = serde_json::to_value(&banding).unwrap();
     let facts = serde_json::to_value(&facts).unwrap();
     let decision = json!({"decision": "refuse", "reasons": "Needs can be met at SEN support.", "departure_reason": "Reviews show progress.", "decided_on": "2023-10-02"});
     let meeting =

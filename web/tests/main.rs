@@ -19,6 +19,7 @@ mod clock;
 mod dashboard_pages;
 mod dispute_pages;
 mod edges;
+mod evidence_api;
 mod evidence_browser;
 mod idempotency;
 mod isolation;

@@ -10,9 +10,11 @@
 
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 
+use super::documents::{self, Upload, Uploaded, real_ids};
 use super::seed::{SeedFacts, SeedJourney, SeedRequest};
 use super::{DemoError, Shift};
 use crate::clock::BankHolidays;
+use crate::documents::Documents;
 use crate::domain::{CaseId, DecisionId, RequestedBy, SettingType as RequestSetting, UserId};
 use crate::policy::contract::{
     AsqScore, Attainment, Date, Involvement, Need, RequestFacts, Requester, SettingType,
@@ -45,6 +47,7 @@ pub(super) struct Actors {
 pub(super) struct Tools<'a> {
     pub catalogue: &'a PluginCatalogue,
     pub holidays: &'a BankHolidays,
+    pub documents: &'a Documents,
     pub now: DateTime<Utc>,
     pub today: NaiveDate,
     pub shift: Shift,
@@ -111,8 +114,9 @@ struct OnCase<'a> {
     case: CaseId,
 }
 
-/// Seeks the plugin's graduated-response advice on a request, then takes it along its
-/// journey. Returns how many pieces of advice were recorded (none when the authority
+/// Uploads the documents a request's facts cite (on the day it arrived, by the
+/// caseworker), seeks the plugin's graduated-response advice on facts citing them by
+/// their ids, then takes the request along its journey. Returns how many pieces of advice were recorded (none when the authority
 /// has no plugin in force on the day: then people decide without, as in the service).
 pub(super) fn walk(
     db: &Database,
@@ -134,8 +138,21 @@ pub(super) fn walk(
     if let Some(first) = first_step {
         sought_on = sought_on.min(first);
     }
+    let uploaded = documents::upload(
+        request,
+        &Upload {
+            documents: tools.documents,
+            db,
+            holidays: tools.holidays,
+            scope,
+            case,
+            caseworker: actors.caseworker,
+            clock: tools.on(received_on),
+            shift: tools.shift,
+        },
+    )?;
     let mut advice = 0;
-    let facts = request_facts(request, received_on, sought_on, tools.shift)?;
+    let facts = request_facts(request, received_on, sought_on, tools.shift, &uploaded)?;
     if tools.advise(
         &on,
         &Question::GraduatedResponse(facts),
@@ -230,7 +247,7 @@ pub(super) fn walk(
         let arranged_on = tools.day(meeting.arranged_on);
         // The plugin's plan for the meeting (who, within how long), sought as the
         // caseworker seeks it before arranging one.
-        let facts = request_facts(request, received_on, arranged_on, tools.shift)?;
+        let facts = request_facts(request, received_on, arranged_on, tools.shift, &uploaded)?;
         if tools.advise(
             &on,
             &Question::NextSteps(facts),
@@ -299,12 +316,14 @@ fn first_step_on(journey: &SeedJourney) -> Option<NaiveDate> {
 
 /// The facts the caseworker types in, with what the record already holds (the day
 /// received, who asked, the setting, the child's age) taken from the request, as the
-/// case page's advice form does.
+/// case page's advice form does; the evidence cited by the ids of the documents
+/// `uploaded` for it.
 fn request_facts(
     request: &SeedRequest,
     received_on: NaiveDate,
     as_at: NaiveDate,
     shift: Shift,
+    uploaded: &Uploaded,
 ) -> Result<RequestFacts, DemoError> {
     let date_of_birth = shift.apply(request.date_of_birth);
     let Some((age_years, age_months)) = age_on(date_of_birth, as_at) else {
@@ -330,34 +349,40 @@ fn request_facts(
         needs: facts
             .needs
             .iter()
-            .map(|n| Need {
-                area: n.area,
-                level: n.level,
-                evidence: n.evidence.clone(),
+            .map(|n| {
+                Ok(Need {
+                    area: n.area,
+                    level: n.level,
+                    evidence: real_ids(&n.evidence, uploaded)?,
+                })
             })
-            .collect(),
+            .collect::<Result<_, DemoError>>()?,
         support_cycles: facts
             .cycles
             .iter()
-            .map(|c| SupportCycle {
-                started: on(c.started),
-                ended: c.ended.map(on),
-                area: c.area,
-                outcome: c.outcome,
-                cost: c.cost_pounds.saturating_mul(100),
-                evidence: c.evidence.clone(),
+            .map(|c| {
+                Ok(SupportCycle {
+                    started: on(c.started),
+                    ended: c.ended.map(on),
+                    area: c.area,
+                    outcome: c.outcome,
+                    cost: c.cost_pounds.saturating_mul(100),
+                    evidence: real_ids(&c.evidence, uploaded)?,
+                })
             })
-            .collect(),
+            .collect::<Result<_, DemoError>>()?,
         professionals: facts
             .professionals
             .iter()
-            .map(|p| Involvement {
-                who: p.who,
-                started: on(p.started),
-                last_contact: p.last_contact.map(on),
-                evidence: p.evidence.clone(),
+            .map(|p| {
+                Ok(Involvement {
+                    who: p.who,
+                    started: on(p.started),
+                    last_contact: p.last_contact.map(on),
+                    evidence: real_ids(&p.evidence, uploaded)?,
+                })
             })
-            .collect(),
+            .collect::<Result<_, DemoError>>()?,
         attainment: facts
             .attainment
             .iter()

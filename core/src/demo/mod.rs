@@ -15,6 +15,7 @@
 //! then and today, so a demo started next year still shows overdue, at-risk and fresh
 //! requests rather than a year of overdue ones.
 
+mod documents;
 mod journey;
 mod plugins;
 mod seed;
@@ -23,6 +24,7 @@ use chrono::{Days, NaiveDate};
 
 use crate::clock::BankHolidays;
 use crate::config::AuthorityConfig;
+use crate::documents::{DocumentError, Documents};
 use crate::domain::{
     AssessmentRequest, AuthorityId, Case, CaseId, CaseStage, Child, ChildId, Deadline, DeadlineId,
     DeadlineKind, DeadlineStatus, DomainError, Email, PanelMember, PanelMemberId, PasswordHash,
@@ -75,6 +77,9 @@ pub enum DemoError {
     /// A shipped plugin was refused, or its advice could not be recorded.
     #[error("demo plugin: {0}")]
     Plugin(#[from] RegistryError),
+    /// A document a demo request cites could not be uploaded to its case.
+    #[error("demo document: {0}")]
+    Document(#[from] DocumentError),
     /// A step of a demo request's journey was refused (a bug in the shipped journey,
     /// caught by tests).
     #[error("demo case {case}: the {step} was refused: {source}")]
@@ -89,13 +94,17 @@ pub enum DemoError {
 }
 
 /// What the full demo needs beside the database: the plugin host (with the limits an
-/// upload is vetted under) and the bank holidays limits count working days with.
+/// upload is vetted under), the bank holidays limits count working days with, and the
+/// document store the evidence each request cites is uploaded to.
 #[derive(Debug, Clone, Copy)]
 pub struct DemoServices<'a> {
     /// Loads, vets and runs the shipped plugins.
     pub catalogue: &'a PluginCatalogue,
     /// The bank holidays the authority's limits are counted with.
     pub holidays: &'a BankHolidays,
+    /// Where the documents the requests cite are kept: their ids are what the facts
+    /// sent to the plugins carry.
+    pub documents: &'a Documents,
 }
 
 /// A plugin the demo installed and put in force.
@@ -198,6 +207,7 @@ pub fn seed_demo(
     let tools = journey::Tools {
         catalogue: services.catalogue,
         holidays: services.holidays,
+        documents: services.documents,
         now: clock.now(),
         today: clock.today(),
         shift: Shift::between(SEED_AS_OF, clock.today()),

@@ -190,6 +190,16 @@ impl Documents {
             .map_err(DocumentError::from)
         })
         .await?;
+        if let Some(removed) = evidence.removed_at {
+            return Err(DocumentError::Refused {
+                field: "document",
+                rule: format!(
+                    "{} was removed on {} under the authority's retention schedule; its record stays",
+                    evidence.file_name,
+                    removed.date_naive()
+                ),
+            });
+        }
         let bytes = self.storage.read(&evidence.sha256).await?;
         Ok(OpenedDocument { evidence, bytes })
     }

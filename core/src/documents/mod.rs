@@ -18,6 +18,7 @@ pub mod rules;
 pub mod scan;
 pub mod staging;
 pub mod storage;
+pub mod tribunal;
 
 use std::path::PathBuf;
 

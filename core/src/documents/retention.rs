@@ -11,7 +11,7 @@
 use chrono::{DateTime, Months, NaiveDate, Utc};
 
 use super::{DocumentError, DocumentStorage};
-use crate::domain::{CaseId, CaseStage, DocumentId};
+use crate::domain::{CaseId, CaseStage, DocumentId, EventKind};
 use crate::store::{AuthorityScope, Database};
 
 /// One document the job would remove.
@@ -27,6 +27,19 @@ pub struct Expired {
     pub sha256: String,
     /// The day the case closed (its last recorded change).
     pub closed_on: NaiveDate,
+}
+
+/// Events that record paperwork arriving or being read, not a change to the case.
+fn incidental(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::EvidenceAdded
+            | EventKind::AdviceLinkSent
+            | EventKind::AdviceChased
+            | EventKind::AdviceLinkRevoked
+            | EventKind::PapersOpened
+            | EventKind::DocumentStored
+    )
 }
 
 /// Every document of the scope's authority on a case that closed (ceased or closed)
@@ -50,10 +63,17 @@ pub fn due(
             if !matches!(case.stage, CaseStage::Ceased | CaseStage::Closed) {
                 continue;
             }
-            let Some(last) = tx.latest_case_event(scope, case.id)? else {
+            // The case's last change that was not a document arriving or being read:
+            // a report filed after closure does not restart the clock.
+            let Some(closed_on) = tx
+                .list_events(scope, Some(case.id))?
+                .iter()
+                .rev()
+                .find(|e| !incidental(e.kind()))
+                .map(|e| e.occurred_at.date_naive())
+            else {
                 continue;
             };
-            let closed_on = last.occurred_at.date_naive();
             if closed_on >= cut_off {
                 continue;
             }

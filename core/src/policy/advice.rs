@@ -182,13 +182,21 @@ fn cited_evidence(question: &Question) -> Vec<(String, &str)> {
     let lists = needs
         .enumerate()
         .map(|(i, ids)| ("needs", i, ids))
-        .chain(cycles.enumerate().map(|(i, ids)| ("support_cycles", i, ids)))
-        .chain(professionals.enumerate().map(|(i, ids)| ("professionals", i, ids)));
+        .chain(
+            cycles
+                .enumerate()
+                .map(|(i, ids)| ("support_cycles", i, ids)),
+        )
+        .chain(
+            professionals
+                .enumerate()
+                .map(|(i, ids)| ("professionals", i, ids)),
+        );
     lists
         .flat_map(|(list, i, ids)| {
-            ids.iter().enumerate().map(move |(j, id)| {
-                (format!("{prefix}{list}[{i}].evidence[{j}]"), id.as_str())
-            })
+            ids.iter()
+                .enumerate()
+                .map(move |(j, id)| (format!("{prefix}{list}[{i}].evidence[{j}]"), id.as_str()))
         })
         .collect()
 }
@@ -217,9 +225,7 @@ fn all_on_case(cited: &[(String, &str)], on_case: &HashSet<String>) -> Result<()
     match cited.iter().find(|(_, id)| !on_case.contains(*id)) {
         Some((field, id)) => Err(RegistryError::EvidenceNotOnCase {
             field: field.clone(),
-            rule: format!(
-                "{id:?} is not a document on this case; upload it first and cite its id"
-            ),
+            rule: format!("{id:?} is not a document on this case; upload it first and cite its id"),
         }),
         None => Ok(()),
     }

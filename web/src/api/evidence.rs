@@ -167,3 +167,41 @@ pub fn document_response(opened: OpenedDocument) -> HttpResponse {
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(opened.bytes)
 }
+
+/// `POST /requests/{id}/tribunal-bundle`: the Tribunal bundle for the case's pending
+/// appeal, with the chosen documents (all when none are named), as one PDF.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn tribunal_bundle(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<sendpanel_core::documents::tribunal::BundleChoice>,
+) -> Result<HttpResponse, ApiError> {
+    let case = case_id(&path)?;
+    let bundle = state
+        .documents
+        .tribunal_bundle(
+            &state.services(),
+            &caller.actor(),
+            case,
+            &body,
+            "POST /api/v1/requests/{id}/tribunal-bundle",
+        )
+        .await?;
+    Ok(bundle_response(case, bundle))
+}
+
+/// A bundle as a download, named for its case, with its page count in a header.
+pub fn bundle_response(case: CaseId, bundle: sendpanel_core::bundle::Bundle) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(header::ContentDisposition {
+            disposition: header::DispositionType::Attachment,
+            parameters: vec![header::DispositionParam::Filename(format!(
+                "tribunal-bundle-{case}.pdf"
+            ))],
+        })
+        .insert_header(("X-Page-Count", bundle.page_count.to_string()))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(bundle.pdf)
+}

@@ -18,7 +18,7 @@ use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
 
 pub use auth::Caller;
 pub use error::ApiError;
-pub use evidence::document_response;
+pub use evidence::{bundle_response, document_response};
 
 /// The largest JSON body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 << 10;
@@ -194,6 +194,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/requests/{id}/evidence/{document}",
                 web::get().to(evidence::open_evidence),
+            )
+            .route(
+                "/requests/{id}/tribunal-bundle",
+                web::post().to(evidence::tribunal_bundle),
             ),
     );
 }

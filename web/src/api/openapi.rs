@@ -495,6 +495,36 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
         },
         Route {
             method: HttpMethod::Post,
+            path: "/requests/{id}/tribunal-bundle",
+            summary: "The Tribunal bundle for an appeal, as one PDF".into(),
+            who: Who::Roles(&sendpanel_core::documents::tribunal::BUNDLE_MAKERS),
+            detail: "For a case with an appeal lodged and not yet decided (422 naming \
+                     `case` otherwise). One paginated PDF: an index, a divider per \
+                     section, then section A (the decision under appeal), B (the other \
+                     decisions with their reasons, and the letters sent), C (the family's \
+                     views), D (the reports and advice), E (other), each in date order, \
+                     every page stamped \"Page N of M\". Word and OpenDocument files are \
+                     listed as attached separately. `documents` chooses which documents go \
+                     in (all when absent); one not on the case is 422. `X-Page-Count` gives \
+                     the pages. Recorded in the access log.",
+            id: Some(PathId::Case),
+            body: body::<sendpanel_core::documents::tribunal::BundleChoice>(s),
+            reply: Reply {
+                status: 200,
+                description: "The bundle",
+                media_type: "application/pdf",
+                schema: Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                            utoipa::openapi::KnownFormat::Binary,
+                        )))
+                        .into(),
+                ),
+            },
+        },
+        Route {
+            method: HttpMethod::Post,
             path: "/transfers-in",
             summary: "Receive a plan transferred from another authority".into(),
             who: Who::Roles(&WRITERS),

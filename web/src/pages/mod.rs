@@ -127,6 +127,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/cases/{id}/evidence/{document}",
             web::get().to(case::evidence::open),
+        )
+        .route(
+            "/cases/{id}/tribunal-bundle.pdf",
+            web::get().to(case::evidence::tribunal_bundle),
         );
     cfg.configure(case::steps::routes)
         .configure(panels::routes)

@@ -310,3 +310,68 @@ pub fn record_advice(db: &Database, scope: &AuthorityScope, case: CaseId) {
     })
     .unwrap();
 }
+
+/// Uploads a small text document named `name` to request `id` through the API
+/// (`POST /api/v1/requests/{id}/evidence`, multipart) as the caseworker holding
+/// `token`: the new document's id.
+pub async fn upload_evidence_api<S>(app: &S, token: &str, id: &str, name: &str) -> String
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    const BOUNDARY: &str = "evidence-boundary-7d1f";
+    let mut body = Vec::new();
+    for (field, value) in [
+        ("kind", "support_plan"),
+        ("author_organisation", "Riverside Primary School"),
+        ("written_on", "2023-09-01"),
+    ] {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}.txt\"\r\nContent-Type: text/plain\r\n\r\nTest evidence standing for \"{name}\" on request {id}.\r\n--{BOUNDARY}--\r\n"
+        )
+        .as_bytes(),
+    );
+    let request = test::TestRequest::post()
+        .uri(&format!("/api/v1/requests/{id}/evidence"))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .insert_header((
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        ))
+        .set_payload(body)
+        .to_request();
+    let response = test::call_service(app, request).await;
+    let status = response.status();
+    let reply: serde_json::Value =
+        serde_json::from_slice(&test::read_body(response).await).unwrap_or(serde_json::Value::Null);
+    assert_eq!(status, StatusCode::CREATED, "upload {name}: {reply}");
+    reply["id"].as_str().expect("the document's id").to_owned()
+}
+
+/// Uploads one document per evidence id `facts` cite to request `id` through the API,
+/// and cites the documents' ids in their place: advice is refused on facts citing
+/// anything but the case's documents, and a plugin's test vectors cite made-up ids.
+pub async fn cite_uploaded_api<S>(
+    app: &S,
+    token: &str,
+    id: &str,
+    facts: &mut sendpanel_core::policy::contract::RequestFacts,
+) -> std::collections::HashMap<String, String>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let mut real = std::collections::HashMap::new();
+    for name in sendpanel_tests::cited::evidence_ids(facts) {
+        let document = upload_evidence_api(app, token, id, &name).await;
+        real.insert(name, document);
+    }
+    sendpanel_tests::cited::replace_ids(facts, &real);
+    real
+}

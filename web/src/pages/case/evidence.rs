@@ -103,3 +103,29 @@ pub async fn open(
         .await?;
     Ok(crate::api::document_response(opened))
 }
+
+/// `GET /cases/{id}/tribunal-bundle.pdf[?reference=EH...]`: the Tribunal bundle for
+/// the case's pending appeal, every document included, as one PDF to download.
+pub async fn tribunal_bundle(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<String>,
+    query: web::Query<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    let case: CaseId = path.parse().map_err(|_| PageError::NotFound)?;
+    let choice = sendpanel_core::documents::tribunal::BundleChoice {
+        tribunal_reference: query.get("reference").cloned(),
+        documents: None,
+    };
+    let bundle = state
+        .documents
+        .tribunal_bundle(
+            &state.services(),
+            &who.actor(),
+            case,
+            &choice,
+            "GET /cases/{id}/tribunal-bundle.pdf",
+        )
+        .await?;
+    Ok(crate::api::bundle_response(case, bundle))
+}

@@ -10,7 +10,7 @@
 //! case, separated by commas; a plugin may cite only those.
 
 use chrono::NaiveDate;
-use sendpanel_core::domain::{RequestedBy, SettingType as RequestSetting};
+use sendpanel_core::domain::{Evidence, RequestedBy, SettingType as RequestSetting};
 use sendpanel_core::policy::age_on;
 use sendpanel_core::policy::contract::{
     AreaOfNeed, AsqBand, AsqDomain, AsqScore, Attainment, BandRequest, CycleOutcome, Date,
@@ -173,18 +173,37 @@ fn lookup<T: Copy>(list: &[(&str, T, &str)], code: &str) -> Option<T> {
     list.iter().find(|(c, _, _)| *c == code).map(|(_, v, _)| *v)
 }
 
-fn evidence_field(name: String) -> Field {
+fn evidence_field(name: String, documents: &str) -> Field {
     Field::new(
         name,
         "Evidence (optional)",
         Kind::Text("govuk-input--width-20"),
     )
-    .hint("Ids of documents on the case, separated by commas")
+    .hint(documents)
+}
+
+/// The evidence boxes' hint: the case's documents by file name and id, the ids a
+/// caseworker may cite (advice citing any other is refused).
+fn documents_hint(documents: &[Evidence]) -> String {
+    let listed: Vec<String> = documents
+        .iter()
+        .filter(|d| d.removed_at.is_none())
+        .map(|d| format!("{} ({})", d.file_name, d.id))
+        .collect();
+    if listed.is_empty() {
+        "Ids of documents on the case, separated by commas. The case has none yet: add them on the case page first".to_owned()
+    } else {
+        format!(
+            "Ids of documents on the case, separated by commas. On this case: {}",
+            listed.join("; ")
+        )
+    }
 }
 
 /// The facts' fields, in page order, grouped under legends. `today` fills the
-/// as-at date.
-pub fn facts_fields(today: NaiveDate) -> Vec<Group> {
+/// as-at date; `documents` (the case's) are listed beside each evidence box.
+pub fn facts_fields(today: NaiveDate, documents: &[Evidence]) -> Vec<Group> {
+    let documents = documents_hint(documents);
     let mut groups: Vec<Group> = vec![(
         None,
         vec![
@@ -208,7 +227,7 @@ pub fn facts_fields(today: NaiveDate) -> Vec<Group> {
             )
             .hint("Leave as Choose if this is not an area of need"),
         );
-        needs.push(evidence_field(format!("need-{code}-evidence")));
+        needs.push(evidence_field(format!("need-{code}-evidence"), &documents));
     }
     groups.push((Some("Needs, by area".to_owned()), needs));
     for n in 1..=CYCLE_ROWS {
@@ -232,7 +251,7 @@ pub fn facts_fields(today: NaiveDate) -> Vec<Group> {
                     "Cost of the extra support, in pounds",
                     Kind::Text("govuk-input--width-10"),
                 ),
-                evidence_field(format!("cycle{n}-evidence")),
+                evidence_field(format!("cycle{n}-evidence"), &documents),
             ],
         ));
     }
@@ -255,7 +274,7 @@ pub fn facts_fields(today: NaiveDate) -> Vec<Group> {
                     "Latest report or contact (optional)",
                     Kind::Date,
                 ),
-                evidence_field(format!("professional{n}-evidence")),
+                evidence_field(format!("professional{n}-evidence"), &documents),
             ],
         ));
     }
@@ -355,6 +374,51 @@ fn evidence(reader: &Reader<'_>, field: &str) -> Vec<String> {
         .filter(|id| !id.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// The form's field for a path in the facts sent (`needs[1].evidence[0]`, or under
+/// `facts.` for banding), so a refusal the core names by that path is shown beside
+/// the box it was typed in. Blank rows are skipped when the facts are read, so the
+/// `i`th need is the `i`th area given a level and the `i`th cycle or professional the
+/// `i`th row filled in. `None` for a path the form has no box for.
+pub fn form_field(path: &str, typed: &std::collections::HashMap<String, String>) -> Option<String> {
+    let reader = Reader::new(typed);
+    let path = path.strip_prefix("facts.").unwrap_or(path);
+    let (list, rest) = path.split_once('[')?;
+    let (index, rest) = rest.split_once(']')?;
+    let index: usize = index.parse().ok()?;
+    let leaf = rest.strip_prefix('.')?.split('[').next()?;
+    if leaf != "evidence" {
+        return None;
+    }
+    let filled = |prefix: &str, rows: usize, parts: &[&str]| {
+        (1..=rows)
+            .filter(|n| {
+                let names: Vec<String> = parts.iter().map(|p| format!("{prefix}{n}-{p}")).collect();
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                !reader.blank(&names)
+            })
+            .nth(index)
+            .map(|n| format!("{prefix}{n}-evidence"))
+    };
+    match list {
+        "needs" => AREAS
+            .iter()
+            .filter(|(code, _, _)| !reader.text(&format!("need-{code}-level")).is_empty())
+            .nth(index)
+            .map(|(code, _, _)| format!("need-{code}-evidence")),
+        "support_cycles" => filled(
+            "cycle",
+            CYCLE_ROWS,
+            &["area", "started", "ended", "outcome", "cost", "evidence"],
+        ),
+        "professionals" => filled(
+            "professional",
+            PROFESSIONAL_ROWS,
+            &["who", "started", "last_contact", "evidence"],
+        ),
+        _ => None,
+    }
 }
 
 fn pick<T: Copy>(

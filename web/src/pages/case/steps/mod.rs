@@ -257,10 +257,12 @@ impl StepPage for Step {
         };
         let plain = |fields: Vec<Field>| vec![(None, fields)];
         match self {
-            Self::GraduatedResponseAdvice | Self::NextStepsAdvice => facts_fields(today),
+            Self::GraduatedResponseAdvice | Self::NextStepsAdvice => {
+                facts_fields(today, &view.evidence)
+            }
             Self::BandingAdvice => {
                 let mut groups = banding_fields();
-                groups.extend(facts_fields(today));
+                groups.extend(facts_fields(today, &view.evidence));
                 groups
             }
             Self::DecisionToAssess => plain(vec![
@@ -835,10 +837,15 @@ pub async fn submit(
             return Ok(see_other(&format!("/cases/{id}?done={slug}")));
         }
         Err(Refusal::Page(error)) => return Err(error),
-        Err(Refusal::Field(field, rule)) => (
-            vec![refusal_message(command, &view, today, &field, &rule)],
-            None,
-        ),
+        Err(Refusal::Field(field, rule)) => {
+            // Advice refused over the facts' evidence names the path in the facts;
+            // the form shows it beside the box it was typed in.
+            let field = super::facts::form_field(&field, &typed).unwrap_or(field);
+            (
+                vec![refusal_message(command, &view, today, &field, &rule)],
+                None,
+            )
+        }
         Err(Refusal::General(message)) => (Vec::new(), Some(message)),
     };
     tracing::info!("case command refused");
