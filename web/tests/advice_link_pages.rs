@@ -221,3 +221,63 @@ async fn the_link_page_takes_one_upload_on_postgres() {
     let db = TestDb::postgres().unwrap();
     the_link_page_takes_one_upload(db.db.clone()).await;
 }
+
+/// The caseworker's side: the case page lists the link's request with its due date and
+/// no chaser yet; withdrawing it from the page leaves it withdrawn, with the link's
+/// page closed to the professional.
+async fn the_caseworker_sees_and_withdraws_a_link(db: Database) {
+    let mut state = support::demo_state(&db);
+    let (case, token) = case_with_link(&db);
+    state.clock = Arc::new(on(2023, 10, 20));
+    let app = support::app(state).await;
+    let mut caseworker = Browser::default();
+    caseworker.sign_in(&app, CASEWORKER).await;
+    let page = caseworker.get(&app, &format!("/cases/{case}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let table = page
+        .body
+        .split("id=\"advice-links\"")
+        .nth(1)
+        .unwrap()
+        .split("id=\"evidence\"")
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(table.contains("Dr Pat Psychologist"), "{table}");
+    assert!(table.contains("14 November 2023"), "{table}");
+    assert!(table.contains("Not yet"), "no chaser yet: {table}");
+    let link = table
+        .split("/advice-links/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = page.csrf();
+    let page = caseworker
+        .post(
+            &app,
+            &format!("/cases/{case}/advice-links/{link}/revoke"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = caseworker.get(&app, &format!("/cases/{case}")).await;
+    assert!(page.body.contains("Revoked"), "{}", page.body);
+    let mut professional = Browser::default();
+    let closed = professional.get(&app, &format!("/advice/{token}")).await;
+    assert_eq!(closed.status, StatusCode::GONE);
+}
+
+#[actix_web::test]
+async fn the_caseworker_sees_and_withdraws_a_link_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    the_caseworker_sees_and_withdraws_a_link(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn the_caseworker_sees_and_withdraws_a_link_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    the_caseworker_sees_and_withdraws_a_link(db.db.clone()).await;
+}

@@ -145,10 +145,16 @@ async fn scenario(db: Database) {
     }
     // The request stage's steps, each linked to its own page with its form; no later
     // stage's, whose pages are not found.
-    assert!(
-        !body.contains("<form method=\"post\" action=\"/cases/"),
-        "{body}"
-    );
+    // (The page's own forms add documents and ask for advice; no step's form is here.)
+    let step_forms = body
+        .split("<form method=\"post\" action=\"/cases/")
+        .skip(1)
+        .filter(|rest| {
+            let action = rest.split('"').next().unwrap_or_default();
+            !action.ends_with("/evidence") && !action.ends_with("/advice-links")
+        })
+        .count();
+    assert_eq!(step_forms, 0, "{body}");
     for slug in [
         "graduated-response-advice",
         "decision-to-assess",
@@ -711,4 +717,102 @@ async fn case_pages_on_postgres() {
 fn access_reads(db: &Database, scope: &AuthorityScope) -> i64 {
     db.read(|tx| tx.count_access(scope, &sendpanel_core::access::AccessFilter::default()))
         .unwrap()
+}
+
+/// Issue 14: the advice form lists the case's documents (file name and id) beside each
+/// evidence box, and advice citing an id that is not one of them is refused beside the
+/// box it was typed in, recording nothing.
+async fn evidence_scenario(db: Database) {
+    let torbay = AuthorityScope::new(AuthorityId::parse("torbay").unwrap());
+    let app = support::app(support::demo_state(&db)).await;
+    let case = db
+        .read(|tx| tx.list_cases(&torbay))
+        .unwrap()
+        .into_iter()
+        .find(|c| c.stage == CaseStage::RequestReceived)
+        .unwrap()
+        .id;
+    let uploader = db
+        .read(|tx| tx.list_users(&torbay))
+        .unwrap()
+        .into_iter()
+        .find(|u| u.role == sendpanel_core::domain::UserRole::Caseworker)
+        .unwrap();
+    let real = sendpanel_tests::cited::upload_documents(
+        &db,
+        &torbay,
+        case,
+        uploader.id,
+        support::clock().0,
+        &["ep-report".to_owned()],
+    )
+    .unwrap();
+    let document = &real["ep-report"];
+
+    let mut browser = Browser::default();
+    browser.sign_in(&app, CASEWORKER).await;
+    let step_path = format!("/cases/{case}/graduated-response-advice");
+    let step = browser.get(&app, &step_path).await;
+    assert_eq!(step.status, StatusCode::OK, "{}", step.body);
+    assert!(
+        step.body
+            .contains(&format!("On this case: ep-report.txt ({document})")),
+        "{}",
+        step.body
+    );
+
+    let advice_before = db.read(|tx| tx.advice_for_case(&torbay, &case)).unwrap();
+    let cited = format!("{document}, doc-ep-1");
+    let dates = today("as_at");
+    let fields = [
+        ("nc_year", "4"),
+        ("need-communication-level", "significant"),
+        ("need-communication-evidence", cited.as_str()),
+    ];
+    let page = browser
+        .submit(
+            &app,
+            &format!("/cases/{case}"),
+            &step_path,
+            &form(&fields, &dates),
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("href=\"#graduated-response-advice-need-communication-evidence\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("doc-ep-1")
+            && page
+                .body
+                .contains("is not a document on this case; upload it first and cite its id"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        db.read(|tx| tx.advice_for_case(&torbay, &case))
+            .unwrap()
+            .len(),
+        advice_before.len()
+    );
+}
+
+#[actix_web::test]
+async fn advice_form_evidence_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    evidence_scenario(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn advice_form_evidence_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    evidence_scenario(db.db.clone()).await;
 }

@@ -397,10 +397,10 @@ async fn walk(db: Database) {
         crate::support::cite_uploaded_api(&app, torbay_caseworker, &id, &mut facts).await;
     let mut banding = banding;
     for name in sendpanel_tests::cited::evidence_ids(&banding.facts) {
-        if !real.contains_key(&name) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = real.entry(name) {
             let document =
-                crate::support::upload_evidence_api(&app, torbay_caseworker, &id, &name).await;
-            real.insert(name, document);
+                crate::support::upload_evidence_api(&app, torbay_caseworker, &id, slot.key()).await;
+            slot.insert(document);
         }
     }
     sendpanel_tests::cited::replace_ids(&mut banding.facts, &real);

@@ -21,6 +21,8 @@
     clippy::indexing_slicing
 )]
 
+use sendpanel_core::documents::evidence::UPLOADERS;
+use sendpanel_core::documents::tribunal::BUNDLE_MAKERS;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -494,6 +496,34 @@ const PAGES: &[(&str, &str, Access)] = &[
         "/children/{id}/subject-access.zip",
         Access::Roles(&EXPORTERS),
     ),
+    ("GET", "/advice/{token}", Access::Public(SignedOutGet::Page)),
+    (
+        "POST",
+        "/advice/{token}",
+        Access::Public(SignedOutGet::Unstated),
+    ),
+    ("POST", "/cases/{id}/evidence", Access::Roles(&UPLOADERS)),
+    (
+        "GET",
+        "/cases/{id}/evidence/{document}",
+        Access::Roles(&CASE_READERS),
+    ),
+    (
+        "GET",
+        "/agenda-items/{id}/evidence/{document}",
+        Access::Roles(&SITTING_ROLES),
+    ),
+    ("POST", "/cases/{id}/advice-links", Access::Roles(&WRITERS)),
+    (
+        "POST",
+        "/cases/{id}/advice-links/{link}/revoke",
+        Access::Roles(&WRITERS),
+    ),
+    (
+        "GET",
+        "/cases/{id}/tribunal-bundle.pdf",
+        Access::Roles(&BUNDLE_MAKERS),
+    ),
 ];
 
 /// Public by prefix: signing in through a council's own account system (its start,
@@ -568,7 +598,36 @@ const ENDS_SESSION: [&str; 2] = ["/account/sign-out-everywhere", "/sign-out"];
 
 /// Route parameters the walk cannot fill with something real, and why. Each such
 /// route is left out of the walk (none today).
-const UNFILLABLE: [(&str, &str); 0] = [];
+const UNFILLABLE: [(&str, &str); 7] = [
+    (
+        "/advice/{token}",
+        "a professional's link, known only from the e-mail: advice_link_pages walks it (used, expired, revoked, unknown)",
+    ),
+    (
+        "/cases/{id}/evidence",
+        "a multipart upload: evidence_api and evidence_browser walk it, another authority's case included",
+    ),
+    (
+        "/cases/{id}/evidence/{document}",
+        "needs an uploaded document: evidence_browser opens one and is refused another authority's",
+    ),
+    (
+        "/agenda-items/{id}/evidence/{document}",
+        "needs an uploaded document: evidence_browser opens one from the papers and is refused another authority's",
+    ),
+    (
+        "/cases/{id}/advice-links",
+        "needs the service's public_url and letters: advice_link_pages and the suite's advice_links walk it",
+    ),
+    (
+        "/cases/{id}/advice-links/{link}/revoke",
+        "needs a link sent: advice_link_pages withdraws one",
+    ),
+    (
+        "/cases/{id}/tribunal-bundle.pdf",
+        "needs a case under appeal: the suite's evidence::a_tribunal_bundle builds one",
+    ),
+];
 
 fn access_of(method: &str, pattern: &str) -> Option<Access> {
     PAGES

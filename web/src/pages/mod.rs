@@ -129,6 +129,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(case::evidence::open),
         )
         .route(
+            "/cases/{id}/advice-links",
+            web::post().to(case::advice_links::send),
+        )
+        .route(
+            "/cases/{id}/advice-links/{link}/revoke",
+            web::post().to(case::advice_links::revoke),
+        )
+        .route(
             "/cases/{id}/tribunal-bundle.pdf",
             web::get().to(case::evidence::tribunal_bundle),
         );

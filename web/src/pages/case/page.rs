@@ -49,6 +49,11 @@ pub async fn case_page(
         )
     })
     .await?;
+    let (db, scope, today) = (state.db.clone(), who.scope.clone(), state.clock.today());
+    let advice_links = blocking(move || {
+        sendpanel_core::documents::advice_links::advice_status(&db, &scope, id, today)
+    })
+    .await?;
     let steps = steps::links(&view, who.user.role);
     render(
         StatusCode::OK,
@@ -70,6 +75,30 @@ pub async fn case_page(
             ("decisions", Value::Array(decisions(&view))),
             ("letters", Value::Array(letters(&view))),
             ("evidence", Value::Array(evidence(&view))),
+            (
+                "advice_links",
+                Value::Array(advice_links.iter().map(advice_link).collect()),
+            ),
+            (
+                "can_send_links",
+                Value::Bool(
+                    Step::RequestAdvice.allows(who.user.role)
+                        && state
+                            .account_mail
+                            .as_ref()
+                            .and_then(|m| m.advice())
+                            .is_some()
+                        && view.stage == sendpanel_core::domain::CaseStage::Assessing,
+                ),
+            ),
+            (
+                "advice_sources",
+                Value::Array(
+                    <sendpanel_core::domain::AdviceSource as strum::IntoEnumIterator>::iter()
+                        .map(|a| json!({ "value": a.to_string(), "label": words(&a.to_string()) }))
+                        .collect(),
+                ),
+            ),
             (
                 "can_upload",
                 Value::Bool(
@@ -173,6 +202,22 @@ fn decisions(view: &CaseView) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// One request for advice through a link, as the case page's table shows it.
+fn advice_link(link: &sendpanel_core::documents::advice_links::AdviceLinkView) -> Value {
+    json!({
+        "id": link.link.to_string(),
+        "from": words(&link.from.to_string()),
+        "recipient": link.recipient_name,
+        "requested_on": long_date(link.requested_on),
+        "due_on": long_date(link.due_on),
+        "chased": link.chased_on.iter().map(|d| long_date(*d)).collect::<Vec<_>>().join(", "),
+        "received_on": link.received_on.map(long_date),
+        "overdue": link.overdue,
+        "state": words(&link.state.to_string()),
+        "waiting": link.state == sendpanel_core::documents::advice_links::LinkState::Waiting,
+    })
 }
 
 /// The case's documents, by the day each was written.
