@@ -599,27 +599,107 @@ fn retention_reports_then_removes(db: &Database) -> anyhow::Result<()> {
     upload(&documents, &s, s.case, "shared copy.pdf", &pdf("shared"))?;
     db.write(|tx| tx.set_case_stage(&s.scope, closed, CaseStage::Closed))?;
     let today = date(2026, 11, 20);
-    assert!(retention::due(db, &s.scope, 5, today)?.is_empty(), "closed in 2023: kept 5 years");
+    assert!(
+        retention::due(db, &s.scope, 5, today)?.is_empty(),
+        "closed in 2023: kept 5 years"
+    );
     let due = retention::due(db, &s.scope, 2, today)?;
     let mut names: Vec<_> = due.iter().map(|d| d.file_name.as_str()).collect();
     names.sort_unstable();
     assert_eq!(names, ["old report.pdf", "shared.pdf"]);
-    assert!(runtime().block_on(documents.storage.holds(&report.sha256))?, "a report removes nothing");
-    let removed = runtime().block_on(retention::remove(db, &documents.storage, &s.scope, &due, at(20, 12)))?;
+    assert!(
+        runtime().block_on(documents.storage.holds(&report.sha256))?,
+        "a report removes nothing"
+    );
+    let removed = runtime().block_on(retention::remove(
+        db,
+        &documents.storage,
+        &s.scope,
+        &due,
+        at(20, 12),
+    ))?;
     assert_eq!(removed, 1, "the shared file is still held by the open case");
     assert!(!runtime().block_on(documents.storage.holds(&report.sha256))?);
     assert!(runtime().block_on(documents.storage.holds(&shared.sha256))?);
-    let opened = runtime().block_on(documents.open_evidence(&s.services, &s.caseworker, closed, report.id, "test"));
+    let opened = runtime().block_on(documents.open_evidence(
+        &s.services,
+        &s.caseworker,
+        closed,
+        report.id,
+        "test",
+    ));
     assert!(
         matches!(&opened, Err(DocumentError::Refused { rule, .. }) if rule.contains("retention")),
         "{opened:?}"
     );
-    assert!(retention::due(db, &s.scope, 2, today)?.is_empty(), "nothing left to remove");
+    assert!(
+        retention::due(db, &s.scope, 2, today)?.is_empty(),
+        "nothing left to remove"
+    );
     Ok(())
 }
 
 both_backends! {
     fn retention_removes_only_when_told(db) {
         retention_reports_then_removes(db)
+    }
+}
+
+/// Two caseworkers upload the same file to one case at the same moment: one is kept,
+/// the other is told it is already there; the store holds one copy.
+fn the_same_file_at_once_is_kept_once(db: &Database) -> anyhow::Result<()> {
+    let s = setup(db)?;
+    let documents = local();
+    let bytes = pdf("sent twice at once");
+    let barrier = std::sync::Barrier::new(2);
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..2)
+            .map(|n| {
+                let (documents, s, bytes, barrier) = (&documents, &s, &bytes, &barrier);
+                scope.spawn(move || {
+                    let staged = Staging::bytes(None, documents.max_bytes, bytes).unwrap();
+                    barrier.wait();
+                    runtime().block_on(documents.add_evidence(
+                        &s.services,
+                        &s.caseworker,
+                        s.case,
+                        &details(EvidenceKind::SupportPlan),
+                        &format!("plan {n}.pdf"),
+                        staged,
+                    ))
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let kept = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(kept, 1, "{results:?}");
+    let refused = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+    assert!(
+        matches!(refused, DocumentError::Refused { rule, .. } if rule.contains("already on the case"))
+            || matches!(refused, DocumentError::Workflow(e) if e.to_string().contains("conflict")),
+        "{refused:?}"
+    );
+    assert_eq!(evidence_count(db, &s, s.case), 1);
+    Ok(())
+}
+
+/// A HEIC photo (an iPhone's default) is refused with how to send a JPEG instead.
+fn heic_is_refused_with_what_to_do(db: &Database) -> anyhow::Result<()> {
+    let s = setup(db)?;
+    let mut heic = vec![0, 0, 0, 0x18];
+    heic.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+    heic.resize(64, 0);
+    let rule = refused(upload(&local(), &s, s.case, "photo.jpg", &heic));
+    assert!(rule.contains("HEIC") && rule.contains("JPEG"), "{rule}");
+    Ok(())
+}
+
+both_backends! {
+    fn two_uploads_of_one_file_at_once_keep_one(db) {
+        the_same_file_at_once_is_kept_once(db)
+    }
+    fn a_heic_photo_is_refused(db) {
+        heic_is_refused_with_what_to_do(db)
     }
 }
