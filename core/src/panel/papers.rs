@@ -319,6 +319,13 @@ pub fn open_evidence_from_papers(
         }
         let case = seated.item.case_id;
         let evidence = tx.get_evidence(scope, case, document)?;
+        if let Some(removed) = evidence.removed_at {
+            return Ok(Err(PanelError::Closed(format!(
+                "{} was removed on {} under the authority's retention schedule",
+                evidence.file_name,
+                removed.date_naive()
+            ))));
+        }
         tx.insert_evidence_opening(scope, item_id, document, reader, now)?;
         let role = tx.get_user(scope, reader)?.role;
         let child = tx.get_case(scope, case)?.child_id;
