@@ -816,12 +816,14 @@ both_backends! {
                 // case and marked illustrative.
                 let evidence = db.read(|tx| tx.list_evidence(&scope, entry.id))?;
                 let asked = view.advice.iter().find(|a| a.call == "graduated-response").map(|a| a.input_json.clone()).unwrap_or_default();
-                let asked: serde_json::Value = serde_json::from_str(&asked)?;
-                let mut cited: Vec<String> = ["needs", "support_cycles", "professionals"]
+                let asked: sendpanel_core::policy::contract::RequestFacts = serde_json::from_str(&asked)?;
+                let mut cited: Vec<String> = asked
+                    .needs
                     .iter()
-                    .flat_map(|list| asked[list].as_array().cloned().unwrap_or_default())
-                    .flat_map(|item| item["evidence"].as_array().cloned().unwrap_or_default())
-                    .filter_map(|id| id.as_str().map(str::to_owned))
+                    .flat_map(|n| n.evidence.iter())
+                    .chain(asked.support_cycles.iter().flat_map(|c| c.evidence.iter()))
+                    .chain(asked.professionals.iter().flat_map(|p| p.evidence.iter()))
+                    .cloned()
                     .collect();
                 cited.sort();
                 cited.dedup();

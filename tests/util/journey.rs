@@ -223,6 +223,11 @@ pub fn refused_case(
         &on(2023, 10, 2),
     )
     .unwrap();
-    let decision = db.read(|tx| tx.list_decisions(scope, case)).unwrap()[0].id;
+    let decision = db
+        .read(|tx| tx.list_decisions(scope, case))
+        .unwrap()
+        .first()
+        .expect("the refusal is recorded")
+        .id;
     (case, decision)
 }

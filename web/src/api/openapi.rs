@@ -318,8 +318,10 @@ fn request_facts(schemas: &mut Schemas) -> Option<Body> {
             "RequestFacts",
             "The WIT contract's `request-facts` record (`sendpanel:policy@1.0.0`, \
              `plugins/wit/policy.wit`) as JSON: everything a plugin may know about one \
-             request, field names in snake_case. `sendpanel plugin vectors FILE` prints \
-             examples.",
+             request, field names in snake_case. Every `evidence` list (of a need, a \
+             support cycle, a professional) holds ids of documents on the case, uploaded \
+             first (`POST /requests/{id}/evidence`): advice may cite only those. \
+             `sendpanel plugin vectors FILE` prints examples.",
         ),
         required: true,
         media_type: "application/json",
@@ -772,8 +774,10 @@ fn step_route(step: Step, s: &mut Schemas) -> Route {
              `as_at` date in its sandbox and records the advice, or why there is none, on the \
              case, with the plugin's SHA-256, the input and the answer. Advice never moves the \
              case. The body is the contract's `request-facts` record (`plugins/wit/policy.wit`; \
-             `sendpanel plugin vectors FILE` prints examples). 409 `no_plugin` when no plugin \
-             is in force on that date: people decide without advice.",
+             `sendpanel plugin vectors FILE` prints examples). 422 naming the field \
+             (`needs[0].evidence[1]`) when an evidence id is not a document on the case, \
+             before any plugin runs, recording nothing. 409 `no_plugin` when no plugin is in \
+             force on that date: people decide without advice.",
         ),
         S::DecisionToAssess => (
             body::<DecisionBody>(s),
@@ -890,7 +894,8 @@ fn step_route(step: Step, s: &mut Schemas) -> Route {
              force for its next-steps meeting plan (who meets the family and within how many \
              working days); stored on the case with the plugin's SHA-256, input and output, \
              and used by the refusal letter. The body is the contract's `request-facts` \
-             record. 409 `no_plugin` when none is in force.",
+             record; 422 naming the field when an evidence id is not a document on the case. \
+             409 `no_plugin` when none is in force.",
         ),
         S::NextStepsMeeting => (
             body::<ArrangeNextStepsMeeting>(s),
@@ -914,6 +919,8 @@ fn step_route(step: Step, s: &mut Schemas) -> Route {
                     "The WIT contract's `band-request` record (`sendpanel:policy@1.0.0`, \
                      `plugins/wit/policy.wit`) as JSON: the request facts, the placement's \
                      setting and place type, any hours of support and the funded period. \
+                     Evidence ids in `facts` must be documents on the case (422 naming the \
+                     field, e.g. `facts.needs[0].evidence[0]`, otherwise). \
                      `sendpanel plugin vectors FILE` prints examples.",
                 ),
                 required: true,
