@@ -24,7 +24,13 @@ use sendpanel_core::store::{AuthorityScope, Database, DatabaseUrl, PoolOptions};
 use strum::IntoEnumIterator;
 
 /// Kinds added after the build that wrote the fixture, which it cannot hold.
-const NEWER_THAN_THE_FIXTURE: [EventKind; 1] = [EventKind::AccountChanged];
+const NEWER_THAN_THE_FIXTURE: [EventKind; 5] = [
+    EventKind::AccountChanged,
+    EventKind::EvidenceAdded,
+    EventKind::AdviceLinkSent,
+    EventKind::AdviceChased,
+    EventKind::AdviceLinkRevoked,
+];
 
 #[derive(QueryableByName)]
 struct StoredRow {

@@ -192,6 +192,15 @@ async fn scenario(db: Database) {
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert_eq!(body["error"]["field"], "file");
+    // An upload is idempotent by content: a key is refused, naming the header.
+    let mut keyed = upload("keyed.pdf", b"%PDF-1.4 keyed".to_vec(), &DETAILS, &token);
+    keyed.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static("idempotency-key"),
+        actix_web::http::header::HeaderValue::from_static("upload-1"),
+    );
+    let (status, body) = answer(test::call_service(&app, keyed).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "Idempotency-Key");
     let kept = db.read(|tx| tx.list_evidence(&torbay, case)).unwrap();
     assert_eq!(kept.len(), 1, "only the accepted upload is on the case");
     let stray =

@@ -57,9 +57,26 @@ pub async fn idempotent(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
+    let multipart = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        });
     let key = if more {
         Err(bad_header(
             "send one Idempotency-Key header, not several".into(),
+        ))
+    } else if multipart {
+        // An upload is streamed to disk, never held to be replayed; it needs no key,
+        // because the same file sent again is refused naming the copy already kept.
+        Err(bad_header(
+            "is not taken on a file upload: the same file sent again is refused \
+             naming the copy already on the case, so send the upload again without a key"
+                .into(),
         ))
     } else {
         key_from_header(first.as_bytes())

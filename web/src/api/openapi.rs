@@ -410,7 +410,8 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
                      a HEIC photo, or (when a virus scanner is configured) an infected file \
                      is 422 naming `file` and the rule; nothing is stored. The same bytes \
                      already on the case are 422 naming the copy there; on another case they \
-                     are kept once.",
+                     are kept once. Being idempotent by content, an upload takes no \
+                     `Idempotency-Key` (400 naming it).",
             id: Some(PathId::Case),
             body: upload_form(),
             reply: reply::<sendpanel_core::domain::Evidence>(s, 201, "The document as recorded"),
