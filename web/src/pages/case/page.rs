@@ -76,6 +76,10 @@ pub async fn case_page(
             ("letters", Value::Array(letters(&view))),
             ("evidence", Value::Array(evidence(&view))),
             (
+                "max_upload_mb",
+                Value::from(state.documents.max_bytes / (1024 * 1024)),
+            ),
+            (
                 "advice_links",
                 Value::Array(advice_links.iter().map(advice_link).collect()),
             ),
