@@ -25,7 +25,8 @@ pub struct Expired {
     pub file_name: String,
     /// Its bytes' hash.
     pub sha256: String,
-    /// The day the case closed (its last recorded change).
+    /// The day the case closed: its last change other than paperwork arriving or being
+    /// read.
     pub closed_on: NaiveDate,
 }
 
