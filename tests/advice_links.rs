@@ -364,6 +364,29 @@ both_backends! {
         Ok(())
     }
 
+    fn two_servers_chasing_at_once_send_each_chaser_once(db) {
+        let w = world(db);
+        let case = assessing(db, &w, 8);
+        request_with_link(&w.services, &w.actor, &w.mail, case, &ask_ep())?;
+        w.clock.set_today(date(2023, 10, 31));
+        let barrier = std::sync::Barrier::new(2);
+        let reports: Vec<ChaserReport> = std::thread::scope(|scope| {
+            let racers: Vec<_> = (0..2)
+                .map(|_| {
+                    scope.spawn(|| {
+                        barrier.wait();
+                        send_chasers(db, &w.mail, &w.scope, w.clock.as_ref(), &DEFAULT_CHASE_DAYS).unwrap()
+                    })
+                })
+                .collect();
+            racers.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        assert_eq!(reports.iter().map(|r| r.sent).sum::<usize>(), 1, "{reports:?}");
+        let outbox = db.read(|tx| tx.list_outbox(&w.scope, Some(case)))?;
+        assert_eq!(outbox.iter().filter(|r| r.purpose == "advice:chaser").count(), 1);
+        Ok(())
+    }
+
     fn a_request_with_a_bad_field_records_nothing(db) {
         let w = world(db);
         let case = assessing(db, &w, 7);
