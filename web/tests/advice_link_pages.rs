@@ -27,8 +27,6 @@ use sendpanel_tests::journey::{decide, on, request};
 
 use crate::support::{self, Browser, CASEWORKER, CHAIR};
 
-const BOUNDARY: &str = "sendpanel-advice-boundary-5e2a";
-
 fn torbay() -> AuthorityScope {
     AuthorityScope::new(AuthorityId::parse("torbay").unwrap())
 }
@@ -107,28 +105,6 @@ fn case_with_link(db: &Database) -> (CaseId, String) {
     (case, token)
 }
 
-fn multipart(fields: &[(&str, &str)], file: (&str, &[u8])) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: text/plain\r\n\r\n",
-            file.0
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file.1);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
 async fn the_link_page_takes_one_upload(db: Database) {
     let mut state = support::demo_state(&db);
     let (case, token) = case_with_link(&db);
@@ -149,7 +125,7 @@ async fn the_link_page_takes_one_upload(db: Database) {
     assert!(!page.body.contains("Alex"), "{}", page.body);
     let csrf = page.csrf();
 
-    let body = multipart(
+    let body = support::multipart(
         &[
             ("csrf_token", &csrf),
             (
@@ -160,16 +136,14 @@ async fn the_link_page_takes_one_upload(db: Database) {
             ("written_on-month", "10"),
             ("written_on-year", "2023"),
         ],
-        (
-            "ep-advice.txt",
-            b"The child needs daily structured reading support.",
-        ),
+        "ep-advice.txt",
+        b"The child needs daily structured reading support.",
     );
     let request = test::TestRequest::post()
         .uri(&path)
         .insert_header((
             actix_web::http::header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
+            support::multipart_type(),
         ))
         .set_payload(body.clone());
     let page = browser.send(&app, request).await;
@@ -187,7 +161,7 @@ async fn the_link_page_takes_one_upload(db: Database) {
         .uri(&path)
         .insert_header((
             actix_web::http::header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
+            support::multipart_type(),
         ))
         .set_payload(body);
     let page = browser.send(&app, request).await;

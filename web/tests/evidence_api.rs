@@ -17,34 +17,10 @@ use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_tests::TestDb;
 use serde_json::Value;
 
-use crate::support::{CASEWORKER, app, clock, demo_state};
-
-const BOUNDARY: &str = "sendpanel-test-boundary";
+use crate::support::{CASEWORKER, app, clock, demo_state, multipart, multipart_type};
 
 fn scope(code: &str) -> AuthorityScope {
     AuthorityScope::new(AuthorityId::parse(code).unwrap())
-}
-
-/// A multipart body: the text fields, then the file.
-fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .into_bytes(),
-        );
-    }
-    body.extend(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .into_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend(format!("\r\n--{BOUNDARY}--\r\n").into_bytes());
-    body
 }
 
 const DETAILS: [(&str, &str); 5] = [
@@ -90,10 +66,7 @@ async fn scenario(db: Database) {
         test::TestRequest::post()
             .uri(&format!("/api/v1/requests/{case}/evidence"))
             .insert_header(("Authorization", format!("Bearer {token}")))
-            .insert_header((
-                "Content-Type",
-                format!("multipart/form-data; boundary={BOUNDARY}"),
-            ))
+            .insert_header(("Content-Type", multipart_type()))
             .set_payload(multipart(fields, file_name, &bytes))
             .to_request()
     };

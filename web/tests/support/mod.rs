@@ -318,33 +318,19 @@ pub async fn upload_evidence_api<S>(app: &S, token: &str, id: &str, name: &str) 
 where
     S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
 {
-    const BOUNDARY: &str = "evidence-boundary-7d1f";
-    let mut body = Vec::new();
-    for (field, value) in [
-        ("kind", "support_plan"),
-        ("author_organisation", "Riverside Primary School"),
-        ("written_on", "2023-09-01"),
-    ] {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}.txt\"\r\nContent-Type: text/plain\r\n\r\nTest evidence standing for \"{name}\" on request {id}.\r\n--{BOUNDARY}--\r\n"
-        )
-        .as_bytes(),
+    let body = multipart(
+        &[
+            ("kind", "support_plan"),
+            ("author_organisation", "Riverside Primary School"),
+            ("written_on", "2023-09-01"),
+        ],
+        &format!("{name}.txt"),
+        format!("Test evidence standing for \"{name}\" on request {id}.").as_bytes(),
     );
     let request = test::TestRequest::post()
         .uri(&format!("/api/v1/requests/{id}/evidence"))
         .insert_header(("Authorization", format!("Bearer {token}")))
-        .insert_header((
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        ))
+        .insert_header((header::CONTENT_TYPE, multipart_type()))
         .set_payload(body)
         .to_request();
     let response = test::call_service(app, request).await;
@@ -374,4 +360,35 @@ where
     }
     sendpanel_tests::cited::replace_ids(facts, &real);
     real
+}
+
+/// The boundary of the multipart bodies the tests send.
+const MULTIPART_BOUNDARY: &str = "sendpanel-test-boundary-3f9a";
+
+/// A `multipart/form-data` body as a browser sends a form: the text fields in order,
+/// then the file in the field `file`.
+pub fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{MULTIPART_BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// The `Content-Type` of a [`multipart`] body.
+pub fn multipart_type() -> String {
+    format!("multipart/form-data; boundary={MULTIPART_BOUNDARY}")
 }
