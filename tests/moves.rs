@@ -225,7 +225,7 @@ both_backends! {
         assert!(matches!(receive_transferred_plan(db, &scope, &bad, Some(cw.id), &on(2024, 12, 2)), Err(WorkflowError::Invalid { field: "plan_issued_on", .. })));
         let bad = transfer(22, date(2024, 11, 1), Some(date(2024, 11, 20)));
         assert!(matches!(receive_transferred_plan(db, &scope, &bad, Some(cw.id), &on(2024, 12, 2)), Err(WorkflowError::Invalid { field: "last_reviewed_on", .. })));
-        let bad = ReceiveTransferredPlan { original_request: ReceiveRequest { upn: "nope".into(), ..request(22) }, ..transfer(22, date(2024, 11, 1), None) };
+        let bad = ReceiveTransferredPlan { original_request: ReceiveRequest { upn: Some("nope".into()), ..request(22) }, ..transfer(22, date(2024, 11, 1), None) };
         assert!(matches!(receive_transferred_plan(db, &scope, &bad, Some(cw.id), &on(2024, 12, 2)), Err(WorkflowError::Invalid { field: "upn", .. })));
         assert_eq!(db.read(|tx| tx.list_cases(&scope))?.len(), cases);
         assert_state_matches_store(db, &scope);

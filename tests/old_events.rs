@@ -24,12 +24,20 @@ use sendpanel_core::store::{AuthorityScope, Database, DatabaseUrl, PoolOptions};
 use strum::IntoEnumIterator;
 
 /// Kinds added after the build that wrote the fixture, which it cannot hold.
-const NEWER_THAN_THE_FIXTURE: [EventKind; 5] = [
+const NEWER_THAN_THE_FIXTURE: [EventKind; 13] = [
     EventKind::AccountChanged,
     EventKind::EvidenceAdded,
     EventKind::AdviceLinkSent,
     EventKind::AdviceChased,
     EventKind::AdviceLinkRevoked,
+    EventKind::CaseAllocated,
+    EventKind::RequestWithdrawn,
+    EventKind::CaseClosed,
+    EventKind::CaseReopened,
+    EventKind::ChildDetailsCorrected,
+    EventKind::CaseNoteRecorded,
+    EventKind::PlanImported,
+    EventKind::RequestImported,
 ];
 
 #[derive(QueryableByName)]

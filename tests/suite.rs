@@ -2,10 +2,13 @@
 
 mod accounts;
 mod advice_links;
+mod caseload;
 mod concurrency;
+mod digests;
 mod evidence;
 mod federated;
 mod idempotency;
+mod import;
 mod letters;
 mod mail;
 mod moves;
@@ -14,5 +17,6 @@ mod panels;
 mod policy;
 mod reports;
 mod scan;
+mod sen2;
 mod storage;
 mod workflow;

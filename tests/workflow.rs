@@ -186,7 +186,7 @@ both_backends! {
         let scope = authority(db, "torbay", 880)?;
         let refusals = [
             (ReceiveRequest { received_on: date(2023, 10, 3), ..request(2) }, "received_on"),
-            (ReceiveRequest { upn: "X123".into(), ..request(2) }, "upn"),
+            (ReceiveRequest { upn: Some("X123".into()), ..request(2) }, "upn"),
             (ReceiveRequest { requested_by: RequestedBy::YoungPerson, ..request(2) }, "requested_by"),
             (ReceiveRequest { date_of_birth: date(1990, 1, 1), ..request(2) }, "date_of_birth"),
             (ReceiveRequest { summary: "  ".into(), ..request(2) }, "summary"),

@@ -29,7 +29,7 @@ use crate::domain::{
 };
 use crate::services::{Actor, Services};
 use crate::store::{AuthorityScope, StoreError, Tx};
-use crate::workflow::{CaseView, CaseloadEntry, WorkflowError};
+use crate::workflow::{CaseView, WorkflowError};
 
 /// What was read.
 #[derive(
@@ -159,7 +159,7 @@ pub fn may_open_case(role: UserRole) -> bool {
     CASE_READERS.contains(&role)
 }
 
-fn refuse_unless_may_open(actor: &Actor) -> Result<(), WorkflowError> {
+pub(crate) fn refuse_unless_may_open(actor: &Actor) -> Result<(), WorkflowError> {
     if may_open_case(actor.role) {
         Ok(())
     } else {
@@ -197,15 +197,6 @@ pub(crate) fn record(
     )
 }
 
-/// The authority's open cases, children's names and stages included, for `actor`:
-/// refused for a role that may not open cases ([`may_open_case`]). A panel member
-/// learns of a child only through the papers of a sitting they sit on, so the list of
-/// every child before the authority is not theirs to read either.
-pub fn caseload(services: &Services, actor: &Actor) -> Result<Vec<CaseloadEntry>, WorkflowError> {
-    refuse_unless_may_open(actor)?;
-    crate::workflow::caseload(&services.db, &actor.scope, services.clock.today())
-}
-
 /// One case whole for `actor`, recorded as read through `route` (`what` says whether a
 /// page or the API): refused for a role that may not open cases ([`may_open_case`]),
 /// `NotFound` for another authority's case. The read and its record are one write
@@ -232,6 +223,33 @@ pub fn read_case(
             now,
         )?;
         Ok(view)
+    })?)
+}
+
+/// The child of `case`, their details whole, for `actor`, recorded as a read through
+/// `route` in the same transaction: what the form correcting a child's details shows.
+/// Refused like [`read_case`].
+pub fn read_child(
+    services: &Services,
+    actor: &Actor,
+    case: CaseId,
+    what: AccessKind,
+    route: &str,
+) -> Result<crate::domain::Child, WorkflowError> {
+    refuse_unless_may_open(actor)?;
+    let now = services.clock.now();
+    Ok(services.db.write(|tx| {
+        let (_, _, child) = tx.get_case_with_request_and_child(&actor.scope, case)?;
+        record(
+            tx,
+            &actor.scope,
+            (actor.user, actor.role),
+            (case, child.id),
+            what,
+            route,
+            now,
+        )?;
+        Ok(child)
     })?)
 }
 

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::TransferKind;
 use crate::domain::{
-    AdviceSource, AgendaItemId, AuthorityId, ChildId, DeadlineId, DeadlineKind, DecisionId,
-    DecisionKind, DecisionOutcome, DocumentId, DocumentKind, EventKind, ExceptionId, ExceptionLimb,
-    LaNumber, PanelRole, Proposal, RequestId, RequestedBy, ReviewDecision, SittingId, Slug, UserId,
-    UserRole, VoteChoice, VoteId,
+    AdviceSource, AgendaItemId, AuthorityId, CaseStage, ChildId, DeadlineId, DeadlineKind,
+    DecisionId, DecisionKind, DecisionOutcome, DocumentId, DocumentKind, EventKind, ExceptionId,
+    ExceptionLimb, LaNumber, PanelRole, Proposal, RequestId, RequestedBy, ReviewDecision,
+    SittingId, Slug, UserId, UserRole, VoteChoice, VoteId,
 };
 use crate::notify::LetterKind;
 use crate::panel::quorum::QuorumCheck;
@@ -69,6 +69,14 @@ pub enum CaseEvent {
     AdviceLinkSent(AdviceLinkSent),
     AdviceChased(AdviceChased),
     AdviceLinkRevoked(AdviceLinkRevoked),
+    CaseAllocated(CaseAllocated),
+    RequestWithdrawn(RequestWithdrawn),
+    CaseClosed(CaseClosed),
+    CaseReopened(CaseReopened),
+    ChildDetailsCorrected(ChildDetailsCorrected),
+    CaseNoteRecorded(CaseNoteRecorded),
+    PlanImported(PlanImported),
+    RequestImported(RequestImported),
 }
 
 impl CaseEvent {
@@ -113,6 +121,14 @@ impl CaseEvent {
             Self::AdviceLinkSent(_) => EventKind::AdviceLinkSent,
             Self::AdviceChased(_) => EventKind::AdviceChased,
             Self::AdviceLinkRevoked(_) => EventKind::AdviceLinkRevoked,
+            Self::CaseAllocated(_) => EventKind::CaseAllocated,
+            Self::RequestWithdrawn(_) => EventKind::RequestWithdrawn,
+            Self::CaseClosed(_) => EventKind::CaseClosed,
+            Self::CaseReopened(_) => EventKind::CaseReopened,
+            Self::ChildDetailsCorrected(_) => EventKind::ChildDetailsCorrected,
+            Self::CaseNoteRecorded(_) => EventKind::CaseNoteRecorded,
+            Self::PlanImported(_) => EventKind::PlanImported,
+            Self::RequestImported(_) => EventKind::RequestImported,
         }
     }
 
@@ -206,6 +222,11 @@ pub enum AccountChange {
     TwoFactorReset,
     /// The person signed out of every browser.
     SignedOutEverywhere,
+    /// The person turned the daily deadline digest e-mail on or off.
+    DeadlineDigestChanged {
+        /// Whether they get it from now on.
+        on: bool,
+    },
 }
 
 /// A request for assessment was received and its case opened.
@@ -892,4 +913,95 @@ pub struct AdviceLinkRevoked {
     /// The link.
     #[schema(value_type = String)]
     pub link: crate::domain::AdviceLinkId,
+}
+
+/// The case was allocated to an officer (or its officer was taken off it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CaseAllocated {
+    /// The officer now responsible; `None` when the case is left unallocated. Always
+    /// written (as `null` when none), so a payload without it is refused, not read as
+    /// "unallocated".
+    #[schema(value_type = Option<String>)]
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub officer: Option<UserId>,
+    /// The officer before; `None` when it was unallocated.
+    #[schema(value_type = Option<String>)]
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub previous: Option<UserId>,
+    /// Why, when the person allocating said.
+    pub reason: Option<String>,
+}
+
+/// The family or young person withdrew the request; the case closed with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RequestWithdrawn {
+    /// The day the family withdrew it.
+    pub withdrawn_on: NaiveDate,
+    /// Their reason, as they gave it.
+    pub reason: String,
+    /// The stage the case was at.
+    pub from: CaseStage,
+}
+
+/// The case closed on its own: the decision stood.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CaseClosed {
+    /// Why.
+    pub reason: crate::domain::ClosedReason,
+    /// The day it closed.
+    pub closed_on: NaiveDate,
+    /// The stage it was at, and reopens to.
+    pub from: CaseStage,
+}
+
+/// A closed case reopened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CaseReopened {
+    /// The stage it reopened at.
+    pub to: CaseStage,
+    /// What arrived: an appeal or a request for mediation.
+    #[schema(value_type = String)]
+    pub because: EventKind,
+}
+
+/// One of the child's details was corrected. The old and new values are kept in the
+/// child's corrections, not in the log, so the log holds no more personal data than it
+/// did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChildDetailsCorrected {
+    /// The child.
+    pub child: ChildId,
+    /// The correction.
+    #[schema(value_type = String)]
+    pub correction: crate::domain::ChildCorrectionId,
+    /// Which detail.
+    pub field: String,
+}
+
+/// A note of contact with the family or a professional was added to the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CaseNoteRecorded {
+    /// The note.
+    #[schema(value_type = String)]
+    pub note: crate::domain::CaseNoteId,
+    /// The day the contact happened.
+    pub occurred_on: NaiveDate,
+}
+
+/// A plan maintained before the authority used this service was imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PlanImported {
+    /// The earlier system's reference, which a re-run of the import matches.
+    pub reference: String,
+    /// The day the final plan was issued.
+    pub plan_issued_on: NaiveDate,
+    /// The day of its last annual review, if it has had one.
+    pub last_reviewed_on: Option<NaiveDate>,
+}
+
+/// A request open in the authority's earlier system was imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RequestImported {
+    /// The earlier system's reference, which a re-run of the import matches.
+    pub reference: String,
 }

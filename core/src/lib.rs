@@ -12,6 +12,7 @@
 
 pub mod access;
 pub mod bundle;
+pub mod caseload;
 pub mod clock;
 pub mod config;
 pub mod demo;
@@ -20,11 +21,13 @@ pub mod domain;
 pub mod events;
 pub mod idempotency;
 pub mod identity;
+pub mod import;
 pub mod notify;
 pub mod panel;
 pub mod policy;
 pub mod registry;
 pub mod reports;
+pub mod sen2;
 pub mod services;
 pub mod store;
 pub mod subject_access;

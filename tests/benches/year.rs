@@ -275,7 +275,9 @@ fn journey(shared: &Shared, serial: u16) -> Tally {
         family_name: format!("Synthetic{serial}"),
         date_of_birth: date(2015, 1, 1),
         // 1,000 children, some with more than one request in the year.
-        upn: upn(880, serial % 1000).to_string(),
+        upn: Some(upn(880, serial % 1000).to_string()),
+        authority_reference: None,
+        confirm_new_child: false,
         nhs_number: None,
         received_on,
         requested_by: RequestedBy::Setting,

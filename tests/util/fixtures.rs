@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sendpanel_core::domain::{
-    AssessmentRequest, Authority, AuthorityId, Case, CaseId, CaseStage, Child, ChildId, Email,
-    LaNumber, NeedType, NhsNumber, PasswordHash, PersonName, RequestId, RequestedBy, SettingType,
-    Upn, User, UserId, UserRole,
+    AssessmentRequest, Authority, AuthorityId, Case, CaseStage, Child, ChildId, Email, LaNumber,
+    NeedType, NhsNumber, PasswordHash, PersonName, RequestId, RequestedBy, SettingType, Upn, User,
+    UserId, UserRole,
 };
 use sendpanel_core::notify::LetterBook;
 use sendpanel_core::store::{AuthorityScope, Database};
@@ -107,8 +107,12 @@ pub fn case_parts(scope: &AuthorityScope, serial: u16) -> (Child, AssessmentRequ
         given_name: PersonName::parse("given_name", "Amara").unwrap_or_else(|e| panic!("{e}")),
         family_name: PersonName::parse("family_name", "Okafor").unwrap_or_else(|e| panic!("{e}")),
         date_of_birth: date(2018, 2, 28),
-        upn: upn(880, serial),
+        upn: Some(upn(880, serial)),
         nhs_number: Some(NhsNumber::parse("9434765919").unwrap_or_else(|e| panic!("{e}"))),
+        authority_reference: None,
+        sex: None,
+        ethnicity: None,
+        postcode: None,
     };
     let request = AssessmentRequest {
         id: RequestId::new(),
@@ -123,14 +127,13 @@ pub fn case_parts(scope: &AuthorityScope, serial: u16) -> (Child, AssessmentRequ
         logged_at: at(5, 11),
         contact_email: None,
     };
-    let case = Case {
-        id: CaseId::new(),
+    let case = Case::opened(
         authority_id,
-        child_id: child.id,
-        request_id: request.id,
-        stage: CaseStage::RequestReceived,
-        opened_at: at(5, 11),
-    };
+        child.id,
+        request.id,
+        CaseStage::RequestReceived,
+        at(5, 11),
+    );
     (child, request, case)
 }
 

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Load test of the pages people open most: the caseload and a case page, as a signed-in
-# Torbay caseworker, over the demo data, on SQLite and on PostgreSQL. The release
+# Torbay caseworker, over the demo data plus 20,000 plans imported through
+# `sendpanel import plans` (a large county's caseload), on SQLite and on PostgreSQL. The
+# caseload is read unfiltered, as "my cases" due soon, searched by name, and a hundred
+# pages deep, each paged by keyset. The release
 # server runs as its own process on a loopback port; wrk (Debian's `wrk`) drives it
 # from a second process for a bounded time and reports requests/s and latency
 # percentiles. Nothing leaves 127.0.0.1.
@@ -21,10 +24,24 @@ PG_SERVER="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_SERVER="${PG_SERVER%/*}"
 
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+PLANS="${PLANS:-20000}"
 cargo build --release -p sendpanel-web --bin sendpanel
 ROOT="$PWD"
 BIN="target/release/sendpanel"
 WORK="$(mktemp -d)"
+# Illustrative plans, made up here: names, dates and settings are not any council's.
+python3 - "$PLANS" >"$WORK/plans.csv" <<'PY'
+import sys
+n = int(sys.argv[1])
+needs = ["SLCN", "ASD", "SEMH", "MLD", "SPLD"]
+print("reference,given_name,family_name,date_of_birth,plan_issued_on,last_reviewed_on,setting_name,setting_type,primary_need,requested_by,officer_email")
+for i in range(n):
+    born = f"{2008 + i % 15}-{1 + i % 12:02d}-{1 + i % 28:02d}"
+    issued = f"{2019 + i % 6}-{1 + i * 7 % 12:02d}-{1 + i % 27:02d}"
+    reviewed = f"2025-{1 + i * 5 % 12:02d}-{1 + i % 27:02d}" if i % 3 else ""
+    officer = "casey.worker@torbay.example" if i % 4 == 0 else ""
+    print(f"LOAD-{i:06d},Child{i},Family{i % 700},{born},{issued},{reviewed},Illustrative School {i % 90},mainstream,{needs[i % 5]},parent,{officer}")
+PY
 SERVER_PID=""
 cleanup() { if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -58,7 +75,16 @@ run_backend() {
   case_path="$(curl -fs -H "Cookie: $cookie" "$base/caseload" | grep -o 'href="/cases/[^"]*"' | head -1 | sed 's/href="\(.*\)"/\1/')"
   [ -n "$case_path" ] || { echo "no case on the caseload on $name" >&2; exit 1; }
 
-  for page in /caseload "$case_path"; do
+  # The plans, imported the way a council loads its caseload.
+  SENDPANEL_DATABASE_URL="$url" SENDPANEL_AUTHORITIES_DIR="$ROOT/config/authorities" \
+    SENDPANEL_LETTERS_DIR="$ROOT/config/letters" SENDPANEL_LOG_FILTER=warn \
+    "$ROOT/$BIN" import plans "$WORK/plans.csv" --authority torbay | tail -3
+  local deep="/caseload"
+  for _ in $(seq 1 100); do
+    deep="$(curl -fs -H "Cookie: $cookie" "$base$deep" | grep -o 'href="/caseload?[^"]*after=[^"]*"' | head -1 | sed 's/href="\(.*\)"/\1/; s/&amp;/\&/g')"
+    [ -n "$deep" ] || { echo "no next page on $name" >&2; exit 1; }
+  done
+  for page in /caseload "/caseload?officer=me&due=at_risk" "/caseload?q=family123" "$deep" "$case_path"; do
     echo "== $name $page ($CONNECTIONS connections, $THREADS threads, $DURATION)"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: $cookie" "$base$page" \
       | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx|Socket errors'

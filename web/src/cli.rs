@@ -18,6 +18,8 @@ use sendpanel_core::policy::{PluginCatalogue, PolicyHost};
 use sendpanel_core::registry::register_authorities;
 use sendpanel_core::store::{Database, PoolOptions};
 use sendpanel_core::time::{Clock as _, SystemClock};
+use sendpanel_core::workflow::close_cases_past_appeal_window;
+use sendpanel_core::workflow::lifecycle::spawn_closing;
 
 use crate::plugin_cli::{self, PluginCommand};
 use crate::server;
@@ -76,15 +78,52 @@ enum Command {
         #[command(subcommand)]
         command: crate::user_cli::UserCommand,
     },
+    /// Import the plans and open requests of an earlier system from its CSV export.
+    Import {
+        #[command(subcommand)]
+        command: crate::import_cli::ImportCommand,
+    },
     /// Requests for advice from professionals (SEND Regulations 2014 reg. 6, 8).
     Advice {
         #[command(subcommand)]
         command: AdviceCommand,
     },
+    /// Cases: close the refusals and decisions not to issue whose appeal window passed.
+    Cases {
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
     /// Uploaded documents: the retention job.
     Documents {
         #[command(subcommand)]
         command: DocumentsCommand,
+    },
+    /// The daily deadline digest e-mails to officers and managers.
+    Digests {
+        #[command(subcommand)]
+        command: DigestsCommand,
+    },
+    /// Statutory returns made from the record: the DfE's SEN2 return.
+    Export {
+        #[command(subcommand)]
+        command: crate::export_cli::ExportCommand,
+    },
+}
+
+/// `sendpanel digests ...`.
+#[derive(Debug, Subcommand)]
+enum DigestsCommand {
+    /// Queue today's deadline digests: to each officer about their allocated open cases
+    /// (overdue, due within 10 working days, advice outstanding) and to each admin
+    /// about the team. Each person gets each digest once a day: safe to run again,
+    /// after a restart or on two servers. Without --on, only on a working day.
+    Send {
+        /// Only this authority [default: every configured authority].
+        #[arg(long, value_name = "CODE")]
+        authority: Option<String>,
+        /// The day to send for, even a weekend or bank holiday [default: today].
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
     },
 }
 
@@ -106,6 +145,15 @@ enum DocumentsCommand {
         #[arg(long)]
         apply: bool,
     },
+}
+
+/// `sendpanel cases ...`.
+#[derive(Debug, Subcommand)]
+enum CasesCommand {
+    /// Close every case at a refusal to assess or a decision not to issue whose
+    /// family's last day to appeal has passed with no appeal or mediation open (`serve`
+    /// does this hourly). Each case closes once, however often this runs.
+    Close,
 }
 
 /// `sendpanel advice ...`.
@@ -188,9 +236,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clock => clock(&settings),
         Command::Plugin { command } => plugin_cli::run(command, &settings, open_database),
         Command::User { command } => crate::user_cli::run(command, &settings, open_database),
+        Command::Import { command } => crate::import_cli::run(command, &settings, open_database),
+        Command::Export { command } => crate::export_cli::run(command, &settings, open_database),
         Command::Advice {
             command: AdviceCommand::Chase { days },
         } => advice_chase(&settings, days.as_deref()),
+        Command::Cases {
+            command: CasesCommand::Close,
+        } => cases_close(&settings),
         Command::Documents {
             command:
                 DocumentsCommand::Retention {
@@ -199,7 +252,66 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     apply,
                 },
         } => documents_retention(&settings, &authority, years, apply),
+        Command::Digests {
+            command: DigestsCommand::Send { authority, on },
+        } => digests_send(&settings, authority.as_deref(), on.as_deref()),
     }
+}
+
+/// `sendpanel digests send`: one round of deadline digests.
+fn digests_send(
+    settings: &Settings,
+    authority: Option<&str>,
+    on: Option<&str>,
+) -> anyhow::Result<()> {
+    use sendpanel_core::notify::digest::{DigestMail, send_digests};
+    let holidays = bank_holidays(settings)?;
+    let today = match on {
+        Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| anyhow::anyhow!("--on: {text:?} is not a date written YYYY-MM-DD"))?,
+        None => {
+            let today = SystemClock.today();
+            if !holidays.is_working_day(today) {
+                println!(
+                    "{today} is not a working day: no digests sent (pass --on {today} to send anyway)"
+                );
+                return Ok(());
+            }
+            today
+        }
+    };
+    let authorities = load_authorities(&settings.authorities_dir)?;
+    let codes: Vec<_> = match authority {
+        Some(code) => {
+            let code = sendpanel_core::domain::AuthorityId::parse(code)
+                .map_err(|e| anyhow::anyhow!("--authority: {e}"))?;
+            if !authorities.iter().any(|a| a.id == code) {
+                anyhow::bail!("--authority: {code} is not a configured authority");
+            }
+            vec![code]
+        }
+        None => authorities.iter().map(|a| a.id.clone()).collect(),
+    };
+    let letters = LetterBook::load(&settings.letters_dir, &settings.authorities_dir, &codes)?;
+    let public_url = settings.public_url.clone().ok_or_else(|| {
+        anyhow::anyhow!("digests send: set public_url: each digest links to its cases on it")
+    })?;
+    let mail = DigestMail {
+        letters: Arc::new(letters),
+        public_url,
+        from_address: settings.mail.from_address.clone(),
+    };
+    let db = open_database(settings)?;
+    let scopes: Vec<_> = codes
+        .iter()
+        .map(|code| sendpanel_core::store::AuthorityScope::new(code.clone()))
+        .collect();
+    let run = send_digests(&db, &mail, &scopes, today, &holidays, &SystemClock)?;
+    println!(
+        "{today}: {} officers' and {} managers' digests queued, {} already sent, {} opted out",
+        run.officers, run.managers, run.already_sent, run.skipped_opted_out
+    );
+    Ok(())
 }
 
 /// `sendpanel documents retention`: the report, then (with --apply) the removal.
@@ -262,6 +374,22 @@ fn advice_mail(settings: &Settings, letters: LetterBook) -> Option<AdviceMail> {
 }
 
 /// `sendpanel advice chase`: one round of chasers for every authority.
+/// `sendpanel cases close`: one round of closing for every authority.
+fn cases_close(settings: &Settings) -> anyhow::Result<()> {
+    let authorities = load_authorities(&settings.authorities_dir)?;
+    let db = open_database(settings)?;
+    for authority in authorities {
+        let scope = sendpanel_core::store::AuthorityScope::new(authority.id.clone());
+        let closed = close_cases_past_appeal_window(&db, &scope, &SystemClock)?;
+        println!(
+            "{}: {} cases closed after their appeal window",
+            authority.id,
+            closed.len()
+        );
+    }
+    Ok(())
+}
+
 fn advice_chase(settings: &Settings, days: Option<&[u32]>) -> anyhow::Result<()> {
     let authorities = load_authorities(&settings.authorities_dir)?;
     let codes: Vec<_> = authorities.iter().map(|a| a.id.clone()).collect();
@@ -444,12 +572,33 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         documents,
     };
     let poll = settings.mail.poll_interval();
+    let digest_holidays = state.holidays.as_ref().clone();
     let sessions = settings.sessions.clone();
     let headers = settings.headers;
     let outbox_db = state.db.clone();
     actix_web::rt::System::new().block_on(async move {
         let worker = spawn_worker(outbox_db.clone(), mailer, poll);
         // Chasers hourly; a chaser is claimed once, so the round may overlap another's.
+        // Digests hourly, sent once a working day from 07:00: each is claimed by its row.
+        let digests = chaser_mail.clone().map(|mail| {
+            sendpanel_core::notify::digest::spawn_digests(
+                outbox_db.clone(),
+                sendpanel_core::notify::digest::DigestMail {
+                    letters: mail.letters,
+                    public_url: mail.public_url,
+                    from_address: mail.from_address,
+                },
+                chase_scopes.clone(),
+                digest_holidays,
+                std::time::Duration::from_secs(3600),
+            )
+        });
+        // Refusals and decisions not to issue whose appeal window passed close hourly.
+        let closing = spawn_closing(
+            outbox_db.clone(),
+            chase_scopes.clone(),
+            std::time::Duration::from_secs(3600),
+        );
         let chasers = chaser_mail.clone().map(|mail| {
             spawn_chasers(
                 outbox_db,
@@ -461,6 +610,10 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         let served = server::start_with(state, &sessions, headers, listener)?.await;
         // Anything the worker had claimed is retried after its lease.
         worker.abort();
+        closing.abort();
+        if let Some(digests) = digests {
+            digests.abort();
+        }
         if let Some(chasers) = chasers {
             chasers.abort();
         }

@@ -4,7 +4,9 @@
 
 pub mod api;
 pub mod cli;
+pub mod export_cli;
 pub mod headers;
+pub mod import_cli;
 pub mod live;
 pub mod oidc;
 pub mod pages;

@@ -98,6 +98,18 @@ pub enum UserCommand {
         #[arg(long, value_name = "CODE")]
         authority: String,
     },
+    /// Turn a user's daily deadline digest e-mail on or off (on unless they opted out;
+    /// they can also change it on their account page).
+    Digest {
+        /// The user's address.
+        email: String,
+        /// The authority's code.
+        #[arg(long, value_name = "CODE")]
+        authority: String,
+        /// `on` or `off`.
+        #[arg(value_parser = ["on", "off"])]
+        setting: String,
+    },
     /// List an authority's users: role, whether enabled, last sign-in, and their tokens
     /// (ids and labels, never the tokens).
     List {
@@ -232,6 +244,28 @@ pub fn run(
             println!(
                 "removed the authenticator app of {}; their sessions ended, and they set one up again at next sign-in",
                 user.email
+            );
+            Ok(())
+        }
+        UserCommand::Digest {
+            email,
+            authority,
+            setting,
+        } => {
+            let on = setting == "on";
+            let (db, scope, user) = named_user(settings, open_database, &authority, &email)?;
+            let changed = sendpanel_core::notify::digest::set_deadline_digest(
+                &db,
+                &scope,
+                user.id,
+                on,
+                None,
+                &SystemClock,
+            )?;
+            println!(
+                "the daily deadline digest of {} is {setting}{}",
+                user.email,
+                if changed { "" } else { " (it already was)" }
             );
             Ok(())
         }

@@ -49,7 +49,7 @@ async fn steps(client: &Client, base: &str, save: bool) {
     client
         .wait()
         .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath("//h1[normalize-space()='Caseload']"))
+        .for_element(Locator::XPath("//h1[normalize-space()='My cases']"))
         .await
         .unwrap();
     assert_eq!(client.current_url().await.unwrap().path(), "/");

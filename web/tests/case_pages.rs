@@ -145,13 +145,16 @@ async fn scenario(db: Database) {
     }
     // The request stage's steps, each linked to its own page with its form; no later
     // stage's, whose pages are not found.
-    // (The page's own forms add documents and ask for advice; no step's form is here.)
+    // (The page's own forms add documents, ask for advice, allocate the case and add a
+    // note; no step's form is here.)
     let step_forms = body
         .split("<form method=\"post\" action=\"/cases/")
         .skip(1)
         .filter(|rest| {
             let action = rest.split('"').next().unwrap_or_default();
-            !action.ends_with("/evidence") && !action.ends_with("/advice-links")
+            !["/evidence", "/advice-links", "/allocation", "/notes"]
+                .iter()
+                .any(|own| action.ends_with(own))
         })
         .count();
     assert_eq!(step_forms, 0, "{body}");

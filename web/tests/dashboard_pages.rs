@@ -17,7 +17,7 @@ use crate::support::chromium::{axe, exclusive, main_text, screenshot, serve_demo
 use crate::support::{ADMIN, Browser, CASEWORKER, CHAIR, PSYCHOLOGIST, clock};
 use actix_web::http::StatusCode;
 use sendpanel_core::domain::{AuthorityId, CaseStage, UserId};
-use sendpanel_core::reports::dashboard;
+use sendpanel_core::reports::{self, Indicator, Period, Target, TargetDirection, dashboard};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::time::Clock;
 use sendpanel_core::workflow::{
@@ -172,9 +172,10 @@ async fn scenario(db: Database) {
 
     // One accessible chart and one table per figure.
     assert_eq!(page.body.matches("<svg").count(), CHARTS.len(), "{body}");
+    // A table per chart, the scrutiny table and the plan report's four.
     assert_eq!(
         page.body.matches("<table class=\"govuk-table\">").count(),
-        CHARTS.len()
+        CHARTS.len() + 5
     );
     for id in CHARTS {
         let svg = format!("role=\"img\" aria-labelledby=\"{id}-title {id}-desc\"");
@@ -322,6 +323,167 @@ async fn dashboard_in_chromium_on_postgres() {
 async fn dashboard_on_sqlite() {
     let db = TestDb::sqlite().unwrap();
     scenario(db.db.clone()).await;
+}
+
+/// The tables as CSV, on SQLite and PostgreSQL: the scrutiny table has the rows
+/// `reports::scrutiny` computes for the period asked for, with the authority's targets
+/// and their sources; a source that would run as a spreadsheet formula comes out
+/// prefixed with `'`; a period that leaves every request out says so; a bad period is
+/// refused naming its field.
+async fn csv_scenario(db: Database) {
+    let torbay = AuthorityScope::new(AuthorityId::parse("torbay").unwrap());
+    let mut state = support::demo_state(&db);
+    let mut configs = (*state.authorities).clone();
+    let config = configs
+        .iter_mut()
+        .find(|c| c.id.as_str() == "torbay")
+        .unwrap();
+    config.targets.push(Target {
+        indicator: Indicator::DecisionsWithinSixWeeks,
+        value: 90,
+        direction: TargetDirection::AtLeast,
+        amber_within: 5,
+        from: None,
+        source: "=HYPERLINK(\"http://example.invalid\",\"x\")".into(),
+        illustrative: true,
+    });
+    let targets = config.targets.clone();
+    state.authorities = std::sync::Arc::new(configs);
+    let app = support::app(state).await;
+    let mut browser = Browser::default();
+
+    let page = browser.get(&app, "/dashboard/scrutiny.csv").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    browser.sign_in(&app, CASEWORKER).await;
+
+    let quarter = Period::new(date(2026, 10, 1), date(2026, 12, 31)).unwrap();
+    let page = browser
+        .get(
+            &app,
+            "/dashboard/scrutiny.csv?from=2026-10-01&to=2026-12-31",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let rows = csv_rows(&page.body);
+    assert_eq!(
+        rows[0],
+        [
+            "Indicator",
+            "Latest",
+            "Period",
+            "Previous",
+            "Previous period",
+            "Direction of travel",
+            "Target",
+            "RAG",
+            "England",
+            "Target source"
+        ]
+    );
+    let expected = reports::scrutiny(&db, &torbay, &targets, &quarter).unwrap();
+    assert_eq!(rows.len(), 1 + expected.rows.len());
+    for (got, want) in rows[1..].iter().zip(&expected.rows) {
+        assert_eq!(got[0], want.indicator.label());
+        assert_eq!(got[1], want.latest.text());
+        assert_eq!(got[2], "Q3 2026/27");
+        assert_eq!(got[3], want.previous.text());
+        assert_eq!(got[4], "Q2 2026/27");
+        assert_eq!(got[5], want.travel_text());
+        assert_eq!(got[7], want.rag.label());
+        assert_eq!(got[8], "Not in the record");
+    }
+    let row = |label: &str| rows.iter().find(|r| r[0] == label).unwrap().clone();
+    // Torbay's own target, from its authority.toml, with its source.
+    let requests = row(Indicator::RequestsPerMonth.label());
+    assert_eq!(requests[6], "At most 15 a month");
+    assert!(
+        requests[9].contains("torbay-pack-part1.md L151"),
+        "{requests:?}"
+    );
+    // The added target's source would run as a formula: it comes out prefixed.
+    let timely = row(Indicator::DecisionsWithinSixWeeks.label());
+    assert_eq!(timely[6], "At least 90% (illustrative)");
+    assert_eq!(timely[9], "'=HYPERLINK(\"http://example.invalid\",\"x\")");
+    assert!(rows.iter().flatten().all(|cell| !cell.starts_with('=')));
+
+    // The page offers the same table for the same period.
+    let page = browser
+        .get(&app, "/dashboard?from=2026-10-01&to=2026-12-31")
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = page.body.replace("&#x3D;", "=").replace("&amp;", "&");
+    assert!(body.contains("Scrutiny table"));
+    assert!(
+        body.contains("href=\"/dashboard/scrutiny.csv?from=2026-10-01&to=2026-12-31\""),
+        "{body}"
+    );
+
+    // A period before any request: the requests table says so.
+    let page = browser
+        .get(
+            &app,
+            "/dashboard/requests.csv?from=2001-01-01&to=2001-12-31",
+        )
+        .await;
+    assert_eq!(
+        csv_rows(&page.body),
+        [
+            vec!["Month", "Requests received"],
+            vec!["No requests received yet", "0"]
+        ]
+    );
+    // Plans ceased by age: a row for each SEN2 band.
+    let page = browser
+        .get(&app, "/dashboard/plans-ceased-by-age.csv")
+        .await;
+    let ages = csv_rows(&page.body);
+    assert_eq!(ages[0], ["Age", "Plans"]);
+    let bands: Vec<&str> = ages[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        bands,
+        ["0 to 4", "5 to 10", "11 to 15", "16 to 19", "20 to 25"]
+    );
+
+    // A bad period is refused, naming the field, with no figures.
+    let page = browser
+        .get(&app, "/dashboard?from=2026-12-31&to=2026-10-01")
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("href=\"#to\""), "{}", page.body);
+    assert!(page.body.contains("must be on or after the first day"));
+    assert!(!page.body.contains("Scrutiny table"));
+    let page = browser
+        .get(&app, "/dashboard/scrutiny.csv?from=2026-10-01")
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = browser.get(&app, "/dashboard/nothing.csv").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
+
+/// A CSV body as rows of cells, the header first.
+fn csv_rows(body: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn date(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+#[actix_web::test]
+async fn dashboard_csv_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    csv_scenario(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn dashboard_csv_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    csv_scenario(db.db.clone()).await;
 }
 
 #[actix_web::test]

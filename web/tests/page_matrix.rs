@@ -45,6 +45,7 @@ use sendpanel_core::panel::{
     seat_member,
 };
 use sendpanel_core::policy::{install, vet};
+use sendpanel_core::sen2::READERS as SEN2_READERS;
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::subject_access::EXPORTERS;
 use sendpanel_core::time::Clock;
@@ -395,6 +396,7 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/account/sign-out-everywhere", Access::Everyone),
     ("GET", "/account/two-factor", Access::Everyone),
     ("POST", "/account/two-factor", Access::Everyone),
+    ("POST", "/account/deadline-digest", Access::Everyone),
     (
         "GET",
         "/forgotten-password",
@@ -417,6 +419,12 @@ const PAGES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/", Access::Everyone),
     ("GET", "/caseload", Access::Roles(&CASE_READERS)),
+    ("GET", "/caseload.csv", Access::Roles(&CASE_READERS)),
+    ("GET", "/team", Access::Roles(&CASE_READERS)),
+    ("POST", "/cases/{id}/allocation", Access::Roles(&WRITERS)),
+    ("POST", "/cases/{id}/notes", Access::Roles(&WRITERS)),
+    ("GET", "/cases/{id}/child/{field}", Access::Roles(&WRITERS)),
+    ("POST", "/cases/{id}/child/{field}", Access::Roles(&WRITERS)),
     ("GET", "/requests/new", Access::Roles(&WRITERS)),
     ("POST", "/requests/new", Access::Roles(&WRITERS)),
     ("GET", "/audit", Access::Roles(&LOG_READERS)),
@@ -490,7 +498,12 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/users/{id}/disable", Access::Roles(&ADMINS)),
     ("POST", "/admin/users/{id}/enable", Access::Roles(&ADMINS)),
     ("POST", "/admin/users/{id}/role", Access::Roles(&ADMINS)),
+    ("GET", "/admin/import", Access::Roles(&ADMINS)),
+    ("POST", "/admin/import", Access::Roles(&ADMINS)),
     ("GET", "/dashboard", Access::Everyone),
+    ("GET", "/dashboard/{file}", Access::Everyone),
+    ("GET", "/reports/sen2", Access::Roles(&SEN2_READERS)),
+    ("GET", "/reports/sen2.xml", Access::Roles(&SEN2_READERS)),
     (
         "GET",
         "/children/{id}/subject-access.zip",
@@ -701,6 +714,8 @@ fn fill(pattern: &str, ids: &Ids) -> Result<Vec<(String, Option<Step>)>, String>
         let value = match (segments[1], name) {
             ("cases", "id") => ids.case.to_string(),
             ("cases", "letter") => ids.letter.to_string(),
+            // One of the child's details: the UPN, which every seeded child has.
+            ("cases", "field") => "upn".to_owned(),
             ("children", "id") => ids.child.to_string(),
             ("sittings", "id") => ids.sitting.to_string(),
             ("agenda-items", "id") => ids.item.to_string(),
@@ -709,6 +724,9 @@ fn fill(pattern: &str, ids: &Ids) -> Result<Vec<(String, Option<Step>)>, String>
             ("reset-password", "token") => ids.reset_token.clone(),
             // Not an authority's: the same file for everyone.
             ("assets", "file") => "sendpanel.css".to_owned(),
+            // One of the dashboard's tables as CSV: the figures of the signed-in
+            // person's own authority, whatever the path.
+            ("dashboard", "file") => "scrutiny.csv".to_owned(),
             ("sign-in", _) if segments.get(2) == Some(&"council") => ids.code.to_owned(),
             _ => return Err(format!("{{{name}}}")),
         };
@@ -1045,7 +1063,9 @@ fn their_secrets(db: &Database) -> Vec<String> {
         for child in tx.list_children(&theirs)? {
             secrets.push(format!("{} {}", child.given_name, child.family_name));
             secrets.push(child.family_name.to_string());
-            secrets.push(child.upn.to_string());
+            if let Some(upn) = &child.upn {
+                secrets.push(upn.to_string());
+            }
             secrets.push(child.id.to_string());
             if let Some(nhs) = &child.nhs_number {
                 secrets.push(nhs.as_str().to_owned());

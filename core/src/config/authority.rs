@@ -7,9 +7,11 @@ use serde::Serialize;
 use strum::IntoEnumIterator;
 
 use super::ConfigError;
-use super::raw::{RawAuthority, RawPanel};
+use super::raw::{RawAuthority, RawPanel, RawTarget};
 use super::sign_in::{SignInConfig, validate_sign_in};
 use crate::domain::{AuthorityId, DecisionKind, LaNumber, PanelCode, PanelRole, Slug};
+use crate::reports::scrutiny::{Indicator, Target, TargetDirection, Unit};
+use chrono::NaiveDate;
 
 /// How a panel reaches its decision (Loomio's and councils' conventions; see
 /// `practice-and-peers.md`).
@@ -83,6 +85,9 @@ pub struct AuthorityConfig {
     pub panels: Vec<PanelConfig>,
     /// How its people sign in (`[sign_in]`; passwords only when absent).
     pub sign_in: SignInConfig,
+    /// Its targets for the scrutiny table (`[[targets]]`; none when absent, and the
+    /// table's RAG column then says "N/A").
+    pub targets: Vec<Target>,
 }
 
 impl AuthorityConfig {
@@ -206,12 +211,113 @@ fn validate(
         panels.push(panel);
     }
     let sign_in = validate_sign_in(file, raw.sign_in)?;
+    let mut targets: Vec<Target> = Vec::with_capacity(raw.targets.len());
+    for (index, raw_target) in raw.targets.into_iter().enumerate() {
+        let target = validate_target(file, index, raw_target)?;
+        if targets
+            .iter()
+            .any(|t| t.indicator == target.indicator && t.from == target.from)
+        {
+            return Err(err(
+                &format!("targets[{index}].from"),
+                format!(
+                    "another target for `{}` already starts {}; give each a different `from`",
+                    target.indicator,
+                    target
+                        .from
+                        .map_or_else(|| "with no `from`".to_owned(), |d| format!("on {d}"))
+                ),
+            ));
+        }
+        targets.push(target);
+    }
     Ok(AuthorityConfig {
         id,
         name: raw.name.trim().to_owned(),
         la_number,
         panels,
         sign_in,
+        targets,
+    })
+}
+
+/// One `[[targets]]` entry: a known indicator and direction, a share within 0-100, a
+/// date-only `from`, and a source.
+fn validate_target(file: &Path, index: usize, raw: RawTarget) -> Result<Target, ConfigError> {
+    let err = |field: &str, rule: String| {
+        ConfigError::new(file, format!("targets[{index}].{field}"), rule)
+    };
+    let indicator = raw.indicator.parse::<Indicator>().map_err(|_| {
+        err(
+            "indicator",
+            format!(
+                "`{}` is not an indicator; use one of {}",
+                raw.indicator,
+                choices::<Indicator>()
+            ),
+        )
+    })?;
+    let direction = raw.direction.parse::<TargetDirection>().map_err(|_| {
+        err(
+            "direction",
+            format!(
+                "`{}` is not a direction; use one of {}",
+                raw.direction,
+                choices::<TargetDirection>()
+            ),
+        )
+    })?;
+    if indicator.unit() == Unit::Percent {
+        for (field, figure) in [("value", raw.value), ("amber_within", raw.amber_within)] {
+            if figure > 100 {
+                return Err(err(
+                    field,
+                    format!("{figure} must be a whole per cent from 0 to 100 for `{indicator}`"),
+                ));
+            }
+        }
+    }
+    let from = match raw.from {
+        None => None,
+        Some(when) => match (when.date, when.time) {
+            (Some(date), None) => Some(
+                NaiveDate::from_ymd_opt(
+                    i32::from(date.year),
+                    u32::from(date.month),
+                    u32::from(date.day),
+                )
+                .ok_or_else(|| err("from", format!("{when} is not a day")))?,
+            ),
+            _ => {
+                return Err(err(
+                    "from",
+                    format!("{when} must be a date alone, such as 2023-07-01"),
+                ));
+            }
+        },
+    };
+    let source = raw.source.trim();
+    if source.is_empty() {
+        return Err(err(
+            "source",
+            "say where the target comes from (the council's paper and line), or why it is illustrative"
+                .into(),
+        ));
+    }
+    if source.chars().any(char::is_control) {
+        return Err(err(
+            "source",
+            "must be one line, without control characters".into(),
+        ));
+    }
+    Ok(Target {
+        indicator,
+        value: raw.value,
+        direction,
+        amber_within: raw.amber_within,
+        from,
+        source: source.to_owned(),
+        illustrative: raw.illustrative,
     })
 }
 
@@ -463,12 +569,129 @@ min_members = 2
         assert_eq!(parse(&format!("{GOOD}{fine}")).unwrap().panels.len(), 2);
     }
 
+    const TARGETS: &str = r#"
+[[targets]]
+indicator = "requests_per_month"
+value = 20
+direction = "at_most"
+amber_within = 2
+source = "Testshire's paper, L1"
+
+[[targets]]
+indicator = "requests_per_month"
+value = 15
+direction = "at_most"
+amber_within = 2
+from = 2023-07-01
+source = "Testshire's paper, L2"
+
+[[targets]]
+indicator = "final_plans_within_twenty_weeks"
+value = 60
+direction = "at_least"
+amber_within = 5
+source = "Shows the RAG column"
+illustrative = true
+"#;
+
+    #[test]
+    fn targets_parse_with_their_dates_and_sources() {
+        let config = parse(&format!("{GOOD}{TARGETS}")).unwrap();
+        assert_eq!(config.targets.len(), 3);
+        let fifteen = &config.targets[1];
+        assert_eq!(fifteen.indicator, Indicator::RequestsPerMonth);
+        assert_eq!(fifteen.direction, TargetDirection::AtMost);
+        assert_eq!(fifteen.from, NaiveDate::from_ymd_opt(2023, 7, 1));
+        assert_eq!(fifteen.text(), "At most 15 a month");
+        assert!(config.targets[2].illustrative);
+        assert_eq!(config.targets[2].text(), "At least 60% (illustrative)");
+        assert!(parse(GOOD).unwrap().targets.is_empty());
+    }
+
+    #[test]
+    fn a_bad_target_names_its_field() {
+        let with = |text: String| format!("{GOOD}{text}");
+        let cases = [
+            (
+                TARGETS.replacen("requests_per_month", "requests_a_week", 1),
+                "targets[0].indicator",
+                "`requests_a_week` is not an indicator; use one of requests_per_month",
+            ),
+            (
+                TARGETS.replacen("at_most", "below", 1),
+                "targets[0].direction",
+                "use one of at_least, at_most",
+            ),
+            (
+                TARGETS.replace("value = 60", "value = 160"),
+                "targets[2].value",
+                "160 must be a whole per cent from 0 to 100",
+            ),
+            (
+                TARGETS.replace("amber_within = 5", "amber_within = 101"),
+                "targets[2].amber_within",
+                "from 0 to 100",
+            ),
+            (
+                TARGETS.replace("from = 2023-07-01", "from = 2023-07-01T09:00:00"),
+                "targets[1].from",
+                "must be a date alone",
+            ),
+            (
+                TARGETS.replace("from = 2023-07-01\n", ""),
+                "targets[1].from",
+                "another target for `requests_per_month` already starts with no `from`",
+            ),
+            (
+                TARGETS.replace("\"Testshire's paper, L1\"", "\"  \""),
+                "targets[0].source",
+                "say where the target comes from",
+            ),
+            (
+                TARGETS.replace("value = 20", "value = -20"),
+                "targets[0].value",
+                "invalid value",
+            ),
+            (
+                TARGETS.replace("amber_within = 2\nsource", "amber = 2\nsource"),
+                "targets[0].amber",
+                "unknown field `amber`",
+            ),
+        ];
+        for (text, key, rule) in cases {
+            let error = parse(&with(text)).unwrap_err();
+            assert_eq!(error.key, key, "{error}");
+            assert!(error.rule.contains(rule), "{error}");
+        }
+    }
+
     #[test]
     fn the_shipped_authorities_are_valid() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities");
         let all = load_authorities(&dir).unwrap();
         let codes: Vec<_> = all.iter().map(|a| a.id.to_string()).collect();
         assert_eq!(codes, ["leicestershire", "torbay", "wiltshire"]);
+        // Torbay's targets are those its papers give, each citing them.
+        let torbay = &all[1];
+        let targets: Vec<_> = torbay
+            .targets
+            .iter()
+            .map(|t| (t.indicator, t.value))
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                (Indicator::RequestsPerMonth, 20),
+                (Indicator::RequestsPerMonth, 15),
+                (Indicator::PlansActive, 1568)
+            ]
+        );
+        assert!(
+            torbay
+                .targets
+                .iter()
+                .all(|t| !t.illustrative && t.source.contains("torbay-pack-part1.md L"))
+        );
         for authority in &all {
             assert!(
                 authority.panel_for(DecisionKind::Assess).is_some(),

@@ -15,6 +15,35 @@ pub(super) struct RawAuthority {
     pub panels: Vec<RawPanel>,
     /// `[sign_in]`: optional; without it people sign in with a password only.
     pub sign_in: Option<RawSignIn>,
+    /// `[[targets]]`: the scrutiny table's targets; none by default.
+    #[serde(default)]
+    pub targets: Vec<RawTarget>,
+}
+
+/// `[[targets]]`: one target for a scrutiny indicator, for example Torbay's
+///
+/// ```toml
+/// [[targets]]
+/// indicator = "requests_per_month"   # one of reports::scrutiny::Indicator, snake_case
+/// value = 15                         # in the indicator's unit: whole per cent for a share
+/// direction = "at_most"              # or "at_least"
+/// amber_within = 2                   # amber when missed by no more than this; red beyond
+/// from = 2023-07-01                  # optional: the first day it applies
+/// source = "torbay-pack-part1.md L151; seed 001 L475"
+/// illustrative = false               # true when not from the council's papers
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTarget {
+    pub indicator: String,
+    pub value: u32,
+    pub direction: String,
+    pub amber_within: u32,
+    /// A TOML date (`from = 2023-07-01`, unquoted).
+    pub from: Option<toml::value::Datetime>,
+    pub source: String,
+    #[serde(default)]
+    pub illustrative: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -347,6 +347,7 @@ fn seed_people_and_requests(
                 })?;
             let scope = AuthorityScope::new(authority.id.clone());
             let panels = tx.list_panels(&scope)?;
+            let mut officer = None;
             for seeded in &authority.users {
                 let user = User {
                     id: UserId::new(),
@@ -356,6 +357,9 @@ fn seed_people_and_requests(
                     role: seeded.role,
                 };
                 tx.insert_user(&scope, &user, &hash, now)?;
+                if user.role == UserRole::Caseworker && officer.is_none() {
+                    officer = Some(user.id);
+                }
                 if user.role == UserRole::Admin {
                     // Admins need a second factor; the demo's is published, like its
                     // password, so the demo can be tried without enrolling a phone.
@@ -416,8 +420,12 @@ fn seed_people_and_requests(
                     given_name: seeded.given_name.clone(),
                     family_name: seeded.family_name.clone(),
                     date_of_birth: shift.apply(seeded.date_of_birth),
-                    upn: seeded.upn.clone(),
+                    upn: Some(seeded.upn.clone()),
                     nhs_number: seeded.nhs_number.clone(),
+                    authority_reference: None,
+                    sex: None,
+                    ethnicity: None,
+                    postcode: None,
                 };
                 let received_on = shift.apply(seeded.received_on);
                 // Logged on the day it arrived, so the case's history reads in order
@@ -449,14 +457,16 @@ fn seed_people_and_requests(
                     ),
                 };
                 tx.insert_request(&scope, &request)?;
-                let case = Case {
-                    id: CaseId::new(),
-                    authority_id: authority.id.clone(),
-                    child_id: child.id,
-                    request_id: request.id,
-                    stage: CaseStage::RequestReceived,
-                    opened_at: logged_at,
-                };
+                let mut case = Case::opened(
+                    authority.id.clone(),
+                    child.id,
+                    request.id,
+                    CaseStage::RequestReceived,
+                    logged_at,
+                );
+                // Every demo case is its authority's demo caseworker's, so "my cases"
+                // (a caseworker's home page) shows the demo.
+                case.officer_id = officer;
                 tx.insert_case(&scope, &case)?;
                 cases.push((authority.id.clone(), case.id));
                 tx.append_event(
@@ -472,6 +482,20 @@ fn seed_people_and_requests(
                         logged_at,
                     ),
                 )?;
+                if officer.is_some() {
+                    tx.append_event(
+                        &scope,
+                        system_event(
+                            Some(case.id),
+                            CaseEvent::CaseAllocated(events::CaseAllocated {
+                                officer,
+                                previous: None,
+                                reason: Some("Illustrative demo allocation".to_owned()),
+                            }),
+                            logged_at,
+                        ),
+                    )?;
+                }
                 // Reg 5(1): decide whether to assess within 6 weeks of the request. The
                 // statutory clock (issue 4) will own this arithmetic.
                 let due_on = received_on

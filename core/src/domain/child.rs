@@ -178,10 +178,195 @@ pub struct Child {
     pub family_name: PersonName,
     /// Date of birth; with the request date it gives age and national curriculum year.
     pub date_of_birth: NaiveDate,
-    /// Unique Pupil Number.
-    pub upn: Upn,
+    /// Unique Pupil Number, when the child has one: under-5s not yet at school,
+    /// post-16 learners, home-educated children and those new to England may not.
+    pub upn: Option<Upn>,
     /// NHS number, when health services have shared it.
     pub nhs_number: Option<NhsNumber>,
+    /// The authority's own reference for the child: with the name and date of birth,
+    /// what tells a child without a UPN apart.
+    pub authority_reference: Option<AuthorityReference>,
+    /// Sex as recorded for the SEN2 return (module 1), when known.
+    pub sex: Option<Sex>,
+    /// Ethnicity as recorded for the SEN2 return (module 1), when known.
+    pub ethnicity: Option<EthnicityCode>,
+    /// Home postcode as recorded for the SEN2 return (module 1), when known.
+    pub postcode: Option<Postcode>,
+}
+
+impl Child {
+    /// "Given Family", as caseworkers know the child.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_name.as_str(), self.family_name.as_str())
+    }
+}
+
+/// The authority's own reference for a child (from its education or social care
+/// system): 1 to 40 letters, digits, `-`, `/` or `_`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AuthorityReference(String);
+
+impl AuthorityReference {
+    /// Trims the reference and checks its length and characters.
+    pub fn parse(value: &str) -> Result<Self, DomainError> {
+        let value = value.trim();
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '_');
+        if value.is_empty() || value.len() > 40 || !value.chars().all(allowed) {
+            return Err(DomainError::invalid(
+                "authority_reference",
+                "must be 1 to 40 letters, digits, '-', '/' or '_'",
+            ));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The reference as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AuthorityReference {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<AuthorityReference> for String {
+    fn from(value: AuthorityReference) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for AuthorityReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Sex as the DfE's common basic data set codes it for school and SEN2 returns: `M`,
+/// `F`, or `U` when not known.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
+pub enum Sex {
+    /// Male.
+    #[strum(serialize = "M")]
+    #[serde(rename = "M")]
+    Male,
+    /// Female.
+    #[strum(serialize = "F")]
+    #[serde(rename = "F")]
+    Female,
+    /// Not known.
+    #[strum(serialize = "U")]
+    #[serde(rename = "U")]
+    Unknown,
+}
+
+/// An ethnicity code of the DfE's common basic data set (four capital letters, such as
+/// `WBRI` or `REFU` for refused). The shape is checked here; the SEN2 return checks the
+/// code against the year's code list, which the DfE publishes as data.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EthnicityCode(String);
+
+impl EthnicityCode {
+    /// Upper-cases the code and checks it is four letters.
+    pub fn parse(value: &str) -> Result<Self, DomainError> {
+        let value = value.trim().to_ascii_uppercase();
+        if value.len() != 4 || !value.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(DomainError::invalid(
+                "ethnicity",
+                "must be a four-letter code from the DfE's list, for example WBRI",
+            ));
+        }
+        Ok(Self(value))
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EthnicityCode {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<EthnicityCode> for String {
+    fn from(value: EthnicityCode) -> Self {
+        value.0
+    }
+}
+
+/// A UK postcode, upper-cased with one space before the inward code (`TQ1 3DR`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Postcode(String);
+
+impl Postcode {
+    /// Checks the postcode's shape: an outward code of 2 to 4 characters starting with a
+    /// letter, then a digit and two letters.
+    pub fn parse(value: &str) -> Result<Self, DomainError> {
+        let compact: String = value
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let bad = || DomainError::invalid("postcode", "must be a UK postcode, for example TQ1 3DR");
+        if !(5..=7).contains(&compact.len()) || !compact.is_ascii() {
+            return Err(bad());
+        }
+        let (outward, inward) = compact.split_at(compact.len() - 3);
+        let inward_ok = inward.chars().enumerate().all(|(i, c)| {
+            if i == 0 {
+                c.is_ascii_digit()
+            } else {
+                c.is_ascii_uppercase()
+            }
+        });
+        let outward_ok = outward.starts_with(|c: char| c.is_ascii_uppercase())
+            && outward.chars().all(|c| c.is_ascii_alphanumeric());
+        if !inward_ok || !outward_ok {
+            return Err(bad());
+        }
+        Ok(Self(format!("{outward} {inward}")))
+    }
+
+    /// The postcode.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Postcode {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Postcode> for String {
+    fn from(value: Postcode) -> Self {
+        value.0
+    }
 }
 
 #[cfg(test)]
@@ -222,6 +407,30 @@ mod tests {
         assert!(NhsNumber::parse("94347659").is_err());
         let err = NhsNumber::parse("abc").unwrap_err();
         assert_eq!(err.field(), "nhs_number");
+    }
+
+    #[test]
+    fn postcodes_are_normalised_and_checked() {
+        assert_eq!(Postcode::parse("tq13dr").unwrap().as_str(), "TQ1 3DR");
+        assert_eq!(Postcode::parse("SW1A 1AA").unwrap().as_str(), "SW1A 1AA");
+        for bad in ["", "TQ1", "1Q1 3DR", "TQ1 DDR", "TQ1 3D1"] {
+            assert_eq!(
+                Postcode::parse(bad).unwrap_err().field(),
+                "postcode",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn ethnicity_and_references_are_checked_for_shape() {
+        assert_eq!(EthnicityCode::parse("wbri").unwrap().as_str(), "WBRI");
+        assert!(EthnicityCode::parse("WB").is_err());
+        assert!(AuthorityReference::parse("TOR/2019-044").is_ok());
+        assert_eq!(
+            AuthorityReference::parse("a b").unwrap_err().field(),
+            "authority_reference"
+        );
     }
 
     #[test]

@@ -121,6 +121,25 @@ pub enum EventKind {
     AdviceChased,
     /// An advice link was revoked.
     AdviceLinkRevoked,
+    /// The case was allocated to an officer, reallocated, or left unallocated.
+    CaseAllocated,
+    /// The family or young person withdrew the request; the case closed.
+    RequestWithdrawn,
+    /// The case closed: a refusal or a decision not to issue stood once the appeal
+    /// window passed with no appeal, mediation or new request.
+    CaseClosed,
+    /// A closed case reopened: an appeal or mediation arrived for it after it closed.
+    CaseReopened,
+    /// One of the child's details was corrected; the old value is kept.
+    ChildDetailsCorrected,
+    /// A note of a call, e-mail, meeting or visit was added to the case.
+    CaseNoteRecorded,
+    /// A plan maintained before the authority used this service was imported, with its
+    /// dates; its annual review clock starts from them.
+    PlanImported,
+    /// A request open in the authority's earlier system was imported; its clock runs
+    /// from the day it was received there.
+    RequestImported,
 }
 
 impl EventKind {

@@ -60,6 +60,10 @@ macro_rules! uuid_id {
 uuid_id! {
     /// A person who signs in: caseworker, panel member or chair, admin or auditor.
     UserId,
+    /// A note of a call, e-mail, meeting or visit on a case.
+    CaseNoteId,
+    /// One correction of one of a child's details.
+    ChildCorrectionId,
     /// An API bearer token as listed and revoked (the token itself is never stored).
     ApiTokenId,
     /// A child or young person known to the authority.

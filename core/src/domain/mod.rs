@@ -22,6 +22,7 @@
 mod authority;
 mod case;
 mod child;
+mod contact;
 mod deadline;
 mod decision;
 mod document;
@@ -40,8 +41,11 @@ pub mod text;
 mod user;
 
 pub use authority::{Authority, AuthorityId, LaNumber};
-pub use case::{Case, CaseStage};
-pub use child::{Child, NhsNumber, PersonName, Upn};
+pub use case::{Case, CaseStage, ClosedReason, Closure};
+pub use child::{
+    AuthorityReference, Child, EthnicityCode, NhsNumber, PersonName, Postcode, Sex, Upn,
+};
+pub use contact::{CaseNote, ChildCorrection, ChildField, NoteKind};
 pub use deadline::{AdviceSource, Deadline, DeadlineKind, DeadlineStatus, StatutoryDate};
 pub use decision::{Decision, DecisionKind, DecisionOutcome, Reasons, ReviewDecision};
 pub use document::{Document, DocumentKind, DocumentListing};
@@ -50,9 +54,10 @@ pub use event::{EVENT_SCHEMA_VERSION, Event, EventKind};
 pub use evidence::{Evidence, EvidenceKind, NeedArea, ReceivedThrough};
 pub use exception::{DeadlineException, ExceptionLimb};
 pub use ids::{
-    AccessId, AdviceId, AdviceLinkId, AgendaItemId, ApiTokenId, CaseId, ChildId, ConflictId,
-    DeadlineId, DecisionId, DocumentId, EventId, EvidenceOpeningId, ExceptionId, PanelId,
-    PanelMemberId, PaperOpeningId, RequestId, SittingId, SittingMemberId, UserId, VoteId,
+    AccessId, AdviceId, AdviceLinkId, AgendaItemId, ApiTokenId, CaseId, CaseNoteId,
+    ChildCorrectionId, ChildId, ConflictId, DeadlineId, DecisionId, DocumentId, EventId,
+    EvidenceOpeningId, ExceptionId, PanelId, PanelMemberId, PaperOpeningId, RequestId, SittingId,
+    SittingMemberId, UserId, VoteId,
 };
 pub use money::Pence;
 pub use panel::{

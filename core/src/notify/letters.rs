@@ -77,6 +77,10 @@ pub enum LetterKind {
     /// 2014 reg. 6(1)), with its 6-week date (reg. 8(1)): kept on the case, e-mailed
     /// with the link the advice is uploaded through (not a letter to a family).
     AdviceRequest,
+    /// The daily deadline digest to an officer (their cases' limits overdue or due
+    /// soon, and advice outstanding) or to a manager (the team's totals): an e-mail to
+    /// staff, not a letter to a family, and not kept on a case.
+    DeadlineDigest,
 }
 
 impl LetterKind {
@@ -99,12 +103,16 @@ impl LetterKind {
             Self::NextStepsMeeting => "Invitation to a next-steps meeting",
             Self::SittingInvitation => "Invitation to a panel sitting",
             Self::AdviceRequest => "Request for advice for an EHC needs assessment",
+            Self::DeadlineDigest => "Deadlines today",
         }
     }
 
     /// Whether the letter goes to a family and is kept on the case.
     pub fn is_for_family(self) -> bool {
-        !matches!(self, Self::SittingInvitation | Self::AdviceRequest)
+        !matches!(
+            self,
+            Self::SittingInvitation | Self::AdviceRequest | Self::DeadlineDigest
+        )
     }
 }
 
@@ -330,6 +338,8 @@ pub(crate) struct LetterContext {
     pub sitting: Option<SittingPart>,
     /// A request for advice to a professional.
     pub advice: Option<AdvicePart>,
+    /// A daily deadline digest to a member of staff.
+    pub digest: Option<DigestPart>,
 }
 
 impl LetterContext {
@@ -351,6 +361,7 @@ impl LetterContext {
             meeting: None,
             sitting: None,
             advice: None,
+            digest: None,
         }
     }
 
@@ -392,6 +403,7 @@ impl LetterContext {
                 need(self.child.is_some(), "the child")?;
                 need(self.advice.is_some(), "the request for advice")
             }
+            K::DeadlineDigest => need(self.digest.is_some(), "the digest's deadlines"),
         }
     }
 }
@@ -500,6 +512,48 @@ pub(crate) struct AdvicePart {
     pub link: Option<String>,
     /// A chaser: the advice is still awaited and this link replaces the earlier one.
     pub reminder: bool,
+}
+
+/// A daily deadline digest: an officer's own cases, or a manager's team totals.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DigestPart {
+    /// The team's totals (a manager's digest), not one officer's cases.
+    pub manager: bool,
+    /// The day it is for, with its weekday: "Monday 7 December 2026".
+    pub day: String,
+    /// How many working days ahead "due soon" reaches.
+    pub working_days: u32,
+    /// Limits already past their last day.
+    pub overdue: Vec<DigestLine>,
+    /// Limits due today or within the working days.
+    pub due_soon: Vec<DigestLine>,
+    /// Requests for advice still awaited, whenever they are due.
+    pub advice: Vec<DigestLine>,
+    /// A manager's digest: each officer's counts, and the unallocated cases' own.
+    pub team: Vec<TeamLine>,
+    /// A manager's digest: open cases allocated to nobody.
+    pub unallocated: i64,
+    /// Where the caseload is, for a manager.
+    pub caseload_link: String,
+}
+
+/// One limit in a digest: the child by initials only, the case's link, the limit and
+/// its last day.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DigestLine {
+    pub initials: String,
+    pub link: String,
+    pub limit: String,
+    pub due_on: String,
+}
+
+/// One officer's line in a manager's digest.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TeamLine {
+    pub officer: String,
+    pub overdue: usize,
+    pub due_soon: usize,
+    pub advice: usize,
 }
 
 /// Sample data for each letter, in each of its shapes: what start-up renders to prove
@@ -632,6 +686,56 @@ fn samples(kind: LetterKind) -> Vec<LetterContext> {
             });
             base.advice = Some(advice);
             vec![base, emailed, chaser]
+        }
+        K::DeadlineDigest => {
+            base.child = None;
+            base.reasons = None;
+            base.salutation = "Dear Casey Worker".into();
+            let line = |limit: &str, due_on: &str| DigestLine {
+                initials: "S. S.".into(),
+                link: "https://sendpanel.example/cases/0123".into(),
+                limit: limit.into(),
+                due_on: due_on.into(),
+            };
+            let officer = DigestPart {
+                manager: false,
+                day: "Monday 2 October 2023".into(),
+                working_days: 10,
+                overdue: vec![line(
+                    "Decide whether to assess <escaped>",
+                    "29 September 2023",
+                )],
+                due_soon: vec![line("Final plan", "5 October 2023")],
+                advice: vec![line("Advice: educational psychologist", "13 November 2023")],
+                team: Vec::new(),
+                unallocated: 0,
+                caseload_link: "https://sendpanel.example/caseload".into(),
+            };
+            let empty = DigestPart {
+                overdue: Vec::new(),
+                due_soon: Vec::new(),
+                ..officer.clone()
+            };
+            let manager = DigestPart {
+                manager: true,
+                overdue: Vec::new(),
+                due_soon: Vec::new(),
+                advice: Vec::new(),
+                team: vec![TeamLine {
+                    officer: "Casey Worker <escaped>".into(),
+                    overdue: 1,
+                    due_soon: 2,
+                    advice: 3,
+                }],
+                unallocated: 4,
+                ..officer.clone()
+            };
+            let mut others = base.clone();
+            others.digest = Some(empty);
+            let mut team = base.clone();
+            team.digest = Some(manager);
+            base.digest = Some(officer);
+            vec![base, others, team]
         }
     }
 }

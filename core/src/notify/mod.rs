@@ -25,10 +25,12 @@
 //!   sent twice only if the process dies between the server accepting it and the row
 //!   being marked, and then it carries the same `Message-ID` both times.
 //! - [`MailSettings`]: the `[mail]` settings.
+//! - [`digest`]: the daily deadline digest to officers and managers, once a day.
 //!
 //! Logs name ids and counts, never addresses, names or letter text.
 
 mod calendar;
+pub mod digest;
 pub(crate) mod letters;
 pub(crate) mod mail;
 mod notifier;

@@ -118,6 +118,14 @@ impl Notifier {
             | CaseEvent::AdviceLinkSent(_)
             | CaseEvent::AdviceChased(_)
             | CaseEvent::AdviceLinkRevoked(_)
+            | CaseEvent::CaseAllocated(_)
+            | CaseEvent::RequestWithdrawn(_)
+            | CaseEvent::CaseClosed(_)
+            | CaseEvent::CaseReopened(_)
+            | CaseEvent::ChildDetailsCorrected(_)
+            | CaseEvent::CaseNoteRecorded(_)
+            | CaseEvent::PlanImported(_)
+            | CaseEvent::RequestImported(_)
             | CaseEvent::RequestReceived(_)
             | CaseEvent::DeadlineSet(_)
             | CaseEvent::AgendaItemAdded(_)
@@ -304,6 +312,9 @@ impl Notifier {
                     "kind",
                     "a request for advice is written when the link is sent, not for an event",
                 ));
+            }
+            LetterKind::DeadlineDigest => {
+                return Err(p.invalid("kind", "a deadline digest is not a case letter"));
             }
         }
 

@@ -60,7 +60,7 @@ impl TryFrom<DecisionRow> for Decision {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = deadlines)]
-struct DeadlineRow {
+pub(super) struct DeadlineRow {
     id: String,
     authority_id: String,
     case_id: String,
@@ -68,6 +68,20 @@ struct DeadlineRow {
     due_on: NaiveDate,
     status: String,
     subject: Option<String>,
+}
+
+impl DeadlineRow {
+    pub(super) fn new(deadline: &Deadline) -> Self {
+        Self {
+            id: deadline.id.to_string(),
+            authority_id: deadline.authority_id.to_string(),
+            case_id: deadline.case_id.to_string(),
+            kind: deadline.kind.to_string(),
+            due_on: deadline.due_on,
+            status: deadline.status.to_string(),
+            subject: deadline.subject.clone(),
+        }
+    }
 }
 
 impl TryFrom<DeadlineRow> for Deadline {
@@ -232,17 +246,9 @@ impl Tx<'_> {
     ) -> Result<(), StoreError> {
         scope.admit("deadline", &deadline.authority_id)?;
         diesel::insert_into(deadlines::table)
-            .values(DeadlineRow {
-                id: deadline.id.to_string(),
-                authority_id: deadline.authority_id.to_string(),
-                case_id: deadline.case_id.to_string(),
-                kind: deadline.kind.to_string(),
-                due_on: deadline.due_on,
-                status: deadline.status.to_string(),
-                subject: deadline.subject.clone(),
-            })
+            .values(DeadlineRow::new(deadline))
             .execute(self.conn)?;
-        Ok(())
+        self.refresh_next_due(scope, deadline.case_id)
     }
 
     /// Marks a case's open deadlines of `kind` met or disapplied (the workflow decides;
@@ -254,7 +260,7 @@ impl Tx<'_> {
         kind: DeadlineKind,
         status: DeadlineStatus,
     ) -> Result<usize, StoreError> {
-        Ok(diesel::update(
+        let changed = diesel::update(
             deadlines::table
                 .filter(deadlines::authority_id.eq(scope.authority().as_str()))
                 .filter(deadlines::case_id.eq(case.to_string()))
@@ -262,7 +268,11 @@ impl Tx<'_> {
                 .filter(deadlines::status.eq(DeadlineStatus::Open.to_string())),
         )
         .set(deadlines::status.eq(status.to_string()))
-        .execute(self.conn)?)
+        .execute(self.conn)?;
+        if changed > 0 {
+            self.refresh_next_due(scope, case)?;
+        }
+        Ok(changed)
     }
 
     /// Marks one open deadline met or disapplied, by id: where several limits of a kind
@@ -274,14 +284,23 @@ impl Tx<'_> {
         id: DeadlineId,
         status: DeadlineStatus,
     ) -> Result<usize, StoreError> {
-        Ok(diesel::update(
+        let changed = diesel::update(
             deadlines::table
                 .filter(deadlines::authority_id.eq(scope.authority().as_str()))
                 .filter(deadlines::id.eq(id.to_string()))
                 .filter(deadlines::status.eq(DeadlineStatus::Open.to_string())),
         )
         .set(deadlines::status.eq(status.to_string()))
-        .execute(self.conn)?)
+        .execute(self.conn)?;
+        if changed > 0 {
+            let case: String = deadlines::table
+                .filter(deadlines::authority_id.eq(scope.authority().as_str()))
+                .filter(deadlines::id.eq(id.to_string()))
+                .select(deadlines::case_id)
+                .first(self.conn)?;
+            self.refresh_next_due(scope, parse("deadlines.case_id", &case)?)?;
+        }
+        Ok(changed)
     }
 
     /// A case's deadlines, soonest first.

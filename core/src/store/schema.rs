@@ -23,6 +23,7 @@ diesel::table! {
         last_sign_in_at -> Nullable<Timestamp>,
         totp_secret -> Nullable<Text>,
         totp_last_step -> Nullable<BigInt>,
+        deadline_digest -> Bool,
     }
 }
 
@@ -45,9 +46,14 @@ diesel::table! {
         given_name -> Text,
         family_name -> Text,
         date_of_birth -> Date,
-        upn -> Text,
+        upn -> Nullable<Text>,
         nhs_number -> Nullable<Text>,
         created_at -> Timestamp,
+        authority_reference -> Nullable<Text>,
+        sex -> Nullable<Text>,
+        ethnicity -> Nullable<Text>,
+        postcode -> Nullable<Text>,
+        search_name -> Text,
     }
 }
 
@@ -75,6 +81,13 @@ diesel::table! {
         request_id -> Text,
         stage -> Text,
         opened_at -> Timestamp,
+        officer_id -> Nullable<Text>,
+        next_due_on -> Date,
+        closed_on -> Nullable<Date>,
+        closed_reason -> Nullable<Text>,
+        reopen_stage -> Nullable<Text>,
+        external_reference -> Nullable<Text>,
+        setting_name -> Nullable<Text>,
     }
 }
 
@@ -440,4 +453,46 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence_openings,
     advice_links,
     advice_chasers,
+    child_corrections,
+    case_notes,
+    digests_sent,
 );
+
+diesel::table! {
+    child_corrections (id) {
+        id -> Text,
+        authority_id -> Text,
+        child_id -> Text,
+        field -> Text,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+        reason -> Text,
+        corrected_by -> Text,
+        corrected_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_notes (id) {
+        id -> Text,
+        authority_id -> Text,
+        case_id -> Text,
+        kind -> Text,
+        with_whom -> Text,
+        occurred_on -> Date,
+        summary -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    digests_sent (id) {
+        id -> Text,
+        authority_id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        sent_on -> Date,
+        queued_at -> Timestamp,
+    }
+}

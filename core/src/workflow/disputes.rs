@@ -263,7 +263,11 @@ impl CaseCommand for RequestMediation {
             .get("mediation_by")
             .copied()
             .ok_or_else(|| WorkflowError::invalid("requested_on", "the clock gave no date"))?;
-        Ok(vec![
+        let mut facts: Vec<CaseEvent> =
+            super::lifecycle::reopening(state, crate::domain::EventKind::MediationRequested)
+                .into_iter()
+                .collect();
+        facts.extend([
             CaseEvent::MediationRequested(events::MediationRequested {
                 decision: decision.id,
                 decision_kind: decision.kind,
@@ -273,7 +277,8 @@ impl CaseCommand for RequestMediation {
                 mediation_contact_by: dates.get("mediation_contact_by").copied(),
             }),
             limit_set(DeadlineKind::Mediation, mediation_by, None),
-        ])
+        ]);
+        Ok(facts)
     }
 
     fn outcome(
@@ -426,7 +431,13 @@ impl CaseCommand for LodgeAppeal {
             self.mediation_certificate_issued_on,
             ctx.holidays,
         )?;
-        Ok(vec![CaseEvent::AppealLodged(events::AppealLodged {
+        // A late appeal (the Tribunal may extend time) reopens a case closed when the
+        // window passed.
+        let mut facts: Vec<CaseEvent> =
+            super::lifecycle::reopening(state, crate::domain::EventKind::AppealLodged)
+                .into_iter()
+                .collect();
+        facts.push(CaseEvent::AppealLodged(events::AppealLodged {
             decision: decision.id,
             decision_kind: decision.kind,
             notice_sent_on: self.notice_sent_on,
@@ -434,7 +445,8 @@ impl CaseCommand for LodgeAppeal {
             mediation_certificate_issued_on: self.mediation_certificate_issued_on,
             appeal_by,
             in_time: self.lodged_on <= appeal_by,
-        })])
+        }));
+        Ok(facts)
     }
 
     fn outcome(

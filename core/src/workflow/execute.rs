@@ -15,8 +15,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{CaseState, WorkflowError};
 use crate::clock::BankHolidays;
 use crate::domain::{
-    AgendaItemStatus, AuthorityId, Case, CaseId, DeadlineException, DeadlineStatus, Decision,
-    DecisionKind, Reasons, UserId,
+    AgendaItemStatus, AuthorityId, Case, CaseId, ClosedReason, DeadlineException, DeadlineStatus,
+    Decision, DecisionKind, Reasons, UserId,
 };
 use crate::events::{self, CaseEvent, ItemClosing};
 use crate::store::{AuthorityScope, NewEvent, StoreError, Tx};
@@ -259,6 +259,21 @@ fn project(
             };
             tx.close_agenda_item(scope, closed.item, status)?;
         }
+        CaseEvent::RequestWithdrawn(withdrawn) => {
+            tx.set_case_closure(
+                scope,
+                ctx.case,
+                Some((withdrawn.withdrawn_on, ClosedReason::Withdrawn, None)),
+            )?;
+        }
+        CaseEvent::CaseClosed(closed) => {
+            tx.set_case_closure(
+                scope,
+                ctx.case,
+                Some((closed.closed_on, closed.reason, Some(closed.from))),
+            )?;
+        }
+        CaseEvent::CaseReopened(_) => tx.set_case_closure(scope, ctx.case, None)?,
         // Facts held only in the log (and the stage and limits above).
         _ => {}
     }

@@ -7,9 +7,9 @@ use serde::Deserialize;
 use super::{WorkflowError, set_deadline};
 use crate::clock::limits::{self, Anchor};
 use crate::domain::{
-    AssessmentRequest, Case, CaseId, CaseStage, Child, ChildId, Deadline, DeadlineId, DeadlineKind,
-    DeadlineStatus, Email, NeedType, NhsNumber, PersonName, RequestId, RequestedBy, SettingType,
-    Upn, UserId, text,
+    AssessmentRequest, AuthorityReference, Case, CaseId, CaseStage, Child, ChildId, Deadline,
+    DeadlineId, DeadlineKind, DeadlineStatus, Email, NeedType, NhsNumber, PersonName, RequestId,
+    RequestedBy, SettingType, Upn, UserId, text,
 };
 use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, StoreError, Tx};
@@ -25,8 +25,18 @@ pub struct ReceiveRequest {
     pub family_name: String,
     /// The child's date of birth.
     pub date_of_birth: NaiveDate,
-    /// Unique Pupil Number.
-    pub upn: String,
+    /// Unique Pupil Number, when the child has one (under-5s, post-16 learners and
+    /// home-educated children may not). Its check letter is checked when given.
+    #[serde(default)]
+    pub upn: Option<String>,
+    /// The authority's own reference for the child: finds a child without a UPN who is
+    /// already recorded. A new child without either is given one.
+    #[serde(default)]
+    pub authority_reference: Option<String>,
+    /// Set once the caseworker has seen the children already recorded with the same
+    /// name and date of birth and says this is a different child.
+    #[serde(default)]
+    pub confirm_new_child: bool,
     /// NHS number, if shared.
     #[serde(default)]
     pub nhs_number: Option<String>,
@@ -160,28 +170,87 @@ pub(super) fn check_request(
     }
     text::one_line("requester", &command.requester)?;
     text::free_text("summary", &command.summary)?;
-    let upn = Upn::parse(&command.upn)?;
-    let known = tx.find_child_by_upn(scope, &upn)?;
+    let upn = command
+        .upn
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map(Upn::parse)
+        .transpose()?;
+    let reference = command
+        .authority_reference
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
+        .map(AuthorityReference::parse)
+        .transpose()?;
+    let given_name = PersonName::parse("given_name", &command.given_name)?;
+    let family_name = PersonName::parse("family_name", &command.family_name)?;
+    let known = match (&upn, &reference) {
+        (Some(upn), _) => tx.find_child_by_upn(scope, upn)?,
+        (None, Some(reference)) => tx.find_child_by_reference(scope, reference)?,
+        (None, None) => None,
+    };
     if let Some(known) = &known
         && known.date_of_birth != command.date_of_birth
     {
+        let field = if upn.is_some() {
+            "upn"
+        } else {
+            "authority_reference"
+        };
         return Err(WorkflowError::invalid(
-            "upn",
+            field,
             "is already recorded for a child with another date of birth; check both",
         ));
     }
+    if known.is_none() && !command.confirm_new_child {
+        // Two different UPNs are two different pupils; a twin without one (recorded
+        // before school, say), or a new child without one, may be the same child.
+        let twins: Vec<Child> = tx
+            .find_children_by_name_and_birth(
+                scope,
+                &given_name,
+                &family_name,
+                command.date_of_birth,
+            )?
+            .into_iter()
+            .filter(|twin| twin.upn.is_none() || upn.is_none())
+            .collect();
+        if !twins.is_empty() {
+            let listed: Vec<String> = twins.iter().map(identify).collect();
+            return Err(WorkflowError::invalid(
+                "confirm_new_child",
+                format!(
+                    "a child with this name and date of birth is already recorded ({}); give their UPN or reference to add this request to their record, or confirm this is a different child",
+                    listed.join("; ")
+                ),
+            ));
+        }
+    }
+    let id = known.as_ref().map_or_else(ChildId::new, |k| k.id);
+    let authority_reference = match (&known, reference, &upn) {
+        (Some(known), None, _) => known.authority_reference.clone(),
+        (_, Some(reference), _) => Some(reference),
+        // A new child without a UPN is given a reference, so they can be found again.
+        (None, None, None) => Some(generated_reference(id)?),
+        (None, None, Some(_)) => None,
+    };
     let child = Child {
-        id: known.as_ref().map_or_else(ChildId::new, |k| k.id),
+        id,
         authority_id: scope.authority().clone(),
-        given_name: PersonName::parse("given_name", &command.given_name)?,
-        family_name: PersonName::parse("family_name", &command.family_name)?,
+        given_name,
+        family_name,
         date_of_birth: command.date_of_birth,
-        upn,
+        upn: upn.or_else(|| known.as_ref().and_then(|k| k.upn.clone())),
         nhs_number: command
             .nhs_number
             .as_deref()
+            .filter(|n| !n.trim().is_empty())
             .map(NhsNumber::parse)
             .transpose()?,
+        authority_reference,
+        sex: known.as_ref().and_then(|k| k.sex),
+        ethnicity: known.as_ref().and_then(|k| k.ethnicity.clone()),
+        postcode: known.as_ref().and_then(|k| k.postcode.clone()),
     };
     let request = AssessmentRequest {
         id: RequestId::new(),
@@ -261,14 +330,13 @@ pub fn receive_request(
     new_case(db, |tx| {
         let intake = check_request(tx, scope, command, clock)?;
         let now = intake.request.logged_at;
-        let case = Case {
-            id: CaseId::new(),
-            authority_id: scope.authority().clone(),
-            child_id: intake.child.id,
-            request_id: intake.request.id,
-            stage: CaseStage::RequestReceived,
-            opened_at: now,
-        };
+        let case = Case::opened(
+            scope.authority().clone(),
+            intake.child.id,
+            intake.request.id,
+            CaseStage::RequestReceived,
+            now,
+        );
         let deadlines = vec![statutory_deadline(
             scope,
             case.id,
@@ -281,6 +349,37 @@ pub fn receive_request(
         }
         Ok(Received { case, deadlines })
     })
+}
+
+/// How a caseworker tells a recorded child apart: UPN, reference, or neither.
+pub(crate) fn identify(child: &Child) -> String {
+    let mut ids = Vec::new();
+    if let Some(upn) = &child.upn {
+        ids.push(format!("UPN {upn}"));
+    }
+    if let Some(reference) = &child.authority_reference {
+        ids.push(format!("reference {reference}"));
+    }
+    if ids.is_empty() {
+        ids.push("no UPN or reference".to_owned());
+    }
+    format!("{}, {}", child.full_name(), ids.join(", "))
+}
+
+/// The reference given to a new child recorded without a UPN or reference: `SP-` and
+/// the first ten characters of the child's id's random part, which is unique enough
+/// within one authority and stable (it is derived once and stored).
+pub(crate) fn generated_reference(id: ChildId) -> Result<AuthorityReference, WorkflowError> {
+    let hex: String = id
+        .to_string()
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect();
+    let tail = hex.get(hex.len().saturating_sub(10)..).unwrap_or(&hex);
+    Ok(AuthorityReference::parse(&format!(
+        "SP-{}",
+        tail.to_ascii_uppercase()
+    ))?)
 }
 
 /// Opens a case in one transaction that reads what it checks (is the child known by

@@ -23,6 +23,7 @@ mod execute;
 mod given;
 mod intake;
 mod issue;
+pub mod lifecycle;
 mod next_steps;
 mod plan;
 mod review;
@@ -46,8 +47,13 @@ pub use disputes::{
 pub use exceptions::{ClaimException, claim_exception};
 pub(crate) use execute::execute;
 pub use execute::{CaseCommand, Context};
+pub(crate) use intake::generated_reference;
 pub use intake::{ReceiveRequest, Received, receive_request};
 pub use issue::{DecideWhetherToIssue, IssueDecided, IssueDecision, decide_whether_to_issue};
+pub use lifecycle::{
+    AllocateCase, CorrectChild, NewCaseNote, WithdrawRequest, add_case_note, allocate_case,
+    close_cases_past_appeal_window, correct_child, withdraw_request,
+};
 pub use next_steps::{
     ArrangeNextStepsMeeting, NextStepsOutcome, RecordNextStepsOutcome, arrange_next_steps_meeting,
     record_next_steps_outcome,
@@ -68,7 +74,8 @@ pub use transfer::{
     send_transfer_notice, transfer_plan_out,
 };
 pub use views::{
-    AT_RISK_DAYS, CaseView, CaseloadEntry, DeadlineView, LetterView, case_view, caseload,
+    AT_RISK_DAYS, CaseView, CaseloadEntry, ChildDetail, ClosedView, DeadlineView, LetterView,
+    OfficerRef, case_view, caseload,
 };
 pub(crate) use views::{gather_case, gather_letter};
 
@@ -331,7 +338,7 @@ fn not_future(
 
 /// A new open limit on a case: every command that starts a clock builds its deadline
 /// this way, so none forgets the authority or the status.
-fn open_limit(
+pub(crate) fn open_limit(
     scope: &crate::store::AuthorityScope,
     case_id: CaseId,
     kind: crate::domain::DeadlineKind,
@@ -351,7 +358,7 @@ fn open_limit(
 
 /// Sets a deadline on its case and logs it with the rule behind it, so every limit in
 /// the history says where it came from. Runs inside the caller's transaction.
-fn set_deadline(
+pub(crate) fn set_deadline(
     tx: &mut crate::store::Tx<'_>,
     scope: &crate::store::AuthorityScope,
     deadline: &crate::domain::Deadline,

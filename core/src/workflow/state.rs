@@ -45,6 +45,12 @@ pub struct CaseState {
     pub deadlines: Vec<LimitState>,
     /// Every decision recorded on the case, oldest first.
     pub decisions: Vec<DecisionState>,
+    /// The family's last day to appeal the latest decision carrying appeal rights, or
+    /// the later day a mediation certificate gave (Tribunal rule 20).
+    pub appeal_window_ends: Option<NaiveDate>,
+    /// While the case is closed because a decision stood: the stage a late appeal or
+    /// mediation reopens it at.
+    pub reopens_to: Option<CaseStage>,
     /// How many events have been folded.
     pub version: u64,
     /// The last sequence number in the case's stream as loaded ([`CaseState::load`]):
@@ -367,6 +373,9 @@ impl CaseState {
                     decided_on: decided.decided_on,
                 });
                 self.last_decided_on = Some(decided.decided_on);
+                if decided.appeal_by.is_some() {
+                    self.appeal_window_ends = decided.appeal_by;
+                }
                 match (decided.kind, decided.outcome) {
                     (DecisionKind::Assess, DecisionOutcome::Agreed) => {
                         self.stage = Some(CaseStage::Assessing);
@@ -416,10 +425,29 @@ impl CaseState {
                 });
             }
             CaseEvent::PlanTransferredOut(_) => self.stage = Some(CaseStage::Closed),
+            CaseEvent::RequestWithdrawn(_) => {
+                self.stage = Some(CaseStage::Closed);
+                self.reopens_to = None;
+            }
+            CaseEvent::CaseClosed(closed) => {
+                self.stage = Some(CaseStage::Closed);
+                self.reopens_to = Some(closed.from);
+            }
+            CaseEvent::CaseReopened(reopened) => {
+                self.stage = Some(reopened.to);
+                self.reopens_to = None;
+            }
+            CaseEvent::PlanImported(imported) => {
+                self.stage = Some(CaseStage::PlanIssued);
+                self.plan_issued_on = Some(imported.plan_issued_on);
+            }
             CaseEvent::MediationRequested(requested) => {
                 self.open_mediation = Some(requested.clone());
             }
-            CaseEvent::MediationConcluded(_) => self.open_mediation = None,
+            CaseEvent::MediationConcluded(concluded) => {
+                self.open_mediation = None;
+                self.appeal_window_ends = self.appeal_window_ends.max(Some(concluded.appeal_by));
+            }
             CaseEvent::AppealLodged(lodged) => self.pending_appeal = Some(lodged.clone()),
             CaseEvent::TribunalDecided(decided) => {
                 self.pending_appeal = None;
@@ -468,7 +496,11 @@ impl CaseState {
             | CaseEvent::PapersOpened(_)
             | CaseEvent::ConflictDeclared(_)
             | CaseEvent::AgendaItemClosed(_)
-            | CaseEvent::NextStepsMeetingArranged(_) => {}
+            | CaseEvent::NextStepsMeetingArranged(_)
+            | CaseEvent::CaseAllocated(_)
+            | CaseEvent::ChildDetailsCorrected(_)
+            | CaseEvent::CaseNoteRecorded(_)
+            | CaseEvent::RequestImported(_) => {}
         }
     }
 }

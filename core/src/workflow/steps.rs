@@ -77,11 +77,13 @@ pub enum Step {
     TransferPlanOut,
     /// The family told of a plan transferred in (reg. 15(4)).
     SendTransferNotice,
+    /// The family or young person withdrew the request; the case closes.
+    WithdrawRequest,
 }
 
 impl Step {
     /// Every step, in the order a caseworker meets them.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 25] = [
         Self::GraduatedResponseAdvice,
         Self::DecisionToAssess,
         Self::ClaimException,
@@ -106,6 +108,7 @@ impl Step {
         Self::NotifyMoveOut,
         Self::TransferPlanOut,
         Self::SendTransferNotice,
+        Self::WithdrawRequest,
     ];
 
     /// The step's name in an address: the case page's form is `/cases/{id}/{slug}`.
@@ -135,6 +138,7 @@ impl Step {
             Self::NotifyMoveOut => "move-out",
             Self::TransferPlanOut => "transfer-out",
             Self::SendTransferNotice => "transfer-notice",
+            Self::WithdrawRequest => "withdrawal",
         }
     }
 
@@ -165,6 +169,7 @@ impl Step {
             Self::NotifyMoveOut => "/requests/{id}/move-out",
             Self::TransferPlanOut => "/requests/{id}/transfer-out",
             Self::SendTransferNotice => "/requests/{id}/transfer-notice",
+            Self::WithdrawRequest => "/requests/{id}/withdrawal",
         }
     }
 
@@ -196,6 +201,7 @@ impl Step {
             Self::NotifyMoveOut => "record a move out of the area",
             Self::TransferPlanOut => "transfer the plan out",
             Self::SendTransferNotice => "record the notice of a transferred plan",
+            Self::WithdrawRequest => "record a request withdrawn",
         }
     }
 
@@ -225,7 +231,8 @@ impl Step {
             | Self::CompletePhaseTransfer
             | Self::NotifyMoveOut
             | Self::TransferPlanOut
-            | Self::SendTransferNotice => &WRITERS,
+            | Self::SendTransferNotice
+            | Self::WithdrawRequest => &WRITERS,
         }
     }
 
@@ -307,6 +314,9 @@ pub fn applicable(state: &CaseState) -> Vec<Step> {
     if !exceptionable(state).is_empty() {
         steps.push(Step::ClaimException);
     }
+    if super::lifecycle::WITHDRAWABLE.contains(&state.stage()) {
+        steps.push(Step::WithdrawRequest);
+    }
     steps
 }
 
@@ -356,7 +366,11 @@ mod tests {
         ]);
         assert_eq!(
             offered(&state, UserRole::Caseworker),
-            [Step::GraduatedResponseAdvice, Step::ClaimException]
+            [
+                Step::GraduatedResponseAdvice,
+                Step::ClaimException,
+                Step::WithdrawRequest
+            ]
         );
         assert_eq!(
             offered(&state, UserRole::PanelChair),

@@ -475,14 +475,13 @@ pub fn receive_transferred_plan(
             .calendar_due(command.transferred_on, None)
             .map_err(bad)?;
         let now = intake.request.logged_at;
-        let case = Case {
-            id: CaseId::new(),
-            authority_id: scope.authority().clone(),
-            child_id: intake.child.id,
-            request_id: intake.request.id,
-            stage: CaseStage::PlanIssued,
-            opened_at: now,
-        };
+        let case = Case::opened(
+            scope.authority().clone(),
+            intake.child.id,
+            intake.request.id,
+            CaseStage::PlanIssued,
+            now,
+        );
         let deadlines = vec![
             open_limit(
                 scope,

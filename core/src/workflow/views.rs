@@ -1,15 +1,13 @@
 //! What a caseworker reads: one case whole, and the caseload ordered by what is due
 //! next. Read-only; each query is scoped to the caller's authority.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::WorkflowError;
 use crate::domain::{
     AssessmentRequest, CaseId, CaseStage, ChildId, Deadline, DeadlineException, DeadlineStatus,
-    Decision, Document, DocumentId, DocumentKind, Event, RequestId, StoredAdvice,
+    Decision, Document, DocumentId, DocumentKind, Event, StoredAdvice,
 };
 use crate::store::{AuthorityScope, Database, StoreError, Tx};
 
@@ -97,6 +95,41 @@ pub struct CaseView {
     pub letters: Vec<LetterView>,
     /// Documents kept as evidence, by the day each was written.
     pub evidence: Vec<crate::domain::Evidence>,
+    /// The child's record.
+    #[schema(value_type = String)]
+    pub child_id: ChildId,
+    /// The child's UPN, if they have one.
+    pub upn: Option<String>,
+    /// The authority's reference for the child, if it has one.
+    pub authority_reference: Option<String>,
+    /// Each of the child's details, as recorded: what a correction starts from.
+    pub child_details: Vec<ChildDetail>,
+    /// The officer the case is allocated to.
+    pub officer: Option<OfficerRef>,
+    /// How and when the case closed, while it is closed.
+    pub closed: Option<ClosedView>,
+    /// Notes of contact, the latest first.
+    pub notes: Vec<crate::domain::CaseNote>,
+    /// Corrections to the child's details, oldest first, with the values replaced.
+    pub corrections: Vec<crate::domain::ChildCorrection>,
+}
+
+/// One of a child's details as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ChildDetail {
+    /// Which detail.
+    pub field: crate::domain::ChildField,
+    /// Its value; `None` when not recorded.
+    pub value: Option<String>,
+}
+
+/// How a closed case closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ClosedView {
+    /// The day.
+    pub on: NaiveDate,
+    /// Why.
+    pub reason: crate::domain::ClosedReason,
 }
 
 /// A case on the caseload, with its next open deadline.
@@ -106,12 +139,27 @@ pub struct CaseloadEntry {
     pub id: CaseId,
     /// The child's name, as caseworkers know the case.
     pub child_name: String,
+    /// The child's date of birth: with the name, how a child without a UPN is told
+    /// apart.
+    pub date_of_birth: NaiveDate,
     /// Where it stands.
     pub stage: CaseStage,
     /// The day the request was received.
     pub received_on: NaiveDate,
+    /// The officer the case is allocated to, if any.
+    pub officer: Option<OfficerRef>,
     /// The soonest open deadline, if any.
     pub next_deadline: Option<DeadlineView>,
+}
+
+/// An officer, as lists name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct OfficerRef {
+    /// Their user id.
+    #[schema(value_type = String)]
+    pub id: crate::domain::UserId,
+    /// Their name.
+    pub name: String,
 }
 
 /// One case of the scope's authority; `NotFound` for another authority's. Records no
@@ -143,11 +191,7 @@ pub(crate) fn gather_case(
         .collect();
     let view = CaseView {
         id,
-        child_name: format!(
-            "{} {}",
-            child.given_name.as_str(),
-            child.family_name.as_str()
-        ),
+        child_name: child.full_name(),
         date_of_birth: child.date_of_birth,
         stage: case.stage,
         request,
@@ -167,6 +211,28 @@ pub(crate) fn gather_case(
             })
             .collect(),
         evidence: tx.list_evidence(scope, id)?,
+        child_id: child.id,
+        upn: child.upn.as_ref().map(ToString::to_string),
+        authority_reference: child.authority_reference.as_ref().map(ToString::to_string),
+        child_details: <crate::domain::ChildField as strum::IntoEnumIterator>::iter()
+            .map(|field| ChildDetail {
+                field,
+                value: super::lifecycle::field_value(&child, field),
+            })
+            .collect(),
+        officer: match case.officer_id {
+            Some(officer) => Some(OfficerRef {
+                id: officer,
+                name: tx.get_user(scope, officer)?.display_name,
+            }),
+            None => None,
+        },
+        closed: case.closure.as_ref().map(|c| ClosedView {
+            on: c.on,
+            reason: c.reason,
+        }),
+        notes: tx.list_case_notes(scope, id)?,
+        corrections: tx.list_child_corrections(scope, child.id)?,
     };
     Ok((view, child.id))
 }
@@ -190,73 +256,26 @@ pub(crate) fn gather_letter(
     Ok((document, child))
 }
 
-/// Stages where nothing more is due from the authority on the request.
-fn closed(stage: CaseStage) -> bool {
-    matches!(stage, CaseStage::Ceased | CaseStage::Closed)
-}
-
-/// The scope's open cases, the soonest next deadline first; cases with nothing due
-/// come last, oldest request first.
+/// The scope's open cases, the soonest next deadline first (cases with nothing due
+/// last): every page of [`crate::caseload::search`] with no filter, for the core's own
+/// uses and the tests. People read the caseload a page at a time.
 pub fn caseload(
     db: &Database,
     scope: &AuthorityScope,
     today: NaiveDate,
 ) -> Result<Vec<CaseloadEntry>, WorkflowError> {
-    // Four queries whatever the caseload's size (not three per case): the page every
-    // caseworker opens first must stay fast as the authority's cases grow.
-    let mut entries = db.read(|tx| {
-        let requests: HashMap<RequestId, NaiveDate> = tx
-            .list_requests(scope)?
-            .into_iter()
-            .map(|r| (r.id, r.received_on))
-            .collect();
-        let children: HashMap<ChildId, String> = tx
-            .list_children(scope)?
-            .into_iter()
-            .map(|c| {
-                let name = format!("{} {}", c.given_name.as_str(), c.family_name.as_str());
-                (c.id, name)
-            })
-            .collect();
-        let mut next: HashMap<CaseId, Deadline> = HashMap::new();
-        for deadline in tx.list_open_deadlines(scope)? {
-            // Soonest first, so the first seen for a case is its next.
-            next.entry(deadline.case_id).or_insert(deadline);
-        }
-        let mut entries = Vec::new();
-        for case in tx.list_cases(scope)? {
-            if closed(case.stage) {
-                continue;
-            }
-            let received_on = requests.get(&case.request_id).copied().ok_or_else(|| {
-                crate::store::StoreError::NotFound {
-                    entity: "request",
-                    id: case.request_id.to_string(),
-                }
-            })?;
-            let child_name = children.get(&case.child_id).cloned().ok_or_else(|| {
-                crate::store::StoreError::NotFound {
-                    entity: "child",
-                    id: case.child_id.to_string(),
-                }
-            })?;
-            entries.push(CaseloadEntry {
-                id: case.id,
-                child_name,
-                stage: case.stage,
-                received_on,
-                next_deadline: next.get(&case.id).map(|d| DeadlineView::new(d, today)),
-            });
-        }
-        Ok(entries)
-    })?;
-    entries.sort_by_key(|e| {
-        (
-            e.next_deadline
-                .as_ref()
-                .map_or(NaiveDate::MAX, |d| d.due_on),
-            e.received_on,
-        )
-    });
-    Ok(entries)
+    let mut query = crate::caseload::CaseloadQuery {
+        filter: crate::store::CaseFilter::default(),
+        after: None,
+        per_page: crate::caseload::MAX_PER_PAGE,
+    };
+    let mut entries = Vec::new();
+    loop {
+        let page = crate::caseload::search(db, scope, &query, today)?;
+        entries.extend(page.cases);
+        let Some(next) = page.next else {
+            return Ok(entries);
+        };
+        query.after = Some(crate::caseload::parse_cursor(&next)?);
+    }
 }

@@ -14,9 +14,9 @@ use sendpanel_core::workflow::{
 use super::auth::Caller;
 use super::error::ApiError;
 use super::wire::{
-    AdviceReceivedReply, AssessDecidedReply, CaseloadReply, DeadlineReply, DecisionBody,
-    FinalPlanIssuedReply, IssueDecidedReply, IssueDecisionBody, RequestLoggedReply,
-    ReviewDecidedReply, ReviewDecisionBody, ReviewMeetingScheduledReply, StageReply,
+    AdviceReceivedReply, AssessDecidedReply, DeadlineReply, DecisionBody, FinalPlanIssuedReply,
+    IssueDecidedReply, IssueDecisionBody, RequestLoggedReply, ReviewDecidedReply,
+    ReviewDecisionBody, ReviewMeetingScheduledReply, StageReply,
 };
 use crate::state::AppState;
 
@@ -30,7 +30,7 @@ pub(super) async fn blocking<T: Send + 'static>(
         .map_err(ApiError::internal)?
 }
 
-fn case_id(path: &str) -> Result<CaseId, ApiError> {
+pub(super) fn case_id(path: &str) -> Result<CaseId, ApiError> {
     path.parse().map_err(|_| ApiError::not_found("request"))
 }
 
@@ -119,18 +119,6 @@ pub async fn get_request(
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
-}
-
-/// `GET /caseload`: open cases, the next deadline first, with overdue and at-risk flags.
-#[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
-pub async fn caseload(
-    state: web::Data<AppState>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
-    let (services, actor) = (state.services(), caller.actor());
-    let entries =
-        blocking(move || Ok(sendpanel_core::access::caseload(&services, &actor)?)).await?;
-    Ok(HttpResponse::Ok().json(CaseloadReply { cases: entries }))
 }
 
 /// Asks the authority's plugin in force one question about a case and records its

@@ -5,6 +5,7 @@
 
 mod advice_links;
 mod auth;
+mod caseload;
 mod error;
 mod evidence;
 mod handlers;
@@ -12,6 +13,7 @@ mod idempotency;
 mod moves;
 pub mod openapi;
 mod panels;
+mod sen2;
 mod wire;
 
 use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
@@ -182,7 +184,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/panels/{code}/members",
                 web::post().to(panels::seat_member),
             )
-            .route("/caseload", web::get().to(handlers::caseload))
+            .route("/caseload", web::get().to(caseload::caseload))
+            .route("/team", web::get().to(caseload::team))
+            .route("/reports/sen2", web::get().to(sen2::file))
+            .route("/reports/sen2/report", web::get().to(sen2::report))
+            .route(
+                "/requests/{id}/allocation",
+                web::post().to(caseload::allocate),
+            )
+            .route("/requests/{id}/notes", web::post().to(caseload::add_note))
+            .route(
+                "/requests/{id}/withdrawal",
+                web::post().to(caseload::withdraw),
+            )
+            .route(
+                "/children/{id}/corrections",
+                web::post().to(caseload::correct_child),
+            )
             .route(
                 "/requests/{id}/evidence",
                 web::post().to(evidence::add_evidence),

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use sendpanel_core::domain::{
-    AgendaItem, AgendaItemId, CaseId, Conflict, DeadlineException, PanelMember, Sitting, SittingId,
-    Slug, StoredAdvice, UserRole, Vote,
+    AgendaItem, AgendaItemId, CaseId, ChildId, Conflict, DeadlineException, PanelMember, Sitting,
+    SittingId, Slug, StoredAdvice, UserRole, Vote,
 };
 use sendpanel_core::idempotency::{KEY_LIFETIME, MAX_KEY_CHARS};
 use sendpanel_core::panel::{
@@ -51,12 +51,12 @@ use utoipa::openapi::{
 use super::MAX_BODY_BYTES;
 use super::panels::CLERKS;
 use super::wire::{
-    AdviceReceivedReply, ApiErrorReply, AppealLodgedReply, AssessDecidedReply, Attendance,
-    CaseloadReply, DeadlineReply, DecisionBody, FinalPlanIssuedReply, IssueDecidedReply,
+    AdviceReceivedReply, AllocatedReply, ApiErrorReply, AppealLodgedReply, AssessDecidedReply,
+    Attendance, DeadlineReply, DecisionBody, FinalPlanIssuedReply, IssueDecidedReply,
     IssueDecisionBody, MediationConcludedReply, MediationRequestedReply, MeetingArrangedReply,
     OnTimeReply, PhaseTransferCompletedReply, PlanTransferredOutReply, PresentReply,
     RequestLoggedReply, ReviewDecidedReply, ReviewDecisionBody, ReviewMeetingScheduledReply, Seat,
-    SittingOpenedReply, SittingsReply, StageReply, TribunalDecidedReply,
+    SittingOpenedReply, SittingsReply, StageReply, TeamReply, TribunalDecidedReply,
 };
 
 /// The document, built afresh: what [`json`] serves, and what tests read.
@@ -139,6 +139,7 @@ enum PathId {
     Sitting,
     AgendaItem,
     Panel,
+    Child,
 }
 
 /// One operation of the API, as the table lists it.
@@ -388,14 +389,110 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
         Route {
             method: HttpMethod::Get,
             path: "/caseload",
-            summary: "The caller's open cases, next deadline first".into(),
+            summary: "One page of the authority's cases, searched and filtered".into(),
             who: Who::Roles(&sendpanel_core::access::CASE_READERS),
-            detail: "Each with its next open deadline, flagged `overdue` or `at_risk` (due \
-                     within 10 days); cases with nothing due come last, oldest request \
-                     first.",
+            detail: "Each with its officer and next open deadline, flagged `overdue` or \
+                     `at_risk` (due within 10 days), the soonest first; cases with nothing \
+                     due come last. Query parameters, all optional: `q` (a name or part of \
+                     one, a UPN, an NHS number, a date of birth, the start of a case \
+                     reference, or an authority or imported reference), `stage` (open \
+                     stages unless one is named; `closed` and `ceased` list those), \
+                     `officer` (`me`, `unallocated` or a user id), `panel` (a panel id: \
+                     cases on one of its agendas, undecided), `setting` (a setting type), \
+                     `due` (`overdue`, `at_risk`, `this_week`), `year_group` (-2 to 14, 0 \
+                     is Reception), `per_page` (1 to 200, default 50) and `after` (the \
+                     `next` of the page before: keyset paging, stable while cases are \
+                     added). A bad parameter is 422 naming it.",
             id: None,
             body: None,
-            reply: reply::<CaseloadReply>(s, 200, "The caseload"),
+            reply: reply::<sendpanel_core::caseload::CaseloadPage>(s, 200, "One page"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/team",
+            summary: "Open, overdue and at-risk cases per officer".into(),
+            who: Who::Roles(&sendpanel_core::access::CASE_READERS),
+            detail: "The busiest officer first, then the cases no officer holds.",
+            id: None,
+            body: None,
+            reply: reply::<TeamReply>(s, 200, "The team's counts"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/reports/sen2",
+            summary: "The DfE's SEN2 return for a census date, as its XML".into(),
+            who: Who::Roles(&sendpanel_core::sen2::READERS),
+            detail: "Query parameter `census` (`YYYY-MM-DD`; default the latest third \
+                     Thursday of January): the person-level return made from the record as \
+                     it stood that day. A child missing a mandatory item (sex, a UPN or the \
+                     reason it is absent...) or breaking a rule is left out of the file; \
+                     `/reports/sen2/report` lists them with the rules, and the items the \
+                     record cannot fill. The element names and some code lists are our \
+                     reading of the DfE specification, not confirmed against its XSD. A bad \
+                     `census` is 422 naming it.",
+            id: None,
+            body: None,
+            reply: Reply {
+                status: 200,
+                description: "The SEN2 file",
+                media_type: "application/xml",
+                schema: Some(ObjectBuilder::new().schema_type(Type::String).into()),
+            },
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/reports/sen2/report",
+            summary: "What went into the SEN2 return for a census date".into(),
+            who: Who::Roles(&sendpanel_core::sen2::READERS),
+            detail: "The same query as `/reports/sen2`: records per module in the file, \
+                     each child in scope but left out with every rule their record broke, \
+                     and each item the record cannot fill with why and how many records.",
+            id: None,
+            body: None,
+            reply: reply::<sendpanel_core::sen2::Sen2Report>(s, 200, "The report"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/requests/{id}/allocation",
+            summary: "Allocate the case to an officer, or take its officer off it".into(),
+            who: Who::Roles(&sendpanel_core::workflow::lifecycle::CASEWORK),
+            detail: "`officer` must be an enabled caseworker or admin of the authority (422 \
+                     naming `officer` otherwise, or when it is the officer already). \
+                     `expected_officer` is the officer the caller saw: when another \
+                     allocation came first it no longer matches, and the answer is 409 \
+                     with nothing changed. Each allocation is a `case_allocated` event with \
+                     the officer before and after.",
+            id: Some(PathId::Case),
+            body: body::<sendpanel_core::workflow::AllocateCase>(s),
+            reply: reply::<AllocatedReply>(s, 200, "Allocated"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/requests/{id}/notes",
+            summary: "Add a note of contact to the case".into(),
+            who: Who::Roles(&sendpanel_core::workflow::lifecycle::CASEWORK),
+            detail: "A call, e-mail, meeting, visit or letter with the family or a \
+                     professional, on a day not in the future. The case's notes are read \
+                     with the case (`GET /requests/{id}`, `notes`).",
+            id: Some(PathId::Case),
+            body: body::<sendpanel_core::workflow::NewCaseNote>(s),
+            reply: reply::<sendpanel_core::domain::CaseNote>(s, 201, "The note as recorded"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/children/{id}/corrections",
+            summary: "Correct one of a child's details".into(),
+            who: Who::Roles(&sendpanel_core::workflow::lifecycle::CASEWORK),
+            detail: "The value it replaces is kept with who corrected it, when and why, \
+                     and a `child_details_corrected` event goes on each of the child's \
+                     cases. `expected` is the value the caller saw: when someone else \
+                     corrected it first, the answer is 409 with nothing changed. A value \
+                     breaking its rule (a UPN's check letter, an NHS number's check digit), \
+                     a UPN or reference another child holds, or clearing a detail the record \
+                     needs is 422 naming `value`.",
+            id: Some(PathId::Child),
+            body: body::<sendpanel_core::workflow::CorrectChild>(s),
+            reply: reply::<sendpanel_core::domain::ChildCorrection>(s, 201, "The correction"),
         },
         Route {
             method: HttpMethod::Post,
@@ -1007,6 +1104,13 @@ fn step_route(step: Step, s: &mut Schemas) -> Route {
             "On a case transferred in with its notice still open. Marks the reg. 15(4) limit \
              met; the answer says whether on time.",
         ),
+        S::WithdrawRequest => (
+            body::<sendpanel_core::workflow::WithdrawRequest>(s),
+            reply::<StageReply>(s, 200, "`stage` (closed)"),
+            "Before a final plan is issued. `withdrawn_on` may not be in the future or \
+             before the request was received; `reason` is the family's, 1 to 1000 \
+             characters. The case closes; its history and open limits stay on the record.",
+        ),
     };
     Route {
         method: HttpMethod::Post,
@@ -1076,6 +1180,7 @@ fn path_parameter(id: PathId, s: &mut Schemas) -> serde_json::Value {
         PathId::Case => ("id", s.pointer::<CaseId>(), "The request's (case's) id."),
         PathId::Sitting => ("id", s.pointer::<SittingId>(), "The sitting's id."),
         PathId::AgendaItem => ("id", s.pointer::<AgendaItemId>(), "The agenda item's id."),
+        PathId::Child => ("id", s.pointer::<ChildId>(), "The child's id."),
         PathId::Panel => (
             "code",
             s.pointer::<Slug>(),

@@ -15,10 +15,10 @@ use sendpanel_core::domain::{
     UserId,
 };
 use sendpanel_core::workflow::{
-    AdviceReceived, AppealLodged, AssessDecision, CaseView, CaseloadEntry, DeadlineView,
-    DecideWhetherToAssess, DecideWhetherToIssue, Decided, FinalPlanIssued, IssueDecided,
-    IssueDecision, MediationConcluded, PhaseTransferCompleted, PlanTransferredOut,
-    RecordReviewDecision, ReviewDecided, ReviewMeetingScheduled, TribunalDecided,
+    AdviceReceived, AppealLodged, AssessDecision, CaseView, DeadlineView, DecideWhetherToAssess,
+    DecideWhetherToIssue, Decided, FinalPlanIssued, IssueDecided, IssueDecision,
+    MediationConcluded, PhaseTransferCompleted, PlanTransferredOut, RecordReviewDecision,
+    ReviewDecided, ReviewMeetingScheduled, TribunalDecided,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -177,11 +177,19 @@ impl From<CaseView> for RequestLoggedReply {
     }
 }
 
-/// `GET /caseload`.
+/// `GET /team`.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CaseloadReply {
-    /// The open cases, the soonest next deadline first.
-    pub cases: Vec<CaseloadEntry>,
+pub struct TeamReply {
+    /// Each officer's open cases, the busiest first, then the unallocated.
+    pub officers: Vec<sendpanel_core::caseload::TeamRow>,
+}
+
+/// `POST /requests/{id}/allocation`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AllocatedReply {
+    /// The officer the case is now allocated to; `None` when unallocated.
+    #[schema(value_type = Option<String>)]
+    pub officer: Option<sendpanel_core::domain::UserId>,
 }
 
 /// `POST /requests/{id}/decision-to-assess`.

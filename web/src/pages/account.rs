@@ -11,6 +11,7 @@ use actix_web::{HttpResponse, web};
 use sendpanel_core::domain::{SignInMethod, TotpSecret, UserRole};
 use sendpanel_core::identity::passwords::{self, ResetMail};
 use sendpanel_core::identity::{IdentityError, sessions, two_factor};
+use sendpanel_core::notify::digest;
 use serde_json::{Value, json};
 
 use super::render::{Frame, PageError, render};
@@ -28,10 +29,14 @@ async fn account_page(
     errors: &[(&str, String)],
 ) -> Result<HttpResponse, PageError> {
     let (db, scope, user) = (state.db.clone(), who.scope.clone(), who.user.id);
-    let left = web::block(move || two_factor::recovery_codes_left(&db, &scope, user))
-        .await
-        .map_err(PageError::internal)?
-        .map_err(PageError::internal)?;
+    let (left, digest) = web::block(move || {
+        let left = two_factor::recovery_codes_left(&db, &scope, user)?;
+        let digest = digest::wants_deadline_digest(&db, &scope, user)?;
+        Ok::<_, IdentityError>((left, digest))
+    })
+    .await
+    .map_err(PageError::internal)?
+    .map_err(PageError::internal)?;
     let error = |field: &str| {
         errors
             .iter()
@@ -57,6 +62,7 @@ async fn account_page(
             },
             "two_factor": who.two_factor_enrolled,
             "recovery_left": left,
+            "deadline_digest": digest,
             "notice": notice,
             "errors": errors.iter().map(|(f, m)| json!({"href": format!("#{f}"), "text": m})).collect::<Vec<_>>(),
             "error": {
@@ -148,9 +154,41 @@ pub async fn page_after(
         Some("password") => {
             Some("Your password has been changed and you have been signed out everywhere else")
         }
+        Some("digest-on") => Some("You will get the daily deadline digest"),
+        Some("digest-off") => Some("You will not get the daily deadline digest"),
         _ => None,
     };
     account_page(&state, &who, StatusCode::OK, notice, &[]).await
+}
+
+/// `POST /account/deadline-digest`: the "Send me the daily deadline digest" box,
+/// ticked (`deadline_digest=on`) or not (absent). A change is recorded as an
+/// `AccountChanged` event; sending the page unchanged records nothing.
+pub async fn set_deadline_digest(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    who.check_csrf(&form)?;
+    let on = form.get("deadline_digest").map(String::as_str) == Some("on");
+    let (db, scope, clock, user) = (
+        state.db.clone(),
+        who.scope.clone(),
+        state.clock.clone(),
+        who.user.id,
+    );
+    let changed = web::block(move || {
+        digest::set_deadline_digest(&db, &scope, user, on, Some(user), clock.as_ref())
+    })
+    .await
+    .map_err(PageError::internal)?
+    .map_err(PageError::internal)?;
+    tracing::info!(user_id = %who.user.id, on, changed, "deadline digest preference");
+    Ok(see_other(if on {
+        "/account?changed=digest-on"
+    } else {
+        "/account?changed=digest-off"
+    }))
 }
 
 /// `POST /account/sign-out-everywhere`: ends every session of the person, this one too.

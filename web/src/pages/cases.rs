@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
-use sendpanel_core::domain::{NeedType, RequestedBy, SettingType};
+use sendpanel_core::caseload::{CaseloadParams, export_for, screen_for, team_for};
+use sendpanel_core::domain::{CaseStage, NeedType, RequestedBy, SettingType};
+use sendpanel_core::reports::csv::write_table;
 use sendpanel_core::store::StoreError;
-use sendpanel_core::workflow::{self, DeadlineView, ReceiveRequest, WorkflowError};
+use sendpanel_core::workflow::{self, CaseloadEntry, DeadlineView, ReceiveRequest, WorkflowError};
 use serde_json::{Value, json};
 use strum::IntoEnumIterator;
 
@@ -46,40 +48,252 @@ pub(super) fn deadline_json(deadline: &DeadlineView) -> Value {
     })
 }
 
-/// `GET /` and `GET /caseload`: open cases, the soonest next deadline first.
+/// `GET /caseload`: one page of the authority's cases, searched and filtered, the
+/// soonest next deadline first; `officer=me` is a caseworker's "my cases", their home
+/// page. A bad filter shows the page again with the error beside it, and no cases.
 pub async fn caseload(
     state: web::Data<AppState>,
     who: SignedIn,
+    query: web::Query<CaseloadParams>,
 ) -> Result<HttpResponse, PageError> {
-    let (services, actor) = (state.services(), who.actor());
-    let entries = blocking(move || sendpanel_core::access::caseload(&services, &actor)).await?;
-    let rows: Vec<Value> = entries
+    let (services, actor, params) = (state.services(), who.actor(), query.into_inner());
+    let asked = params.clone();
+    let result = blocking(move || match screen_for(&services, &actor, &params) {
+        Err(WorkflowError::Invalid { field, rule }) => Ok(Err((field, rule))),
+        other => other.map(Ok),
+    })
+    .await?;
+    let mine = asked.officer.as_deref() == Some("me");
+    let title = if mine { "My cases" } else { "Caseload" };
+    let (screen, error) = match result {
+        Ok(screen) => (Some(screen), None),
+        Err((field, rule)) => (
+            None,
+            Some(json!({ "field": field, "text": format!("{} {rule}", filter_label(field)) })),
+        ),
+    };
+    let rows: Vec<Value> = screen
+        .as_ref()
+        .map(|s| s.page.cases.iter().map(caseload_row).collect())
+        .unwrap_or_default();
+    let chosen = |v: &Option<String>| v.clone().unwrap_or_default();
+    let select = |options: Vec<(String, String)>, current: &Option<String>| {
+        options
+            .into_iter()
+            .map(|(value, label)| json!({ "checked": Some(&value) == current.as_ref(), "value": value, "label": label }))
+            .collect::<Vec<_>>()
+    };
+    let officers: Vec<(String, String)> = [
+        ("me".to_owned(), "My cases".to_owned()),
+        ("unallocated".to_owned(), "Not allocated".to_owned()),
+    ]
+    .into_iter()
+    .chain(screen.iter().flat_map(|s| {
+        s.officers
+            .iter()
+            .map(|o| (o.id.to_string(), o.name.clone()))
+    }))
+    .collect();
+    let panels: Vec<(String, String)> = screen
         .iter()
-        .map(|entry| {
+        .flat_map(|s| {
+            s.panels
+                .iter()
+                .map(|(id, name)| (id.to_string(), name.clone()))
+        })
+        .collect();
+    let stages = CaseStage::iter()
+        .map(|s| (s.to_string(), words(&s.to_string())))
+        .collect();
+    let settings = SettingType::iter()
+        .map(|s| (s.to_string(), words(&s.to_string())))
+        .collect();
+    let dues = vec![
+        ("overdue".to_owned(), "Overdue".to_owned()),
+        ("at_risk".to_owned(), "Due within 10 days".to_owned()),
+        ("this_week".to_owned(), "Due this week".to_owned()),
+    ];
+    let years = (-2..=14)
+        .map(|y: i32| (y.to_string(), year_label(y)))
+        .collect();
+    let filters = CaseloadParams {
+        after: None,
+        ..asked.clone()
+    };
+    let query_string = |after: Option<&str>| {
+        let mut pairs = serde_urlencoded::to_string(CaseloadParams {
+            after: after.map(str::to_owned),
+            ..filters.clone()
+        })
+        .unwrap_or_default();
+        if pairs.is_empty() {
+            pairs.push_str("per_page=50");
+        }
+        pairs
+    };
+    let (total, next) = screen
+        .as_ref()
+        .map_or((0, None), |s| (s.page.total, s.page.next.clone()));
+    render(
+        StatusCode::OK,
+        "caseload",
+        title,
+        &who.frame,
+        json!({
+            "title": title,
+            "cases": rows,
+            "total": total,
+            "error": error,
+            "can_log_requests": WRITERS.contains(&who.user.role),
+            "q": chosen(&asked.q),
+            "stages": select(stages, &asked.stage),
+            "officers": select(officers, &asked.officer),
+            "panels": select(panels, &asked.panel),
+            "settings": select(settings, &asked.setting),
+            "dues": select(dues, &asked.due),
+            "years": select(years, &asked.year_group),
+            "next": next.map(|n| format!("/caseload?{}", query_string(Some(&n)))),
+            "first": asked.after.is_some().then(|| format!("/caseload?{}", query_string(None))),
+            "csv": format!("/caseload.csv?{}", query_string(None)),
+        }),
+    )
+}
+
+/// `GET /caseload.csv`: every case the same filters match, as a spreadsheet. Each cell
+/// goes through the core's formula guard, so a name typed as `=...` is shown, never run.
+pub async fn caseload_csv(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    query: web::Query<CaseloadParams>,
+) -> Result<HttpResponse, PageError> {
+    let (services, actor, params) = (state.services(), who.actor(), query.into_inner());
+    let entries = blocking(move || export_for(&services, &actor, &params)).await?;
+    let rows = entries.iter().map(|e| {
+        let deadline = e.next_deadline.as_ref();
+        [
+            e.id.to_string(),
+            e.child_name.clone(),
+            e.date_of_birth.to_string(),
+            e.stage.to_string(),
+            e.received_on.to_string(),
+            e.officer
+                .as_ref()
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
+            deadline.map(|d| d.kind.clone()).unwrap_or_default(),
+            deadline.map(|d| d.due_on.to_string()).unwrap_or_default(),
+            deadline
+                .map(|d| {
+                    if d.overdue {
+                        "overdue"
+                    } else if d.at_risk {
+                        "at risk"
+                    } else {
+                        ""
+                    }
+                })
+                .unwrap_or_default()
+                .to_owned(),
+        ]
+    });
+    let body = write_table(
+        &[
+            "case",
+            "child",
+            "date_of_birth",
+            "stage",
+            "received_on",
+            "officer",
+            "next_deadline",
+            "due_on",
+            "status",
+        ],
+        rows,
+    )
+    .map_err(PageError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"caseload.csv\"",
+        ))
+        .body(body))
+}
+
+/// A caseload row as the table shows it.
+fn caseload_row(entry: &CaseloadEntry) -> Value {
+    json!({
+        "id": entry.id.to_string(),
+        "child_name": entry.child_name,
+        "date_of_birth": long_date(entry.date_of_birth),
+        "stage": words(&entry.stage.to_string()),
+        "officer": entry.officer.as_ref().map(|o| o.name.clone()),
+        "received_on": long_date(entry.received_on),
+        "next_deadline": entry.next_deadline.as_ref().map(deadline_json),
+    })
+}
+
+/// What the error beside a filter calls it.
+fn filter_label(field: &str) -> &'static str {
+    match field {
+        "q" => "Search:",
+        "stage" => "Stage:",
+        "officer" => "Officer:",
+        "panel" => "Panel:",
+        "setting" => "Setting:",
+        "due" => "Due:",
+        "year_group" => "Year group:",
+        "after" => "Page:",
+        "per_page" => "Cases per page:",
+        _ => "",
+    }
+}
+
+/// "Reception", "Year 7", "Nursery (age 3)".
+fn year_label(year: i32) -> String {
+    match year {
+        -2 => "Nursery (age 2)".to_owned(),
+        -1 => "Nursery (age 3)".to_owned(),
+        0 => "Reception".to_owned(),
+        n => format!("Year {n}"),
+    }
+}
+
+/// `GET /team`: each officer's open, overdue and at-risk cases, and those not allocated:
+/// how a manager balances the team.
+pub async fn team(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, PageError> {
+    let (services, actor) = (state.services(), who.actor());
+    let rows = blocking(move || team_for(&services, &actor)).await?;
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let officer = row.officer.as_ref().map(|o| o.id.to_string());
             json!({
-                "id": entry.id.to_string(),
-                "child_name": entry.child_name,
-                "stage": words(&entry.stage.to_string()),
-                "received_on": long_date(entry.received_on),
-                "next_deadline": entry.next_deadline.as_ref().map(deadline_json),
+                "officer": row.officer.as_ref().map_or_else(|| "Not allocated".to_owned(), |o| o.name.clone()),
+                "href": format!("/caseload?officer={}", officer.as_deref().unwrap_or("unallocated")),
+                "open": row.open,
+                "overdue": row.overdue,
+                "at_risk": row.at_risk,
             })
         })
         .collect();
     render(
         StatusCode::OK,
-        "caseload",
-        "Caseload",
+        "team",
+        "Team",
         &who.frame,
-        json!({ "cases": rows, "can_log_requests": WRITERS.contains(&who.user.role) }),
+        json!({ "rows": rows }),
     )
 }
 
 /// The new request form's fields, in page order: (id, label) for the error summary.
-const FIELDS: [(&str, &str); 12] = [
+const FIELDS: [(&str, &str); 14] = [
     ("given_name", "Given name"),
     ("family_name", "Family name"),
     ("date_of_birth", "Date of birth"),
     ("upn", "Unique pupil number (UPN)"),
+    ("authority_reference", "Authority reference"),
+    ("confirm_new_child", "Possible duplicate:"),
     ("nhs_number", "NHS number"),
     ("received_on", "Date the request was received"),
     ("requested_by", "Who made the request"),
@@ -138,7 +352,6 @@ impl RequestForm<'_> {
         let given_name = self.required("given_name", "Enter the child's given name");
         let family_name = self.required("family_name", "Enter the child's family name");
         let date_of_birth = self.date("date_of_birth", "the child's date of birth");
-        let upn = self.required("upn", "Enter the child's unique pupil number (UPN)");
         let received_on = self.date("received_on", "the date the request was received");
         let requested_by =
             self.choice::<RequestedBy>("requested_by", "Select who made the request");
@@ -163,7 +376,9 @@ impl RequestForm<'_> {
                 given_name,
                 family_name,
                 date_of_birth,
-                upn,
+                upn: self.optional("upn"),
+                authority_reference: self.optional("authority_reference"),
+                confirm_new_child: text(self.form, "confirm_new_child") == "yes",
                 nhs_number: self.optional("nhs_number"),
                 received_on,
                 requested_by,
@@ -213,6 +428,7 @@ fn request_form(
         "given_name",
         "family_name",
         "upn",
+        "authority_reference",
         "nhs_number",
         "requester",
         "summary",

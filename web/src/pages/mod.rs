@@ -19,6 +19,7 @@
 //!   conflicts and the chair's close.
 //! - [`admin`]: the authority admin's plugins, what-if, panels and users.
 //! - [`dashboard`]: the authority's figures as charts with their tables.
+//! - [`sen2`]: the DfE's SEN2 return for a census date, its report and its file.
 //! - [`audit`]: the access log for auditors, paged and as CSV.
 //! - [`subject_access`]: everything held about one child, as a ZIP, for an admin.
 //! - [`assets`]: GOV.UK Frontend's stylesheet and script, embedded in the binary.
@@ -42,6 +43,7 @@ mod fields;
 mod once;
 mod panels;
 mod render;
+pub(crate) mod sen2;
 mod session;
 mod sign_in_limit;
 mod subject_access;
@@ -92,6 +94,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/account/two-factor", web::post().to(account::enrol))
         .route(
+            "/account/deadline-digest",
+            web::post().to(account::set_deadline_digest),
+        )
+        .route(
             "/forgotten-password",
             web::get().to(account::forgotten_page),
         )
@@ -105,6 +111,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/advice/{token}", web::post().to(advice_link::upload))
         .route("/", web::get().to(home))
         .route("/caseload", web::get().to(cases::caseload))
+        .route("/caseload.csv", web::get().to(cases::caseload_csv))
+        .route("/team", web::get().to(cases::team))
         .route("/requests/new", web::get().to(cases::new_request_page))
         .route(
             "/requests/new",
@@ -125,6 +133,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/cases/{id}/evidence", web::post().to(case::evidence::add))
         .route(
+            "/cases/{id}/allocation",
+            web::post().to(case::casework::allocate),
+        )
+        .route(
+            "/cases/{id}/notes",
+            web::post().to(case::casework::add_note),
+        )
+        .route(
+            "/cases/{id}/child/{field}",
+            web::get().to(case::casework::correction_page),
+        )
+        .route(
+            "/cases/{id}/child/{field}",
+            web::post().to(case::casework::correct),
+        )
+        .route(
             "/cases/{id}/evidence/{document}",
             web::get().to(case::evidence::open),
         )
@@ -143,7 +167,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(case::steps::routes)
         .configure(panels::routes)
         .configure(admin::routes)
-        .configure(dashboard::routes);
+        .configure(dashboard::routes)
+        .configure(sen2::routes);
 }
 
 /// `GET /`: where each person starts. Panel members and chairs start at their
@@ -152,6 +177,12 @@ async fn home(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse,
     if matches!(who.user.role, UserRole::PanelMember | UserRole::PanelChair) {
         Ok(session::see_other("/sittings"))
     } else {
-        cases::caseload(state, who).await
+        // A caseworker starts at their own cases; admins and auditors at everyone's.
+        let mine = who.user.role == UserRole::Caseworker;
+        let query = sendpanel_core::caseload::CaseloadParams {
+            officer: mine.then(|| "me".to_owned()),
+            ..Default::default()
+        };
+        cases::caseload(state, who, web::Query(query)).await
     }
 }

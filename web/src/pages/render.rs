@@ -85,10 +85,17 @@ fn navigation(role: Option<UserRole>) -> Value {
         role,
         UserRole::Caseworker | UserRole::Admin | UserRole::Auditor | UserRole::PanelChair
     ) {
+        if role == UserRole::Caseworker {
+            links.push(json!({ "href": "/caseload?officer=me", "text": "My cases" }));
+        }
         links.push(json!({ "href": "/caseload", "text": "Caseload" }));
+        links.push(json!({ "href": "/team", "text": "Team" }));
     }
     links.push(json!({ "href": "/sittings", "text": "Sittings" }));
     links.push(json!({ "href": "/dashboard", "text": "Dashboard" }));
+    if sendpanel_core::sen2::READERS.contains(&role) {
+        links.push(json!({ "href": "/reports/sen2", "text": "SEN2 return" }));
+    }
     if role == UserRole::Admin {
         links.push(json!({ "href": "/admin", "text": "Admin" }));
     }

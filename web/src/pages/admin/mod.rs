@@ -8,11 +8,13 @@
 //! - [`what_if`]: a candidate plugin replayed over the recorded advice.
 //! - [`panels`]: the configured panels and who sits on them.
 //! - [`users`]: the authority's users, and adding one.
+//! - [`import`]: an earlier system's plans and open requests from its CSV export.
 //!
 //! Only an admin may open any of them; everyone else gets the 403 page. The rules stay
 //! in `sendpanel_core` (vetting, activation dates, seats, addresses): these handlers
 //! read forms, call it, and show what it said beside the field it concerns.
 
+mod import;
 mod panels;
 mod plugins;
 mod refusal;
@@ -53,6 +55,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/panels", web::get().to(panels::page))
         .route("/admin/panels/members", web::post().to(panels::seat))
+        .route("/admin/import", web::get().to(import::page))
+        .route("/admin/import", web::post().to(import::run))
         .route("/admin/users", web::get().to(users::page))
         .route("/admin/users", web::post().to(users::add))
         .route("/admin/users/{id}/disable", web::post().to(users::disable))
@@ -83,6 +87,11 @@ async fn index(who: SignedIn) -> Result<HttpResponse, PageError> {
             "/admin/users",
             "Users and roles",
             "Everyone who can sign in, their roles, and adding a user.",
+        ),
+        (
+            "/admin/import",
+            "Import plans and requests",
+            "Bring in the plans and open requests of an earlier system from its CSV export, with a dry run first.",
         ),
     ];
     render(

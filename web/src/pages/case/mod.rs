@@ -2,6 +2,7 @@
 //! of its own for each step that applies at its stage ([`steps`]).
 
 pub(super) mod advice_links;
+pub(super) mod casework;
 pub(super) mod evidence;
 pub(super) mod facts;
 pub(super) mod page;

@@ -13,8 +13,9 @@ use std::collections::HashMap;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use sendpanel_core::access::{self, AccessKind};
-use sendpanel_core::domain::{CaseId, DocumentId, StoredAdvice};
+use sendpanel_core::domain::{CaseId, DocumentId, NoteKind, StoredAdvice};
 use sendpanel_core::workflow::CaseView;
+use sendpanel_core::workflow::lifecycle::CASEWORK;
 use serde_json::{Value, json};
 
 use super::steps::{self, StepPage};
@@ -50,10 +51,23 @@ pub async fn case_page(
     })
     .await?;
     let (db, scope, today) = (state.db.clone(), who.scope.clone(), state.clock.today());
-    let advice_links = blocking(move || {
-        sendpanel_core::documents::advice_links::advice_status(&db, &scope, id, today)
+    let (services, actor) = (state.services(), who.actor());
+    let may_allocate = CASEWORK.contains(&who.user.role);
+    let (advice_links, officers) = blocking(move || {
+        let links = sendpanel_core::documents::advice_links::advice_status(&db, &scope, id, today)?;
+        let officers = if may_allocate {
+            services.officers(&actor)?
+        } else {
+            Vec::new()
+        };
+        Ok::<_, PageError>((links, officers))
     })
     .await?;
+    let current_officer = view.officer.as_ref().map(|o| o.id);
+    let officer_options: Vec<Value> = officers
+        .iter()
+        .map(|u| json!({ "value": u.id.to_string(), "label": u.display_name, "checked": Some(u.id) == current_officer }))
+        .collect();
     let steps = steps::links(&view, who.user.role);
     render(
         StatusCode::OK,
@@ -126,6 +140,18 @@ pub async fn case_page(
                 ),
             ),
             ("events", Value::Array(events(&view))),
+            ("officers", Value::Array(officer_options)),
+            ("child", Value::Array(child_rows(&view))),
+            ("corrections", Value::Array(corrections(&view))),
+            ("notes", Value::Array(notes(&view))),
+            (
+                "note_kinds",
+                Value::Array(
+                    <NoteKind as strum::IntoEnumIterator>::iter()
+                        .map(|k| json!({ "value": k.to_string(), "label": words(&k.to_string()) }))
+                        .collect(),
+                ),
+            ),
         ]
         .into_iter()
         .fold(
@@ -136,6 +162,15 @@ pub async fn case_page(
                 "done": done.map(StepPage::done),
                 "not_now": not_now.map(StepPage::not_now),
                 "may_act": steps::may_act(who.user.role),
+                "can_allocate": may_allocate,
+                "officer": view.officer.as_ref().map(|o| o.name.clone()),
+                "officer_id": view.officer.as_ref().map(|o| o.id.to_string()),
+                "today": today.to_string(),
+                "closed": view.closed.as_ref().map(|c| format!(
+                    "{} on {}",
+                    words(&c.reason.to_string()),
+                    long_date(c.on)
+                )),
                 "subject_access": sendpanel_core::subject_access::EXPORTERS
                     .contains(&who.user.role)
                     .then(|| format!("/children/{}/subject-access.zip", view.request.child_id)),
@@ -143,6 +178,50 @@ pub async fn case_page(
             |page, (key, value)| with(page, key, value),
         ),
     )
+}
+
+/// The child's details, each with the address of its correction form.
+fn child_rows(view: &CaseView) -> Vec<Value> {
+    view.child_details
+        .iter()
+        .map(|detail| {
+            let field = detail.field.to_string();
+            json!({
+                "key": words(&field),
+                "field": field.replace('_', "-"),
+                "value": detail.value,
+            })
+        })
+        .collect()
+}
+
+fn corrections(view: &CaseView) -> Vec<Value> {
+    view.corrections
+        .iter()
+        .map(|c| {
+            json!({
+                "on": long_date(c.corrected_at.date_naive()),
+                "field": words(&c.field.to_string()),
+                "was": c.old_value.clone().unwrap_or_else(|| "Not recorded".to_owned()),
+                "now": c.new_value.clone().unwrap_or_else(|| "Not recorded".to_owned()),
+                "reason": c.reason,
+            })
+        })
+        .collect()
+}
+
+fn notes(view: &CaseView) -> Vec<Value> {
+    view.notes
+        .iter()
+        .map(|n| {
+            json!({
+                "on": long_date(n.occurred_on),
+                "kind": words(&n.kind.to_string()),
+                "with_whom": n.with_whom,
+                "summary": n.summary,
+            })
+        })
+        .collect()
 }
 
 fn summary(view: &CaseView) -> Vec<Value> {

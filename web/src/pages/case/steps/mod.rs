@@ -38,7 +38,7 @@ use sendpanel_core::workflow::{
     self, ArrangeNextStepsMeeting, AssessDecision, CaseState, CaseView, ClaimException,
     DecideWhetherToAssess, DecideWhetherToIssue, IssueDecision, IssueFinalPlan, NextStepsOutcome,
     RecordAdviceReceived, RecordNextStepsOutcome, RecordReviewDecision, RequestAdvice,
-    ScheduleReviewMeeting, ServeDraftPlan, WorkflowError,
+    ScheduleReviewMeeting, ServeDraftPlan, WithdrawRequest, WorkflowError,
 };
 use serde_json::{Value, json};
 use strum::IntoEnumIterator;
@@ -112,6 +112,7 @@ impl StepPage for Step {
             Self::NotifyMoveOut => "Record a move to another authority\u{2019}s area",
             Self::TransferPlanOut => "Record the plan transferred to the new authority",
             Self::SendTransferNotice => "Record the notice of a transferred plan",
+            Self::WithdrawRequest => "Record the request withdrawn by the family",
         }
     }
 
@@ -172,6 +173,7 @@ impl StepPage for Step {
                 "Plan transferred to the new authority; the case is closed here"
             }
             Self::SendTransferNotice => "Notice to the family of the transferred plan recorded",
+            Self::WithdrawRequest => "Request withdrawn; the case is closed",
         }
     }
 
@@ -236,6 +238,9 @@ impl StepPage for Step {
             }
             Self::SendTransferNotice => {
                 "Within 6 weeks of the transfer, tell the family the plan has been transferred, whether the authority proposes to assess, and when it will review the plan (SEND Regulations 2014 reg. 15(4)-(5))."
+            }
+            Self::WithdrawRequest => {
+                "A parent or young person may withdraw their request at any time before a final plan is issued. The case closes; its history, letters and deadlines stay on the record."
             }
             Self::AdviceReceived | Self::NextStepsOutcome => "",
         }
@@ -371,6 +376,11 @@ impl StepPage for Step {
             Self::NotifyMoveOut => moves::move_out_fields(today),
             Self::TransferPlanOut => moves::transfer_out_fields(today),
             Self::SendTransferNotice => moves::notice_fields(today),
+            Self::WithdrawRequest => plain(vec![
+                Field::new("withdrawn_on", "Day the family withdrew the request", Kind::Date)
+                    .on(today),
+                Field::new("reason", "Their reason, as they gave it", Kind::Textarea),
+            ]),
         }
     }
 }
@@ -516,6 +526,7 @@ enum Parsed {
     Outcome(RecordNextStepsOutcome),
     Dispute(disputes::Parsed),
     Move(moves::Parsed),
+    Withdraw(WithdrawRequest),
 }
 
 /// Reads `command`'s form. Every missing or malformed field is an error at once; the
@@ -646,6 +657,10 @@ fn parse(command: Step, reader: &mut Reader<'_>, view: &CaseView, actor: UserId)
         Step::NotifyMoveOut => Parsed::Move(moves::read_move_out(reader)?),
         Step::TransferPlanOut => Parsed::Move(moves::read_transfer_out(reader)?),
         Step::SendTransferNotice => Parsed::Move(moves::read_notice(reader)?),
+        Step::WithdrawRequest => Parsed::Withdraw(WithdrawRequest {
+            withdrawn_on: reader.date("withdrawn_on", "Day the family withdrew the request")?,
+            reason: reader.text("reason").to_owned(),
+        }),
     };
     reader.errors.is_empty().then_some(parsed)
 }
@@ -757,6 +772,9 @@ fn run(state: &AppState, actor: &Actor, id: CaseId, parsed: &Parsed) -> Result<(
         }
         Parsed::Dispute(p) => disputes::run(&services, actor, id, p)?,
         Parsed::Move(p) => moves::run(&services, actor, id, p)?,
+        Parsed::Withdraw(c) => {
+            services.run(actor, id, c)?;
+        }
     }
     Ok(())
 }

@@ -1,0 +1,88 @@
+//! The caseload as a whole and a case's life around its statutory steps: the caseload
+//! searched and paged, the team's counts, allocation, notes of contact, corrections to
+//! a child's details, and a request withdrawn.
+
+use actix_web::{HttpResponse, web};
+use sendpanel_core::caseload::{CaseloadParams, caseload_for, team_for};
+use sendpanel_core::domain::ChildId;
+use sendpanel_core::workflow::{AllocateCase, CorrectChild, NewCaseNote, WithdrawRequest};
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::handlers::{blocking, case_id, run};
+use super::wire::{AllocatedReply, StageReply, TeamReply};
+use crate::state::AppState;
+
+/// `GET /caseload`: one page of the caller's authority's cases, searched and filtered.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
+pub async fn caseload(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<CaseloadParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (services, actor, params) = (state.services(), caller.actor(), query.into_inner());
+    let page = blocking(move || Ok(caseload_for(&services, &actor, &params)?)).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// `GET /team`: open, overdue and at-risk cases per officer, and the unallocated.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
+pub async fn team(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let (services, actor) = (state.services(), caller.actor());
+    let officers = blocking(move || Ok(team_for(&services, &actor)?)).await?;
+    Ok(HttpResponse::Ok().json(TeamReply { officers }))
+}
+
+/// `POST /requests/{id}/allocation`: allocate the case to an officer, or take it off.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn allocate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<AllocateCase>,
+) -> Result<HttpResponse, ApiError> {
+    let id = case_id(&path)?;
+    let (services, actor, command) = (state.services(), caller.actor(), body.into_inner());
+    let officer = blocking(move || Ok(services.allocate(&actor, id, &command)?)).await?;
+    Ok(HttpResponse::Ok().json(AllocatedReply { officer }))
+}
+
+/// `POST /requests/{id}/notes`: a note of contact with the family or a professional.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn add_note(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<NewCaseNote>,
+) -> Result<HttpResponse, ApiError> {
+    let id = case_id(&path)?;
+    let (services, actor, command) = (state.services(), caller.actor(), body.into_inner());
+    let note = blocking(move || Ok(services.add_note(&actor, id, &command)?)).await?;
+    Ok(HttpResponse::Created().json(note))
+}
+
+/// `POST /children/{id}/corrections`: correct one of a child's details.
+#[tracing::instrument(skip_all, fields(child_id = %path, user_id = %caller.user.id))]
+pub async fn correct_child(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<CorrectChild>,
+) -> Result<HttpResponse, ApiError> {
+    let id: ChildId = path.parse().map_err(|_| ApiError::not_found("child"))?;
+    let (services, actor, command) = (state.services(), caller.actor(), body.into_inner());
+    let correction = blocking(move || Ok(services.correct_child(&actor, id, &command)?)).await?;
+    Ok(HttpResponse::Created().json(correction))
+}
+
+/// `POST /requests/{id}/withdrawal`: the family withdrew the request; the case closes.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<WithdrawRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let stage = run(state, caller, &path, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(StageReply { stage }))
+}
