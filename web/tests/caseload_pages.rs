@@ -91,6 +91,22 @@ async fn scenario(db: Database) {
     assert!(!bad.body.contains("href=\"/cases/"), "{}", bad.body);
 
     // The CSV: a header and a row per case, a typed formula shown and never run.
+    let last = open.last().unwrap();
+    let last_child = db.read(|tx| tx.get_child(&torbay, last.child_id)).unwrap();
+    sendpanel_core::workflow::correct_child(
+        &db,
+        &torbay,
+        last.child_id,
+        &sendpanel_core::workflow::CorrectChild {
+            field: ChildField::GivenName,
+            expected: Some(last_child.given_name.to_string()),
+            value: Some("=SUM(1+1)".into()),
+            reason: "A formula typed as a name".into(),
+        },
+        last.officer_id.unwrap(),
+        &sendpanel_core::time::SystemClock,
+    )
+    .unwrap();
     let csv = caseworker.get(&app, "/caseload.csv").await;
     assert_eq!(csv.status, StatusCode::OK);
     let lines: Vec<&str> = csv.body.lines().collect();
@@ -100,6 +116,8 @@ async fn scenario(db: Database) {
         csv.body
     );
     assert_eq!(lines.len(), open.len() + 1, "{}", csv.body);
+    let defused = format!("{},'=SUM(1+1) {}", last.id, last_child.family_name);
+    assert!(csv.body.contains(&defused), "{}", csv.body);
 
     // The team page: the demo caseworker holds every open case.
     let mut admin = Browser::default();

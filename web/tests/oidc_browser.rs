@@ -160,7 +160,7 @@ async fn steps(client: &Client, base: &str, provider: &OidcProvider) {
 
     // A caseworker in the caseworkers' group: signed in, at the caseload.
     council_sign_in(client, base, CASEWORKER, CASEWORKERS).await;
-    wait_for(client, "//h1[normalize-space()='Caseload']").await;
+    wait_for(client, "//h1[normalize-space()='My cases']").await;
     assert_eq!(client.current_url().await.unwrap().path(), "/");
     axe(client, "council-caseload").await;
 

@@ -188,7 +188,6 @@ async fn scenario(db: Database) {
     for (anchor, text) in [
         ("#family_name", "Enter the child&#x27;s family name"),
         ("#date_of_birth-day", "Enter the child&#x27;s date of birth"),
-        ("#upn", "Enter the child&#x27;s unique pupil number (UPN)"),
         (
             "#received_on-day",
             "Enter the date the request was received",
@@ -205,6 +204,8 @@ async fn scenario(db: Database) {
         assert!(page.body.contains(&format!("id=\"{id}\"")), "field {id}");
     }
     assert!(!page.body.contains("<a href=\"#given_name\">"));
+    // The UPN is optional (under-5s, post-16 and home-educated children may have none).
+    assert!(!page.body.contains("<a href=\"#upn\">"));
     assert!(
         page.body.contains("value=\"Alex\""),
         "what was typed is kept"

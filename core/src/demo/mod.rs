@@ -423,7 +423,9 @@ fn seed_people_and_requests(
                     upn: Some(seeded.upn.clone()),
                     nhs_number: seeded.nhs_number.clone(),
                     authority_reference: None,
-                    sex: None,
+                    // The seed's children are illustrative and it gives no sex: recorded
+                    // as not known (U), so the demo's SEN2 return has its people in it.
+                    sex: Some(crate::domain::Sex::Unknown),
                     ethnicity: None,
                     postcode: None,
                 };

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use sendpanel_core::access::{self, AccessFilter, NamedAccess};
+use sendpanel_core::reports::csv::{CsvError, write_table};
 use serde_json::{Value, json};
 
 use crate::pages::render::{PageError, render};
@@ -140,53 +141,35 @@ pub async fn audit_csv(
         .body(body))
 }
 
-/// Why the CSV could not be written (only a bug could cause it: it is written to memory).
-#[derive(Debug, thiserror::Error)]
-enum CsvError {
-    #[error("writing the access log as CSV: {0}")]
-    Write(#[from] csv::Error),
-    #[error("finishing the access log's CSV: {0}")]
-    Finish(String),
-}
-
-/// The records as CSV with a header row. A cell that a spreadsheet would run as a
-/// formula (starting `=`, `+`, `-` or `@`) is prefixed with `'`, so an exported name
-/// cannot run anything on an auditor's machine.
+/// The records as CSV with a header row, through the core's one CSV writer: a cell a
+/// spreadsheet would run as a formula is prefixed with `'`, so an exported name cannot
+/// run anything on an auditor's machine.
 fn to_csv(records: &[NamedAccess]) -> Result<Vec<u8>, CsvError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "read_at",
-        "user_id",
-        "user_name",
-        "role",
-        "case_id",
-        "child_id",
-        "child_name",
-        "what",
-        "route",
-    ])?;
-    for named in records {
-        let r = &named.record;
-        out.write_record([
-            r.read_at.to_rfc3339(),
-            r.user_id.to_string(),
-            inert(&named.user_name),
-            r.role.to_string(),
-            r.case_id.to_string(),
-            r.child_id.to_string(),
-            inert(&named.child_name),
-            r.what.to_string(),
-            r.route.clone(),
-        ])?;
-    }
-    out.into_inner()
-        .map_err(|e| CsvError::Finish(e.error().to_string()))
-}
-
-fn inert(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
+    write_table(
+        &[
+            "read_at",
+            "user_id",
+            "user_name",
+            "role",
+            "case_id",
+            "child_id",
+            "child_name",
+            "what",
+            "route",
+        ],
+        records.iter().map(|named| {
+            let r = &named.record;
+            [
+                r.read_at.to_rfc3339(),
+                r.user_id.to_string(),
+                named.user_name.clone(),
+                r.role.to_string(),
+                r.case_id.to_string(),
+                r.child_id.to_string(),
+                named.child_name.clone(),
+                r.what.to_string(),
+                r.route.clone(),
+            ]
+        }),
+    )
 }
