@@ -36,7 +36,7 @@ n = int(sys.argv[1])
 needs = ["SLCN", "ASD", "SEMH", "MLD", "SPLD"]
 print("reference,given_name,family_name,date_of_birth,plan_issued_on,last_reviewed_on,setting_name,setting_type,primary_need,requested_by,officer_email")
 for i in range(n):
-    born = f"{2008 + i % 15}-{1 + i % 12:02d}-{1 + i % 28:02d}"
+    born = f"{2006 + i % 13}-{1 + i % 12:02d}-{1 + i % 28:02d}"
     issued = f"{2019 + i % 6}-{1 + i * 7 % 12:02d}-{1 + i % 27:02d}"
     reviewed = f"2025-{1 + i * 5 % 12:02d}-{1 + i % 27:02d}" if i % 3 else ""
     officer = "casey.worker@torbay.example" if i % 4 == 0 else ""
@@ -81,7 +81,7 @@ run_backend() {
     "$ROOT/$BIN" import plans "$WORK/plans.csv" --authority torbay | tail -3
   local deep="/caseload"
   for _ in $(seq 1 100); do
-    deep="$(curl -fs -H "Cookie: $cookie" "$base$deep" | grep -o 'href="/caseload?[^"]*after=[^"]*"' | head -1 | sed 's/href="\(.*\)"/\1/; s/&amp;/\&/g')"
+    deep="$(curl -fs -H "Cookie: $cookie" "$base$deep" | grep -o 'href="/caseload?[^"]*after[^"]*"' | head -1 | sed 's/href="\(.*\)"/\1/; s/&amp;/\&/g; s/&#x3D;/=/g')"
     [ -n "$deep" ] || { echo "no next page on $name" >&2; exit 1; }
   done
   for page in /caseload "/caseload?officer=me&due=at_risk" "/caseload?q=family123" "$deep" "$case_path"; do
