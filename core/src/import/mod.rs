@@ -247,6 +247,11 @@ pub fn import(
         done += batch.len() as u64;
         progress(done);
     }
+    if report.imported > 0 {
+        // Thousands of new rows at once leave PostgreSQL's planner statistics behind
+        // until autovacuum catches up, and with them the caseload's query plans.
+        db.refresh_statistics()?;
+    }
     tracing::info!(
         imported = report.imported,
         skipped = report.skipped,

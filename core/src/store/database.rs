@@ -163,6 +163,20 @@ impl Database {
         migrate::revert_last(&mut conn.conn)
     }
 
+    /// Refreshes PostgreSQL's planner statistics for the caseload's tables, after a
+    /// bulk import: until autovacuum's next analyse the planner believes the tables
+    /// are as small as before and picks plans that read every row. SQLite plans from
+    /// its indexes without statistics here, so it has nothing to do.
+    pub fn refresh_statistics(&self) -> Result<(), StoreError> {
+        use diesel::connection::SimpleConnection;
+        let mut pooled = self.inner.pool.get()?;
+        if let super::connection::AnyConnection::Postgres(pg) = &mut pooled.conn {
+            pg.batch_execute("ANALYZE children, requests, cases, deadlines")
+                .map_err(|e| StoreError::Query(e.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// Where the schema stands relative to this binary.
     pub fn schema_status(&self) -> Result<SchemaStatus, StoreError> {
         let mut pooled = self.inner.pool.get()?;
