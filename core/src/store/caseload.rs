@@ -207,11 +207,29 @@ macro_rules! matching {
                 query = query.filter(cases::id.like(format!("{}%", escape_like(prefix))))
             }
             Some(CaseSearch::Text(text)) => {
+                // The children whose name holds the text are found first, in one pass
+                // over the children table, rather than each case's child being read
+                // in turn as the caseload's order walks every case.
+                let named_children = diesel::alias!(children as named_children);
+                let named = named_children
+                    .filter(
+                        named_children
+                            .field(children::authority_id)
+                            .eq(authority.clone()),
+                    )
+                    .filter(
+                        named_children
+                            .field(children::search_name)
+                            .like(format!("%{}%", escape_like(text)))
+                            .escape('\\')
+                            .or(named_children
+                                .field(children::authority_reference)
+                                .eq(text.to_uppercase())),
+                    )
+                    .select(named_children.field(children::id));
                 query = query.filter(
-                    children::search_name
-                        .like(format!("%{}%", escape_like(text)))
-                        .escape('\\')
-                        .or(children::authority_reference.eq(text.to_uppercase()))
+                    cases::child_id
+                        .eq_any(named)
                         .or(cases::external_reference.eq(text.clone())),
                 )
             }
