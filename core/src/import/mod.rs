@@ -202,6 +202,7 @@ pub fn import(
     // A dry run writes no child, so it carries the children its earlier batches would
     // have written: a later row for the same child meets them as the import would.
     let mut would_record = Children::default();
+    let mut batches: u64 = 0;
     for batch in file.rows.chunks(BATCH_ROWS) {
         let outcome = match mode {
             ImportMode::DryRun => db.read(|tx| {
@@ -246,6 +247,13 @@ pub fn import(
             .extend(outcome.refused.into_iter().flat_map(|(_, p)| p));
         done += batch.len() as u64;
         progress(done);
+        batches += 1;
+        // As the tables grow from a few rows to thousands, PostgreSQL keeps planning
+        // from the sizes it last measured and soon reads whole tables for each row;
+        // measuring again after 1, 2, 4, 8... batches keeps its plans right for little.
+        if mode == ImportMode::Import && batches.is_power_of_two() {
+            db.refresh_statistics()?;
+        }
     }
     if report.imported > 0 {
         // Thousands of new rows at once leave PostgreSQL's planner statistics behind
