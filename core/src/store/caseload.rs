@@ -392,8 +392,8 @@ impl Tx<'_> {
         Ok(loads.into_values().collect())
     }
 
-    /// Allocates a case to `officer` (or leaves it unallocated), returning the officer
-    /// before. The caller has taken the case ([`Tx::lock_case`]).
+    /// Allocates a case to `officer` (or leaves it unallocated). The caller has taken
+    /// the case ([`Tx::lock_case`]) and records the `CaseAllocated` event with it.
     pub fn set_case_officer(
         &mut self,
         scope: &AuthorityScope,
