@@ -330,6 +330,21 @@ both_backends! {
         assert_eq!(stage, CaseStage::Closed);
         let stored = db.read(|tx| tx.get_case(&scope, case))?;
         assert_eq!(stored.closure.map(|c| (c.on, c.reason)), Some((date(2023, 9, 18), ClosedReason::Withdrawn)));
+        // Two people record the same withdrawal at the same moment: one is recorded.
+        let other = receive_request(db, &scope, &request(41), None, &on(2023, 9, 4))?.case.id;
+        let barrier = Arc::new(Barrier::new(2));
+        let tries: Vec<_> = (0..2).map(|_| {
+            let (db, scope, barrier, by) = (db.clone(), scope.clone(), barrier.clone(), caseworker.id);
+            std::thread::spawn(move || {
+                barrier.wait();
+                withdraw_request(&db, &scope, other, &WithdrawRequest { withdrawn_on: date(2023, 9, 18), reason: "Moved away".into() }, by, &on(2023, 9, 20))
+            })
+        }).collect();
+        let results: Vec<_> = tries.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+        assert!(results.iter().any(|r| matches!(r, Err(WorkflowError::WrongStage { .. }))), "{results:?}");
+        let withdrawals = db.read(|tx| tx.list_events(&scope, Some(other)))?.iter().filter(|e| e.kind() == EventKind::RequestWithdrawn).count();
+        assert_eq!(withdrawals, 1);
         let twice = withdraw_request(db, &scope, case, &WithdrawRequest { withdrawn_on: date(2023, 9, 18), reason: "again".into() }, caseworker.id, &on(2023, 9, 20));
         assert!(matches!(twice, Err(WorkflowError::WrongStage { .. })), "{twice:?}");
         Ok(())
@@ -408,8 +423,23 @@ both_backends! {
         let events = db.read(|tx| tx.list_events(&scope, Some(case.id)))?;
         assert_eq!(events.iter().filter(|e| e.kind() == EventKind::ChildDetailsCorrected).count(), 1);
         // The search finds the child by the corrected UPN.
-        let found = search(db, &scope, &query(CaseloadParams { q: Some(new), ..params() }, caseworker.id), date(2023, 9, 10))?;
+        let found = search(db, &scope, &query(CaseloadParams { q: Some(new.clone()), ..params() }, caseworker.id), date(2023, 9, 10))?;
         assert_eq!(found.cases.iter().map(|c| c.id).collect::<Vec<_>>(), vec![case.id]);
+        // Two people correct the same UPN at the same moment from the same value: one
+        // correction is kept, the other refused as a conflict.
+        let barrier = Arc::new(Barrier::new(2));
+        let tries: Vec<_> = [73u16, 74].into_iter().map(|serial| {
+            let (db, scope, barrier, by, child, seen) = (db.clone(), scope.clone(), barrier.clone(), caseworker.id, case.child_id, new.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                correct_child(&db, &scope, child, &CorrectChild { field: ChildField::Upn, expected: Some(seen), value: Some(upn(880, serial).to_string()), reason: "Checked with the school".into() }, by, &on(2023, 9, 11))
+            })
+        }).collect();
+        let results: Vec<_> = tries.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+        assert!(results.iter().any(|r| matches!(r, Err(WorkflowError::Store(StoreError::Conflict(_))))), "{results:?}");
+        assert_eq!(db.read(|tx| tx.list_child_corrections(&scope, case.child_id))?.len(), 2);
+        let child = db.read(|tx| tx.get_child(&scope, case.child_id))?;
         // Clearing the UPN of a child with no reference would leave them unfindable.
         let cleared = correct_child(db, &scope, case.child_id, &CorrectChild { field: ChildField::Upn, expected: child.upn.map(|u| u.to_string()), value: None, reason: "No UPN".into() }, caseworker.id, &on(2023, 9, 10));
         assert!(matches!(cleared, Err(WorkflowError::Invalid { field: "value", .. })), "{cleared:?}");

@@ -16,6 +16,7 @@ use crate::domain::{CaseStage, NhsNumber, PanelId, SettingType, Upn, UserId};
 use crate::services::{Actor, Services};
 use crate::store::{
     AuthorityScope, CaseCursor, CaseFilter, CaseSearch, Database, OfficerFilter, StoreError,
+    nothing_due,
 };
 use crate::workflow::{AT_RISK_DAYS, CaseloadEntry, DeadlineView, OfficerRef, WorkflowError};
 
@@ -308,10 +309,6 @@ pub fn search(
             .collect();
         Ok::<_, StoreError>(CaseloadPage { cases, total, next })
     })?)
-}
-
-fn nothing_due() -> NaiveDate {
-    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
 }
 
 fn officer_names(

@@ -148,6 +148,39 @@ impl TryFrom<RowTuple> for CaseloadRow {
     }
 }
 
+/// The filters on the case alone (stage, officer, due, panel) added to `$query`, a
+/// boxed query over `cases` (joined or not): one place for the page and its count.
+macro_rules! case_filters {
+    ($query:expr, $authority:expr, $filter:expr) => {{
+        let mut query = $query;
+        let filter: &CaseFilter = $filter;
+        query = match filter.stage {
+            Some(stage) => query.filter(cases::stage.eq(stage.to_string())),
+            None => query.filter(cases::stage.ne_all(CLOSED_STAGES)),
+        };
+        query = match filter.officer {
+            OfficerFilter::Anyone => query,
+            OfficerFilter::Unallocated => query.filter(cases::officer_id.is_null()),
+            OfficerFilter::Officer(officer) => {
+                query.filter(cases::officer_id.eq(officer.to_string()))
+            }
+        };
+        if let Some((from, to)) = filter.due_between {
+            query = query.filter(cases::next_due_on.between(from, to));
+        }
+        if let Some(panel) = filter.panel {
+            let on_agenda = agenda_items::table
+                .inner_join(sittings::table.on(sittings::id.eq(agenda_items::sitting_id)))
+                .filter(agenda_items::authority_id.eq($authority))
+                .filter(sittings::panel_id.eq(panel.to_string()))
+                .filter(agenda_items::status.eq("pending"))
+                .select(agenda_items::case_id);
+            query = query.filter(cases::id.eq_any(on_agenda));
+        }
+        query
+    }};
+}
+
 /// The scope's cases joined to their child and request, narrowed by `filter`: one boxed
 /// query the page and its checks share.
 macro_rules! matching {
@@ -167,34 +200,12 @@ macro_rules! matching {
             .filter(cases::authority_id.eq(authority.clone()))
             .into_boxed();
         let filter: &CaseFilter = $filter;
-        query = match filter.stage {
-            Some(stage) => query.filter(cases::stage.eq(stage.to_string())),
-            None => query.filter(cases::stage.ne_all(CLOSED_STAGES)),
-        };
-        query = match filter.officer {
-            OfficerFilter::Anyone => query,
-            OfficerFilter::Unallocated => query.filter(cases::officer_id.is_null()),
-            OfficerFilter::Officer(officer) => {
-                query.filter(cases::officer_id.eq(officer.to_string()))
-            }
-        };
+        query = case_filters!(query, authority.clone(), filter);
         if let Some(setting) = filter.setting {
             query = query.filter(requests::setting_type.eq(setting.to_string()));
         }
-        if let Some((from, to)) = filter.due_between {
-            query = query.filter(cases::next_due_on.between(from, to));
-        }
         if let Some((from, to)) = filter.born_between {
             query = query.filter(children::date_of_birth.between(from, to));
-        }
-        if let Some(panel) = filter.panel {
-            let on_agenda = agenda_items::table
-                .inner_join(sittings::table.on(sittings::id.eq(agenda_items::sitting_id)))
-                .filter(agenda_items::authority_id.eq(authority.clone()))
-                .filter(sittings::panel_id.eq(panel.to_string()))
-                .filter(agenda_items::status.eq("pending"))
-                .select(agenda_items::case_id);
-            query = query.filter(cases::id.eq_any(on_agenda));
         }
         match &filter.search {
             None => {}
@@ -303,32 +314,10 @@ impl Tx<'_> {
                 .first(self.conn)?);
         }
         let authority = scope.authority().to_string();
-        let mut query = cases::table
+        let query = cases::table
             .filter(cases::authority_id.eq(authority.clone()))
             .into_boxed();
-        query = match filter.stage {
-            Some(stage) => query.filter(cases::stage.eq(stage.to_string())),
-            None => query.filter(cases::stage.ne_all(CLOSED_STAGES)),
-        };
-        query = match filter.officer {
-            OfficerFilter::Anyone => query,
-            OfficerFilter::Unallocated => query.filter(cases::officer_id.is_null()),
-            OfficerFilter::Officer(officer) => {
-                query.filter(cases::officer_id.eq(officer.to_string()))
-            }
-        };
-        if let Some((from, to)) = filter.due_between {
-            query = query.filter(cases::next_due_on.between(from, to));
-        }
-        if let Some(panel) = filter.panel {
-            let on_agenda = agenda_items::table
-                .inner_join(sittings::table.on(sittings::id.eq(agenda_items::sitting_id)))
-                .filter(agenda_items::authority_id.eq(authority))
-                .filter(sittings::panel_id.eq(panel.to_string()))
-                .filter(agenda_items::status.eq("pending"))
-                .select(agenda_items::case_id);
-            query = query.filter(cases::id.eq_any(on_agenda));
-        }
+        let query = case_filters!(query, authority, filter);
         Ok(query.select(diesel::dsl::count_star()).first(self.conn)?)
     }
 

@@ -197,7 +197,7 @@ struct CaseRow {
 
 /// `cases.next_due_on` when no deadline is open: the far end of the caseload's order,
 /// so the caseload pages on one non-null key.
-pub(super) fn nothing_due() -> NaiveDate {
+pub(crate) fn nothing_due() -> NaiveDate {
     NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
 }
 

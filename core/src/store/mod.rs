@@ -50,6 +50,7 @@ mod url;
 pub use accounts::SessionRecord;
 pub use caseload::{CaseCursor, CaseFilter, CaseSearch, CaseloadRow, OfficerFilter, OfficerLoad};
 pub use cases::BulkCase;
+pub(crate) use cases::nothing_due;
 pub use database::{Database, EventObserver, PoolOptions, Tx};
 pub use digests::{DigestDeadline, DigestKind};
 pub use error::StoreError;
