@@ -394,6 +394,37 @@ both_backends! {
         Ok(())
     }
 
+    fn two_imports_of_one_file_at_once_write_each_plan_once(db) {
+        // Two admins (or a re-run while the first still goes) import the same file at
+        // the same moment, three batches each: every plan is written once, by one of
+        // them, and the other skips it.
+        let w = world(db);
+        let rows: Vec<PlanRow> = (0..1200).map(good_plan).collect();
+        let text = csv(PLAN_HEADER, &rows);
+        let barrier = std::sync::Barrier::new(2);
+        let reports: Vec<ImportReport> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..2)
+                .map(|_| s.spawn(|| { barrier.wait(); run(db, &w, ImportKind::Plans, &text, ImportMode::Import) }))
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect::<anyhow::Result<_>>()
+        })?;
+        let total = |f: fn(&ImportReport) -> u64| reports.iter().map(f).sum::<u64>();
+        assert_eq!(total(|r| r.imported), 1200, "{reports:?}");
+        assert_eq!(total(|r| r.skipped), 1200, "{reports:?}");
+        assert_eq!(total(|r| r.refused), 0);
+        let (cases, children, requests, _) = counts(db, &w.scope);
+        assert_eq!((cases, children, requests), (1200, 1200, 1200));
+        // Each case's history is whole and in order, whichever import wrote it.
+        for case in db.read(|tx| tx.list_cases(&w.scope))? {
+            let events = db.read(|tx| tx.list_events(&w.scope, Some(case.id)))?;
+            let sequences: Vec<Option<i64>> = events.iter().map(|e| e.case_sequence).collect();
+            let expected: Vec<Option<i64>> = (1..=i64::try_from(events.len())?).map(Some).collect();
+            assert_eq!(sequences, expected);
+            assert_eq!(events[0].kind(), EventKind::PlanImported);
+        }
+        Ok(())
+    }
+
     fn a_file_without_a_required_column_is_refused_whole(db) {
         let w = world(db);
         let clock = today();

@@ -593,6 +593,9 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
                 std::time::Duration::from_secs(3600),
             )
         });
+        // SQLite's planner statistics, measured at start and hourly (PostgreSQL's
+        // autovacuum keeps its own).
+        let statistics = outbox_db.spawn_optimize(std::time::Duration::from_secs(3600));
         // Refusals and decisions not to issue whose appeal window passed close hourly.
         let closing = spawn_closing(
             outbox_db.clone(),
@@ -611,6 +614,7 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         // Anything the worker had claimed is retried after its lease.
         worker.abort();
         closing.abort();
+        statistics.abort();
         if let Some(digests) = digests {
             digests.abort();
         }

@@ -30,7 +30,7 @@ use crate::domain::{
     RequestId, Upn, UserId,
 };
 use crate::events::{self, CaseEvent};
-use crate::store::{AuthorityScope, Database, KnownChild, NewEvent, StoreError, Tx};
+use crate::store::{AuthorityScope, BulkCase, Database, KnownChild, NewEvent, StoreError, Tx};
 use crate::time::Clock;
 use crate::workflow::lifecycle::OFFICER_ROLES;
 use rows::{CheckedRow, FileRow};
@@ -307,6 +307,7 @@ fn run_batch(
     }
     let now = clock.now();
     let mut outcome = BatchOutcome::default();
+    let mut planned = Planned::default();
     for row in batch {
         let mut problems = row.problems.clone();
         let officer = match &row.officer_email {
@@ -370,10 +371,13 @@ fn run_batch(
                 actor,
                 now,
             };
-            write_row(tx, scope, &write)?;
+            planned.add(scope, &write)?;
         }
         outcome.imported += 1;
     }
+    // The batch's good rows in a few multi-row statements, not a round trip per row.
+    tx.insert_cases_in_bulk(scope, &planned.cases, now)?;
+    tx.append_opening_events_in_bulk(scope, planned.events)?;
     Ok(outcome)
 }
 
@@ -477,121 +481,129 @@ struct Write<'a> {
     now: DateTime<Utc>,
 }
 
-/// Writes one checked row: the child if new, the request, the case with its earlier
-/// reference, and the events and limit of its kind.
-fn write_row(tx: &mut Tx<'_>, scope: &AuthorityScope, write: &Write<'_>) -> Result<(), StoreError> {
-    let Write {
-        kind,
-        checked,
-        child_id,
-        new_child,
-        officer,
-        actor,
-        now,
-    } = *write;
-    if let Some(child) = new_child {
-        tx.insert_child(scope, child, now)?;
-    }
-    let (requester, summary, contact_email) = match &checked.request {
-        Some(r) => (
-            r.requester.clone(),
-            r.summary.clone(),
-            r.contact_email.clone(),
-        ),
-        None => (
-            IMPORTED_REQUESTER.to_owned(),
-            IMPORTED_SUMMARY.to_owned(),
-            None,
-        ),
-    };
-    let request = AssessmentRequest {
-        id: RequestId::new(),
-        authority_id: scope.authority().clone(),
-        child_id,
-        received_on: checked.received_on,
-        requested_by: checked.requested_by,
-        requester,
-        setting_type: checked.setting_type,
-        primary_need: checked.primary_need,
-        summary,
-        logged_at: now,
-        contact_email,
-    };
-    tx.insert_request(scope, &request)?;
-    let stage = match kind {
-        ImportKind::Plans => CaseStage::PlanIssued,
-        ImportKind::Requests => CaseStage::RequestReceived,
-    };
-    let mut case = Case::opened(scope.authority().clone(), child_id, request.id, stage, now);
-    case.external_reference = Some(checked.reference.clone());
-    case.setting_name = checked.setting_name.clone();
-    case.officer_id = officer;
-    tx.insert_case(scope, &case)?;
-    // A case just opened in this transaction: its stream is empty and no one else's.
-    tx.note_last_sequence(case.id, 0);
-    let event = |fact: CaseEvent| NewEvent {
-        case_id: Some(case.id),
-        fact,
-        actor,
-        occurred_at: now,
-    };
-    let bad_date = |e: crate::clock::ClockError| StoreError::Refused(e.to_string());
-    let deadline = match (&checked.plan, kind) {
-        (Some(plan), ImportKind::Plans) => {
-            tx.append_event(
-                scope,
-                event(CaseEvent::PlanImported(events::PlanImported {
-                    reference: checked.reference.clone(),
-                    plan_issued_on: plan.plan_issued_on,
-                    last_reviewed_on: plan.last_reviewed_on,
-                })),
-            )?;
-            let start: NaiveDate = plan.last_reviewed_on.unwrap_or(plan.plan_issued_on);
-            let due_on = limits::ANNUAL_REVIEW
-                .calendar_due(start, None)
-                .map_err(bad_date)?;
-            crate::workflow::open_limit(scope, case.id, DeadlineKind::AnnualReview, due_on, None)
-        }
-        _ => {
-            tx.append_event(
-                scope,
-                event(CaseEvent::RequestReceived(events::RequestReceived {
-                    request: request.id,
-                    child: child_id,
-                    received_on: request.received_on,
-                    requested_by: request.requested_by,
-                })),
-            )?;
-            tx.append_event(
-                scope,
-                event(CaseEvent::RequestImported(events::RequestImported {
-                    reference: checked.reference.clone(),
-                })),
-            )?;
-            // The 6 weeks run from the day the earlier system received it, even if
-            // they have already passed: the case shows it overdue, as it is.
-            let due_on = limits::of(DeadlineKind::DecideWhetherToAssess)
-                .calendar_due(request.received_on, None)
-                .map_err(bad_date)?;
-            crate::workflow::open_limit(
-                scope,
-                case.id,
-                DeadlineKind::DecideWhetherToAssess,
-                due_on,
+/// A batch's good rows, ready to write together: each case with its child (if new),
+/// request and limit, and the events of all of them in order.
+#[derive(Default)]
+struct Planned {
+    cases: Vec<BulkCase>,
+    events: Vec<NewEvent>,
+}
+
+impl Planned {
+    /// Adds one checked row: the child if new, the request, the case with its earlier
+    /// reference, and the events and limit of its kind.
+    fn add(&mut self, scope: &AuthorityScope, write: &Write<'_>) -> Result<(), StoreError> {
+        let Write {
+            kind,
+            checked,
+            child_id,
+            new_child,
+            officer,
+            actor,
+            now,
+        } = *write;
+        let (requester, summary, contact_email) = match &checked.request {
+            Some(r) => (
+                r.requester.clone(),
+                r.summary.clone(),
+                r.contact_email.clone(),
+            ),
+            None => (
+                IMPORTED_REQUESTER.to_owned(),
+                IMPORTED_SUMMARY.to_owned(),
                 None,
-            )
+            ),
+        };
+        let request = AssessmentRequest {
+            id: RequestId::new(),
+            authority_id: scope.authority().clone(),
+            child_id,
+            received_on: checked.received_on,
+            requested_by: checked.requested_by,
+            requester,
+            setting_type: checked.setting_type,
+            primary_need: checked.primary_need,
+            summary,
+            logged_at: now,
+            contact_email,
+        };
+        let stage = match kind {
+            ImportKind::Plans => CaseStage::PlanIssued,
+            ImportKind::Requests => CaseStage::RequestReceived,
+        };
+        let mut case = Case::opened(scope.authority().clone(), child_id, request.id, stage, now);
+        case.external_reference = Some(checked.reference.clone());
+        case.setting_name = checked.setting_name.clone();
+        case.officer_id = officer;
+        let event = |fact: CaseEvent| NewEvent {
+            case_id: Some(case.id),
+            fact,
+            actor,
+            occurred_at: now,
+        };
+        let bad_date = |e: crate::clock::ClockError| StoreError::Refused(e.to_string());
+        let deadline = match (&checked.plan, kind) {
+            (Some(plan), ImportKind::Plans) => {
+                self.events
+                    .push(event(CaseEvent::PlanImported(events::PlanImported {
+                        reference: checked.reference.clone(),
+                        plan_issued_on: plan.plan_issued_on,
+                        last_reviewed_on: plan.last_reviewed_on,
+                    })));
+                let start: NaiveDate = plan.last_reviewed_on.unwrap_or(plan.plan_issued_on);
+                let due_on = limits::ANNUAL_REVIEW
+                    .calendar_due(start, None)
+                    .map_err(bad_date)?;
+                crate::workflow::open_limit(
+                    scope,
+                    case.id,
+                    DeadlineKind::AnnualReview,
+                    due_on,
+                    None,
+                )
+            }
+            _ => {
+                self.events
+                    .push(event(CaseEvent::RequestReceived(events::RequestReceived {
+                        request: request.id,
+                        child: child_id,
+                        received_on: request.received_on,
+                        requested_by: request.requested_by,
+                    })));
+                self.events
+                    .push(event(CaseEvent::RequestImported(events::RequestImported {
+                        reference: checked.reference.clone(),
+                    })));
+                // The 6 weeks run from the day the earlier system received it, even if
+                // they have already passed: the case shows it overdue, as it is.
+                let due_on = limits::of(DeadlineKind::DecideWhetherToAssess)
+                    .calendar_due(request.received_on, None)
+                    .map_err(bad_date)?;
+                crate::workflow::open_limit(
+                    scope,
+                    case.id,
+                    DeadlineKind::DecideWhetherToAssess,
+                    due_on,
+                    None,
+                )
+            }
+        };
+        self.events
+            .push(crate::workflow::deadline_set(&deadline, actor, now));
+        if let Some(officer) = officer {
+            self.events
+                .push(event(CaseEvent::CaseAllocated(events::CaseAllocated {
+                    officer: Some(officer),
+                    previous: None,
+                    reason: Some("Allocated in the import from the earlier system".to_owned()),
+                })));
         }
-    };
-    crate::workflow::set_deadline(tx, scope, &deadline, actor, now)?;
-    if let Some(officer) = officer {
-        tx.append_event(
-            scope,
-            event(CaseEvent::CaseAllocated(events::CaseAllocated {
-                officer: Some(officer),
-                previous: None,
-                reason: Some("Allocated in the import from the earlier system".to_owned()),
-            })),
-        )?;
+        self.cases.push(BulkCase {
+            new_child: new_child.cloned(),
+            request,
+            case,
+            deadlines: vec![deadline],
+        });
+        Ok(())
     }
-    Ok(())
 }

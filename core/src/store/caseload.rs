@@ -148,11 +148,15 @@ impl TryFrom<RowTuple> for CaseloadRow {
     }
 }
 
-/// The filters on the case alone (stage, officer, due, panel) added to `$query`, a
-/// boxed query over `cases` (joined or not): one place for the page and its count.
+/// Every part of `$filter` added to `$query`, a boxed query over `cases` (joined to
+/// its child and request, or not): one place for the page and its count. Each
+/// condition is on the case itself, the child's and the request's through subqueries
+/// on their ids, so the count reads the cases table and its indexes alone, and a name
+/// search starts from the children whose name matches rather than walking every case.
 macro_rules! case_filters {
     ($query:expr, $authority:expr, $filter:expr) => {{
         let mut query = $query;
+        let authority: String = $authority;
         let filter: &CaseFilter = $filter;
         query = match filter.stage {
             Some(stage) => query.filter(cases::stage.eq(stage.to_string())),
@@ -171,78 +175,95 @@ macro_rules! case_filters {
         if let Some(panel) = filter.panel {
             let on_agenda = agenda_items::table
                 .inner_join(sittings::table.on(sittings::id.eq(agenda_items::sitting_id)))
-                .filter(agenda_items::authority_id.eq($authority))
+                .filter(agenda_items::authority_id.eq(authority.clone()))
                 .filter(sittings::panel_id.eq(panel.to_string()))
                 .filter(agenda_items::status.eq("pending"))
                 .select(agenda_items::case_id);
             query = query.filter(cases::id.eq_any(on_agenda));
         }
-        query
-    }};
-}
-
-/// The scope's cases joined to their child and request, narrowed by `filter`: one boxed
-/// query the page and its checks share.
-macro_rules! matching {
-    ($scope:expr, $filter:expr) => {{
-        let authority = $scope.authority().to_string();
-        let mut query = cases::table
-            .inner_join(
-                children::table.on(children::id
-                    .eq(cases::child_id)
-                    .and(children::authority_id.eq(cases::authority_id))),
-            )
-            .inner_join(
-                requests::table.on(requests::id
-                    .eq(cases::request_id)
-                    .and(requests::authority_id.eq(cases::authority_id))),
-            )
-            .filter(cases::authority_id.eq(authority.clone()))
-            .into_boxed();
-        let filter: &CaseFilter = $filter;
-        query = case_filters!(query, authority.clone(), filter);
+        let the_children = diesel::alias!(children as the_children);
+        let children_here = the_children.filter(
+            the_children
+                .field(children::authority_id)
+                .eq(authority.clone()),
+        );
+        let child_id = the_children.field(children::id);
         if let Some(setting) = filter.setting {
-            query = query.filter(requests::setting_type.eq(setting.to_string()));
+            let the_requests = diesel::alias!(requests as the_requests);
+            let requested = the_requests
+                .filter(
+                    the_requests
+                        .field(requests::authority_id)
+                        .eq(authority.clone()),
+                )
+                .filter(
+                    the_requests
+                        .field(requests::setting_type)
+                        .eq(setting.to_string()),
+                )
+                .select(the_requests.field(requests::id));
+            query = query.filter(cases::request_id.eq_any(requested));
         }
         if let Some((from, to)) = filter.born_between {
-            query = query.filter(children::date_of_birth.between(from, to));
+            let born = children_here
+                .clone()
+                .filter(
+                    the_children
+                        .field(children::date_of_birth)
+                        .between(from, to),
+                )
+                .select(child_id);
+            query = query.filter(cases::child_id.eq_any(born));
         }
         match &filter.search {
             None => {}
-            Some(CaseSearch::Upn(upn)) => query = query.filter(children::upn.eq(upn.clone())),
-            Some(CaseSearch::NhsNumber(nhs)) => {
-                query = query.filter(children::nhs_number.eq(nhs.clone()))
+            Some(CaseSearch::Upn(upn)) => {
+                let found = children_here
+                    .filter(the_children.field(children::upn).eq(upn.clone()))
+                    .select(child_id);
+                query = query.filter(cases::child_id.eq_any(found));
             }
-            Some(CaseSearch::Born(day)) => query = query.filter(children::date_of_birth.eq(*day)),
+            Some(CaseSearch::NhsNumber(nhs)) => {
+                let found = children_here
+                    .filter(the_children.field(children::nhs_number).eq(nhs.clone()))
+                    .select(child_id);
+                query = query.filter(cases::child_id.eq_any(found));
+            }
+            Some(CaseSearch::Born(day)) => {
+                let found = children_here
+                    .filter(the_children.field(children::date_of_birth).eq(*day))
+                    .select(child_id);
+                query = query.filter(cases::child_id.eq_any(found));
+            }
             Some(CaseSearch::CaseReference(prefix)) => {
                 query = query.filter(cases::id.like(format!("{}%", escape_like(prefix))))
             }
             Some(CaseSearch::Text(text)) => {
-                // The children whose name holds the text are found first, in one pass
-                // over the children table, rather than each case's child being read
-                // in turn as the caseload's order walks every case.
-                let named_children = diesel::alias!(children as named_children);
-                let named = named_children
+                // The cases of the children whose name (or reference) holds the text,
+                // and the case imported under it, as one list of case ids: both
+                // databases then fetch those few cases by id, where an OR of the two
+                // had them read every case (13 ms to 5 ms on PostgreSQL at 20,000).
+                let named = children_here
                     .filter(
-                        named_children
-                            .field(children::authority_id)
-                            .eq(authority.clone()),
-                    )
-                    .filter(
-                        named_children
+                        the_children
                             .field(children::search_name)
                             .like(format!("%{}%", escape_like(text)))
                             .escape('\\')
-                            .or(named_children
+                            .or(the_children
                                 .field(children::authority_reference)
                                 .eq(text.to_uppercase())),
                     )
-                    .select(named_children.field(children::id));
-                query = query.filter(
-                    cases::child_id
-                        .eq_any(named)
-                        .or(cases::external_reference.eq(text.clone())),
-                )
+                    .select(child_id);
+                let the_cases = diesel::alias!(cases as the_cases);
+                let by_name = the_cases
+                    .filter(the_cases.field(cases::authority_id).eq(authority.clone()))
+                    .filter(the_cases.field(cases::child_id).eq_any(named))
+                    .select(the_cases.field(cases::id));
+                let by_reference = the_cases
+                    .filter(the_cases.field(cases::authority_id).eq(authority.clone()))
+                    .filter(the_cases.field(cases::external_reference).eq(text.clone()))
+                    .select(the_cases.field(cases::id));
+                query = query.filter(cases::id.eq_any(by_name.union_all(by_reference)));
             }
         }
         query
@@ -267,7 +288,21 @@ impl Tx<'_> {
         after: Option<CaseCursor>,
         limit: i64,
     ) -> Result<Vec<CaseloadRow>, StoreError> {
-        let mut query = matching!(scope, filter);
+        let authority = scope.authority().to_string();
+        let joined = cases::table
+            .inner_join(
+                children::table.on(children::id
+                    .eq(cases::child_id)
+                    .and(children::authority_id.eq(cases::authority_id))),
+            )
+            .inner_join(
+                requests::table.on(requests::id
+                    .eq(cases::request_id)
+                    .and(requests::authority_id.eq(cases::authority_id))),
+            )
+            .filter(cases::authority_id.eq(authority.clone()))
+            .into_boxed();
+        let mut query = case_filters!(joined, authority, filter);
         if let Some(after) = after {
             let id = after.case.to_string();
             query = query.filter(
@@ -297,22 +332,14 @@ impl Tx<'_> {
             .collect()
     }
 
-    /// How many of the scope's cases match `filter`. A filter on the case alone (stage,
-    /// officer, due, panel) is counted from the cases table's own indexes, without
-    /// joining every child and request: the count a caseworker sees on every page
-    /// must not cost a read of the whole caseload.
+    /// How many of the scope's cases match `filter`, from the cases table and its
+    /// indexes alone: the count a caseworker sees on every page must not cost a join
+    /// of the whole caseload to its children and requests.
     pub fn count_cases(
         &mut self,
         scope: &AuthorityScope,
         filter: &CaseFilter,
     ) -> Result<i64, StoreError> {
-        let needs_join =
-            filter.search.is_some() || filter.setting.is_some() || filter.born_between.is_some();
-        if needs_join {
-            return Ok(matching!(scope, filter)
-                .select(diesel::dsl::count_star())
-                .first(self.conn)?);
-        }
         let authority = scope.authority().to_string();
         let query = cases::table
             .filter(cases::authority_id.eq(authority.clone()))
@@ -330,16 +357,21 @@ impl Tx<'_> {
     ) -> Result<Vec<Deadline>, StoreError> {
         let ids: Vec<String> = cases.iter().map(ToString::to_string).collect();
         let mut found = Vec::new();
+        // By case only, with the status checked here: given `status = 'open'` as well,
+        // SQLite without statistics walks every open deadline of the authority by the
+        // (authority, status, due) index to find fifty cases' (19 ms at 20,000 cases
+        // instead of 0.3 ms).
         for ids in ids.chunks(500) {
             for row in deadlines::table
                 .filter(deadlines::authority_id.eq(scope.authority().as_str()))
                 .filter(deadlines::case_id.eq_any(ids))
-                .filter(deadlines::status.eq(DeadlineStatus::Open.to_string()))
-                .order((deadlines::due_on, deadlines::id))
                 .select(super::records::DeadlineRow::as_select())
                 .load(self.conn)?
             {
-                found.push(Deadline::try_from(row)?);
+                let deadline = Deadline::try_from(row)?;
+                if deadline.status == DeadlineStatus::Open {
+                    found.push(deadline);
+                }
             }
         }
         found.sort_by_key(|d| (d.due_on, d.id));

@@ -280,6 +280,8 @@ macro_rules! insert_all {
     }};
 }
 
+pub(super) use insert_all;
+
 impl Tx<'_> {
     /// Records a child known to the scope's authority.
     pub fn insert_child(

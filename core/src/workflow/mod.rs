@@ -366,20 +366,26 @@ pub(crate) fn set_deadline(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), StoreError> {
     tx.insert_deadline(scope, deadline)?;
-    tx.append_event(
-        scope,
-        crate::store::NewEvent {
-            case_id: Some(deadline.case_id),
-            fact: CaseEvent::DeadlineSet(events::DeadlineSet {
-                kind: deadline.kind,
-                subject: deadline.subject.clone(),
-                due_on: deadline.due_on,
-                rule: deadline.kind.rule().to_owned(),
-                deadline: Some(deadline.id),
-            }),
-            actor,
-            occurred_at: at,
-        },
-    )?;
+    tx.append_event(scope, deadline_set(deadline, actor, at))?;
     Ok(())
+}
+
+/// The event that logs a deadline set, with the rule behind it.
+pub(crate) fn deadline_set(
+    deadline: &crate::domain::Deadline,
+    actor: Option<crate::domain::UserId>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> crate::store::NewEvent {
+    crate::store::NewEvent {
+        case_id: Some(deadline.case_id),
+        fact: CaseEvent::DeadlineSet(events::DeadlineSet {
+            kind: deadline.kind,
+            subject: deadline.subject.clone(),
+            due_on: deadline.due_on,
+            rule: deadline.kind.rule().to_owned(),
+            deadline: Some(deadline.id),
+        }),
+        actor,
+        occurred_at: at,
+    }
 }

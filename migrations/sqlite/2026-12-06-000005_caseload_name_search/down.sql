@@ -1,0 +1,1 @@
+DROP INDEX children_by_search_name;
