@@ -61,6 +61,10 @@ pub enum AccessKind {
     SubjectAccess,
     /// One uploaded document (evidence or advice), from the case or from the papers.
     Document,
+    /// The caseload downloaded as a spreadsheet: one record per case in it.
+    CaseloadExport,
+    /// The SEN2 return made for the DfE: one record per case of each child in it.
+    Sen2Return,
 }
 
 impl AccessKind {
@@ -74,6 +78,8 @@ impl AccessKind {
             Self::Minutes => "Minutes",
             Self::SubjectAccess => "Subject access export",
             Self::Document => "Document",
+            Self::CaseloadExport => "Caseload download",
+            Self::Sen2Return => "SEN2 return",
         }
     }
 }
@@ -195,6 +201,36 @@ pub(crate) fn record(
             read_at: at,
         },
     )
+}
+
+/// Records that `actor` read each of these cases' children at once, through an
+/// export (`what`) at `route`, in one transaction: the caller hands over what was read
+/// only once this has succeeded, so an export that cannot be recorded is not given.
+pub fn record_export(
+    services: &Services,
+    actor: &Actor,
+    reads: &[(CaseId, ChildId)],
+    what: AccessKind,
+    route: &str,
+) -> Result<(), StoreError> {
+    let now = services.clock.now();
+    let records: Vec<AccessRecord> = reads
+        .iter()
+        .map(|&(case_id, child_id)| AccessRecord {
+            id: AccessId::new(),
+            authority_id: actor.scope.authority().clone(),
+            user_id: actor.user,
+            role: actor.role,
+            case_id,
+            child_id,
+            what,
+            route: route.to_owned(),
+            read_at: now,
+        })
+        .collect();
+    services
+        .db
+        .write(|tx| tx.insert_accesses(&actor.scope, &records))
 }
 
 /// One case whole for `actor`, recorded as read through `route` (`what` says whether a

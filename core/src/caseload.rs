@@ -294,6 +294,7 @@ pub fn search(
             .into_iter()
             .map(|row| CaseloadEntry {
                 id: row.case_id,
+                child_id: row.child_id,
                 child_name: row.child_name,
                 date_of_birth: row.date_of_birth,
                 stage: row.stage,
@@ -374,12 +375,14 @@ pub fn team_for(services: &Services, actor: &Actor) -> Result<Vec<TeamRow>, Work
     team(&services.db, &actor.scope, services.clock.today())
 }
 
-/// Every case matching `params` (all pages), for `actor`: the caseload as a download.
-/// Refused like [`caseload_for`].
+/// Every case matching `params` (all pages), for `actor`: the caseload as a download
+/// through `route`. Each case in it is recorded in the access log as read before the
+/// list is handed over. Refused like [`caseload_for`].
 pub fn export_for(
     services: &Services,
     actor: &Actor,
     params: &CaseloadParams,
+    route: &str,
 ) -> Result<Vec<CaseloadEntry>, WorkflowError> {
     crate::access::refuse_unless_may_open(actor)?;
     let today = services.clock.today();
@@ -392,9 +395,18 @@ pub fn export_for(
         entries.extend(page.cases);
         match page.next {
             Some(next) => query.after = Some(parse_cursor(&next)?),
-            None => return Ok(entries),
+            None => break,
         }
     }
+    let read: Vec<_> = entries.iter().map(|e| (e.id, e.child_id)).collect();
+    crate::access::record_export(
+        services,
+        actor,
+        &read,
+        crate::access::AccessKind::CaseloadExport,
+        route,
+    )?;
+    Ok(entries)
 }
 
 /// What the caseload page shows: one page, and the choices its filters offer (the

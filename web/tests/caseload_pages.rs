@@ -118,6 +118,26 @@ async fn scenario(db: Database) {
     assert_eq!(lines.len(), open.len() + 1, "{}", csv.body);
     let defused = format!("{},'=SUM(1+1) {}", last.id, last_child.family_name);
     assert!(csv.body.contains(&defused), "{}", csv.body);
+    // Each case in the download is in the access log, read through it.
+    let downloaded: std::collections::HashSet<_> = db
+        .read(|tx| {
+            tx.list_access(
+                &torbay,
+                &sendpanel_core::access::AccessFilter::default(),
+                10_000,
+                0,
+            )
+        })
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.what == sendpanel_core::access::AccessKind::CaseloadExport)
+        .map(|r| {
+            assert_eq!(r.route, "GET /caseload.csv");
+            r.case_id
+        })
+        .collect();
+    let listed: std::collections::HashSet<_> = open.iter().map(|c| c.id).collect();
+    assert_eq!(downloaded, listed);
 
     // The team page: the demo caseworker holds every open case.
     let mut admin = Browser::default();

@@ -45,12 +45,40 @@ async fn scenario(db: Database) {
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location.as_deref(), Some("/sign-in"));
 
-    // A caseworker: the report.
+    // A caseworker: the report. Every case of every child it read, exported or
+    // refused, is in the access log as read by them through the page.
+    let exports = |db: &Database| {
+        db.read(|tx| {
+            tx.list_access(
+                &torbay,
+                &sendpanel_core::access::AccessFilter::default(),
+                10_000,
+                0,
+            )
+        })
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.what == sendpanel_core::access::AccessKind::Sen2Return)
+        .collect::<Vec<_>>()
+    };
+    assert!(exports(&db).is_empty());
     browser.sign_in(&app, CASEWORKER).await;
     let page = browser
         .get(&app, &format!("/reports/sen2?census={CENSUS}"))
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let logged = exports(&db);
+    assert!(!expected.read.is_empty());
+    assert_eq!(logged.len(), expected.read.len());
+    let logged_reads: std::collections::HashSet<_> =
+        logged.iter().map(|r| (r.case_id, r.child_id)).collect();
+    let expected_reads: std::collections::HashSet<_> = expected.read.iter().copied().collect();
+    assert_eq!(logged_reads, expected_reads);
+    assert!(
+        logged
+            .iter()
+            .all(|r| r.route == "GET /reports/sen2" && r.role == UserRole::Caseworker)
+    );
     assert!(
         page.body
             .contains("SEN2 return for the census of 21 January 2027")

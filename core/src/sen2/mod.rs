@@ -259,6 +259,10 @@ pub struct Sen2Report {
     pub unfillable: Vec<Unfillable>,
     /// Which year's code lists were used.
     pub code_lists: String,
+    /// Every case of every child the return read, exported or refused: each is
+    /// recorded in the access log as read ([`sen2_for`]).
+    #[serde(skip)]
+    pub read: Vec<(crate::domain::CaseId, crate::domain::ChildId)>,
 }
 
 /// Why no return could be made.
@@ -276,6 +280,9 @@ pub enum Sen2Error {
     /// The file could not be written.
     #[error("the SEN2 file could not be written: {0}")]
     Xml(String),
+    /// The role may not make the return.
+    #[error("a {0} may not make the SEN2 return: it is for caseworkers, admins and auditors")]
+    NotAllowed(crate::domain::UserRole),
 }
 
 /// The SEN2 return of `scope`'s authority for the census on `census`: the file, what it
@@ -288,6 +295,11 @@ pub fn sen2_return(
 ) -> Result<Sen2Report, Sen2Error> {
     let codes = Codes::shipped()?;
     let record = gather::gather(db, scope, census)?;
+    let read = record
+        .children
+        .iter()
+        .flat_map(|child| child.cases.iter().map(|c| (c.case.id, child.child.id)))
+        .collect();
     let mut notes = gather::Notes::default();
     let mut persons = Vec::new();
     let mut refused = Vec::new();
@@ -338,7 +350,32 @@ pub fn sen2_return(
         refused,
         unfillable: notes.into_list(),
         code_lists: codes.version,
+        read,
     })
+}
+
+/// [`sen2_return`] made by `actor` through `route`: every case of every child it read
+/// is recorded in the access log before the return is handed over, so a return whose
+/// reads cannot be recorded is not given. Refused for a role not among [`READERS`].
+pub fn sen2_for(
+    services: &crate::services::Services,
+    actor: &crate::services::Actor,
+    census: NaiveDate,
+    software: &Software,
+    route: &str,
+) -> Result<Sen2Report, Sen2Error> {
+    if !READERS.contains(&actor.role) {
+        return Err(Sen2Error::NotAllowed(actor.role));
+    }
+    let report = sen2_return(&services.db, &actor.scope, census, software)?;
+    crate::access::record_export(
+        services,
+        actor,
+        &report.read,
+        crate::access::AccessKind::Sen2Return,
+        route,
+    )?;
+    Ok(report)
 }
 
 #[cfg(test)]

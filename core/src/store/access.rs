@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::authorities::parse_authority;
+use super::cases::insert_all;
 use super::rows::{from_db_time, parse, to_db_time};
 use super::schema::access_log;
 use super::{AuthorityScope, StoreError, Tx};
@@ -22,6 +23,22 @@ struct AccessRow {
     what: String,
     route: String,
     read_at: NaiveDateTime,
+}
+
+impl AccessRow {
+    fn new(record: &AccessRecord) -> Self {
+        Self {
+            id: record.id.to_string(),
+            authority_id: record.authority_id.to_string(),
+            user_id: record.user_id.to_string(),
+            role: record.role.to_string(),
+            case_id: record.case_id.to_string(),
+            child_id: record.child_id.to_string(),
+            what: record.what.to_string(),
+            route: record.route.clone(),
+            read_at: to_db_time(record.read_at),
+        }
+    }
 }
 
 impl TryFrom<AccessRow> for AccessRecord {
@@ -59,6 +76,23 @@ macro_rules! filtered {
 }
 
 impl Tx<'_> {
+    /// Appends many reads at once (an export's), a thousand rows a statement.
+    pub fn insert_accesses(
+        &mut self,
+        scope: &AuthorityScope,
+        records: &[AccessRecord],
+    ) -> Result<(), StoreError> {
+        for chunk in records.chunks(1000) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for record in chunk {
+                scope.admit("access record", &record.authority_id)?;
+                rows.push(AccessRow::new(record));
+            }
+            insert_all!(self.conn, access_log::table, rows);
+        }
+        Ok(())
+    }
+
     /// Appends one read of a child's record.
     pub fn insert_access(
         &mut self,
@@ -67,17 +101,7 @@ impl Tx<'_> {
     ) -> Result<(), StoreError> {
         scope.admit("access record", &record.authority_id)?;
         diesel::insert_into(access_log::table)
-            .values(AccessRow {
-                id: record.id.to_string(),
-                authority_id: record.authority_id.to_string(),
-                user_id: record.user_id.to_string(),
-                role: record.role.to_string(),
-                case_id: record.case_id.to_string(),
-                child_id: record.child_id.to_string(),
-                what: record.what.to_string(),
-                route: record.route.clone(),
-                read_at: to_db_time(record.read_at),
-            })
+            .values(AccessRow::new(record))
             .execute(self.conn)?;
         Ok(())
     }

@@ -137,6 +137,9 @@ pub struct ClosedView {
 pub struct CaseloadEntry {
     /// The case.
     pub id: CaseId,
+    /// The child the case is about (the same child may have several cases).
+    #[schema(value_type = String)]
+    pub child_id: crate::domain::ChildId,
     /// The child's name, as caseworkers know the case.
     pub child_name: String,
     /// The child's date of birth: with the name, how a child without a UPN is told

@@ -5,7 +5,7 @@
 //! caseworkers, admins and auditors.
 
 use actix_web::{HttpResponse, web};
-use sendpanel_core::sen2::{Sen2Error, Sen2Report, Software, sen2_return};
+use sendpanel_core::sen2::{Sen2Error, Sen2Report, Software, sen2_for};
 
 use super::auth::Caller;
 use super::error::ApiError;
@@ -18,6 +18,7 @@ impl From<Sen2Error> for ApiError {
     fn from(error: Sen2Error) -> Self {
         match error {
             Sen2Error::Store(store) => store.into(),
+            Sen2Error::NotAllowed(_) => Self::forbidden(error.to_string()),
             other => Self::internal(other),
         }
     }
@@ -27,13 +28,14 @@ async fn make(
     state: web::Data<AppState>,
     caller: &Caller,
     query: &CensusQuery,
+    route: &'static str,
 ) -> Result<Sen2Report, ApiError> {
     caller.require(&SEN2_READERS, "make the SEN2 return")?;
     let census = census_from(query.census.as_deref(), state.clock.today())
         .map_err(|rule| ApiError::invalid("census", rule))?;
-    let scope = caller.scope.clone();
+    let (services, actor) = (state.services(), caller.actor());
     let software = Software::sendpanel(state.clock.now());
-    blocking(move || Ok(sen2_return(&state.db, &scope, census, &software)?)).await
+    blocking(move || Ok(sen2_for(&services, &actor, census, &software, route)?)).await
 }
 
 /// `GET /reports/sen2`: the file.
@@ -43,7 +45,7 @@ pub async fn file(
     caller: Caller,
     query: web::Query<CensusQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = make(state, &caller, &query).await?;
+    let report = make(state, &caller, &query, "GET /api/v1/reports/sen2").await?;
     tracing::info!(census = %report.census, "SEN2 file made");
     Ok(HttpResponse::Ok()
         .content_type("application/xml")
@@ -61,6 +63,6 @@ pub async fn report(
     caller: Caller,
     query: web::Query<CensusQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = make(state, &caller, &query).await?;
+    let report = make(state, &caller, &query, "GET /api/v1/reports/sen2/report").await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -167,7 +167,8 @@ pub async fn caseload_csv(
     query: web::Query<CaseloadParams>,
 ) -> Result<HttpResponse, PageError> {
     let (services, actor, params) = (state.services(), who.actor(), query.into_inner());
-    let entries = blocking(move || export_for(&services, &actor, &params)).await?;
+    let entries =
+        blocking(move || export_for(&services, &actor, &params, "GET /caseload.csv")).await?;
     let rows = entries.iter().map(|e| {
         let deadline = e.next_deadline.as_ref();
         [

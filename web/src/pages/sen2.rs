@@ -7,7 +7,7 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use chrono::{Datelike, NaiveDate, Weekday};
-use sendpanel_core::sen2::{Sen2Error, Sen2Report, Software, sen2_return};
+use sendpanel_core::sen2::{Sen2Error, Sen2Report, Software, sen2_for};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -23,6 +23,7 @@ impl From<Sen2Error> for PageError {
     fn from(error: Sen2Error) -> Self {
         match error {
             Sen2Error::Store(store) => store.into(),
+            Sen2Error::NotAllowed(_) => Self::Forbidden(error.to_string()),
             other => Self::internal(other),
         }
     }
@@ -71,13 +72,14 @@ async fn make(
     state: web::Data<AppState>,
     who: &SignedIn,
     query: &CensusQuery,
+    route: &'static str,
 ) -> Result<Sen2Report, PageError> {
     allowed(who)?;
     let census = census_from(query.census.as_deref(), state.clock.today())
         .map_err(|rule| PageError::invalid("census", rule))?;
-    let scope = who.scope.clone();
+    let (services, actor) = (state.services(), who.actor());
     let software = Software::sendpanel(state.clock.now());
-    blocking(move || sen2_return(&state.db, &scope, census, &software)).await
+    blocking(move || sen2_for(&services, &actor, census, &software, route)).await
 }
 
 /// `GET /reports/sen2`: the report.
@@ -87,7 +89,7 @@ async fn page(
     who: SignedIn,
     query: web::Query<CensusQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let report = make(state, &who, &query).await?;
+    let report = make(state, &who, &query, "GET /reports/sen2").await?;
     tracing::info!(census = %report.census, refused = report.refused.len(), "SEN2 return made");
     let modules: Vec<_> = report
         .exported
@@ -134,7 +136,7 @@ async fn file(
     who: SignedIn,
     query: web::Query<CensusQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let report = make(state, &who, &query).await?;
+    let report = make(state, &who, &query, "GET /reports/sen2.xml").await?;
     tracing::info!(census = %report.census, "SEN2 file downloaded");
     Ok(HttpResponse::Ok()
         .content_type("application/xml")
