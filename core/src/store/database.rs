@@ -165,7 +165,7 @@ impl Database {
 
     /// Measures the caseload's tables again for the query planner, after a bulk
     /// import: until then it plans from the sizes it last measured and, with
-    /// thousands of new rows, picks plans that read every row. PostgreSQL analyses
+    /// thousands of new rows, picks plans that read every row. PostgreSQL vacuums and analyses
     /// the four tables; SQLite samples every index (`analysis_limit` keeps that to
     /// milliseconds), since without `sqlite_stat1` its planner guesses, and guessed
     /// wrong for a page of cases' deadlines and for a name search (a walk of the whole
@@ -176,8 +176,11 @@ impl Database {
         let _writer = self.writer_lock();
         let mut pooled = self.inner.pool.get()?;
         let sql = match &pooled.conn {
+            // VACUUM as well, so the new rows are marked all-visible and the count of
+            // open cases reads the (authority, stage) index alone, as it will once
+            // autovacuum has been by (5.7 ms to 2.4 ms at 20,000 cases).
             super::connection::AnyConnection::Postgres(_) => {
-                "ANALYZE children, requests, cases, deadlines"
+                "VACUUM (ANALYZE) children, requests, cases, deadlines"
             }
             super::connection::AnyConnection::Sqlite(_) => "PRAGMA analysis_limit = 1000; ANALYZE;",
         };
