@@ -247,6 +247,38 @@ both_backends! {
         // Filters narrow together.
         assert_eq!(total(CaseloadParams { officer: Some("me".into()), due: Some("overdue".into()), stage: Some("draft_plan".into()), ..params() }, officers[2]),
             count(&|s| s.officer == Some(officers[2]) && s.due.is_some_and(|d| d < today()) && s.stage == CaseStage::DraftPlan));
+
+        // Transitions, worked out by hand for 2026/27. Post-16 this year: Year 11 now,
+        // born 1 September 2010 to 31 August 2011, setting named by 31 March 2027.
+        // Next year's post-16 cohort is in Year 10 now (born 2011/12), a year ahead,
+        // named by 31 March 2028. Primary to secondary: Year 6 now (born 2015/16), by
+        // 15 February 2027.
+        let cohorts = sendpanel_core::transitions::cohorts(db, &scope, today())?;
+        let plans_born = |from: NaiveDate, to: NaiveDate| {
+            count(&|s| s.stage == CaseStage::PlanIssued && (from..=to).contains(&s.born))
+        };
+        let cohort = |transfer, year_group_now| {
+            cohorts.iter().find(|c| c.transfer == transfer && c.year_group_now == year_group_now).unwrap()
+        };
+        use sendpanel_core::transitions::Transfer;
+        let post16 = cohort(Transfer::SecondaryToPost16, 11);
+        assert_eq!((post16.transfer_year, post16.naming_deadline), (2027, Some(date(2027, 3, 31))));
+        assert_eq!(post16.plans, plans_born(date(2010, 9, 1), date(2011, 8, 31)));
+        assert!(post16.plans > 0);
+        assert!(!post16.deadline_passed);
+        let ahead = cohort(Transfer::SecondaryToPost16, 10);
+        assert_eq!((ahead.transfer_year, ahead.naming_deadline), (2028, Some(date(2028, 3, 31))));
+        assert_eq!(ahead.plans, plans_born(date(2011, 9, 1), date(2012, 8, 31)));
+        assert!(ahead.plans > 0);
+        let secondary = cohort(Transfer::PrimaryToSecondary, 6);
+        assert_eq!(secondary.naming_deadline, Some(date(2027, 2, 15)));
+        assert_eq!(secondary.plans, plans_born(date(2015, 9, 1), date(2016, 8, 31)));
+        assert_eq!(cohort(Transfer::PreparingForAdulthood, 9).naming_deadline, None);
+        // The list behind each count is the caseload filtered to it.
+        assert_eq!(total(post16.list.clone(), officers[0]), post16.plans);
+        // After 31 March 2027 this year's post-16 deadline has passed.
+        let april = sendpanel_core::transitions::cohorts(db, &scope, date(2027, 4, 1))?;
+        assert!(april.iter().any(|c| c.transfer == Transfer::SecondaryToPost16 && c.year_group_now == 11 && c.deadline_passed));
         Ok(())
     }
 

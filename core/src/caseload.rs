@@ -27,7 +27,17 @@ pub const MAX_PER_PAGE: i64 = 200;
 
 /// The caseload's query as typed: every part optional text, from a page's query string
 /// or the API's. [`CaseloadParams::parse`] checks it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::IntoParams)]
+#[derive(
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    utoipa::IntoParams,
+    utoipa::ToSchema,
+)]
 #[into_params(parameter_in = Query)]
 pub struct CaseloadParams {
     /// Name (or part of it), UPN, NHS number, date of birth (YYYY-MM-DD or DD/MM/YYYY),
@@ -221,23 +231,24 @@ fn due_window(due: &str, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), Wor
 /// birthday, so year `n` in the school year starting in September of `start` holds
 /// children born from 1 September of `start - 5 - n` to 31 August of `start - 4 - n`.
 pub fn born_in_year_group(year: i32, today: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let start = if today.month() >= 9 {
-        today.year()
-    } else {
-        today.year() - 1
-    };
+    let start = school_year_start(today);
     let from = NaiveDate::from_ymd_opt(start - 5 - year, 9, 1).unwrap_or(NaiveDate::MIN);
     let to = NaiveDate::from_ymd_opt(start - 4 - year, 8, 31).unwrap_or(NaiveDate::MAX);
     (from, to)
 }
 
-/// The national curriculum year group a child born on `born` is in on `today`.
-pub fn year_group(born: NaiveDate, today: NaiveDate) -> i32 {
-    let start = if today.month() >= 9 {
+/// The calendar year in whose September the school year holding `today` began.
+pub fn school_year_start(today: NaiveDate) -> i32 {
+    if today.month() >= 9 {
         today.year()
     } else {
         today.year() - 1
-    };
+    }
+}
+
+/// The national curriculum year group a child born on `born` is in on `today`.
+pub fn year_group(born: NaiveDate, today: NaiveDate) -> i32 {
+    let start = school_year_start(today);
     let cohort = if born.month() >= 9 {
         born.year()
     } else {

@@ -32,4 +32,5 @@ pub mod services;
 pub mod store;
 pub mod subject_access;
 pub mod time;
+pub mod transitions;
 pub mod workflow;

@@ -139,6 +139,25 @@ async fn scenario(db: Database) {
     let listed: std::collections::HashSet<_> = open.iter().map(|c| c.id).collect();
     assert_eq!(downloaded, listed);
 
+    // Transitions: each transfer's cohort this year and next, with the day its plans
+    // must name the new setting (the demo's today is in 2026/27).
+    let transitions = caseworker.get(&app, "/transitions").await;
+    assert_eq!(transitions.status, StatusCode::OK, "{}", transitions.body);
+    for text in [
+        "Secondary to post-16 (end of Year 11)",
+        "31 March 2027",
+        "31 March 2028",
+        "15 February 2027",
+        // As handlebars escapes it: &#x3D; is "=".
+        "/caseload?stage&#x3D;plan_issued&amp;year_group&#x3D;11",
+    ] {
+        assert!(
+            transitions.body.contains(text),
+            "{text}: {}",
+            transitions.body
+        );
+    }
+
     // The team page: the demo caseworker holds every open case.
     let mut admin = Browser::default();
     admin.sign_in(&app, ADMIN).await;

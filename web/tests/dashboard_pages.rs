@@ -301,6 +301,10 @@ async fn in_chromium(db: Database, save: bool) {
             );
             screenshot(&client, "dashboard", save).await;
             axe(&client, "dashboard").await;
+            // The transitions table, a report beside it, passes axe too.
+            client.goto(&format!("{base}/transitions")).await.unwrap();
+            assert!(main_text(&client).await.contains("Secondary to post-16"));
+            axe(&client, "transitions").await;
         }
     })
     .await;

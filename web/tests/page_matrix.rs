@@ -421,6 +421,7 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/caseload", Access::Roles(&CASE_READERS)),
     ("GET", "/caseload.csv", Access::Roles(&CASE_READERS)),
     ("GET", "/team", Access::Roles(&CASE_READERS)),
+    ("GET", "/transitions", Access::Roles(&CASE_READERS)),
     ("POST", "/cases/{id}/allocation", Access::Roles(&WRITERS)),
     ("POST", "/cases/{id}/notes", Access::Roles(&WRITERS)),
     ("GET", "/cases/{id}/child/{field}", Access::Roles(&WRITERS)),

@@ -5,12 +5,13 @@
 use actix_web::{HttpResponse, web};
 use sendpanel_core::caseload::{CaseloadParams, caseload_for, team_for};
 use sendpanel_core::domain::ChildId;
+use sendpanel_core::transitions::cohorts_for;
 use sendpanel_core::workflow::{AllocateCase, CorrectChild, NewCaseNote, WithdrawRequest};
 
 use super::auth::Caller;
 use super::error::ApiError;
 use super::handlers::{blocking, case_id, run};
-use super::wire::{AllocatedReply, StageReply, TeamReply};
+use super::wire::{AllocatedReply, StageReply, TeamReply, TransitionsReply};
 use crate::state::AppState;
 
 /// `GET /caseload`: one page of the caller's authority's cases, searched and filtered.
@@ -31,6 +32,22 @@ pub async fn team(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
     let (services, actor) = (state.services(), caller.actor());
     let officers = blocking(move || Ok(team_for(&services, &actor)?)).await?;
     Ok(HttpResponse::Ok().json(TeamReply { officers }))
+}
+
+/// `GET /transitions`: the children with plans who change phase at the end of this
+/// school year and the next, and when their plans must name the new setting.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
+pub async fn transitions(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let (services, actor) = (state.services(), caller.actor());
+    let school_year = sendpanel_core::transitions::school_year(state.clock.today());
+    let cohorts = blocking(move || Ok(cohorts_for(&services, &actor)?)).await?;
+    Ok(HttpResponse::Ok().json(TransitionsReply {
+        school_year,
+        cohorts,
+    }))
 }
 
 /// `POST /requests/{id}/allocation`: allocate the case to an officer, or take it off.

@@ -56,7 +56,8 @@ use super::wire::{
     IssueDecisionBody, MediationConcludedReply, MediationRequestedReply, MeetingArrangedReply,
     OnTimeReply, PhaseTransferCompletedReply, PlanTransferredOutReply, PresentReply,
     RequestLoggedReply, ReviewDecidedReply, ReviewDecisionBody, ReviewMeetingScheduledReply, Seat,
-    SittingOpenedReply, SittingsReply, StageReply, TeamReply, TribunalDecidedReply,
+    SittingOpenedReply, SittingsReply, StageReply, TeamReply, TransitionsReply,
+    TribunalDecidedReply,
 };
 
 /// The document, built afresh: what [`json`] serves, and what tests read.
@@ -416,6 +417,21 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
             id: None,
             body: None,
             reply: reply::<TeamReply>(s, 200, "The team's counts"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/transitions",
+            summary: "Children with plans who change phase this school year and next".into(),
+            who: Who::Roles(&sendpanel_core::access::CASE_READERS),
+            detail: "For each transfer (end of Year 2, Year 6 and Year 11, and Year 9's \
+                     preparing-for-adulthood reviews), this school year's cohort and next \
+                     year's: how many maintained plans, the day the plans must name the \
+                     new setting (SEND Regulations 2014 reg 18: 15 February, or 31 March \
+                     for post-16) and whether it has passed, and the `GET /caseload` \
+                     parameters that list the children.",
+            id: None,
+            body: None,
+            reply: reply::<TransitionsReply>(s, 200, "The cohorts"),
         },
         Route {
             method: HttpMethod::Get,

@@ -184,6 +184,15 @@ pub struct TeamReply {
     pub officers: Vec<sendpanel_core::caseload::TeamRow>,
 }
 
+/// `GET /transitions`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransitionsReply {
+    /// The school year the cohorts are counted in, e.g. `2026/27`.
+    pub school_year: String,
+    /// Each transfer's cohort this school year and next.
+    pub cohorts: Vec<sendpanel_core::transitions::Cohort>,
+}
+
 /// `POST /requests/{id}/allocation`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AllocatedReply {

@@ -10,6 +10,7 @@ use sendpanel_core::caseload::{CaseloadParams, export_for, screen_for, team_for}
 use sendpanel_core::domain::{CaseStage, NeedType, RequestedBy, SettingType};
 use sendpanel_core::reports::csv::write_table;
 use sendpanel_core::store::StoreError;
+use sendpanel_core::transitions::{cohorts_for, school_year};
 use sendpanel_core::workflow::{self, CaseloadEntry, DeadlineView, ReceiveRequest, WorkflowError};
 use serde_json::{Value, json};
 use strum::IntoEnumIterator;
@@ -284,6 +285,43 @@ pub async fn team(state: web::Data<AppState>, who: SignedIn) -> Result<HttpRespo
         "Team",
         &who.frame,
         json!({ "rows": rows }),
+    )
+}
+
+/// `GET /transitions`: each phase transfer's cohort of children with plans, this
+/// school year and next, with the day their plans must name the new setting and a link
+/// to the list on the caseload.
+pub async fn transitions(
+    state: web::Data<AppState>,
+    who: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    let (services, actor) = (state.services(), who.actor());
+    let today = state.clock.today();
+    let cohorts = blocking(move || cohorts_for(&services, &actor)).await?;
+    let rows: Vec<Value> = cohorts
+        .iter()
+        .map(|cohort| {
+            json!({
+                "transfer": cohort.transfer.title(),
+                "rule": cohort.transfer.rule(),
+                "year_group": year_label(cohort.year_group_now),
+                "transfer_year": cohort.transfer_year,
+                "deadline": cohort.naming_deadline.map(long_date),
+                "passed": cohort.deadline_passed,
+                "plans": cohort.plans,
+                "href": format!(
+                    "/caseload?{}",
+                    serde_urlencoded::to_string(&cohort.list).unwrap_or_default()
+                ),
+            })
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        "transitions",
+        "Transitions",
+        &who.frame,
+        json!({ "rows": rows, "school_year": school_year(today) }),
     )
 }
 

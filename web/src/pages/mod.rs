@@ -113,6 +113,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/caseload", web::get().to(cases::caseload))
         .route("/caseload.csv", web::get().to(cases::caseload_csv))
         .route("/team", web::get().to(cases::team))
+        .route("/transitions", web::get().to(cases::transitions))
         .route("/requests/new", web::get().to(cases::new_request_page))
         .route(
             "/requests/new",

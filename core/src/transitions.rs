@@ -1,0 +1,188 @@
+//! Phase transfers planned a year ahead: how many children with a plan move to their
+//! next phase of education at the end of this school year and of the next, and by when
+//! their plan must be reviewed and amended to name the new setting.
+//!
+//! The statutory dates are in one place, [`Transfer::naming_deadline`] (SEND
+//! Regulations 2014 reg 18). A cohort is counted from the caseload itself (maintained
+//! plans by national curriculum year group, [`crate::caseload::born_in_year_group`]),
+//! and lists as the caseload filtered to it, so the page and the list never disagree.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::caseload::{CaseloadParams, born_in_year_group, school_year_start};
+use crate::domain::CaseStage;
+use crate::services::{Actor, Services};
+use crate::store::{AuthorityScope, CaseFilter, Database};
+use crate::workflow::WorkflowError;
+
+/// A move between phases of education that a plan must be ready for, or (Year 9) the
+/// point from which every review prepares for adulthood.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::Display, strum::EnumIter, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Transfer {
+    /// Infant to junior school, at the end of Year 2 (where the area has infant schools).
+    InfantToJunior,
+    /// Primary to secondary school, at the end of Year 6.
+    PrimaryToSecondary,
+    /// Not a transfer: from Year 9 every review considers preparation for adulthood and
+    /// independent living (reg 20(6)).
+    PreparingForAdulthood,
+    /// Secondary school to post-16 education or training, at the end of Year 11.
+    SecondaryToPost16,
+}
+
+impl Transfer {
+    /// The national curriculum year group the children are in during the school year
+    /// that ends with the transfer.
+    pub fn year_group(self) -> i32 {
+        match self {
+            Self::InfantToJunior => 2,
+            Self::PrimaryToSecondary => 6,
+            Self::PreparingForAdulthood => 9,
+            Self::SecondaryToPost16 => 11,
+        }
+    }
+
+    /// In words, for the page.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::InfantToJunior => "Infant to junior (end of Year 2)",
+            Self::PrimaryToSecondary => "Primary to secondary (end of Year 6)",
+            Self::PreparingForAdulthood => "Preparing for adulthood (from Year 9)",
+            Self::SecondaryToPost16 => "Secondary to post-16 (end of Year 11)",
+        }
+    }
+
+    /// The last day by which the plan of a child transferring at the end of the school
+    /// year ending in `transfer_year` must have been reviewed and amended, naming the
+    /// new setting: 15 February of that year between school phases, 31 March from
+    /// secondary school to post-16 (SEND Regulations 2014 reg 18(1)). `None` for
+    /// Year 9, which has no transfer.
+    pub fn naming_deadline(self, transfer_year: i32) -> Option<NaiveDate> {
+        match self {
+            Self::InfantToJunior | Self::PrimaryToSecondary => {
+                NaiveDate::from_ymd_opt(transfer_year, 2, 15)
+            }
+            Self::SecondaryToPost16 => NaiveDate::from_ymd_opt(transfer_year, 3, 31),
+            Self::PreparingForAdulthood => None,
+        }
+    }
+
+    /// The rule behind the date, as the page cites it.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Self::InfantToJunior | Self::PrimaryToSecondary => {
+                "SEND Regulations 2014 reg 18(1)(a): reviewed and amended by 15 February of the year of transfer"
+            }
+            Self::SecondaryToPost16 => {
+                "SEND Regulations 2014 reg 18(1)(b): reviewed and amended, naming the post-16 setting, by 31 March of the year of transfer"
+            }
+            Self::PreparingForAdulthood => {
+                "SEND Regulations 2014 reg 20(6): from Year 9 every review considers preparation for adulthood"
+            }
+        }
+    }
+}
+
+/// One cohort: the children with a maintained plan who make one transfer at the end of
+/// one school year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Cohort {
+    /// Which transfer.
+    pub transfer: Transfer,
+    /// The year group they are in now: the transfer's own this year, the one before it
+    /// for next year's cohort.
+    pub year_group_now: i32,
+    /// The calendar year in whose summer they transfer.
+    pub transfer_year: i32,
+    /// When their plans must name the new setting (reg 18); `None` for Year 9.
+    pub naming_deadline: Option<NaiveDate>,
+    /// Whether that day has passed.
+    pub deadline_passed: bool,
+    /// How many children with a maintained plan are in it.
+    pub plans: i64,
+    /// The caseload filters that list them.
+    pub list: CaseloadParams,
+}
+
+/// Each transfer's cohort this school year and next, for the scope's authority, as on
+/// `today`.
+pub fn cohorts(
+    db: &Database,
+    scope: &AuthorityScope,
+    today: NaiveDate,
+) -> Result<Vec<Cohort>, WorkflowError> {
+    use strum::IntoEnumIterator;
+    let start = school_year_start(today);
+    let mut found = Vec::new();
+    for transfer in Transfer::iter() {
+        for years_ahead in 0..=1 {
+            let year_group_now = transfer.year_group() - years_ahead;
+            let transfer_year = start + 1 + years_ahead;
+            let filter = CaseFilter {
+                stage: Some(CaseStage::PlanIssued),
+                born_between: Some(born_in_year_group(year_group_now, today)),
+                ..CaseFilter::default()
+            };
+            let plans = db.read(|tx| tx.count_cases(scope, &filter))?;
+            let naming_deadline = transfer.naming_deadline(transfer_year);
+            found.push(Cohort {
+                transfer,
+                year_group_now,
+                transfer_year,
+                naming_deadline,
+                deadline_passed: naming_deadline.is_some_and(|day| day < today),
+                plans,
+                list: CaseloadParams {
+                    stage: Some(CaseStage::PlanIssued.to_string()),
+                    year_group: Some(year_group_now.to_string()),
+                    ..CaseloadParams::default()
+                },
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// [`cohorts`] for `actor`: refused for a role that may not open cases, as the caseload
+/// is.
+pub fn cohorts_for(services: &Services, actor: &Actor) -> Result<Vec<Cohort>, WorkflowError> {
+    crate::access::refuse_unless_may_open(actor)?;
+    cohorts(&services.db, &actor.scope, services.clock.today())
+}
+
+/// The first calendar year of the school year holding `today`, for a page's heading.
+pub fn school_year(today: NaiveDate) -> String {
+    let start = school_year_start(today);
+    format!("{start}/{:02}", (start + 1).rem_euclid(100))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn naming_deadlines_follow_regulation_18() {
+        assert_eq!(
+            Transfer::PrimaryToSecondary.naming_deadline(2027),
+            NaiveDate::from_ymd_opt(2027, 2, 15)
+        );
+        assert_eq!(
+            Transfer::SecondaryToPost16.naming_deadline(2027),
+            NaiveDate::from_ymd_opt(2027, 3, 31)
+        );
+        assert_eq!(Transfer::PreparingForAdulthood.naming_deadline(2027), None);
+        assert_eq!(
+            school_year(NaiveDate::from_ymd_opt(2026, 12, 6).unwrap_or_default()),
+            "2026/27"
+        );
+        assert_eq!(
+            school_year(NaiveDate::from_ymd_opt(2027, 8, 31).unwrap_or_default()),
+            "2026/27"
+        );
+    }
+}
