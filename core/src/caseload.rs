@@ -24,6 +24,8 @@ use crate::workflow::{AT_RISK_DAYS, CaseloadEntry, DeadlineView, OfficerRef, Wor
 pub const PER_PAGE: i64 = 50;
 /// The most rows one page may hold.
 pub const MAX_PER_PAGE: i64 = 200;
+/// The most cases a name search is resolved to before its page and count are read.
+const RESOLVED_SEARCH: i64 = 500;
 
 /// The caseload's query as typed: every part optional text, from a page's query string
 /// or the API's. [`CaseloadParams::parse`] checks it.
@@ -285,6 +287,20 @@ pub fn search(
     today: NaiveDate,
 ) -> Result<CaseloadPage, WorkflowError> {
     Ok(db.read(|tx| {
+        // A name search reads every child's name: done once here, for the page and
+        // its count, unless it matches so many cases that the list would be long.
+        let mut filter = query.filter.clone();
+        if let Some(CaseSearch::Text(text)) = &filter.search {
+            let found = tx.cases_matching_text(scope, text, RESOLVED_SEARCH + 1)?;
+            if found.len() <= usize::try_from(RESOLVED_SEARCH).unwrap_or(0) {
+                filter.search = Some(CaseSearch::Among(found));
+            }
+        }
+        let query = &CaseloadQuery {
+            filter,
+            after: query.after,
+            per_page: query.per_page,
+        };
         let mut rows = tx.search_cases(scope, &query.filter, query.after, query.per_page + 1)?;
         let more = rows.len() > usize::try_from(query.per_page).unwrap_or(usize::MAX);
         rows.truncate(usize::try_from(query.per_page).unwrap_or(usize::MAX));

@@ -52,6 +52,9 @@ pub enum CaseSearch {
     CaseReference(String),
     /// Part of a name (lower-case), or an authority or imported reference exactly.
     Text(String),
+    /// A [`CaseSearch::Text`] already resolved to the cases it matches
+    /// ([`Tx::cases_matching_text`]), so a page and its count read the children once.
+    Among(Vec<CaseId>),
 }
 
 /// Whose cases a query lists.
@@ -235,6 +238,10 @@ macro_rules! case_filters {
                     .select(child_id);
                 query = query.filter(cases::child_id.eq_any(found));
             }
+            Some(CaseSearch::Among(ids)) => {
+                let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                query = query.filter(cases::id.eq_any(ids));
+            }
             Some(CaseSearch::CaseReference(prefix)) => {
                 query = query.filter(cases::id.like(format!("{}%", escape_like(prefix))))
             }
@@ -332,6 +339,41 @@ impl Tx<'_> {
             .into_iter()
             .map(CaseloadRow::try_from)
             .collect()
+    }
+
+    /// The cases (at any stage) of the children whose name holds `text` or whose
+    /// reference it is, and the case imported under it: at most `limit` of the first
+    /// (each read by the child's index, not as an OR that reads every case).
+    pub fn cases_matching_text(
+        &mut self,
+        scope: &AuthorityScope,
+        text: &str,
+        limit: i64,
+    ) -> Result<Vec<CaseId>, StoreError> {
+        let authority = scope.authority().to_string();
+        let named = children::table
+            .filter(children::authority_id.eq(authority.clone()))
+            .filter(
+                children::search_name
+                    .like(format!("%{}%", escape_like(text)))
+                    .escape('\\')
+                    .or(children::authority_reference.eq(text.to_uppercase())),
+            )
+            .select(children::id);
+        let mut ids: Vec<String> = cases::table
+            .filter(cases::authority_id.eq(authority.clone()))
+            .filter(cases::child_id.eq_any(named))
+            .select(cases::id)
+            .limit(limit)
+            .load(self.conn)?;
+        let imported: Option<String> = cases::table
+            .filter(cases::authority_id.eq(authority))
+            .filter(cases::external_reference.eq(text))
+            .select(cases::id)
+            .first(self.conn)
+            .optional()?;
+        ids.extend(imported.filter(|id| !ids.contains(id)));
+        ids.iter().map(|id| parse("cases.id", id)).collect()
     }
 
     /// How many of the scope's cases match `filter`, from the cases table and its
