@@ -62,6 +62,48 @@ fn the_three_authorities_plugins_load_and_pass_their_vectors() {
     }
 }
 
+/// Torbay's plugin as built against contract 1.0.0 and shipped (`plugins/dist` at
+/// commit ba6dcbc), kept as bytes: an authority holds components like it, and every
+/// later host must load them and get the same answers (issue 16's contract 1.1 adds to
+/// the contract; it must not break what 1.0 components say).
+const TORBAY_1_0: &[u8] = include_bytes!("fixtures/policy-1.0/torbay.wasm");
+
+#[test]
+fn a_component_built_against_contract_1_0_loads_and_answers_as_today_s_build() {
+    let kept = host().load(TORBAY_1_0).unwrap();
+    assert_eq!(kept.api_version().to_string(), "1.0.0");
+    assert_eq!(kept.info().authority, "torbay");
+    let vectors = kept.test_vectors().unwrap();
+    let report = kept.run_vectors(&vectors);
+    assert!(report.all_passed(), "{:?}", report.failures);
+
+    // Every input the kept component carries gets the same answer, to the byte, from
+    // Torbay's plugin built from today's source.
+    let built = load("sendpanel-plugin-torbay");
+    for vector in &vectors {
+        let (old, new) = match &vector.call {
+            TestCall::GraduatedResponse(facts) => (
+                kept.graduated_response(facts).output_json,
+                built.graduated_response(facts).output_json,
+            ),
+            TestCall::Banding(request) => (
+                kept.banding(request).output_json,
+                built.banding(request).output_json,
+            ),
+            TestCall::NextSteps(facts) => (
+                kept.next_steps(facts).output_json,
+                built.next_steps(facts).output_json,
+            ),
+        };
+        assert!(
+            old.as_deref().is_some_and(|json| !json.is_empty()),
+            "{}",
+            vector.name
+        );
+        assert_eq!(old, new, "{}", vector.name);
+    }
+}
+
 #[test]
 fn torbay_advice_is_reproducible_to_the_byte_and_records_its_fuel() {
     let plugin = load("sendpanel-plugin-torbay");
