@@ -14,6 +14,7 @@ mod mail;
 mod moves;
 mod old_events;
 mod panels;
+mod placement_register;
 mod policy;
 mod reports;
 mod scan;

@@ -24,6 +24,7 @@ pub mod identity;
 pub mod import;
 pub mod notify;
 pub mod panel;
+pub mod placement;
 pub mod policy;
 pub mod registry;
 pub mod reports;

@@ -21,6 +21,7 @@ mod dashboard_pages;
 mod digest_pages;
 mod dispute_pages;
 mod edges;
+mod education_settings_api;
 mod evidence_api;
 mod evidence_browser;
 mod idempotency;

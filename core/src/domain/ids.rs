@@ -60,6 +60,8 @@ macro_rules! uuid_id {
 uuid_id! {
     /// A person who signs in: caseworker, panel member or chair, admin or auditor.
     UserId,
+    /// One education setting in an authority's register.
+    EducationSettingId,
     /// A note of a call, e-mail, meeting or visit on a case.
     CaseNoteId,
     /// One correction of one of a child's details.

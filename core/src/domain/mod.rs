@@ -36,6 +36,7 @@ mod panel;
 mod plugin;
 mod request;
 mod session;
+mod setting;
 mod slug;
 pub mod text;
 mod user;
@@ -55,9 +56,9 @@ pub use evidence::{Evidence, EvidenceKind, NeedArea, ReceivedThrough};
 pub use exception::{DeadlineException, ExceptionLimb};
 pub use ids::{
     AccessId, AdviceId, AdviceLinkId, AgendaItemId, ApiTokenId, CaseId, CaseNoteId,
-    ChildCorrectionId, ChildId, ConflictId, DeadlineId, DecisionId, DocumentId, EventId,
-    EvidenceOpeningId, ExceptionId, PanelId, PanelMemberId, PaperOpeningId, RequestId, SittingId,
-    SittingMemberId, UserId, VoteId,
+    ChildCorrectionId, ChildId, ConflictId, DeadlineId, DecisionId, DocumentId, EducationSettingId,
+    EventId, EvidenceOpeningId, ExceptionId, PanelId, PanelMemberId, PaperOpeningId, RequestId,
+    SittingId, SittingMemberId, UserId, VoteId,
 };
 pub use money::Pence;
 pub use panel::{
@@ -67,5 +68,6 @@ pub use panel::{
 pub use plugin::{NewAdvice, NewPlugin, PluginHash, PluginStatus, StoredAdvice, StoredPlugin};
 pub use request::{AssessmentRequest, NeedType, RequestedBy, SettingType};
 pub use session::{SecretPurpose, SessionEnd, SignInMethod};
+pub use setting::{EducationSetting, ProviderKind, Urn};
 pub use slug::Slug;
 pub use user::{Account, ApiToken, Email, PasswordHash, TotpSecret, User, UserRole};

@@ -31,6 +31,7 @@ mod cases;
 mod connection;
 mod database;
 mod digests;
+mod education_settings;
 mod error;
 mod events;
 mod evidence;

@@ -456,6 +456,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     child_corrections,
     case_notes,
     digests_sent,
+    education_settings,
 );
 
 diesel::table! {
@@ -494,5 +495,17 @@ diesel::table! {
         kind -> Text,
         sent_on -> Date,
         queued_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    education_settings (id) {
+        id -> Text,
+        authority_id -> Text,
+        urn -> Nullable<Text>,
+        name -> Text,
+        kind -> Text,
+        in_area -> Bool,
+        created_at -> Timestamp,
     }
 }

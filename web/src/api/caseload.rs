@@ -5,13 +5,16 @@
 use actix_web::{HttpResponse, web};
 use sendpanel_core::caseload::{CaseloadParams, caseload_for, team_for};
 use sendpanel_core::domain::ChildId;
+use sendpanel_core::placement::register::{NewEducationSetting, add_setting, settings_for};
 use sendpanel_core::transitions::cohorts_for;
 use sendpanel_core::workflow::{AllocateCase, CorrectChild, NewCaseNote, WithdrawRequest};
 
 use super::auth::Caller;
 use super::error::ApiError;
 use super::handlers::{blocking, case_id, run};
-use super::wire::{AllocatedReply, StageReply, TeamReply, TransitionsReply};
+use super::wire::{
+    AllocatedReply, EducationSettingsReply, StageReply, TeamReply, TransitionsReply,
+};
 use crate::state::AppState;
 
 /// `GET /caseload`: one page of the caller's authority's cases, searched and filtered.
@@ -48,6 +51,29 @@ pub async fn transitions(
         school_year,
         cohorts,
     }))
+}
+
+/// `GET /education-settings`: the authority's register of settings, by name.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
+pub async fn education_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let (services, actor) = (state.services(), caller.actor());
+    let settings = blocking(move || Ok(settings_for(&services, &actor)?)).await?;
+    Ok(HttpResponse::Ok().json(EducationSettingsReply { settings }))
+}
+
+/// `POST /education-settings`: add a setting to the register (admins).
+#[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
+pub async fn add_education_setting(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<NewEducationSetting>,
+) -> Result<HttpResponse, ApiError> {
+    let (services, actor, new) = (state.services(), caller.actor(), body.into_inner());
+    let setting = blocking(move || Ok(add_setting(&services, &actor, &new)?)).await?;
+    Ok(HttpResponse::Created().json(setting))
 }
 
 /// `POST /requests/{id}/allocation`: allocate the case to an officer, or take it off.

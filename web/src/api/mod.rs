@@ -187,6 +187,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/caseload", web::get().to(caseload::caseload))
             .route("/team", web::get().to(caseload::team))
             .route("/transitions", web::get().to(caseload::transitions))
+            .route(
+                "/education-settings",
+                web::get().to(caseload::education_settings),
+            )
+            .route(
+                "/education-settings",
+                web::post().to(caseload::add_education_setting),
+            )
             .route("/reports/sen2", web::get().to(sen2::file))
             .route("/reports/sen2/report", web::get().to(sen2::report))
             .route(

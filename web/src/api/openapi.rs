@@ -52,12 +52,12 @@ use super::MAX_BODY_BYTES;
 use super::panels::CLERKS;
 use super::wire::{
     AdviceReceivedReply, AllocatedReply, ApiErrorReply, AppealLodgedReply, AssessDecidedReply,
-    Attendance, DeadlineReply, DecisionBody, FinalPlanIssuedReply, IssueDecidedReply,
-    IssueDecisionBody, MediationConcludedReply, MediationRequestedReply, MeetingArrangedReply,
-    OnTimeReply, PhaseTransferCompletedReply, PlanTransferredOutReply, PresentReply,
-    RequestLoggedReply, ReviewDecidedReply, ReviewDecisionBody, ReviewMeetingScheduledReply, Seat,
-    SittingOpenedReply, SittingsReply, StageReply, TeamReply, TransitionsReply,
-    TribunalDecidedReply,
+    Attendance, DeadlineReply, DecisionBody, EducationSettingsReply, FinalPlanIssuedReply,
+    IssueDecidedReply, IssueDecisionBody, MediationConcludedReply, MediationRequestedReply,
+    MeetingArrangedReply, OnTimeReply, PhaseTransferCompletedReply, PlanTransferredOutReply,
+    PresentReply, RequestLoggedReply, ReviewDecidedReply, ReviewDecisionBody,
+    ReviewMeetingScheduledReply, Seat, SittingOpenedReply, SittingsReply, StageReply, TeamReply,
+    TransitionsReply, TribunalDecidedReply,
 };
 
 /// The document, built afresh: what [`json`] serves, and what tests read.
@@ -432,6 +432,29 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
             id: None,
             body: None,
             reply: reply::<TransitionsReply>(s, 200, "The cohorts"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/education-settings",
+            summary: "The authority's register of education settings".into(),
+            who: Who::Roles(&sendpanel_core::access::CASE_READERS),
+            detail: "By name: each setting's URN (where it has one), kind, and whether it \
+                     is in the authority's area. Placement decisions name a setting from it.",
+            id: None,
+            body: None,
+            reply: reply::<EducationSettingsReply>(s, 200, "The register"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/education-settings",
+            summary: "Add a setting to the register".into(),
+            who: Who::Roles(&sendpanel_core::placement::register::REGISTER_KEEPERS),
+            detail: "A bad part is 422 naming its field (`name`, `urn`, `kind`, \
+                     `in_area`); a URN already in the register is 422 on `urn`, naming the \
+                     setting that holds it. Nothing is written when refused.",
+            id: None,
+            body: body::<sendpanel_core::placement::register::NewEducationSetting>(s),
+            reply: reply::<sendpanel_core::domain::EducationSetting>(s, 201, "The setting added"),
         },
         Route {
             method: HttpMethod::Get,

@@ -184,6 +184,13 @@ pub struct TeamReply {
     pub officers: Vec<sendpanel_core::caseload::TeamRow>,
 }
 
+/// `GET /education-settings`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EducationSettingsReply {
+    /// The authority's register, by name.
+    pub settings: Vec<sendpanel_core::domain::EducationSetting>,
+}
+
 /// `GET /transitions`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TransitionsReply {

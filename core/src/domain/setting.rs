@@ -1,0 +1,87 @@
+//! The education settings an authority places children in: the register a placement
+//! decision names a setting from.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{AuthorityId, DomainError, EducationSettingId};
+
+/// A setting's DfE unique reference number: six digits (Get Information about Schools).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[schema(value_type = String)]
+pub struct Urn(String);
+
+impl Urn {
+    /// Checks a URN as typed (spaces around it ignored).
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let text = text.trim();
+        if text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(DomainError::invalid(
+                "urn",
+                "must be the setting's six-digit URN",
+            ))
+        }
+    }
+
+    /// The six digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What kind of setting it is, as placement panels and the funding ledger tell them
+/// apart.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    serde::Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::EnumIter,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ProviderKind {
+    /// A mainstream school or academy.
+    Mainstream,
+    /// A resourced provision or unit in a mainstream school.
+    ResourcedProvision,
+    /// A maintained special school or special academy.
+    Special,
+    /// An independent special school.
+    Independent,
+    /// A non-maintained special school.
+    NonMaintained,
+    /// A college or other post-16 provider.
+    Post16,
+    /// Alternative provision.
+    AlternativeProvision,
+}
+
+/// One setting in an authority's register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct EducationSetting {
+    /// Its id.
+    pub id: EducationSettingId,
+    /// The authority whose register it is in.
+    #[schema(value_type = String)]
+    pub authority_id: AuthorityId,
+    /// Its URN, where it has one (some independent and alternative providers do not).
+    pub urn: Option<Urn>,
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: ProviderKind,
+    /// Whether it is in the authority's own area (out-of-area placements are reported
+    /// apart).
+    pub in_area: bool,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,98 @@
+//! The register of education settings over the JSON API, on SQLite and PostgreSQL: an
+//! admin adds a setting (201), a bad URN is 422 naming `urn` with nothing written, a
+//! caseworker reads the register but may not add to it (403).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use actix_web::http::StatusCode;
+use actix_web::test as actix_test;
+use sendpanel_core::domain::{AuthorityId, Email, UserRole};
+use sendpanel_core::identity::{add_user, issue_token};
+use sendpanel_core::store::{AuthorityScope, Database};
+use sendpanel_tests::TestDb;
+use serde_json::{Value, json};
+
+use crate::support::{self, clock};
+
+fn token(db: &Database, scope: &AuthorityScope, email: &str, role: UserRole) -> String {
+    let email = Email::parse(email).unwrap();
+    add_user(db, scope, &email, "Test Person", role, None, &clock()).unwrap();
+    issue_token(db, scope, &email, Some("register test"), &clock())
+        .unwrap()
+        .1
+}
+
+async fn scenario(db: Database) {
+    let torbay = AuthorityScope::new(AuthorityId::parse("torbay").unwrap());
+    let app = support::app(support::demo_state(&db)).await;
+    let admin = token(
+        &db,
+        &torbay,
+        "register.admin@torbay.example",
+        UserRole::Admin,
+    );
+    let caseworker = token(
+        &db,
+        &torbay,
+        "register.cw@torbay.example",
+        UserRole::Caseworker,
+    );
+    let post = |token: &str, body: Value| {
+        actix_test::TestRequest::post()
+            .uri("/api/v1/education-settings")
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .set_json(body)
+            .to_request()
+    };
+    let list = |token: &str| {
+        actix_test::TestRequest::get()
+            .uri("/api/v1/education-settings")
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .to_request()
+    };
+    // Illustrative: the name and URN are made up here.
+    let setting = json!({ "name": "Illustrative Special School", "urn": "100001", "kind": "special", "in_area": false });
+
+    let response = actix_test::call_service(&app, post(&admin, setting.clone())).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let added: Value = actix_test::read_body_json(response).await;
+    assert_eq!(added["urn"], "100001");
+    assert_eq!(added["kind"], "special");
+    assert_eq!(added["in_area"], false);
+
+    let bad = json!({ "name": "Another", "urn": "10001", "kind": "special", "in_area": true });
+    let response = actix_test::call_service(&app, post(&admin, bad)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = actix_test::read_body_json(response).await;
+    assert_eq!(error["error"]["field"], "urn", "{error}");
+
+    let response = actix_test::call_service(&app, post(&caseworker, setting)).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let response = actix_test::call_service(&app, list(&caseworker)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let register: Value = actix_test::read_body_json(response).await;
+    let names: Vec<&str> = register["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Illustrative Special School"]);
+}
+
+#[actix_web::test]
+async fn register_over_the_api_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    scenario(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn register_over_the_api_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    scenario(db.db.clone()).await;
+}
