@@ -24,7 +24,7 @@ use sendpanel_core::store::{AuthorityScope, Database, DatabaseUrl, PoolOptions};
 use strum::IntoEnumIterator;
 
 /// Kinds added after the build that wrote the fixture, which it cannot hold.
-const NEWER_THAN_THE_FIXTURE: [EventKind; 13] = [
+const NEWER_THAN_THE_FIXTURE: [EventKind; 14] = [
     EventKind::AccountChanged,
     EventKind::EvidenceAdded,
     EventKind::AdviceLinkSent,
@@ -36,6 +36,7 @@ const NEWER_THAN_THE_FIXTURE: [EventKind; 13] = [
     EventKind::CaseReopened,
     EventKind::ChildDetailsCorrected,
     EventKind::CaseNoteRecorded,
+    EventKind::PlacementDecided,
     EventKind::PlanImported,
     EventKind::RequestImported,
 ];

@@ -77,6 +77,7 @@ pub enum CaseEvent {
     CaseNoteRecorded(CaseNoteRecorded),
     PlanImported(PlanImported),
     RequestImported(RequestImported),
+    PlacementDecided(PlacementDecided),
 }
 
 impl CaseEvent {
@@ -129,6 +130,7 @@ impl CaseEvent {
             Self::CaseNoteRecorded(_) => EventKind::CaseNoteRecorded,
             Self::PlanImported(_) => EventKind::PlanImported,
             Self::RequestImported(_) => EventKind::RequestImported,
+            Self::PlacementDecided(_) => EventKind::PlacementDecided,
         }
     }
 
@@ -913,6 +915,29 @@ pub struct AdviceLinkRevoked {
     /// The link.
     #[schema(value_type = String)]
     pub link: crate::domain::AdviceLinkId,
+}
+
+/// A placement was decided: the setting the plan names, from when, and who pays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PlacementDecided {
+    /// The placement recorded.
+    #[schema(value_type = String)]
+    pub placement: crate::domain::PlacementId,
+    /// The setting, from the authority's register.
+    #[schema(value_type = String)]
+    pub setting: crate::domain::EducationSettingId,
+    /// Its kind when decided.
+    pub kind: crate::domain::ProviderKind,
+    /// Whether it is outside the authority's area.
+    pub out_of_area: bool,
+    /// The first day of the placement.
+    pub starts_on: NaiveDate,
+    /// Whether health or social care pay a share.
+    pub joint_funded: bool,
+    /// Why an independent setting, when it is one.
+    pub independent_justification: Option<crate::domain::IndependentJustification>,
+    /// The reasons recorded.
+    pub reasons: String,
 }
 
 /// The case was allocated to an officer (or its officer was taken off it).

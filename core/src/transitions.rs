@@ -2,8 +2,9 @@
 //! next phase of education at the end of this school year and of the next, and by when
 //! their plan must be reviewed and amended to name the new setting.
 //!
-//! The statutory dates are in one place, [`Transfer::naming_deadline`] (SEND
-//! Regulations 2014 reg 18). A cohort is counted from the caseload itself (maintained
+//! The statutory dates are the clock's own phase-transfer limit (SEND Regulations 2014
+//! reg 18, [`crate::clock::limits::PHASE_TRANSFER`]), the one the case's phase-transfer
+//! step sets. A cohort is counted from the caseload itself (maintained
 //! plans by national curriculum year group, [`crate::caseload::born_in_year_group`]),
 //! and lists as the caseload filtered to it, so the page and the list never disagree.
 
@@ -11,6 +12,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::caseload::{CaseloadParams, born_in_year_group, school_year_start};
+use crate::clock::TransferKind;
+use crate::clock::limits;
 use crate::domain::CaseStage;
 use crate::services::{Actor, Services};
 use crate::store::{AuthorityScope, CaseFilter, Database};
@@ -59,17 +62,16 @@ impl Transfer {
 
     /// The last day by which the plan of a child transferring at the end of the school
     /// year ending in `transfer_year` must have been reviewed and amended, naming the
-    /// new setting: 15 February of that year between school phases, 31 March from
-    /// secondary school to post-16 (SEND Regulations 2014 reg 18(1)). `None` for
-    /// Year 9, which has no transfer.
+    /// new setting: the statutory table's phase-transfer limit
+    /// ([`limits::PHASE_TRANSFER`], reg 18(1)). `None` for Year 9, which has no
+    /// transfer.
     pub fn naming_deadline(self, transfer_year: i32) -> Option<NaiveDate> {
-        match self {
-            Self::InfantToJunior | Self::PrimaryToSecondary => {
-                NaiveDate::from_ymd_opt(transfer_year, 2, 15)
-            }
-            Self::SecondaryToPost16 => NaiveDate::from_ymd_opt(transfer_year, 3, 31),
-            Self::PreparingForAdulthood => None,
-        }
+        let kind = match self {
+            Self::InfantToJunior | Self::PrimaryToSecondary => TransferKind::School,
+            Self::SecondaryToPost16 => TransferKind::Post16,
+            Self::PreparingForAdulthood => return None,
+        };
+        limits::PHASE_TRANSFER.due_in_year(transfer_year, kind).ok()
     }
 
     /// The rule behind the date, as the page cites it.

@@ -1,6 +1,8 @@
-//! The register of education settings over the JSON API, on SQLite and PostgreSQL: an
-//! admin adds a setting (201), a bad URN is 422 naming `urn` with nothing written, a
-//! caseworker reads the register but may not add to it (403).
+//! The register of education settings and placements over the JSON API, on SQLite and
+//! PostgreSQL: an admin adds a setting (201), a bad URN is 422 naming `urn` with
+//! nothing written, a caseworker reads the register but may not add to it (403); an
+//! admin decides a jointly funded placement on a demo plan (201) and an independent one
+//! without its justification is 422 naming the field.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -83,6 +85,60 @@ async fn scenario(db: Database) {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Illustrative Special School"]);
+
+    // A placement on a case with a plan, jointly funded.
+    let users = db.read(|tx| tx.list_users(&torbay)).unwrap();
+    let id_of = |email: &str| users.iter().find(|u| u.email.as_str() == email).unwrap().id;
+    let case = sendpanel_tests::journey::plan_issued_on_10_january_2024(
+        &db,
+        &torbay,
+        901,
+        id_of("register.cw@torbay.example"),
+        id_of("register.admin@torbay.example"),
+    );
+    let decide = |token: &str, body: Value| {
+        actix_test::TestRequest::post()
+            .uri(&format!("/api/v1/requests/{case}/placement"))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .set_json(body)
+            .to_request()
+    };
+    let placement = json!({
+        "setting": added["id"], "starts_on": "2027-09-01", "reasons": "Illustrative reasons",
+        "education_pence": 1_000_000, "health_pence": 300_000, "social_care_pence": 200_000,
+        "expected_latest": null,
+    });
+    let response = actix_test::call_service(&app, decide(&admin, placement)).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let placed: Value = actix_test::read_body_json(response).await;
+    assert_eq!(placed["health_pence"], 300_000);
+
+    let independent = json!({ "name": "Illustrative Independent School", "urn": "100009", "kind": "independent", "in_area": false });
+    let response = actix_test::call_service(&app, post(&admin, independent)).await;
+    let independent: Value = actix_test::read_body_json(response).await;
+    let unjustified = json!({
+        "setting": independent["id"], "starts_on": "2027-09-01", "reasons": "Illustrative",
+        "education_pence": 5_000_000, "expected_latest": placed["id"],
+    });
+    let response = actix_test::call_service(&app, decide(&admin, unjustified)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = actix_test::read_body_json(response).await;
+    assert_eq!(
+        error["error"]["field"], "independent_justification",
+        "{error}"
+    );
+
+    let response = actix_test::call_service(
+        &app,
+        actix_test::TestRequest::get()
+            .uri(&format!("/api/v1/requests/{case}/placements"))
+            .insert_header(("Authorization", format!("Bearer {caseworker}")))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let listed: Value = actix_test::read_body_json(response).await;
+    assert_eq!(listed["placements"].as_array().map(Vec::len), Some(1));
 }
 
 #[actix_web::test]

@@ -140,6 +140,8 @@ pub enum EventKind {
     /// A request open in the authority's earlier system was imported; its clock runs
     /// from the day it was received there.
     RequestImported,
+    /// A placement was decided: the setting named, from when, and who pays.
+    PlacementDecided,
 }
 
 impl EventKind {

@@ -62,6 +62,8 @@ uuid_id! {
     UserId,
     /// One education setting in an authority's register.
     EducationSettingId,
+    /// One placement decided for a case.
+    PlacementId,
     /// A note of a call, e-mail, meeting or visit on a case.
     CaseNoteId,
     /// One correction of one of a child's details.

@@ -57,8 +57,8 @@ pub use exception::{DeadlineException, ExceptionLimb};
 pub use ids::{
     AccessId, AdviceId, AdviceLinkId, AgendaItemId, ApiTokenId, CaseId, CaseNoteId,
     ChildCorrectionId, ChildId, ConflictId, DeadlineId, DecisionId, DocumentId, EducationSettingId,
-    EventId, EvidenceOpeningId, ExceptionId, PanelId, PanelMemberId, PaperOpeningId, RequestId,
-    SittingId, SittingMemberId, UserId, VoteId,
+    EventId, EvidenceOpeningId, ExceptionId, PanelId, PanelMemberId, PaperOpeningId, PlacementId,
+    RequestId, SittingId, SittingMemberId, UserId, VoteId,
 };
 pub use money::Pence;
 pub use panel::{
@@ -68,6 +68,6 @@ pub use panel::{
 pub use plugin::{NewAdvice, NewPlugin, PluginHash, PluginStatus, StoredAdvice, StoredPlugin};
 pub use request::{AssessmentRequest, NeedType, RequestedBy, SettingType};
 pub use session::{SecretPurpose, SessionEnd, SignInMethod};
-pub use setting::{EducationSetting, ProviderKind, Urn};
+pub use setting::{EducationSetting, IndependentJustification, Placement, ProviderKind, Urn};
 pub use slug::Slug;
 pub use user::{Account, ApiToken, Email, PasswordHash, TotpSecret, User, UserRole};

@@ -85,3 +85,60 @@ pub struct EducationSetting {
     /// When it was added.
     pub created_at: DateTime<Utc>,
 }
+
+/// Why a child is placed in an independent setting: Leicestershire's policy requires
+/// one of these to be recorded (`../shared/domain/leicestershire.md`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    serde::Deserialize,
+    strum::Display,
+    strum::EnumString,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum IndependentJustification {
+    /// The child's needs cannot be met in a maintained or non-maintained setting.
+    NeedsCannotBeMetElsewhere,
+    /// The parent's preference, backed by the Tribunal.
+    TribunalBackedPreference,
+}
+
+/// A placement decided for a case: the setting its plan names from `starts_on`, and
+/// the shares of its cost (in pence a year) each service pays. Recorded once, never
+/// edited; a change is a new placement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Placement {
+    /// Its id.
+    pub id: super::PlacementId,
+    /// The case.
+    pub case_id: super::CaseId,
+    /// The setting.
+    pub setting_id: EducationSettingId,
+    /// The first day.
+    pub starts_on: chrono::NaiveDate,
+    /// What the family asked for, as they put it.
+    pub parental_preference: Option<String>,
+    /// Whether the family asked for a mainstream place (the law weighs it differently:
+    /// CFA 2014 s.33).
+    pub mainstream_requested: bool,
+    /// The reasons recorded.
+    pub reasons: String,
+    /// Why an independent setting, when it is one.
+    pub independent_justification: Option<IndependentJustification>,
+    /// Education's share, pence a year.
+    pub education_pence: i64,
+    /// Health's share, pence a year.
+    pub health_pence: i64,
+    /// Social care's share, pence a year.
+    pub social_care_pence: i64,
+    /// Who decided it.
+    pub decided_by: super::UserId,
+    /// When.
+    pub decided_at: DateTime<Utc>,
+}

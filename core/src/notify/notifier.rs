@@ -124,6 +124,7 @@ impl Notifier {
             | CaseEvent::CaseReopened(_)
             | CaseEvent::ChildDetailsCorrected(_)
             | CaseEvent::CaseNoteRecorded(_)
+            | CaseEvent::PlacementDecided(_)
             | CaseEvent::PlanImported(_)
             | CaseEvent::RequestImported(_)
             | CaseEvent::RequestReceived(_)

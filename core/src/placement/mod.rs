@@ -1,4 +1,5 @@
-//! Placements: the register of education settings an authority places children in, and
-//! (to come, issue 16) the placement decisions that name one.
+//! Placements: the register of education settings an authority places children in,
+//! and the placement decisions that name one.
 
+pub mod decision;
 pub mod register;

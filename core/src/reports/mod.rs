@@ -347,6 +347,7 @@ fn board(record: &Record, period: Option<&Period>) -> Dashboard {
             | CaseEvent::CaseReopened(_)
             | CaseEvent::ChildDetailsCorrected(_)
             | CaseEvent::CaseNoteRecorded(_)
+            | CaseEvent::PlacementDecided(_)
             | CaseEvent::RequestImported(_)
             | CaseEvent::RequestReceived(_)
             | CaseEvent::DeadlineSet(_)

@@ -7,7 +7,7 @@ use super::authorities::parse_authority;
 use super::rows::{from_db_time, parse, to_db_time};
 use super::schema::education_settings;
 use super::{AuthorityScope, StoreError, Tx};
-use crate::domain::{EducationSetting, Urn};
+use crate::domain::{CaseId, EducationSetting, EducationSettingId, Placement, Urn};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = education_settings)]
@@ -96,5 +96,116 @@ impl Tx<'_> {
             .optional()?
             .map(EducationSetting::try_from)
             .transpose()
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::placements)]
+struct PlacementRow {
+    id: String,
+    authority_id: String,
+    case_id: String,
+    setting_id: String,
+    starts_on: chrono::NaiveDate,
+    parental_preference: Option<String>,
+    mainstream_requested: bool,
+    reasons: String,
+    independent_justification: Option<String>,
+    education_pence: i64,
+    health_pence: i64,
+    social_care_pence: i64,
+    decided_by: String,
+    decided_at: NaiveDateTime,
+}
+
+impl TryFrom<PlacementRow> for Placement {
+    type Error = StoreError;
+    fn try_from(row: PlacementRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: parse("placements.id", &row.id)?,
+            case_id: parse("placements.case_id", &row.case_id)?,
+            setting_id: parse("placements.setting_id", &row.setting_id)?,
+            starts_on: row.starts_on,
+            parental_preference: row.parental_preference,
+            mainstream_requested: row.mainstream_requested,
+            reasons: row.reasons,
+            independent_justification: row
+                .independent_justification
+                .as_deref()
+                .map(|j| parse("placements.independent_justification", j))
+                .transpose()?,
+            education_pence: row.education_pence,
+            health_pence: row.health_pence,
+            social_care_pence: row.social_care_pence,
+            decided_by: parse("placements.decided_by", &row.decided_by)?,
+            decided_at: from_db_time(row.decided_at),
+        })
+    }
+}
+
+impl Tx<'_> {
+    /// The scope's setting with this id.
+    pub fn get_education_setting(
+        &mut self,
+        scope: &AuthorityScope,
+        id: EducationSettingId,
+    ) -> Result<EducationSetting, StoreError> {
+        education_settings::table
+            .filter(education_settings::authority_id.eq(scope.authority().as_str()))
+            .filter(education_settings::id.eq(id.to_string()))
+            .select(SettingRow::as_select())
+            .first(self.conn)
+            .optional()?
+            .ok_or_else(|| super::rows::not_found("education setting", id))?
+            .try_into()
+    }
+
+    /// Records a placement for a case of the scope's. The caller has taken the case
+    /// ([`Tx::lock_case`]) and appends its `PlacementDecided` event with it.
+    pub fn insert_placement(
+        &mut self,
+        scope: &AuthorityScope,
+        placement: &Placement,
+    ) -> Result<(), StoreError> {
+        use super::schema::placements;
+        diesel::insert_into(placements::table)
+            .values(PlacementRow {
+                id: placement.id.to_string(),
+                authority_id: scope.authority().to_string(),
+                case_id: placement.case_id.to_string(),
+                setting_id: placement.setting_id.to_string(),
+                starts_on: placement.starts_on,
+                parental_preference: placement.parental_preference.clone(),
+                mainstream_requested: placement.mainstream_requested,
+                reasons: placement.reasons.clone(),
+                independent_justification: placement
+                    .independent_justification
+                    .map(|j| j.to_string()),
+                education_pence: placement.education_pence,
+                health_pence: placement.health_pence,
+                social_care_pence: placement.social_care_pence,
+                decided_by: placement.decided_by.to_string(),
+                decided_at: to_db_time(placement.decided_at),
+            })
+            .execute(self.conn)?;
+        Ok(())
+    }
+
+    /// A case's placements, the latest decided first.
+    pub fn placements_of(
+        &mut self,
+        scope: &AuthorityScope,
+        case: CaseId,
+    ) -> Result<Vec<Placement>, StoreError> {
+        use super::schema::placements;
+        placements::table
+            .filter(placements::authority_id.eq(scope.authority().as_str()))
+            .filter(placements::case_id.eq(case.to_string()))
+            .order((placements::decided_at.desc(), placements::id.desc()))
+            .select(PlacementRow::as_select())
+            .load(self.conn)?
+            .into_iter()
+            .map(Placement::try_from)
+            .collect()
     }
 }

@@ -457,6 +457,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_notes,
     digests_sent,
     education_settings,
+    placements,
 );
 
 diesel::table! {
@@ -507,5 +508,24 @@ diesel::table! {
         kind -> Text,
         in_area -> Bool,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    placements (id) {
+        id -> Text,
+        authority_id -> Text,
+        case_id -> Text,
+        setting_id -> Text,
+        starts_on -> Date,
+        parental_preference -> Nullable<Text>,
+        mainstream_requested -> Bool,
+        reasons -> Text,
+        independent_justification -> Nullable<Text>,
+        education_pence -> BigInt,
+        health_pence -> BigInt,
+        social_care_pence -> BigInt,
+        decided_by -> Text,
+        decided_at -> Timestamp,
     }
 }

@@ -500,6 +500,7 @@ impl CaseState {
             | CaseEvent::CaseAllocated(_)
             | CaseEvent::ChildDetailsCorrected(_)
             | CaseEvent::CaseNoteRecorded(_)
+            | CaseEvent::PlacementDecided(_)
             | CaseEvent::RequestImported(_) => {}
         }
     }

@@ -5,6 +5,7 @@
 use actix_web::{HttpResponse, web};
 use sendpanel_core::caseload::{CaseloadParams, caseload_for, team_for};
 use sendpanel_core::domain::ChildId;
+use sendpanel_core::placement::decision::{self as placement, DecidePlacement};
 use sendpanel_core::placement::register::{NewEducationSetting, add_setting, settings_for};
 use sendpanel_core::transitions::cohorts_for;
 use sendpanel_core::workflow::{AllocateCase, CorrectChild, NewCaseNote, WithdrawRequest};
@@ -13,7 +14,8 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::handlers::{blocking, case_id, run};
 use super::wire::{
-    AllocatedReply, EducationSettingsReply, StageReply, TeamReply, TransitionsReply,
+    AllocatedReply, EducationSettingsReply, PlacementsReply, StageReply, TeamReply,
+    TransitionsReply,
 };
 use crate::state::AppState;
 
@@ -74,6 +76,40 @@ pub async fn add_education_setting(
     let (services, actor, new) = (state.services(), caller.actor(), body.into_inner());
     let setting = blocking(move || Ok(add_setting(&services, &actor, &new)?)).await?;
     Ok(HttpResponse::Created().json(setting))
+}
+
+/// `POST /requests/{id}/placement`: decide the setting the plan names (admins, with
+/// reasons, outside a sitting).
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn decide_placement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<DecidePlacement>,
+) -> Result<HttpResponse, ApiError> {
+    let id = case_id(&path)?;
+    let (services, actor, command) = (state.services(), caller.actor(), body.into_inner());
+    let placement = blocking(move || {
+        Ok(placement::decide_placement(
+            &services, &actor, id, &command,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(placement))
+}
+
+/// `GET /requests/{id}/placements`: the case's placements, the latest first.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn placements(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = case_id(&path)?;
+    let (services, actor) = (state.services(), caller.actor());
+    let placements =
+        blocking(move || Ok(placement::placements_for(&services, &actor, id)?)).await?;
+    Ok(HttpResponse::Ok().json(PlacementsReply { placements }))
 }
 
 /// `POST /requests/{id}/allocation`: allocate the case to an officer, or take it off.

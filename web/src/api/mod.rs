@@ -201,6 +201,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/requests/{id}/allocation",
                 web::post().to(caseload::allocate),
             )
+            .route(
+                "/requests/{id}/placement",
+                web::post().to(caseload::decide_placement),
+            )
+            .route(
+                "/requests/{id}/placements",
+                web::get().to(caseload::placements),
+            )
             .route("/requests/{id}/notes", web::post().to(caseload::add_note))
             .route(
                 "/requests/{id}/withdrawal",

@@ -54,10 +54,10 @@ use super::wire::{
     AdviceReceivedReply, AllocatedReply, ApiErrorReply, AppealLodgedReply, AssessDecidedReply,
     Attendance, DeadlineReply, DecisionBody, EducationSettingsReply, FinalPlanIssuedReply,
     IssueDecidedReply, IssueDecisionBody, MediationConcludedReply, MediationRequestedReply,
-    MeetingArrangedReply, OnTimeReply, PhaseTransferCompletedReply, PlanTransferredOutReply,
-    PresentReply, RequestLoggedReply, ReviewDecidedReply, ReviewDecisionBody,
-    ReviewMeetingScheduledReply, Seat, SittingOpenedReply, SittingsReply, StageReply, TeamReply,
-    TransitionsReply, TribunalDecidedReply,
+    MeetingArrangedReply, OnTimeReply, PhaseTransferCompletedReply, PlacementsReply,
+    PlanTransferredOutReply, PresentReply, RequestLoggedReply, ReviewDecidedReply,
+    ReviewDecisionBody, ReviewMeetingScheduledReply, Seat, SittingOpenedReply, SittingsReply,
+    StageReply, TeamReply, TransitionsReply, TribunalDecidedReply,
 };
 
 /// The document, built afresh: what [`json`] serves, and what tests read.
@@ -504,6 +504,33 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
             id: Some(PathId::Case),
             body: body::<sendpanel_core::workflow::AllocateCase>(s),
             reply: reply::<AllocatedReply>(s, 200, "Allocated"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/requests/{id}/placement",
+            summary: "Decide the setting the plan names (outside a sitting)".into(),
+            who: Who::Roles(&sendpanel_core::placement::decision::PLACEMENT_DECIDERS),
+            detail: "Once a draft plan is served or a plan issued (409 `wrong_stage` \
+                     otherwise). `setting` must be in the authority's register (422 on \
+                     `setting`); an independent setting needs `independent_justification` \
+                     (422 naming it); `reasons` must be given; each share in pence must not \
+                     be negative. `expected_latest` is the latest placement the caller saw: \
+                     when another came first the answer is 409 with nothing changed. \
+                     Recorded with a `placement_decided` event; never edited.",
+            id: Some(PathId::Case),
+            body: body::<sendpanel_core::placement::decision::DecidePlacement>(s),
+            reply: reply::<sendpanel_core::domain::Placement>(s, 201, "The placement"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/requests/{id}/placements",
+            summary: "The case's placements, the latest first".into(),
+            who: Who::Roles(&sendpanel_core::access::CASE_READERS),
+            detail: "Each with its setting, first day, the family's preference, reasons \
+                     and each service's share in pence a year.",
+            id: Some(PathId::Case),
+            body: None,
+            reply: reply::<PlacementsReply>(s, 200, "The placements"),
         },
         Route {
             method: HttpMethod::Post,

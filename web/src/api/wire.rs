@@ -191,6 +191,13 @@ pub struct EducationSettingsReply {
     pub settings: Vec<sendpanel_core::domain::EducationSetting>,
 }
 
+/// `GET /requests/{id}/placements`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacementsReply {
+    /// The case's placements, the latest first.
+    pub placements: Vec<sendpanel_core::domain::Placement>,
+}
+
 /// `GET /transitions`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TransitionsReply {

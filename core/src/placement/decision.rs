@@ -1,0 +1,175 @@
+//! A placement decided outside a sitting, by an admin with reasons: the setting the
+//! plan names (from the register), from when, the family's preference, and each
+//! service's share of the cost. Decided on the case's state read in the transaction
+//! that records it; a placement recorded meanwhile by someone else refuses it.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::domain::{
+    CaseStage, IndependentJustification, Placement, PlacementId, ProviderKind, UserRole, text,
+};
+use crate::events::{self, CaseEvent};
+use crate::services::{Actor, Services};
+use crate::store::{NewEvent, StoreError};
+use crate::workflow::WorkflowError;
+
+/// Who may decide a placement outside a sitting.
+pub const PLACEMENT_DECIDERS: [UserRole; 1] = [UserRole::Admin];
+
+/// The stages at which a plan names a setting: the draft and the final plan.
+const NAMING_STAGES: [CaseStage; 2] = [CaseStage::DraftPlan, CaseStage::PlanIssued];
+
+/// A placement as decided.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+pub struct DecidePlacement {
+    /// The setting, from the authority's register.
+    #[schema(value_type = String)]
+    pub setting: crate::domain::EducationSettingId,
+    /// The first day of the placement.
+    pub starts_on: NaiveDate,
+    /// What the family asked for, as they put it.
+    pub parental_preference: Option<String>,
+    /// Whether the family asked for a mainstream place.
+    #[serde(default)]
+    pub mainstream_requested: bool,
+    /// Why this setting.
+    pub reasons: String,
+    /// Required for an independent setting: why one.
+    pub independent_justification: Option<IndependentJustification>,
+    /// Education's share of the yearly cost, in pence.
+    pub education_pence: i64,
+    /// Health's share, in pence (0 when none).
+    #[serde(default)]
+    pub health_pence: i64,
+    /// Social care's share, in pence (0 when none).
+    #[serde(default)]
+    pub social_care_pence: i64,
+    /// The placement the person saw as the case's latest (`None` for none): if
+    /// another has been recorded since, this one is refused as a conflict.
+    #[schema(value_type = Option<String>)]
+    pub expected_latest: Option<PlacementId>,
+}
+
+fn invalid(field: &'static str, rule: impl Into<String>) -> WorkflowError {
+    WorkflowError::Invalid {
+        field,
+        rule: rule.into(),
+    }
+}
+
+/// Records a placement on `case` for `actor`, with a `PlacementDecided` event, in one
+/// transaction that takes the case first.
+pub fn decide_placement(
+    services: &Services,
+    actor: &Actor,
+    case: crate::domain::CaseId,
+    command: &DecidePlacement,
+) -> Result<Placement, WorkflowError> {
+    if !PLACEMENT_DECIDERS.contains(&actor.role) {
+        return Err(WorkflowError::NotAllowed {
+            role: actor.role,
+            doing: "decide a placement outside a sitting",
+        });
+    }
+    let reasons = text::free_text("reasons", command.reasons.trim())?;
+    if reasons.is_empty() {
+        return Err(invalid("reasons", "must say why this setting"));
+    }
+    let preference = command
+        .parental_preference
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| text::free_text("parental_preference", p).map(str::to_owned))
+        .transpose()?;
+    for (field, pence) in [
+        ("education_pence", command.education_pence),
+        ("health_pence", command.health_pence),
+        ("social_care_pence", command.social_care_pence),
+    ] {
+        if pence < 0 {
+            return Err(invalid(field, "must not be negative"));
+        }
+    }
+    let now = services.clock.now();
+    crate::workflow::on_case(&services.db, &actor.scope, case, |tx, case| {
+        if !NAMING_STAGES.contains(&case.stage) {
+            return Err(WorkflowError::WrongStage {
+                case: case.id,
+                stage: case.stage,
+                command: "decide a placement",
+                allowed: "once a draft plan is served or a plan issued",
+                last_change: None,
+            });
+        }
+        let latest = tx
+            .placements_of(&actor.scope, case.id)?
+            .first()
+            .map(|p| p.id);
+        if latest != command.expected_latest {
+            return Err(StoreError::Conflict(
+                "another placement was recorded on this case meanwhile; nothing was changed"
+                    .to_owned(),
+            )
+            .into());
+        }
+        let setting = tx
+            .get_education_setting(&actor.scope, command.setting)
+            .map_err(|_| invalid("setting", "must be a setting in the authority's register"))?;
+        if setting.kind == ProviderKind::Independent && command.independent_justification.is_none()
+        {
+            return Err(invalid(
+                "independent_justification",
+                "must say why an independent setting: needs_cannot_be_met_elsewhere or tribunal_backed_preference",
+            ));
+        }
+        let placement = Placement {
+            id: PlacementId::new(),
+            case_id: case.id,
+            setting_id: setting.id,
+            starts_on: command.starts_on,
+            parental_preference: preference.clone(),
+            mainstream_requested: command.mainstream_requested,
+            reasons: reasons.to_owned(),
+            independent_justification: command.independent_justification,
+            education_pence: command.education_pence,
+            health_pence: command.health_pence,
+            social_care_pence: command.social_care_pence,
+            decided_by: actor.user,
+            decided_at: now,
+        };
+        tx.insert_placement(&actor.scope, &placement)?;
+        tx.append_event(
+            &actor.scope,
+            NewEvent {
+                case_id: Some(case.id),
+                fact: CaseEvent::PlacementDecided(events::PlacementDecided {
+                    placement: placement.id,
+                    setting: setting.id,
+                    kind: setting.kind,
+                    out_of_area: !setting.in_area,
+                    starts_on: placement.starts_on,
+                    joint_funded: placement.health_pence > 0 || placement.social_care_pence > 0,
+                    independent_justification: placement.independent_justification,
+                    reasons: placement.reasons.clone(),
+                }),
+                actor: Some(actor.user),
+                occurred_at: now,
+            },
+        )?;
+        Ok(placement)
+    })
+}
+
+/// A case's placements, the latest first: for anyone who may open cases.
+pub fn placements_for(
+    services: &Services,
+    actor: &Actor,
+    case: crate::domain::CaseId,
+) -> Result<Vec<Placement>, WorkflowError> {
+    crate::access::refuse_unless_may_open(actor)?;
+    Ok(services
+        .db
+        .read(|tx| tx.placements_of(&actor.scope, case))?)
+}
