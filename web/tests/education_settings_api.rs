@@ -139,6 +139,20 @@ async fn scenario(db: Database) {
     assert_eq!(response.status(), StatusCode::OK);
     let listed: Value = actix_test::read_body_json(response).await;
     assert_eq!(listed["placements"].as_array().map(Vec::len), Some(1));
+
+    // The case page shows it, with each service's share.
+    let mut browser = crate::support::Browser::default();
+    browser.sign_in(&app, crate::support::CASEWORKER).await;
+    let page = browser.get(&app, &format!("/cases/{case}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for text in [
+        "Placements, the latest first",
+        "Illustrative Special School (Special, out of area)",
+        "Education £10,000.00, Health £3,000.00, Social care £2,000.00",
+        "1 September 2027",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
 }
 
 #[actix_web::test]

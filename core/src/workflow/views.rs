@@ -112,6 +112,17 @@ pub struct CaseView {
     pub notes: Vec<crate::domain::CaseNote>,
     /// Corrections to the child's details, oldest first, with the values replaced.
     pub corrections: Vec<crate::domain::ChildCorrection>,
+    /// Placements decided, the latest first, each with its setting as registered.
+    pub placements: Vec<PlacementView>,
+}
+
+/// A placement with the setting it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PlacementView {
+    /// The placement as recorded.
+    pub placement: crate::domain::Placement,
+    /// The setting, as the register holds it.
+    pub setting: crate::domain::EducationSetting,
 }
 
 /// One of a child's details as recorded.
@@ -236,6 +247,16 @@ pub(crate) fn gather_case(
         }),
         notes: tx.list_case_notes(scope, id)?,
         corrections: tx.list_child_corrections(scope, child.id)?,
+        placements: tx
+            .placements_of(scope, id)?
+            .into_iter()
+            .map(|placement| {
+                Ok(PlacementView {
+                    setting: tx.get_education_setting(scope, placement.setting_id)?,
+                    placement,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?,
     };
     Ok((view, child.id))
 }

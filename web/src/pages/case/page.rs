@@ -143,6 +143,7 @@ pub async fn case_page(
             ("officers", Value::Array(officer_options)),
             ("child", Value::Array(child_rows(&view))),
             ("corrections", Value::Array(corrections(&view))),
+            ("placements", Value::Array(placements(&view))),
             ("notes", Value::Array(notes(&view))),
             (
                 "note_kinds",
@@ -205,6 +206,34 @@ fn corrections(view: &CaseView) -> Vec<Value> {
                 "was": c.old_value.clone().unwrap_or_else(|| "Not recorded".to_owned()),
                 "now": c.new_value.clone().unwrap_or_else(|| "Not recorded".to_owned()),
                 "reason": c.reason,
+            })
+        })
+        .collect()
+}
+
+/// Placements, the latest first: the setting, from when, and who pays what a year.
+fn placements(view: &CaseView) -> Vec<Value> {
+    use sendpanel_core::domain::Pence;
+    view.placements
+        .iter()
+        .map(|p| {
+            let shares = [
+                ("Education", p.placement.education_pence),
+                ("Health", p.placement.health_pence),
+                ("Social care", p.placement.social_care_pence),
+            ]
+            .into_iter()
+            .filter(|(_, pence)| *pence > 0)
+            .map(|(who, pence)| format!("{who} {}", Pence::new(pence)))
+            .collect::<Vec<_>>()
+            .join(", ");
+            json!({
+                "from": long_date(p.placement.starts_on),
+                "setting": p.setting.name,
+                "kind": words(&p.setting.kind.to_string()),
+                "out_of_area": !p.setting.in_area,
+                "funding": if shares.is_empty() { "None recorded".to_owned() } else { shares },
+                "reasons": p.placement.reasons,
             })
         })
         .collect()
