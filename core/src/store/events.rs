@@ -73,6 +73,40 @@ impl TryFrom<EventRow> for Event {
     }
 }
 
+/// The event as it will be stored at `case_sequence`, and its row.
+fn stored_event(
+    scope: &AuthorityScope,
+    event: NewEvent,
+    case_sequence: Option<i64>,
+) -> Result<(Event, EventRow), StoreError> {
+    let payload = event.fact.to_payload().map_err(|e| StoreError::Corrupt {
+        column: "events.payload",
+        detail: e.to_string(),
+    })?;
+    let stored = Event {
+        id: EventId::new(),
+        authority_id: scope.authority().clone(),
+        case_id: event.case_id,
+        case_sequence,
+        schema_version: EVENT_SCHEMA_VERSION,
+        fact: event.fact,
+        actor: event.actor,
+        occurred_at: event.occurred_at,
+    };
+    let row = EventRow {
+        id: stored.id.to_string(),
+        authority_id: stored.authority_id.to_string(),
+        case_id: stored.case_id.map(|id| id.to_string()),
+        case_sequence: stored.case_sequence,
+        kind: stored.kind().to_string(),
+        schema_version: stored.schema_version,
+        payload: payload.to_string(),
+        actor: stored.actor.map(|id| id.to_string()),
+        occurred_at: to_db_time(stored.occurred_at),
+    };
+    Ok((stored, row))
+}
+
 impl Tx<'_> {
     /// Appends an event. A case event takes the next position in its case's stream;
     /// if another writer took that position first, the unique index refuses the row
@@ -96,32 +130,9 @@ impl Tx<'_> {
             }
             None => None,
         };
-        let payload = event.fact.to_payload().map_err(|e| StoreError::Corrupt {
-            column: "events.payload",
-            detail: e.to_string(),
-        })?;
-        let stored = Event {
-            id: EventId::new(),
-            authority_id: scope.authority().clone(),
-            case_id: event.case_id,
-            case_sequence,
-            schema_version: EVENT_SCHEMA_VERSION,
-            fact: event.fact,
-            actor: event.actor,
-            occurred_at: event.occurred_at,
-        };
+        let (stored, row) = stored_event(scope, event, case_sequence)?;
         diesel::insert_into(events::table)
-            .values(EventRow {
-                id: stored.id.to_string(),
-                authority_id: stored.authority_id.to_string(),
-                case_id: stored.case_id.map(|id| id.to_string()),
-                case_sequence: stored.case_sequence,
-                kind: stored.kind().to_string(),
-                schema_version: stored.schema_version,
-                payload: payload.to_string(),
-                actor: stored.actor.map(|id| id.to_string()),
-                occurred_at: to_db_time(stored.occurred_at),
-            })
+            .values(row)
             .execute(self.conn)?;
         if let (Some((locked, _)), Some(case), Some(sequence)) =
             (self.last_sequence, stored.case_id, stored.case_sequence)
@@ -157,31 +168,8 @@ impl Tx<'_> {
                 *next += 1;
                 *next
             });
-            let payload = event.fact.to_payload().map_err(|e| StoreError::Corrupt {
-                column: "events.payload",
-                detail: e.to_string(),
-            })?;
-            let event = Event {
-                id: EventId::new(),
-                authority_id: scope.authority().clone(),
-                case_id: event.case_id,
-                case_sequence,
-                schema_version: EVENT_SCHEMA_VERSION,
-                fact: event.fact,
-                actor: event.actor,
-                occurred_at: event.occurred_at,
-            };
-            rows.push(EventRow {
-                id: event.id.to_string(),
-                authority_id: event.authority_id.to_string(),
-                case_id: event.case_id.map(|id| id.to_string()),
-                case_sequence: event.case_sequence,
-                kind: event.kind().to_string(),
-                schema_version: event.schema_version,
-                payload: payload.to_string(),
-                actor: event.actor.map(|id| id.to_string()),
-                occurred_at: to_db_time(event.occurred_at),
-            });
+            let (event, row) = stored_event(scope, event, case_sequence)?;
+            rows.push(row);
             stored.push(event);
         }
         // Nine columns a row: well under PostgreSQL's 65,535 parameters a statement.
