@@ -259,6 +259,11 @@ pub fn year_group(born: NaiveDate, today: NaiveDate) -> i32 {
     start - 5 - cohort
 }
 
+/// How long a caseload total is remembered at most, for writes this process does not
+/// see (another server on the same PostgreSQL, or the import command beside a running
+/// server): the total beside a list may lag those by this much, never the list.
+const COUNT_REMEMBERED_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A cursor as text: the last row's due day and case id.
 fn cursor_text(cursor: CaseCursor) -> String {
     format!("{}_{}", cursor.due, cursor.case)
@@ -287,6 +292,22 @@ pub fn search(
     today: NaiveDate,
 ) -> Result<CaseloadPage, WorkflowError> {
     Ok(db.read(|tx| {
+        let names = officer_names(&tx.list_users(scope)?);
+        page_in(db, tx, scope, query, today, &names)
+    })?)
+}
+
+/// [`search`] inside a read the caller holds, with the officers' names it has already
+/// read: so a page that also needs the officer list reads the users once.
+fn page_in(
+    db: &Database,
+    tx: &mut crate::store::Tx<'_>,
+    scope: &AuthorityScope,
+    query: &CaseloadQuery,
+    today: NaiveDate,
+    names: &HashMap<UserId, String>,
+) -> Result<CaseloadPage, StoreError> {
+    {
         // A name search reads every child's name: done once here, for the page and
         // its count, unless it matches so many cases that the list would be long.
         let mut filter = query.filter.clone();
@@ -304,13 +325,24 @@ pub fn search(
         let mut rows = tx.search_cases(scope, &query.filter, query.after, query.per_page + 1)?;
         let more = rows.len() > usize::try_from(query.per_page).unwrap_or(usize::MAX);
         rows.truncate(usize::try_from(query.per_page).unwrap_or(usize::MAX));
-        let total = tx.count_cases(scope, &query.filter)?;
+        // A first page that is also the last holds every match: no need to count.
+        // Otherwise the count is remembered between pages until the next write.
+        let total = if query.after.is_none() && !more {
+            i64::try_from(rows.len()).unwrap_or(i64::MAX)
+        } else if matches!(query.filter.search, Some(CaseSearch::Among(_))) {
+            // Counting among a few hundred cases by id is cheap; not worth a long key.
+            tx.count_cases(scope, &query.filter)?
+        } else {
+            let key = format!("caseload {} {:?}", scope.authority(), query.filter);
+            db.remembered_count(&key, COUNT_REMEMBERED_FOR, || {
+                tx.count_cases(scope, &query.filter)
+            })?
+        };
         let ids: Vec<_> = rows.iter().map(|r| r.case_id).collect();
         let mut next_deadline = HashMap::new();
         for deadline in tx.open_deadlines_of(scope, &ids)? {
             next_deadline.entry(deadline.case_id).or_insert(deadline);
         }
-        let names = officer_names(tx, scope)?;
         let next = more.then(|| rows.last()).flatten().map(|last| {
             cursor_text(CaseCursor {
                 due: last.next_due_on.unwrap_or_else(nothing_due),
@@ -335,19 +367,16 @@ pub fn search(
                     .map(|d| DeadlineView::new(d, today)),
             })
             .collect();
-        Ok::<_, StoreError>(CaseloadPage { cases, total, next })
-    })?)
+        Ok(CaseloadPage { cases, total, next })
+    }
 }
 
-fn officer_names(
-    tx: &mut crate::store::Tx<'_>,
-    scope: &AuthorityScope,
-) -> Result<HashMap<UserId, String>, StoreError> {
-    Ok(tx
-        .list_users(scope)?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect())
+/// Each user's display name by id, for naming the officer a case is allocated to.
+fn officer_names(users: &[crate::domain::User]) -> HashMap<UserId, String> {
+    users
+        .iter()
+        .map(|u| (u.id, u.display_name.clone()))
+        .collect()
 }
 
 /// The team view: every officer's open cases, overdue and at risk, and the unallocated
@@ -361,7 +390,7 @@ pub fn team(
         .checked_add_days(Days::new(AT_RISK_DAYS.unsigned_abs()))
         .unwrap_or(today);
     Ok(db.read(|tx| {
-        let names = officer_names(tx, scope)?;
+        let names = officer_names(&tx.list_users(scope)?);
         let mut rows: Vec<TeamRow> = tx
             .officer_loads(scope, today, due_by)?
             .into_iter()
@@ -448,32 +477,46 @@ pub struct CaseloadScreen {
     pub panels: Vec<(PanelId, String)>,
 }
 
-/// [`caseload_for`] with the filters' choices, for the caseload page.
+/// [`caseload_for`] with the filters' choices, for the caseload page: the page, the
+/// officers and the panels in one read, so the page costs one trip to the pool.
 pub fn screen_for(
     services: &Services,
     actor: &Actor,
     params: &CaseloadParams,
 ) -> Result<CaseloadScreen, WorkflowError> {
-    let page = caseload_for(services, actor, params)?;
-    let officers = services
-        .officers(actor)?
-        .into_iter()
-        .map(|u| OfficerRef {
-            id: u.id,
-            name: u.display_name,
+    crate::access::refuse_unless_may_open(actor)?;
+    let today = services.clock.today();
+    let query = params.parse(actor.user, today)?;
+    let scope = &actor.scope;
+    Ok(services.db.read(|tx| {
+        let accounts = tx.list_accounts(scope)?;
+        let users: Vec<_> = accounts.iter().map(|a| a.user.clone()).collect();
+        let page = page_in(
+            &services.db,
+            tx,
+            scope,
+            &query,
+            today,
+            &officer_names(&users),
+        )?;
+        let officers = crate::workflow::lifecycle::officers_among(accounts)
+            .into_iter()
+            .map(|u| OfficerRef {
+                id: u.id,
+                name: u.display_name,
+            })
+            .collect();
+        let panels = tx
+            .list_panels(scope)?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+        Ok::<_, StoreError>(CaseloadScreen {
+            page,
+            officers,
+            panels,
         })
-        .collect();
-    let panels = services
-        .db
-        .read(|tx| tx.list_panels(&actor.scope))?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
-    Ok(CaseloadScreen {
-        page,
-        officers,
-        panels,
-    })
+    })?)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 #
 #   bash web/benches/load.sh            # both backends, 15 s per page, 8 then 32 connections
 #   DURATION=30s CONNECTIONS=64 bash web/benches/load.sh
+#   BACKENDS=postgres bash web/benches/load.sh   # one backend only
 #
 # PostgreSQL: TEST_POSTGRES_URL's server (default postgres://postgres@127.0.0.1:5432),
 # in a database of its own, sendpanel_load, dropped and made anew.
@@ -22,6 +23,7 @@ DURATION="${DURATION:-15s}"
 # throughput; latency there is mostly queueing).
 CONNECTIONS="${CONNECTIONS:-8 32}"
 THREADS="${THREADS:-2}"
+BACKENDS="${BACKENDS:-sqlite postgres}"
 PORT="${PORT:-18080}"
 PG_SERVER="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_SERVER="${PG_SERVER%/*}"
@@ -118,8 +120,14 @@ run_backend() {
   for _ in $(seq 1 60); do curl -fs "$base/healthz" >/dev/null 2>&1 || break; sleep 0.5; done
 }
 
-run_backend sqlite "sqlite://$WORK/load.db"
-psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS sendpanel_load WITH (FORCE)" >/dev/null
-psql -q "$PG_SERVER/postgres" -c "CREATE DATABASE sendpanel_load" >/dev/null
-run_backend postgres "$PG_SERVER/sendpanel_load"
-psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS sendpanel_load WITH (FORCE)" >/dev/null
+for backend in $BACKENDS; do
+  case "$backend" in
+    sqlite) run_backend sqlite "sqlite://$WORK/load.db" ;;
+    postgres)
+      psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS sendpanel_load WITH (FORCE)" >/dev/null
+      psql -q "$PG_SERVER/postgres" -c "CREATE DATABASE sendpanel_load" >/dev/null
+      run_backend postgres "$PG_SERVER/sendpanel_load"
+      psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS sendpanel_load WITH (FORCE)" >/dev/null ;;
+    *) echo "unknown backend $backend: sqlite or postgres" >&2; exit 1 ;;
+  esac
+done

@@ -46,6 +46,37 @@ struct Inner {
     sqlite_writer: Mutex<()>,
     /// Told of every event appended in a write transaction; see [`EventObserver`].
     observer: std::sync::OnceLock<Arc<dyn EventObserver>>,
+    /// How many write transactions this process has finished: a remembered count
+    /// ([`Database::remembered_count`]) is good only while this has not moved.
+    writes_finished: std::sync::atomic::AtomicU64,
+    /// Counts remembered by key, with the writes finished and the moment when each
+    /// was counted.
+    counts: Mutex<std::collections::HashMap<String, RememberedCount>>,
+}
+
+/// A count as it was when taken.
+#[derive(Debug, Clone, Copy)]
+struct RememberedCount {
+    writes_finished: u64,
+    at: std::time::Instant,
+    count: i64,
+}
+
+/// At most this many counts are remembered; past it the memory starts again.
+const REMEMBERED_COUNTS: usize = 1_000;
+
+/// Held for the length of a write transaction: SQLite's one-writer lock, and when it
+/// goes (after the commit or rollback), one more write finished.
+struct WriteGuard<'a> {
+    _sqlite: Option<std::sync::MutexGuard<'a, ()>>,
+    writes_finished: &'a std::sync::atomic::AtomicU64,
+}
+
+impl Drop for WriteGuard<'_> {
+    fn drop(&mut self) {
+        self.writes_finished
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 /// A unit of work on one connection: everything done through one `Tx` inside
@@ -121,6 +152,8 @@ impl Database {
                 url,
                 sqlite_writer: Mutex::new(()),
                 observer: std::sync::OnceLock::new(),
+                writes_finished: std::sync::atomic::AtomicU64::new(0),
+                counts: Mutex::new(std::collections::HashMap::new()),
             }),
         })
     }
@@ -367,8 +400,8 @@ impl Database {
         Ok(status)
     }
 
-    fn writer_lock(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
-        match self.backend() {
+    fn writer_lock(&self) -> WriteGuard<'_> {
+        let sqlite = match self.backend() {
             // A poisoned lock only means another writer panicked; the database rolled
             // that transaction back, so the lock itself protects nothing broken.
             Backend::Sqlite => Some(
@@ -378,7 +411,57 @@ impl Database {
                     .unwrap_or_else(std::sync::PoisonError::into_inner),
             ),
             Backend::Postgres => None,
+        };
+        WriteGuard {
+            _sqlite: sqlite,
+            writes_finished: &self.inner.writes_finished,
         }
+    }
+
+    /// The count `key` names, as `count` gives it, remembered until this process
+    /// finishes another write transaction or `for_at_most` passes, whichever is
+    /// first. For totals a page shows beside a list (a caseload of 20,000 cases costs
+    /// PostgreSQL 4-6 ms to count on every page): exact while every write goes through
+    /// this process, as on SQLite, and at most `for_at_most` behind writes made by
+    /// another server on the same PostgreSQL.
+    ///
+    /// The writes are read before counting, so a write that finishes during the count
+    /// makes the next caller count again.
+    pub fn remembered_count(
+        &self,
+        key: &str,
+        for_at_most: std::time::Duration,
+        count: impl FnOnce() -> Result<i64, StoreError>,
+    ) -> Result<i64, StoreError> {
+        use std::sync::atomic::Ordering;
+        let writes_finished = self.inner.writes_finished.load(Ordering::Acquire);
+        let now = std::time::Instant::now();
+        let lock = || {
+            self.inner
+                .counts
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(known) = lock().get(key)
+            && known.writes_finished == writes_finished
+            && now.duration_since(known.at) < for_at_most
+        {
+            return Ok(known.count);
+        }
+        let counted = count()?;
+        let mut counts = lock();
+        if counts.len() >= REMEMBERED_COUNTS {
+            counts.clear();
+        }
+        counts.insert(
+            key.to_owned(),
+            RememberedCount {
+                writes_finished,
+                at: now,
+                count: counted,
+            },
+        );
+        Ok(counted)
     }
 }
 

@@ -646,16 +646,20 @@ impl Services {
 
     /// The enabled officers a case can be allocated to, by name.
     pub fn officers(&self, actor: &Actor) -> Result<Vec<crate::domain::User>, WorkflowError> {
-        let mut officers: Vec<crate::domain::User> = self
-            .db
-            .read(|tx| tx.list_accounts(&actor.scope))?
-            .into_iter()
-            .filter(|a| a.is_enabled() && OFFICER_ROLES.contains(&a.user.role))
-            .map(|a| a.user)
-            .collect();
-        officers.sort_by(|a, b| a.display_name.cmp(&b.display_name));
-        Ok(officers)
+        let accounts = self.db.read(|tx| tx.list_accounts(&actor.scope))?;
+        Ok(officers_among(accounts))
     }
+}
+
+/// The accounts that may hold cases (enabled caseworkers and admins), by name.
+pub(crate) fn officers_among(accounts: Vec<crate::domain::Account>) -> Vec<crate::domain::User> {
+    let mut officers: Vec<crate::domain::User> = accounts
+        .into_iter()
+        .filter(|a| a.is_enabled() && OFFICER_ROLES.contains(&a.user.role))
+        .map(|a| a.user)
+        .collect();
+    officers.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+    officers
 }
 
 #[cfg(test)]

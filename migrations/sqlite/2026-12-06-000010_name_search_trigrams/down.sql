@@ -1,0 +1,2 @@
+-- Nothing was added on SQLite.
+SELECT 1;
