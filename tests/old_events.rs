@@ -24,7 +24,7 @@ use sendpanel_core::store::{AuthorityScope, Database, DatabaseUrl, PoolOptions};
 use strum::IntoEnumIterator;
 
 /// Kinds added after the build that wrote the fixture, which it cannot hold.
-const NEWER_THAN_THE_FIXTURE: [EventKind; 14] = [
+const NEWER_THAN_THE_FIXTURE: [EventKind; 15] = [
     EventKind::AccountChanged,
     EventKind::EvidenceAdded,
     EventKind::AdviceLinkSent,
@@ -37,6 +37,7 @@ const NEWER_THAN_THE_FIXTURE: [EventKind; 14] = [
     EventKind::ChildDetailsCorrected,
     EventKind::CaseNoteRecorded,
     EventKind::PlacementDecided,
+    EventKind::FundingCommitted,
     EventKind::PlanImported,
     EventKind::RequestImported,
 ];

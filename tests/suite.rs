@@ -7,6 +7,7 @@ mod concurrency;
 mod digests;
 mod evidence;
 mod federated;
+mod funding_ledger;
 mod idempotency;
 mod import;
 mod letters;

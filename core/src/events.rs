@@ -78,6 +78,7 @@ pub enum CaseEvent {
     PlanImported(PlanImported),
     RequestImported(RequestImported),
     PlacementDecided(PlacementDecided),
+    FundingCommitted(FundingCommitted),
 }
 
 impl CaseEvent {
@@ -131,6 +132,7 @@ impl CaseEvent {
             Self::PlanImported(_) => EventKind::PlanImported,
             Self::RequestImported(_) => EventKind::RequestImported,
             Self::PlacementDecided(_) => EventKind::PlacementDecided,
+            Self::FundingCommitted(_) => EventKind::FundingCommitted,
         }
     }
 
@@ -938,6 +940,29 @@ pub struct PlacementDecided {
     pub independent_justification: Option<crate::domain::IndependentJustification>,
     /// The reasons recorded.
     pub reasons: String,
+}
+
+/// A band and its funding were committed on the plan, from a day: a change of band is
+/// a new commitment, never an edit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FundingCommitted {
+    /// The commitment recorded.
+    #[schema(value_type = String)]
+    pub commitment: crate::domain::CommitmentId,
+    /// The placement it funds.
+    #[schema(value_type = String)]
+    pub placement: crate::domain::PlacementId,
+    /// The band's code.
+    pub band_code: String,
+    /// Place funding, pence a year.
+    pub place_funding_pence: i64,
+    /// Top-up, pence a year.
+    pub top_up_pence: i64,
+    /// Whether the band or an amount departs from the plugin's advice (or there was
+    /// none to confirm).
+    pub departs_from_advice: bool,
+    /// The first day funded.
+    pub starts_on: NaiveDate,
 }
 
 /// The case was allocated to an officer (or its officer was taken off it).

@@ -191,6 +191,16 @@ async fn steps(client: &Client, base: &str, save: bool) {
     assert!(main.contains("Ms R. Browser, parent"), "{main}");
     screenshot(client, "case", save).await;
     axe(client, "case").await;
+
+    // The funding ledger, reached from the menu: its tables and its chart pass axe.
+    client
+        .goto(&format!("{base}/funding-ledger"))
+        .await
+        .unwrap();
+    let main = main_text(client).await;
+    assert!(main.contains("Funding ledger"), "{main}");
+    screenshot(client, "funding-ledger", save).await;
+    axe(client, "funding-ledger").await;
 }
 
 async fn scenario(db: Database, backend: &str) {

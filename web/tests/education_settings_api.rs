@@ -2,7 +2,9 @@
 //! PostgreSQL: an admin adds a setting (201), a bad URN is 422 naming `urn` with
 //! nothing written, a caseworker reads the register but may not add to it (403); an
 //! admin decides a jointly funded placement on a demo plan (201) and an independent one
-//! without its justification is 422 naming the field.
+//! without its justification is 422 naming the field; a band committed for it without
+//! advice needs reasons (422), and the funding ledger over the API, as a page and as
+//! CSV counts its place from September.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -153,6 +155,72 @@ async fn scenario(db: Database) {
     ] {
         assert!(page.body.contains(text), "{text}: {}", page.body);
     }
+
+    // A band and its funding for that placement: without advice to confirm, a band set
+    // by hand needs its reasons (422 naming them); with them, 201.
+    let commit = |token: &str, body: Value| {
+        actix_test::TestRequest::post()
+            .uri(&format!("/api/v1/requests/{case}/funding"))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .set_json(body)
+            .to_request()
+    };
+    let terms = json!({
+        "placement": placed["id"], "advice": null,
+        "band": { "band_code": "ILL-3", "band_title": "Illustrative band 3", "place_funding_pence": 1_000_000, "top_up_pence": 600_000 },
+        "other_elements": [{ "name": "Teachers' Pay and Pensions", "yearly_pence": 66_000 }],
+        "reasons": null, "starts_on": "2027-09-01", "ends_on": null, "expected_latest": null,
+    });
+    let response = actix_test::call_service(&app, commit(&admin, terms.clone())).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = actix_test::read_body_json(response).await;
+    assert_eq!(error["error"]["field"], "reasons", "{error}");
+    let mut reasoned = terms.clone();
+    reasoned["reasons"] =
+        json!("No plugin in force for 2027/28; the published band (illustrative)");
+    let response = actix_test::call_service(&app, commit(&caseworker, reasoned.clone())).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = actix_test::call_service(&app, commit(&admin, reasoned)).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let committed: Value = actix_test::read_body_json(response).await;
+    assert_eq!(committed["source"]["departs_from_advice"], true);
+
+    // The ledger for 2027/28: one place from September, 7/12 of £10,000 and of £660.
+    let ledger_of = |year: &str| {
+        actix_test::TestRequest::get()
+            .uri(&format!("/api/v1/funding-ledger?year={year}"))
+            .insert_header(("Authorization", format!("Bearer {caseworker}")))
+            .to_request()
+    };
+    let response = actix_test::call_service(&app, ledger_of("2027/28")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let ledger: Value = actix_test::read_body_json(response).await;
+    assert_eq!(ledger["year"], "2027/28", "{ledger}");
+    assert_eq!(ledger["total"]["places_september"], 1, "{ledger}");
+    assert_eq!(ledger["total"]["place_funding_pence"], 583_333, "{ledger}");
+    assert_eq!(ledger["total"]["other_funding_pence"], 38_500, "{ledger}");
+    assert_eq!(ledger["placements"]["joint_funded_cases"], 1, "{ledger}");
+    let response = actix_test::call_service(&app, ledger_of("2027/29")).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = actix_test::read_body_json(response).await;
+    assert_eq!(error["error"]["field"], "year", "{error}");
+
+    // The page and its spreadsheet show the same figures.
+    let page = browser.get(&app, "/funding-ledger?year=2027/28").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for text in [
+        "Funding ledger 2027/28",
+        "Illustrative Special School",
+        "Illustrative band 3",
+        "£5,833.33",
+        "£385.00",
+        "<svg",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
+    let csv = browser.get(&app, "/funding-ledger.csv?year=2027").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains("Illustrative Special School,ILL-3,Illustrative band 3,0,1,0,5833.33,0.00,385.00,6218.33"), "{}", csv.body);
 }
 
 #[actix_web::test]

@@ -422,6 +422,8 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/caseload.csv", Access::Roles(&CASE_READERS)),
     ("GET", "/team", Access::Roles(&CASE_READERS)),
     ("GET", "/transitions", Access::Roles(&CASE_READERS)),
+    ("GET", "/funding-ledger", Access::Roles(&CASE_READERS)),
+    ("GET", "/funding-ledger.csv", Access::Roles(&CASE_READERS)),
     ("POST", "/cases/{id}/allocation", Access::Roles(&WRITERS)),
     ("POST", "/cases/{id}/notes", Access::Roles(&WRITERS)),
     ("GET", "/cases/{id}/child/{field}", Access::Roles(&WRITERS)),

@@ -142,6 +142,8 @@ pub enum EventKind {
     RequestImported,
     /// A placement was decided: the setting named, from when, and who pays.
     PlacementDecided,
+    /// A band and its funding were committed on the plan, from a day.
+    FundingCommitted,
 }
 
 impl EventKind {

@@ -64,6 +64,8 @@ uuid_id! {
     EducationSettingId,
     /// One placement decided for a case.
     PlacementId,
+    /// One band and funding commitment on a plan.
+    CommitmentId,
     /// A note of a call, e-mail, meeting or visit on a case.
     CaseNoteId,
     /// One correction of one of a child's details.

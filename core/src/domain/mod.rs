@@ -30,6 +30,7 @@ mod error;
 mod event;
 mod evidence;
 mod exception;
+mod funding;
 mod ids;
 mod money;
 mod panel;
@@ -54,11 +55,12 @@ pub use error::DomainError;
 pub use event::{EVENT_SCHEMA_VERSION, Event, EventKind};
 pub use evidence::{Evidence, EvidenceKind, NeedArea, ReceivedThrough};
 pub use exception::{DeadlineException, ExceptionLimb};
+pub use funding::{CommitmentSource, FundingCommitment, FundingElement};
 pub use ids::{
     AccessId, AdviceId, AdviceLinkId, AgendaItemId, ApiTokenId, CaseId, CaseNoteId,
-    ChildCorrectionId, ChildId, ConflictId, DeadlineId, DecisionId, DocumentId, EducationSettingId,
-    EventId, EvidenceOpeningId, ExceptionId, PanelId, PanelMemberId, PaperOpeningId, PlacementId,
-    RequestId, SittingId, SittingMemberId, UserId, VoteId,
+    ChildCorrectionId, ChildId, CommitmentId, ConflictId, DeadlineId, DecisionId, DocumentId,
+    EducationSettingId, EventId, EvidenceOpeningId, ExceptionId, PanelId, PanelMemberId,
+    PaperOpeningId, PlacementId, RequestId, SittingId, SittingMemberId, UserId, VoteId,
 };
 pub use money::Pence;
 pub use panel::{

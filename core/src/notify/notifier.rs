@@ -125,6 +125,7 @@ impl Notifier {
             | CaseEvent::ChildDetailsCorrected(_)
             | CaseEvent::CaseNoteRecorded(_)
             | CaseEvent::PlacementDecided(_)
+            | CaseEvent::FundingCommitted(_)
             | CaseEvent::PlanImported(_)
             | CaseEvent::RequestImported(_)
             | CaseEvent::RequestReceived(_)

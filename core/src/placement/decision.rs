@@ -18,7 +18,7 @@ use crate::workflow::WorkflowError;
 pub const PLACEMENT_DECIDERS: [UserRole; 1] = [UserRole::Admin];
 
 /// The stages at which a plan names a setting: the draft and the final plan.
-const NAMING_STAGES: [CaseStage; 2] = [CaseStage::DraftPlan, CaseStage::PlanIssued];
+pub(crate) const NAMING_STAGES: [CaseStage; 2] = [CaseStage::DraftPlan, CaseStage::PlanIssued];
 
 /// A placement as decided.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]

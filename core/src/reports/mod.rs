@@ -348,6 +348,7 @@ fn board(record: &Record, period: Option<&Period>) -> Dashboard {
             | CaseEvent::ChildDetailsCorrected(_)
             | CaseEvent::CaseNoteRecorded(_)
             | CaseEvent::PlacementDecided(_)
+            | CaseEvent::FundingCommitted(_)
             | CaseEvent::RequestImported(_)
             | CaseEvent::RequestReceived(_)
             | CaseEvent::DeadlineSet(_)

@@ -208,4 +208,28 @@ impl Tx<'_> {
             .map(Placement::try_from)
             .collect()
     }
+
+    /// Every placement of the scope's that starts on or before `until`, by case and
+    /// start: for the funding ledger, which reads each as running until the case's
+    /// next one starts.
+    pub fn placements_starting_by(
+        &mut self,
+        scope: &AuthorityScope,
+        until: chrono::NaiveDate,
+    ) -> Result<Vec<Placement>, StoreError> {
+        use super::schema::placements;
+        placements::table
+            .filter(placements::authority_id.eq(scope.authority().as_str()))
+            .filter(placements::starts_on.le(until))
+            .order((
+                placements::case_id,
+                placements::starts_on,
+                placements::decided_at,
+            ))
+            .select(PlacementRow::as_select())
+            .load(self.conn)?
+            .into_iter()
+            .map(Placement::try_from)
+            .collect()
+    }
 }

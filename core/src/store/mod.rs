@@ -35,6 +35,7 @@ mod education_settings;
 mod error;
 mod events;
 mod evidence;
+mod funding;
 mod idempotency;
 mod imports;
 mod migrate;

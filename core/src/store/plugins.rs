@@ -327,6 +327,25 @@ impl Tx<'_> {
         Ok(stored)
     }
 
+    /// One piece of advice recorded on `case`, by id; not found when it is another
+    /// case's or another authority's.
+    pub fn advice_on_case(
+        &mut self,
+        scope: &AuthorityScope,
+        case: CaseId,
+        id: AdviceId,
+    ) -> Result<StoredAdvice, StoreError> {
+        policy_advice::table
+            .filter(policy_advice::authority_id.eq(scope.authority().as_str()))
+            .filter(policy_advice::case_id.eq(case.to_string()))
+            .filter(policy_advice::id.eq(id.to_string()))
+            .select(AdviceRow::as_select())
+            .first(self.conn)
+            .optional()?
+            .ok_or_else(|| not_found("advice", id))?
+            .try_into()
+    }
+
     /// The advice recorded on a case, oldest first.
     pub fn advice_for_case(
         &mut self,

@@ -458,6 +458,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     digests_sent,
     education_settings,
     placements,
+    funding_commitments,
 );
 
 diesel::table! {
@@ -508,6 +509,30 @@ diesel::table! {
         kind -> Text,
         in_area -> Bool,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    funding_commitments (id) {
+        id -> Text,
+        authority_id -> Text,
+        case_id -> Text,
+        placement_id -> Text,
+        setting_id -> Text,
+        band_code -> Text,
+        band_title -> Text,
+        place_funding_pence -> BigInt,
+        top_up_pence -> BigInt,
+        other_elements_json -> Text,
+        advice_id -> Nullable<Text>,
+        plugin_sha256 -> Nullable<Text>,
+        tariff_rule -> Nullable<Text>,
+        departs_from_advice -> Bool,
+        reasons -> Nullable<Text>,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        decided_by -> Text,
+        decided_at -> Timestamp,
     }
 }
 

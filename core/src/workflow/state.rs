@@ -501,6 +501,7 @@ impl CaseState {
             | CaseEvent::ChildDetailsCorrected(_)
             | CaseEvent::CaseNoteRecorded(_)
             | CaseEvent::PlacementDecided(_)
+            | CaseEvent::FundingCommitted(_)
             | CaseEvent::RequestImported(_) => {}
         }
     }

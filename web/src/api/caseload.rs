@@ -6,6 +6,8 @@ use actix_web::{HttpResponse, web};
 use sendpanel_core::caseload::{CaseloadParams, caseload_for, team_for};
 use sendpanel_core::domain::ChildId;
 use sendpanel_core::placement::decision::{self as placement, DecidePlacement};
+use sendpanel_core::placement::funding::{CommitFunding, commit_funding, commitments_for};
+use sendpanel_core::placement::ledger::{FinancialYear, ledger_for};
 use sendpanel_core::placement::register::{NewEducationSetting, add_setting, settings_for};
 use sendpanel_core::transitions::cohorts_for;
 use sendpanel_core::workflow::{AllocateCase, CorrectChild, NewCaseNote, WithdrawRequest};
@@ -14,8 +16,8 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::handlers::{blocking, case_id, run};
 use super::wire::{
-    AllocatedReply, EducationSettingsReply, PlacementsReply, StageReply, TeamReply,
-    TransitionsReply,
+    AllocatedReply, CommitmentsReply, EducationSettingsReply, PlacementsReply, StageReply,
+    TeamReply, TransitionsReply,
 };
 use crate::state::AppState;
 
@@ -110,6 +112,64 @@ pub async fn placements(
     let placements =
         blocking(move || Ok(placement::placements_for(&services, &actor, id)?)).await?;
     Ok(HttpResponse::Ok().json(PlacementsReply { placements }))
+}
+
+/// `POST /requests/{id}/funding`: commit a band and its funding for a placement,
+/// confirming the plugin's banding advice or departing from it with reasons (admins,
+/// outside a sitting).
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn commit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<CommitFunding>,
+) -> Result<HttpResponse, ApiError> {
+    let id = case_id(&path)?;
+    let (services, actor, command) = (state.services(), caller.actor(), body.into_inner());
+    let commitment = blocking(move || Ok(commit_funding(&services, &actor, id, &command)?)).await?;
+    Ok(HttpResponse::Created().json(commitment))
+}
+
+/// `GET /requests/{id}/funding`: the case's commitments, the latest first.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn commitments(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = case_id(&path)?;
+    let (services, actor) = (state.services(), caller.actor());
+    let commitments = blocking(move || Ok(commitments_for(&services, &actor, id)?)).await?;
+    Ok(HttpResponse::Ok().json(CommitmentsReply { commitments }))
+}
+
+/// The financial year a ledger is asked for.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct LedgerParams {
+    /// `2023/24` (or `2023`); the current financial year when absent.
+    pub year: Option<String>,
+}
+
+/// `GET /funding-ledger`: the authority's commitments for a financial year, by setting
+/// and band, counted and costed as councils report them.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
+pub async fn funding_ledger(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<LedgerParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (services, actor) = (state.services(), caller.actor());
+    let asked = query.into_inner().year;
+    let today = state.clock.today();
+    let ledger = blocking(move || {
+        let year = match asked {
+            Some(text) => FinancialYear::parse(&text)?,
+            None => FinancialYear::of(today),
+        };
+        Ok(ledger_for(&services, &actor, year)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ledger))
 }
 
 /// `POST /requests/{id}/allocation`: allocate the case to an officer, or take it off.

@@ -209,6 +209,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/requests/{id}/placements",
                 web::get().to(caseload::placements),
             )
+            .route("/requests/{id}/funding", web::post().to(caseload::commit))
+            .route(
+                "/requests/{id}/funding",
+                web::get().to(caseload::commitments),
+            )
+            .route("/funding-ledger", web::get().to(caseload::funding_ledger))
             .route("/requests/{id}/notes", web::post().to(caseload::add_note))
             .route(
                 "/requests/{id}/withdrawal",

@@ -52,10 +52,10 @@ use super::MAX_BODY_BYTES;
 use super::panels::CLERKS;
 use super::wire::{
     AdviceReceivedReply, AllocatedReply, ApiErrorReply, AppealLodgedReply, AssessDecidedReply,
-    Attendance, DeadlineReply, DecisionBody, EducationSettingsReply, FinalPlanIssuedReply,
-    IssueDecidedReply, IssueDecisionBody, MediationConcludedReply, MediationRequestedReply,
-    MeetingArrangedReply, OnTimeReply, PhaseTransferCompletedReply, PlacementsReply,
-    PlanTransferredOutReply, PresentReply, RequestLoggedReply, ReviewDecidedReply,
+    Attendance, CommitmentsReply, DeadlineReply, DecisionBody, EducationSettingsReply,
+    FinalPlanIssuedReply, IssueDecidedReply, IssueDecisionBody, MediationConcludedReply,
+    MediationRequestedReply, MeetingArrangedReply, OnTimeReply, PhaseTransferCompletedReply,
+    PlacementsReply, PlanTransferredOutReply, PresentReply, RequestLoggedReply, ReviewDecidedReply,
     ReviewDecisionBody, ReviewMeetingScheduledReply, Seat, SittingOpenedReply, SittingsReply,
     StageReply, TeamReply, TransitionsReply, TribunalDecidedReply,
 };
@@ -531,6 +531,55 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
             id: Some(PathId::Case),
             body: None,
             reply: reply::<PlacementsReply>(s, 200, "The placements"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/requests/{id}/funding",
+            summary: "Commit a band and its funding for a placement (outside a sitting)".into(),
+            who: Who::Roles(&sendpanel_core::placement::decision::PLACEMENT_DECIDERS),
+            detail: "Once a draft plan is served or a plan issued (409 `wrong_stage` \
+                     otherwise). `placement` must be recorded on the case; `advice` is \
+                     banding advice the plugin gave on the case (422 on `advice` \
+                     otherwise). Without `band` the advice's band and amounts are \
+                     confirmed; a `band` that differs from the advice, or any band with no \
+                     advice, needs `reasons` (422 naming it). Amounts are pence a year, \
+                     never negative. `expected_latest` is the latest commitment the caller \
+                     saw: when another came first the answer is 409 with nothing changed. \
+                     A change of band is a new commitment from a later day; the ledger \
+                     runs each until the next begins. Recorded with a `funding_committed` \
+                     event; never edited.",
+            id: Some(PathId::Case),
+            body: body::<sendpanel_core::placement::funding::CommitFunding>(s),
+            reply: reply::<sendpanel_core::domain::FundingCommitment>(s, 201, "The commitment"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/requests/{id}/funding",
+            summary: "The case's band and funding commitments, the latest first".into(),
+            who: Who::Roles(&sendpanel_core::access::CASE_READERS),
+            detail: "Each with its band, yearly place funding, top-up and other elements \
+                     in pence, the advice and plugin it came from and whether it departs \
+                     from it, and the days it runs.",
+            id: Some(PathId::Case),
+            body: None,
+            reply: reply::<CommitmentsReply>(s, 200, "The commitments"),
+        },
+        Route {
+            method: HttpMethod::Get,
+            path: "/funding-ledger",
+            summary: "The funding ledger for a financial year".into(),
+            who: Who::Roles(&sendpanel_core::access::CASE_READERS),
+            detail: "Query parameter `year` (`2023/24`; default the current financial \
+                     year; 422 naming `year` when unreadable). Every commitment by setting \
+                     and band: places running on 1 April and 1 September (funded for 5/12 \
+                     and 7/12 of the year), pupils at the January census before the year \
+                     (topped up for the year), other per-place elements, each setting's \
+                     total and the grand total in pence; the cost month by month, spent \
+                     and forecast as commitments stand; and placements by who pays, \
+                     independent and out of area. Names settings and bands, never a child.",
+            id: None,
+            body: None,
+            reply: reply::<sendpanel_core::placement::ledger::FundingLedger>(s, 200, "The ledger"),
         },
         Route {
             method: HttpMethod::Post,

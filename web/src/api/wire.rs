@@ -198,6 +198,13 @@ pub struct PlacementsReply {
     pub placements: Vec<sendpanel_core::domain::Placement>,
 }
 
+/// `GET /requests/{id}/funding`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommitmentsReply {
+    /// The case's band and funding commitments, the latest first.
+    pub commitments: Vec<sendpanel_core::domain::FundingCommitment>,
+}
+
 /// `GET /transitions`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TransitionsReply {

@@ -40,6 +40,7 @@ mod chart;
 mod council_sign_in;
 mod dashboard;
 mod fields;
+mod funding;
 mod once;
 mod panels;
 mod render;
@@ -114,6 +115,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/caseload.csv", web::get().to(cases::caseload_csv))
         .route("/team", web::get().to(cases::team))
         .route("/transitions", web::get().to(cases::transitions))
+        .route("/funding-ledger", web::get().to(funding::ledger))
+        .route(
+            "/funding-ledger.csv",
+            web::get().to(funding::ledger_download),
+        )
         .route("/requests/new", web::get().to(cases::new_request_page))
         .route(
             "/requests/new",

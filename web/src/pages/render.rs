@@ -91,6 +91,7 @@ fn navigation(role: Option<UserRole>) -> Value {
         links.push(json!({ "href": "/caseload", "text": "Caseload" }));
         links.push(json!({ "href": "/team", "text": "Team" }));
         links.push(json!({ "href": "/transitions", "text": "Transitions" }));
+        links.push(json!({ "href": "/funding-ledger", "text": "Funding" }));
     }
     links.push(json!({ "href": "/sittings", "text": "Sittings" }));
     links.push(json!({ "href": "/dashboard", "text": "Dashboard" }));

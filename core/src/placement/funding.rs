@@ -1,0 +1,314 @@
+//! Band and funding commitments: the band a placement is funded at, confirmed from the
+//! authority's plugin's banding advice or set against it with reasons, recorded from a
+//! day. Changing a band is a new commitment from a later day, never an edit.
+//!
+//! The plugin advises; a named person decides (UK GDPR art. 22). A commitment records
+//! which advice it followed, or that it departs from it and why, so a tribunal bundle
+//! shows both.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::decision::{NAMING_STAGES, PLACEMENT_DECIDERS};
+use crate::domain::{
+    AdviceId, CaseId, CommitmentId, CommitmentSource, FundingCommitment, FundingElement,
+    PlacementId, StoredAdvice, text,
+};
+use crate::events::{self, CaseEvent};
+use crate::policy::contract::{BandAdvice, PolicyError};
+use crate::services::{Actor, Services};
+use crate::store::{NewEvent, StoreError};
+use crate::workflow::WorkflowError;
+
+/// A band as a person sets it, when it is not the advice's as given.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+pub struct BandTerms {
+    /// The band's code, as the tariff gives it.
+    pub band_code: String,
+    /// The band's title.
+    pub band_title: String,
+    /// Place funding, pence a year.
+    pub place_funding_pence: i64,
+    /// Top-up, pence a year.
+    pub top_up_pence: i64,
+}
+
+/// A commitment as decided.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+pub struct CommitFunding {
+    /// The placement funded: one recorded on this case.
+    #[schema(value_type = String)]
+    pub placement: PlacementId,
+    /// The banding advice on this case the decision confirms or departs from; `None`
+    /// when there is none.
+    #[schema(value_type = Option<String>)]
+    pub advice: Option<AdviceId>,
+    /// The band and amounts; `None` confirms the advice's band and amounts as given.
+    pub band: Option<BandTerms>,
+    /// Other elements, pence a year each (Teachers' Pay and Pensions, say).
+    #[serde(default)]
+    pub other_elements: Vec<FundingElement>,
+    /// Why: required when the band departs from the advice or there was none.
+    pub reasons: Option<String>,
+    /// The first day funded.
+    pub starts_on: NaiveDate,
+    /// The last day funded, for a placement agreed for a fixed time.
+    pub ends_on: Option<NaiveDate>,
+    /// The commitment the person saw as the case's latest (`None` for none): if
+    /// another has been recorded since, this one is refused as a conflict.
+    #[schema(value_type = Option<String>)]
+    pub expected_latest: Option<CommitmentId>,
+}
+
+fn invalid(field: &'static str, rule: impl Into<String>) -> WorkflowError {
+    WorkflowError::Invalid {
+        field,
+        rule: rule.into(),
+    }
+}
+
+/// The band the advice gave, read from its stored answer: only banding advice the
+/// plugin actually gave (not a refusal or an outage) can be confirmed.
+fn advised_band(advice: &StoredAdvice) -> Result<BandAdvice, WorkflowError> {
+    let not_banding = || {
+        invalid(
+            "advice",
+            "must be banding advice the plugin gave on this case",
+        )
+    };
+    if advice.call != "banding" || advice.outcome != "advice" {
+        return Err(not_banding());
+    }
+    let json = advice.output_json.as_deref().ok_or_else(not_banding)?;
+    match serde_json::from_str::<Result<BandAdvice, PolicyError>>(json) {
+        Ok(Ok(band)) => Ok(band),
+        _ => Err(not_banding()),
+    }
+}
+
+/// Checks one element and trims its name.
+fn element(index: usize, given: &FundingElement) -> Result<FundingElement, WorkflowError> {
+    let name = given.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(invalid(
+            "other_elements",
+            format!(
+                "element {}: a name of 1 to 200 characters is required",
+                index + 1
+            ),
+        ));
+    }
+    if given.yearly_pence < 0 {
+        return Err(invalid(
+            "other_elements",
+            format!("element {}: pence a year must not be negative", index + 1),
+        ));
+    }
+    Ok(FundingElement {
+        name: text::free_text("other_elements", name)?.to_owned(),
+        yearly_pence: given.yearly_pence,
+    })
+}
+
+/// The band as set, checked.
+fn checked_terms(terms: &BandTerms) -> Result<BandTerms, WorkflowError> {
+    let code = terms.band_code.trim();
+    if code.is_empty() || code.chars().count() > 100 {
+        return Err(invalid(
+            "band_code",
+            "a code of 1 to 100 characters is required",
+        ));
+    }
+    let title = terms.band_title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(invalid(
+            "band_title",
+            "a title of 1 to 200 characters is required",
+        ));
+    }
+    for (field, pence) in [
+        ("place_funding_pence", terms.place_funding_pence),
+        ("top_up_pence", terms.top_up_pence),
+    ] {
+        if pence < 0 {
+            return Err(invalid(field, "must not be negative"));
+        }
+    }
+    Ok(BandTerms {
+        band_code: text::free_text("band_code", code)?.to_owned(),
+        band_title: text::free_text("band_title", title)?.to_owned(),
+        ..terms.clone()
+    })
+}
+
+/// Records a band and funding commitment on `case` for `actor`, with a
+/// `FundingCommitted` event, in one transaction that takes the case first. Decided on
+/// the case's placements, advice and commitments as read in that transaction.
+pub fn commit_funding(
+    services: &Services,
+    actor: &Actor,
+    case: CaseId,
+    command: &CommitFunding,
+) -> Result<FundingCommitment, WorkflowError> {
+    if !PLACEMENT_DECIDERS.contains(&actor.role) {
+        return Err(WorkflowError::NotAllowed {
+            role: actor.role,
+            doing: "commit funding outside a sitting",
+        });
+    }
+    let reasons = command
+        .reasons
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| text::free_text("reasons", r).map(str::to_owned))
+        .transpose()?;
+    let terms = command.band.as_ref().map(checked_terms).transpose()?;
+    let other_elements = command
+        .other_elements
+        .iter()
+        .enumerate()
+        .map(|(i, e)| element(i, e))
+        .collect::<Result<Vec<_>, _>>()?;
+    if command.ends_on.is_some_and(|end| end < command.starts_on) {
+        return Err(invalid(
+            "ends_on",
+            "must not be before the first day funded",
+        ));
+    }
+    let now = services.clock.now();
+    crate::workflow::on_case(&services.db, &actor.scope, case, |tx, case| {
+        if !NAMING_STAGES.contains(&case.stage) {
+            return Err(WorkflowError::WrongStage {
+                case: case.id,
+                stage: case.stage,
+                command: "commit funding",
+                allowed: "once a draft plan is served or a plan issued",
+                last_change: None,
+            });
+        }
+        let latest = tx
+            .commitments_of(&actor.scope, case.id)?
+            .first()
+            .map(|c| c.id);
+        if latest != command.expected_latest {
+            return Err(StoreError::Conflict(
+                "another funding commitment was recorded on this case meanwhile; nothing was changed"
+                    .to_owned(),
+            )
+            .into());
+        }
+        let placement = tx
+            .placements_of(&actor.scope, case.id)?
+            .into_iter()
+            .find(|p| p.id == command.placement)
+            .ok_or_else(|| invalid("placement", "must be a placement recorded on this case"))?;
+        if command.starts_on < placement.starts_on {
+            return Err(invalid(
+                "starts_on",
+                "must not be before the placement starts",
+            ));
+        }
+        let advice = command
+            .advice
+            .map(|id| {
+                let stored = tx.advice_on_case(&actor.scope, case.id, id).map_err(|_| {
+                    invalid(
+                        "advice",
+                        "must be banding advice the plugin gave on this case",
+                    )
+                })?;
+                Ok::<_, WorkflowError>((advised_band(&stored)?, stored))
+            })
+            .transpose()?;
+        let (terms, departs) = match (&advice, terms) {
+            (None, None) => {
+                return Err(invalid(
+                    "band",
+                    "must be given when there is no banding advice to confirm",
+                ));
+            }
+            (Some((band, _)), None) => (
+                BandTerms {
+                    band_code: band.band_code.clone(),
+                    band_title: band.band_title.clone(),
+                    place_funding_pence: band.place_funding,
+                    top_up_pence: band.yearly_top_up,
+                },
+                false,
+            ),
+            (Some((band, _)), Some(terms)) => {
+                let departs = terms.band_code != band.band_code
+                    || terms.place_funding_pence != band.place_funding
+                    || terms.top_up_pence != band.yearly_top_up;
+                (terms, departs)
+            }
+            (None, Some(terms)) => (terms, true),
+        };
+        if departs && reasons.is_none() {
+            return Err(invalid(
+                "reasons",
+                if advice.is_some() {
+                    "must say why the band departs from the plugin's advice"
+                } else {
+                    "must say how the band was set, with no advice to confirm"
+                },
+            ));
+        }
+        let commitment = FundingCommitment {
+            id: CommitmentId::new(),
+            case_id: case.id,
+            placement_id: placement.id,
+            setting_id: placement.setting_id,
+            band_code: terms.band_code,
+            band_title: terms.band_title,
+            place_funding_pence: terms.place_funding_pence,
+            top_up_pence: terms.top_up_pence,
+            other_elements: other_elements.clone(),
+            source: CommitmentSource {
+                advice_id: advice.as_ref().map(|(_, stored)| stored.id),
+                plugin_sha256: advice
+                    .as_ref()
+                    .map(|(_, stored)| stored.plugin_sha256.clone()),
+                tariff_rule: advice.as_ref().map(|(band, _)| band.rule.clone()),
+                departs_from_advice: departs,
+            },
+            reasons: reasons.clone(),
+            starts_on: command.starts_on,
+            ends_on: command.ends_on,
+            decided_by: actor.user,
+            decided_at: now,
+        };
+        tx.insert_commitment(&actor.scope, &commitment)?;
+        tx.append_event(
+            &actor.scope,
+            NewEvent {
+                case_id: Some(case.id),
+                fact: CaseEvent::FundingCommitted(events::FundingCommitted {
+                    commitment: commitment.id,
+                    placement: placement.id,
+                    band_code: commitment.band_code.clone(),
+                    place_funding_pence: commitment.place_funding_pence,
+                    top_up_pence: commitment.top_up_pence,
+                    departs_from_advice: departs,
+                    starts_on: commitment.starts_on,
+                }),
+                actor: Some(actor.user),
+                occurred_at: now,
+            },
+        )?;
+        Ok(commitment)
+    })
+}
+
+/// A case's commitments, the latest first: for anyone who may open cases.
+pub fn commitments_for(
+    services: &Services,
+    actor: &Actor,
+    case: CaseId,
+) -> Result<Vec<FundingCommitment>, WorkflowError> {
+    crate::access::refuse_unless_may_open(actor)?;
+    Ok(services
+        .db
+        .read(|tx| tx.commitments_of(&actor.scope, case))?)
+}

@@ -1,0 +1,163 @@
+//! Band and funding commitments, per case: append-only, read back for the case and,
+//! across the authority, for the funding ledger.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::rows::{from_db_time, parse, to_db_time};
+use super::schema::funding_commitments;
+use super::{AuthorityScope, StoreError, Tx};
+use crate::domain::{CaseId, CommitmentSource, FundingCommitment, FundingElement};
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = funding_commitments)]
+struct CommitmentRow {
+    id: String,
+    authority_id: String,
+    case_id: String,
+    placement_id: String,
+    setting_id: String,
+    band_code: String,
+    band_title: String,
+    place_funding_pence: i64,
+    top_up_pence: i64,
+    other_elements_json: String,
+    advice_id: Option<String>,
+    plugin_sha256: Option<String>,
+    tariff_rule: Option<String>,
+    departs_from_advice: bool,
+    reasons: Option<String>,
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+    decided_by: String,
+    decided_at: NaiveDateTime,
+}
+
+impl TryFrom<CommitmentRow> for FundingCommitment {
+    type Error = StoreError;
+    fn try_from(row: CommitmentRow) -> Result<Self, StoreError> {
+        let other_elements: Vec<FundingElement> = serde_json::from_str(&row.other_elements_json)
+            .map_err(|e| StoreError::Corrupt {
+                column: "funding_commitments.other_elements_json",
+                detail: e.to_string(),
+            })?;
+        Ok(Self {
+            id: parse("funding_commitments.id", &row.id)?,
+            case_id: parse("funding_commitments.case_id", &row.case_id)?,
+            placement_id: parse("funding_commitments.placement_id", &row.placement_id)?,
+            setting_id: parse("funding_commitments.setting_id", &row.setting_id)?,
+            band_code: row.band_code,
+            band_title: row.band_title,
+            place_funding_pence: row.place_funding_pence,
+            top_up_pence: row.top_up_pence,
+            other_elements,
+            source: CommitmentSource {
+                advice_id: row
+                    .advice_id
+                    .as_deref()
+                    .map(|id| parse("funding_commitments.advice_id", id))
+                    .transpose()?,
+                plugin_sha256: row
+                    .plugin_sha256
+                    .as_deref()
+                    .map(|sha| parse("funding_commitments.plugin_sha256", sha))
+                    .transpose()?,
+                tariff_rule: row.tariff_rule,
+                departs_from_advice: row.departs_from_advice,
+            },
+            reasons: row.reasons,
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            decided_by: parse("funding_commitments.decided_by", &row.decided_by)?,
+            decided_at: from_db_time(row.decided_at),
+        })
+    }
+}
+
+impl Tx<'_> {
+    /// Records a commitment for a case of the scope's. The caller has taken the case
+    /// ([`Tx::lock_case`]) and appends its `FundingCommitted` event with it.
+    pub fn insert_commitment(
+        &mut self,
+        scope: &AuthorityScope,
+        commitment: &FundingCommitment,
+    ) -> Result<(), StoreError> {
+        let other_elements_json =
+            serde_json::to_string(&commitment.other_elements).map_err(|e| StoreError::Corrupt {
+                column: "funding_commitments.other_elements_json",
+                detail: e.to_string(),
+            })?;
+        diesel::insert_into(funding_commitments::table)
+            .values(CommitmentRow {
+                id: commitment.id.to_string(),
+                authority_id: scope.authority().to_string(),
+                case_id: commitment.case_id.to_string(),
+                placement_id: commitment.placement_id.to_string(),
+                setting_id: commitment.setting_id.to_string(),
+                band_code: commitment.band_code.clone(),
+                band_title: commitment.band_title.clone(),
+                place_funding_pence: commitment.place_funding_pence,
+                top_up_pence: commitment.top_up_pence,
+                other_elements_json,
+                advice_id: commitment.source.advice_id.map(|id| id.to_string()),
+                plugin_sha256: commitment
+                    .source
+                    .plugin_sha256
+                    .as_ref()
+                    .map(ToString::to_string),
+                tariff_rule: commitment.source.tariff_rule.clone(),
+                departs_from_advice: commitment.source.departs_from_advice,
+                reasons: commitment.reasons.clone(),
+                starts_on: commitment.starts_on,
+                ends_on: commitment.ends_on,
+                decided_by: commitment.decided_by.to_string(),
+                decided_at: to_db_time(commitment.decided_at),
+            })
+            .execute(self.conn)?;
+        Ok(())
+    }
+
+    /// A case's commitments, the latest decided first.
+    pub fn commitments_of(
+        &mut self,
+        scope: &AuthorityScope,
+        case: CaseId,
+    ) -> Result<Vec<FundingCommitment>, StoreError> {
+        funding_commitments::table
+            .filter(funding_commitments::authority_id.eq(scope.authority().as_str()))
+            .filter(funding_commitments::case_id.eq(case.to_string()))
+            .order((
+                funding_commitments::decided_at.desc(),
+                funding_commitments::id.desc(),
+            ))
+            .select(CommitmentRow::as_select())
+            .load(self.conn)?
+            .into_iter()
+            .map(FundingCommitment::try_from)
+            .collect()
+    }
+
+    /// Every commitment of the scope's that starts on or before `until`: what a
+    /// ledger up to that day may need (one that ended before the year is dropped by
+    /// the ledger, which must see a case's later commitments to know where an earlier
+    /// one ends).
+    pub fn commitments_starting_by(
+        &mut self,
+        scope: &AuthorityScope,
+        until: NaiveDate,
+    ) -> Result<Vec<FundingCommitment>, StoreError> {
+        funding_commitments::table
+            .filter(funding_commitments::authority_id.eq(scope.authority().as_str()))
+            .filter(funding_commitments::starts_on.le(until))
+            .order((
+                funding_commitments::case_id,
+                funding_commitments::starts_on,
+                funding_commitments::decided_at,
+            ))
+            .select(CommitmentRow::as_select())
+            .load(self.conn)?
+            .into_iter()
+            .map(FundingCommitment::try_from)
+            .collect()
+    }
+}
