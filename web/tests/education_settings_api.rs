@@ -185,6 +185,17 @@ async fn scenario(db: Database) {
     let committed: Value = actix_test::read_body_json(response).await;
     assert_eq!(committed["source"]["departs_from_advice"], true);
 
+    // The case page shows the band beside the placement.
+    let page = browser.get(&app, &format!("/cases/{case}")).await;
+    for text in [
+        "Band and funding, the latest first",
+        "Illustrative band 3 (ILL-3)",
+        "Place £10,000.00, top-up £6,000.00, Teachers&#x27; Pay and Pensions £660.00",
+        "No advice to confirm: No plugin in force for 2027/28",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
+
     // The ledger for 2027/28: one place from September, 7/12 of £10,000 and of £660.
     let ledger_of = |year: &str| {
         actix_test::TestRequest::get()

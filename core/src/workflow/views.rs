@@ -114,6 +114,8 @@ pub struct CaseView {
     pub corrections: Vec<crate::domain::ChildCorrection>,
     /// Placements decided, the latest first, each with its setting as registered.
     pub placements: Vec<PlacementView>,
+    /// Band and funding commitments, the latest first.
+    pub commitments: Vec<crate::domain::FundingCommitment>,
 }
 
 /// A placement with the setting it names.
@@ -257,6 +259,7 @@ pub(crate) fn gather_case(
                 })
             })
             .collect::<Result<_, StoreError>>()?,
+        commitments: tx.commitments_of(scope, id)?,
     };
     Ok((view, child.id))
 }

@@ -144,6 +144,7 @@ pub async fn case_page(
             ("child", Value::Array(child_rows(&view))),
             ("corrections", Value::Array(corrections(&view))),
             ("placements", Value::Array(placements(&view))),
+            ("commitments", Value::Array(commitments(&view))),
             ("notes", Value::Array(notes(&view))),
             (
                 "note_kinds",
@@ -234,6 +235,39 @@ fn placements(view: &CaseView) -> Vec<Value> {
                 "out_of_area": !p.setting.in_area,
                 "funding": if shares.is_empty() { "None recorded".to_owned() } else { shares },
                 "reasons": p.placement.reasons,
+            })
+        })
+        .collect()
+}
+
+/// Band and funding commitments, the latest first: the band, from when, the yearly
+/// amounts, and whether it follows the plugin's advice.
+fn commitments(view: &CaseView) -> Vec<Value> {
+    use sendpanel_core::domain::Pence;
+    view.commitments
+        .iter()
+        .map(|c| {
+            let others: Vec<String> = c
+                .other_elements
+                .iter()
+                .map(|e| format!("{} {}", e.name, Pence::new(e.yearly_pence)))
+                .collect();
+            json!({
+                "from": long_date(c.starts_on),
+                "until": c.ends_on.map(long_date),
+                "band": format!("{} ({})", c.band_title, c.band_code),
+                "funding": format!(
+                    "Place {}, top-up {}{}",
+                    Pence::new(c.place_funding_pence),
+                    Pence::new(c.top_up_pence),
+                    if others.is_empty() { String::new() } else { format!(", {}", others.join(", ")) }
+                ),
+                "source": match (c.source.advice_id.is_some(), c.source.departs_from_advice) {
+                    (true, false) => "As the plugin advised",
+                    (true, true) => "Departs from the plugin's advice",
+                    (false, _) => "No advice to confirm",
+                },
+                "reasons": c.reasons,
             })
         })
         .collect()
