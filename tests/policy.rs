@@ -49,7 +49,7 @@ fn the_three_authorities_plugins_load_and_pass_their_vectors() {
     ] {
         let plugin = load(crate_name);
         assert_eq!(plugin.info().authority, code);
-        assert_eq!(plugin.api_version().to_string(), "1.0.0");
+        assert_eq!(plugin.api_version().to_string(), "1.1.0");
         let vectors = plugin.test_vectors().unwrap();
         assert!(
             vectors.len() >= 6,
@@ -102,6 +102,60 @@ fn a_component_built_against_contract_1_0_loads_and_answers_as_today_s_build() {
         );
         assert_eq!(old, new, "{}", vector.name);
     }
+}
+
+/// Contract 1.1's costed banding: Torbay's mainstream rule (L204-205) tops up what a
+/// plan's costed provision comes to above £6,000 a year, and nothing below it; run in
+/// the sandbox, at each side of the threshold. A 1.0 component asked the same question
+/// answers the band request inside, recorded as the `banding` call it made.
+#[test]
+fn torbays_mainstream_top_up_is_the_costed_provision_above_six_thousand_pounds() {
+    use sendpanel_core::policy::Call;
+    let plugin = load("sendpanel-plugin-torbay");
+    assert_eq!(plugin.api_version().to_string(), "1.1.0");
+    let costed = plugin.costed_test_vectors().unwrap();
+    assert_eq!(costed.len(), 5);
+    let report = plugin.run_costed_vectors_within(&costed, u64::MAX);
+    assert!(report.all_passed(), "{:?}", report.failures);
+    assert_eq!(report.passed, 5);
+
+    let mainstream = costed[0].call.clone();
+    assert_eq!(mainstream.request.placement, SettingType::Mainstream);
+    for (cost, top_up) in [
+        (599_999, 0),
+        (600_000, 0),
+        (600_001, 1),
+        (1_400_000, 800_000),
+    ] {
+        let mut request = mainstream.clone();
+        request.provision.yearly_cost = cost;
+        let evaluation = plugin.costed_banding(&request);
+        assert_eq!(evaluation.call, Call::CostedBanding);
+        let Outcome::Advice(band) = evaluation.outcome else {
+            panic!("{cost}: {:?}", evaluation.outcome)
+        };
+        assert_eq!(
+            (band.place_funding, band.yearly_top_up),
+            (0, top_up),
+            "{cost}"
+        );
+        let total: i64 = band.elements.iter().map(|e| e.amount).sum();
+        assert_eq!(total, top_up, "{cost}");
+    }
+    // The plain banding call still declines a mainstream place, as 1.0 did.
+    assert!(matches!(
+        plugin.banding(&mainstream.request).outcome,
+        Outcome::Declined(_)
+    ));
+
+    let kept = host().load(TORBAY_1_0).unwrap();
+    assert!(kept.costed_test_vectors().unwrap().is_empty());
+    let answered = kept.costed_banding(&mainstream);
+    assert_eq!(answered.call, Call::Banding);
+    assert_eq!(
+        answered.output_json,
+        kept.banding(&mainstream.request).output_json
+    );
 }
 
 #[test]
@@ -434,7 +488,8 @@ mod recorded_advice {
             let host = host();
             let bytes = wasm("sendpanel-plugin-torbay");
             let (plugin, report) = vet(&host, &bytes)?;
-            assert_eq!(report.passed, 8);
+            // Eight carried vectors and five for costed banding (contract 1.1).
+            assert_eq!(report.passed, 13);
             install(db, &scope, &plugin, bytes, Some(date(2023, 9, 1)))?;
 
             // The plugin in force on the day of the request gives the advice.
@@ -450,7 +505,7 @@ mod recorded_advice {
             let stored = db.write(|tx| tx.record_advice(&scope, &advice_record(&case.id, &advice)))?;
             assert_eq!(stored.outcome, "advice");
             assert_eq!(stored.call, "graduated-response");
-            assert_eq!(stored.api_version, "1.0.0");
+            assert_eq!(stored.api_version, "1.1.0");
             assert_eq!(u64::try_from(stored.fuel_used)?, advice.fuel_used);
 
             let recorded = db.read(|tx| tx.advice_for_case(&scope, &case.id))?;
@@ -725,7 +780,8 @@ fn vetting_is_bounded_by_the_number_of_vectors_and_their_fuel_together() {
         ..Limits::default()
     });
     match vet(&few, &bytes) {
-        Err(RegistryError::TooManyVectors { count: 8, max: 3 }) => {}
+        // The costed-banding vectors count towards the limit too.
+        Err(RegistryError::TooManyVectors { count: 13, max: 3 }) => {}
         other => panic!("expected too many vectors, got {other:?}"),
     }
 
@@ -744,7 +800,7 @@ fn vetting_is_bounded_by_the_number_of_vectors_and_their_fuel_together() {
 
     // Within both limits the same plugin passes, and the run says what it burnt.
     let (_, report) = vet(&host(), &bytes).unwrap();
-    assert_eq!(report.passed, 8);
+    assert_eq!(report.passed, 13);
     assert!(report.fuel_used > 0 && !report.fuel_exhausted);
 }
 

@@ -193,8 +193,10 @@ fn load(host: &PolicyHost, file: &Path) -> anyhow::Result<Plugin> {
 fn check(host: &PolicyHost, file: &Path) -> anyhow::Result<()> {
     let plugin = load(host, file)?;
     let info = plugin.info();
+    let costed = plugin.costed_test_vectors().map_or(0, |v| v.len());
     let vectors = match plugin.test_vectors() {
         Ok(v) if v.is_empty() => "none: the plugin cannot be installed without them".to_owned(),
+        Ok(v) if costed > 0 => format!("{} carried, and {costed} for costed banding", v.len()),
         Ok(v) => format!("{} carried", v.len()),
         Err(e) => format!("unreadable: {e}"),
     };
@@ -233,7 +235,11 @@ fn test(host: &PolicyHost, file: &Path, extra: Option<&Path>) -> anyhow::Result<
             file.display()
         );
     }
-    let report = plugin.run_vectors(&vectors);
+    let costed = plugin
+        .costed_test_vectors()
+        .with_context(|| format!("plugin {}: cannot read its test vectors", file.display()))?;
+    let mut report = plugin.run_vectors(&vectors);
+    report.add(plugin.run_costed_vectors_within(&costed, u64::MAX));
     for failure in &report.failures {
         println!("FAIL {}: {}", failure.name, failure.problem);
     }
@@ -244,7 +250,7 @@ fn test(host: &PolicyHost, file: &Path, extra: Option<&Path>) -> anyhow::Result<
         bail!(
             "{} of {} test vectors failed",
             report.failures.len(),
-            vectors.len()
+            vectors.len() + costed.len()
         )
     }
 }

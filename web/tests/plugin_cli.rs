@@ -82,12 +82,15 @@ fn check_prints_info_hash_and_imports_and_caches_the_compiled_plugin() {
     );
     assert!(out.contains("authority:      torbay"), "{out}");
     assert!(
-        out.contains("api version:    sendpanel:policy@1.0.0"),
+        out.contains("api version:    sendpanel:policy@1.1.0"),
         "{out}"
     );
     let sha = sha256_of(&torbay());
     assert!(out.contains(&format!("sha256:         {sha}")), "{out}");
-    assert!(out.contains("test vectors:   8 carried"), "{out}");
+    assert!(
+        out.contains("test vectors:   8 carried, and 5 for costed banding"),
+        "{out}"
+    );
     let cached: Vec<_> = std::fs::read_dir(cache.path()).unwrap().collect();
     assert_eq!(cached.len(), 1, "one compiled plugin in the cache");
     // A second check loads from the cache and says the same.
@@ -174,7 +177,7 @@ fn test_runs_carried_and_given_vectors_and_ends_with_the_counts() {
             .output()
             .unwrap(),
     );
-    assert_eq!(passing.lines().last(), Some("8 passed, 0 failed"));
+    assert_eq!(passing.lines().last(), Some("13 passed, 0 failed"));
 
     // Take a carried vector, expect the opposite recommendation, and run it as extra.
     let carried = stdout(
@@ -202,8 +205,8 @@ fn test_runs_carried_and_given_vectors_and_ends_with_the_counts() {
         out.contains("FAIL the panel's own expectation: recommendation"),
         "{out}"
     );
-    assert_eq!(out.lines().last(), Some("8 passed, 1 failed"));
-    assert!(error_line(&output).contains("1 of 9 test vectors failed"));
+    assert_eq!(out.lines().last(), Some("13 passed, 1 failed"));
+    assert!(error_line(&output).contains("1 of 14 test vectors failed"));
 }
 
 #[test]
@@ -315,7 +318,7 @@ fn registry_flow(database_url: &str) {
         out.contains(&format!("installed {sha} for torbay")),
         "{out}"
     );
-    assert!(out.contains("(8 vectors passed)"), "{out}");
+    assert!(out.contains("(13 vectors passed)"), "{out}");
     assert!(
         out.contains("is active for torbay from 2023-09-01"),
         "{out}"

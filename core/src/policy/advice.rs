@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::NaiveDate;
 
-use super::contract::{BandRequest, RequestFacts};
+use super::contract::{BandRequest, CostedBandRequest, RequestFacts};
 use super::evaluation::Call;
 use super::host::{Plugin, PolicyHost};
 use super::registry::{RegistryError, advice_record};
@@ -30,6 +30,9 @@ pub enum Question {
     GraduatedResponse(RequestFacts),
     /// Band and funding for a placement.
     Banding(BandRequest),
+    /// Band and funding for a placement, with the plan's costed provision (contract
+    /// 1.1; a 1.0 plugin answers the band request inside).
+    CostedBanding(CostedBandRequest),
     /// The next-steps meeting after a refusal to assess.
     NextSteps(RequestFacts),
 }
@@ -40,6 +43,7 @@ impl Question {
         let d = match self {
             Question::GraduatedResponse(f) | Question::NextSteps(f) => f.as_at,
             Question::Banding(r) => r.facts.as_at,
+            Question::CostedBanding(r) => r.request.facts.as_at,
         };
         NaiveDate::from_ymd_opt(d.year, u32::from(d.month), u32::from(d.day)).unwrap_or_default()
     }
@@ -51,6 +55,7 @@ impl Question {
         match self {
             Question::GraduatedResponse(f) | Question::NextSteps(f) => (f, ""),
             Question::Banding(r) => (&r.facts, "facts."),
+            Question::CostedBanding(r) => (&r.request.facts, "request.facts."),
         }
     }
 
@@ -59,6 +64,7 @@ impl Question {
             Question::GraduatedResponse(_) => Call::GraduatedResponse,
             Question::Banding(_) => Call::Banding,
             Question::NextSteps(_) => Call::NextSteps,
+            Question::CostedBanding(_) => Call::CostedBanding,
         }
     }
 }
@@ -142,6 +148,9 @@ impl PluginCatalogue {
                 advice_record(&case, &plugin.graduated_response(facts))
             }
             Question::Banding(request) => advice_record(&case, &plugin.banding(request)),
+            Question::CostedBanding(request) => {
+                advice_record(&case, &plugin.costed_banding(request))
+            }
             Question::NextSteps(facts) => advice_record(&case, &plugin.next_steps(facts)),
         };
         let stored = db.write_with(|tx| {

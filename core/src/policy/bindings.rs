@@ -1,8 +1,12 @@
-//! Host bindings generated from `plugins/wit/policy.wit`, the only thing the host and
-//! the plugins share.
+//! Host bindings generated from `plugins/wit/policy.wit` (the latest contract) and from
+//! each earlier released version kept beside it, the only thing the host and the
+//! plugins share.
 
-/// The contract's types and the generated `Policy` world, as wasmtime sees them. The
-/// records derive serde so inputs and answers can be stored as JSON and replayed.
+/// The contract's types and the generated `Policy` world of the latest version (1.1), as
+/// wasmtime sees them. The records derive serde so inputs and answers can be stored as
+/// JSON and replayed. Every call the host makes uses these types: a record keeps its
+/// shape across minor versions (they only add), so they fit a 1.0 component's
+/// functions too, and its answers need no conversion.
 #[allow(missing_docs)] // Generated: the WIT file carries the documentation.
 pub mod contract {
     wasmtime::component::bindgen!({
@@ -13,6 +17,18 @@ pub mod contract {
 
     pub use exports::sendpanel::policy::advisor::Guest as Advisor;
     pub use sendpanel::policy::types::*;
+}
+
+/// Contract 1.0.0 as released (`plugins/wit/v1.0.0`), kept so a component built
+/// against it is checked at load against the world it was built for (as Zed's
+/// extension host keeps a module per released version). Only its world check is
+/// used: calls go through [`contract`]'s types.
+#[allow(missing_docs, dead_code)] // Generated from the frozen WIT.
+pub mod v1_0 {
+    wasmtime::component::bindgen!({
+        path: "../plugins/wit/v1.0.0",
+        world: "sendpanel:policy/policy",
+    });
 }
 
 /// A calendar date as the contract carries it. Every caller building request facts (the

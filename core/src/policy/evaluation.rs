@@ -21,6 +21,9 @@ pub enum Call {
     Banding,
     /// `next-steps`: the meeting after a refusal to assess.
     NextSteps,
+    /// `costed-banding` (contract 1.1): band and funding given a plan's costed
+    /// provision.
+    CostedBanding,
 }
 
 /// What the plugin gave: advice, a reasoned refusal to answer, or nothing usable.

@@ -12,8 +12,8 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use super::cache::ComponentCache;
 use super::contract::{
-    BandAdvice, BandRequest, GraduatedResponseAdvice, NextStepsPlan, PluginInfo, PolicyError,
-    PolicyPre, RequestFacts, TestVector,
+    BandAdvice, BandRequest, CostedBandRequest, CostedTestVector, GraduatedResponseAdvice,
+    NextStepsPlan, PluginInfo, PolicyError, PolicyPre, RequestFacts, TestVector,
 };
 use super::error::{LoadError, Unavailable};
 use super::evaluation::{Call, Evaluation, Outcome};
@@ -114,11 +114,15 @@ impl PolicyHost {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?;
-        // Checks every export's types against the contract once, here; each evaluation
-        // then looks up only the one function it calls.
-        let pre = PolicyPre::new(instance_pre.clone())
-            .map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?;
-        drop(pre);
+        // Checks every export's types against the contract version the component was
+        // built for, once, here; each evaluation then looks up only the one function it
+        // calls.
+        let wrong_world = |e: wasmtime::Error| LoadError::WrongWorld(format!("{e:#}"));
+        if api_version.minor == 0 {
+            drop(super::bindings::v1_0::PolicyPre::new(instance_pre.clone()).map_err(wrong_world)?);
+        } else {
+            drop(PolicyPre::new(instance_pre.clone()).map_err(wrong_world)?);
+        }
         let exports =
             ExportIndices::find(&component, &format!("{}@{api_version}", inspect::ADVISOR))?;
         let inner = PluginInner {
@@ -167,6 +171,10 @@ struct ExportIndices {
     banding: ComponentExportIndex,
     next_steps: ComponentExportIndex,
     test_vectors: ComponentExportIndex,
+    /// Since 1.1: absent from a 1.0 component.
+    costed_banding: Option<ComponentExportIndex>,
+    /// Since 1.1: absent from a 1.0 component.
+    costed_test_vectors: Option<ComponentExportIndex>,
 }
 
 impl ExportIndices {
@@ -187,6 +195,8 @@ impl ExportIndices {
             banding: function("banding")?,
             next_steps: function("next-steps")?,
             test_vectors: function("test-vectors")?,
+            costed_banding: function("costed-banding").ok(),
+            costed_test_vectors: function("costed-test-vectors").ok(),
         })
     }
 }
@@ -284,6 +294,33 @@ impl Plugin {
             |instance, store, exports| call(instance, store, &exports.next_steps, (facts,)),
             validate::next_steps,
         )
+    }
+
+    /// Band advice given the plan's costed provision. A component built against 1.0
+    /// has no such function: its answer is its `banding` answer to the request inside
+    /// (recorded as that call, so a replay makes the same one), as the contract says of
+    /// a policy with no use for the costs.
+    pub fn costed_banding(&self, request: &CostedBandRequest) -> Evaluation<BandAdvice> {
+        let Some(index) = self.inner.exports.costed_banding else {
+            return self.banding(&request.request);
+        };
+        self.evaluate(
+            Call::CostedBanding,
+            request,
+            |instance, store, _| call(instance, store, &index, (request,)),
+            |advice, request: &CostedBandRequest| validate::band(advice, &request.request),
+        )
+    }
+
+    /// The costed-banding test vectors the plugin carries (none from a 1.0 component).
+    pub fn costed_test_vectors(&self) -> Result<Vec<CostedTestVector>, Unavailable> {
+        let Some(index) = self.inner.exports.costed_test_vectors else {
+            return Ok(Vec::new());
+        };
+        let (raw, _) = self
+            .inner
+            .run(|instance, store, _| call(instance, store, &index, ()).map(Ok))?;
+        flatten(raw)
     }
 
     /// The test vectors the plugin carries.

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::contract::{BandRequest, RequestFacts};
+use super::contract::{BandRequest, CostedBandRequest, RequestFacts};
 use super::error::{LoadError, Unavailable};
 use super::evaluation::{Call, Evaluation, Outcome};
 use super::host::{Plugin, PolicyHost};
@@ -93,17 +93,22 @@ pub fn vet(host: &PolicyHost, bytes: &[u8]) -> Result<(Plugin, VectorReport), Re
     let vectors = plugin
         .test_vectors()
         .map_err(RegistryError::VectorsUnavailable)?;
+    let costed = plugin
+        .costed_test_vectors()
+        .map_err(RegistryError::VectorsUnavailable)?;
     if vectors.is_empty() {
         return Err(RegistryError::NoVectors);
     }
     let limits = host.limits();
-    if vectors.len() > limits.max_vectors {
+    if vectors.len() + costed.len() > limits.max_vectors {
         return Err(RegistryError::TooManyVectors {
-            count: vectors.len(),
+            count: vectors.len() + costed.len(),
             max: limits.max_vectors,
         });
     }
-    let report = plugin.run_vectors_within(&vectors, limits.vet_fuel);
+    let mut report = plugin.run_vectors_within(&vectors, limits.vet_fuel);
+    let rest = limits.vet_fuel.saturating_sub(report.fuel_used);
+    report.add(plugin.run_costed_vectors_within(&costed, rest));
     if report.fuel_exhausted {
         return Err(RegistryError::VetFuelExhausted {
             budget: limits.vet_fuel,
@@ -259,6 +264,12 @@ pub fn replay_on(plugin: &Plugin, advice: &StoredAdvice) -> Result<Replayed, Reg
             let facts: RequestFacts =
                 serde_json::from_str(&advice.input_json).map_err(bad_input)?;
             let e = plugin.next_steps(&facts);
+            (e.output_json, e.fuel_used)
+        }
+        Call::CostedBanding => {
+            let request: CostedBandRequest =
+                serde_json::from_str(&advice.input_json).map_err(bad_input)?;
+            let e = plugin.costed_banding(&request);
             (e.output_json, e.fuel_used)
         }
     };

@@ -1,7 +1,9 @@
 //! Test vectors run inside the sandbox: the plugin's own on upload, and an authority's
 //! extra ones from `sendpanel plugin test --vectors FILE.json`.
 
-use super::contract::{Expectation, PolicyError, TestCall, TestVector};
+use super::contract::{
+    BandAdvice, BandExpectation, CostedTestVector, Expectation, PolicyError, TestCall, TestVector,
+};
 use super::evaluation::{Evaluation, Outcome};
 use super::host::Plugin;
 
@@ -32,6 +34,15 @@ impl VectorReport {
     /// True when every vector passed and there was at least one.
     pub fn all_passed(&self) -> bool {
         self.failures.is_empty() && self.passed > 0
+    }
+
+    /// Adds a later run's results to this one's (the costed-banding vectors after the
+    /// others).
+    pub fn add(&mut self, later: VectorReport) {
+        self.passed += later.passed;
+        self.failures.extend(later.failures);
+        self.fuel_used = self.fuel_used.saturating_add(later.fuel_used);
+        self.fuel_exhausted |= later.fuel_exhausted;
     }
 }
 
@@ -79,6 +90,43 @@ impl Plugin {
         report
     }
 
+    /// Runs costed-banding `vectors` (contract 1.1) as [`Plugin::run_vectors_within`]
+    /// runs the others, within `fuel_budget`.
+    pub fn run_costed_vectors_within(
+        &self,
+        vectors: &[CostedTestVector],
+        fuel_budget: u64,
+    ) -> VectorReport {
+        let mut report = VectorReport::default();
+        for vector in vectors {
+            if report.fuel_used > fuel_budget {
+                report.fuel_exhausted = true;
+                break;
+            }
+            let got = self.costed_banding(&vector.call);
+            let problem = match &vector.expect {
+                Expectation::Band(want) => {
+                    report.fuel_used = report.fuel_used.saturating_add(got.fuel_used);
+                    band_differs(got.outcome, want)
+                }
+                Expectation::Declined(case) => match declined_case(got, &mut report.fuel_used) {
+                    Ok(found) if found == case => None,
+                    Ok(found) => Some(format!("expected {case}, got {found}")),
+                    Err(problem) => Some(format!("expected {case}, got {problem}")),
+                },
+                _ => Some("a costed-banding vector expects a band or a refusal".to_owned()),
+            };
+            match problem {
+                None => report.passed += 1,
+                Some(problem) => report.failures.push(VectorFailure {
+                    name: vector.name.clone(),
+                    problem,
+                }),
+            }
+        }
+        report
+    }
+
     /// Whether `vector` gives its expected answer (`None`) or what differed, adding the
     /// fuel its call burnt to `fuel`.
     fn check_vector(&self, vector: &TestVector, fuel: &mut u64) -> Option<String> {
@@ -112,31 +160,7 @@ impl Plugin {
             (TestCall::Banding(request), Expectation::Band(want)) => {
                 let got = self.banding(request);
                 *fuel = fuel.saturating_add(got.fuel_used);
-                if let Some(problem) = not_an_answer(&got.outcome) {
-                    return Some(format!("expected a band, got {problem}"));
-                }
-                let Outcome::Advice(band) = got.outcome else {
-                    return None;
-                };
-                // i128: a plugin's amounts must not be able to overflow the host's sum.
-                let total: i128 = band.elements.iter().map(|e| i128::from(e.amount)).sum();
-                let same = band.band_code == want.band_code
-                    && band.place_funding == want.place_funding
-                    && band.yearly_top_up == want.yearly_top_up
-                    && total == i128::from(want.period_total);
-                (!same).then(|| {
-                    format!(
-                        "band {} place {} top-up {} period {}, expected {} {} {} {}",
-                        band.band_code,
-                        band.place_funding,
-                        band.yearly_top_up,
-                        total,
-                        want.band_code,
-                        want.place_funding,
-                        want.yearly_top_up,
-                        want.period_total
-                    )
-                })
+                band_differs(got.outcome, want)
             }
             (TestCall::NextSteps(facts), Expectation::Plan(want)) => {
                 let got = self.next_steps(facts);
@@ -185,4 +209,33 @@ fn declined_case<T>(evaluation: Evaluation<T>, fuel: &mut u64) -> Result<&'stati
         Outcome::Advice(_) => Err("an answer".to_owned()),
         Outcome::Unavailable(reason) => Err(reason.to_string()),
     }
+}
+
+/// What differs between a band answer and what a vector expects, if anything.
+fn band_differs(outcome: Outcome<BandAdvice>, want: &BandExpectation) -> Option<String> {
+    if let Some(problem) = not_an_answer(&outcome) {
+        return Some(format!("expected a band, got {problem}"));
+    }
+    let Outcome::Advice(band) = outcome else {
+        return None;
+    };
+    // i128: a plugin's amounts must not be able to overflow the host's sum.
+    let total: i128 = band.elements.iter().map(|e| i128::from(e.amount)).sum();
+    let same = band.band_code == want.band_code
+        && band.place_funding == want.place_funding
+        && band.yearly_top_up == want.yearly_top_up
+        && total == i128::from(want.period_total);
+    (!same).then(|| {
+        format!(
+            "band {} place {} top-up {} period {}, expected {} {} {} {}",
+            band.band_code,
+            band.place_funding,
+            band.yearly_top_up,
+            total,
+            want.band_code,
+            want.place_funding,
+            want.yearly_top_up,
+            want.period_total
+        )
+    })
 }

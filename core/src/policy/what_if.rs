@@ -285,7 +285,7 @@ pub fn headline(call: Call, output_json: Option<&str>, unavailable: Option<&str>
             }
             .to_owned()
         }),
-        Call::Banding => answer(json, |band: BandAdvice| {
+        Call::Banding | Call::CostedBanding => answer(json, |band: BandAdvice| {
             format!(
                 "Band {}: place {}, top-up {} a year",
                 band.band_code,

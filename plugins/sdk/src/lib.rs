@@ -1,4 +1,4 @@
-//! The guest side of `sendpanel:policy@1`: everything an authority's developer needs to
+//! The guest side of `sendpanel:policy@1` (built against 1.1): everything an authority's developer needs to
 //! write a policy plugin, and nothing of sendpanel itself.
 //!
 //! A plugin is a `cdylib` crate that implements [`Guest`] and calls
@@ -28,10 +28,63 @@ pub mod dates;
 pub mod money;
 pub mod testing;
 
-/// The trait a plugin implements.
-pub use exports::sendpanel::policy::advisor::Guest;
 /// The contract's records and enums, under short names.
 pub use sendpanel::policy::types;
+
+use types::{
+    BandAdvice, BandRequest, CostedBandRequest, CostedTestVector, GraduatedResponseAdvice,
+    NextStepsPlan, PluginInfo, PolicyError, RequestFacts, TestVector,
+};
+
+/// The trait a plugin implements: the contract's functions, with the ones added in
+/// later minor versions given defaults, so a plugin written for 1.0 builds unchanged
+/// against 1.1 and answers as it did. (The generated trait has no defaults; every
+/// type implementing this one implements it.)
+pub trait Guest {
+    /// Who wrote this policy and from when it applies.
+    fn info() -> PluginInfo;
+    /// Was SEN support tried through assess-plan-do-review cycles? Advice only.
+    fn graduated_response(facts: RequestFacts) -> Result<GraduatedResponseAdvice, PolicyError>;
+    /// The band and its funding for a placement.
+    fn banding(request: BandRequest) -> Result<BandAdvice, PolicyError>;
+    /// After a refusal to assess: who meets the family, and within how long.
+    fn next_steps(facts: RequestFacts) -> Result<NextStepsPlan, PolicyError>;
+    /// Inputs with expected answers, run on upload.
+    fn test_vectors() -> Vec<TestVector>;
+    /// The band and funding given the plan's costed additional provision (since 1.1).
+    /// By default the costs are not used: the answer is `banding`'s for the request.
+    fn costed_banding(request: CostedBandRequest) -> Result<BandAdvice, PolicyError> {
+        Self::banding(request.request)
+    }
+    /// Inputs with expected answers for `costed_banding` (since 1.1); none by default.
+    fn costed_test_vectors() -> Vec<CostedTestVector> {
+        Vec::new()
+    }
+}
+
+impl<T: Guest> exports::sendpanel::policy::advisor::Guest for T {
+    fn info() -> PluginInfo {
+        <T as Guest>::info()
+    }
+    fn graduated_response(facts: RequestFacts) -> Result<GraduatedResponseAdvice, PolicyError> {
+        <T as Guest>::graduated_response(facts)
+    }
+    fn banding(request: BandRequest) -> Result<BandAdvice, PolicyError> {
+        <T as Guest>::banding(request)
+    }
+    fn next_steps(facts: RequestFacts) -> Result<NextStepsPlan, PolicyError> {
+        <T as Guest>::next_steps(facts)
+    }
+    fn test_vectors() -> Vec<TestVector> {
+        <T as Guest>::test_vectors()
+    }
+    fn costed_banding(request: CostedBandRequest) -> Result<BandAdvice, PolicyError> {
+        <T as Guest>::costed_banding(request)
+    }
+    fn costed_test_vectors() -> Vec<CostedTestVector> {
+        <T as Guest>::costed_test_vectors()
+    }
+}
 
 /// Exports a [`Guest`] implementation as the component's `sendpanel:policy/advisor`.
 ///

@@ -3,7 +3,9 @@
 //! same vectors inside the sandbox on upload.
 
 use crate::Guest;
-use crate::types::{Expectation, PolicyError, TestCall};
+use crate::types::{
+    BandAdvice, BandExpectation, CostedBandRequest, Expectation, PolicyError, TestCall,
+};
 
 /// One vector whose answer differed from what it expects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,10 +16,12 @@ pub struct VectorFailure {
     pub problem: String,
 }
 
-/// Runs every carried vector and returns the failures (empty when all pass).
+/// Runs every carried vector, the costed-banding ones too, and returns how many ran
+/// and the failures (empty when all pass).
 pub fn run_vectors<G: Guest>() -> (usize, Vec<VectorFailure>) {
     let vectors = G::test_vectors();
-    let total = vectors.len();
+    let costed = G::costed_test_vectors();
+    let total = vectors.len() + costed.len();
     let failures = vectors
         .into_iter()
         .filter_map(|vector| {
@@ -27,8 +31,61 @@ pub fn run_vectors<G: Guest>() -> (usize, Vec<VectorFailure>) {
                 problem,
             })
         })
+        .chain(costed.into_iter().filter_map(|vector| {
+            let problem = check_costed::<G>(vector.call, &vector.expect)?;
+            Some(VectorFailure {
+                name: vector.name,
+                problem,
+            })
+        }))
         .collect();
     (total, failures)
+}
+
+fn check_costed<G: Guest>(call: CostedBandRequest, expect: &Expectation) -> Option<String> {
+    match expect {
+        Expectation::Band(want) => band_differs(G::costed_banding(call), want),
+        Expectation::Declined(case) => declined_differs(G::costed_banding(call).map(|_| ()), case),
+        _ => Some("a costed-banding vector expects a band or a refusal".to_owned()),
+    }
+}
+
+/// What differs between a band answer and what a vector expects, if anything.
+fn band_differs(answer: Result<BandAdvice, PolicyError>, want: &BandExpectation) -> Option<String> {
+    match answer {
+        Err(e) => Some(format!("expected a band, got {} ({e:?})", error_case(&e))),
+        Ok(got) => {
+            let total: i128 = got.elements.iter().map(|e| i128::from(e.amount)).sum();
+            if got.band_code != want.band_code
+                || got.place_funding != want.place_funding
+                || got.yearly_top_up != want.yearly_top_up
+                || total != i128::from(want.period_total)
+            {
+                Some(format!(
+                    "band {} place {} top-up {} period {}, expected {} {} {} {}",
+                    got.band_code,
+                    got.place_funding,
+                    got.yearly_top_up,
+                    total,
+                    want.band_code,
+                    want.place_funding,
+                    want.yearly_top_up,
+                    want.period_total
+                ))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// What differs between an outcome and the refusal a vector expects, if anything.
+fn declined_differs(outcome: Result<(), PolicyError>, case: &str) -> Option<String> {
+    match outcome {
+        Ok(()) => Some(format!("expected {case}, got an answer")),
+        Err(e) if error_case(&e) == case => None,
+        Err(e) => Some(format!("expected {case}, got {}", error_case(&e))),
+    }
 }
 
 /// Fails the calling test with every failing vector listed; also fails when a plugin
@@ -84,31 +141,9 @@ fn check<G: Guest>(call: TestCall, expect: &Expectation) -> Option<String> {
                 }
             }
         }
-        (TestCall::Banding(request), Expectation::Band(want)) => match G::banding(request) {
-            Err(e) => Some(format!("expected a band, got {} ({e:?})", error_case(&e))),
-            Ok(got) => {
-                let total: i128 = got.elements.iter().map(|e| i128::from(e.amount)).sum();
-                if got.band_code != want.band_code
-                    || got.place_funding != want.place_funding
-                    || got.yearly_top_up != want.yearly_top_up
-                    || total != i128::from(want.period_total)
-                {
-                    Some(format!(
-                        "band {} place {} top-up {} period {}, expected {} {} {} {}",
-                        got.band_code,
-                        got.place_funding,
-                        got.yearly_top_up,
-                        total,
-                        want.band_code,
-                        want.place_funding,
-                        want.yearly_top_up,
-                        want.period_total
-                    ))
-                } else {
-                    None
-                }
-            }
-        },
+        (TestCall::Banding(request), Expectation::Band(want)) => {
+            band_differs(G::banding(request), want)
+        }
         (TestCall::NextSteps(facts), Expectation::Plan(want)) => match G::next_steps(facts) {
             Err(e) => Some(format!("expected a plan, got {} ({e:?})", error_case(&e))),
             Ok(got) => (got.meeting_required != want.meeting_required
@@ -129,11 +164,7 @@ fn check<G: Guest>(call: TestCall, expect: &Expectation) -> Option<String> {
                 TestCall::Banding(r) => G::banding(r).map(|_| ()),
                 TestCall::NextSteps(f) => G::next_steps(f).map(|_| ()),
             };
-            match outcome {
-                Ok(()) => Some(format!("expected {case}, got an answer")),
-                Err(e) if error_case(&e) == case => None,
-                Err(e) => Some(format!("expected {case}, got {}", error_case(&e))),
-            }
+            declined_differs(outcome, case)
         }
         (_, _) => Some("the expectation does not fit the call".to_owned()),
     }

@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, web};
 use sendpanel_core::domain::CaseId;
 use sendpanel_core::policy::Question;
-use sendpanel_core::policy::contract::{BandRequest, RequestFacts};
+use sendpanel_core::policy::contract::{BandRequest, CostedBandRequest, RequestFacts};
 use sendpanel_core::workflow::{
     self, CaseCommand, ClaimException, IssueFinalPlan, ReceiveRequest, RecordAdviceReceived,
     RecordNextStepsOutcome, RequestAdvice, ScheduleReviewMeeting, ServeDraftPlan, Step,
@@ -135,7 +135,7 @@ async fn seek(
         path,
         match &question {
             Question::GraduatedResponse(_) => Step::GraduatedResponseAdvice,
-            Question::Banding(_) => Step::BandingAdvice,
+            Question::Banding(_) | Question::CostedBanding(_) => Step::BandingAdvice,
             Question::NextSteps(_) => Step::NextStepsAdvice,
         },
         move |state, caller, id| {
@@ -189,6 +189,25 @@ pub async fn seek_banding_advice(
     body: web::Json<BandRequest>,
 ) -> Result<HttpResponse, ApiError> {
     seek(state, caller, &path, Question::Banding(body.into_inner())).await
+}
+
+/// `POST /requests/{id}/advice/costed-banding`: as `banding`, with the plan's costed
+/// additional provision (contract 1.1): what an authority that funds mainstream plans
+/// above a threshold needs. A plugin built against 1.0 answers the band request inside.
+#[tracing::instrument(skip_all, fields(case_id = %path, user_id = %caller.user.id))]
+pub async fn seek_costed_banding_advice(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<CostedBandRequest>,
+) -> Result<HttpResponse, ApiError> {
+    seek(
+        state,
+        caller,
+        &path,
+        Question::CostedBanding(body.into_inner()),
+    )
+    .await
 }
 
 /// `POST /requests/{id}/advice/next-steps`: the plugin's plan for the next-steps meeting

@@ -47,6 +47,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(handlers::seek_banding_advice),
             )
             .route(
+                "/requests/{id}/advice/costed-banding",
+                web::post().to(handlers::seek_costed_banding_advice),
+            )
+            .route(
                 "/requests/{id}/advice/next-steps",
                 web::post().to(handlers::seek_next_steps_advice),
             )

@@ -318,7 +318,7 @@ fn request_facts(schemas: &mut Schemas) -> Option<Body> {
     Some(Body {
         schema: schemas.described(
             "RequestFacts",
-            "The WIT contract's `request-facts` record (`sendpanel:policy@1.0.0`, \
+            "The WIT contract's `request-facts` record (`sendpanel:policy@1.1.0`, \
              `plugins/wit/policy.wit`) as JSON: everything a plugin may know about one \
              request, field names in snake_case. Every `evidence` list (of a need, a \
              support cycle, a professional) holds ids of documents on the case, uploaded \
@@ -531,6 +531,34 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
             id: Some(PathId::Case),
             body: None,
             reply: reply::<PlacementsReply>(s, 200, "The placements"),
+        },
+        Route {
+            method: HttpMethod::Post,
+            path: "/requests/{id}/advice/costed-banding",
+            summary: "Banding advice with the plan's costed provision".into(),
+            who: Who::Roles(sendpanel_core::workflow::Step::BandingAdvice.roles()),
+            detail: "As `/requests/{id}/advice/banding`, with the mainstream plan's costed \
+                     additional provision beside the band request (contract 1.1, \
+                     `costed-banding`): what an authority that tops up mainstream plans \
+                     above a threshold needs (Torbay: the costed provision above £6,000). \
+                     A plugin built against contract 1.0 has no such function and answers \
+                     the band request inside, recorded as `banding`. 409 `no_plugin` when \
+                     none is in force.",
+            id: Some(PathId::Case),
+            body: Some(Body {
+                schema: s.described(
+                    "CostedBandRequest",
+                    "The WIT contract's `costed-band-request` record \
+                     (`sendpanel:policy@1.1.0`, `plugins/wit/policy.wit`) as JSON: \
+                     `request`, a `band-request` as `/advice/banding` takes it, and \
+                     `provision`: `yearly_cost` in pence and \
+                     `support_tenths_per_week` when the plan says. Evidence ids in \
+                     `request.facts` must be documents on the case (422 naming the field).",
+                ),
+                required: true,
+                media_type: "application/json",
+            }),
+            reply: reply::<sendpanel_core::domain::StoredAdvice>(s, 201, "Advice recorded"),
         },
         Route {
             method: HttpMethod::Post,
@@ -1129,7 +1157,7 @@ fn step_route(step: Step, s: &mut Schemas) -> Route {
             Some(Body {
                 schema: s.described(
                     "BandRequest",
-                    "The WIT contract's `band-request` record (`sendpanel:policy@1.0.0`, \
+                    "The WIT contract's `band-request` record (`sendpanel:policy@1.1.0`, \
                      `plugins/wit/policy.wit`) as JSON: the request facts, the placement's \
                      setting and place type, any hours of support and the funded period. \
                      Evidence ids in `facts` must be documents on the case (422 naming the \
@@ -1142,7 +1170,7 @@ fn step_route(step: Step, s: &mut Schemas) -> Route {
             reply::<StoredAdvice>(s, 201, "Advice recorded"),
             "Banding advice: asks the authority's plugin in force on the facts' date for the \
              band and yearly top-up of a placement (the `band-request` record of the WIT \
-             contract `sendpanel:policy@1.0.0`: the request facts, place type, setting and \
+             contract `sendpanel:policy@1.1.0`: the request facts, place type, setting and \
              the funded period); the answer is stored on the case with the plugin's SHA-256, \
              the input and the output, and returned. 409 `no_plugin` when none is in force: \
              people decide without advice.",

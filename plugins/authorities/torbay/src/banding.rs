@@ -195,6 +195,61 @@ pub fn band(request: &BandRequest) -> Result<BandAdvice, PolicyError> {
     })
 }
 
+/// What a mainstream school meets from its own budget before the council tops up: the
+/// first £6,000 of a plan's additional support (L204-205: "Funding below £6k allocated
+/// through school formula elements", "Funding above £6k allocated as a top-up per
+/// eligible pupil"; the "EHCP Above £6k" column at L273).
+pub const MAINSTREAM_THRESHOLD: Pence = pounds(6_000);
+
+/// Banding with the plan's costed provision (contract 1.1). A mainstream plan is topped
+/// up by whatever its costed additional provision comes to above £6,000 a year, and by
+/// nothing below it; any other placement is banded as [`band`] does, the costs unused.
+pub fn costed(request: &CostedBandRequest) -> Result<BandAdvice, PolicyError> {
+    let inner = &request.request;
+    if inner.placement != SettingType::Mainstream {
+        return band(inner);
+    }
+    let cost = request.provision.yearly_cost;
+    if cost < 0 {
+        return Err(PolicyError::InvalidFact(
+            "the costed provision is a negative amount".to_owned(),
+        ));
+    }
+    let months = match inner.period {
+        None => 12,
+        Some(period) => {
+            let (Some(from), Some(to)) = (to_naive(period.starts), to_naive(period.ends)) else {
+                return Err(PolicyError::InvalidFact(
+                    "the placement period has a date that is not in the calendar".to_owned(),
+                ));
+            };
+            if to < from || financial_year(period.ends) != financial_year(period.starts) {
+                return Err(PolicyError::InvalidFact(
+                    "a placement period must lie within one financial year (1 April to 31 March), ending after it starts"
+                        .to_owned(),
+                ));
+            }
+            months_in_financial_year(period.starts, period.ends)
+        }
+    };
+    let top_up = (cost - MAINSTREAM_THRESHOLD).max(0);
+    Ok(BandAdvice {
+        band_code: "TOR-MS-6K".to_owned(),
+        band_title: "Mainstream: costed provision above £6,000".to_owned(),
+        place_funding: 0,
+        yearly_top_up: top_up,
+        months_funded: months,
+        elements: vec![FundingElement {
+            name: "Top-up above £6,000 of costed provision".to_owned(),
+            amount: pro_rata(top_up, i64::from(months), 12),
+        }],
+        rule: format!(
+            "Torbay mainstream (L204-205): the school meets the first £6,000 of the plan's costed provision ({}); the council tops up the rest, {months}/12 of the year",
+            sendpanel_plugin::money::format_pounds(cost)
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,9 @@
 //! - **Banding** (L316–359): special-school places at £10,000 a place plus a per-pupil
 //!   top-up above £10,000 that depends on the place type *and* the school; Teachers' Pay
 //!   and Pensions at £660 a place; places funded in twelfths of the financial year.
+//!   Mainstream plans (L204-205): the school meets the first £6,000 of a plan's costed
+//!   additional provision and the council tops up the rest (contract 1.1's
+//!   `costed-banding`).
 //! - **Next Steps** (L123, L487, L558–560): a meeting is offered after every refusal.
 //!   Its 20-working-day limit and attendee list are **illustrative**.
 //!
@@ -53,6 +56,14 @@ impl Guest for Torbay {
 
     fn test_vectors() -> Vec<TestVector> {
         vectors::all()
+    }
+
+    fn costed_banding(request: CostedBandRequest) -> Result<BandAdvice, PolicyError> {
+        banding::costed(&request)
+    }
+
+    fn costed_test_vectors() -> Vec<CostedTestVector> {
+        vectors::costed()
     }
 }
 

@@ -174,3 +174,58 @@ pub fn all() -> Vec<TestVector> {
         },
     ]
 }
+
+/// A mainstream plan whose additional provision costs `pence` a year.
+fn mainstream_costing(pence: Pence) -> CostedBandRequest {
+    CostedBandRequest {
+        request: BandRequest {
+            placement: SettingType::Mainstream,
+            place_type: "Mainstream".to_owned(),
+            ..special_place("Mainstream", None)
+        },
+        provision: CostedProvision {
+            yearly_cost: pence,
+            support_tenths_per_week: Some(150),
+        },
+    }
+}
+
+/// The £6,000 threshold at each side of it, and a plan well above it.
+pub fn costed() -> Vec<CostedTestVector> {
+    let above = |pence: Pence, top_up: Pence| CostedTestVector {
+        name: format!(
+            "mainstream plan costed at {}: top-up {}",
+            sendpanel_plugin::money::format_pounds(pence),
+            sendpanel_plugin::money::format_pounds(top_up)
+        ),
+        call: mainstream_costing(pence),
+        expect: Expectation::Band(BandExpectation {
+            band_code: "TOR-MS-6K".to_owned(),
+            place_funding: 0,
+            yearly_top_up: top_up,
+            period_total: top_up,
+        }),
+    };
+    vec![
+        above(599_999, 0),
+        above(pounds(6_000), 0),
+        above(600_001, 1),
+        above(pounds(14_000), pounds(8_000)),
+        CostedTestVector {
+            name: "a special-school place is banded by the tariff, costs unused".to_owned(),
+            call: CostedBandRequest {
+                request: special_place("Combe Pafford: Autism", None),
+                provision: CostedProvision {
+                    yearly_cost: pounds(30_000),
+                    support_tenths_per_week: None,
+                },
+            },
+            expect: Expectation::Band(BandExpectation {
+                band_code: "TOR-CP-AUT".to_owned(),
+                place_funding: pounds(10_000),
+                yearly_top_up: pounds(8_757),
+                period_total: pounds(10_000 + 8_757 + 660),
+            }),
+        },
+    ]
+}

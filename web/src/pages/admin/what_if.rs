@@ -34,6 +34,7 @@ fn call_words(call: Call) -> &'static str {
         Call::GraduatedResponse => "Graduated response",
         Call::Banding => "Banding",
         Call::NextSteps => "Next steps",
+        Call::CostedBanding => "Banding with costed provision",
     }
 }
 
