@@ -7,18 +7,17 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::domain::{
-    CaseStage, IndependentJustification, Placement, PlacementId, ProviderKind, UserRole, text,
+    IndependentJustification, Placement, PlacementId, ProviderKind, UserRole, text,
 };
 use crate::events::{self, CaseEvent};
 use crate::services::{Actor, Services};
-use crate::store::{NewEvent, StoreError};
+use crate::store::NewEvent;
 use crate::workflow::WorkflowError;
+
+use super::invalid;
 
 /// Who may decide a placement outside a sitting.
 pub const PLACEMENT_DECIDERS: [UserRole; 1] = [UserRole::Admin];
-
-/// The stages at which a plan names a setting: the draft and the final plan.
-pub(crate) const NAMING_STAGES: [CaseStage; 2] = [CaseStage::DraftPlan, CaseStage::PlanIssued];
 
 /// A placement as decided.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -49,13 +48,6 @@ pub struct DecidePlacement {
     /// another has been recorded since, this one is refused as a conflict.
     #[schema(value_type = Option<String>)]
     pub expected_latest: Option<PlacementId>,
-}
-
-fn invalid(field: &'static str, rule: impl Into<String>) -> WorkflowError {
-    WorkflowError::Invalid {
-        field,
-        rule: rule.into(),
-    }
 }
 
 /// Records a placement on `case` for `actor`, with a `PlacementDecided` event, in one
@@ -94,26 +86,17 @@ pub fn decide_placement(
     }
     let now = services.clock.now();
     crate::workflow::on_case(&services.db, &actor.scope, case, |tx, case| {
-        if !NAMING_STAGES.contains(&case.stage) {
-            return Err(WorkflowError::WrongStage {
-                case: case.id,
-                stage: case.stage,
-                command: "decide a placement",
-                allowed: "once a draft plan is served or a plan issued",
-                last_change: None,
-            });
-        }
         let latest = tx
             .placements_of(&actor.scope, case.id)?
             .first()
             .map(|p| p.id);
-        if latest != command.expected_latest {
-            return Err(StoreError::Conflict(
-                "another placement was recorded on this case meanwhile; nothing was changed"
-                    .to_owned(),
-            )
-            .into());
-        }
+        super::refuse_unless_current(
+            &case,
+            "decide a placement",
+            "placement",
+            latest,
+            command.expected_latest,
+        )?;
         let setting = tx
             .get_education_setting(&actor.scope, command.setting)
             .map_err(|_| invalid("setting", "must be a setting in the authority's register"))?;

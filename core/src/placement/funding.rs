@@ -9,7 +9,8 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::decision::{NAMING_STAGES, PLACEMENT_DECIDERS};
+use super::decision::PLACEMENT_DECIDERS;
+use super::invalid;
 use crate::domain::{
     AdviceId, CaseId, CommitmentId, CommitmentSource, FundingCommitment, FundingElement,
     PlacementId, StoredAdvice, text,
@@ -17,7 +18,7 @@ use crate::domain::{
 use crate::events::{self, CaseEvent};
 use crate::policy::contract::{BandAdvice, PolicyError};
 use crate::services::{Actor, Services};
-use crate::store::{NewEvent, StoreError};
+use crate::store::NewEvent;
 use crate::workflow::WorkflowError;
 
 /// A band as a person sets it, when it is not the advice's as given.
@@ -58,13 +59,6 @@ pub struct CommitFunding {
     /// another has been recorded since, this one is refused as a conflict.
     #[schema(value_type = Option<String>)]
     pub expected_latest: Option<CommitmentId>,
-}
-
-fn invalid(field: &'static str, rule: impl Into<String>) -> WorkflowError {
-    WorkflowError::Invalid {
-        field,
-        rule: rule.into(),
-    }
 }
 
 /// The band the advice gave, read from its stored answer: only banding advice the
@@ -178,26 +172,17 @@ pub fn commit_funding(
     }
     let now = services.clock.now();
     crate::workflow::on_case(&services.db, &actor.scope, case, |tx, case| {
-        if !NAMING_STAGES.contains(&case.stage) {
-            return Err(WorkflowError::WrongStage {
-                case: case.id,
-                stage: case.stage,
-                command: "commit funding",
-                allowed: "once a draft plan is served or a plan issued",
-                last_change: None,
-            });
-        }
         let latest = tx
             .commitments_of(&actor.scope, case.id)?
             .first()
             .map(|c| c.id);
-        if latest != command.expected_latest {
-            return Err(StoreError::Conflict(
-                "another funding commitment was recorded on this case meanwhile; nothing was changed"
-                    .to_owned(),
-            )
-            .into());
-        }
+        super::refuse_unless_current(
+            &case,
+            "commit funding",
+            "funding commitment",
+            latest,
+            command.expected_latest,
+        )?;
         let placement = tx
             .placements_of(&actor.scope, case.id)?
             .into_iter()

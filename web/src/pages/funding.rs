@@ -78,15 +78,24 @@ fn year_of(query: YearQuery, state: &AppState) -> Result<FinancialYear, Workflow
     }
 }
 
+/// The ledger for the year asked, as `who` may read it.
+async fn read_ledger(
+    state: &web::Data<AppState>,
+    who: &SignedIn,
+    query: YearQuery,
+) -> Result<FundingLedger, PageError> {
+    let year = year_of(query, state)?;
+    let (services, actor) = (state.services(), who.actor());
+    blocking(move || ledger_for(&services, &actor, year)).await
+}
+
 /// `GET /funding-ledger`: the ledger for a financial year.
 pub async fn ledger(
     state: web::Data<AppState>,
     who: SignedIn,
     query: web::Query<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let year = year_of(query.into_inner(), &state)?;
-    let (services, actor) = (state.services(), who.actor());
-    let ledger = blocking(move || ledger_for(&services, &actor, year)).await?;
+    let ledger = read_ledger(&state, &who, query.into_inner()).await?;
     let settings: Vec<Value> = ledger
         .settings
         .iter()
@@ -145,9 +154,7 @@ pub async fn ledger_download(
     who: SignedIn,
     query: web::Query<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let year = year_of(query.into_inner(), &state)?;
-    let (services, actor) = (state.services(), who.actor());
-    let ledger = blocking(move || ledger_for(&services, &actor, year)).await?;
+    let ledger = read_ledger(&state, &who, query.into_inner()).await?;
     let body = ledger_csv(&ledger).map_err(PageError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -155,7 +162,7 @@ pub async fn ledger_download(
             actix_web::http::header::CONTENT_DISPOSITION,
             format!(
                 "attachment; filename=\"funding-ledger-{}.csv\"",
-                year.to_string().replace('/', "-")
+                ledger.year.to_string().replace('/', "-")
             ),
         ))
         .body(body))
