@@ -19,7 +19,7 @@ use sendpanel_core::domain::{
     FundingCommitment, FundingElement, PlacementId, ProviderKind, UserId, UserRole,
 };
 use sendpanel_core::events::CaseEvent;
-use sendpanel_core::placement::decision::{DecidePlacement, decide_placement};
+use sendpanel_core::placement::decision::{DecidePlacement, decide_placement, placements_for};
 use sendpanel_core::placement::funding::{
     BandTerms, CommitFunding, commit_funding, commitments_for,
 };
@@ -413,7 +413,7 @@ both_backends! {
             })
             .expect("a whole-year special-school banding vector");
         let clock = FixedClock(sendpanel_tests::fixtures::at(6, 10));
-        cite_real_documents(db, &admin.scope, case, admin.user, clock.0, &mut request.facts)?;
+        let real = cite_real_documents(db, &admin.scope, case, admin.user, clock.0, &mut request.facts)?;
         let advice = PluginCatalogue::new(host)
             .advise(db, &admin.scope, case, &Question::Banding(request), Some(admin.user), &clock)?
             .expect("banding advice");
@@ -500,6 +500,61 @@ both_backends! {
         let next = ledger_for(&s, &admin, FinancialYear::starting(2024))?;
         let figures = &next.settings[0].rows[0].figures;
         assert_eq!((figures.places_april, figures.pupils_january, figures.pupil_funding_pence), (1, 1, 1_200_000));
+
+        // Back-dating a change before the latest commitment's first day is refused: the
+        // ledger would cut it short and fund the older band again.
+        let back_dated = CommitFunding { starts_on: date(2023, 12, 1), reasons: Some("r".into()), expected_latest: Some(second.id), ..departing.clone() };
+        let (field, rule) = refused_on(commit_funding(&s, &admin, case, &back_dated));
+        assert_eq!(field, "starts_on");
+        assert!(rule.contains("latest commitment"), "{rule}");
+
+        // Contract 1.1: the plan's costed provision, banded by Torbay's £6,000 rule, and
+        // that advice confirmed as given from April 2024.
+        let host = PolicyHost::new(Limits::default(), None)?;
+        let mut costed = plugin
+            .costed_test_vectors()?
+            .into_iter()
+            .map(|v| v.call)
+            .find(|c| c.request.placement == SettingType::Mainstream && c.provision.yearly_cost == 1_400_000)
+            .expect("the £14,000 vector");
+        // The same evidence as the first question: the documents are on the case already.
+        sendpanel_tests::cited::replace_ids(&mut costed.request.facts, &real);
+        let costed_advice = PluginCatalogue::new(host)
+            .advise(db, &admin.scope, case, &Question::CostedBanding(costed), Some(admin.user), &clock)?
+            .expect("costed banding advice");
+        assert_eq!(costed_advice.call, "costed-banding");
+        let third = commit_funding(&s, &admin, case, &CommitFunding {
+            advice: Some(costed_advice.id),
+            band: None,
+            other_elements: vec![],
+            reasons: None,
+            starts_on: date(2024, 4, 1),
+            expected_latest: Some(second.id),
+            ..confirm.clone()
+        })?;
+        assert_eq!((third.band_code.as_str(), third.place_funding_pence, third.top_up_pence), ("TOR-MS-6K", 0, 800_000));
+        assert!(!third.source.departs_from_advice);
+
+        // Funding runs while its placement does: once the case has a new placement from
+        // September 2024, the old one cannot be funded from that day.
+        let school = placements_for(&s, &admin, case)?[0].setting_id;
+        let moved = decide_placement(&s, &admin, case, &DecidePlacement {
+            setting: school,
+            starts_on: date(2024, 9, 1),
+            parental_preference: None,
+            mainstream_requested: true,
+            reasons: "The family asked for a mainstream place (illustrative)".into(),
+            independent_justification: None,
+            education_pence: 0,
+            health_pence: 0,
+            social_care_pence: 0,
+            expected_latest: Some(placement),
+        })?;
+        let stale_placement = CommitFunding { starts_on: date(2024, 9, 1), band: Some(band("ILL-2", 0)), reasons: Some("r".into()), expected_latest: Some(third.id), ..confirm.clone() };
+        let (field, rule) = refused_on(commit_funding(&s, &admin, case, &stale_placement));
+        assert_eq!(field, "starts_on");
+        assert!(rule.contains("next placement starts on 2024-09-01"), "{rule}");
+        commit_funding(&s, &admin, case, &CommitFunding { placement: moved.id, ..stale_placement })?;
         Ok(())
     }
 

@@ -80,6 +80,8 @@ pub struct CommitmentSource {
     pub plugin_sha256: Option<PluginHash>,
     /// The tariff rule the advice cited.
     pub tariff_rule: Option<String>,
-    /// Whether the band or an amount differs from the advice.
+    /// Whether the band, its place funding or its top-up differs from the advice (or
+    /// there was none). Other elements are entered by the person and not compared: a
+    /// 1.x band advice gives them only for the period asked (see PENDING_CHANGES.md).
     pub departs_from_advice: bool,
 }

@@ -70,7 +70,8 @@ fn advised_band(advice: &StoredAdvice) -> Result<BandAdvice, WorkflowError> {
             "must be banding advice the plugin gave on this case",
         )
     };
-    if advice.call != "banding" || advice.outcome != "advice" {
+    let banding = matches!(advice.call.as_str(), "banding" | "costed-banding");
+    if !banding || advice.outcome != "advice" {
         return Err(not_banding());
     }
     let json = advice.output_json.as_deref().ok_or_else(not_banding)?;
@@ -172,26 +173,51 @@ pub fn commit_funding(
     }
     let now = services.clock.now();
     crate::workflow::on_case(&services.db, &actor.scope, case, |tx, case| {
-        let latest = tx
-            .commitments_of(&actor.scope, case.id)?
-            .first()
-            .map(|c| c.id);
+        let latest = tx.commitments_of(&actor.scope, case.id)?.into_iter().next();
         super::refuse_unless_current(
             &case,
             "commit funding",
             "funding commitment",
-            latest,
+            latest.as_ref().map(|c| c.id),
             command.expected_latest,
         )?;
-        let placement = tx
-            .placements_of(&actor.scope, case.id)?
-            .into_iter()
+        // The ledger runs each commitment until the case's next one starts: one
+        // back-dated before the latest would be cut short by it and then overtaken.
+        if let Some(latest) = &latest
+            && command.starts_on < latest.starts_on
+        {
+            return Err(invalid(
+                "starts_on",
+                format!(
+                    "must not be before the latest commitment's first day ({}): a change of band runs from a later day",
+                    latest.starts_on
+                ),
+            ));
+        }
+        let placements = tx.placements_of(&actor.scope, case.id)?;
+        let placement = placements
+            .iter()
             .find(|p| p.id == command.placement)
+            .cloned()
             .ok_or_else(|| invalid("placement", "must be a placement recorded on this case"))?;
         if command.starts_on < placement.starts_on {
             return Err(invalid(
                 "starts_on",
                 "must not be before the placement starts",
+            ));
+        }
+        // Funding runs while its placement does: not from a day the case has moved on.
+        if let Some(next) = placements
+            .iter()
+            .filter(|p| p.starts_on > placement.starts_on && p.starts_on <= command.starts_on)
+            .map(|p| p.starts_on)
+            .min()
+        {
+            return Err(invalid(
+                "starts_on",
+                format!(
+                    "must fall while the placement runs: the case's next placement starts on {next}"
+                ),
             ));
         }
         let advice = command

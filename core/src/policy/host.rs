@@ -123,8 +123,11 @@ impl PolicyHost {
         } else {
             drop(PolicyPre::new(instance_pre.clone()).map_err(wrong_world)?);
         }
-        let exports =
-            ExportIndices::find(&component, &format!("{}@{api_version}", inspect::ADVISOR))?;
+        let exports = ExportIndices::find(
+            &component,
+            &format!("{}@{api_version}", inspect::ADVISOR),
+            api_version,
+        )?;
         let inner = PluginInner {
             host: self.inner.clone(),
             sha256,
@@ -178,7 +181,11 @@ struct ExportIndices {
 }
 
 impl ExportIndices {
-    fn find(component: &Component, interface: &str) -> Result<Self, LoadError> {
+    fn find(
+        component: &Component,
+        interface: &str,
+        version: ApiVersion,
+    ) -> Result<Self, LoadError> {
         let missing =
             |name: &str| LoadError::WrongWorld(format!("{interface} does not export {name}"));
         let (_, advisor) = component
@@ -195,8 +202,13 @@ impl ExportIndices {
             banding: function("banding")?,
             next_steps: function("next-steps")?,
             test_vectors: function("test-vectors")?,
-            costed_banding: function("costed-banding").ok(),
-            costed_test_vectors: function("costed-test-vectors").ok(),
+            // Looked up only where the load checked their types: from 1.1 on.
+            costed_banding: (version.minor >= 1)
+                .then(|| function("costed-banding"))
+                .transpose()?,
+            costed_test_vectors: (version.minor >= 1)
+                .then(|| function("costed-test-vectors"))
+                .transpose()?,
         })
     }
 }

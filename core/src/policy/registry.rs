@@ -107,8 +107,9 @@ pub fn vet(host: &PolicyHost, bytes: &[u8]) -> Result<(Plugin, VectorReport), Re
         });
     }
     let mut report = plugin.run_vectors_within(&vectors, limits.vet_fuel);
-    let rest = limits.vet_fuel.saturating_sub(report.fuel_used);
-    report.add(plugin.run_costed_vectors_within(&costed, rest));
+    if !report.fuel_exhausted {
+        plugin.run_costed_vectors_into(&costed, limits.vet_fuel, &mut report);
+    }
     if report.fuel_exhausted {
         return Err(RegistryError::VetFuelExhausted {
             budget: limits.vet_fuel,

@@ -98,21 +98,34 @@ impl Plugin {
         fuel_budget: u64,
     ) -> VectorReport {
         let mut report = VectorReport::default();
+        self.run_costed_vectors_into(vectors, fuel_budget, &mut report);
+        report
+    }
+
+    /// Runs costed-banding `vectors` after the others, into their `report`: the fuel
+    /// both sets burn counts against one `fuel_budget`.
+    pub fn run_costed_vectors_into(
+        &self,
+        vectors: &[CostedTestVector],
+        fuel_budget: u64,
+        report: &mut VectorReport,
+    ) {
         for vector in vectors {
             if report.fuel_used > fuel_budget {
                 report.fuel_exhausted = true;
                 break;
             }
             let got = self.costed_banding(&vector.call);
+            report.fuel_used = report.fuel_used.saturating_add(got.fuel_used);
             let problem = match &vector.expect {
-                Expectation::Band(want) => {
-                    report.fuel_used = report.fuel_used.saturating_add(got.fuel_used);
-                    band_differs(got.outcome, want)
-                }
-                Expectation::Declined(case) => match declined_case(got, &mut report.fuel_used) {
-                    Ok(found) if found == case => None,
-                    Ok(found) => Some(format!("expected {case}, got {found}")),
-                    Err(problem) => Some(format!("expected {case}, got {problem}")),
+                Expectation::Band(want) => band_differs(got.outcome, want),
+                Expectation::Declined(case) => match got.outcome {
+                    Outcome::Declined(e) if error_case(&e) == case => None,
+                    Outcome::Declined(e) => {
+                        Some(format!("expected {case}, got {}", error_case(&e)))
+                    }
+                    Outcome::Advice(_) => Some(format!("expected {case}, got an answer")),
+                    Outcome::Unavailable(reason) => Some(format!("expected {case}, got {reason}")),
                 },
                 _ => Some("a costed-banding vector expects a band or a refusal".to_owned()),
             };
@@ -124,7 +137,6 @@ impl Plugin {
                 }),
             }
         }
-        report
     }
 
     /// Whether `vector` gives its expected answer (`None`) or what differed, adding the
