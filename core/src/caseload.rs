@@ -307,74 +307,74 @@ fn page_in(
     today: NaiveDate,
     names: &HashMap<UserId, String>,
 ) -> Result<CaseloadPage, StoreError> {
-    {
-        // A name search reads every child's name: done once here, for the page and
-        // its count, unless it matches so many cases that the list would be long.
-        let mut filter = query.filter.clone();
-        if let Some(CaseSearch::Text(text)) = &filter.search {
-            let found = tx.cases_matching_text(scope, text, RESOLVED_SEARCH + 1)?;
-            if found.len() <= usize::try_from(RESOLVED_SEARCH).unwrap_or(0) {
-                filter.search = Some(CaseSearch::Among(found));
-            }
+    // A name search reads every child's name: done once here, for the page and
+    // its count, unless it matches so many cases that the list would be long.
+    let mut filter = query.filter.clone();
+    if let Some(CaseSearch::Text(text)) = &filter.search {
+        let found = tx.cases_matching_text(scope, text, RESOLVED_SEARCH + 1)?;
+        if found.len() <= usize::try_from(RESOLVED_SEARCH).unwrap_or(0) {
+            filter.search = Some(CaseSearch::Among(found));
         }
-        let query = &CaseloadQuery {
-            filter,
-            after: query.after,
-            per_page: query.per_page,
-        };
-        let mut rows = tx.search_cases(scope, &query.filter, query.after, query.per_page + 1)?;
-        let more = rows.len() > usize::try_from(query.per_page).unwrap_or(usize::MAX);
-        rows.truncate(usize::try_from(query.per_page).unwrap_or(usize::MAX));
-        // A first page that is also the last holds every match: no need to count.
-        // Otherwise the count is remembered between pages until the next write.
-        let total = if query.after.is_none() && !more {
-            i64::try_from(rows.len()).unwrap_or(i64::MAX)
-        } else if matches!(query.filter.search, Some(CaseSearch::Among(_))) {
-            // Counting among a few hundred cases by id is cheap; not worth a long key.
-            tx.count_cases(scope, &query.filter)?
-        } else {
-            let key = format!("caseload {} {:?}", scope.authority(), query.filter);
-            db.remembered_count(&key, COUNT_REMEMBERED_FOR, || {
-                tx.count_cases(scope, &query.filter)
-            })?
-        };
-        let ids: Vec<_> = rows.iter().map(|r| r.case_id).collect();
-        let mut next_deadline = HashMap::new();
-        for deadline in tx.open_deadlines_of(scope, &ids)? {
-            next_deadline.entry(deadline.case_id).or_insert(deadline);
-        }
-        let next = more.then(|| rows.last()).flatten().map(|last| {
-            cursor_text(CaseCursor {
-                due: last.next_due_on.unwrap_or_else(nothing_due),
-                case: last.case_id,
-            })
-        });
-        let cases = rows
-            .into_iter()
-            .map(|row| CaseloadEntry {
-                id: row.case_id,
-                child_id: row.child_id,
-                child_name: row.child_name,
-                date_of_birth: row.date_of_birth,
-                stage: row.stage,
-                received_on: row.received_on,
-                officer: row.officer_id.map(|id| OfficerRef {
-                    id,
-                    name: names.get(&id).cloned().unwrap_or_default(),
-                }),
-                next_deadline: next_deadline
-                    .get(&row.case_id)
-                    .map(|d| DeadlineView::new(d, today)),
-            })
-            .collect();
-        Ok(CaseloadPage { cases, total, next })
     }
+    let query = &CaseloadQuery {
+        filter,
+        after: query.after,
+        per_page: query.per_page,
+    };
+    let mut rows = tx.search_cases(scope, &query.filter, query.after, query.per_page + 1)?;
+    let more = rows.len() > usize::try_from(query.per_page).unwrap_or(usize::MAX);
+    rows.truncate(usize::try_from(query.per_page).unwrap_or(usize::MAX));
+    // A first page that is also the last holds every match: no need to count.
+    // Otherwise the count is remembered between pages until the next write.
+    let total = if query.after.is_none() && !more {
+        i64::try_from(rows.len()).unwrap_or(i64::MAX)
+    } else if matches!(query.filter.search, Some(CaseSearch::Among(_))) {
+        // Counting among a few hundred cases by id is cheap; not worth a long key.
+        tx.count_cases(scope, &query.filter)?
+    } else {
+        let key = format!("caseload {} {:?}", scope.authority(), query.filter);
+        db.remembered_count(&key, COUNT_REMEMBERED_FOR, || {
+            tx.count_cases(scope, &query.filter)
+        })?
+    };
+    let ids: Vec<_> = rows.iter().map(|r| r.case_id).collect();
+    let mut next_deadline = HashMap::new();
+    for deadline in tx.open_deadlines_of(scope, &ids)? {
+        next_deadline.entry(deadline.case_id).or_insert(deadline);
+    }
+    let next = more.then(|| rows.last()).flatten().map(|last| {
+        cursor_text(CaseCursor {
+            due: last.next_due_on.unwrap_or_else(nothing_due),
+            case: last.case_id,
+        })
+    });
+    let cases = rows
+        .into_iter()
+        .map(|row| CaseloadEntry {
+            id: row.case_id,
+            child_id: row.child_id,
+            child_name: row.child_name,
+            date_of_birth: row.date_of_birth,
+            stage: row.stage,
+            received_on: row.received_on,
+            officer: row.officer_id.map(|id| OfficerRef {
+                id,
+                name: names.get(&id).cloned().unwrap_or_default(),
+            }),
+            next_deadline: next_deadline
+                .get(&row.case_id)
+                .map(|d| DeadlineView::new(d, today)),
+        })
+        .collect();
+    Ok(CaseloadPage { cases, total, next })
 }
 
 /// Each user's display name by id, for naming the officer a case is allocated to.
-fn officer_names(users: &[crate::domain::User]) -> HashMap<UserId, String> {
+fn officer_names<'a>(
+    users: impl IntoIterator<Item = &'a crate::domain::User>,
+) -> HashMap<UserId, String> {
     users
-        .iter()
+        .into_iter()
         .map(|u| (u.id, u.display_name.clone()))
         .collect()
 }
@@ -490,15 +490,8 @@ pub fn screen_for(
     let scope = &actor.scope;
     Ok(services.db.read(|tx| {
         let accounts = tx.list_accounts(scope)?;
-        let users: Vec<_> = accounts.iter().map(|a| a.user.clone()).collect();
-        let page = page_in(
-            &services.db,
-            tx,
-            scope,
-            &query,
-            today,
-            &officer_names(&users),
-        )?;
+        let names = officer_names(accounts.iter().map(|a| &a.user));
+        let page = page_in(&services.db, tx, scope, &query, today, &names)?;
         let officers = crate::workflow::lifecycle::officers_among(accounts)
             .into_iter()
             .map(|u| OfficerRef {
