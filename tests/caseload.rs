@@ -462,6 +462,15 @@ both_backends! {
         // The search finds the child by the corrected UPN.
         let found = search(db, &scope, &query(CaseloadParams { q: Some(new.clone()), ..params() }, caseworker.id), date(2023, 9, 10))?;
         assert_eq!(found.cases.iter().map(|c| c.id).collect::<Vec<_>>(), vec![case.id]);
+        // A corrected family name is what the name search finds (on SQLite through the
+        // trigram index its triggers keep), and the old one no longer.
+        let before = db.read(|tx| tx.get_child(&scope, case.child_id))?;
+        let old_name = before.family_name.as_str().to_owned();
+        correct_child(db, &scope, case.child_id, &CorrectChild { field: ChildField::FamilyName, expected: Some(old_name.clone()), value: Some("Quennell".into()), reason: "Spelt wrongly on the request".into() }, caseworker.id, &on(2023, 9, 10))?;
+        let named = |q: &str| search(db, &scope, &query(CaseloadParams { q: Some(q.into()), ..params() }, caseworker.id), date(2023, 9, 10)).map(|p| p.cases.iter().map(|c| c.id).collect::<Vec<_>>());
+        assert_eq!(named("quennell")?, vec![case.id]);
+        assert_eq!(named("UENNE")?, vec![case.id], "any part of the name, in any case");
+        assert!(!named(&old_name)?.contains(&case.id), "the old name {old_name} no longer finds the child");
         // Two people correct the same UPN at the same moment from the same value: one
         // correction is kept, the other refused as a conflict.
         let barrier = Arc::new(Barrier::new(2));
@@ -475,7 +484,7 @@ both_backends! {
         let results: Vec<_> = tries.into_iter().map(|t| t.join().unwrap()).collect();
         assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
         assert!(results.iter().any(|r| matches!(r, Err(WorkflowError::Store(StoreError::Conflict(_))))), "{results:?}");
-        assert_eq!(db.read(|tx| tx.list_child_corrections(&scope, case.child_id))?.len(), 2);
+        assert_eq!(db.read(|tx| tx.list_child_corrections(&scope, case.child_id))?.len(), 3, "the UPN, the name, and one of the two at once");
         let child = db.read(|tx| tx.get_child(&scope, case.child_id))?;
         // Clearing the UPN of a child with no reference would leave them unfindable.
         let cleared = correct_child(db, &scope, case.child_id, &CorrectChild { field: ChildField::Upn, expected: child.upn.map(|u| u.to_string()), value: None, reason: "No UPN".into() }, caseworker.id, &on(2023, 9, 10));

@@ -277,6 +277,42 @@ macro_rules! case_filters {
     }};
 }
 
+/// On SQLite, the ids of at most `limit` of the authority's cases whose child's name
+/// holds `text` (three characters or more) or whose reference it is: the name through
+/// the FTS5 trigram index, matched as one quoted phrase so no character of `text` is
+/// read as FTS5 syntax.
+fn cases_named_through_trigrams(
+    conn: &mut diesel::SqliteConnection,
+    authority: &str,
+    text: &str,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Text)]
+        id: String,
+    }
+    let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+    Ok(diesel::sql_query(
+        "SELECT cases.id AS id FROM cases \
+         WHERE cases.authority_id = ?1 AND cases.child_id IN ( \
+             SELECT child_id FROM children_name_trigrams \
+             WHERE children_name_trigrams MATCH ?2 AND authority_id = ?1 \
+             UNION ALL \
+             SELECT id FROM children WHERE authority_id = ?1 AND authority_reference = ?3) \
+         LIMIT ?4",
+    )
+    .bind::<Text, _>(authority)
+    .bind::<Text, _>(phrase)
+    .bind::<Text, _>(text.to_uppercase())
+    .bind::<BigInt, _>(limit)
+    .load::<Found>(conn)?
+    .into_iter()
+    .map(|found| found.id)
+    .collect())
+}
+
 /// `text` with LIKE's wildcards taken literally.
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
@@ -351,21 +387,31 @@ impl Tx<'_> {
         limit: i64,
     ) -> Result<Vec<CaseId>, StoreError> {
         let authority = scope.authority().to_string();
-        let named = children::table
-            .filter(children::authority_id.eq(authority.clone()))
-            .filter(
-                children::search_name
-                    .like(format!("%{}%", escape_like(text)))
-                    .escape('\\')
-                    .or(children::authority_reference.eq(text.to_uppercase())),
-            )
-            .select(children::id);
-        let mut ids: Vec<String> = cases::table
-            .filter(cases::authority_id.eq(authority.clone()))
-            .filter(cases::child_id.eq_any(named))
-            .select(cases::id)
-            .limit(limit)
-            .load(self.conn)?;
+        let mut ids = match &mut *self.conn {
+            // Three characters or more: through the FTS5 trigram index (migration
+            // 2026-12-07-000013), 3 to 4 ms to under 1 ms at 20,000 children. Fewer
+            // make no trigram, and walk the names as PostgreSQL's query does.
+            super::connection::AnyConnection::Sqlite(lite) if text.chars().count() >= 3 => {
+                cases_named_through_trigrams(lite, &authority, text, limit)?
+            }
+            conn => {
+                let named = children::table
+                    .filter(children::authority_id.eq(authority.clone()))
+                    .filter(
+                        children::search_name
+                            .like(format!("%{}%", escape_like(text)))
+                            .escape('\\')
+                            .or(children::authority_reference.eq(text.to_uppercase())),
+                    )
+                    .select(children::id);
+                cases::table
+                    .filter(cases::authority_id.eq(authority.clone()))
+                    .filter(cases::child_id.eq_any(named))
+                    .select(cases::id)
+                    .limit(limit)
+                    .load(conn)?
+            }
+        };
         let imported: Option<String> = cases::table
             .filter(cases::authority_id.eq(authority))
             .filter(cases::external_reference.eq(text))

@@ -1,0 +1,4 @@
+DROP TRIGGER children_name_trigrams_delete;
+DROP TRIGGER children_name_trigrams_update;
+DROP TRIGGER children_name_trigrams_insert;
+DROP TABLE children_name_trigrams;
