@@ -15,6 +15,7 @@ mod mail;
 mod moves;
 mod old_events;
 mod panels;
+mod placement_panel;
 mod placement_register;
 mod policy;
 mod reports;

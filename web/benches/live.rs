@@ -110,6 +110,7 @@ fn run(name: &str, db: &Database) {
         &AddToAgenda {
             case,
             proposal: Proposal::Assess,
+            placement: None,
         },
         chair.id,
         &on(2023, 9, 20),

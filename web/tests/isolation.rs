@@ -137,6 +137,7 @@ fn item(
         &AddToAgenda {
             case,
             proposal: Proposal::Assess,
+            placement: None,
         },
         actor,
         &clock(),

@@ -95,6 +95,7 @@ fn two_watchers_see_a_third_members_vote(db: Database) {
         &AddToAgenda {
             case,
             proposal: Proposal::Assess,
+            placement: None,
         },
         chair.id,
         &on(2023, 9, 20),

@@ -35,6 +35,7 @@ mod page_matrix;
 mod pages;
 mod panel_api;
 mod panel_pages;
+mod placement_panel_http;
 mod plugin_cli;
 mod races;
 mod sen2_pages;

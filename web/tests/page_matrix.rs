@@ -873,6 +873,7 @@ fn sitting(
         &AddToAgenda {
             case,
             proposal: Proposal::Assess,
+            placement: None,
         },
         members[0],
         &clock,

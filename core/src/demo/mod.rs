@@ -650,6 +650,7 @@ fn demo_sitting_of(
             &AddToAgenda {
                 case,
                 proposal: Proposal::Assess,
+                placement: None,
             },
             clerk,
             clock,

@@ -70,6 +70,8 @@ pub use panel::{
 pub use plugin::{NewAdvice, NewPlugin, PluginHash, PluginStatus, StoredAdvice, StoredPlugin};
 pub use request::{AssessmentRequest, NeedType, RequestedBy, SettingType};
 pub use session::{SecretPurpose, SessionEnd, SignInMethod};
-pub use setting::{EducationSetting, IndependentJustification, Placement, ProviderKind, Urn};
+pub use setting::{
+    EducationSetting, IndependentJustification, Placement, ProposedPlacement, ProviderKind, Urn,
+};
 pub use slug::Slug;
 pub use user::{Account, ApiToken, Email, PasswordHash, TotpSecret, User, UserRole};

@@ -180,6 +180,11 @@ pub enum Proposal {
     Amend,
     /// After an annual review: cease to maintain the plan (CFA s.45).
     Cease,
+    /// Name the setting proposed in the item's papers in the plan (CFA s.39-40), with
+    /// the funding shares proposed.
+    NamePlacement,
+    /// Do not name the setting proposed: the officer brings another proposal.
+    DeclinePlacement,
 }
 
 impl Proposal {
@@ -189,6 +194,7 @@ impl Proposal {
             Self::Assess | Self::RefuseAssessment => DecisionKind::Assess,
             Self::Issue | Self::NotIssue => DecisionKind::Issue,
             Self::Maintain | Self::Amend | Self::Cease => DecisionKind::AnnualReview,
+            Self::NamePlacement | Self::DeclinePlacement => DecisionKind::Placement,
         }
     }
 }

@@ -142,3 +142,36 @@ pub struct Placement {
     /// When.
     pub decided_at: DateTime<Utc>,
 }
+
+/// A placement an officer puts to the placement panel with an agenda item: what the
+/// members read in the papers, and what the plan names if the chair names it. Kept
+/// with the item, never edited: a different proposal is a new item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ProposedPlacement {
+    /// The agenda item it was put with.
+    pub agenda_item_id: super::AgendaItemId,
+    /// The case.
+    pub case_id: super::CaseId,
+    /// The setting proposed, from the register.
+    pub setting_id: EducationSettingId,
+    /// The first day proposed.
+    pub starts_on: chrono::NaiveDate,
+    /// What the family asked for, as they put it.
+    pub parental_preference: Option<String>,
+    /// Whether the family asked for a mainstream place (CFA 2014 s.33).
+    pub mainstream_requested: bool,
+    /// The officer's case for this setting.
+    pub reasons: String,
+    /// Why an independent setting, when it is one.
+    pub independent_justification: Option<IndependentJustification>,
+    /// Education's share proposed, pence a year.
+    pub education_pence: i64,
+    /// Health's share proposed, pence a year.
+    pub health_pence: i64,
+    /// Social care's share proposed, pence a year.
+    pub social_care_pence: i64,
+    /// The case's latest placement when it was proposed: if another is recorded before
+    /// the panel decides, the panel decided on a stale view and its naming is refused.
+    #[schema(value_type = Option<String>)]
+    pub expected_latest: Option<super::PlacementId>,
+}

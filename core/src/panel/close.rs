@@ -289,6 +289,23 @@ fn decide_item(
             workflow::execute(tx, scope, &case, &command, panel_context(&case, chair))
                 .map(|done| done.decision)
         }
+        Proposal::NamePlacement | Proposal::DeclinePlacement => crate::placement::at_panel::decide(
+            tx,
+            scope,
+            &case,
+            workflow::PanelDecision {
+                kind: crate::domain::DecisionKind::Placement,
+                outcome: if decided == Proposal::NamePlacement {
+                    crate::domain::DecisionOutcome::Agreed
+                } else {
+                    crate::domain::DecisionOutcome::Refused
+                },
+                reasons,
+                departure_reason,
+                decided_on: command.decided_on,
+            },
+            &panel_context(&case, chair),
+        ),
     };
     let decision = workflow::in_case(tx, scope, case, decided_by_panel)?;
     Ok(Closed::Decided {

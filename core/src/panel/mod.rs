@@ -18,7 +18,10 @@ mod voting;
 
 pub use close::{CloseItem, Closed, close_item};
 pub use minutes::{Minutes, MinutesItem, minutes, read_minutes};
-pub use papers::{EvidenceOnPapers, Papers, open_evidence_from_papers, open_papers, reread_papers};
+pub use papers::{
+    EvidenceOnPapers, Papers, PlacementOnPapers, open_evidence_from_papers, open_papers,
+    reread_papers,
+};
 pub use sitting::{
     AddToAgenda, ScheduleSitting, add_to_agenda, list_sittings, list_sittings_named, mark_present,
     open_sitting, schedule_sitting, seat_member, sitting_members, sitting_of,

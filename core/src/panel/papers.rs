@@ -93,6 +93,18 @@ pub struct Papers {
     /// The documents on the case, by the day each was written, each marked with
     /// whether this reader has opened it from these papers yet.
     pub evidence: Vec<EvidenceOnPapers>,
+    /// For a placement item: the placement proposed, with its setting as the register
+    /// holds it.
+    pub proposed_placement: Option<PlacementOnPapers>,
+}
+
+/// The placement a placement item proposes, as the papers show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PlacementOnPapers {
+    /// The setting proposed.
+    pub setting: crate::domain::EducationSetting,
+    /// The proposal: start, the family's preference, reasons and shares.
+    pub proposed: crate::domain::ProposedPlacement,
 }
 
 /// One document as the papers list it: what it is, who wrote it and when, and whether
@@ -258,6 +270,13 @@ fn gather(
         decisions: tx.list_decisions(scope, case.id)?,
         conflicts: tx.list_conflicts(scope, item.id)?,
         evidence: evidence_on_papers(tx, scope, case.id, item.id, reader)?,
+        proposed_placement: match tx.proposed_placement(scope, item.id)? {
+            Some(proposed) => Some(PlacementOnPapers {
+                setting: tx.get_education_setting(scope, proposed.setting_id)?,
+                proposed,
+            }),
+            None => None,
+        },
     };
     Ok(Ok((papers, seated.seat.role)))
 }

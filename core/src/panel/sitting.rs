@@ -13,6 +13,7 @@ use crate::domain::{
     SittingMemberId, SittingStatus, UserId,
 };
 use crate::events::{self, CaseEvent};
+use crate::placement::decision::DecidePlacement;
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
 
@@ -226,6 +227,10 @@ pub struct AddToAgenda {
     /// What members are asked to agree with; its decision kind must be one the panel
     /// decides.
     pub proposal: Proposal,
+    /// For a placement item (and only for one): the setting, start and shares the
+    /// officer proposes, which the papers show and the chair names if the panel agrees.
+    #[serde(default)]
+    pub placement: Option<DecidePlacement>,
 }
 
 /// Whether a case at `stage` can take a decision of `kind` (checked again when the
@@ -241,9 +246,11 @@ pub(super) fn stage_takes(kind: DecisionKind, stage: CaseStage) -> bool {
             CaseStage::Assessing | CaseStage::AwaitingIssueDecision
         ),
         DecisionKind::AnnualReview => stage == CaseStage::PlanIssued,
-        // Placement, banding and post-16 items are discussed on a plan already made;
-        // recording their decisions online comes with the workflow commands for them.
-        DecisionKind::Placement | DecisionKind::Banding | DecisionKind::Post16 => false,
+        // A placement is named in a draft or final plan (CFA s.39-40).
+        DecisionKind::Placement => crate::placement::NAMING_STAGES.contains(&stage),
+        // Banding and post-16 items are discussed on a plan already made; recording
+        // their decisions online comes with the workflow commands for them.
+        DecisionKind::Banding | DecisionKind::Post16 => false,
     }
 }
 
@@ -307,6 +314,27 @@ pub fn add_to_agenda(
                 ),
             )));
         }
+        let proposed = match (kind, &command.placement) {
+            (DecisionKind::Placement, None) => {
+                return Ok(Err(PanelError::invalid(
+                    "placement",
+                    "a placement item must propose the setting, its start and each service's share",
+                )));
+            }
+            (DecisionKind::Placement, Some(proposed)) => {
+                match crate::placement::at_panel::check_proposal(tx, scope, proposed)? {
+                    Ok(checked) => Some((proposed, checked)),
+                    Err(refused) => return Ok(Err(refused.into())),
+                }
+            }
+            (_, Some(_)) => {
+                return Ok(Err(PanelError::invalid(
+                    "placement",
+                    "only a placement item proposes a setting",
+                )));
+            }
+            (_, None) => None,
+        };
         let agenda = tx.list_agenda_items(scope, sitting_id)?;
         if agenda.iter().any(|i| i.case_id == command.case) {
             return Ok(Err(PanelError::invalid(
@@ -326,6 +354,11 @@ pub fn add_to_agenda(
             proposal: Some(command.proposal),
         };
         tx.insert_agenda_item(scope, &item)?;
+        if let Some((proposed, checked)) = proposed {
+            crate::placement::at_panel::keep_proposal(
+                tx, scope, item.id, &case, proposed, checked,
+            )?;
+        }
         tx.append_event(
             scope,
             NewEvent {

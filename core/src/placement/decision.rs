@@ -3,15 +3,16 @@
 //! service's share of the cost. Decided on the case's state read in the transaction
 //! that records it; a placement recorded meanwhile by someone else refuses it.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::domain::{
-    IndependentJustification, Placement, PlacementId, ProviderKind, UserRole, text,
+    CaseId, EducationSetting, IndependentJustification, Placement, PlacementId, ProviderKind,
+    UserId, UserRole, text,
 };
 use crate::events::{self, CaseEvent};
 use crate::services::{Actor, Services};
-use crate::store::NewEvent;
+use crate::store::{AuthorityScope, NewEvent, Tx};
 use crate::workflow::WorkflowError;
 
 use super::invalid;
@@ -50,20 +51,17 @@ pub struct DecidePlacement {
     pub expected_latest: Option<PlacementId>,
 }
 
-/// Records a placement on `case` for `actor`, with a `PlacementDecided` event, in one
-/// transaction that takes the case first.
-pub fn decide_placement(
-    services: &Services,
-    actor: &Actor,
-    case: crate::domain::CaseId,
-    command: &DecidePlacement,
-) -> Result<Placement, WorkflowError> {
-    if !PLACEMENT_DECIDERS.contains(&actor.role) {
-        return Err(WorkflowError::NotAllowed {
-            role: actor.role,
-            doing: "decide a placement outside a sitting",
-        });
-    }
+/// The parts of a placement checked before anything is read: the reasons and the
+/// family's preference as free text, and no share negative.
+pub(crate) struct CheckedPlacement {
+    /// Why this setting, trimmed.
+    pub reasons: String,
+    /// The family's preference, trimmed; `None` when blank.
+    pub preference: Option<String>,
+}
+
+/// Checks `command`'s own fields, naming the field of the first one wrong.
+pub(crate) fn check(command: &DecidePlacement) -> Result<CheckedPlacement, WorkflowError> {
     let reasons = text::free_text("reasons", command.reasons.trim())?;
     if reasons.is_empty() {
         return Err(invalid("reasons", "must say why this setting"));
@@ -84,6 +82,106 @@ pub fn decide_placement(
             return Err(invalid(field, "must not be negative"));
         }
     }
+    Ok(CheckedPlacement {
+        reasons: reasons.to_owned(),
+        preference,
+    })
+}
+
+/// The setting `command` names, from the scope's register, read in the caller's
+/// transaction: refused when it is not in the register, or is independent and the
+/// command does not say why (Leicestershire's policy: needs cannot be met elsewhere,
+/// or a Tribunal-backed preference).
+pub(crate) fn registered_setting(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    command: &DecidePlacement,
+) -> Result<EducationSetting, WorkflowError> {
+    let setting = tx
+        .get_education_setting(scope, command.setting)
+        .map_err(|_| invalid("setting", "must be a setting in the authority's register"))?;
+    if setting.kind == ProviderKind::Independent && command.independent_justification.is_none() {
+        return Err(invalid(
+            "independent_justification",
+            "must say why an independent setting: needs_cannot_be_met_elsewhere or tribunal_backed_preference",
+        ));
+    }
+    Ok(setting)
+}
+
+/// Who decides a placement and why, as it is recorded.
+pub(crate) struct Decider {
+    /// The admin outside a sitting, or the chair at one.
+    pub user: UserId,
+    /// The reasons recorded on the placement.
+    pub reasons: String,
+    /// When it is recorded.
+    pub at: DateTime<Utc>,
+}
+
+/// Records the placement `command` describes at `setting` on `case`, with its
+/// `PlacementDecided` event, in the caller's transaction (which has taken the case).
+pub(crate) fn record(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    case: CaseId,
+    setting: &EducationSetting,
+    command: &DecidePlacement,
+    preference: Option<String>,
+    decider: Decider,
+) -> Result<Placement, WorkflowError> {
+    let placement = Placement {
+        id: PlacementId::new(),
+        case_id: case,
+        setting_id: setting.id,
+        starts_on: command.starts_on,
+        parental_preference: preference,
+        mainstream_requested: command.mainstream_requested,
+        reasons: decider.reasons,
+        independent_justification: command.independent_justification,
+        education_pence: command.education_pence,
+        health_pence: command.health_pence,
+        social_care_pence: command.social_care_pence,
+        decided_by: decider.user,
+        decided_at: decider.at,
+    };
+    tx.insert_placement(scope, &placement)?;
+    tx.append_event(
+        scope,
+        NewEvent {
+            case_id: Some(case),
+            fact: CaseEvent::PlacementDecided(events::PlacementDecided {
+                placement: placement.id,
+                setting: setting.id,
+                kind: setting.kind,
+                out_of_area: !setting.in_area,
+                starts_on: placement.starts_on,
+                joint_funded: placement.health_pence > 0 || placement.social_care_pence > 0,
+                independent_justification: placement.independent_justification,
+                reasons: placement.reasons.clone(),
+            }),
+            actor: Some(decider.user),
+            occurred_at: decider.at,
+        },
+    )?;
+    Ok(placement)
+}
+
+/// Records a placement on `case` for `actor`, with a `PlacementDecided` event, in one
+/// transaction that takes the case first.
+pub fn decide_placement(
+    services: &Services,
+    actor: &Actor,
+    case: CaseId,
+    command: &DecidePlacement,
+) -> Result<Placement, WorkflowError> {
+    if !PLACEMENT_DECIDERS.contains(&actor.role) {
+        return Err(WorkflowError::NotAllowed {
+            role: actor.role,
+            doing: "decide a placement outside a sitting",
+        });
+    }
+    let checked = check(command)?;
     let now = services.clock.now();
     crate::workflow::on_case(&services.db, &actor.scope, case, |tx, case| {
         let latest = tx
@@ -97,51 +195,20 @@ pub fn decide_placement(
             latest,
             command.expected_latest,
         )?;
-        let setting = tx
-            .get_education_setting(&actor.scope, command.setting)
-            .map_err(|_| invalid("setting", "must be a setting in the authority's register"))?;
-        if setting.kind == ProviderKind::Independent && command.independent_justification.is_none()
-        {
-            return Err(invalid(
-                "independent_justification",
-                "must say why an independent setting: needs_cannot_be_met_elsewhere or tribunal_backed_preference",
-            ));
-        }
-        let placement = Placement {
-            id: PlacementId::new(),
-            case_id: case.id,
-            setting_id: setting.id,
-            starts_on: command.starts_on,
-            parental_preference: preference.clone(),
-            mainstream_requested: command.mainstream_requested,
-            reasons: reasons.to_owned(),
-            independent_justification: command.independent_justification,
-            education_pence: command.education_pence,
-            health_pence: command.health_pence,
-            social_care_pence: command.social_care_pence,
-            decided_by: actor.user,
-            decided_at: now,
-        };
-        tx.insert_placement(&actor.scope, &placement)?;
-        tx.append_event(
+        let setting = registered_setting(tx, &actor.scope, command)?;
+        record(
+            tx,
             &actor.scope,
-            NewEvent {
-                case_id: Some(case.id),
-                fact: CaseEvent::PlacementDecided(events::PlacementDecided {
-                    placement: placement.id,
-                    setting: setting.id,
-                    kind: setting.kind,
-                    out_of_area: !setting.in_area,
-                    starts_on: placement.starts_on,
-                    joint_funded: placement.health_pence > 0 || placement.social_care_pence > 0,
-                    independent_justification: placement.independent_justification,
-                    reasons: placement.reasons.clone(),
-                }),
-                actor: Some(actor.user),
-                occurred_at: now,
+            case.id,
+            &setting,
+            command,
+            checked.preference.clone(),
+            Decider {
+                user: actor.user,
+                reasons: checked.reasons.clone(),
+                at: now,
             },
-        )?;
-        Ok(placement)
+        )
     })
 }
 
@@ -149,7 +216,7 @@ pub fn decide_placement(
 pub fn placements_for(
     services: &Services,
     actor: &Actor,
-    case: crate::domain::CaseId,
+    case: CaseId,
 ) -> Result<Vec<Placement>, WorkflowError> {
     crate::access::refuse_unless_may_open(actor)?;
     Ok(services

@@ -2,6 +2,7 @@
 //! the placement decisions that name one, the band and funding committed for each,
 //! and the ledger of that money per financial year.
 
+pub(crate) mod at_panel;
 pub mod decision;
 pub mod funding;
 pub mod ledger;

@@ -7,7 +7,9 @@ use super::authorities::parse_authority;
 use super::rows::{from_db_time, parse, to_db_time};
 use super::schema::education_settings;
 use super::{AuthorityScope, StoreError, Tx};
-use crate::domain::{CaseId, EducationSetting, EducationSettingId, Placement, Urn};
+use crate::domain::{
+    AgendaItemId, CaseId, EducationSetting, EducationSettingId, Placement, ProposedPlacement, Urn,
+};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = education_settings)]
@@ -231,5 +233,100 @@ impl Tx<'_> {
             .into_iter()
             .map(Placement::try_from)
             .collect()
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::proposed_placements)]
+struct ProposedPlacementRow {
+    agenda_item_id: String,
+    authority_id: String,
+    case_id: String,
+    setting_id: String,
+    starts_on: chrono::NaiveDate,
+    parental_preference: Option<String>,
+    mainstream_requested: bool,
+    reasons: String,
+    independent_justification: Option<String>,
+    education_pence: i64,
+    health_pence: i64,
+    social_care_pence: i64,
+    expected_latest: Option<String>,
+}
+
+impl TryFrom<ProposedPlacementRow> for ProposedPlacement {
+    type Error = StoreError;
+    fn try_from(row: ProposedPlacementRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            agenda_item_id: parse("proposed_placements.agenda_item_id", &row.agenda_item_id)?,
+            case_id: parse("proposed_placements.case_id", &row.case_id)?,
+            setting_id: parse("proposed_placements.setting_id", &row.setting_id)?,
+            starts_on: row.starts_on,
+            parental_preference: row.parental_preference,
+            mainstream_requested: row.mainstream_requested,
+            reasons: row.reasons,
+            independent_justification: row
+                .independent_justification
+                .as_deref()
+                .map(|j| parse("proposed_placements.independent_justification", j))
+                .transpose()?,
+            education_pence: row.education_pence,
+            health_pence: row.health_pence,
+            social_care_pence: row.social_care_pence,
+            expected_latest: row
+                .expected_latest
+                .as_deref()
+                .map(|id| parse("proposed_placements.expected_latest", id))
+                .transpose()?,
+        })
+    }
+}
+
+impl Tx<'_> {
+    /// Keeps the placement proposed with an agenda item of the scope's. The caller
+    /// has taken the case and inserted the item in this transaction.
+    pub fn insert_proposed_placement(
+        &mut self,
+        scope: &AuthorityScope,
+        proposed: &ProposedPlacement,
+    ) -> Result<(), StoreError> {
+        use super::schema::proposed_placements;
+        diesel::insert_into(proposed_placements::table)
+            .values(ProposedPlacementRow {
+                agenda_item_id: proposed.agenda_item_id.to_string(),
+                authority_id: scope.authority().to_string(),
+                case_id: proposed.case_id.to_string(),
+                setting_id: proposed.setting_id.to_string(),
+                starts_on: proposed.starts_on,
+                parental_preference: proposed.parental_preference.clone(),
+                mainstream_requested: proposed.mainstream_requested,
+                reasons: proposed.reasons.clone(),
+                independent_justification: proposed
+                    .independent_justification
+                    .map(|j| j.to_string()),
+                education_pence: proposed.education_pence,
+                health_pence: proposed.health_pence,
+                social_care_pence: proposed.social_care_pence,
+                expected_latest: proposed.expected_latest.map(|id| id.to_string()),
+            })
+            .execute(self.conn)?;
+        Ok(())
+    }
+
+    /// The placement proposed with this agenda item of the scope's, if one was.
+    pub fn proposed_placement(
+        &mut self,
+        scope: &AuthorityScope,
+        item: AgendaItemId,
+    ) -> Result<Option<ProposedPlacement>, StoreError> {
+        use super::schema::proposed_placements;
+        proposed_placements::table
+            .filter(proposed_placements::authority_id.eq(scope.authority().as_str()))
+            .filter(proposed_placements::agenda_item_id.eq(item.to_string()))
+            .select(ProposedPlacementRow::as_select())
+            .first(self.conn)
+            .optional()?
+            .map(ProposedPlacement::try_from)
+            .transpose()
     }
 }

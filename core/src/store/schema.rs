@@ -459,6 +459,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     education_settings,
     placements,
     funding_commitments,
+    proposed_placements,
 );
 
 diesel::table! {
@@ -552,5 +553,23 @@ diesel::table! {
         social_care_pence -> BigInt,
         decided_by -> Text,
         decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposed_placements (agenda_item_id) {
+        agenda_item_id -> Text,
+        authority_id -> Text,
+        case_id -> Text,
+        setting_id -> Text,
+        starts_on -> Date,
+        parental_preference -> Nullable<Text>,
+        mainstream_requested -> Bool,
+        reasons -> Text,
+        independent_justification -> Nullable<Text>,
+        education_pence -> BigInt,
+        health_pence -> BigInt,
+        social_care_pence -> BigInt,
+        expected_latest -> Nullable<Text>,
     }
 }

@@ -389,3 +389,56 @@ pub(crate) fn deadline_set(
         occurred_at: at,
     }
 }
+
+/// A panel's decision of a kind that moves no stage and sets no limit (a placement
+/// named, or not, at the placement panel): closes the agenda item and records the
+/// decision with its reasons, in the caller's transaction, which has taken the case.
+/// Refused when `decided_on` is in the future or the reasons are empty.
+pub(crate) fn record_panel_decision(
+    tx: &mut crate::store::Tx<'_>,
+    scope: &crate::store::AuthorityScope,
+    case: &crate::domain::Case,
+    decision: PanelDecision<'_>,
+    ctx: &Context<'_>,
+) -> Result<crate::domain::Decision, WorkflowError> {
+    if decision.decided_on > ctx.today {
+        return Err(WorkflowError::invalid(
+            "decided_on",
+            format!("cannot be in the future (today is {})", ctx.today),
+        ));
+    }
+    let reasons = crate::domain::Reasons::parse(decision.reasons)?;
+    let state = CaseState::load(tx, scope, case.id)?;
+    tx.note_last_sequence(case.id, state.last_sequence);
+    let id = crate::domain::DecisionId::new();
+    let mut facts = closing_at_panel(ctx, id);
+    facts.push(CaseEvent::DecisionRecorded(events::DecisionRecorded {
+        decision: id,
+        kind: decision.kind,
+        outcome: decision.outcome,
+        decided_on: decision.decided_on,
+        within_six_weeks: None,
+        within_sixteen_weeks: None,
+        departure_reason: decision.departure_reason,
+        mediation_contact_by: None,
+        appeal_by: None,
+        reasons: Some(reasons.as_str().to_owned()),
+        agenda_item: ctx.at.map(|a| a.item),
+    }));
+    execute::record(tx, scope, state, &facts, ctx)?;
+    execute::the_decision(&facts, ctx)
+}
+
+/// What [`record_panel_decision`] records.
+pub(crate) struct PanelDecision<'a> {
+    /// The kind: one with no stage of its own.
+    pub kind: crate::domain::DecisionKind,
+    /// Agreed or refused.
+    pub outcome: crate::domain::DecisionOutcome,
+    /// The chair's reasons.
+    pub reasons: &'a str,
+    /// Why the chair departed from the majority, when they did.
+    pub departure_reason: Option<String>,
+    /// The day decided.
+    pub decided_on: chrono::NaiveDate,
+}

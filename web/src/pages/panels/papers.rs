@@ -211,6 +211,7 @@ async fn papers_response(
             "proposal": papers.proposal.map(|p| words(&p.to_string())),
             "legal_test": papers.legal_test,
             "summary": summary,
+            "placement": papers.proposed_placement.as_ref().map(proposed_placement),
             "advice": papers.advice.iter().map(|a| advice_view(&a.call, &a.outcome, &a.plugin_sha256, a.answer.as_ref(), a.unavailable_reason.as_deref())).collect::<Vec<_>>(),
             "deadlines": papers.deadlines.iter().map(|d| json!({
                 "kind": words(&d.kind),
@@ -527,4 +528,59 @@ pub async fn open_evidence(
     Ok(crate::api::document_response(
         sendpanel_core::documents::OpenedDocument { evidence, bytes },
     ))
+}
+
+/// The placement an item proposes, as rows of the papers: the setting and what kind,
+/// from when, the family's preference, the officer's case and each service's share.
+fn proposed_placement(on_papers: &sendpanel_core::panel::PlacementOnPapers) -> Value {
+    use sendpanel_core::domain::Pence;
+    let (setting, proposed) = (&on_papers.setting, &on_papers.proposed);
+    let mut rows = vec![
+        ("Setting", setting.name.clone()),
+        (
+            "Kind",
+            format!(
+                "{}, {}",
+                words(&setting.kind.to_string()),
+                if setting.in_area {
+                    "in area"
+                } else {
+                    "out of area"
+                }
+            ),
+        ),
+        ("From", long_date(proposed.starts_on)),
+        (
+            "Family's preference",
+            proposed
+                .parental_preference
+                .clone()
+                .unwrap_or_else(|| "None recorded".to_owned()),
+        ),
+        (
+            "Mainstream place asked for",
+            if proposed.mainstream_requested {
+                "Yes"
+            } else {
+                "No"
+            }
+            .to_owned(),
+        ),
+        ("Why this setting", proposed.reasons.clone()),
+    ];
+    if let Some(why) = proposed.independent_justification {
+        rows.push(("Why an independent setting", words(&why.to_string())));
+    }
+    for (who, pence) in [
+        ("Education's share a year", proposed.education_pence),
+        ("Health's share a year", proposed.health_pence),
+        ("Social care's share a year", proposed.social_care_pence),
+    ] {
+        rows.push((who, Pence::new(pence).to_string()));
+    }
+    Value::Array(
+        rows.into_iter()
+            .map(|(key, value)| json!({ "key": key, "value": value }))
+            .collect(),
+    )
 }
