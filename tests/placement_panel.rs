@@ -5,6 +5,8 @@
 //! independent one without its justification, is refused naming the field with nothing
 //! written; a placement recorded outside the sitting after the proposal makes naming a
 //! conflict; the chair naming while an admin decides outside the sitting records one.
+//! The Transitions Panel names a post-16 setting the same way, and one named after 31
+//! March of the year it starts shows as late (SEND Regulations 2014 reg. 18(1)(b)).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,7 +16,7 @@
 
 use std::sync::{Arc, Barrier};
 
-use chrono::NaiveTime;
+use chrono::{Datelike, NaiveTime};
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::config::AuthorityConfig;
 use sendpanel_core::domain::{
@@ -30,7 +32,7 @@ use sendpanel_core::placement::decision::{DecidePlacement, decide_placement, pla
 use sendpanel_core::placement::register::{NewEducationSetting, add_setting};
 use sendpanel_core::services::{Actor, Services};
 use sendpanel_core::store::{AuthorityScope, Database, StoreError};
-use sendpanel_core::workflow::WorkflowError;
+use sendpanel_core::workflow::{WorkflowError, case_view};
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{date, user};
 use sendpanel_tests::journey::{on, plan_issued_on_10_january_2024};
@@ -348,6 +350,58 @@ both_backends! {
         let decisions = db.read(|tx| tx.list_decisions(&p.scope, p.case))?;
         let placement_decisions = decisions.iter().filter(|d| d.kind == DecisionKind::Placement).count();
         assert_eq!(placement_decisions, usize::from(named), "a decision only with the chair's placement");
+        Ok(())
+    }
+
+    fn a_post16_setting_named_after_31_march_shows_as_late(db) {
+        let (scope, config) = torbay(db)?;
+        let seat = |role| seated(db, &scope, &config, "transitions-panel", role).unwrap();
+        let chair = seat("chair");
+        let members = [seat("social_care"), seat("transition_worker")];
+        let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?;
+        let admin = user(db, &scope, "admin@torbay.example", UserRole::Admin)?;
+        let admin = Actor { user: admin.id, role: admin.role, scope: scope.clone() };
+        let college = setting(&services(db), &admin, "100014", "post16");
+        // Two young people starting college on 2 September 2024: one named at the
+        // March sitting (before the 31 March 2024 limit), one at April's (after it).
+        let mut named = Vec::new();
+        for (serial, sits_on, scheduled_on) in [(1, date(2024, 3, 18), on(2024, 3, 1)), (2, date(2024, 4, 15), on(2024, 4, 1))] {
+            let case = plan_issued_on_10_january_2024(db, &scope, serial, caseworker.id, chair.id);
+            let sitting = schedule_sitting(db, &scope, &config, &ScheduleSitting {
+                panel: Slug::parse("panel", "transitions-panel")?,
+                sits_on,
+                starts_at: NaiveTime::from_hms_opt(14, 0, 0).unwrap(),
+                location: "Online".into(),
+                members: std::iter::once(chair.id).chain(members.iter().map(|m| m.id)).collect(),
+            }, chair.id, &scheduled_on)?;
+            let college_place = DecidePlacement { starts_on: date(2024, 9, 2), health_pence: 0, social_care_pence: 0, ..joint(college) };
+            // A post-16 item without its proposal is refused, naming the field.
+            let bare = add_to_agenda(db, &scope, &config, sitting.id, &AddToAgenda { case, proposal: Proposal::NamePost16Placement, placement: None }, chair.id, &scheduled_on);
+            assert_eq!(refused_field(bare), "placement");
+            let item = add_to_agenda(db, &scope, &config, sitting.id, &AddToAgenda { case, proposal: Proposal::NamePost16Placement, placement: Some(college_place) }, chair.id, &scheduled_on)?.id;
+            let day = on(sits_on.year(), sits_on.month(), sits_on.day());
+            open_sitting(db, &scope, sitting.id, chair.id, &day)?;
+            for who in std::iter::once(&chair).chain(&members) {
+                mark_present(db, &scope, sitting.id, who.id, who.id, &day)?;
+            }
+            let s = Services { db: db.clone(), holidays: Arc::new(BankHolidays::england_and_wales()), clock: Arc::new(day) };
+            let closed = close_item(&s, &Actor { user: chair.id, role: chair.role, scope: scope.clone() }, &config, item, &CloseItem {
+                decision: Some(Proposal::NamePost16Placement),
+                reasons: "The college's course meets the outcomes in section E.".into(),
+                departure_reason: None,
+                decided_on: sits_on,
+            })?;
+            let Closed::Decided { decision, .. } = closed else { panic!("{closed:?}") };
+            assert_eq!((decision.kind, decision.outcome), (DecisionKind::Post16, DecisionOutcome::Agreed));
+            named.push(case);
+        }
+        let late = |case| {
+            let view = case_view(db, &scope, case, date(2024, 4, 15)).unwrap();
+            assert_eq!(view.placements.len(), 1);
+            view.placements[0].named_late_for_transfer
+        };
+        assert_eq!(late(named[0]), None, "named in March: on time");
+        assert_eq!(late(named[1]), Some(date(2024, 3, 31)), "named in April: after the reg. 18 date");
         Ok(())
     }
 }

@@ -74,6 +74,23 @@ impl Transfer {
         limits::PHASE_TRANSFER.due_in_year(transfer_year, kind).ok()
     }
 
+    /// The day a plan naming a post-16 placement that starts on `starts_on` had to be
+    /// amended by (31 March of that year, reg. 18(1)(b)), when the placement was
+    /// decided on `decided_on`, after it; `None` when it was on time or the setting
+    /// is not a post-16 one.
+    pub fn post16_named_late(
+        setting: crate::domain::ProviderKind,
+        starts_on: NaiveDate,
+        decided_on: NaiveDate,
+    ) -> Option<NaiveDate> {
+        if setting != crate::domain::ProviderKind::Post16 {
+            return None;
+        }
+        Self::SecondaryToPost16
+            .naming_deadline(chrono::Datelike::year(&starts_on))
+            .filter(|deadline| decided_on > *deadline)
+    }
+
     /// The rule behind the date, as the page cites it.
     pub fn rule(self) -> &'static str {
         match self {

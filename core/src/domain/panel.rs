@@ -185,6 +185,12 @@ pub enum Proposal {
     NamePlacement,
     /// Do not name the setting proposed: the officer brings another proposal.
     DeclinePlacement,
+    /// At the transitions panel: name the post-16 setting proposed in the papers, which
+    /// the plan must name by 31 March of the year of transfer (SEND Regulations 2014
+    /// reg. 18(1)(b)).
+    NamePost16Placement,
+    /// At the transitions panel: do not name the post-16 setting proposed.
+    DeclinePost16Placement,
 }
 
 impl Proposal {
@@ -195,6 +201,7 @@ impl Proposal {
             Self::Issue | Self::NotIssue => DecisionKind::Issue,
             Self::Maintain | Self::Amend | Self::Cease => DecisionKind::AnnualReview,
             Self::NamePlacement | Self::DeclinePlacement => DecisionKind::Placement,
+            Self::NamePost16Placement | Self::DeclinePost16Placement => DecisionKind::Post16,
         }
     }
 }

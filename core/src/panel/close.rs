@@ -289,13 +289,19 @@ fn decide_item(
             workflow::execute(tx, scope, &case, &command, panel_context(&case, chair))
                 .map(|done| done.decision)
         }
-        Proposal::NamePlacement | Proposal::DeclinePlacement => crate::placement::at_panel::decide(
+        Proposal::NamePlacement
+        | Proposal::DeclinePlacement
+        | Proposal::NamePost16Placement
+        | Proposal::DeclinePost16Placement => crate::placement::at_panel::decide(
             tx,
             scope,
             &case,
             workflow::PanelDecision {
-                kind: crate::domain::DecisionKind::Placement,
-                outcome: if decided == Proposal::NamePlacement {
+                kind: decided.decision_kind(),
+                outcome: if matches!(
+                    decided,
+                    Proposal::NamePlacement | Proposal::NamePost16Placement
+                ) {
                     crate::domain::DecisionOutcome::Agreed
                 } else {
                     crate::domain::DecisionOutcome::Refused

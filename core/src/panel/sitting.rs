@@ -246,11 +246,14 @@ pub(super) fn stage_takes(kind: DecisionKind, stage: CaseStage) -> bool {
             CaseStage::Assessing | CaseStage::AwaitingIssueDecision
         ),
         DecisionKind::AnnualReview => stage == CaseStage::PlanIssued,
-        // A placement is named in a draft or final plan (CFA s.39-40).
-        DecisionKind::Placement => crate::placement::NAMING_STAGES.contains(&stage),
-        // Banding and post-16 items are discussed on a plan already made; recording
-        // their decisions online comes with the workflow commands for them.
-        DecisionKind::Banding | DecisionKind::Post16 => false,
+        // A placement (a post-16 one too) is named in a draft or final plan (CFA
+        // s.39-40, SEND Regulations 2014 reg. 18).
+        DecisionKind::Placement | DecisionKind::Post16 => {
+            crate::placement::NAMING_STAGES.contains(&stage)
+        }
+        // Banding is committed outside a sitting (`placement::funding`); recording it
+        // online comes with a workflow command for it.
+        DecisionKind::Banding => false,
     }
 }
 
@@ -314,26 +317,27 @@ pub fn add_to_agenda(
                 ),
             )));
         }
-        let proposed = match (kind, &command.placement) {
-            (DecisionKind::Placement, None) => {
+        let names_a_setting = matches!(kind, DecisionKind::Placement | DecisionKind::Post16);
+        let proposed = match (names_a_setting, &command.placement) {
+            (true, None) => {
                 return Ok(Err(PanelError::invalid(
                     "placement",
                     "a placement item must propose the setting, its start and each service's share",
                 )));
             }
-            (DecisionKind::Placement, Some(proposed)) => {
+            (true, Some(proposed)) => {
                 match crate::placement::at_panel::check_proposal(tx, scope, proposed)? {
                     Ok(checked) => Some((proposed, checked)),
                     Err(refused) => return Ok(Err(refused.into())),
                 }
             }
-            (_, Some(_)) => {
+            (false, Some(_)) => {
                 return Ok(Err(PanelError::invalid(
                     "placement",
-                    "only a placement item proposes a setting",
+                    "only a placement or post-16 item proposes a setting",
                 )));
             }
-            (_, None) => None,
+            (false, None) => None,
         };
         let agenda = tx.list_agenda_items(scope, sitting_id)?;
         if agenda.iter().any(|i| i.case_id == command.case) {

@@ -5,11 +5,11 @@
 //! setting, or does not. Naming is the chair's decision: the decision, the placement
 //! and their events are recorded in the transaction that closes the item. A placement
 //! recorded on the case after the proposal (outside the sitting) makes the panel's view
-//! stale, and naming is refused as a conflict, changing nothing.
+//! stale, and naming is refused as a conflict, changing nothing. The transitions panel
+//! names a post-16 setting the same way; the case page then says whether it was named
+//! after 31 March of the year of transfer (reg. 18(1)(b), [`crate::transitions`]).
 
-use crate::domain::{
-    AgendaItemId, Case, Decision, DecisionKind, DecisionOutcome, ProposedPlacement,
-};
+use crate::domain::{AgendaItemId, Case, Decision, DecisionOutcome, ProposedPlacement};
 use crate::store::{AuthorityScope, StoreError, Tx};
 use crate::workflow::{self, Context, PanelDecision, WorkflowError};
 
@@ -92,16 +92,7 @@ pub(crate) fn decide(
             proposed.expected_latest,
         )?;
     }
-    let decided = workflow::record_panel_decision(
-        tx,
-        scope,
-        case,
-        PanelDecision {
-            kind: DecisionKind::Placement,
-            ..decision
-        },
-        ctx,
-    )?;
+    let decided = workflow::record_panel_decision(tx, scope, case, decision, ctx)?;
     if named {
         let command = DecidePlacement::from(&proposed);
         let setting = decision::registered_setting(tx, scope, &command)?;

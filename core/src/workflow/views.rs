@@ -125,6 +125,9 @@ pub struct PlacementView {
     pub placement: crate::domain::Placement,
     /// The setting, as the register holds it.
     pub setting: crate::domain::EducationSetting,
+    /// For a post-16 setting named after 31 March of the year it starts: that day,
+    /// which the plan had to name it by (reg. 18(1)(b)).
+    pub named_late_for_transfer: Option<NaiveDate>,
 }
 
 /// One of a child's details as recorded.
@@ -253,8 +256,14 @@ pub(crate) fn gather_case(
             .placements_of(scope, id)?
             .into_iter()
             .map(|placement| {
+                let setting = tx.get_education_setting(scope, placement.setting_id)?;
                 Ok(PlacementView {
-                    setting: tx.get_education_setting(scope, placement.setting_id)?,
+                    named_late_for_transfer: crate::transitions::Transfer::post16_named_late(
+                        setting.kind,
+                        placement.starts_on,
+                        placement.decided_at.date_naive(),
+                    ),
+                    setting,
                     placement,
                 })
             })

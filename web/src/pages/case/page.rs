@@ -230,6 +230,7 @@ fn placements(view: &CaseView) -> Vec<Value> {
             .join(", ");
             json!({
                 "from": long_date(p.placement.starts_on),
+                "named_late": p.named_late_for_transfer.map(long_date),
                 "setting": p.setting.name,
                 "kind": words(&p.setting.kind.to_string()),
                 "out_of_area": !p.setting.in_area,
