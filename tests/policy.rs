@@ -693,6 +693,47 @@ mod recorded_advice {
             Ok(())
         }
 
+        fn a_what_if_sums_the_yearly_top_up_on_record_and_with_the_candidate(db) {
+            use sendpanel_core::policy::{PluginCatalogue, what_if};
+            let scope = authority(db, "torbay", 880)?;
+            let host = host();
+            // On record: Torbay's costed mainstream banding (the £6,000 threshold, L204-205)
+            // for each of its costed vectors, one case each.
+            let bytes = wasm("sendpanel-plugin-torbay");
+            let (today, _) = vet(&host, &bytes)?;
+            install(db, &scope, &today, bytes, Some(date(2023, 9, 1)))?;
+            let requests: Vec<_> = today.costed_test_vectors()?.into_iter().map(|v| v.call).collect();
+            let mut before = 0;
+            for (serial, request) in (1..).zip(&requests) {
+                let (_, _, case) = stored_case(db, &scope, serial)?;
+                let advice = today.costed_banding(request);
+                if let Outcome::Advice(band) = &advice.outcome {
+                    before += band.yearly_top_up;
+                }
+                db.write(|tx| tx.record_advice(&scope, &advice_record(&case.id, &advice)))?;
+            }
+            // The candidate: the component built against contract 1.0, which has no costed
+            // banding and answers the band request inside it by its tariff alone.
+            let (kept, _) = vet(&host, TORBAY_1_0)?;
+            install(db, &scope, &kept, TORBAY_1_0.to_vec(), None)?;
+            let after: i64 = requests
+                .iter()
+                .filter_map(|r| match kept.banding(&r.request).outcome {
+                    Outcome::Advice(band) => Some(band.yearly_top_up),
+                    _ => None,
+                })
+                .sum();
+            assert_ne!(before, after, "the two plugins must differ for the sum to mean anything");
+
+            let catalogue = PluginCatalogue::new(PolicyHost::new(Limits::default(), None)?);
+            let result = what_if(db, &catalogue, &scope, kept.sha256(), &mut |_| {})?;
+            let top_up = result.top_up();
+            assert_eq!(top_up.answers, requests.len());
+            assert_eq!((top_up.before_pence, top_up.after_pence), (before, after));
+            assert_eq!(top_up.change_pence(), after - before);
+            Ok(())
+        }
+
         fn unavailable_advice_is_stored_with_its_named_reason(db) {
             // A registry plugin that loops: stored directly, as it has no vectors to vet.
             let scope = authority(db, "torbay", 880)?;

@@ -5,7 +5,8 @@
 //! with nothing stored; activation before the policy takes effect is refused beside
 //! the date field and a good date puts it in use; another authority's admin finds no
 //! trace of it and cannot activate or retire it; the what-if page counts and lists
-//! the recommendations the plugin would change; retiring takes it out of use; a member
+//! the recommendations the plugin would change, and beside banding advice the yearly
+//! top-up on record and with the plugin; retiring takes it out of use; a member
 //! seated on a panel appears under it, and a role the panel lacks is refused; a user
 //! added appears in the list and can sign in, and a bad email, a short password or a
 //! taken address is refused naming the field, with nobody added.
@@ -513,6 +514,12 @@ async fn plugins_scenario(db: Database) {
     assert!(page.body.contains("Compared 1 of 2 (50%)"), "{}", page.body);
     assert!(page.body.trim_end().ends_with("</html>"), "{}", page.body);
     assert!(!page.body.contains("Stopped after"), "{}", page.body);
+    // No banding advice was compared, so no money is summed.
+    assert!(
+        !page.body.contains("Yearly top-up on record"),
+        "{}",
+        page.body
+    );
     assert_eq!(advice_on_record(), before);
     let table = section(
         &page.body,
@@ -553,6 +560,71 @@ async fn plugins_scenario(db: Database) {
     let page = browser.get(&app, "/admin/plugins").await;
     assert!(page.body.contains("Retired on"), "{}", page.body);
     assert_eq!(plugins(&db)[0].status, PluginStatus::Retired);
+}
+
+/// The what-if page beside banding advice: Torbay's costed mainstream banding on record
+/// for two cases, one with a top-up £500 a year above what the plugin gives (as an
+/// older tariff might have). Compared with the plugin, that one recommendation changes
+/// and the page sums the yearly top-up on record and with the plugin: £500 less a year.
+async fn what_if_money_scenario(db: Database) {
+    use sendpanel_core::domain::Pence;
+    use sendpanel_core::policy::contract::{BandAdvice, PolicyError};
+    use sendpanel_core::policy::{Outcome, advice_record, install, vet};
+    let state = support::demo_state(&db);
+    let catalogue = state.catalogue.clone();
+    let app = support::app(state).await;
+    let bytes = wasm("sendpanel-plugin-torbay");
+    let (plugin, _) = vet(catalogue.host(), &bytes).unwrap();
+    install(&db, &torbay(), &plugin, bytes, None).unwrap();
+    let cases = db.read(|tx| tx.list_cases(&torbay())).unwrap();
+    let mut true_top_up = 0;
+    let mut answered = 0;
+    for vector in plugin.costed_test_vectors().unwrap() {
+        let evaluation = plugin.costed_banding(&vector.call);
+        let Outcome::Advice(band) = &evaluation.outcome else {
+            continue;
+        };
+        true_top_up += band.yearly_top_up;
+        let mut advice = advice_record(&cases[answered].id, &evaluation);
+        if answered == 0 {
+            let mut recorded: Result<BandAdvice, PolicyError> =
+                serde_json::from_str(advice.output_json.as_deref().unwrap()).unwrap();
+            if let Ok(band) = &mut recorded {
+                band.yearly_top_up += 50_000;
+            }
+            advice.output_json = Some(serde_json::to_string(&recorded).unwrap());
+        }
+        db.write(|tx| tx.record_advice(&torbay(), &advice)).unwrap();
+        answered += 1;
+        if answered == 2 {
+            break;
+        }
+    }
+    assert_eq!(answered, 2, "two costed vectors give a band");
+
+    let mut browser = Browser::default();
+    browser.sign_in(&app, ADMIN).await;
+    let what_if = format!("/admin/plugins/{}/what-if", plugin.sha256());
+    let page = browser.submit(&app, &what_if, &what_if, &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("<strong>1 of 2</strong> recommendations would change"),
+        "{}",
+        page.body
+    );
+    let money = section(&page.body, "id=\"what-if-top-up\"", "</dl>");
+    for text in [
+        format!(
+            "{} over 2 banding answers",
+            Pence::new(true_top_up + 50_000)
+        ),
+        Pence::new(true_top_up).to_string(),
+        "Change a year".to_owned(),
+        "-£500.00".to_owned(),
+    ] {
+        assert!(money.contains(&text), "{text}: {money}");
+    }
 }
 
 async fn panels_scenario(db: Database) {
@@ -856,4 +928,16 @@ async fn users_on_sqlite() {
 async fn users_on_postgres() {
     let db = TestDb::postgres().unwrap();
     users_scenario(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn what_if_money_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    what_if_money_scenario(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn what_if_money_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    what_if_money_scenario(db.db.clone()).await;
 }

@@ -40,5 +40,5 @@ pub use registry::{
 };
 pub use vectors::{VectorFailure, VectorReport};
 pub use what_if::{
-    Compared, Progress, Stopped, WhatIf, WhatIfPlan, headline, what_if, what_if_plan,
+    Compared, Progress, Stopped, TopUpChange, WhatIf, WhatIfPlan, headline, what_if, what_if_plan,
 };

@@ -37,6 +37,10 @@ pub struct Compared {
     pub before: String,
     /// The candidate's answer in one line.
     pub after: String,
+    /// For banding advice: the yearly top-up on record, in pence, when there was one.
+    pub top_up_before: Option<i64>,
+    /// For banding advice: the yearly top-up the candidate would give, in pence.
+    pub top_up_after: Option<i64>,
 }
 
 impl Compared {
@@ -91,6 +95,27 @@ impl WhatIf {
         self.compared.iter().filter(|c| c.changed())
     }
 
+    /// What the candidate would do to the money: the yearly top-up of every banding
+    /// answer compared, summed on record and with the candidate. A case whose band
+    /// advice had no top-up on one side (declined, say) counts nothing on that side,
+    /// and is counted apart so the totals are read with it.
+    pub fn top_up(&self) -> TopUpChange {
+        let mut change = TopUpChange::default();
+        for compared in self
+            .compared
+            .iter()
+            .filter(|c| matches!(c.call, Call::Banding | Call::CostedBanding))
+        {
+            change.answers += 1;
+            change.before_pence += compared.top_up_before.unwrap_or(0);
+            change.after_pence += compared.top_up_after.unwrap_or(0);
+            if compared.top_up_before.is_none() != compared.top_up_after.is_none() {
+                change.one_sided += 1;
+            }
+        }
+        change
+    }
+
     /// How much of the advice on record was looked at: compared or found unreplayable.
     pub fn done(&self) -> usize {
         self.compared.len() + self.unreplayable
@@ -105,6 +130,27 @@ impl WhatIf {
                 self.on_record
             )
         })
+    }
+}
+
+/// The total yearly top-up of the banding answers a comparison looked at, on record and
+/// with the candidate: what a policy change would cost or save the high-needs block.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TopUpChange {
+    /// How many banding answers were compared.
+    pub answers: usize,
+    /// Their yearly top-up on record, in pence.
+    pub before_pence: i64,
+    /// Their yearly top-up with the candidate, in pence.
+    pub after_pence: i64,
+    /// How many had a top-up on one side only (a declined or unavailable answer).
+    pub one_sided: usize,
+}
+
+impl TopUpChange {
+    /// With the candidate less on record: more money a year when positive.
+    pub fn change_pence(&self) -> i64 {
+        self.after_pence - self.before_pence
     }
 }
 
@@ -217,6 +263,8 @@ pub fn what_if(
                             advice.unavailable_reason.as_deref(),
                         ),
                         after: headline(call, replayed.output_json.as_deref(), None),
+                        top_up_before: yearly_top_up(call, advice.output_json.as_deref()),
+                        top_up_after: yearly_top_up(call, replayed.output_json.as_deref()),
                     });
                 }
                 Err(error) => {
@@ -300,6 +348,18 @@ pub fn headline(call: Call, output_json: Option<&str>, unavailable: Option<&str>
                 "No meeting needed".to_owned()
             }
         }),
+    }
+}
+
+/// The yearly top-up of a banding answer, in pence; `None` for other calls and for an
+/// answer that gave no band.
+fn yearly_top_up(call: Call, output_json: Option<&str>) -> Option<i64> {
+    if !matches!(call, Call::Banding | Call::CostedBanding) {
+        return None;
+    }
+    match serde_json::from_str::<Result<BandAdvice, PolicyError>>(output_json?) {
+        Ok(Ok(band)) => Some(band.yearly_top_up),
+        _ => None,
     }
 }
 

@@ -15,6 +15,7 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use futures_util::stream::{self, StreamExt};
+use sendpanel_core::domain::Pence;
 use sendpanel_core::policy::{self, Call, Progress, RegistryError, WhatIf};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -256,9 +257,18 @@ impl Page {
                 })
             })
             .collect::<Vec<_>>();
+        let top_up = what_if.top_up();
+        let change = top_up.change_pence();
         self.part(
             "admin_what_if_results",
             json!({
+                "top_up": (top_up.answers > 0).then(|| json!({
+                    "answers": top_up.answers,
+                    "before": Pence::new(top_up.before_pence).to_string(),
+                    "after": Pence::new(top_up.after_pence).to_string(),
+                    "change": format!("{}{}", if change > 0 { "+" } else { "" }, Pence::new(change)),
+                    "one_sided": top_up.one_sided,
+                })),
                 "compared": what_if.compared.len(),
                 "changed_count": changed.len(),
                 "changed": changed,
