@@ -146,6 +146,73 @@ both_backends! {
         Ok(())
     }
 
+    fn a_placement_named_and_its_funding_agreed_are_each_written_to_the_family(db) {
+        use sendpanel_core::placement::decision::{DecidePlacement, decide_placement};
+        use sendpanel_core::placement::funding::{BandTerms, CommitFunding, commit_funding};
+        use sendpanel_core::placement::register::{NewEducationSetting, add_setting};
+        use sendpanel_core::services::{Actor, Services};
+        let scope = authority(db, "torbay", 880)?;
+        install(db, &authorities_dir(), &["torbay"]);
+        let caseworker = user(db, &scope, "casey@torbay.example", UserRole::Caseworker)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?;
+        let admin = user(db, &scope, "admin@torbay.example", UserRole::Admin)?;
+        let case = plan_issued_on_10_january_2024(db, &scope, 1, caseworker.id, chair.id);
+        let s = Services { db: db.clone(), holidays: Arc::new(BankHolidays::england_and_wales()), clock: Arc::new(on(2024, 3, 4)) };
+        let admin = Actor { user: admin.id, role: admin.role, scope: scope.clone() };
+        // Illustrative: the school is made up here.
+        let school = add_setting(&s, &admin, &NewEducationSetting {
+            name: "Illustrative Special School".into(),
+            urn: Some("100030".into()),
+            kind: "special".into(),
+            in_area: Some(false),
+        })?;
+        let before = outbox(db, &scope, Some(case)).len();
+        let placed = decide_placement(&s, &admin, case, &DecidePlacement {
+            setting: school.id,
+            starts_on: date(2024, 9, 2),
+            parental_preference: Some("The family asked for this school".into()),
+            mainstream_requested: false,
+            reasons: "Section F's provision can be made there.\nIts class sizes suit Alex.".into(),
+            independent_justification: None,
+            education_pence: 1_600_000,
+            health_pence: 0,
+            social_care_pence: 0,
+            expected_latest: None,
+        })?;
+        let named = letters(db, &scope, case).into_iter().find(|l| l.title == "The school or setting named in the EHC plan").expect("a letter naming the school");
+        let text = html(&named);
+        assert!(text.contains("<p>4 March 2024</p>"), "{text}");
+        assert!(text.contains("name <strong>Illustrative Special School</strong> (a special school, outside our area) in section I of Alex's"), "{text}");
+        assert!(text.contains("from 2 September 2024"), "{text}");
+        assert!(text.contains("<p>Section F&#x27;s provision can be made there.</p>"), "{text}");
+        assert!(text.contains("<p>Its class sizes suit Alex.</p>"), "{text}");
+        // Notice on Monday 4 March 2024: the mediation adviser by 4 May (2 months, reg.
+        // 33), a Saturday that does not move; the appeal by the same day, moved past the
+        // weekend and the early May bank holiday (Monday 6 May) to Tuesday 7 May 2024.
+        assert!(text.contains("You must do this by 4 May 2024."), "{text}");
+        assert!(text.contains("The Tribunal must receive your appeal by 7 May 2024</strong>"), "{text}");
+
+        commit_funding(&s, &admin, case, &CommitFunding {
+            placement: placed.id,
+            advice: None,
+            band: Some(BandTerms { band_code: "ILL-3".into(), band_title: "Illustrative band 3".into(), place_funding_pence: 1_000_000, top_up_pence: 600_000 }),
+            other_elements: Vec::new(),
+            reasons: Some("No plugin advised on this placement (illustrative)".into()),
+            starts_on: date(2024, 9, 2),
+            ends_on: None,
+            expected_latest: None,
+        })?;
+        let funded = letters(db, &scope, case).into_iter().find(|l| l.title == "The funding agreed for the place named in the EHC plan").expect("a funding letter");
+        let text = html(&funded);
+        for part in ["<li>Band: Illustrative band 3 (ILL-3)</li>", "<li>Place funding: £10,000.00 a year</li>", "<li>Top-up: £6,000.00 a year</li>", "from 2 September 2024.", "It does not change that provision"] {
+            assert!(text.contains(part), "{part}: {text}");
+        }
+        // Each went to the family in the transaction that recorded it.
+        let purposes: Vec<String> = outbox(db, &scope, Some(case)).into_iter().skip(before).map(|m| m.purpose).collect();
+        assert_eq!(purposes, ["letter:placement-named", "letter:funding-agreed"]);
+        Ok(())
+    }
+
     fn a_refusal_names_the_next_steps_meeting_the_plugin_planned(db) {
         let scope = authority(db, "torbay", 880)?;
         install(db, &authorities_dir(), &["torbay"]);

@@ -65,6 +65,21 @@ pub enum ProviderKind {
     AlternativeProvision,
 }
 
+impl ProviderKind {
+    /// The kind in words a family reads in a letter.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Mainstream => "a mainstream school",
+            Self::ResourcedProvision => "a resourced provision in a mainstream school",
+            Self::Special => "a special school",
+            Self::Independent => "an independent special school",
+            Self::NonMaintained => "a non-maintained special school",
+            Self::Post16 => "a college or other post-16 provider",
+            Self::AlternativeProvision => "alternative provision",
+        }
+    }
+}
+
 /// One setting in an authority's register.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct EducationSetting {

@@ -77,6 +77,12 @@ pub enum LetterKind {
     /// 2014 reg. 6(1)), with its 6-week date (reg. 8(1)): kept on the case, e-mailed
     /// with the link the advice is uploaded through (not a letter to a family).
     AdviceRequest,
+    /// The school or other setting named in the plan, from a day, with the reasons and
+    /// the family's mediation and appeal rights (CFA s.39-40, s.51(2)(c)).
+    PlacementNamed,
+    /// The band and funding agreed for a placement, from a day: what the setting is
+    /// paid to make the provision in the plan, which the funding does not change.
+    FundingAgreed,
     /// The daily deadline digest to an officer (their cases' limits overdue or due
     /// soon, and advice outstanding) or to a manager (the team's totals): an e-mail to
     /// staff, not a letter to a family, and not kept on a case.
@@ -104,6 +110,8 @@ impl LetterKind {
             Self::SittingInvitation => "Invitation to a panel sitting",
             Self::AdviceRequest => "Request for advice for an EHC needs assessment",
             Self::DeadlineDigest => "Deadlines today",
+            Self::PlacementNamed => "The school or setting named in the EHC plan",
+            Self::FundingAgreed => "The funding agreed for the place named in the EHC plan",
         }
     }
 
@@ -340,6 +348,10 @@ pub(crate) struct LetterContext {
     pub advice: Option<AdvicePart>,
     /// A daily deadline digest to a member of staff.
     pub digest: Option<DigestPart>,
+    /// The setting named in the plan.
+    pub placement: Option<PlacementPart>,
+    /// The band and funding agreed for it.
+    pub funding: Option<FundingPart>,
 }
 
 impl LetterContext {
@@ -362,6 +374,8 @@ impl LetterContext {
             sitting: None,
             advice: None,
             digest: None,
+            placement: None,
+            funding: None,
         }
     }
 
@@ -404,6 +418,15 @@ impl LetterContext {
                 need(self.advice.is_some(), "the request for advice")
             }
             K::DeadlineDigest => need(self.digest.is_some(), "the digest's deadlines"),
+            K::PlacementNamed => {
+                need(self.placement.is_some(), "the setting named")?;
+                need(self.reasons.is_some(), "the reasons")?;
+                need(self.rights.is_some(), "the mediation and appeal dates")
+            }
+            K::FundingAgreed => {
+                need(self.placement.is_some(), "the setting named")?;
+                need(self.funding.is_some(), "the band and funding")
+            }
         }
     }
 }
@@ -514,6 +537,26 @@ pub(crate) struct AdvicePart {
     pub reminder: bool,
 }
 
+/// The setting a plan names, as a letter states it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PlacementPart {
+    pub setting: String,
+    pub kind: String,
+    pub out_of_area: bool,
+    pub starts_on: String,
+}
+
+/// A band and its funding, as a letter states it: amounts a year, in pounds.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct FundingPart {
+    pub band: String,
+    pub place_funding: String,
+    pub top_up: String,
+    pub other_elements: Vec<String>,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
+}
+
 /// A daily deadline digest: an officer's own cases, or a manager's team totals.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct DigestPart {
@@ -558,6 +601,16 @@ pub(crate) struct TeamLine {
 
 /// Sample data for each letter, in each of its shapes: what start-up renders to prove
 /// every template works before any decision depends on it.
+/// The setting the placement and funding samples name (made up).
+fn sample_placement() -> PlacementPart {
+    PlacementPart {
+        setting: "Sample Special School".into(),
+        kind: "a special school".into(),
+        out_of_area: false,
+        starts_on: "2 September 2024".into(),
+    }
+}
+
 fn samples(kind: LetterKind) -> Vec<LetterContext> {
     use LetterKind as K;
     let mut base = LetterContext::new(
@@ -638,6 +691,29 @@ fn samples(kind: LetterKind) -> Vec<LetterContext> {
                 amended_plan_by: Some("29 March 2025".into()),
             });
             vec![base, amend]
+        }
+        K::PlacementNamed => {
+            base.rights = Some(rights);
+            base.placement = Some(sample_placement());
+            vec![base]
+        }
+        K::FundingAgreed => {
+            base.reasons = None;
+            base.placement = Some(sample_placement());
+            base.funding = Some(FundingPart {
+                band: "Band 3 <with markup to escape>".into(),
+                place_funding: "£10,000.00".into(),
+                top_up: "£6,000.00".into(),
+                other_elements: vec!["Transport £1,200.00".into()],
+                starts_on: "2 September 2024".into(),
+                ends_on: None,
+            });
+            let mut ending = base.clone();
+            if let Some(funding) = &mut ending.funding {
+                funding.other_elements.clear();
+                funding.ends_on = Some("31 August 2025".into());
+            }
+            vec![base, ending]
         }
         K::NextStepsMeeting => {
             base.reasons = None;

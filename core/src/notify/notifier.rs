@@ -23,14 +23,14 @@ use sha2::{Digest, Sha256};
 
 use super::calendar::{self, Invitation};
 use super::letters::{
-    AssessmentPart, AuthorityPart, ChildPart, DraftPart, LetterContext, MeetingPart, NextStepsPart,
-    PlanPart, ReviewPart, Rights, SittingPart,
+    AssessmentPart, AuthorityPart, ChildPart, DraftPart, FundingPart, LetterContext, MeetingPart,
+    NextStepsPart, PlacementPart, PlanPart, ReviewPart, Rights, SittingPart,
 };
 use super::mail::{self, Outgoing};
 use super::{LetterBook, LetterKind, MailSettings, NotifyError, day_and_date, long_date};
 use crate::clock::{BankHolidays, ClockFacts, Deadlines};
 use crate::domain::{
-    Authority, CaseId, Document, DocumentId, DocumentKind, Email, Event, RequestedBy,
+    Authority, CaseId, Document, DocumentId, DocumentKind, Email, Event, Pence, RequestedBy,
 };
 use crate::events::{self, CaseEvent};
 use crate::policy::contract::{Attendee, NextStepsPlan, Venue};
@@ -106,6 +106,8 @@ impl Notifier {
                 R::Cease => LetterKind::Ceasing,
             },
             CaseEvent::NextStepsMeetingArranged(_) => LetterKind::NextStepsMeeting,
+            CaseEvent::PlacementDecided(_) => LetterKind::PlacementNamed,
+            CaseEvent::FundingCommitted(_) => LetterKind::FundingAgreed,
             CaseEvent::SittingScheduled(sitting) => {
                 return self.invite_sitting(tx, scope, event, sitting);
             }
@@ -124,8 +126,6 @@ impl Notifier {
             | CaseEvent::CaseReopened(_)
             | CaseEvent::ChildDetailsCorrected(_)
             | CaseEvent::CaseNoteRecorded(_)
-            | CaseEvent::PlacementDecided(_)
-            | CaseEvent::FundingCommitted(_)
             | CaseEvent::PlanImported(_)
             | CaseEvent::RequestImported(_)
             | CaseEvent::RequestReceived(_)
@@ -178,7 +178,9 @@ impl Notifier {
         let letter_date = match &event.fact {
             CaseEvent::DraftPlanServed(served) => served.served_on,
             CaseEvent::FinalPlanIssued(issued) => issued.issued_on,
-            CaseEvent::NextStepsMeetingArranged(_) => {
+            CaseEvent::NextStepsMeetingArranged(_)
+            | CaseEvent::PlacementDecided(_)
+            | CaseEvent::FundingCommitted(_) => {
                 event.occurred_at.with_timezone(&London).date_naive()
             }
             CaseEvent::DecisionRecorded(decided) => decided.decided_on,
@@ -304,6 +306,56 @@ impl Notifier {
                     starts_at: starts_at.format("%H:%M").to_string(),
                     location,
                     with,
+                });
+            }
+            LetterKind::PlacementNamed => {
+                let CaseEvent::PlacementDecided(placed) = &event.fact else {
+                    return Err(p.invalid("placement", "is missing"));
+                };
+                let setting = tx.get_education_setting(scope, placed.setting)?;
+                ctx.placement = Some(placement_part(&setting, placed.starts_on));
+                ctx.reasons = Some(paragraphs(&placed.reasons));
+                // This letter is the notice an appeal against the setting named runs
+                // from (CFA s.51; Tribunal rule 20).
+                let dates = self.clock(
+                    &p,
+                    ClockFacts {
+                        decision_notice_sent: Some(letter_date),
+                        ..ClockFacts::default()
+                    },
+                )?;
+                ctx.rights = Some(Rights {
+                    mediation_contact_by: long_date(date_of(&p, &dates, "mediation_contact_by")?),
+                    appeal_by: long_date(date_of(&p, &dates, "appeal_by")?),
+                });
+            }
+            LetterKind::FundingAgreed => {
+                let CaseEvent::FundingCommitted(committed) = &event.fact else {
+                    return Err(p.invalid("commitment", "is missing"));
+                };
+                let commitment = tx
+                    .commitments_of(scope, case_id)?
+                    .into_iter()
+                    .find(|c| c.id == committed.commitment)
+                    .ok_or_else(|| p.invalid("commitment", "names no commitment on this case"))?;
+                let setting = tx.get_education_setting(scope, commitment.setting_id)?;
+                let placed_from = tx
+                    .placements_of(scope, case_id)?
+                    .into_iter()
+                    .find(|placement| placement.id == commitment.placement_id)
+                    .map_or(commitment.starts_on, |placement| placement.starts_on);
+                ctx.placement = Some(placement_part(&setting, placed_from));
+                ctx.funding = Some(FundingPart {
+                    band: format!("{} ({})", commitment.band_title, commitment.band_code),
+                    place_funding: Pence::new(commitment.place_funding_pence).to_string(),
+                    top_up: Pence::new(commitment.top_up_pence).to_string(),
+                    other_elements: commitment
+                        .other_elements
+                        .iter()
+                        .map(|e| format!("{} {}", e.name, Pence::new(e.yearly_pence)))
+                        .collect(),
+                    starts_on: long_date(commitment.starts_on),
+                    ends_on: commitment.ends_on.map(long_date),
                 });
             }
             LetterKind::SittingInvitation => {
@@ -647,6 +699,28 @@ fn date_of(p: &Facts<'_>, dates: &Deadlines, key: &'static str) -> Result<NaiveD
 }
 
 /// The decision the event records, its reasons split into paragraphs.
+/// The setting a letter names, in words a family reads.
+fn placement_part(
+    setting: &crate::domain::EducationSetting,
+    starts_on: NaiveDate,
+) -> PlacementPart {
+    PlacementPart {
+        setting: setting.name.clone(),
+        kind: setting.kind.words().to_owned(),
+        out_of_area: !setting.in_area,
+        starts_on: long_date(starts_on),
+    }
+}
+
+/// Free text as a letter's paragraphs: one per non-empty line.
+fn paragraphs(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 fn reasons(
     tx: &mut Tx<'_>,
     scope: &AuthorityScope,
