@@ -16,7 +16,8 @@ use chrono::Utc;
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::domain::{
     CaseId, CommitmentId, CommitmentSource, EducationSetting, EducationSettingId, EventKind,
-    FundingCommitment, FundingElement, PlacementId, ProviderKind, UserId, UserRole,
+    FundingCommitment, FundingElement, FundingModel, HoursTerms, PlacementId, ProviderKind, UserId,
+    UserRole,
 };
 use sendpanel_core::events::CaseEvent;
 use sendpanel_core::placement::decision::{DecidePlacement, decide_placement, placements_for};
@@ -116,6 +117,8 @@ fn commitment_over(
         case_id: CaseId::new(),
         placement_id: PlacementId::new(),
         setting_id: setting,
+        model: FundingModel::Bands,
+        hours: None,
         band_code: band.to_owned(),
         band_title: band.to_owned(),
         place_funding_pence: 1_000_000,
@@ -183,6 +186,7 @@ fn torbays_special_school_allocations_for_2023_24_are_rebuilt_from_commitments()
     commitments.sort_by_key(|c| (c.case_id, c.starts_on));
     let ledger = build_ledger(
         FinancialYear::starting(2023),
+        FundingModel::Bands,
         &commitments,
         &[],
         &settings,
@@ -397,6 +401,76 @@ fn band(code: &str, top_up_pence: i64) -> BandTerms {
 }
 
 both_backends! {
+    fn a_case_moves_from_hours_to_a_band_and_each_ledger_counts_its_part(db) {
+        let Placed { s, admin, case, placement } = placed(db, 2);
+        // Illustrative: 15 hours a week for 39 weeks at £18.50 an hour, which is
+        // 15 × 39 × £18.50 = £10,822.50 a year.
+        let hours = HoursTerms { tenths_per_week: 150, hourly_rate_pence: 1_850, weeks_per_year: 39 };
+        let by_hours = CommitFunding {
+            placement,
+            advice: None,
+            band: None,
+            hours: Some(hours),
+            other_elements: Vec::new(),
+            reasons: Some("Funded by the hour until the move to bands (illustrative)".into()),
+            starts_on: date(2023, 9, 1),
+            ends_on: None,
+            expected_latest: None,
+        };
+        for (bad, field) in [
+            (CommitFunding { band: Some(band("X", 0)), ..by_hours.clone() }, "hours"),
+            (CommitFunding { reasons: None, ..by_hours.clone() }, "reasons"),
+            (CommitFunding { hours: Some(HoursTerms { tenths_per_week: 0, ..hours }), ..by_hours.clone() }, "tenths_per_week"),
+            (CommitFunding { hours: Some(HoursTerms { weeks_per_year: 53, ..hours }), ..by_hours.clone() }, "weeks_per_year"),
+            (CommitFunding { hours: Some(HoursTerms { hourly_rate_pence: 0, ..hours }), ..by_hours.clone() }, "hourly_rate_pence"),
+        ] {
+            assert_eq!(refused_on(commit_funding(&s, &admin, case, &bad)).0, field);
+        }
+        assert!(commitments_for(&s, &admin, case)?.is_empty(), "nothing refused was recorded");
+        let first = commit_funding(&s, &admin, case, &by_hours)?;
+        assert_eq!((first.model, first.hours, first.top_up_pence, first.place_funding_pence), (FundingModel::Hours, Some(hours), 1_082_250, 0));
+        let events = db.read(|tx| tx.list_events(&admin.scope, Some(case)))?;
+        let CaseEvent::FundingCommitted(committed) = &events.last().unwrap().fact else { panic!() };
+        assert_eq!(committed.model, FundingModel::Hours);
+
+        // The change-over: a band from 1 January 2024, a new commitment.
+        let banded = commit_funding(&s, &admin, case, &CommitFunding {
+            band: Some(band("ILL-2", 600_000)),
+            hours: None,
+            reasons: Some("Moved to the band model (illustrative)".into()),
+            starts_on: date(2024, 1, 1),
+            expected_latest: Some(first.id),
+            ..by_hours.clone()
+        })?;
+        assert_eq!(banded.model, FundingModel::Bands);
+        let listed = commitments_for(&s, &admin, case)?;
+        assert_eq!(listed.iter().map(|c| (c.id, c.model)).collect::<Vec<_>>(), vec![(banded.id, FundingModel::Bands), (first.id, FundingModel::Hours)]);
+
+        // 2023/24 on each model: the hours from September to December, the band from
+        // January; neither counts the other's months.
+        let hours_ledger = ledger_for(&s, &admin, FinancialYear::starting(2023), FundingModel::Hours)?;
+        let band_ledger = ledger_for(&s, &admin, FinancialYear::starting(2023), FundingModel::Bands)?;
+        assert_eq!((hours_ledger.model, band_ledger.model), (FundingModel::Hours, FundingModel::Bands));
+        let month = |ledger: &sendpanel_core::placement::ledger::FundingLedger, m: u32| {
+            ledger.months.iter().find(|c| c.month == date(if m < 4 { 2024 } else { 2023 }, m, 1)).unwrap().pence
+        };
+        // A twelfth a month, to the penny: £10,822.50 / 12 = £901.875, so £901.88; the
+        // band's £16,000 / 12 = £1,333.33.
+        for m in [9, 10, 11, 12] {
+            assert_eq!(month(&hours_ledger, m), 90_188, "hours in month {m}");
+            assert_eq!(month(&band_ledger, m), 0, "no band in month {m}");
+        }
+        for m in [1, 2, 3] {
+            assert_eq!(month(&hours_ledger, m), 0, "the hours ended before month {m}");
+            assert_eq!(month(&band_ledger, m), 133_333, "the band in month {m}");
+        }
+        // The September count is the hours model's: one place there, none in the band's.
+        assert_eq!(hours_ledger.total.places_september, 1);
+        assert_eq!(band_ledger.total.places_september, 0);
+        assert_eq!(hours_ledger.settings[0].rows[0].band_code, "HOURS");
+        Ok(())
+    }
+
     fn an_admin_confirms_the_plugins_band_and_departs_from_it_only_with_reasons(db) {
         let Placed { s, admin, case, placement } = placed(db, 1);
         // Torbay's plugin, in force from September 2023, advises a band for an autism place.
@@ -423,6 +497,7 @@ both_backends! {
             placement,
             advice: Some(advice.id),
             band: None,
+            hours: None,
             other_elements: vec![FundingElement { name: "Teachers' Pay and Pensions".into(), yearly_pence: 66_000 }],
             reasons: None,
             starts_on: date(2023, 9, 1),
@@ -482,7 +557,7 @@ both_backends! {
         // second: one place from September (7/12 of £10,000), the January 2023 census
         // before the placement so no pupil, Teachers' Pay and Pensions with the place;
         // the months from January cost the new top-up.
-        let ledger = ledger_for(&s, &admin, FinancialYear::starting(2023))?;
+        let ledger = ledger_for(&s, &admin, FinancialYear::starting(2023), FundingModel::Bands)?;
         assert_eq!(ledger.settings.len(), 1);
         let figures = &ledger.settings[0].rows[0].figures;
         assert_eq!((figures.places_april, figures.places_september, figures.pupils_january), (0, 1, 0));
@@ -497,7 +572,7 @@ both_backends! {
         assert_eq!(ledger.placements.education_pence, 1_941_700 * 7 / 12);
         assert_eq!(ledger.placements.health_pence, 70_000);
         // In 2024/25 the September count holds the new band only.
-        let next = ledger_for(&s, &admin, FinancialYear::starting(2024))?;
+        let next = ledger_for(&s, &admin, FinancialYear::starting(2024), FundingModel::Bands)?;
         let figures = &next.settings[0].rows[0].figures;
         assert_eq!((figures.places_april, figures.pupils_january, figures.pupil_funding_pence), (1, 1, 1_200_000));
 
@@ -570,6 +645,7 @@ both_backends! {
                     placement,
                     advice: None,
                     band: Some(band("ILL-1", 500_000)),
+                    hours: None,
                     other_elements: vec![],
                     reasons: Some("No plugin in force; the authority's published band (illustrative)".into()),
                     starts_on: date(2023, 9, 1),

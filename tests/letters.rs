@@ -196,6 +196,7 @@ both_backends! {
             placement: placed.id,
             advice: None,
             band: Some(BandTerms { band_code: "ILL-3".into(), band_title: "Illustrative band 3".into(), place_funding_pence: 1_000_000, top_up_pence: 600_000 }),
+            hours: None,
             other_elements: Vec::new(),
             reasons: Some("No plugin advised on this placement (illustrative)".into()),
             starts_on: date(2024, 9, 2),

@@ -963,6 +963,9 @@ pub struct FundingCommitted {
     pub departs_from_advice: bool,
     /// The first day funded.
     pub starts_on: NaiveDate,
+    /// The funding model: bands for every commitment recorded before there were two.
+    #[serde(default)]
+    pub model: crate::domain::FundingModel,
 }
 
 /// The case was allocated to an officer (or its officer was taken off it).

@@ -232,6 +232,29 @@ async fn scenario(db: Database) {
     let csv = browser.get(&app, "/funding-ledger.csv?year=2027").await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.body.contains("Illustrative Special School,ILL-3,Illustrative band 3,0,1,0,5833.33,0.00,385.00,6218.33"), "{}", csv.body);
+
+    // The hours model's ledger is the other one: this band is not in it, and a model
+    // that is neither is refused naming the field.
+    let response = actix_test::call_service(&app, ledger_of("2027/28&model=hours")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let hours: Value = actix_test::read_body_json(response).await;
+    assert_eq!(hours["model"], "hours", "{hours}");
+    assert_eq!(hours["total"]["places_september"], 0, "{hours}");
+    let response = actix_test::call_service(&app, ledger_of("2027/28&model=minutes")).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = actix_test::read_body_json(response).await;
+    assert_eq!(error["error"]["field"], "model", "{error}");
+    let page = browser
+        .get(&app, "/funding-ledger?year=2027/28&model=hours")
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("<strong id=\"ledger-model\">Hours</strong>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Illustrative band 3"), "{}", page.body);
 }
 
 #[actix_web::test]

@@ -16,6 +16,57 @@ pub struct FundingElement {
     pub yearly_pence: i64,
 }
 
+/// The funding model a commitment is on. An authority may run two at once while it
+/// moves from one to the other (Leicestershire's change from hours-based mainstream
+/// funding to bands, `leicestershire.md`): each case is on one model at a time, and a
+/// change-over is a new commitment on the other model from a later day.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::EnumIter,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum FundingModel {
+    /// A band from the authority's tariff: place funding and a top-up a year.
+    #[default]
+    Bands,
+    /// Support funded by the hour: hours a week, at a rate, for so many weeks a year.
+    Hours,
+}
+
+/// Hours-based funding as a person sets it: the hours a week of additional support, the
+/// rate an hour and the weeks a year it is paid for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HoursTerms {
+    /// Hours a week, in tenths of an hour (`125` is 12.5 hours).
+    pub tenths_per_week: u16,
+    /// The rate an hour, in pence.
+    pub hourly_rate_pence: i64,
+    /// Weeks a year paid (a school year is 39).
+    pub weeks_per_year: u8,
+}
+
+impl HoursTerms {
+    /// The top-up these hours come to a year, in pence (rounded down to the penny).
+    pub fn yearly_pence(&self) -> i64 {
+        i64::from(self.tenths_per_week) * self.hourly_rate_pence * i64::from(self.weeks_per_year)
+            / 10
+    }
+}
+
 /// A band and its funding, committed on a plan from `starts_on`. Recorded once, never
 /// edited: a change of band is a new commitment from a later day, and the funding
 /// ledger reads each commitment as running until the case's next one begins (or its
@@ -30,7 +81,12 @@ pub struct FundingCommitment {
     pub placement_id: PlacementId,
     /// The setting (the placement's, kept here so the ledger reads one table).
     pub setting_id: EducationSettingId,
-    /// The band's code, as the tariff gives it (`TOR-CP-AUT`).
+    /// The model it is on.
+    pub model: FundingModel,
+    /// On the hours model: the hours, rate and weeks the top-up is worked from.
+    pub hours: Option<HoursTerms>,
+    /// The band's code, as the tariff gives it (`TOR-CP-AUT`); `HOURS` on the hours
+    /// model.
     pub band_code: String,
     /// The band's title.
     pub band_title: String,

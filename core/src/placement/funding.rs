@@ -13,7 +13,7 @@ use super::decision::PLACEMENT_DECIDERS;
 use super::invalid;
 use crate::domain::{
     AdviceId, CaseId, CommitmentId, CommitmentSource, FundingCommitment, FundingElement,
-    PlacementId, StoredAdvice, text,
+    FundingModel, HoursTerms, Pence, PlacementId, StoredAdvice, text,
 };
 use crate::events::{self, CaseEvent};
 use crate::policy::contract::{BandAdvice, PolicyError};
@@ -46,6 +46,11 @@ pub struct CommitFunding {
     pub advice: Option<AdviceId>,
     /// The band and amounts; `None` confirms the advice's band and amounts as given.
     pub band: Option<BandTerms>,
+    /// On the hours model instead of a band: the hours, rate and weeks the top-up is
+    /// worked from. Given with neither a band nor advice (a plugin's advice sets a
+    /// band), and with reasons.
+    #[serde(default)]
+    pub hours: Option<HoursTerms>,
     /// Other elements, pence a year each (Teachers' Pay and Pensions, say).
     #[serde(default)]
     pub other_elements: Vec<FundingElement>,
@@ -136,6 +141,40 @@ fn checked_terms(terms: &BandTerms) -> Result<BandTerms, WorkflowError> {
     })
 }
 
+/// Hours as set, checked: 0.1 to 40 hours a week, a rate above nothing, 1 to 52 weeks.
+fn checked_hours(hours: &HoursTerms) -> Result<HoursTerms, WorkflowError> {
+    if !(1..=400).contains(&hours.tenths_per_week) {
+        return Err(invalid(
+            "tenths_per_week",
+            "must be 1 to 400 (0.1 to 40 hours a week)",
+        ));
+    }
+    if hours.hourly_rate_pence <= 0 {
+        return Err(invalid("hourly_rate_pence", "must be more than nothing"));
+    }
+    if !(1..=52).contains(&hours.weeks_per_year) {
+        return Err(invalid("weeks_per_year", "must be 1 to 52"));
+    }
+    Ok(*hours)
+}
+
+/// The band line an hours commitment shows where a band would be: no place funding,
+/// and the hours' yearly sum as the top-up.
+fn hours_as_band(hours: &HoursTerms) -> BandTerms {
+    BandTerms {
+        band_code: "HOURS".into(),
+        band_title: format!(
+            "{}.{} hours a week for {} weeks at {} an hour",
+            hours.tenths_per_week / 10,
+            hours.tenths_per_week % 10,
+            hours.weeks_per_year,
+            Pence::new(hours.hourly_rate_pence)
+        ),
+        place_funding_pence: 0,
+        top_up_pence: hours.yearly_pence(),
+    }
+}
+
 /// Records a band and funding commitment on `case` for `actor`, with a
 /// `FundingCommitted` event, in one transaction that takes the case first. Decided on
 /// the case's placements, advice and commitments as read in that transaction.
@@ -159,6 +198,20 @@ pub fn commit_funding(
         .map(|r| text::free_text("reasons", r).map(str::to_owned))
         .transpose()?;
     let terms = command.band.as_ref().map(checked_terms).transpose()?;
+    let hours = command.hours.as_ref().map(checked_hours).transpose()?;
+    if hours.is_some() && terms.is_some() {
+        return Err(invalid(
+            "hours",
+            "give hours or a band, not both: a commitment is on one funding model",
+        ));
+    }
+    if hours.is_some() && command.advice.is_some() {
+        return Err(invalid(
+            "advice",
+            "a plugin's banding advice sets a band; a commitment by the hour confirms none",
+        ));
+    }
+    let terms = terms.or_else(|| hours.as_ref().map(hours_as_band));
     let other_elements = command
         .other_elements
         .iter()
@@ -262,7 +315,7 @@ pub fn commit_funding(
                 if advice.is_some() {
                     "must say why the band departs from the plugin's advice"
                 } else {
-                    "must say how the band was set, with no advice to confirm"
+                    "must say how the band or hours were set, with no advice to confirm"
                 },
             ));
         }
@@ -271,6 +324,12 @@ pub fn commit_funding(
             case_id: case.id,
             placement_id: placement.id,
             setting_id: placement.setting_id,
+            model: if hours.is_some() {
+                FundingModel::Hours
+            } else {
+                FundingModel::Bands
+            },
+            hours,
             band_code: terms.band_code,
             band_title: terms.band_title,
             place_funding_pence: terms.place_funding_pence,
@@ -303,6 +362,7 @@ pub fn commit_funding(
                     top_up_pence: commitment.top_up_pence,
                     departs_from_advice: departs,
                     starts_on: commitment.starts_on,
+                    model: commitment.model,
                 }),
                 actor: Some(actor.user),
                 occurred_at: now,

@@ -22,7 +22,8 @@ use chrono::{Datelike, Months, NaiveDate, Weekday};
 use serde::Serialize;
 
 use crate::domain::{
-    CaseId, EducationSetting, EducationSettingId, FundingCommitment, Placement, ProviderKind,
+    CaseId, EducationSetting, EducationSettingId, FundingCommitment, FundingModel, Placement,
+    ProviderKind,
 };
 use crate::services::{Actor, Services};
 use crate::store::StoreError;
@@ -233,6 +234,9 @@ pub struct PlacementCosts {
 pub struct FundingLedger {
     /// The year.
     pub year: FinancialYear,
+    /// The funding model whose commitments it counts: an authority moving from one
+    /// model to another sees a ledger for each.
+    pub model: FundingModel,
     /// The days counted on.
     pub count_days: CountDays,
     /// Each setting with a commitment counted, by name.
@@ -282,11 +286,13 @@ fn runs_on(starts: NaiveDate, until: Option<NaiveDate>, on: NaiveDate) -> bool {
     starts <= on && until.is_none_or(|end| on <= end)
 }
 
-/// The ledger of `year` from the authority's commitments and placements, each sorted
-/// by case and then start (as the store reads them), with `today` dividing the months
-/// spent from those forecast.
+/// The ledger of `year` on `model` from the authority's commitments and placements,
+/// each sorted by case and then start (as the store reads them), with `today` dividing
+/// the months spent from those forecast. Every commitment is given, whatever its model:
+/// one on the other model still ends the one before it (a case's change-over).
 pub fn build_ledger(
     year: FinancialYear,
+    model: FundingModel,
     commitments: &[FundingCommitment],
     placements: &[Placement],
     settings: &[EducationSetting],
@@ -308,7 +314,11 @@ pub fn build_ledger(
     }
     let mut tallies: BTreeMap<(EducationSettingId, String), Tally> = BTreeMap::new();
     let mut month_twelfths = vec![0_i128; months.len()];
-    for (commitment, until) in commitments.iter().zip(&commitment_ends) {
+    for (commitment, until) in commitments
+        .iter()
+        .zip(&commitment_ends)
+        .filter(|(c, _)| c.model == model)
+    {
         let on = |d: NaiveDate| runs_on(commitment.starts_on, *until, d);
         for (sum, first) in month_twelfths.iter_mut().zip(&months) {
             if on(*first) {
@@ -398,6 +408,7 @@ pub fn build_ledger(
         .sum();
     FundingLedger {
         year,
+        model,
         count_days: days,
         settings: ledger_settings,
         total,
@@ -462,12 +473,25 @@ fn placement_costs(
     costs
 }
 
+/// The model a query names (`bands` or `hours`), or bands when it names none: refused,
+/// naming the field `model`, when it names another.
+pub fn model_named(text: Option<&str>) -> Result<FundingModel, WorkflowError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(FundingModel::Bands),
+        Some(text) => text.parse().map_err(|_| WorkflowError::Invalid {
+            field: "model",
+            rule: "must be bands or hours".into(),
+        }),
+    }
+}
+
 /// The scope's ledger for `year`, for anyone who may open cases: it names settings
 /// and bands, never a child.
 pub fn ledger_for(
     services: &Services,
     actor: &Actor,
     year: FinancialYear,
+    model: FundingModel,
 ) -> Result<FundingLedger, WorkflowError> {
     crate::access::refuse_unless_may_open(actor)?;
     let until = year.last_day();
@@ -480,6 +504,7 @@ pub fn ledger_for(
     })?;
     Ok(build_ledger(
         year,
+        model,
         &commitments,
         &placements,
         &settings,

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::rows::{from_db_time, parse, to_db_time};
 use super::schema::funding_commitments;
 use super::{AuthorityScope, StoreError, Tx};
-use crate::domain::{CaseId, CommitmentSource, FundingCommitment, FundingElement};
+use crate::domain::{CaseId, CommitmentSource, FundingCommitment, FundingElement, HoursTerms};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = funding_commitments)]
@@ -31,6 +31,10 @@ struct CommitmentRow {
     ends_on: Option<NaiveDate>,
     decided_by: String,
     decided_at: NaiveDateTime,
+    model: String,
+    hours_tenths_per_week: Option<i32>,
+    hourly_rate_pence: Option<i64>,
+    weeks_per_year: Option<i32>,
 }
 
 impl TryFrom<CommitmentRow> for FundingCommitment {
@@ -41,8 +45,34 @@ impl TryFrom<CommitmentRow> for FundingCommitment {
                 column: "funding_commitments.other_elements_json",
                 detail: e.to_string(),
             })?;
+        let hours = match (
+            row.hours_tenths_per_week,
+            row.hourly_rate_pence,
+            row.weeks_per_year,
+        ) {
+            (None, None, None) => None,
+            (Some(tenths), Some(rate), Some(weeks)) => Some(HoursTerms {
+                tenths_per_week: u16::try_from(tenths).map_err(|e| StoreError::Corrupt {
+                    column: "funding_commitments.hours_tenths_per_week",
+                    detail: e.to_string(),
+                })?,
+                hourly_rate_pence: rate,
+                weeks_per_year: u8::try_from(weeks).map_err(|e| StoreError::Corrupt {
+                    column: "funding_commitments.weeks_per_year",
+                    detail: e.to_string(),
+                })?,
+            }),
+            _ => {
+                return Err(StoreError::Corrupt {
+                    column: "funding_commitments.hours_tenths_per_week",
+                    detail: "hours, rate and weeks are recorded together or not at all".into(),
+                });
+            }
+        };
         Ok(Self {
             id: parse("funding_commitments.id", &row.id)?,
+            model: parse("funding_commitments.model", &row.model)?,
+            hours,
             case_id: parse("funding_commitments.case_id", &row.case_id)?,
             placement_id: parse("funding_commitments.placement_id", &row.placement_id)?,
             setting_id: parse("funding_commitments.setting_id", &row.setting_id)?,
@@ -112,6 +142,10 @@ impl Tx<'_> {
                 ends_on: commitment.ends_on,
                 decided_by: commitment.decided_by.to_string(),
                 decided_at: to_db_time(commitment.decided_at),
+                model: commitment.model.to_string(),
+                hours_tenths_per_week: commitment.hours.map(|h| i32::from(h.tenths_per_week)),
+                hourly_rate_pence: commitment.hours.map(|h| h.hourly_rate_pence),
+                weeks_per_year: commitment.hours.map(|h| i32::from(h.weeks_per_year)),
             })
             .execute(self.conn)?;
         Ok(())

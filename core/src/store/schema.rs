@@ -534,6 +534,10 @@ diesel::table! {
         ends_on -> Nullable<Date>,
         decided_by -> Text,
         decided_at -> Timestamp,
+        model -> Text,
+        hours_tenths_per_week -> Nullable<Integer>,
+        hourly_rate_pence -> Nullable<BigInt>,
+        weeks_per_year -> Nullable<Integer>,
     }
 }
 

@@ -7,7 +7,7 @@ use sendpanel_core::caseload::{CaseloadParams, caseload_for, team_for};
 use sendpanel_core::domain::ChildId;
 use sendpanel_core::placement::decision::{self as placement, DecidePlacement};
 use sendpanel_core::placement::funding::{CommitFunding, commit_funding, commitments_for};
-use sendpanel_core::placement::ledger::{FinancialYear, ledger_for};
+use sendpanel_core::placement::ledger::{FinancialYear, ledger_for, model_named};
 use sendpanel_core::placement::register::{NewEducationSetting, add_setting, settings_for};
 use sendpanel_core::transitions::cohorts_for;
 use sendpanel_core::workflow::{AllocateCase, CorrectChild, NewCaseNote, WithdrawRequest};
@@ -148,6 +148,8 @@ pub async fn commitments(
 pub struct LedgerParams {
     /// `2023/24` (or `2023`); the current financial year when absent.
     pub year: Option<String>,
+    /// `bands` (when absent) or `hours`: the funding model whose commitments it counts.
+    pub model: Option<String>,
 }
 
 /// `GET /funding-ledger`: the authority's commitments for a financial year, by setting
@@ -159,14 +161,15 @@ pub async fn funding_ledger(
     query: web::Query<LedgerParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (services, actor) = (state.services(), caller.actor());
-    let asked = query.into_inner().year;
+    let LedgerParams { year: asked, model } = query.into_inner();
     let today = state.clock.today();
     let ledger = blocking(move || {
+        let model = model_named(model.as_deref())?;
         let year = match asked {
             Some(text) => FinancialYear::parse(&text)?,
             None => FinancialYear::of(today),
         };
-        Ok(ledger_for(&services, &actor, year)?)
+        Ok(ledger_for(&services, &actor, year, model)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(ledger))

@@ -597,8 +597,11 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
             path: "/funding-ledger",
             summary: "The funding ledger for a financial year".into(),
             who: Who::Roles(&sendpanel_core::access::CASE_READERS),
-            detail: "Query parameter `year` (`2023/24`; default the current financial \
-                     year; 422 naming `year` when unreadable). Every commitment by setting \
+            detail: "Query parameters `year` (`2023/24`; default the current financial \
+                     year; 422 naming `year` when unreadable) and `model` (`bands`, the \
+                     default, or `hours`: an authority moving between funding models has a \
+                     ledger for each; 422 naming `model` for another). Every commitment on \
+                     the model, by setting \
                      and band: places running on 1 April and 1 September (funded for 5/12 \
                      and 7/12 of the year), pupils at the January census before the year \
                      (topped up for the year), other per-place elements, each setting's \

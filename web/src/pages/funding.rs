@@ -4,12 +4,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use sendpanel_core::domain::Pence;
+use sendpanel_core::domain::{FundingModel, Pence};
 use sendpanel_core::placement::ledger::{
     FinancialYear, FundingLedger, LedgerFigures, ledger_csv, ledger_for,
 };
 use sendpanel_core::workflow::WorkflowError;
 use serde_json::{Value, json};
+use strum::IntoEnumIterator;
 
 use super::chart::{Bar, BarChart, Colour};
 use super::render::{PageError, render};
@@ -21,6 +22,7 @@ use crate::state::AppState;
 #[derive(Debug, serde::Deserialize)]
 pub struct YearQuery {
     year: Option<String>,
+    model: Option<String>,
 }
 
 fn figures(f: &LedgerFigures) -> Value {
@@ -84,9 +86,10 @@ async fn read_ledger(
     who: &SignedIn,
     query: YearQuery,
 ) -> Result<FundingLedger, PageError> {
+    let model = sendpanel_core::placement::ledger::model_named(query.model.as_deref())?;
     let year = year_of(query, state)?;
     let (services, actor) = (state.services(), who.actor());
-    blocking(move || ledger_for(&services, &actor, year)).await
+    blocking(move || ledger_for(&services, &actor, year, model)).await
 }
 
 /// `GET /funding-ledger`: the ledger for a financial year.
@@ -122,6 +125,12 @@ pub async fn ledger(
         &who.frame,
         json!({
             "year": ledger.year.to_string(),
+            "model": ledger.model.to_string(),
+            "models": FundingModel::iter().map(|m| json!({
+                "value": m.to_string(),
+                "label": match m { FundingModel::Bands => "Bands", FundingModel::Hours => "Hours" },
+                "current": m == ledger.model,
+            })).collect::<Vec<_>>(),
             "previous": FinancialYear::starting(ledger.year.start_year() - 1).to_string(),
             "next": FinancialYear::starting(ledger.year.start_year() + 1).to_string(),
             "april": long_date(ledger.count_days.april),
@@ -143,7 +152,11 @@ pub async fn ledger(
                 "out_of_area_cases": p.out_of_area_cases,
                 "out_of_area": money(p.out_of_area_pence),
             },
-            "csv": format!("/funding-ledger.csv?year={}", ledger.year.start_year()),
+            "csv": format!(
+                "/funding-ledger.csv?year={}&model={}",
+                ledger.year.start_year(),
+                ledger.model
+            ),
         }),
     )
 }
@@ -161,8 +174,9 @@ pub async fn ledger_download(
         .insert_header((
             actix_web::http::header::CONTENT_DISPOSITION,
             format!(
-                "attachment; filename=\"funding-ledger-{}.csv\"",
-                ledger.year.to_string().replace('/', "-")
+                "attachment; filename=\"funding-ledger-{}-{}.csv\"",
+                ledger.year.to_string().replace('/', "-"),
+                ledger.model
             ),
         ))
         .body(body))
