@@ -16,7 +16,6 @@
 
 use std::sync::Arc;
 
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::{App, test, web};
 use chrono::NaiveDate;
@@ -35,6 +34,8 @@ use sendpanel_tests::panels::config_dir;
 use sendpanel_web::server::routes;
 use sendpanel_web::state::AppState;
 use serde_json::{Value, json};
+
+use crate::support::call_api as call;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -65,34 +66,6 @@ fn request_body(serial: u16) -> Value {
         "setting_type": "mainstream", "primary_need": "MLD",
         "summary": "Two reviewed cycles of literacy support; little progress."
     })
-}
-
-async fn call<S>(
-    app: &S,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
-{
-    let mut request = match method {
-        "POST" => test::TestRequest::post(),
-        _ => test::TestRequest::get(),
-    }
-    .uri(path)
-    .insert_header(("Authorization", format!("Bearer {token}")));
-    if let Some(body) = body {
-        request = request.set_json(body);
-    }
-    let response = test::call_service(app, request.to_request()).await;
-    let status = response.status();
-    let bytes = test::read_body(response).await;
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
 }
 
 async fn sitting_journey(db: Database) {

@@ -15,47 +15,18 @@
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::test as actix_test;
 use chrono::NaiveDate;
 use sendpanel_core::domain::{AuthorityId, Email, UserId, UserRole};
 use sendpanel_core::identity::{add_user, issue_token};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_tests::TestDb;
 use sendpanel_tests::journey::SteppedClock;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{self, Browser, CHAIR};
+use crate::support::{self, Browser, CHAIR, call_api as call};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-async fn call<S>(
-    app: &S,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
-{
-    let mut request = match method {
-        "POST" => actix_test::TestRequest::post(),
-        _ => actix_test::TestRequest::get(),
-    }
-    .uri(path)
-    .insert_header(("Authorization", format!("Bearer {token}")));
-    if let Some(body) = body {
-        request = request.set_json(body);
-    }
-    let response = actix_test::call_service(app, request.to_request()).await;
-    let status = response.status();
-    let bytes = actix_test::read_body(response).await;
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
 }
 
 /// Adds a setting to the register through the API, as the admin; its id.

@@ -392,3 +392,33 @@ pub fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> Vec<
 pub fn multipart_type() -> String {
     format!("multipart/form-data; boundary={MULTIPART_BOUNDARY}")
 }
+
+/// Calls the JSON API as the holder of `token` (`POST` with `body` as JSON, or `GET`):
+/// the status and the answer as JSON (`Null` when it is not JSON).
+pub async fn call_api<S>(
+    app: &S,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let mut request = match method {
+        "POST" => test::TestRequest::post(),
+        _ => test::TestRequest::get(),
+    }
+    .uri(path)
+    .insert_header(("Authorization", format!("Bearer {token}")));
+    if let Some(body) = body {
+        request = request.set_json(body);
+    }
+    let response = test::call_service(app, request.to_request()).await;
+    let status = response.status();
+    let bytes = test::read_body(response).await;
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
