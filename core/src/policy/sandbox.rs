@@ -41,7 +41,9 @@ impl HostMonotonicClock for FixedMonotonicClock {
 
 /// Per-evaluation host state: one per `Store`, dropped with it.
 pub(super) struct Sandbox {
-    wasi: WasiCtx,
+    /// Built the first time the plugin calls a WASI function: most policies never do,
+    /// and building it (clocks, seeded random sources) cost every evaluation time.
+    wasi: Option<WasiCtx>,
     table: ResourceTable,
     memory_limit: usize,
     /// Set when the plugin asked for more memory than its cap.
@@ -49,21 +51,11 @@ pub(super) struct Sandbox {
 }
 
 impl Sandbox {
-    /// A sandbox with no preopened directories, no environment or arguments, stdin
-    /// closed, stdout and stderr discarded, no network, a fixed clock and seeded random.
+    /// A sandbox capped at `memory_limit` bytes, whose WASI ([`closed_wasi`]) is built
+    /// only if the plugin calls it.
     pub(super) fn new(memory_limit: usize) -> Self {
-        let wasi = WasiCtx::builder()
-            .wall_clock(FixedWallClock)
-            .monotonic_clock(FixedMonotonicClock)
-            .secure_random(Deterministic::new(RANDOM_SEED.to_vec()))
-            .insecure_random(Deterministic::new(RANDOM_SEED.to_vec()))
-            .insecure_random_seed(u128::from_le_bytes(*b"sendpanel-policy"))
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
         Self {
-            wasi,
+            wasi: None,
             table: ResourceTable::new(),
             memory_limit,
             memory_refused: false,
@@ -71,10 +63,26 @@ impl Sandbox {
     }
 }
 
+/// The WASI a plugin sees when it asks for one: no preopened directories, no
+/// environment or arguments, stdin closed, stdout and stderr discarded, no network, a
+/// fixed clock and seeded random.
+fn closed_wasi() -> WasiCtx {
+    WasiCtx::builder()
+        .wall_clock(FixedWallClock)
+        .monotonic_clock(FixedMonotonicClock)
+        .secure_random(Deterministic::new(RANDOM_SEED.to_vec()))
+        .insecure_random(Deterministic::new(RANDOM_SEED.to_vec()))
+        .insecure_random_seed(u128::from_le_bytes(*b"sendpanel-policy"))
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .build()
+}
+
 impl WasiView for Sandbox {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
-            ctx: &mut self.wasi,
+            ctx: self.wasi.get_or_insert_with(closed_wasi),
             table: &mut self.table,
         }
     }
