@@ -2,6 +2,10 @@
 //! (new store, new pooled instance, fuel, the contract's checks and the JSON record)
 //! against the very same criteria compiled as native Rust, side by side in one run.
 //!
+//! Beside them, the same plugin built without WASI (`wasm32-unknown-unknown`, made a
+//! component with `wit-component`) when that target is installed: issue 16 asks for
+//! such builds to be the SDK's default if they are faster.
+//!
 //! `cargo bench -p sendpanel-tests --bench policy` (add `-- --quick` for a short run).
 #![allow(
     clippy::unwrap_used,
@@ -54,6 +58,52 @@ fn print(label: &str, f: &Figures) {
     );
 }
 
+/// Torbay's plugin built without WASI: for `wasm32-unknown-unknown` (no imports at
+/// all), made into a component with `wit-component`, as issue 16's faster sandbox would
+/// have the SDK build every plugin. `None`, saying why, when it cannot be built here
+/// (the target not installed, say): the benchmark then measures today's build alone.
+fn wasi_free_torbay() -> Option<Vec<u8>> {
+    let root = sendpanel_tests::plugins::workspace_root();
+    let target_dir = root.join("target").join("plugins-wasi-free");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let built = std::process::Command::new(cargo)
+        .current_dir(&root)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .args([
+            "build",
+            "--profile",
+            "plugin",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "sendpanel-plugin-torbay",
+        ])
+        .output()
+        .ok()?;
+    if !built.status.success() {
+        println!(
+            "(no WASI-free build: {})",
+            String::from_utf8_lossy(&built.stderr)
+                .lines()
+                .last()
+                .unwrap_or("cargo failed")
+        );
+        return None;
+    }
+    let module = std::fs::read(
+        target_dir
+            .join("wasm32-unknown-unknown")
+            .join("plugin")
+            .join("sendpanel_plugin_torbay.wasm"),
+    )
+    .ok()?;
+    wit_component::ComponentEncoder::default()
+        .module(&module)
+        .and_then(|encoder| encoder.validate(true).encode())
+        .map_err(|e| println!("(no WASI-free component: {e:#})"))
+        .ok()
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let iterations = if quick { 2_000 } else { 50_000 };
@@ -89,6 +139,21 @@ fn main() {
     });
     print("fresh sandbox per evaluation (wasmtime)", &sandboxed);
 
+    // The same plugin built without WASI gives the same answer, to the byte.
+    let wasi_free = wasi_free_torbay().map(|bytes| host.load(&bytes).unwrap());
+    let without_wasi = wasi_free.as_ref().map(|free| {
+        assert_eq!(
+            free.graduated_response(&facts).output_json,
+            first.output_json,
+            "the WASI-free build answers as the WASI one does"
+        );
+        let figures = measure(iterations, || {
+            black_box(free.graduated_response(black_box(&facts)));
+        });
+        print("fresh sandbox, plugin built without WASI", &figures);
+        figures
+    });
+
     let native = measure(iterations, || {
         black_box(Torbay::graduated_response(black_box(native_facts.clone())).ok());
     });
@@ -103,4 +168,11 @@ fn main() {
             "NOT met"
         }
     );
+    if let Some(free) = without_wasi {
+        let times = free.median.as_secs_f64() / native.median.as_secs_f64();
+        println!(
+            "without WASI: {times:.1}x the native median; issue 16's target (at most 4x): {}",
+            if times <= 4.0 { "met" } else { "NOT met" }
+        );
+    }
 }
