@@ -227,8 +227,9 @@ pub struct AddToAgenda {
     /// What members are asked to agree with; its decision kind must be one the panel
     /// decides.
     pub proposal: Proposal,
-    /// For a placement item (and only for one): the setting, start and shares the
-    /// officer proposes, which the papers show and the chair names if the panel agrees.
+    /// For a placement or post-16 item (and only for those): the setting, start and
+    /// shares the officer proposes, which the papers show and the chair names if the
+    /// panel agrees.
     #[serde(default)]
     pub placement: Option<DecidePlacement>,
 }
