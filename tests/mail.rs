@@ -151,10 +151,15 @@ both_backends! {
         let c = db.write(|tx| tx.claim_due_mail(&scope, lease + Duration::seconds(1), lease + Duration::seconds(61), 10))?;
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].id, a[0].id);
+        // A, back from the dead, holds no lease now: it cannot record the message as
+        // sent or failed; only C, whose claim holds it, can.
+        let (a_lease, c_lease) = (a[0].claimed_until.unwrap(), c[0].claimed_until.unwrap());
+        assert!(!db.write(|tx| tx.mark_mail_sent(&scope, a[0].id, a_lease, lease))?);
+        assert!(!db.write(|tx| tx.mark_mail_failed(&scope, a[0].id, a_lease, "stale", lease))?);
         // Marking it sent twice changes it once.
-        assert!(db.write(|tx| tx.mark_mail_sent(&scope, c[0].id, lease))?);
-        assert!(!db.write(|tx| tx.mark_mail_sent(&scope, c[0].id, lease))?);
-        assert!(!db.write(|tx| tx.mark_mail_failed(&scope, c[0].id, "late failure", lease))?);
+        assert!(db.write(|tx| tx.mark_mail_sent(&scope, c[0].id, c_lease, lease))?);
+        assert!(!db.write(|tx| tx.mark_mail_sent(&scope, c[0].id, c_lease, lease))?);
+        assert!(!db.write(|tx| tx.mark_mail_failed(&scope, c[0].id, c_lease, "late failure", lease))?);
         let row = &db.read(|tx| tx.list_outbox(&scope, None))?[0];
         assert_eq!((row.status, row.attempts, row.sent_at), (OutboxStatus::Sent, 1, Some(lease)));
 

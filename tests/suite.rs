@@ -2,6 +2,7 @@
 
 mod accounts;
 mod advice_links;
+mod backup;
 mod caseload;
 mod concurrency;
 mod digests;
@@ -22,4 +23,5 @@ mod reports;
 mod scan;
 mod sen2;
 mod storage;
+mod throttle;
 mod workflow;

@@ -42,8 +42,8 @@ pub fn shipped_letters(codes: &[&str]) -> anyhow::Result<LetterBook> {
         .map(|code| AuthorityId::parse(code))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(LetterBook::load(
-        &shared_letters_dir(),
-        &authorities_dir(),
+        shared_letters_dir(),
+        authorities_dir(),
         &ids,
     )?)
 }

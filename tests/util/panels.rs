@@ -25,7 +25,7 @@ pub fn config_dir(code: &str) -> PathBuf {
 
 /// Torbay registered from its shipped `authority.toml`, with its panels.
 pub fn torbay(db: &Database) -> anyhow::Result<(AuthorityScope, AuthorityConfig)> {
-    let config = load_authority(&config_dir("torbay"))?;
+    let config = load_authority(config_dir("torbay"))?;
     register_authorities(db, std::slice::from_ref(&config), &on(2023, 9, 1))?;
     Ok((AuthorityScope::new(config.id.clone()), config))
 }

@@ -16,14 +16,14 @@ use sendpanel_core::documents::advice_links::{DEFAULT_CHASE_DAYS, send_chasers, 
 use sendpanel_core::notify::{LetterBook, Mailer, Notifier, spawn_worker};
 use sendpanel_core::policy::{PluginCatalogue, PolicyHost};
 use sendpanel_core::registry::register_authorities;
-use sendpanel_core::store::{Database, PoolOptions};
+use sendpanel_core::store::{Backend, Database, PoolOptions};
 use sendpanel_core::time::{Clock as _, SystemClock};
 use sendpanel_core::workflow::close_cases_past_appeal_window;
 use sendpanel_core::workflow::lifecycle::spawn_closing;
 
 use crate::plugin_cli::{self, PluginCommand};
 use crate::server;
-use crate::settings::{Overrides, Settings, bind_is_loopback};
+use crate::settings::{MetricsSetting, Overrides, Settings, bind_is_loopback};
 use crate::state::AppState;
 use crate::telemetry;
 
@@ -58,6 +58,13 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Copy the SQLite database, while the service runs, to a new file: consistent as of
+    /// one moment. For PostgreSQL use pg_dump (the error says how).
+    Backup {
+        /// The file to write; it must not exist.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
     /// Seed the demo authorities, users and requests into an empty database (refused
     /// when `bind` is not a loopback address).
     Demo,
@@ -179,12 +186,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         database_url: cli.database_url.clone(),
     };
     let settings = Settings::load(cli.config.as_deref(), &overrides)?;
-    telemetry::init(settings.log_format, &settings.log_filter);
+    let telemetry = telemetry::init(
+        settings.log_format,
+        &settings.log_filter,
+        &settings.otlp_endpoint,
+    )?;
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
         eprintln!("sendpanel: warning: {warning}");
     }
-    match cli.command {
+    let outcome = match cli.command {
         Command::Migrate => {
             let db = open_database(&settings)?;
             let applied = db.migrate()?;
@@ -193,6 +204,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("{}: applied {}", db.url(), applied.join(", "));
             }
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let db = open_database(&settings)?;
+            db.backup_to(&to)
+                .with_context(|| format!("backup: {}", to.display()))?;
+            println!("{}: backed up to {}", db.url(), to.display());
             Ok(())
         }
         Command::Demo => {
@@ -255,7 +273,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Digests {
             command: DigestsCommand::Send { authority, on },
         } => digests_send(&settings, authority.as_deref(), on.as_deref()),
-    }
+    };
+    // Spans still buffered go to the collector before the process ends.
+    telemetry.shutdown();
+    outcome
 }
 
 /// `sendpanel digests send`: one round of deadline digests.
@@ -489,6 +510,8 @@ pub enum DemoRefused {
 
 fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let authorities: Vec<AuthorityConfig> = load_authorities(&settings.authorities_dir)?;
+    // Held until the process ends (the OS lets go of it even on SIGKILL).
+    let _only_server = only_server_on_sqlite(&settings)?;
     let db = open_database(&settings)?;
     let applied = db.migrate()?;
     if !applied.is_empty() {
@@ -549,13 +572,18 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         .iter()
         .map(|a| sendpanel_core::store::AuthorityScope::new(a.id.clone()))
         .collect();
+    let db_backend = db.backend();
     let state = AppState {
         db,
         authorities: Arc::new(authorities),
         catalogue,
         holidays: Arc::new(holidays),
         clock: Arc::new(SystemClock),
-        live: Default::default(),
+        // On PostgreSQL, changes reach every server's watchers as database notices.
+        live: match db_backend {
+            Backend::Postgres => crate::live::LiveTallies::by_notice(),
+            Backend::Sqlite => crate::live::LiveTallies::default(),
+        },
         sign_in_limiter: Arc::new(crate::pages::SignInLimiter::new(
             settings.sign_in.concurrent_hashes,
             settings.sign_in.trusted_proxies.clone(),
@@ -571,6 +599,29 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         oidc,
         documents,
     };
+    let metrics = match settings.metrics {
+        MetricsSetting::Off => None,
+        MetricsSetting::OnMainBind | MetricsSetting::OnOwnBind(_) => {
+            Some(crate::metrics::install()?)
+        }
+    };
+    let metrics_listener = match settings.metrics {
+        MetricsSetting::OnOwnBind(address) => {
+            let listener = TcpListener::bind(address)
+                .with_context(|| format!("metrics_bind: cannot listen on {address}"))?;
+            println!("Metrics at http://{}/metrics", listener.local_addr()?);
+            Some(listener)
+        }
+        MetricsSetting::OnMainBind => {
+            println!("Metrics at http://{address}/metrics");
+            None
+        }
+        MetricsSetting::Off => None,
+    };
+    let tally_listener = crate::live::start_listening(&state);
+    if db_backend == Backend::Postgres && tally_listener.is_none() {
+        anyhow::bail!("live tally: cannot start the listener for other servers' changes");
+    }
     let poll = settings.mail.poll_interval();
     let digest_holidays = state.holidays.as_ref().clone();
     let sessions = settings.sessions.clone();
@@ -610,7 +661,24 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
                 std::time::Duration::from_secs(3600),
             )
         });
-        let served = server::start_with(state, &sessions, headers, listener)?.await;
+        let gauges = metrics
+            .as_ref()
+            .map(|_| crate::metrics::spawn_gauges(state.clone()));
+        let metrics_server = match (metrics_listener, &metrics) {
+            (Some(listener), Some(handle)) => {
+                let server = server::start_metrics(listener, handle.clone())?;
+                Some(actix_web::rt::spawn(server))
+            }
+            _ => None,
+        };
+        let on_main = metrics.filter(|_| metrics_server.is_none());
+        let served = server::start_serving(state, &sessions, headers, listener, on_main)?.await;
+        if let Some(gauges) = gauges {
+            gauges.abort();
+        }
+        if let Some(metrics_server) = metrics_server {
+            metrics_server.abort();
+        }
         // Anything the worker had claimed is retried after its lease.
         worker.abort();
         closing.abort();
@@ -625,6 +693,39 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     })?;
     println!("sendpanel stopped");
     Ok(())
+}
+
+/// On SQLite, makes this the only `serve` on the database file: a second is refused,
+/// saying why, rather than two servers each believing they hold the one writer, the
+/// live tally and the sign-in counts. The lock is the OS's (`flock`) on a file beside
+/// the database, so it goes with the process however the process ends. Nothing on
+/// PostgreSQL, which several servers share.
+fn only_server_on_sqlite(settings: &Settings) -> anyhow::Result<Option<std::fs::File>> {
+    let Some(path) = settings.database_url.sqlite_path() else {
+        return Ok(None);
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("database_url: cannot create {}", dir.display()))?;
+    }
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".serve-lock");
+    let lock_path = PathBuf::from(lock_path);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("database_url: cannot open {}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "database_url: another sendpanel serve is already serving {}; SQLite serves one server at a time (run several servers on PostgreSQL)",
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(anyhow::Error::new(e)
+            .context(format!("database_url: cannot lock {}", lock_path.display()))),
+    }
 }
 
 /// The document service the settings describe: the store opened (a local folder is

@@ -2,16 +2,18 @@
 //! after every change (a vote, a conflict, someone joining, an item closed). Each
 //! message is complete, so a watcher that falls behind simply skips to the latest.
 //!
-//! This is per process. With several web nodes on PostgreSQL, changes made on one node
-//! reach watchers on another only when they reconnect; carrying them across nodes is
-//! the job of PostgreSQL's LISTEN/NOTIFY (ARCHITECTURE.md), not done yet.
+//! On SQLite one process serves everyone, so the handler that made a change publishes
+//! the new tally itself. On PostgreSQL several servers may share the database: the
+//! change's own transaction sends a notice (`NOTIFY`, delivered at commit), every
+//! server's listener hears it, and each reads the tally and publishes it to its own
+//! watchers of that sitting; the handler then publishes nothing itself.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use sendpanel_core::domain::SittingId;
+use sendpanel_core::domain::{AuthorityId, SittingId};
 use sendpanel_core::panel;
-use sendpanel_core::store::AuthorityScope;
+use sendpanel_core::store::{AuthorityScope, Notice};
 use tokio::sync::broadcast;
 
 use crate::state::AppState;
@@ -19,53 +21,105 @@ use crate::state::AppState;
 /// Messages kept for a slow watcher before it skips ahead.
 const BACKLOG: usize = 16;
 
+/// A watched sitting: its authority (to read its tally in scope) and its channel.
+struct Watched {
+    authority: AuthorityId,
+    sender: broadcast::Sender<Arc<str>>,
+}
+
 /// The sittings being watched, each with its channel.
 #[derive(Clone, Default)]
 pub struct LiveTallies {
-    channels: Arc<Mutex<HashMap<SittingId, broadcast::Sender<Arc<str>>>>>,
+    channels: Arc<Mutex<HashMap<SittingId, Watched>>>,
+    /// Whether changes arrive as notices from the database (PostgreSQL) rather than
+    /// from the handler that made them.
+    by_notice: bool,
 }
 
 impl LiveTallies {
-    fn sender(&self, sitting: SittingId) -> broadcast::Sender<Arc<str>> {
+    /// Tallies that learn of changes from the database's notices, for a server that
+    /// listens for them ([`start_listening`]).
+    pub fn by_notice() -> Self {
+        Self {
+            by_notice: true,
+            ..Self::default()
+        }
+    }
+
+    fn channels(&self) -> std::sync::MutexGuard<'_, HashMap<SittingId, Watched>> {
         // A poisoned lock means a thread panicked mid-insert into a map of channels;
         // the map is still usable, so carry on with it.
-        let mut channels = self
-            .channels
+        self.channels
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        channels.retain(|_, sender| sender.receiver_count() > 0);
-        channels
-            .entry(sitting)
-            .or_insert_with(|| broadcast::channel(BACKLOG).0)
-            .clone()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Starts watching a sitting: every tally published from now on arrives here.
-    pub fn subscribe(&self, sitting: SittingId) -> broadcast::Receiver<Arc<str>> {
-        self.sender(sitting).subscribe()
+    pub fn subscribe(
+        &self,
+        scope: &AuthorityScope,
+        sitting: SittingId,
+    ) -> broadcast::Receiver<Arc<str>> {
+        let mut channels = self.channels();
+        channels.retain(|_, watched| watched.sender.receiver_count() > 0);
+        channels
+            .entry(sitting)
+            .or_insert_with(|| Watched {
+                authority: scope.authority().clone(),
+                sender: broadcast::channel(BACKLOG).0,
+            })
+            .sender
+            .subscribe()
     }
 
     /// Sends a sitting's new tally to everyone watching it (nobody watching is fine).
     pub fn publish(&self, sitting: SittingId, tally_json: String) {
-        let sender = {
-            let channels = self
-                .channels
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            channels.get(&sitting).cloned()
-        };
+        let sender = self.channels().get(&sitting).map(|w| w.sender.clone());
         if let Some(sender) = sender {
             // An error only means every watcher has gone.
             let _ = sender.send(Arc::from(tally_json));
         }
     }
+
+    /// The sittings someone here watches, with their authorities.
+    fn watched(&self) -> Vec<(AuthorityId, SittingId)> {
+        self.channels()
+            .iter()
+            .filter(|(_, watched)| watched.sender.receiver_count() > 0)
+            .map(|(sitting, watched)| (watched.authority.clone(), *sitting))
+            .collect()
+    }
+
+    /// Whether someone here watches `sitting`.
+    fn is_watched(&self, sitting: SittingId) -> bool {
+        self.channels()
+            .get(&sitting)
+            .is_some_and(|w| w.sender.receiver_count() > 0)
+    }
+
+    /// Live streams open on this server now (for the metrics).
+    pub fn watchers(&self) -> usize {
+        self.channels()
+            .values()
+            .map(|w| w.sender.receiver_count())
+            .sum()
+    }
 }
 
-/// Computes a sitting's tally and sends it to everyone watching, after a change made
-/// through the API or a page. A failure here must not undo the change just made (it is
-/// committed): it is logged, and watchers catch up with the next change or on
-/// reconnecting.
+/// After a change made through the API or a page: on SQLite, computes the sitting's
+/// tally and sends it to everyone watching; on PostgreSQL nothing, as the change's
+/// notice reaches every server's listener (this one's too). A failure here must not
+/// undo the change just made (it is committed): it is logged, and watchers catch up
+/// with the next change or on reconnecting.
 pub fn publish_tally(state: &AppState, scope: &AuthorityScope, sitting: SittingId) {
+    if state.live.by_notice {
+        return;
+    }
+    refresh(state, scope, sitting);
+}
+
+/// Reads a sitting's tally and sends it to this server's watchers of it.
+fn refresh(state: &AppState, scope: &AuthorityScope, sitting: SittingId) {
     let Some(config) = state.config_of(scope.authority()) else {
         tracing::warn!(%sitting, "tally not published: no configuration for the authority");
         return;
@@ -76,6 +130,29 @@ pub fn publish_tally(state: &AppState, scope: &AuthorityScope, sitting: SittingI
         Ok(Err(error)) => tracing::warn!(%error, %sitting, "tally not serialised"),
         Err(error) => tracing::warn!(?error, %sitting, "tally not published"),
     }
+}
+
+/// Starts this server's listener for tally notices (PostgreSQL): each notice for a
+/// sitting watched here refreshes its watchers; after a reconnection, when notices may
+/// have been missed, every watched sitting is refreshed. `None` on SQLite.
+pub fn start_listening(state: &AppState) -> Option<std::thread::JoinHandle<()>> {
+    let listening = state.clone();
+    state.db.listen_for_tally_changes(move |notice| {
+        match notice {
+            Notice::TallyChanged(changed) => {
+                if listening.live.is_watched(changed.sitting) {
+                    let scope = AuthorityScope::new(changed.authority);
+                    refresh(&listening, &scope, changed.sitting);
+                }
+            }
+            Notice::Reconnected => {
+                for (authority, sitting) in listening.live.watched() {
+                    refresh(&listening, &AuthorityScope::new(authority), sitting);
+                }
+            }
+        }
+        true
+    })
 }
 
 /// Why a watcher could not follow a sitting.
@@ -101,7 +178,7 @@ pub async fn follow(
     holder: Holder,
 ) -> Result<impl actix_web::Responder, FollowError> {
     let tally = {
-        let state = state.clone();
+        let (state, scope) = (state.clone(), scope.clone());
         move || {
             let config = state.config_of(scope.authority()).ok_or_else(|| {
                 FollowError::Internal(format!(
@@ -118,7 +195,7 @@ pub async fn follow(
             .map_err(|e| FollowError::Internal(e.to_string()))?
     };
     run(tally.clone()).await?;
-    let updates = state.live.subscribe(sitting);
+    let updates = state.live.subscribe(&scope, sitting);
     let current = run(tally).await?;
     let first = actix_web_lab::sse::Data::new_json(&current)
         .map_err(|e| FollowError::Internal(e.to_string()))?;

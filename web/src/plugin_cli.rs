@@ -318,7 +318,7 @@ pub(crate) fn registry(
     if !authorities.iter().any(|a| a.id == authority) {
         bail!(
             "--authority: no authority {code} in {}",
-            settings.authorities_dir.display()
+            settings.authorities_dir.display_path().display()
         );
     }
     let db = open_database(settings)?;

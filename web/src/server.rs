@@ -9,6 +9,7 @@
 use std::net::TcpListener;
 
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, web};
+use metrics_exporter_prometheus::PrometheusHandle;
 use sendpanel_core::store::SchemaStatus;
 use serde_json::json;
 use tracing_actix_web::TracingLogger;
@@ -25,6 +26,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(readyz))
         .configure(crate::api::routes)
         .configure(crate::pages::routes);
+}
+
+/// Serves `/metrics` alone on its own listener (the `metrics_bind` setting).
+pub fn start_metrics(listener: TcpListener, handle: PrometheusHandle) -> std::io::Result<Server> {
+    let handle = web::Data::new(handle);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(handle.clone())
+            .route("/metrics", web::get().to(crate::metrics::render))
+    })
+    .workers(1)
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    .listen(listener)?
+    .run())
 }
 
 /// Liveness: the process is up and answering. Deliberately touches nothing else, so an
@@ -87,12 +102,25 @@ pub fn start_with(
     headers: SecurityHeaders,
     listener: TcpListener,
 ) -> std::io::Result<Server> {
+    start_serving(state, sessions, headers, listener, None)
+}
+
+/// [`start_with`], also serving `/metrics` from `metrics` when given (the `metrics`
+/// setting on, with no address of its own).
+pub fn start_serving(
+    state: AppState,
+    sessions: &crate::settings::SessionSettings,
+    headers: SecurityHeaders,
+    listener: TcpListener,
+    metrics: Option<PrometheusHandle>,
+) -> std::io::Result<Server> {
     let data = web::Data::new(state);
+    let metrics = metrics.map(web::Data::new);
     // One key shared by every worker.
     let key = crate::pages::session_key(sessions);
     let secure = sessions.secure;
     let server = HttpServer::new(move || {
-        App::new()
+        let mut app = App::new()
             .wrap(actix_web::middleware::from_fn(
                 crate::pages::signed_in_error_pages,
             ))
@@ -100,9 +128,17 @@ pub fn start_with(
             .wrap(actix_web::middleware::from_fn(move |request, next| {
                 headers.apply(request, next)
             }))
-            .wrap(TracingLogger::default())
-            .app_data(data.clone())
-            .configure(routes)
+            .wrap(actix_web::middleware::from_fn(
+                crate::metrics::count_requests,
+            ))
+            .wrap(TracingLogger::<crate::request_span::RequestSpan>::new())
+            .app_data(data.clone());
+        if let Some(metrics) = &metrics {
+            app = app
+                .app_data(metrics.clone())
+                .route("/metrics", web::get().to(crate::metrics::render));
+        }
+        app.configure(routes)
     })
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     .listen(listener)?

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use sendpanel_core::config::ConfigDir;
 use sendpanel_core::notify::MailSettings;
 use sendpanel_core::policy::Limits;
 use sendpanel_core::store::DatabaseUrl;
@@ -19,8 +20,11 @@ const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Every key, for filtering `SENDPANEL_*` variables: other tools' variables with our
 /// prefix must not break start-up.
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 18] = [
     "bind",
+    "otlp_endpoint",
+    "metrics",
+    "metrics_bind",
     "database_url",
     "database_pool_size",
     "log_format",
@@ -56,6 +60,12 @@ struct RawSettings {
     session_key: String,
     secure_cookies: String,
     public_url: String,
+    #[serde(default)]
+    otlp_endpoint: String,
+    #[serde(default)]
+    metrics: String,
+    #[serde(default)]
+    metrics_bind: String,
     policy: Limits,
     #[serde(default)]
     mail: MailSettings,
@@ -131,10 +141,78 @@ pub struct SignInSettings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
+/// A configuration folder setting: empty for the copy shipped in the binary, else a
+/// folder on disk that replaces it.
+fn config_dir(setting: PathBuf, shipped: ConfigDir) -> ConfigDir {
+    if setting.as_os_str().is_empty() {
+        shipped
+    } else {
+        ConfigDir::Disk(setting)
+    }
+}
+
+/// Where `/metrics` is served, if anywhere. Off by default: the counts it gives
+/// (cases per authority, say) are for the operations team, not the public.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsSetting {
+    /// No `/metrics`, and nothing recorded.
+    Off,
+    /// `/metrics` beside the pages, on `bind`.
+    OnMainBind,
+    /// `/metrics` alone on its own address (an internal network, say).
+    OnOwnBind(SocketAddr),
+}
+
+/// An OTLP collector's base address: empty, or `http(s)://host[:port][/path]`.
+fn check_otlp_endpoint(endpoint: &str) -> Result<String, String> {
+    if endpoint.is_empty() {
+        return Ok(String::new());
+    }
+    match url::Url::parse(endpoint) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Ok(endpoint.to_owned())
+        }
+        _ => Err(format!(
+            "`{endpoint}` must be a collector's address, such as http://collector:4318"
+        )),
+    }
+}
+
+/// Reads `metrics` and `metrics_bind`; a refusal names the key and the rule.
+fn metrics_setting(metrics: &str, bind: &str) -> Result<MetricsSetting, (&'static str, String)> {
+    let on = match metrics {
+        "" | "off" => false,
+        "on" => true,
+        other => return Err(("metrics", format!("`{other}` must be on or off"))),
+    };
+    if !on {
+        if !bind.is_empty() {
+            return Err((
+                "metrics_bind",
+                "is set while metrics is off: set metrics = \"on\" too".to_owned(),
+            ));
+        }
+        return Ok(MetricsSetting::Off);
+    }
+    if bind.is_empty() {
+        return Ok(MetricsSetting::OnMainBind);
+    }
+    bind.parse().map(MetricsSetting::OnOwnBind).map_err(|e| {
+        (
+            "metrics_bind",
+            format!("`{bind}` is not an address and port: {e}"),
+        )
+    })
+}
+
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
-    /// Human-readable lines.
+    /// JSON lines when standard error is not a terminal (a file, journald, a log
+    /// collector), readable lines when a person is watching: the default, so a log
+    /// file never fills with terminal colour codes.
+    Auto,
+    /// Human-readable lines (coloured only on a terminal).
     Pretty,
     /// One JSON object per line.
     Json,
@@ -153,10 +231,11 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Log filter.
     pub log_filter: String,
-    /// Authorities' configuration folder, with each authority's own letter templates.
-    pub authorities_dir: PathBuf,
-    /// The letter templates every authority shares.
-    pub letters_dir: PathBuf,
+    /// Authorities' configuration folder, with each authority's own letter templates:
+    /// the copy shipped in the binary unless a folder is named.
+    pub authorities_dir: ConfigDir,
+    /// The letter templates every authority shares: shipped unless a folder is named.
+    pub letters_dir: ConfigDir,
     /// Warnings about settings that still work but should be changed, logged once the
     /// log is set up (settings are read before it is).
     pub warnings: Vec<String>,
@@ -174,6 +253,11 @@ pub struct Settings {
     /// The headers every response carries that depend on configuration: HSTS when
     /// `public_url` is https.
     pub headers: crate::headers::SecurityHeaders,
+    /// Whether and where `/metrics` is served (Prometheus text).
+    pub metrics: MetricsSetting,
+    /// The OpenTelemetry collector traces go to (OTLP/HTTP); empty for none, unless
+    /// OpenTelemetry's own `OTEL_EXPORTER_OTLP_*ENDPOINT` variables name one.
+    pub otlp_endpoint: String,
     /// The address people open the service at, without a trailing slash; reset links
     /// point there. `None` when not set.
     pub public_url: Option<String>,
@@ -298,12 +382,13 @@ impl Settings {
             ));
         }
         let log_format = match raw.log_format.as_str() {
+            "auto" => LogFormat::Auto,
             "pretty" => LogFormat::Pretty,
             "json" => LogFormat::Json,
             other => {
                 return Err(fail(
                     "log_format",
-                    format!("`{other}` must be pretty or json"),
+                    format!("`{other}` must be auto, pretty or json"),
                 ));
             }
         };
@@ -410,10 +495,14 @@ impl Settings {
             database_pool_size: raw.database_pool_size,
             log_format,
             log_filter: raw.log_filter,
-            authorities_dir: raw.authorities_dir,
-            letters_dir: raw.letters_dir,
+            authorities_dir: config_dir(raw.authorities_dir, ConfigDir::shipped_authorities()),
+            letters_dir: config_dir(raw.letters_dir, ConfigDir::shipped_letters()),
             warnings,
             headers: crate::headers::SecurityHeaders { hsts },
+            metrics: metrics_setting(&raw.metrics, &raw.metrics_bind)
+                .map_err(|(key, rule)| fail(key, rule))?,
+            otlp_endpoint: check_otlp_endpoint(&raw.otlp_endpoint)
+                .map_err(|rule| fail("otlp_endpoint", rule))?,
             public_url,
             sign_in: SignInSettings {
                 concurrent_hashes: raw.sign_in.concurrent_hashes,

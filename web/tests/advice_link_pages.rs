@@ -56,8 +56,8 @@ fn case_with_link(db: &Database) -> (CaseId, String) {
     .unwrap();
     let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
     let letters = LetterBook::load(
-        &config.join("letters"),
-        &config.join("authorities"),
+        config.join("letters"),
+        config.join("authorities"),
         &[scope.authority().clone()],
     )
     .unwrap();

@@ -62,8 +62,8 @@ fn token(db: &Database, scope: &AuthorityScope, email: &str, role: UserRole) -> 
 /// its panels, so it must add no authority and every configured panel.
 fn register(db: &Database) -> Vec<AuthorityConfig> {
     let configs = vec![
-        load_authority(&config_dir("torbay")).unwrap(),
-        load_authority(&config_dir("wiltshire")).unwrap(),
+        load_authority(config_dir("torbay")).unwrap(),
+        load_authority(config_dir("wiltshire")).unwrap(),
     ];
     let registered = register_authorities(db, &configs, &clock()).unwrap();
     assert_eq!(registered.authorities, 0, "{registered:?}");

@@ -71,7 +71,7 @@ fn request_body(serial: u16) -> Value {
 async fn sitting_journey(db: Database) {
     // Monday 4 September 2023: the request arrives.
     let today = SteppedClock::on_day(day(2023, 9, 4));
-    let config = load_authority(&config_dir("torbay")).unwrap();
+    let config = load_authority(config_dir("torbay")).unwrap();
     let registered =
         register_authorities(&db, std::slice::from_ref(&config), today.as_ref()).unwrap();
     assert_eq!((registered.authorities, registered.panels), (1, 4));

@@ -19,8 +19,6 @@
 )]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
@@ -40,147 +38,7 @@ use sendpanel_tests::TestDb;
 use sendpanel_tests::fixtures::upn;
 use serde_json::{Value, json};
 
-/// How long `serve` may take to start listening (it migrates and loads letters first).
-const START_TIMEOUT: Duration = Duration::from_secs(120);
-/// How long one HTTP exchange may take before the test gives up on it.
-const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
-
-fn authorities_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/authorities")
-}
-
-/// The real binary, serving `database_url` on a free port from `workdir` (where its
-/// mail files go), with no demo seeding. Killed (SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    stderr: PathBuf,
-}
-
-impl Server {
-    fn start(database_url: &str, workdir: &Path, name: &str) -> Self {
-        let stdout = workdir.join(format!("{name}.stdout"));
-        let stderr = workdir.join(format!("{name}.stderr"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sendpanel"))
-            .env_remove("DATABASE_URL")
-            .env_remove("RUST_LOG")
-            .env("SENDPANEL_AUTHORITIES_DIR", authorities_dir())
-            .env(
-                "SENDPANEL_LETTERS_DIR",
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/letters"),
-            )
-            .env("SENDPANEL_LOG_FILTER", "warn")
-            .env("NO_COLOR", "1")
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--database-url",
-                database_url,
-            ])
-            .current_dir(workdir)
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&stdout).unwrap())
-            .stderr(std::fs::File::create(&stderr).unwrap())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            let printed = std::fs::read_to_string(&stdout).unwrap_or_default();
-            if let Some(rest) = printed.split("listening on ").nth(1) {
-                let base = rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .trim_end_matches('/')
-                    .to_owned();
-                assert!(
-                    !printed.contains("Demo data seeded"),
-                    "serve seeded the demo: {printed}"
-                );
-                return Self {
-                    child,
-                    base,
-                    stderr,
-                };
-            }
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!(
-                    "serve ({name}) exited with {status} before listening; stdout: {printed}; stderr: {}",
-                    std::fs::read_to_string(&stderr).unwrap_or_default()
-                );
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!(
-                    "serve ({name}) did not listen within {START_TIMEOUT:?}; stdout: {printed}; stderr: {}",
-                    std::fs::read_to_string(&stderr).unwrap_or_default()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// SIGKILL (what `Child::kill` sends on Unix): no shutdown, no flush.
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-        let status = self.child.wait().unwrap();
-        assert!(!status.success(), "serve was killed: {status:?}");
-    }
-
-    /// What the server logged (warnings and errors), for failure messages.
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One HTTP client; 4xx and 5xx come back as answers, not errors.
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(HTTP_TIMEOUT))
-        .build()
-        .into()
-}
-
-/// An answer: status and body (JSON, or the raw text when it is not JSON).
-type Answer = (u16, Value);
-
-fn answer(mut response: ureq::http::Response<ureq::Body>) -> Result<Answer, ureq::Error> {
-    let status = response.status().as_u16();
-    let text = response.body_mut().read_to_string()?;
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Ok((status, body))
-}
-
-fn get(agent: &ureq::Agent, url: &str, token: Option<&str>) -> Result<Answer, ureq::Error> {
-    let mut request = agent.get(url);
-    if let Some(token) = token {
-        request = request.header("Authorization", format!("Bearer {token}"));
-    }
-    answer(request.call()?)
-}
-
-fn post(agent: &ureq::Agent, url: &str, token: &str, body: &Value) -> Result<Answer, ureq::Error> {
-    answer(
-        agent
-            .post(url)
-            .header("Authorization", format!("Bearer {token}"))
-            .header("Content-Type", "application/json")
-            .send(body.to_string())?,
-    )
-}
+use crate::support::serve::{Answer, HTTP_TIMEOUT, Server, agent, authorities_dir, get, post};
 
 /// Torbay, its people's API tokens, and dates the server's real clock accepts.
 struct Council {
@@ -194,7 +52,7 @@ struct Council {
 /// Registers the shipped authorities and Torbay's caseworker and two chairs, with
 /// tokens, in the database `serve` will open.
 fn council(db: &Database) -> Council {
-    let configs = load_authorities(&authorities_dir()).unwrap();
+    let configs = load_authorities(authorities_dir()).unwrap();
     register_authorities(db, &configs, &SystemClock).unwrap();
     let scope = AuthorityScope::new(AuthorityId::parse("torbay").unwrap());
     let token = |email: &str, role: UserRole| {

@@ -6,9 +6,9 @@ use std::path::Path;
 use serde::Serialize;
 use strum::IntoEnumIterator;
 
-use super::ConfigError;
 use super::raw::{RawAuthority, RawPanel, RawTarget};
 use super::sign_in::{SignInConfig, validate_sign_in};
+use super::{ConfigDir, ConfigError};
 use crate::domain::{AuthorityId, DecisionKind, LaNumber, PanelCode, PanelRole, Slug};
 use crate::reports::scrutiny::{Indicator, Target, TargetDirection, Unit};
 use chrono::NaiveDate;
@@ -100,45 +100,70 @@ impl AuthorityConfig {
 /// The longest notice for papers we accept; more is almost certainly a typo.
 const MAX_PAPERS_DAYS: u8 = 30;
 
-/// Reads every `<dir>/<code>/authority.toml`, in code order. An empty or missing
-/// directory is an error: a service with no authority can do nothing.
-pub fn load_authorities(dir: &Path) -> Result<Vec<AuthorityConfig>, ConfigError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
+/// Reads every `<dir>/<code>/authority.toml`, in code order, from a folder on disk or
+/// the copy shipped in the binary ([`ConfigDir`]). An empty or missing directory is an
+/// error: a service with no authority can do nothing.
+pub fn load_authorities(dir: impl Into<ConfigDir>) -> Result<Vec<AuthorityConfig>, ConfigError> {
+    let dir = dir.into();
+    let unreadable = |detail: String| {
         ConfigError::new(
-            dir,
+            dir.display_path(),
             "",
-            format!("cannot read the authorities directory: {e}"),
+            format!("cannot read the authorities directory: {detail}"),
         )
-    })?;
-    let mut folders: Vec<_> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join("authority.toml").is_file())
-        .collect();
-    folders.sort();
-    if folders.is_empty() {
+    };
+    let folders = dir
+        .folders()
+        .map_err(|e| unreadable(e.to_string()))?
+        .ok_or_else(|| unreadable("it does not exist".to_owned()))?;
+    let mut loaded = Vec::with_capacity(folders.len());
+    for folder in folders {
+        if let Some(config) = read_authority(&dir.join(&folder), &folder)? {
+            loaded.push(config);
+        }
+    }
+    if loaded.is_empty() {
         return Err(ConfigError::new(
-            dir,
+            dir.display_path(),
             "",
             "no authority configured: add <code>/authority.toml",
         ));
     }
-    folders
-        .iter()
-        .map(|folder| load_authority(folder))
-        .collect()
+    Ok(loaded)
 }
 
 /// Reads one authority's folder (`<dir>/authority.toml`).
-pub fn load_authority(folder: &Path) -> Result<AuthorityConfig, ConfigError> {
-    let file = folder.join("authority.toml");
-    let text = std::fs::read_to_string(&file)
-        .map_err(|e| ConfigError::new(&file, "", format!("cannot read: {e}")))?;
-    let folder_name = folder
+pub fn load_authority(folder: impl Into<ConfigDir>) -> Result<AuthorityConfig, ConfigError> {
+    let folder = folder.into();
+    let display = folder.display_path();
+    let folder_name = display
         .file_name()
         .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    parse_authority(&file, &text, folder_name)
+        .unwrap_or_default()
+        .to_owned();
+    read_authority(&folder, &folder_name)?.ok_or_else(|| {
+        ConfigError::new(
+            display.join("authority.toml"),
+            "",
+            "cannot read: no such file",
+        )
+    })
+}
+
+/// The authority in `folder`, or `None` when the folder holds no `authority.toml`.
+fn read_authority(
+    folder: &ConfigDir,
+    folder_name: &str,
+) -> Result<Option<AuthorityConfig>, ConfigError> {
+    let file = folder.file("authority.toml").map_err(|e| {
+        ConfigError::new(
+            folder.display_path().join("authority.toml"),
+            "",
+            format!("cannot read: {e}"),
+        )
+    })?;
+    file.map(|file| parse_authority(&file.path, &file.text, folder_name))
+        .transpose()
 }
 
 /// Parses and validates the text of an `authority.toml` found in folder `folder_name`.

@@ -9,9 +9,11 @@ mod authority;
 mod error;
 mod raw;
 mod sign_in;
+mod source;
 
 pub use authority::{
     AuthorityConfig, PanelConfig, Quorum, TieBreak, VotingRule, load_authorities, load_authority,
 };
 pub use error::ConfigError;
 pub use sign_in::{OidcConfig, OidcIssuer, SignInConfig};
+pub use source::{ConfigDir, ConfigFile};

@@ -23,6 +23,7 @@ pub mod accounts;
 pub mod federated;
 pub mod passwords;
 pub mod sessions;
+pub mod throttle;
 pub mod two_factor;
 
 use sha2::{Digest, Sha256};

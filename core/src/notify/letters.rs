@@ -15,7 +15,6 @@
 //! decision.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use handlebars::Handlebars;
 use serde::Serialize;
@@ -23,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::NotifyError;
 use super::templates::{TemplateFile, TemplateSet};
+use crate::config::ConfigDir;
 use crate::domain::AuthorityId;
 
 /// The letters sendpanel writes. Each is one template file in the shared set, named by
@@ -163,10 +163,11 @@ impl LetterBook {
     /// from the shared set, an override that replaces no shared template, an unknown
     /// template name, a syntax error, or a sample render that strict mode refuses.
     pub fn load(
-        shared_dir: &Path,
-        authorities_dir: &Path,
+        shared_dir: impl Into<ConfigDir>,
+        authorities_dir: impl Into<ConfigDir>,
         authorities: &[AuthorityId],
     ) -> Result<Self, NotifyError> {
+        let authorities_dir = authorities_dir.into();
         let shared = TemplateSet::shared(shared_dir)?;
         // What a council without overrides would get must work even while every
         // authority loaded today replaces some of it.
@@ -818,7 +819,7 @@ fn samples(kind: LetterKind) -> Vec<LetterContext> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     use super::*;
 

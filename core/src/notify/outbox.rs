@@ -210,11 +210,14 @@ pub async fn deliver_due(
             let outcome = mailer.send(&entry).await;
             let scope = scope.clone();
             let id = entry.id;
+            // The claim's `until` is the lease: only its holder records the outcome.
+            let lease = entry.claimed_until.unwrap_or(until);
             match outcome {
                 Ok(()) => {
-                    db.write_async(move |tx| tx.mark_mail_sent(&scope, id, now))
+                    db.write_async(move |tx| tx.mark_mail_sent(&scope, id, lease, now))
                         .await?;
                     report.sent += 1;
+                    metrics::counter!("sendpanel_outbox_sent_total").increment(1);
                     tracing::info!(outbox = %id, purpose = %entry.purpose, "e-mail sent");
                 }
                 Err(error) => {
@@ -227,9 +230,12 @@ pub async fn deliver_due(
                         error = %error,
                         "e-mail not sent; will retry"
                     );
-                    db.write_async(move |tx| tx.mark_mail_failed(&scope, id, &error, retry_at))
-                        .await?;
+                    db.write_async(move |tx| {
+                        tx.mark_mail_failed(&scope, id, lease, &error, retry_at)
+                    })
+                    .await?;
                     report.failed += 1;
+                    metrics::counter!("sendpanel_outbox_failures_total").increment(1);
                 }
             }
         }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use super::NotifyError;
 use super::letters::LetterKind;
+use crate::config::ConfigDir;
 
 /// One template as read from disk.
 #[derive(Debug, Clone)]
@@ -48,11 +49,16 @@ enum TemplateName {
 
 impl TemplateSet {
     /// Reads the shared set from `folder`: every letter must be there.
-    pub(super) fn shared(folder: &Path) -> Result<Self, NotifyError> {
-        let files = read_folder(folder)?
-            .ok_or_else(|| fail(folder, "the shared letters folder does not exist".into()))?;
+    pub(super) fn shared(folder: impl Into<ConfigDir>) -> Result<Self, NotifyError> {
+        let folder = folder.into();
+        let files = read_folder(&folder)?.ok_or_else(|| {
+            fail(
+                &folder.display_path(),
+                "the shared letters folder does not exist".into(),
+            )
+        })?;
         let mut set = Self {
-            shared_folder: folder.to_path_buf(),
+            shared_folder: folder.display_path(),
             letters: BTreeMap::new(),
             partials: BTreeMap::new(),
         };
@@ -78,7 +84,7 @@ impl TemplateSet {
         for kind in <LetterKind as strum::IntoEnumIterator>::iter() {
             if !set.letters.contains_key(&kind) {
                 return Err(fail(
-                    &folder.join(kind.file_name()),
+                    &folder.display_path().join(kind.file_name()),
                     "is missing: the shared letters need every letter, which authorities may then override".into(),
                 ));
             }
@@ -88,9 +94,9 @@ impl TemplateSet {
 
     /// This set with the templates in `folder` put in place of the shared ones of the
     /// same name. A folder that does not exist overrides nothing.
-    pub(super) fn with_overrides(&self, folder: &Path) -> Result<Self, NotifyError> {
+    pub(super) fn with_overrides(&self, folder: impl Into<ConfigDir>) -> Result<Self, NotifyError> {
         let mut set = self.clone();
-        for (stem, file) in read_folder(folder)?.unwrap_or_default() {
+        for (stem, file) in read_folder(&folder.into())?.unwrap_or_default() {
             let slot = match name_of(&stem) {
                 Some(TemplateName::Letter(kind)) => set.letters.get_mut(&kind),
                 Some(TemplateName::Partial(name)) => set.partials.get_mut(&name),
@@ -132,34 +138,30 @@ impl TemplateSet {
 
 /// The `.hbs` files in `folder` as (name without `.hbs`, file), in name order; `None`
 /// when the folder does not exist.
-fn read_folder(folder: &Path) -> Result<Option<Vec<(String, TemplateFile)>>, NotifyError> {
-    let unreadable =
-        |e: std::io::Error| fail(folder, format!("cannot read the letters folder: {e}"));
-    let entries = match std::fs::read_dir(folder) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(unreadable(e)),
+fn read_folder(folder: &ConfigDir) -> Result<Option<Vec<(String, TemplateFile)>>, NotifyError> {
+    let files = folder.files().map_err(|e| {
+        fail(
+            &folder.display_path(),
+            format!("cannot read the letters folder: {e}"),
+        )
+    })?;
+    let Some(files) = files else {
+        return Ok(None);
     };
-    let mut paths = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(unreadable)?.path();
-        if path.extension().is_some_and(|ext| ext == "hbs") {
-            paths.push(path);
-        }
+    let mut templates = Vec::with_capacity(files.len());
+    for file in files {
+        let Some(stem) = file.name.strip_suffix(".hbs") else {
+            continue;
+        };
+        templates.push((
+            stem.to_owned(),
+            TemplateFile {
+                path: file.path,
+                text: file.text,
+            },
+        ));
     }
-    paths.sort();
-    let mut files = Vec::with_capacity(paths.len());
-    for path in paths {
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .ok_or_else(|| fail(&path, "the file name must be plain text".into()))?
-            .to_owned();
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| fail(&path, format!("cannot read: {e}")))?;
-        files.push((stem, TemplateFile { path, text }));
-    }
-    Ok(Some(files))
+    Ok(Some(templates))
 }
 
 /// A partial (`_layout`), a letter (`refusal-to-assess`), or neither.

@@ -99,7 +99,7 @@ pub fn close_item(
             &tally::counted_roles(&members, &conflicts),
         );
         let view = tally::view(panel_config.voting_rule, panel_config.tie_break, counts);
-        decide_item(
+        let closed = decide_item(
             tx,
             scope,
             &seated,
@@ -111,7 +111,9 @@ pub fn close_item(
             command,
             holidays,
             clock,
-        )
+        )?;
+        tx.announce_tally_change(scope, seated.sitting.id)?;
+        Ok(closed)
     })
 }
 

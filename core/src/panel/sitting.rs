@@ -416,6 +416,7 @@ pub fn open_sitting(
         }
         // The chair who opens it is there.
         tx.mark_present(scope, sitting_id, chair, now)?;
+        tx.announce_tally_change(scope, sitting_id)?;
         Ok(Ok(()))
     })?
 }
@@ -448,7 +449,11 @@ pub fn mark_present(
                 "only the sitting's members can be present".to_owned(),
             )));
         }
-        Ok(Ok(tx.mark_present(scope, sitting_id, member, now)?))
+        let changed = tx.mark_present(scope, sitting_id, member, now)?;
+        if changed {
+            tx.announce_tally_change(scope, sitting_id)?;
+        }
+        Ok(Ok(changed))
     })?
 }
 

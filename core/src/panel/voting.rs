@@ -90,6 +90,7 @@ pub fn declare_conflict(
             declared_at: now,
         };
         tx.insert_conflict(scope, &conflict)?;
+        tx.announce_tally_change(scope, seated.sitting.id)?;
         tx.append_event(
             scope,
             NewEvent {
@@ -151,6 +152,7 @@ pub fn cast_vote(
         };
         tx.insert_vote(scope, &vote)?;
         tx.mark_present(scope, seated.sitting.id, voter, now)?;
+        tx.announce_tally_change(scope, seated.sitting.id)?;
         tx.append_event(
             scope,
             NewEvent {

@@ -10,7 +10,7 @@ use super::contract::{BandRequest, CostedBandRequest, RequestFacts};
 use super::evaluation::Call;
 use super::host::{Plugin, PolicyHost};
 use super::registry::{RegistryError, advice_record};
-use crate::domain::{CaseId, PluginHash, StoredAdvice, UserId};
+use crate::domain::{CaseId, NewAdvice, PluginHash, StoredAdvice, UserId};
 use crate::events::{self, CaseEvent};
 use crate::store::{AuthorityScope, Database, NewEvent, StoreError, Tx};
 use crate::time::Clock;
@@ -130,7 +130,12 @@ impl PluginCatalogue {
         clock: &dyn Clock,
     ) -> Result<Option<StoredAdvice>, RegistryError> {
         let call = question.call();
-        let span = tracing::info_span!("advice", case_id = %case, %call);
+        let span = tracing::info_span!(
+            "advice",
+            case_id = %case,
+            authority = %scope.authority(),
+            %call
+        );
         let _entered = span.enter();
         let cited = cited_evidence(question);
         let (on_case, in_force) = db.read(|tx| {
@@ -143,6 +148,7 @@ impl PluginCatalogue {
             return Ok(None);
         };
         let plugin = self.plugin(db, scope, &active.sha256)?;
+        let started = std::time::Instant::now();
         let record = match question {
             Question::GraduatedResponse(facts) => {
                 advice_record(&case, &plugin.graduated_response(facts))
@@ -153,6 +159,7 @@ impl PluginCatalogue {
             }
             Question::NextSteps(facts) => advice_record(&case, &plugin.next_steps(facts)),
         };
+        count_evaluation(scope, &record, started.elapsed());
         let stored = db.write_with(|tx| {
             // Taken like every command on the case, so the advice queues behind a
             // decision rather than racing it for its place in the case's stream.
@@ -179,6 +186,19 @@ impl PluginCatalogue {
         })?;
         Ok(Some(stored))
     }
+}
+
+/// Counts an evaluation for the metrics: by authority, call and outcome, with its fuel
+/// and how long the sandbox took.
+fn count_evaluation(scope: &AuthorityScope, record: &NewAdvice, took: std::time::Duration) {
+    let labels = [
+        ("authority", scope.authority().to_string()),
+        ("call", record.call.clone()),
+        ("outcome", record.outcome.clone()),
+    ];
+    metrics::counter!("sendpanel_plugin_evaluations_total", &labels).increment(1);
+    metrics::histogram!("sendpanel_plugin_evaluation_seconds", &labels).record(took.as_secs_f64());
+    metrics::histogram!("sendpanel_plugin_fuel_used", &labels).record(record.fuel_used as f64);
 }
 
 /// Every evidence id `question`'s facts cite (each need's, support cycle's and

@@ -92,6 +92,15 @@ pub struct Tx<'c> {
     pub(crate) last_sequence: Option<(crate::domain::CaseId, i64)>,
 }
 
+/// The connection pool at a moment, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    /// Connections open.
+    pub connections: u32,
+    /// Of them, waiting to be used.
+    pub idle_connections: u32,
+}
+
 /// Something that must happen in the same transaction as an event: a decision's letter
 /// and its e-mail are written by an observer, so a decision can never commit without
 /// them (or they without it). Installed once with [`Database::observe`].
@@ -172,7 +181,7 @@ impl Database {
     /// that a newer sendpanel has migrated.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let _writer = self.writer_lock();
-        let mut conn = self.inner.pool.get()?;
+        let mut conn = self.checkout()?;
         conn.answers()?;
         migrate::run_pending(&mut conn.conn)
     }
@@ -182,7 +191,7 @@ impl Database {
     #[doc(hidden)]
     pub fn revert_all_for_tests(&self) -> Result<usize, StoreError> {
         let _writer = self.writer_lock();
-        let mut conn = self.inner.pool.get()?;
+        let mut conn = self.checkout()?;
         migrate::revert_all(&mut conn.conn)
     }
 
@@ -192,7 +201,7 @@ impl Database {
     #[doc(hidden)]
     pub fn revert_last_for_tests(&self) -> Result<String, StoreError> {
         let _writer = self.writer_lock();
-        let mut conn = self.inner.pool.get()?;
+        let mut conn = self.checkout()?;
         migrate::revert_last(&mut conn.conn)
     }
 
@@ -207,7 +216,7 @@ impl Database {
         use diesel::connection::SimpleConnection;
         // On SQLite the statistics are written like any row: one writer at a time.
         let _writer = self.writer_lock();
-        let mut pooled = self.inner.pool.get()?;
+        let mut pooled = self.checkout()?;
         let sql = match &pooled.conn {
             // VACUUM as well, so the new rows are marked all-visible and the count of
             // open cases reads the (authority, stage) index alone, as it will once
@@ -231,7 +240,7 @@ impl Database {
             return Ok(());
         }
         let _writer = self.writer_lock();
-        let mut pooled = self.inner.pool.get()?;
+        let mut pooled = self.checkout()?;
         let result = pooled
             .conn
             .batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
@@ -265,7 +274,7 @@ impl Database {
 
     /// Where the schema stands relative to this binary.
     pub fn schema_status(&self) -> Result<SchemaStatus, StoreError> {
-        let mut pooled = self.inner.pool.get()?;
+        let mut pooled = self.checkout()?;
         // `/readyz` asks this, and the pool hands back the connection it last took
         // back: a dead one must be found and dropped here, or every check would get it.
         pooled.answers()?;
@@ -278,7 +287,8 @@ impl Database {
         &self,
         work: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut pooled = self.inner.pool.get()?;
+        let _span = self.span("read").entered();
+        let mut pooled = self.checkout()?;
         let result = work(&mut Tx {
             conn: &mut pooled.conn,
             observer: None,
@@ -294,8 +304,9 @@ impl Database {
         &self,
         work: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        let _span = self.span("transaction").entered();
         let _writer = self.writer_lock();
-        let mut pooled = self.inner.pool.get()?;
+        let mut pooled = self.checkout()?;
         let observer = self.observer();
         let result = pooled.conn.transaction(|conn| {
             work(&mut Tx {
@@ -329,8 +340,9 @@ impl Database {
                 Self::Store(error.into())
             }
         }
+        let _span = self.span("transaction").entered();
         let _writer = self.writer_lock();
-        let mut pooled = self.inner.pool.get().map_err(StoreError::from)?;
+        let mut pooled = self.checkout().map_err(StoreError::from)?;
         let observer = self.observer();
         let result = pooled.conn.transaction(|conn| {
             work(&mut Tx {
@@ -349,6 +361,36 @@ impl Database {
                 pooled.note_if_lost(&error);
                 Err(E::from(error))
             }
+        }
+    }
+
+    /// The span database work runs in, so a trace shows each read and transaction of a
+    /// request beneath it (`db.system` as OpenTelemetry names the backend).
+    fn span(&self, operation: &'static str) -> tracing::Span {
+        let system = match self.backend() {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+        };
+        tracing::info_span!("db", db.system = system, db.operation = operation)
+    }
+
+    /// A connection from the pool, timing the wait for the metrics.
+    pub(crate) fn checkout(
+        &self,
+    ) -> Result<diesel::r2d2::PooledConnection<Manager>, diesel::r2d2::PoolError> {
+        let started = std::time::Instant::now();
+        let conn = self.inner.pool.get();
+        metrics::histogram!("sendpanel_db_pool_wait_seconds")
+            .record(started.elapsed().as_secs_f64());
+        conn
+    }
+
+    /// How many connections the pool holds, and how many of them are idle.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.inner.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle_connections: state.idle_connections,
         }
     }
 

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::authorities::parse_authority;
+use super::connection::AnyConnection;
 use super::rows::{from_db_time, parse, to_db_time};
 use super::schema::outbox;
 use super::{AuthorityScope, StoreError, Tx};
@@ -251,11 +252,11 @@ impl Tx<'_> {
     /// Claims up to `limit` of the scope's pending messages that are due at `now` and
     /// held by nobody (no lease, or a lease that ran out), holding each until `until`.
     ///
-    /// Each row is taken with its own compare-and-set `UPDATE ... WHERE claimed_until
-    /// IS NULL OR claimed_until < now`: if another worker took it between the `SELECT`
-    /// and the `UPDATE`, no row changes and it is left out. On PostgreSQL the second
-    /// `UPDATE` waits for the first to commit and re-checks the condition; on SQLite
-    /// writers are serialised. Oldest due first.
+    /// On PostgreSQL the due rows are picked `FOR UPDATE SKIP LOCKED`, so workers on
+    /// several servers pass over each other's rows instead of queueing on them. Each
+    /// row is then taken with its own compare-and-set `UPDATE ... WHERE claimed_until
+    /// IS NULL OR claimed_until < now`: if another worker took it in between, no row
+    /// changes and it is left out (on SQLite writers are serialised). Oldest due first.
     pub fn claim_due_mail(
         &mut self,
         scope: &AuthorityScope,
@@ -265,7 +266,7 @@ impl Tx<'_> {
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         let now_db = to_db_time(now);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let candidates: Vec<String> = outbox::table
+        let due = outbox::table
             .filter(outbox::authority_id.eq(scope.authority().as_str()))
             .filter(outbox::status.eq(OutboxStatus::Pending.to_string()))
             .filter(outbox::next_attempt_at.le(now_db))
@@ -276,8 +277,14 @@ impl Tx<'_> {
             )
             .order((outbox::next_attempt_at, outbox::id))
             .limit(limit)
-            .select(outbox::id)
-            .load(self.conn)?;
+            .select(outbox::id);
+        // On PostgreSQL the rows are locked as they are picked, and rows another
+        // server's worker has locked are passed over rather than waited for, so workers
+        // on several servers take different messages at once. SQLite has one writer.
+        let candidates: Vec<String> = match &mut *self.conn {
+            AnyConnection::Postgres(conn) => due.for_update().skip_locked().load(conn)?,
+            AnyConnection::Sqlite(conn) => due.load(conn)?,
+        };
         let mut claimed = Vec::with_capacity(candidates.len());
         for id in candidates {
             let taken = diesel::update(
@@ -305,19 +312,23 @@ impl Tx<'_> {
     }
 
     /// Records that the server accepted a message: `sent`, with `sent_at`, the lease
-    /// released. Returns false if the row was already sent (recording twice changes
-    /// nothing).
+    /// released. Only the lease's holder may: `lease` is the `claimed_until` its claim
+    /// returned, and a worker whose lease ran out and was taken by another changes
+    /// nothing (each claim's `until` is later than the one it replaced, so it names one
+    /// claim). Returns false if the row was already sent or the lease is not held.
     pub fn mark_mail_sent(
         &mut self,
         scope: &AuthorityScope,
         id: OutboxId,
+        lease: DateTime<Utc>,
         sent_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let changed = diesel::update(
             outbox::table
                 .filter(outbox::id.eq(id.to_string()))
                 .filter(outbox::authority_id.eq(scope.authority().as_str()))
-                .filter(outbox::status.eq(OutboxStatus::Pending.to_string())),
+                .filter(outbox::status.eq(OutboxStatus::Pending.to_string()))
+                .filter(outbox::claimed_until.eq(Some(to_db_time(lease)))),
         )
         .set((
             outbox::status.eq(OutboxStatus::Sent.to_string()),
@@ -332,11 +343,13 @@ impl Tx<'_> {
 
     /// Records a failed attempt: one more attempt, the error (shortened), not tried
     /// again before `retry_at`, the lease released so any worker may retry it then.
-    /// Returns false if the row was already sent.
+    /// Only the lease's holder may, as for [`Tx::mark_mail_sent`]. Returns false if the
+    /// row was already sent or the lease is not held.
     pub fn mark_mail_failed(
         &mut self,
         scope: &AuthorityScope,
         id: OutboxId,
+        lease: DateTime<Utc>,
         error: &str,
         retry_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
@@ -345,7 +358,8 @@ impl Tx<'_> {
             outbox::table
                 .filter(outbox::id.eq(id.to_string()))
                 .filter(outbox::authority_id.eq(scope.authority().as_str()))
-                .filter(outbox::status.eq(OutboxStatus::Pending.to_string())),
+                .filter(outbox::status.eq(OutboxStatus::Pending.to_string()))
+                .filter(outbox::claimed_until.eq(Some(to_db_time(lease)))),
         )
         .set((
             outbox::attempts.eq(outbox::attempts + 1),

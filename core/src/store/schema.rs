@@ -463,6 +463,13 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
+    sign_in_throttle (key) {
+        key -> Text,
+        allowed_from -> Timestamp,
+    }
+}
+
+diesel::table! {
     child_corrections (id) {
         id -> Text,
         authority_id -> Text,

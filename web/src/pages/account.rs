@@ -385,7 +385,11 @@ pub async fn forgotten(
         );
     }
     let guard = &state.sign_in_limiter;
-    if !guard.allow_client(guard.client_address(&request)) || !guard.allow(&email) {
+    let client = guard.client_address(&request);
+    let clock = state.clock.as_ref();
+    if !guard.allow_client(&state.db, clock, client).await
+        || !guard.allow(&state.db, clock, &email).await
+    {
         return forgotten_form(
             &session,
             StatusCode::TOO_MANY_REQUESTS,

@@ -344,7 +344,10 @@ pub async fn sign_in(
     }
     let guard = &state.sign_in_limiter;
     let client = guard.client_address(&request);
-    if !guard.allow_client(client) {
+    if !guard
+        .allow_client(&state.db, state.clock.as_ref(), client)
+        .await
+    {
         tracing::warn!(%client, "sign-in attempts limited for this client");
         return sign_in_form(
             &state,
@@ -357,7 +360,7 @@ pub async fn sign_in(
             )],
         );
     }
-    if !guard.allow(email) {
+    if !guard.allow(&state.db, state.clock.as_ref(), email).await {
         tracing::warn!("sign-in attempts limited");
         return sign_in_form(
             &state,
@@ -514,7 +517,8 @@ pub async fn two_factor(
     }
     if !state
         .sign_in_limiter
-        .allow(&format!("second-factor:{}", pending.user))
+        .allow_second_factor(&state.db, state.clock.as_ref(), pending.user)
+        .await
     {
         return two_factor_form(
             &session,

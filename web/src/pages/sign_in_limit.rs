@@ -1,35 +1,27 @@
-//! The guards in front of password checks. A password can only be guessed by trying
-//! many, and each check costs an Argon2 hash (19 MiB, tens of milliseconds), so:
+//! The guards in front of password checks. The limits themselves (per address, per
+//! client, per second factor) are the core's rules, counted in the database so every
+//! server shares them ([`sendpanel_core::identity::throttle`]). What stays in the
+//! process:
 //!
-//! - **Per address**: after a burst of attempts (ten) further ones are refused until
-//!   time lets more through (two a minute), so guessing runs at most about a hundred
-//!   and twenty tries an hour per account (NCSC password guidance: throttle sign-in
-//!   attempts).
-//! - **Per client**: a flood of made-up addresses from one client is cut off too
-//!   (thirty a minute, bursts of sixty: a council office behind one address signing
-//!   in at nine o'clock stays well inside it). Behind a trusted proxy the client is
-//!   read from `X-Forwarded-For`; otherwise it is the connection's peer, as a header
-//!   anyone can write must not decide.
-//! - **Hashes at once**: at most a few hashes run together, so a flood of sign-ins
-//!   cannot take every blocking thread (and the database work queued behind them)
-//!   from everyone else; a sign-in that waits too long for its turn is told the
-//!   service is busy.
-//!
-//! The counts live in the process (governor's keyed limiters, as Vaultwarden limits
-//! its log-ins), so each instance of the service counts on its own.
+//! - **Hashes at once**: at most a few Argon2 hashes (19 MiB, tens of milliseconds
+//!   each) run together in this process, so a flood of sign-ins cannot take every
+//!   blocking thread (and the database work queued behind them) from everyone else; a
+//!   sign-in that waits too long for its turn is told the service is busy.
+//! - **Who the client is**: behind a trusted proxy the client is read from
+//!   `X-Forwarded-For`; otherwise it is the connection's peer, as a header anyone can
+//!   write must not decide.
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpRequest;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sendpanel_core::domain::UserId;
+use sendpanel_core::identity::throttle::{self, Attempt};
+use sendpanel_core::store::Database;
+use sendpanel_core::time::Clock;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Keys a limiter remembers before it forgets those with nothing to remember (full
-/// allowance again), so made-up addresses cannot grow it without end.
-const FORGET_ABOVE: usize = 10_000;
 /// Password hashes that may run at once, by default.
 pub const DEFAULT_CONCURRENT_HASHES: usize = 4;
 /// How long a sign-in waits for its turn to hash before being told to try again.
@@ -37,8 +29,6 @@ const HASH_WAIT: Duration = Duration::from_secs(5);
 
 /// The sign-in guards, shared by every worker.
 pub struct SignInLimiter {
-    attempts: DefaultKeyedRateLimiter<String>,
-    clients: DefaultKeyedRateLimiter<IpAddr>,
     hashes: Arc<Semaphore>,
     trusted_proxies: Vec<IpAddr>,
 }
@@ -49,11 +39,11 @@ impl Default for SignInLimiter {
     }
 }
 
-fn quota(per_minute: u32, burst: u32) -> Quota {
-    match (NonZeroU32::new(per_minute), NonZeroU32::new(burst)) {
-        (Some(per_minute), Some(burst)) => Quota::per_minute(per_minute).allow_burst(burst),
-        _ => Quota::per_minute(NonZeroU32::MIN),
-    }
+/// What is counted, owned, to carry to a blocking thread.
+enum Counted {
+    Address(String),
+    Client(IpAddr),
+    SecondFactor(UserId),
 }
 
 impl SignInLimiter {
@@ -61,29 +51,29 @@ impl SignInLimiter {
     /// from `X-Forwarded-For` only when the peer is one of `trusted_proxies`.
     pub fn new(concurrent_hashes: usize, trusted_proxies: Vec<IpAddr>) -> Self {
         Self {
-            attempts: RateLimiter::keyed(quota(2, 10)),
-            clients: RateLimiter::keyed(quota(30, 60)),
             hashes: Arc::new(Semaphore::new(concurrent_hashes.max(1))),
             trusted_proxies,
         }
     }
 
     /// Counts an attempt to sign in as `email`; `false` when it is one too many.
-    pub fn allow(&self, email: &str) -> bool {
-        if self.attempts.len() > FORGET_ABOVE {
-            self.attempts.retain_recent();
-        }
-        self.attempts
-            .check_key(&email.trim().to_lowercase())
-            .is_ok()
+    pub async fn allow(&self, db: &Database, clock: &dyn Clock, email: &str) -> bool {
+        count(db, clock, Counted::Address(email.to_owned())).await
     }
 
     /// Counts an attempt from `client`; `false` when it is one too many.
-    pub fn allow_client(&self, client: IpAddr) -> bool {
-        if self.clients.len() > FORGET_ABOVE {
-            self.clients.retain_recent();
-        }
-        self.clients.check_key(&client).is_ok()
+    pub async fn allow_client(&self, db: &Database, clock: &dyn Clock, client: IpAddr) -> bool {
+        count(db, clock, Counted::Client(client)).await
+    }
+
+    /// Counts a second-factor code typed for `user`; `false` when it is one too many.
+    pub async fn allow_second_factor(
+        &self,
+        db: &Database,
+        clock: &dyn Clock,
+        user: UserId,
+    ) -> bool {
+        count(db, clock, Counted::SecondFactor(user)).await
     }
 
     /// A turn to hash a password, or `None` after waiting too long.
@@ -139,39 +129,41 @@ fn client_from(peer: IpAddr, forwarded: &str, trusted: &[IpAddr]) -> IpAddr {
 impl std::fmt::Debug for SignInLimiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignInLimiter")
-            .field("addresses", &self.attempts.len())
-            .field("clients", &self.clients.len())
             .field("hashes_free", &self.hashes.available_permits())
             .finish_non_exhaustive()
+    }
+}
+
+/// Counts one attempt in the database on a blocking thread. A count that cannot be
+/// made refuses the attempt: the guard fails closed (sign-in needs the database
+/// anyway).
+async fn count(db: &Database, clock: &dyn Clock, counted: Counted) -> bool {
+    let (db, now) = (db.clone(), clock.now());
+    let counted = actix_web::web::block(move || {
+        let attempt = match &counted {
+            Counted::Address(email) => Attempt::Address(email),
+            Counted::Client(client) => Attempt::Client(*client),
+            Counted::SecondFactor(user) => Attempt::SecondFactor(*user),
+        };
+        throttle::allow(&db, attempt, now)
+    })
+    .await;
+    match counted {
+        Ok(Ok(allowed)) => allowed,
+        Ok(Err(error)) => {
+            tracing::error!(?error, "sign-in attempt not counted; refused");
+            false
+        }
+        Err(error) => {
+            tracing::error!(%error, "sign-in attempt not counted; refused");
+            false
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ten_attempts_then_refused_for_that_address_only() {
-        let limiter = SignInLimiter::default();
-        for attempt in 1..=10 {
-            assert!(limiter.allow("casey@torbay.example"), "attempt {attempt}");
-        }
-        assert!(!limiter.allow("casey@torbay.example"));
-        // The same address however it is typed.
-        assert!(!limiter.allow("  Casey@Torbay.example "));
-        assert!(limiter.allow("morgan@torbay.example"));
-    }
-
-    #[test]
-    fn one_client_cycling_addresses_is_cut_off() {
-        let limiter = SignInLimiter::default();
-        let client = IpAddr::from([192, 0, 2, 7]);
-        for attempt in 1..=60 {
-            assert!(limiter.allow_client(client), "attempt {attempt}");
-        }
-        assert!(!limiter.allow_client(client));
-        assert!(limiter.allow_client(IpAddr::from([192, 0, 2, 8])));
-    }
 
     #[test]
     fn forwarded_for_counts_only_behind_a_trusted_proxy() {

@@ -1,0 +1,244 @@
+//! Several servers on one PostgreSQL database, as a shared service runs them behind a
+//! load balancer: two real `sendpanel serve` processes on the same database.
+//!
+//! - A member watching a sitting's live tally on server B sees a vote cast on server A
+//!   within a second, and one cast on B reaches a watcher on A the same way (the vote's
+//!   own transaction sends PostgreSQL a notice; each server's listener relays it).
+//! - The chair's decision, closed on A, is at once the case's stage on B, in the case
+//!   and in B's caseload, and B's watcher sees the item decided.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, BufReader};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveTime;
+use sendpanel_core::domain::{Proposal, Slug, UserRole};
+use sendpanel_core::identity::issue_token;
+use sendpanel_core::panel::{
+    AddToAgenda, ScheduleSitting, add_to_agenda, open_sitting, schedule_sitting,
+};
+use sendpanel_core::workflow::receive_request;
+use sendpanel_tests::TestDb;
+use sendpanel_tests::fixtures::{date, user};
+use sendpanel_tests::journey::{on, request};
+use sendpanel_tests::panels::{seated, torbay};
+use serde_json::{Value, json};
+
+use crate::support::serve::{Server, agent, get, post};
+
+/// How soon a vote on one server must reach a watcher on the other.
+const FAN_OUT: Duration = Duration::from_secs(1);
+
+/// Reads a sitting's event stream on a server, sending each tally to `seen` with the
+/// moment it arrived.
+fn watch(url: String, token: String, seen: mpsc::Sender<(Instant, Value)>) {
+    let response = agent()
+        .get(&url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .config()
+        .timeout_global(None)
+        .build()
+        .call()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let reader = BufReader::new(response.into_body().into_reader());
+    for line in reader.lines() {
+        let Ok(line) = line else { break };
+        if let Some(data) = line.strip_prefix("data: ") {
+            let tally: Value = serde_json::from_str(data).unwrap();
+            if seen.send((Instant::now(), tally)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Waits for the first tally on `watcher` that `wanted` accepts, within `limit` of
+/// `since`; panics with what arrived otherwise.
+fn first_tally_where(
+    watcher: &mpsc::Receiver<(Instant, Value)>,
+    since: Instant,
+    limit: Duration,
+    wanted: impl Fn(&Value) -> bool,
+) -> (Duration, Value) {
+    let mut seen = Vec::new();
+    loop {
+        let left = limit.saturating_sub(since.elapsed());
+        match watcher.recv_timeout(left) {
+            Ok((at, tally)) if wanted(&tally) => return (at.duration_since(since), tally),
+            Ok((_, tally)) => seen.push(tally),
+            Err(_) => panic!("no such tally within {limit:?}; saw {seen:#?}"),
+        }
+    }
+}
+
+#[test]
+fn two_servers_on_one_postgresql_database() {
+    let test_db = TestDb::postgres().unwrap();
+    let db = &test_db.db;
+    let (scope, config) = torbay(db).unwrap();
+    let seat = |role| seated(db, &scope, &config, "sen-panel", role).unwrap();
+    let (chair, ep, sen_manager, senco) = (
+        seat("chair"),
+        seat("educational_psychologist"),
+        seat("sen_manager"),
+        seat("senco"),
+    );
+    let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker).unwrap();
+    let case = receive_request(db, &scope, &request(1), None, &on(2023, 9, 4))
+        .unwrap()
+        .case
+        .id;
+    let sitting = schedule_sitting(
+        db,
+        &scope,
+        &config,
+        &ScheduleSitting {
+            panel: Slug::parse("panel", "sen-panel").unwrap(),
+            sits_on: date(2023, 10, 2),
+            starts_at: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            location: "Online".into(),
+            members: vec![chair.id, ep.id, sen_manager.id, senco.id],
+        },
+        chair.id,
+        &on(2023, 9, 20),
+    )
+    .unwrap();
+    let item = add_to_agenda(
+        db,
+        &scope,
+        &config,
+        sitting.id,
+        &AddToAgenda {
+            case,
+            proposal: Proposal::Assess,
+            placement: None,
+        },
+        chair.id,
+        &on(2023, 9, 20),
+    )
+    .unwrap();
+    open_sitting(db, &scope, sitting.id, chair.id, &on(2023, 10, 2)).unwrap();
+    let token = |email| {
+        issue_token(db, &scope, email, None, &on(2023, 10, 2))
+            .unwrap()
+            .1
+    };
+    let (chair_token, ep_token, sen_token, senco_token, cw_token) = (
+        token(&chair.email),
+        token(&ep.email),
+        token(&sen_manager.email),
+        token(&senco.email),
+        token(&caseworker.email),
+    );
+
+    let workdir = tempfile::tempdir().unwrap();
+    let a = Server::start(&test_db.url(), workdir.path(), "a");
+    let b = Server::start(&test_db.url(), workdir.path(), "b");
+    let logs = || format!("server A: {}\nserver B: {}", a.log(), b.log());
+
+    let events = |server: &Server| server.url(&format!("/api/v1/sittings/{}/events", sitting.id));
+    let (on_b_tx, on_b) = mpsc::channel();
+    let (on_a_tx, on_a) = mpsc::channel();
+    let ep_vote_token = ep_token.clone();
+    thread::spawn({
+        let url = events(&b);
+        move || watch(url, ep_token, on_b_tx)
+    });
+    thread::spawn({
+        let url = events(&a);
+        let token = chair_token.clone();
+        move || watch(url, token, on_a_tx)
+    });
+    let agree = |tally: &Value| tally["items"][0]["counts"]["agree"].as_i64().unwrap_or(-1);
+    for watcher in [&on_b, &on_a] {
+        let (_, tally) = watcher.recv_timeout(Duration::from_secs(30)).unwrap();
+        assert_eq!(agree(&tally), 0, "{tally}");
+    }
+
+    // A vote on A reaches the watcher on B.
+    let vote = |server: &Server, token: &str, reason: &str| {
+        let url = server.url(&format!("/api/v1/agenda-items/{}/votes", item.id));
+        let (status, body) = post(
+            &agent(),
+            &url,
+            token,
+            &json!({"choice": "agree", "reason": reason}),
+        )
+        .unwrap();
+        assert_eq!(status, 201, "{body}\n{}", logs());
+    };
+    let voted = Instant::now();
+    vote(
+        &a,
+        &senco_token,
+        "Three cycles of support without progress.",
+    );
+    let (delay, _) = first_tally_where(&on_b, voted, FAN_OUT, |t| agree(t) == 1);
+    println!("a vote on A reached the watcher on B in {delay:?}");
+
+    // And one on B reaches the watcher on A.
+    let voted = Instant::now();
+    vote(
+        &b,
+        &sen_token,
+        "The school's evidence shows needs beyond SEN support.",
+    );
+    let (delay, _) = first_tally_where(&on_a, voted, FAN_OUT, |t| agree(t) == 2);
+    println!("a vote on B reached the watcher on A in {delay:?}");
+
+    // The educational psychologist, whom the quorum needs, votes on A too.
+    let voted = Instant::now();
+    vote(
+        &a,
+        &ep_vote_token,
+        "The evidence shows needs beyond what the school can meet.",
+    );
+    first_tally_where(&on_b, voted, FAN_OUT, |t| agree(t) == 3);
+
+    // The chair closes the item on A; B knows at once.
+    let close = a.url(&format!("/api/v1/agenda-items/{}/close", item.id));
+    let closed_at = Instant::now();
+    let (status, closed) = post(
+        &agent(),
+        &close,
+        &chair_token,
+        &json!({
+            "decision": "assess",
+            "reasons": "The evidence shows the child may need special educational provision.",
+            "decided_on": "2023-10-02",
+        }),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{closed}\n{}", logs());
+    assert_eq!(closed["status"], "decided", "{closed}");
+    let (_, tally) = first_tally_where(&on_b, closed_at, FAN_OUT, |t| {
+        t["items"][0]["status"] != "pending"
+    });
+    assert_eq!(tally["items"][0]["status"], "decided", "{tally}");
+
+    let (status, on_b_case) = get(
+        &agent(),
+        &b.url(&format!("/api/v1/requests/{case}")),
+        Some(&chair_token),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{on_b_case}");
+    assert_eq!(on_b_case["stage"], "assessing", "{on_b_case}");
+    let (status, caseload) = get(&agent(), &b.url("/api/v1/caseload"), Some(&cw_token)).unwrap();
+    assert_eq!(status, 200, "{caseload}");
+    let row = caseload["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["id"] == json!(case.to_string()))
+        .unwrap_or_else(|| panic!("case {case} not in B's caseload: {caseload}"));
+    assert_eq!(row["stage"], "assessing", "{row}");
+}
