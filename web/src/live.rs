@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use bytestring::ByteString;
 use sendpanel_core::domain::{AuthorityId, SittingId};
 use sendpanel_core::panel;
 use sendpanel_core::store::{AuthorityScope, Notice};
@@ -24,7 +25,7 @@ const BACKLOG: usize = 16;
 /// A watched sitting: its authority (to read its tally in scope) and its channel.
 struct Watched {
     authority: AuthorityId,
-    sender: broadcast::Sender<Arc<str>>,
+    sender: broadcast::Sender<ByteString>,
 }
 
 /// The sittings being watched, each with its channel.
@@ -59,7 +60,7 @@ impl LiveTallies {
         &self,
         scope: &AuthorityScope,
         sitting: SittingId,
-    ) -> broadcast::Receiver<Arc<str>> {
+    ) -> broadcast::Receiver<ByteString> {
         let mut channels = self.channels();
         channels.retain(|_, watched| watched.sender.receiver_count() > 0);
         channels
@@ -77,7 +78,7 @@ impl LiveTallies {
         let sender = self.channels().get(&sitting).map(|w| w.sender.clone());
         if let Some(sender) = sender {
             // An error only means every watcher has gone.
-            let _ = sender.send(Arc::from(tally_json));
+            let _ = sender.send(ByteString::from(tally_json));
         }
     }
 
@@ -240,7 +241,7 @@ const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 /// every change.
 fn tally_events(
     first: actix_web_lab::sse::Data,
-    mut updates: broadcast::Receiver<Arc<str>>,
+    mut updates: broadcast::Receiver<ByteString>,
     state: actix_web::web::Data<AppState>,
     holder: Holder,
 ) -> impl actix_web::Responder {
@@ -275,7 +276,8 @@ fn tally_events(
             };
             match update {
                 Ok(json) => {
-                    let event = sse::Data::new(json.to_string()).event("tally");
+                    // A shared buffer: every watcher's event points at the same bytes.
+                    let event = sse::Data::new(json).event("tally");
                     if sender.send(event.into()).await.is_err() {
                         break;
                     }
