@@ -35,6 +35,7 @@ pub struct Launch<'a> {
     repository_config: bool,
     env: Vec<(&'a str, String)>,
     unset: Vec<&'a str>,
+    config: Option<&'a Path>,
 }
 
 impl<'a> Launch<'a> {
@@ -53,6 +54,7 @@ impl<'a> Launch<'a> {
                 ("NO_COLOR", "1".to_owned()),
             ],
             unset: Vec::new(),
+            config: None,
         }
     }
 
@@ -78,6 +80,12 @@ impl<'a> Launch<'a> {
     pub fn env(mut self, name: &'a str, value: impl Into<String>) -> Self {
         self.env.retain(|(n, _)| *n != name);
         self.env.push((name, value.into()));
+        self
+    }
+
+    /// `--config FILE`: settings the environment cannot carry (the `[mail]` table).
+    pub fn config(mut self, file: &'a Path) -> Self {
+        self.config = Some(file);
         self
     }
 
@@ -111,6 +119,9 @@ impl<'a> Launch<'a> {
         }
         for (name, value) in &self.env {
             command.env(name, value);
+        }
+        if let Some(file) = self.config {
+            command.arg("--config").arg(file);
         }
         command.args(["serve", "--bind", "127.0.0.1:0"]);
         if let Some(url) = self.database_url {
