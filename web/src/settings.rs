@@ -760,6 +760,59 @@ mod tests {
     }
 
     #[test]
+    fn metrics_and_traces_are_off_by_default_and_bad_values_are_named() {
+        figment::Jail::expect_with(|jail| {
+            let settings = Settings::load(None, &Overrides::default()).unwrap();
+            assert_eq!(settings.metrics, MetricsSetting::Off);
+            assert_eq!(settings.otlp_endpoint, "");
+            assert_eq!(settings.log_format, LogFormat::Auto);
+            assert_eq!(settings.authorities_dir, ConfigDir::shipped_authorities());
+            assert_eq!(settings.letters_dir, ConfigDir::shipped_letters());
+            jail.set_env("SENDPANEL_METRICS", "on");
+            let settings = Settings::load(None, &Overrides::default()).unwrap();
+            assert_eq!(settings.metrics, MetricsSetting::OnMainBind);
+            jail.set_env("SENDPANEL_METRICS_BIND", "10.0.0.5:9100");
+            let settings = Settings::load(None, &Overrides::default()).unwrap();
+            assert_eq!(
+                settings.metrics,
+                MetricsSetting::OnOwnBind("10.0.0.5:9100".parse().unwrap())
+            );
+            jail.set_env("SENDPANEL_METRICS_BIND", "internal");
+            let err = Settings::load(None, &Overrides::default()).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("metrics_bind: `internal` is not an address"),
+                "{err}"
+            );
+            jail.set_env("SENDPANEL_METRICS", "off");
+            jail.set_env("SENDPANEL_METRICS_BIND", "10.0.0.5:9100");
+            let err = Settings::load(None, &Overrides::default()).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("metrics_bind: is set while metrics is off"),
+                "{err}"
+            );
+            jail.set_env("SENDPANEL_METRICS_BIND", "");
+            jail.set_env("SENDPANEL_OTLP_ENDPOINT", "collector:4318");
+            let err = Settings::load(None, &Overrides::default()).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("otlp_endpoint: `collector:4318` must be"),
+                "{err}"
+            );
+            jail.set_env("SENDPANEL_OTLP_ENDPOINT", "http://collector:4318");
+            jail.set_env("SENDPANEL_AUTHORITIES_DIR", "/etc/sendpanel/authorities");
+            let settings = Settings::load(None, &Overrides::default()).unwrap();
+            assert_eq!(settings.otlp_endpoint, "http://collector:4318");
+            assert_eq!(
+                settings.authorities_dir,
+                ConfigDir::Disk("/etc/sendpanel/authorities".into())
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn a_bad_file_names_the_file_and_the_key() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("bad.toml", "database_pool_size = \"many\"")?;
