@@ -110,15 +110,7 @@ fn main() {
 
     let host = PolicyHost::new(Limits::default(), None).unwrap();
     let plugin = host.load(&wasm("sendpanel-plugin-torbay")).unwrap();
-    let facts = plugin
-        .test_vectors()
-        .unwrap()
-        .into_iter()
-        .find_map(|v| match v.call {
-            TestCall::GraduatedResponse(f) => Some(f),
-            _ => None,
-        })
-        .unwrap();
+    let facts = sendpanel_tests::plugins::graduated_response_facts(&plugin);
     let native_facts = Torbay::test_vectors()
         .into_iter()
         .find_map(|v| match v.call {

@@ -160,15 +160,7 @@ impl Plugins {
         let host = PolicyHost::new(Limits::default(), None).unwrap();
         let bytes = wasm("sendpanel-plugin-torbay");
         let (plugin, _) = vet(&host, &bytes).unwrap();
-        let facts = plugin
-            .test_vectors()
-            .unwrap()
-            .into_iter()
-            .find_map(|v| match v.call {
-                TestCall::GraduatedResponse(f) => Some(f),
-                _ => None,
-            })
-            .unwrap();
+        let facts = sendpanel_tests::plugins::graduated_response_facts(&plugin);
         Self {
             host,
             bytes,

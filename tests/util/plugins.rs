@@ -99,3 +99,23 @@ pub fn wasm(name: &str) -> Vec<u8> {
     let path = wasm_path(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// The facts of `plugin`'s first graduated-response test vector: a realistic request
+/// for tests and benchmarks to ask about, as the plugin's author wrote it.
+///
+/// # Panics
+/// When the plugin carries no such vector (every shipped plugin does).
+pub fn graduated_response_facts(
+    plugin: &sendpanel_core::policy::Plugin,
+) -> sendpanel_core::policy::contract::RequestFacts {
+    use sendpanel_core::policy::contract::TestCall;
+    plugin
+        .test_vectors()
+        .unwrap_or_else(|e| panic!("the plugin's vectors: {e}"))
+        .into_iter()
+        .find_map(|v| match v.call {
+            TestCall::GraduatedResponse(facts) => Some(facts),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("the plugin carries no graduated-response vector"))
+}

@@ -20,7 +20,7 @@ use chrono::{NaiveDate, TimeZone};
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::domain::{Email, UserRole};
 use sendpanel_core::identity::{add_user, issue_token};
-use sendpanel_core::policy::contract::{Date, TestCall};
+use sendpanel_core::policy::contract::Date;
 use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost, install, vet};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::time::FixedClock;
@@ -105,15 +105,7 @@ async fn scenario(db: Database) {
     let bytes = wasm("sendpanel-plugin-torbay");
     let (plugin, _) = vet(&host, &bytes).unwrap();
     install(&db, &torbay, &plugin, bytes, Some(date(2023, 9, 1))).unwrap();
-    let mut facts = plugin
-        .test_vectors()
-        .unwrap()
-        .into_iter()
-        .find_map(|v| match v.call {
-            TestCall::GraduatedResponse(f) => Some(f),
-            _ => None,
-        })
-        .unwrap();
+    let mut facts = sendpanel_tests::plugins::graduated_response_facts(&plugin);
     facts.as_at = Date {
         year: 2023,
         month: 10,

@@ -248,15 +248,7 @@ async fn walk(db: Database) {
     let bytes = wasm("sendpanel-plugin-torbay");
     let (plugin, _) = vet(&host, &bytes).unwrap();
     install(&db, &torbay, &plugin, bytes, Some(date(2023, 9, 1))).unwrap();
-    let mut facts = plugin
-        .test_vectors()
-        .unwrap()
-        .into_iter()
-        .find_map(|v| match v.call {
-            TestCall::GraduatedResponse(f) => Some(f),
-            _ => None,
-        })
-        .unwrap();
+    let mut facts = sendpanel_tests::plugins::graduated_response_facts(&plugin);
     facts.as_at = Date {
         year: 2023,
         month: 10,

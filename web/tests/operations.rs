@@ -20,7 +20,7 @@ use prost::Message;
 use sendpanel_core::config::load_authorities;
 use sendpanel_core::domain::{Email, UserRole};
 use sendpanel_core::identity::{add_user, issue_token};
-use sendpanel_core::policy::contract::{RequestFacts, TestCall};
+use sendpanel_core::policy::contract::RequestFacts;
 use sendpanel_core::policy::{Limits, PolicyHost, install, vet};
 use sendpanel_core::registry::register_authorities;
 use sendpanel_core::store::AuthorityScope;
@@ -180,15 +180,7 @@ fn torbay_with_its_plugin(db: &sendpanel_core::store::Database) -> (String, Requ
         Some(sendpanel_tests::fixtures::date(2023, 9, 1)),
     )
     .unwrap();
-    let mut facts = plugin
-        .test_vectors()
-        .unwrap()
-        .into_iter()
-        .find_map(|v| match v.call {
-            TestCall::GraduatedResponse(f) => Some(f),
-            _ => None,
-        })
-        .unwrap();
+    let mut facts = sendpanel_tests::plugins::graduated_response_facts(&plugin);
     for need in &mut facts.needs {
         need.evidence.clear();
     }
