@@ -2,7 +2,8 @@
 //! received is a whole database as of one moment: it opens, passes SQLite's integrity
 //! check, migrates as current, and every case in it has what its request's
 //! transaction wrote (the child, the event, the six-week limit) and nothing half
-//! written. PostgreSQL is refused, naming pg_dump.
+//! written. PostgreSQL is refused, naming pg_dump; a pg_dump restored with pg_restore
+//! is whole too.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -92,13 +93,73 @@ fn a_backup_taken_during_writes_restores_whole() {
     restored.check_integrity().unwrap();
 }
 
+/// PostgreSQL's backup is its own tools, as `sendpanel backup` says: `pg_dump` of a
+/// database holding cases, restored with `pg_restore` into another, is current (no
+/// migration pending) and holds the same cases with their limits.
 #[test]
-fn postgresql_is_backed_up_with_pg_dump() {
-    let test_db = TestDb::postgres().unwrap();
+fn postgresql_is_backed_up_with_pg_dump_and_restored_with_pg_restore() {
+    let source = TestDb::postgres().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let refused = test_db
+    let refused = source
         .db
         .backup_to(&dir.path().join("backup.db"))
         .unwrap_err();
     assert!(refused.to_string().contains("pg_dump"), "{refused}");
+
+    let (scope, _) = torbay(&source.db).unwrap();
+    for serial in 1..=5 {
+        receive_request(&source.db, &scope, &request(serial), None, &on(2023, 9, 4)).unwrap();
+    }
+    let dump = dir.path().join("sendpanel.dump");
+    let dumped = std::process::Command::new("pg_dump")
+        .arg("--format=custom")
+        .arg(format!("--file={}", dump.display()))
+        .arg(source.url())
+        .output()
+        .expect("pg_dump runs (PostgreSQL's client tools)");
+    assert!(
+        dumped.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&dumped.stderr)
+    );
+
+    // Restored over a second database (its own tables replaced by the dump's).
+    let target = TestDb::postgres().unwrap();
+    let restored = std::process::Command::new("pg_restore")
+        .args(["--clean", "--if-exists", "--no-owner"])
+        .arg(format!("--dbname={}", target.url()))
+        .arg(&dump)
+        .output()
+        .expect("pg_restore runs");
+    assert!(
+        restored.status.success(),
+        "pg_restore: {}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let restored = Database::open(
+        DatabaseUrl::parse(&target.url()).unwrap(),
+        PoolOptions::default(),
+    )
+    .unwrap();
+    assert!(
+        restored.migrate().unwrap().is_empty(),
+        "the restored schema is current"
+    );
+    let before = source.db.read(|tx| tx.list_cases(&scope)).unwrap();
+    let after = restored.read(|tx| tx.list_cases(&scope)).unwrap();
+    assert_eq!(after.len(), 5);
+    assert_eq!(
+        after.iter().map(|c| c.id).collect::<Vec<_>>(),
+        before.iter().map(|c| c.id).collect::<Vec<_>>()
+    );
+    for case in &after {
+        let deadlines = restored
+            .read(|tx| tx.list_deadlines(&scope, case.id))
+            .unwrap();
+        assert!(
+            deadlines
+                .iter()
+                .any(|d| d.kind == DeadlineKind::DecideWhetherToAssess)
+        );
+    }
 }
