@@ -101,14 +101,17 @@ impl Database {
         let spawned = std::thread::Builder::new()
             .name("tally-listener".to_owned())
             .spawn(move || {
+                // Only the very first attempt can have missed nothing: after a failed
+                // or lost connection, watchers may have missed notices meanwhile.
                 let mut first = true;
                 loop {
+                    let may_have_missed = !first;
+                    first = false;
                     match listen(&url) {
                         Ok(mut conn) => {
-                            if !first && !on_notice(Notice::Reconnected) {
+                            if may_have_missed && !on_notice(Notice::Reconnected) {
                                 return;
                             }
-                            first = false;
                             match relay(&mut conn, &mut on_notice) {
                                 Relay::Stopped => return,
                                 Relay::Lost(error) => {
