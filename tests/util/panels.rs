@@ -6,8 +6,10 @@
 use std::path::PathBuf;
 
 use sendpanel_core::config::{AuthorityConfig, load_authority};
-use sendpanel_core::domain::{Slug, User, UserRole};
-use sendpanel_core::panel::seat_member;
+use sendpanel_core::domain::{AgendaItem, CaseId, Proposal, Sitting, Slug, User, UserId, UserRole};
+use sendpanel_core::panel::{
+    AddToAgenda, ScheduleSitting, add_to_agenda, open_sitting, schedule_sitting, seat_member,
+};
 use sendpanel_core::registry::register_authorities;
 use sendpanel_core::store::{AuthorityScope, Database};
 
@@ -53,4 +55,50 @@ pub fn seated(
         &Slug::parse("role", role)?,
     )?;
     Ok(member)
+}
+
+/// A sitting of Torbay's SEN panel on Monday 2 October 2023 with `members` (the chair
+/// first), scheduled and `case` put on its agenda to decide whether to assess on 20
+/// September, then opened by the chair on the day: what the live-tally tests and
+/// benchmarks sit.
+pub fn open_assess_sitting(
+    db: &Database,
+    scope: &AuthorityScope,
+    config: &AuthorityConfig,
+    members: &[UserId],
+    case: CaseId,
+) -> anyhow::Result<(Sitting, AgendaItem)> {
+    let chair = *members
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("a sitting needs its chair"))?;
+    let sitting = schedule_sitting(
+        db,
+        scope,
+        config,
+        &ScheduleSitting {
+            panel: Slug::parse("panel", "sen-panel")?,
+            sits_on: crate::fixtures::date(2023, 10, 2),
+            starts_at: chrono::NaiveTime::from_hms_opt(9, 30, 0)
+                .ok_or_else(|| anyhow::anyhow!("09:30 is a time"))?,
+            location: "Online".into(),
+            members: members.to_vec(),
+        },
+        chair,
+        &on(2023, 9, 20),
+    )?;
+    let item = add_to_agenda(
+        db,
+        scope,
+        config,
+        sitting.id,
+        &AddToAgenda {
+            case,
+            proposal: Proposal::Assess,
+            placement: None,
+        },
+        chair,
+        &on(2023, 9, 20),
+    )?;
+    open_sitting(db, scope, sitting.id, chair, &on(2023, 10, 2))?;
+    Ok((sitting, item))
 }

@@ -22,20 +22,17 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveTime;
 use sendpanel_core::clock::BankHolidays;
-use sendpanel_core::domain::{Proposal, Slug, UserRole};
+use sendpanel_core::domain::{Slug, UserRole};
 use sendpanel_core::identity::issue_token;
-use sendpanel_core::panel::{
-    AddToAgenda, ScheduleSitting, add_to_agenda, open_sitting, schedule_sitting, seat_member,
-};
+use sendpanel_core::panel::seat_member;
 use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost};
 use sendpanel_core::store::Database;
 use sendpanel_core::workflow::receive_request;
 use sendpanel_tests::TestDb;
-use sendpanel_tests::fixtures::{date, user};
+use sendpanel_tests::fixtures::user;
 use sendpanel_tests::journey::{on, request};
-use sendpanel_tests::panels::torbay;
+use sendpanel_tests::panels::{open_assess_sitting, torbay};
 use sendpanel_web::live::LiveTallies;
 use sendpanel_web::server::start;
 use sendpanel_web::state::AppState;
@@ -111,36 +108,7 @@ fn set_up(db: &Database) -> Setup {
         .id;
     let mut members = vec![chair.id];
     members.extend(voters.iter().map(|v| v.id));
-    let sitting = schedule_sitting(
-        db,
-        &scope,
-        &config,
-        &ScheduleSitting {
-            panel: panel.clone(),
-            sits_on: date(2023, 10, 2),
-            starts_at: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
-            location: "Online".into(),
-            members,
-        },
-        chair.id,
-        &on(2023, 9, 20),
-    )
-    .unwrap();
-    let item = add_to_agenda(
-        db,
-        &scope,
-        &config,
-        sitting.id,
-        &AddToAgenda {
-            case,
-            proposal: Proposal::Assess,
-            placement: None,
-        },
-        chair.id,
-        &on(2023, 9, 20),
-    )
-    .unwrap();
-    open_sitting(db, &scope, sitting.id, chair.id, &on(2023, 10, 2)).unwrap();
+    let (sitting, item) = open_assess_sitting(db, &scope, &config, &members, case).unwrap();
     let token = |email| {
         issue_token(db, &scope, email, None, &on(2023, 10, 2))
             .unwrap()

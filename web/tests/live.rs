@@ -15,20 +15,14 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveTime;
 use sendpanel_core::clock::BankHolidays;
-use sendpanel_core::domain::{Proposal, Slug};
 use sendpanel_core::identity::issue_token;
-use sendpanel_core::panel::{
-    AddToAgenda, ScheduleSitting, add_to_agenda, open_sitting, schedule_sitting,
-};
 use sendpanel_core::policy::{Limits, PluginCatalogue, PolicyHost};
 use sendpanel_core::store::Database;
 use sendpanel_core::workflow::receive_request;
 use sendpanel_tests::TestDb;
-use sendpanel_tests::fixtures::date;
 use sendpanel_tests::journey::{on, request};
-use sendpanel_tests::panels::{seated, torbay};
+use sendpanel_tests::panels::{open_assess_sitting, seated, torbay};
 use sendpanel_web::server::start;
 use sendpanel_web::state::AppState;
 use serde_json::{Value, json};
@@ -72,36 +66,14 @@ fn two_watchers_see_a_third_members_vote(db: Database) {
         .unwrap()
         .case
         .id;
-    let sitting = schedule_sitting(
+    let (sitting, item) = open_assess_sitting(
         &db,
         &scope,
         &config,
-        &ScheduleSitting {
-            panel: Slug::parse("panel", "sen-panel").unwrap(),
-            sits_on: date(2023, 10, 2),
-            starts_at: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
-            location: "Online".into(),
-            members: vec![chair.id, ep.id, sen_manager.id, senco.id],
-        },
-        chair.id,
-        &on(2023, 9, 20),
+        &[chair.id, ep.id, sen_manager.id, senco.id],
+        case,
     )
     .unwrap();
-    let item = add_to_agenda(
-        &db,
-        &scope,
-        &config,
-        sitting.id,
-        &AddToAgenda {
-            case,
-            proposal: Proposal::Assess,
-            placement: None,
-        },
-        chair.id,
-        &on(2023, 9, 20),
-    )
-    .unwrap();
-    open_sitting(&db, &scope, sitting.id, chair.id, &on(2023, 10, 2)).unwrap();
     let token = |email| {
         issue_token(&db, &scope, email, None, &on(2023, 10, 2))
             .unwrap()
