@@ -44,7 +44,7 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, Days, NaiveDate, TimeZone};
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::domain::{AdviceSource, NeedType, RequestedBy, SettingType, UserId, UserRole};
-use sendpanel_core::policy::contract::{Date, RequestFacts, TestCall};
+use sendpanel_core::policy::contract::{Date, RequestFacts};
 use sendpanel_core::policy::{Limits, Plugin, PluginCatalogue, PolicyHost, Question, install, vet};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_core::time::FixedClock;
