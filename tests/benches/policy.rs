@@ -17,7 +17,6 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use sendpanel_core::policy::contract::TestCall;
 use sendpanel_core::policy::{Limits, Outcome, PolicyHost};
 use sendpanel_plugin::Guest;
 use sendpanel_plugin_torbay::Torbay;
