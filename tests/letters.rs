@@ -43,7 +43,7 @@ fn book(dir: &Path, codes: &[&str]) -> LetterBook {
         .iter()
         .map(|c| AuthorityId::parse(c).unwrap())
         .collect();
-    LetterBook::load(&shared_letters_dir(), dir, &ids).unwrap()
+    LetterBook::load(shared_letters_dir(), dir, &ids).unwrap()
 }
 
 /// Installs the notifier with the shared letters and the overrides of `codes` under

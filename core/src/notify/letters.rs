@@ -865,7 +865,7 @@ mod tests {
 
     #[test]
     fn the_shipped_letters_load_and_every_kind_renders_escaped() {
-        let book = LetterBook::load(&shared_letters(), &authorities_dir(), &shipped()).unwrap();
+        let book = LetterBook::load(shared_letters(), authorities_dir(), &shipped()).unwrap();
         for authority in shipped() {
             for kind in <LetterKind as strum::IntoEnumIterator>::iter() {
                 let letter = book.render_sample(&authority, kind).unwrap();
@@ -878,7 +878,7 @@ mod tests {
 
     #[test]
     fn each_shipped_authority_puts_the_shared_words_on_its_own_letterhead() {
-        let book = LetterBook::load(&shared_letters(), &authorities_dir(), &shipped()).unwrap();
+        let book = LetterBook::load(shared_letters(), authorities_dir(), &shipped()).unwrap();
         let html = |code| {
             book.render_sample(&id(code), LetterKind::DecisionToAssess)
                 .unwrap()
@@ -899,7 +899,7 @@ mod tests {
     fn an_authority_without_overrides_renders_the_shared_letters() {
         let dir = tempfile::tempdir().unwrap();
         // No `newshire` folder at all under the authorities.
-        let book = LetterBook::load(&shared_letters(), dir.path(), &[id("newshire")]).unwrap();
+        let book = LetterBook::load(shared_letters(), dir.path(), &[id("newshire")]).unwrap();
         let letter = book
             .render_sample(&id("newshire"), LetterKind::DecisionToAssess)
             .unwrap();
@@ -927,7 +927,7 @@ mod tests {
         write_override(dir.path(), "newshire", "refusal-to-assess.hbs", &own);
         let (newshire, oldshire) = (id("newshire"), id("oldshire"));
         let book = LetterBook::load(
-            &shared_letters(),
+            shared_letters(),
             dir.path(),
             &[newshire.clone(), oldshire.clone()],
         )
@@ -962,7 +962,7 @@ mod tests {
     fn an_override_that_replaces_no_shared_template_is_refused_naming_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = write_override(dir.path(), "torbay", "refusal-to-asess.hbs", "x");
-        let err = LetterBook::load(&shared_letters(), dir.path(), &[id("torbay")])
+        let err = LetterBook::load(shared_letters(), dir.path(), &[id("torbay")])
             .unwrap_err()
             .to_string();
         assert!(err.contains(&file.display().to_string()), "{err}");
@@ -1054,7 +1054,7 @@ mod tests {
     #[test]
     fn strict_mode_refuses_a_part_that_is_null() {
         let letters =
-            AuthorityLetters::compile(&TemplateSet::shared(&shared_letters()).unwrap()).unwrap();
+            AuthorityLetters::compile(&TemplateSet::shared(shared_letters()).unwrap()).unwrap();
         let mut context = samples(LetterKind::RefusalToAssess).remove(0);
         context.rights = None;
         let err = letters

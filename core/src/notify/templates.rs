@@ -204,8 +204,8 @@ mod tests {
 
     #[test]
     fn an_override_replaces_only_the_template_of_its_name() {
-        let shared = TemplateSet::shared(&shipped_shared()).unwrap();
-        let torbay = shared.with_overrides(&shipped_authority("torbay")).unwrap();
+        let shared = TemplateSet::shared(shipped_shared()).unwrap();
+        let torbay = shared.with_overrides(shipped_authority("torbay")).unwrap();
         let layout = |set: &TemplateSet| set.partials().get("layout").unwrap().path.clone();
         assert_eq!(
             layout(&torbay),
@@ -223,10 +223,10 @@ mod tests {
 
     #[test]
     fn a_missing_authority_folder_overrides_nothing() {
-        let shared = TemplateSet::shared(&shipped_shared()).unwrap();
+        let shared = TemplateSet::shared(shipped_shared()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let set = shared
-            .with_overrides(&dir.path().join("newshire/letters"))
+            .with_overrides(dir.path().join("newshire/letters"))
             .unwrap();
         assert_eq!(
             set.partials().get("layout").unwrap().path,
@@ -236,7 +236,7 @@ mod tests {
 
     #[test]
     fn an_override_with_no_shared_template_of_its_name_is_refused_naming_it() {
-        let shared = TemplateSet::shared(&shipped_shared()).unwrap();
+        let shared = TemplateSet::shared(shipped_shared()).unwrap();
         for misspelt in ["refusal-to-asess.hbs", "_footer.hbs", "_.hbs"] {
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(dir.path().join(misspelt), "x").unwrap();
@@ -260,7 +260,7 @@ mod tests {
         let err = TemplateSet::shared(dir.path()).unwrap_err().to_string();
         assert!(err.contains("is missing"), "{err}");
 
-        let err = TemplateSet::shared(&dir.path().join("nowhere"))
+        let err = TemplateSet::shared(dir.path().join("nowhere"))
             .unwrap_err()
             .to_string();
         assert!(err.contains("does not exist"), "{err}");
