@@ -21,6 +21,7 @@ pub mod oidc;
 pub mod panels;
 pub mod plugins;
 pub mod s3;
+pub mod synthetic;
 
 /// An event's payload as the log stores it: for tests that check the stored shape
 /// (field names and formats), which rows already written depend on.
