@@ -95,6 +95,7 @@ fn sitting(db: &Database, config_change: impl FnOnce(&mut AuthorityConfig)) -> S
             case,
             proposal: Proposal::Assess,
             placement: None,
+            funding: None,
         },
         chair.id,
         &on(2023, 9, 20),
@@ -452,10 +453,10 @@ both_backends! {
         }, chair.id, &on(2023, 9, 20))?;
         // Papers were due 5 days before the sitting: 27 September.
         assert!(matches!(
-            add_to_agenda(db, &scope, &config, scheduled.id, &AddToAgenda { case, proposal: Proposal::Assess, placement: None }, chair.id, &on(2023, 9, 28)),
+            add_to_agenda(db, &scope, &config, scheduled.id, &AddToAgenda { case, proposal: Proposal::Assess, placement: None, funding: None }, chair.id, &on(2023, 9, 28)),
             Err(PanelError::Invalid { field: "case", .. })
         ));
-        let item = add_to_agenda(db, &scope, &config, scheduled.id, &AddToAgenda { case, proposal: Proposal::Assess, placement: None }, chair.id, &on(2023, 9, 27))?;
+        let item = add_to_agenda(db, &scope, &config, scheduled.id, &AddToAgenda { case, proposal: Proposal::Assess, placement: None, funding: None }, chair.id, &on(2023, 9, 27))?;
         let vote = |reason: &str| cast_vote(db, &scope, item.id, ep.id, &CastVote { choice: VoteChoice::Agree, reason: reason.into() }, &on(2023, 10, 2));
         assert!(matches!(vote("Ready."), Err(PanelError::Closed(_))));
         open_sitting(db, &scope, scheduled.id, chair.id, &on(2023, 10, 2))?;

@@ -40,17 +40,18 @@ use sendpanel_tests::panels::{seated, torbay};
 
 /// Torbay's IPOP sitting on Monday 4 March 2024, open, its quorum present (chair, SEN
 /// manager, health, social care), for a case whose plan was issued on 10 January 2024.
-struct Ipop {
-    scope: AuthorityScope,
-    config: AuthorityConfig,
-    chair: User,
-    members: Vec<User>,
-    admin: Actor,
-    case: CaseId,
-    sitting: sendpanel_core::domain::SittingId,
+/// Shared with the banding tests (`banding_panel.rs`), whose items go to the same panel.
+pub(crate) struct Ipop {
+    pub(crate) scope: AuthorityScope,
+    pub(crate) config: AuthorityConfig,
+    pub(crate) chair: User,
+    pub(crate) members: Vec<User>,
+    pub(crate) admin: Actor,
+    pub(crate) case: CaseId,
+    pub(crate) sitting: sendpanel_core::domain::SittingId,
 }
 
-fn services(db: &Database) -> Services {
+pub(crate) fn services(db: &Database) -> Services {
     Services {
         db: db.clone(),
         holidays: Arc::new(BankHolidays::england_and_wales()),
@@ -58,7 +59,7 @@ fn services(db: &Database) -> Services {
     }
 }
 
-fn ipop(db: &Database) -> Ipop {
+pub(crate) fn ipop(db: &Database) -> Ipop {
     let (scope, config) = torbay(db).unwrap();
     let seat = |role| seated(db, &scope, &config, "ipop", role).unwrap();
     let chair = seat("chair");
@@ -99,7 +100,7 @@ fn ipop(db: &Database) -> Ipop {
 }
 
 /// An illustrative setting: the name and URN are made up here, not any council's.
-fn setting(s: &Services, admin: &Actor, urn: &str, kind: &str) -> EducationSettingId {
+pub(crate) fn setting(s: &Services, admin: &Actor, urn: &str, kind: &str) -> EducationSettingId {
     add_setting(
         s,
         admin,
@@ -116,7 +117,7 @@ fn setting(s: &Services, admin: &Actor, urn: &str, kind: &str) -> EducationSetti
 
 /// A special-school place from September 2024, with health and social care paying
 /// shares (illustrative amounts).
-fn joint(setting: EducationSettingId) -> DecidePlacement {
+pub(crate) fn joint(setting: EducationSettingId) -> DecidePlacement {
     DecidePlacement {
         setting,
         starts_on: date(2024, 9, 2),
@@ -146,6 +147,7 @@ impl Ipop {
                 case: self.case,
                 proposal: Proposal::NamePlacement,
                 placement,
+                funding: None,
             },
             self.chair.id,
             &on(2024, 2, 19),
@@ -153,7 +155,7 @@ impl Ipop {
         .map(|item| item.id)
     }
 
-    fn sit_and_agree(&self, db: &Database, item: AgendaItemId) {
+    pub(crate) fn sit_and_agree(&self, db: &Database, item: AgendaItemId) {
         open_sitting(
             db,
             &self.scope,
@@ -189,7 +191,7 @@ impl Ipop {
         }
     }
 
-    fn close(
+    pub(crate) fn close(
         &self,
         db: &Database,
         item: AgendaItemId,
@@ -198,7 +200,7 @@ impl Ipop {
         self.close_departing(db, item, decision, None)
     }
 
-    fn close_departing(
+    pub(crate) fn close_departing(
         &self,
         db: &Database,
         item: AgendaItemId,
@@ -223,14 +225,14 @@ impl Ipop {
         )
     }
 
-    fn agenda_len(&self, db: &Database) -> usize {
+    pub(crate) fn agenda_len(&self, db: &Database) -> usize {
         db.read(|tx| tx.list_agenda_items(&self.scope, self.sitting))
             .unwrap()
             .len()
     }
 }
 
-fn refused_field(result: Result<impl std::fmt::Debug, PanelError>) -> &'static str {
+pub(crate) fn refused_field(result: Result<impl std::fmt::Debug, PanelError>) -> &'static str {
     match result {
         Err(PanelError::Invalid { field, .. })
         | Err(PanelError::Workflow(WorkflowError::Invalid { field, .. })) => field,
@@ -293,6 +295,7 @@ both_backends! {
             case: p.case,
             proposal: Proposal::Maintain,
             placement: Some(joint(independent)),
+            funding: None,
         }, p.chair.id, &on(2024, 2, 19));
         assert!(on_sen_panel.is_err());
         assert_eq!(p.agenda_len(db), 0);
@@ -376,9 +379,9 @@ both_backends! {
             }, chair.id, &scheduled_on)?;
             let college_place = DecidePlacement { starts_on: date(2024, 9, 2), health_pence: 0, social_care_pence: 0, ..joint(college) };
             // A post-16 item without its proposal is refused, naming the field.
-            let bare = add_to_agenda(db, &scope, &config, sitting.id, &AddToAgenda { case, proposal: Proposal::NamePost16Placement, placement: None }, chair.id, &scheduled_on);
+            let bare = add_to_agenda(db, &scope, &config, sitting.id, &AddToAgenda { case, proposal: Proposal::NamePost16Placement, placement: None, funding: None }, chair.id, &scheduled_on);
             assert_eq!(refused_field(bare), "placement");
-            let item = add_to_agenda(db, &scope, &config, sitting.id, &AddToAgenda { case, proposal: Proposal::NamePost16Placement, placement: Some(college_place) }, chair.id, &scheduled_on)?.id;
+            let item = add_to_agenda(db, &scope, &config, sitting.id, &AddToAgenda { case, proposal: Proposal::NamePost16Placement, placement: Some(college_place), funding: None }, chair.id, &scheduled_on)?.id;
             let day = on(sits_on.year(), sits_on.month(), sits_on.day());
             open_sitting(db, &scope, sitting.id, chair.id, &day)?;
             for who in std::iter::once(&chair).chain(&members) {

@@ -3,6 +3,7 @@
 mod accounts;
 mod advice_links;
 mod backup;
+mod banding_panel;
 mod caseload;
 mod concurrency;
 mod digests;

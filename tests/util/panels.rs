@@ -95,6 +95,7 @@ pub fn open_assess_sitting(
             case,
             proposal: Proposal::Assess,
             placement: None,
+            funding: None,
         },
         chair,
         &on(2023, 9, 20),

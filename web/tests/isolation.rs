@@ -138,6 +138,7 @@ fn item(
             case,
             proposal: Proposal::Assess,
             placement: None,
+            funding: None,
         },
         actor,
         &clock(),

@@ -52,7 +52,7 @@ use sendpanel_core::time::Clock;
 use sendpanel_core::workflow::steps::{self, Step};
 use sendpanel_core::workflow::{self, CaseState};
 use sendpanel_tests::TestDb;
-use sendpanel_web::roles::WRITERS;
+use sendpanel_web::roles::{CLERKS, WRITERS};
 use sendpanel_web::state::AccountMail;
 use strum::IntoEnumIterator;
 
@@ -454,6 +454,8 @@ const PAGES: &[(&str, &str, Access)] = &[
         "/sittings/{id}/minutes",
         Access::Roles(&WATCHING_ROLES),
     ),
+    ("GET", "/sittings/{id}/agenda/new", Access::Roles(&CLERKS)),
+    ("POST", "/sittings/{id}/agenda/new", Access::Roles(&CLERKS)),
     ("GET", "/agenda-items/{id}", Access::Roles(&SITTING_ROLES)),
     (
         "POST",
@@ -874,6 +876,7 @@ fn sitting(
             case,
             proposal: Proposal::Assess,
             placement: None,
+            funding: None,
         },
         members[0],
         &clock,

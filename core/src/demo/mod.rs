@@ -651,6 +651,7 @@ fn demo_sitting_of(
                 case,
                 proposal: Proposal::Assess,
                 placement: None,
+                funding: None,
             },
             clerk,
             clock,

@@ -4,7 +4,23 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AdviceId, CaseId, CommitmentId, EducationSettingId, PlacementId, PluginHash, UserId};
+use super::{
+    AdviceId, AgendaItemId, CaseId, CommitmentId, EducationSettingId, PlacementId, PluginHash,
+    UserId,
+};
+
+/// A band as a person sets it, when it is not the advice's as given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BandTerms {
+    /// The band's code, as the tariff gives it.
+    pub band_code: String,
+    /// The band's title.
+    pub band_title: String,
+    /// Place funding, pence a year.
+    pub place_funding_pence: i64,
+    /// Top-up, pence a year.
+    pub top_up_pence: i64,
+}
 
 /// One named part of a commitment besides place funding and top-up (Teachers' Pay and
 /// Pensions, say), in pence a year.
@@ -140,4 +156,42 @@ pub struct CommitmentSource {
     /// there was none). Other elements are entered by the person and not compared: a
     /// 1.x band advice gives them only for the period asked (see PENDING_CHANGES.md).
     pub departs_from_advice: bool,
+}
+
+/// A funding commitment an officer puts to the panel that decides banding with an
+/// agenda item: what the members read in the papers beside the plugin's band advice,
+/// and what is committed if the chair confirms it. The same parts as a commitment made
+/// outside a sitting, checked when the item was added. Kept with the item, never
+/// edited: a different proposal is a new item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ProposedCommitment {
+    /// The agenda item it was put with.
+    pub agenda_item_id: AgendaItemId,
+    /// The case.
+    pub case_id: CaseId,
+    /// The placement funded: one recorded on the case.
+    pub placement_id: PlacementId,
+    /// The banding advice the proposal confirms or departs from; `None` when there is
+    /// none.
+    #[schema(value_type = Option<String>)]
+    pub advice_id: Option<AdviceId>,
+    /// The band and amounts proposed; `None` confirms the advice's as given (or, with
+    /// `hours`, funds by the hour).
+    pub band: Option<BandTerms>,
+    /// On the hours model: the hours, rate and weeks the top-up is worked from.
+    pub hours: Option<HoursTerms>,
+    /// Other elements, pence a year each.
+    pub other_elements: Vec<FundingElement>,
+    /// The officer's reasons: given when the band departs from the advice or there is
+    /// none.
+    pub reasons: Option<String>,
+    /// The first day funded.
+    pub starts_on: NaiveDate,
+    /// The last day funded, for a placement agreed for a fixed time.
+    pub ends_on: Option<NaiveDate>,
+    /// The case's latest commitment when it was proposed: if another is recorded
+    /// before the panel decides, the panel decided on a stale view and confirming is
+    /// refused.
+    #[schema(value_type = Option<String>)]
+    pub expected_latest: Option<CommitmentId>,
 }

@@ -55,7 +55,10 @@ pub use error::DomainError;
 pub use event::{EVENT_SCHEMA_VERSION, Event, EventKind};
 pub use evidence::{Evidence, EvidenceKind, NeedArea, ReceivedThrough};
 pub use exception::{DeadlineException, ExceptionLimb};
-pub use funding::{CommitmentSource, FundingCommitment, FundingElement, FundingModel, HoursTerms};
+pub use funding::{
+    BandTerms, CommitmentSource, FundingCommitment, FundingElement, FundingModel, HoursTerms,
+    ProposedCommitment,
+};
 pub use ids::{
     AccessId, AdviceId, AdviceLinkId, AgendaItemId, ApiTokenId, CaseId, CaseNoteId,
     ChildCorrectionId, ChildId, CommitmentId, ConflictId, DeadlineId, DecisionId, DocumentId,

@@ -191,6 +191,11 @@ pub enum Proposal {
     NamePost16Placement,
     /// At the transitions panel: do not name the post-16 setting proposed.
     DeclinePost16Placement,
+    /// Commit the band and funding proposed in the item's papers, from the day proposed:
+    /// the plugin's band as advised, or the officer's set against it with reasons.
+    ConfirmFunding,
+    /// Do not commit the funding proposed: the officer brings another proposal.
+    DeclineFunding,
 }
 
 impl Proposal {
@@ -202,6 +207,7 @@ impl Proposal {
             Self::Maintain | Self::Amend | Self::Cease => DecisionKind::AnnualReview,
             Self::NamePlacement | Self::DeclinePlacement => DecisionKind::Placement,
             Self::NamePost16Placement | Self::DeclinePost16Placement => DecisionKind::Post16,
+            Self::ConfirmFunding | Self::DeclineFunding => DecisionKind::Banding,
         }
     }
 }

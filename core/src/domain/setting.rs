@@ -113,6 +113,7 @@ pub struct EducationSetting {
     serde::Deserialize,
     strum::Display,
     strum::EnumString,
+    strum::EnumIter,
     utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]

@@ -3,7 +3,10 @@
 //! the decision and its reasons, which becomes the case's decision in the workflow in
 //! the same transaction that closes the item (and, through the notifier, writes the
 //! letter and its e-mail). Departing from the majority needs its own reason, as does
-//! departing from the plugin's advice (the workflow checks that one).
+//! departing from the plugin's advice (the workflow checks that one; for a band, the
+//! officer's proposal gave it). A placement named or a band confirmed is recorded with
+//! the decision, in the same transaction (`placement::at_panel`,
+//! `placement::banding_at_panel`).
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -314,6 +317,25 @@ fn decide_item(
             },
             &panel_context(&case, chair),
         ),
+        Proposal::ConfirmFunding | Proposal::DeclineFunding => {
+            crate::placement::banding_at_panel::decide(
+                tx,
+                scope,
+                &case,
+                workflow::PanelDecision {
+                    kind: decided.decision_kind(),
+                    outcome: if decided == Proposal::ConfirmFunding {
+                        crate::domain::DecisionOutcome::Agreed
+                    } else {
+                        crate::domain::DecisionOutcome::Refused
+                    },
+                    reasons,
+                    departure_reason,
+                    decided_on: command.decided_on,
+                },
+                &panel_context(&case, chair),
+            )
+        }
     };
     let decision = workflow::in_case(tx, scope, case, decided_by_panel)?;
     Ok(Closed::Decided {

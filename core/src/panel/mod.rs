@@ -19,12 +19,13 @@ mod voting;
 pub use close::{CloseItem, Closed, close_item};
 pub use minutes::{Minutes, MinutesItem, minutes, read_minutes};
 pub use papers::{
-    EvidenceOnPapers, Papers, PlacementOnPapers, open_evidence_from_papers, open_papers,
-    reread_papers,
+    EvidenceOnPapers, FundingOnPapers, Papers, PlacementOnPapers, open_evidence_from_papers,
+    open_papers, reread_papers,
 };
 pub use sitting::{
-    AddToAgenda, ScheduleSitting, add_to_agenda, list_sittings, list_sittings_named, mark_present,
-    open_sitting, schedule_sitting, seat_member, sitting_members, sitting_of,
+    AddToAgenda, AgendaChoices, ScheduleSitting, add_to_agenda, agenda_choices, list_sittings,
+    list_sittings_named, mark_present, open_sitting, schedule_sitting, seat_member,
+    sitting_members, sitting_of,
 };
 pub use tally::{ItemTally, SittingTally, sitting_tally};
 pub use voting::{CastVote, DeclareConflict, cast_vote, declare_conflict, my_part};

@@ -1,8 +1,9 @@
 //! A case's papers for a sitting: the request, the legal test in plain words beside the
 //! plugin's criteria (which weigh evidence and never replace the test, CFA s.36(8)),
-//! banding advice where there is some, the deadlines and decisions so far. Every opening
-//! is recorded: the record of who read what is the evidence that the panel's review was
-//! real (UK GDPR art. 22).
+//! banding advice where there is some (with, for a banding item, the funding proposed
+//! and whether it departs from the advice), the deadlines and decisions so far. Every
+//! opening is recorded: the record of who read what is the evidence that the panel's
+//! review was real (UK GDPR art. 22).
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -96,6 +97,28 @@ pub struct Papers {
     /// For a placement item: the placement proposed, with its setting as the register
     /// holds it.
     pub proposed_placement: Option<PlacementOnPapers>,
+    /// For a banding item: the funding proposed, beside the plugin's band advice.
+    pub proposed_funding: Option<FundingOnPapers>,
+}
+
+/// The funding a banding item proposes, as the papers show it: beside the band the
+/// plugin advised, and whether the proposal departs from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FundingOnPapers {
+    /// The setting funded: the proposed placement's, as the register holds it.
+    pub setting: crate::domain::EducationSetting,
+    /// The proposal as the officer made it.
+    pub proposed: crate::domain::ProposedCommitment,
+    /// The band and amounts committed if the chair confirms it: the proposal's own, its
+    /// hours as a band line, or the advice's as given.
+    pub band: crate::domain::BandTerms,
+    /// The band and amounts the plugin advised, when the proposal names its advice.
+    pub advised: Option<crate::domain::BandTerms>,
+    /// The tariff rule the advice cited.
+    pub tariff_rule: Option<String>,
+    /// Whether the proposal departs from the plugin's advice (or there is none to
+    /// follow); the officer's reasons then say why.
+    pub departs_from_advice: bool,
 }
 
 /// The placement a placement item proposes, as the papers show it.
@@ -277,8 +300,38 @@ fn gather(
             }),
             None => None,
         },
+        proposed_funding: funding_on_papers(tx, scope, item.id)?,
     };
     Ok(Ok((papers, seated.seat.role)))
+}
+
+/// The funding an item proposes, if it proposes any, weighed against the advice it
+/// names, with the setting of the placement it funds.
+fn funding_on_papers(
+    tx: &mut crate::store::Tx<'_>,
+    scope: &AuthorityScope,
+    item: AgendaItemId,
+) -> Result<Option<FundingOnPapers>, crate::store::StoreError> {
+    let Some(proposed) = tx.proposed_commitment(scope, item)? else {
+        return Ok(None);
+    };
+    let weighed = crate::placement::banding_at_panel::weigh(tx, scope, &proposed)?;
+    let placement = tx
+        .placements_of(scope, proposed.case_id)?
+        .into_iter()
+        .find(|p| p.id == proposed.placement_id)
+        .ok_or_else(|| crate::store::StoreError::NotFound {
+            entity: "placement",
+            id: proposed.placement_id.to_string(),
+        })?;
+    Ok(Some(FundingOnPapers {
+        setting: tx.get_education_setting(scope, placement.setting_id)?,
+        proposed,
+        band: weighed.band,
+        advised: weighed.advised,
+        tariff_rule: weighed.tariff_rule,
+        departs_from_advice: weighed.departs,
+    }))
 }
 
 /// The case's documents (those the retention job has not removed), each marked with

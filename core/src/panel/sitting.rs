@@ -1,9 +1,11 @@
 //! Setting up a sitting: members seated on the panel in their roles, a sitting on a date
-//! with the members invited, cases put on its agenda with a proposal (no later than the
+//! with the members invited, cases put on its agenda with a proposal (and, for a
+//! placement or banding item, the setting or funding proposed; no later than the
 //! panel's papers deadline), the chair opening it for votes, and members joining.
 
 use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
+use strum::IntoEnumIterator;
 
 use super::{CHAIR_ROLE, PanelError};
 use crate::config::{AuthorityConfig, PanelConfig};
@@ -14,6 +16,7 @@ use crate::domain::{
 };
 use crate::events::{self, CaseEvent};
 use crate::placement::decision::DecidePlacement;
+use crate::placement::funding::CommitFunding;
 use crate::store::{AuthorityScope, Database, NewEvent};
 use crate::time::Clock;
 
@@ -232,6 +235,12 @@ pub struct AddToAgenda {
     /// panel agrees.
     #[serde(default)]
     pub placement: Option<DecidePlacement>,
+    /// For a banding item (and only for one): the band and funding the officer proposes
+    /// (the placement funded, the band or the plugin's advice it confirms, place
+    /// funding, top-up, other elements, from when), which the papers show beside the
+    /// plugin's band advice and the chair commits if the panel agrees.
+    #[serde(default)]
+    pub funding: Option<CommitFunding>,
 }
 
 /// Whether a case at `stage` can take a decision of `kind` (checked again when the
@@ -248,20 +257,21 @@ pub(super) fn stage_takes(kind: DecisionKind, stage: CaseStage) -> bool {
         ),
         DecisionKind::AnnualReview => stage == CaseStage::PlanIssued,
         // A placement (a post-16 one too) is named in a draft or final plan (CFA
-        // s.39-40, SEND Regulations 2014 reg. 18).
-        DecisionKind::Placement | DecisionKind::Post16 => {
+        // s.39-40, SEND Regulations 2014 reg. 18); its band is committed at the same
+        // stages, at a sitting or outside one (`placement::funding`).
+        DecisionKind::Placement | DecisionKind::Post16 | DecisionKind::Banding => {
             crate::placement::NAMING_STAGES.contains(&stage)
         }
-        // Banding is committed outside a sitting (`placement::funding`); recording it
-        // online comes with a workflow command for it.
-        DecisionKind::Banding => false,
     }
 }
 
 /// Puts a case on a scheduled sitting's agenda, last, with `AgendaItemAdded`. Refused
 /// when the panel does not decide this kind, the case is not at a stage that takes it,
 /// the case is already on this sitting's agenda, the sitting has closed, or the papers
-/// deadline (`papers_due_days_before` the sitting) has passed.
+/// deadline (`papers_due_days_before` the sitting) has passed; and, naming the field,
+/// when a placement or banding item comes without its proposal (or another item with
+/// one), or the proposal would be refused outside a sitting as the case stands (a
+/// funding proposal made on a stale view of the case's commitments is a conflict).
 pub fn add_to_agenda(
     db: &Database,
     scope: &AuthorityScope,
@@ -340,6 +350,29 @@ pub fn add_to_agenda(
             }
             (false, None) => None,
         };
+        let funding = match (kind == DecisionKind::Banding, &command.funding) {
+            (true, None) => {
+                return Ok(Err(PanelError::invalid(
+                    "funding",
+                    "a banding item must propose the funding: the placement funded, the band (or the advice it confirms) and from when",
+                )));
+            }
+            (true, Some(proposed)) => {
+                match crate::placement::banding_at_panel::check_proposal(
+                    tx, scope, &case, proposed,
+                )? {
+                    Ok(checked) => Some((proposed, checked)),
+                    Err(refused) => return Ok(Err(refused.into())),
+                }
+            }
+            (false, Some(_)) => {
+                return Ok(Err(PanelError::invalid(
+                    "funding",
+                    "only a banding item proposes funding",
+                )));
+            }
+            (false, None) => None,
+        };
         let agenda = tx.list_agenda_items(scope, sitting_id)?;
         if agenda.iter().any(|i| i.case_id == command.case) {
             return Ok(Err(PanelError::invalid(
@@ -364,6 +397,11 @@ pub fn add_to_agenda(
                 tx, scope, item.id, &case, proposed, checked,
             )?;
         }
+        if let Some((proposed, checked)) = funding {
+            crate::placement::banding_at_panel::keep_proposal(
+                tx, scope, item.id, &case, proposed, checked,
+            )?;
+        }
         tx.append_event(
             scope,
             NewEvent {
@@ -381,6 +419,42 @@ pub fn add_to_agenda(
         )?;
         Ok(Ok(item))
     })?
+}
+
+/// What the page that puts a case on a sitting's agenda offers: the sitting, its
+/// panel's name, and the proposals of the decisions that panel takes, in the order
+/// [`Proposal`] lists them. [`add_to_agenda`] checks the proposal again when it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgendaChoices {
+    /// The sitting.
+    pub sitting: Sitting,
+    /// Its panel's name.
+    pub panel: String,
+    /// The proposals an item at this sitting may carry.
+    pub proposals: Vec<Proposal>,
+}
+
+/// The [`AgendaChoices`] of a sitting. Another authority's sitting is not found; a
+/// panel no longer configured is refused, as [`add_to_agenda`] refuses it.
+pub fn agenda_choices(
+    db: &Database,
+    scope: &AuthorityScope,
+    config: &AuthorityConfig,
+    sitting_id: SittingId,
+) -> Result<AgendaChoices, PanelError> {
+    let (sitting, panel) = db.read(|tx| {
+        let sitting = tx.get_sitting(scope, sitting_id)?;
+        let panel = tx.get_panel(scope, sitting.panel_id)?;
+        Ok((sitting, panel))
+    })?;
+    let panel_config = configured(config, &panel.code)?;
+    Ok(AgendaChoices {
+        sitting,
+        panel: panel_config.name.clone(),
+        proposals: Proposal::iter()
+            .filter(|p| panel_config.decides.contains(&p.decision_kind()))
+            .collect(),
+    })
 }
 
 /// The chair opens a scheduled sitting for votes. Refused unless the caller sits as

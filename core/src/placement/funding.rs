@@ -6,33 +6,21 @@
 //! which advice it followed, or that it departs from it and why, so a tribunal bundle
 //! shows both.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::decision::PLACEMENT_DECIDERS;
 use super::invalid;
+pub use crate::domain::BandTerms;
 use crate::domain::{
-    AdviceId, CaseId, CommitmentId, CommitmentSource, FundingCommitment, FundingElement,
-    FundingModel, HoursTerms, Pence, PlacementId, StoredAdvice, text,
+    AdviceId, Case, CaseId, CommitmentId, CommitmentSource, EducationSettingId, FundingCommitment,
+    FundingElement, FundingModel, HoursTerms, Pence, PlacementId, StoredAdvice, UserId, text,
 };
 use crate::events::{self, CaseEvent};
 use crate::policy::contract::{BandAdvice, PolicyError};
 use crate::services::{Actor, Services};
-use crate::store::NewEvent;
+use crate::store::{AuthorityScope, NewEvent, Tx};
 use crate::workflow::WorkflowError;
-
-/// A band as a person sets it, when it is not the advice's as given.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
-pub struct BandTerms {
-    /// The band's code, as the tariff gives it.
-    pub band_code: String,
-    /// The band's title.
-    pub band_title: String,
-    /// Place funding, pence a year.
-    pub place_funding_pence: i64,
-    /// Top-up, pence a year.
-    pub top_up_pence: i64,
-}
 
 /// A commitment as decided.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -175,6 +163,340 @@ fn hours_as_band(hours: &HoursTerms) -> BandTerms {
     }
 }
 
+/// A command's own parts, checked before anything of the case is read: the reasons as
+/// free text, the band or the hours (not both), the other elements and the last day.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckedFunding {
+    /// Why, trimmed; `None` when blank.
+    pub reasons: Option<String>,
+    /// The band as the person set it, checked; `None` to confirm the advice (or to fund
+    /// by the hour).
+    pub band: Option<BandTerms>,
+    /// The hours, checked, on the hours model.
+    pub hours: Option<HoursTerms>,
+    /// The other elements, each checked.
+    pub other_elements: Vec<FundingElement>,
+}
+
+/// Checks `command`'s own fields, naming the field of the first one wrong.
+pub(crate) fn check(command: &CommitFunding) -> Result<CheckedFunding, WorkflowError> {
+    let reasons = command
+        .reasons
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| text::free_text("reasons", r).map(str::to_owned))
+        .transpose()?;
+    let band = command.band.as_ref().map(checked_terms).transpose()?;
+    let hours = command.hours.as_ref().map(checked_hours).transpose()?;
+    if hours.is_some() && band.is_some() {
+        return Err(invalid(
+            "hours",
+            "give hours or a band, not both: a commitment is on one funding model",
+        ));
+    }
+    if hours.is_some() && command.advice.is_some() {
+        return Err(invalid(
+            "advice",
+            "a plugin's banding advice sets a band; a commitment by the hour confirms none",
+        ));
+    }
+    let other_elements = command
+        .other_elements
+        .iter()
+        .enumerate()
+        .map(|(i, e)| element(i, e))
+        .collect::<Result<Vec<_>, _>>()?;
+    if command.ends_on.is_some_and(|end| end < command.starts_on) {
+        return Err(invalid(
+            "ends_on",
+            "must not be before the first day funded",
+        ));
+    }
+    Ok(CheckedFunding {
+        reasons,
+        band,
+        hours,
+        other_elements,
+    })
+}
+
+/// The banding advice `id` on `case`, with the band it gave: refused, naming the
+/// advice, unless it is banding advice the plugin gave on this case.
+fn read_advice(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    case: CaseId,
+    id: AdviceId,
+) -> Result<(BandAdvice, StoredAdvice), WorkflowError> {
+    let stored = tx.advice_on_case(scope, case, id).map_err(|_| {
+        invalid(
+            "advice",
+            "must be banding advice the plugin gave on this case",
+        )
+    })?;
+    Ok((advised_band(&stored)?, stored))
+}
+
+/// The band and amounts the advice gave, as terms.
+fn advised_terms(band: &BandAdvice) -> BandTerms {
+    BandTerms {
+        band_code: band.band_code.clone(),
+        band_title: band.band_title.clone(),
+        place_funding_pence: band.place_funding,
+        top_up_pence: band.yearly_top_up,
+    }
+}
+
+/// The band a commitment sets, weighed against the advice it names: the terms set (the
+/// advice's as given when none are), and whether they depart from the advice. Terms
+/// with no advice depart from it: there is none to follow.
+fn weigh(
+    advised: Option<&BandAdvice>,
+    set: Option<BandTerms>,
+) -> Result<(BandTerms, bool), WorkflowError> {
+    match (advised, set) {
+        (None, None) => Err(invalid(
+            "band",
+            "must be given when there is no banding advice to confirm",
+        )),
+        (Some(band), None) => Ok((advised_terms(band), false)),
+        (Some(band), Some(terms)) => {
+            let departs = terms.band_code != band.band_code
+                || terms.place_funding_pence != band.place_funding
+                || terms.top_up_pence != band.yearly_top_up;
+            Ok((terms, departs))
+        }
+        (None, Some(terms)) => Ok((terms, true)),
+    }
+}
+
+/// A proposal's band beside the plugin's advice, as the panel's papers show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Weighed {
+    /// The band and amounts committed if the proposal is confirmed.
+    pub band: BandTerms,
+    /// The band the advice gave, when the proposal names advice.
+    pub advised: Option<BandTerms>,
+    /// The tariff rule the advice cited.
+    pub tariff_rule: Option<String>,
+    /// Whether the band departs from the advice (or there is none).
+    pub departs: bool,
+}
+
+/// Weighs a band, hours or neither against the advice named on `case`, as
+/// [`resolve`] does, without reading anything else of the case.
+pub(crate) fn weigh_against_advice(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    case: CaseId,
+    advice: Option<AdviceId>,
+    band: Option<&BandTerms>,
+    hours: Option<&HoursTerms>,
+) -> Result<Weighed, WorkflowError> {
+    let advice = advice
+        .map(|id| read_advice(tx, scope, case, id))
+        .transpose()?;
+    let set = band.cloned().or_else(|| hours.map(hours_as_band));
+    let (band, departs) = weigh(advice.as_ref().map(|(band, _)| band), set)?;
+    Ok(Weighed {
+        band,
+        advised: advice.as_ref().map(|(band, _)| advised_terms(band)),
+        tariff_rule: advice.map(|(band, _)| band.rule),
+        departs,
+    })
+}
+
+/// A commitment decided on the case's state, not yet recorded.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    placement_id: PlacementId,
+    setting_id: EducationSettingId,
+    model: FundingModel,
+    hours: Option<HoursTerms>,
+    terms: BandTerms,
+    other_elements: Vec<FundingElement>,
+    source: CommitmentSource,
+    reasons: Option<String>,
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+}
+
+/// Decides `command` (its own parts `checked`) on `case`'s placements, advice and
+/// commitments as read in the caller's transaction, which has taken the case; records
+/// nothing. Refused when the case's plan names no setting yet, when its latest
+/// commitment is not the one `command` expects (a conflict), and for a start, a
+/// placement or advice that does not fit the case, or a band that departs from the
+/// advice (or has none to follow) without reasons.
+pub(crate) fn resolve(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    case: &Case,
+    command: &CommitFunding,
+    checked: &CheckedFunding,
+) -> Result<Resolved, WorkflowError> {
+    let latest = tx.commitments_of(scope, case.id)?.into_iter().next();
+    super::refuse_unless_current(
+        case,
+        "commit funding",
+        "funding commitment",
+        latest.as_ref().map(|c| c.id),
+        command.expected_latest,
+    )?;
+    // The ledger runs each commitment until the case's next one starts: one
+    // back-dated before the latest would be cut short by it and then overtaken.
+    if let Some(latest) = &latest
+        && command.starts_on < latest.starts_on
+    {
+        return Err(invalid(
+            "starts_on",
+            format!(
+                "must not be before the latest commitment's first day ({}): a change of band runs from a later day",
+                latest.starts_on
+            ),
+        ));
+    }
+    let placements = tx.placements_of(scope, case.id)?;
+    let placement = placements
+        .iter()
+        .find(|p| p.id == command.placement)
+        .ok_or_else(|| invalid("placement", "must be a placement recorded on this case"))?;
+    if command.starts_on < placement.starts_on {
+        return Err(invalid(
+            "starts_on",
+            "must not be before the placement starts",
+        ));
+    }
+    // Funding runs while its placement does: not from a day the case has moved on.
+    if let Some(next) = placements
+        .iter()
+        .filter(|p| p.starts_on > placement.starts_on && p.starts_on <= command.starts_on)
+        .map(|p| p.starts_on)
+        .min()
+    {
+        return Err(invalid(
+            "starts_on",
+            format!(
+                "must fall while the placement runs: the case's next placement starts on {next}"
+            ),
+        ));
+    }
+    let advice = command
+        .advice
+        .map(|id| read_advice(tx, scope, case.id, id))
+        .transpose()?;
+    let set = checked
+        .band
+        .clone()
+        .or_else(|| checked.hours.as_ref().map(hours_as_band));
+    let (terms, departs) = weigh(advice.as_ref().map(|(band, _)| band), set)?;
+    if departs && checked.reasons.is_none() {
+        return Err(invalid(
+            "reasons",
+            if advice.is_some() {
+                "must say why the band departs from the plugin's advice"
+            } else {
+                "must say how the band or hours were set, with no advice to confirm"
+            },
+        ));
+    }
+    Ok(Resolved {
+        placement_id: placement.id,
+        setting_id: placement.setting_id,
+        model: if checked.hours.is_some() {
+            FundingModel::Hours
+        } else {
+            FundingModel::Bands
+        },
+        hours: checked.hours,
+        terms,
+        other_elements: checked.other_elements.clone(),
+        source: CommitmentSource {
+            advice_id: advice.as_ref().map(|(_, stored)| stored.id),
+            plugin_sha256: advice
+                .as_ref()
+                .map(|(_, stored)| stored.plugin_sha256.clone()),
+            tariff_rule: advice.as_ref().map(|(band, _)| band.rule.clone()),
+            departs_from_advice: departs,
+        },
+        reasons: checked.reasons.clone(),
+        starts_on: command.starts_on,
+        ends_on: command.ends_on,
+    })
+}
+
+/// Who commits, and when: an admin outside a sitting, or the chair at one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Committer {
+    /// Who decided it.
+    pub user: UserId,
+    /// When it is recorded.
+    pub at: DateTime<Utc>,
+}
+
+/// Records a resolved commitment on `case` with its `FundingCommitted` event, in the
+/// caller's transaction (which has taken the case); the notifier writes the family's
+/// letter and queues its e-mail in the same transaction.
+pub(crate) fn record(
+    tx: &mut Tx<'_>,
+    scope: &AuthorityScope,
+    case: CaseId,
+    resolved: Resolved,
+    by: Committer,
+) -> Result<FundingCommitment, WorkflowError> {
+    let Resolved {
+        placement_id,
+        setting_id,
+        model,
+        hours,
+        terms,
+        other_elements,
+        source,
+        reasons,
+        starts_on,
+        ends_on,
+    } = resolved;
+    let commitment = FundingCommitment {
+        id: CommitmentId::new(),
+        case_id: case,
+        placement_id,
+        setting_id,
+        model,
+        hours,
+        band_code: terms.band_code,
+        band_title: terms.band_title,
+        place_funding_pence: terms.place_funding_pence,
+        top_up_pence: terms.top_up_pence,
+        other_elements,
+        source,
+        reasons,
+        starts_on,
+        ends_on,
+        decided_by: by.user,
+        decided_at: by.at,
+    };
+    tx.insert_commitment(scope, &commitment)?;
+    tx.append_event(
+        scope,
+        NewEvent {
+            case_id: Some(case),
+            fact: CaseEvent::FundingCommitted(events::FundingCommitted {
+                commitment: commitment.id,
+                placement: commitment.placement_id,
+                band_code: commitment.band_code.clone(),
+                place_funding_pence: commitment.place_funding_pence,
+                top_up_pence: commitment.top_up_pence,
+                departs_from_advice: commitment.source.departs_from_advice,
+                starts_on: commitment.starts_on,
+                model: commitment.model,
+            }),
+            actor: Some(by.user),
+            occurred_at: by.at,
+        },
+    )?;
+    Ok(commitment)
+}
+
 /// Records a band and funding commitment on `case` for `actor`, with a
 /// `FundingCommitted` event, in one transaction that takes the case first. Decided on
 /// the case's placements, advice and commitments as read in that transaction.
@@ -190,185 +512,20 @@ pub fn commit_funding(
             doing: "commit funding outside a sitting",
         });
     }
-    let reasons = command
-        .reasons
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(|r| text::free_text("reasons", r).map(str::to_owned))
-        .transpose()?;
-    let terms = command.band.as_ref().map(checked_terms).transpose()?;
-    let hours = command.hours.as_ref().map(checked_hours).transpose()?;
-    if hours.is_some() && terms.is_some() {
-        return Err(invalid(
-            "hours",
-            "give hours or a band, not both: a commitment is on one funding model",
-        ));
-    }
-    if hours.is_some() && command.advice.is_some() {
-        return Err(invalid(
-            "advice",
-            "a plugin's banding advice sets a band; a commitment by the hour confirms none",
-        ));
-    }
-    let terms = terms.or_else(|| hours.as_ref().map(hours_as_band));
-    let other_elements = command
-        .other_elements
-        .iter()
-        .enumerate()
-        .map(|(i, e)| element(i, e))
-        .collect::<Result<Vec<_>, _>>()?;
-    if command.ends_on.is_some_and(|end| end < command.starts_on) {
-        return Err(invalid(
-            "ends_on",
-            "must not be before the first day funded",
-        ));
-    }
+    let checked = check(command)?;
     let now = services.clock.now();
     crate::workflow::on_case(&services.db, &actor.scope, case, |tx, case| {
-        let latest = tx.commitments_of(&actor.scope, case.id)?.into_iter().next();
-        super::refuse_unless_current(
-            &case,
-            "commit funding",
-            "funding commitment",
-            latest.as_ref().map(|c| c.id),
-            command.expected_latest,
-        )?;
-        // The ledger runs each commitment until the case's next one starts: one
-        // back-dated before the latest would be cut short by it and then overtaken.
-        if let Some(latest) = &latest
-            && command.starts_on < latest.starts_on
-        {
-            return Err(invalid(
-                "starts_on",
-                format!(
-                    "must not be before the latest commitment's first day ({}): a change of band runs from a later day",
-                    latest.starts_on
-                ),
-            ));
-        }
-        let placements = tx.placements_of(&actor.scope, case.id)?;
-        let placement = placements
-            .iter()
-            .find(|p| p.id == command.placement)
-            .cloned()
-            .ok_or_else(|| invalid("placement", "must be a placement recorded on this case"))?;
-        if command.starts_on < placement.starts_on {
-            return Err(invalid(
-                "starts_on",
-                "must not be before the placement starts",
-            ));
-        }
-        // Funding runs while its placement does: not from a day the case has moved on.
-        if let Some(next) = placements
-            .iter()
-            .filter(|p| p.starts_on > placement.starts_on && p.starts_on <= command.starts_on)
-            .map(|p| p.starts_on)
-            .min()
-        {
-            return Err(invalid(
-                "starts_on",
-                format!(
-                    "must fall while the placement runs: the case's next placement starts on {next}"
-                ),
-            ));
-        }
-        let advice = command
-            .advice
-            .map(|id| {
-                let stored = tx.advice_on_case(&actor.scope, case.id, id).map_err(|_| {
-                    invalid(
-                        "advice",
-                        "must be banding advice the plugin gave on this case",
-                    )
-                })?;
-                Ok::<_, WorkflowError>((advised_band(&stored)?, stored))
-            })
-            .transpose()?;
-        let (terms, departs) = match (&advice, terms) {
-            (None, None) => {
-                return Err(invalid(
-                    "band",
-                    "must be given when there is no banding advice to confirm",
-                ));
-            }
-            (Some((band, _)), None) => (
-                BandTerms {
-                    band_code: band.band_code.clone(),
-                    band_title: band.band_title.clone(),
-                    place_funding_pence: band.place_funding,
-                    top_up_pence: band.yearly_top_up,
-                },
-                false,
-            ),
-            (Some((band, _)), Some(terms)) => {
-                let departs = terms.band_code != band.band_code
-                    || terms.place_funding_pence != band.place_funding
-                    || terms.top_up_pence != band.yearly_top_up;
-                (terms, departs)
-            }
-            (None, Some(terms)) => (terms, true),
-        };
-        if departs && reasons.is_none() {
-            return Err(invalid(
-                "reasons",
-                if advice.is_some() {
-                    "must say why the band departs from the plugin's advice"
-                } else {
-                    "must say how the band or hours were set, with no advice to confirm"
-                },
-            ));
-        }
-        let commitment = FundingCommitment {
-            id: CommitmentId::new(),
-            case_id: case.id,
-            placement_id: placement.id,
-            setting_id: placement.setting_id,
-            model: if hours.is_some() {
-                FundingModel::Hours
-            } else {
-                FundingModel::Bands
-            },
-            hours,
-            band_code: terms.band_code,
-            band_title: terms.band_title,
-            place_funding_pence: terms.place_funding_pence,
-            top_up_pence: terms.top_up_pence,
-            other_elements: other_elements.clone(),
-            source: CommitmentSource {
-                advice_id: advice.as_ref().map(|(_, stored)| stored.id),
-                plugin_sha256: advice
-                    .as_ref()
-                    .map(|(_, stored)| stored.plugin_sha256.clone()),
-                tariff_rule: advice.as_ref().map(|(band, _)| band.rule.clone()),
-                departs_from_advice: departs,
-            },
-            reasons: reasons.clone(),
-            starts_on: command.starts_on,
-            ends_on: command.ends_on,
-            decided_by: actor.user,
-            decided_at: now,
-        };
-        tx.insert_commitment(&actor.scope, &commitment)?;
-        tx.append_event(
+        let resolved = resolve(tx, &actor.scope, &case, command, &checked)?;
+        record(
+            tx,
             &actor.scope,
-            NewEvent {
-                case_id: Some(case.id),
-                fact: CaseEvent::FundingCommitted(events::FundingCommitted {
-                    commitment: commitment.id,
-                    placement: placement.id,
-                    band_code: commitment.band_code.clone(),
-                    place_funding_pence: commitment.place_funding_pence,
-                    top_up_pence: commitment.top_up_pence,
-                    departs_from_advice: departs,
-                    starts_on: commitment.starts_on,
-                    model: commitment.model,
-                }),
-                actor: Some(actor.user),
-                occurred_at: now,
+            case.id,
+            resolved,
+            Committer {
+                user: actor.user,
+                at: now,
             },
-        )?;
-        Ok(commitment)
+        )
     })
 }
 

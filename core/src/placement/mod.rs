@@ -1,8 +1,11 @@
 //! Placements: the register of education settings an authority places children in,
 //! the placement decisions that name one, the band and funding committed for each,
-//! and the ledger of that money per financial year.
+//! and the ledger of that money per financial year. Placements and bands are decided
+//! by an admin outside a sitting, or by the panel that decides them at one
+//! (`at_panel`, `banding_at_panel`).
 
 pub(crate) mod at_panel;
+pub(crate) mod banding_at_panel;
 pub mod decision;
 pub mod funding;
 pub mod ledger;

@@ -460,6 +460,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     placements,
     funding_commitments,
     proposed_placements,
+    proposed_commitments,
 );
 
 diesel::table! {
@@ -564,6 +565,28 @@ diesel::table! {
         social_care_pence -> BigInt,
         decided_by -> Text,
         decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposed_commitments (agenda_item_id) {
+        agenda_item_id -> Text,
+        authority_id -> Text,
+        case_id -> Text,
+        placement_id -> Text,
+        advice_id -> Nullable<Text>,
+        band_code -> Nullable<Text>,
+        band_title -> Nullable<Text>,
+        place_funding_pence -> Nullable<BigInt>,
+        top_up_pence -> Nullable<BigInt>,
+        hours_tenths_per_week -> Nullable<Integer>,
+        hourly_rate_pence -> Nullable<BigInt>,
+        weeks_per_year -> Nullable<Integer>,
+        other_elements_json -> Text,
+        reasons -> Nullable<Text>,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        expected_latest -> Nullable<Text>,
     }
 }
 

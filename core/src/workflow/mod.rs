@@ -391,7 +391,7 @@ pub(crate) fn deadline_set(
 }
 
 /// A panel's decision of a kind that moves no stage and sets no limit (a placement
-/// named, or not, at the placement panel): closes the agenda item and records the
+/// named, or not, at the placement panel; a band confirmed, or not): closes the agenda item and records the
 /// decision with its reasons, in the caller's transaction, which has taken the case.
 /// Refused when `decided_on` is in the future or the reasons are empty.
 pub(crate) fn record_panel_decision(

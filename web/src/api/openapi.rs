@@ -575,7 +575,8 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
                      saw: when another came first the answer is 409 with nothing changed. \
                      A change of band is a new commitment from a later day; the ledger \
                      runs each until the next begins. Recorded with a `funding_committed` \
-                     event; never edited.",
+                     event; never edited. The panel that decides banding commits the same \
+                     way at a sitting (a banding item's `funding`, `confirm_funding`).",
             id: Some(PathId::Case),
             body: body::<sendpanel_core::placement::funding::CommitFunding>(s),
             reply: reply::<sendpanel_core::domain::FundingCommitment>(s, 201, "The commitment"),
@@ -837,7 +838,11 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
                      a stage that takes it, it is already on this agenda, or the papers \
                      deadline has passed (`papers_due_days_before` the sitting in \
                      `authority.toml`: 5 days for Torbay's SEN panel); 409 when the sitting \
-                     has closed.",
+                     has closed. A placement or post-16 item carries the `placement` \
+                     proposed, a banding item the `funding` proposed (the body of \
+                     `POST /requests/{id}/funding`, checked as that route checks it: 422 \
+                     naming the field, 409 when `expected_latest` is stale); either one \
+                     missing, or given on another kind of item, is 422 naming it.",
             id: Some(PathId::Sitting),
             body: body::<AddToAgenda>(s),
             reply: reply::<AgendaItem>(s, 201, "On the agenda"),
@@ -984,7 +989,11 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
                      `departure_reason` (422 naming it), as does departing from the plugin's \
                      advice; a decision of another kind is refused (422, `decision`); the \
                      workflow's own refusals apply (409 `conflict`, naming the case's stage \
-                     and the last change recorded on it).",
+                     and the last change recorded on it). `name_placement` records the \
+                     proposed placement, and `confirm_funding` the proposed band and \
+                     funding (`funding_committed`, with the family's letter), in the same \
+                     transaction; a placement or commitment recorded on the case since the \
+                     proposal makes that a 409 with nothing changed.",
             id: Some(PathId::AgendaItem),
             body: body::<CloseItem>(s),
             reply: reply::<Closed>(s, 200, "Decided or deferred"),

@@ -15,10 +15,9 @@ use super::handlers::blocking;
 use super::wire::{Attendance, PresentReply, Seat, SittingOpenedReply, SittingsReply};
 use crate::state::AppState;
 
-/// Those who arrange sittings and put cases before them; the document
-/// (`super::openapi`) names them from here, so the two cannot differ.
-pub(super) const CLERKS: [UserRole; 3] =
-    [UserRole::Caseworker, UserRole::PanelChair, UserRole::Admin];
+/// Those who arrange sittings and put cases before them: the pages' list too, and the
+/// document (`super::openapi`) names them from here, so they cannot differ.
+pub(super) use crate::roles::CLERKS;
 /// Those who sit (the core checks they sit at this sitting).
 use sendpanel_core::panel::SITTING_ROLES as SITTERS;
 /// Everyone of the authority may follow a sitting.

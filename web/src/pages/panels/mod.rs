@@ -1,8 +1,10 @@
 //! The panel member's pages: their sittings, a sitting with its agenda and live tally,
-//! a case's papers with the forms to declare a conflict and vote, and the chair's
-//! close. The core checks who sits where and in which seat; these pages check the
-//! user's role, call it, re-render, and publish the new tally to everyone watching.
+//! the form that puts a case on the agenda, a case's papers with the forms to declare
+//! a conflict and vote, and the chair's close. The core checks who sits where and in
+//! which seat; these pages check the user's role, call it, re-render, and publish the
+//! new tally to everyone watching.
 
+mod agenda;
 mod papers;
 mod sittings;
 
@@ -32,6 +34,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/sittings/{id}/minutes",
             web::get().to(sittings::minutes_page),
+        )
+        .route(
+            "/sittings/{id}/agenda/new",
+            web::get().to(agenda::new_item_page),
+        )
+        .route(
+            "/sittings/{id}/agenda/new",
+            web::post()
+                .to(agenda::add)
+                .wrap(from_fn(super::once::once_per_token)),
         )
         .route("/agenda-items/{id}", web::get().to(papers::papers_page))
         .route(

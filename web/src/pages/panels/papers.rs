@@ -212,6 +212,7 @@ async fn papers_response(
             "legal_test": papers.legal_test,
             "summary": summary,
             "placement": papers.proposed_placement.as_ref().map(proposed_placement),
+            "funding": papers.proposed_funding.as_ref().map(proposed_funding),
             "advice": papers.advice.iter().map(|a| advice_view(&a.call, &a.outcome, &a.plugin_sha256, a.answer.as_ref(), a.unavailable_reason.as_deref())).collect::<Vec<_>>(),
             "deadlines": papers.deadlines.iter().map(|d| json!({
                 "kind": words(&d.kind),
@@ -583,4 +584,82 @@ fn proposed_placement(on_papers: &sendpanel_core::panel::PlacementOnPapers) -> V
             .map(|(key, value)| json!({ "key": key, "value": value }))
             .collect(),
     )
+}
+
+/// The funding a banding item proposes, as rows of the papers beside the plugin's band
+/// advice: the setting funded, the band (or hours) and its amounts, the other elements,
+/// the days it runs, what the plugin advised and whether the proposal departs from it,
+/// and the officer's reasons.
+fn proposed_funding(on_papers: &sendpanel_core::panel::FundingOnPapers) -> Value {
+    use sendpanel_core::domain::Pence;
+    let (proposed, band) = (&on_papers.proposed, &on_papers.band);
+    let band_line = |b: &sendpanel_core::domain::BandTerms| {
+        format!(
+            "{} ({}): place funding {}, top-up {} a year",
+            b.band_title,
+            b.band_code,
+            Pence::new(b.place_funding_pence),
+            Pence::new(b.top_up_pence)
+        )
+    };
+    let mut rows = vec![
+        ("Setting funded", on_papers.setting.name.clone()),
+        (
+            if proposed.hours.is_some() {
+                "Hours"
+            } else {
+                "Band"
+            },
+            format!("{} ({})", band.band_title, band.band_code),
+        ),
+        (
+            "Place funding a year",
+            Pence::new(band.place_funding_pence).to_string(),
+        ),
+        ("Top-up a year", Pence::new(band.top_up_pence).to_string()),
+    ];
+    for element in &proposed.other_elements {
+        rows.push((
+            "Other element a year",
+            format!("{}: {}", element.name, Pence::new(element.yearly_pence)),
+        ));
+    }
+    rows.push(("From", long_date(proposed.starts_on)));
+    if let Some(ends_on) = proposed.ends_on {
+        rows.push(("Until", long_date(ends_on)));
+    }
+    rows.push((
+        "The plugin advised",
+        on_papers
+            .advised
+            .as_ref()
+            .map_or_else(|| "No banding advice is named".to_owned(), band_line),
+    ));
+    if let Some(rule) = &on_papers.tariff_rule {
+        rows.push(("Tariff rule", rule.clone()));
+    }
+    rows.push((
+        "Departs from the advice",
+        match (&on_papers.advised, on_papers.departs_from_advice) {
+            (Some(_), false) => "No: it confirms the plugin's band as advised",
+            (Some(_), true) => "Yes: the officer sets the band against the plugin's advice",
+            (None, _) => "There is no advice to follow: the officer set the band",
+        }
+        .to_owned(),
+    ));
+    rows.push((
+        "Officer's reasons",
+        proposed
+            .reasons
+            .clone()
+            .unwrap_or_else(|| "None given (none needed to confirm the advice)".to_owned()),
+    ));
+    json!({
+        // The warning is for a proposal set against advice; with none, the rows say so.
+        "departs": on_papers.advised.is_some() && on_papers.departs_from_advice,
+        "rows": rows
+            .into_iter()
+            .map(|(key, value)| json!({ "key": key, "value": value }))
+            .collect::<Vec<_>>(),
+    })
 }

@@ -13,6 +13,7 @@ use super::{SITTERS, WATCHERS, question, quorum_text, sitting_id, view_text};
 use crate::pages::render::{PageError, render};
 use crate::pages::session::{SignedIn, see_other};
 use crate::pages::work::{authority_config, blocking, long_date, require_role, role_words, words};
+use crate::roles::CLERKS;
 use crate::state::AppState;
 
 /// `GET /sittings`: a member's own sittings; every sitting for those who arrange or
@@ -85,8 +86,9 @@ fn seat_of(seats: &[SittingMember], user: UserId) -> Option<&SittingMember> {
 
 /// `GET /sittings/{id}`: the agenda with each item's tally and quorum, who is present,
 /// and the buttons the reader's seat allows (join; the chair opens the sitting and
-/// marks members present). The tally updates itself through `/sittings/{id}/live`
-/// when JavaScript runs; without it, reloading shows the same.
+/// marks members present); those who put cases before panels have a link to do so.
+/// The tally updates itself through `/sittings/{id}/live` when JavaScript runs;
+/// without it, reloading shows the same.
 #[tracing::instrument(skip_all, fields(sitting_id = %path, user_id = %who.user.id))]
 pub async fn sitting_page(
     state: web::Data<AppState>,
@@ -163,6 +165,8 @@ pub async fn sitting_page(
             "seat_role": seat.map(|s| role_words(s.role.as_str())),
             "can_join": seat.is_some() && !present && status != SittingStatus::Closed,
             "can_open": is_chair && status == SittingStatus::Scheduled,
+            // The core refuses an item at a closed sitting; the link is not offered.
+            "can_add": CLERKS.contains(&who.user.role) && status != SittingStatus::Closed,
             "is_open": status == SittingStatus::Open,
         }),
     )
