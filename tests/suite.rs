@@ -25,4 +25,5 @@ mod scan;
 mod sen2;
 mod storage;
 mod throttle;
+mod transitions_panel;
 mod workflow;

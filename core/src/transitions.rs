@@ -174,6 +174,34 @@ pub fn cohorts_for(services: &Services, actor: &Actor) -> Result<Vec<Cohort>, Wo
     cohorts(&services.db, &actor.scope, services.clock.today())
 }
 
+/// The last day of compulsory school age for someone born on `born`: the school
+/// leaving date (the last Friday in June, Education (School Leaving Date) Order 1997)
+/// of the school year in which they turn 16 (Education Act 1996 s.8(3)), their Year
+/// 11. From the day after, they are a young person, not a child (Children and Families
+/// Act 2014 s.83(2)). `None` only for a date beyond the calendar.
+pub fn compulsory_school_age_ends(born: NaiveDate) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    // The school year (September to August) of their birth starts their year group;
+    // they turn 16 in the school year that begins 16 Septembers later.
+    let cohort = if born.month() >= 9 {
+        born.year()
+    } else {
+        born.year().checked_sub(1)?
+    };
+    let end_of_june = NaiveDate::from_ymd_opt(cohort.checked_add(17)?, 6, 30)?;
+    let since_friday = (end_of_june.weekday().num_days_from_monday() + 7
+        - chrono::Weekday::Fri.num_days_from_monday())
+        % 7;
+    end_of_june.checked_sub_days(chrono::Days::new(u64::from(since_friday)))
+}
+
+/// Whether someone born on `born` is over compulsory school age on `on` (a young
+/// person, CFA s.83(2)): after their school leaving date
+/// ([`compulsory_school_age_ends`]), so from the end of June of Year 11.
+pub fn over_compulsory_school_age(born: NaiveDate, on: NaiveDate) -> bool {
+    compulsory_school_age_ends(born).is_some_and(|last| on > last)
+}
+
 /// The first calendar year of the school year holding `today`, for a page's heading.
 pub fn school_year(today: NaiveDate) -> String {
     let start = school_year_start(today);
@@ -203,5 +231,43 @@ mod tests {
             school_year(NaiveDate::from_ymd_opt(2027, 8, 31).unwrap_or_default()),
             "2026/27"
         );
+    }
+
+    #[test]
+    fn compulsory_school_age_ends_on_the_last_friday_in_june_of_year_11() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // Born 14 March 2007 (Year 11 in 2022/23): the last Friday in June 2023 is the
+        // 30th. Born 1 September 2006, the oldest of the same year group: the same day.
+        assert_eq!(
+            compulsory_school_age_ends(day(2007, 3, 14)),
+            Some(day(2023, 6, 30))
+        );
+        assert_eq!(
+            compulsory_school_age_ends(day(2006, 9, 1)),
+            Some(day(2023, 6, 30))
+        );
+        // Born 31 August 2007, the youngest: 16 only after that day, and still the
+        // same day (s.8(3)(a)). Born 1 September 2007: a year later, Friday 28 June 2024.
+        assert_eq!(
+            compulsory_school_age_ends(day(2007, 8, 31)),
+            Some(day(2023, 6, 30))
+        );
+        assert_eq!(
+            compulsory_school_age_ends(day(2007, 9, 1)),
+            Some(day(2024, 6, 28))
+        );
+        // Born 14 March 2011 (Year 9 in 2024/25): Friday 25 June 2027.
+        assert_eq!(
+            compulsory_school_age_ends(day(2011, 3, 14)),
+            Some(day(2027, 6, 25))
+        );
+        let born = day(2007, 3, 14);
+        assert!(!over_compulsory_school_age(born, day(2023, 6, 30)));
+        assert!(over_compulsory_school_age(born, day(2023, 7, 1)));
+        assert!(over_compulsory_school_age(born, day(2024, 12, 2)));
+        assert!(!over_compulsory_school_age(
+            day(2011, 3, 14),
+            day(2024, 12, 2)
+        ));
     }
 }

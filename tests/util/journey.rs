@@ -66,17 +66,23 @@ pub fn plan_issued_on_10_january_2024(
     caseworker: UserId,
     chair: UserId,
 ) -> CaseId {
+    plan_issued_on_10_january_2024_for(db, scope, &request(serial), caseworker, chair)
+}
+
+/// [`plan_issued_on_10_january_2024`] for the child or young person of `request` (its
+/// date of birth, say), received on its `received_on` (4 September 2023 or before).
+pub fn plan_issued_on_10_january_2024_for(
+    db: &Database,
+    scope: &AuthorityScope,
+    request: &ReceiveRequest,
+    caseworker: UserId,
+    chair: UserId,
+) -> CaseId {
     let holidays = BankHolidays::england_and_wales();
-    let case = receive_request(
-        db,
-        scope,
-        &request(serial),
-        Some(caseworker),
-        &on(2023, 9, 4),
-    )
-    .unwrap()
-    .case
-    .id;
+    let case = receive_request(db, scope, request, Some(caseworker), &on(2023, 9, 4))
+        .unwrap()
+        .case
+        .id;
     decide_whether_to_assess(
         db,
         scope,

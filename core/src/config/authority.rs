@@ -58,8 +58,14 @@ pub struct PanelConfig {
     pub code: PanelCode,
     /// Its name on papers and letters.
     pub name: String,
-    /// The decisions routed to it; each kind goes to at most one panel.
+    /// The decisions routed to it; each kind goes to at most one panel, and to at most
+    /// one more that takes it only for young people (`young_people_only`).
     pub decides: BTreeSet<DecisionKind>,
+    /// The kinds of `decides` this panel takes only for young people, those over
+    /// compulsory school age (Children and Families Act 2014 s.83(2),
+    /// [`crate::transitions::over_compulsory_school_age`] on the day it sits): Torbay's
+    /// Transitions Panel and the cessation of post-16 plans. Empty for most panels.
+    pub young_people_only: BTreeSet<DecisionKind>,
     /// The roles members sit in; always includes `chair`.
     pub roles: Vec<PanelRole>,
     /// How it decides.
@@ -91,9 +97,12 @@ pub struct AuthorityConfig {
 }
 
 impl AuthorityConfig {
-    /// The panel a kind of decision is routed to, if any.
+    /// The panel a kind of decision is routed to for every child and young person, if
+    /// any (not one that takes it only for young people).
     pub fn panel_for(&self, kind: DecisionKind) -> Option<&PanelConfig> {
-        self.panels.iter().find(|p| p.decides.contains(&kind))
+        self.panels
+            .iter()
+            .find(|p| p.decides.contains(&kind) && !p.young_people_only.contains(&kind))
     }
 }
 
@@ -222,12 +231,25 @@ fn validate(
                 format!("`{}` is used by another panel", panel.code),
             ));
         }
+        // One panel for everyone and at most one more for young people only: a second
+        // of the same sort would leave a case two panels to go to.
         for kind in &panel.decides {
-            if let Some(other) = panels.iter().find(|p| p.decides.contains(kind)) {
+            let narrowed = panel.young_people_only.contains(kind);
+            if let Some(other) = panels.iter().find(|p| {
+                p.decides.contains(kind) && p.young_people_only.contains(kind) == narrowed
+            }) {
+                let (key, rule) = if narrowed {
+                    (
+                        "young_people_only",
+                        "a second panel cannot take it for young people only",
+                    )
+                } else {
+                    ("decides", "each decision goes to one panel")
+                };
                 return Err(err(
-                    &format!("panels[{index}].decides"),
+                    &format!("panels[{index}].{key}"),
                     format!(
-                        "`{kind}` is already decided by panel `{}`; each decision goes to one panel",
+                        "`{kind}` is already decided by panel `{}`; {rule}",
                         other.code
                     ),
                 ));
@@ -374,6 +396,25 @@ fn validate_panel(file: &Path, index: usize, raw: RawPanel) -> Result<PanelConfi
             "a panel must decide at least one kind of decision".into(),
         ));
     }
+    let mut young_people_only = BTreeSet::new();
+    for d in &raw.young_people_only {
+        let kind = d.parse::<DecisionKind>().map_err(|_| {
+            err(
+                "young_people_only",
+                format!(
+                    "`{d}` is not a decision; use one of {}",
+                    choices::<DecisionKind>()
+                ),
+            )
+        })?;
+        if !decides.contains(&kind) {
+            return Err(err(
+                "young_people_only",
+                format!("`{kind}` is not in this panel's `decides`; list it there too"),
+            ));
+        }
+        young_people_only.insert(kind);
+    }
     let mut roles: Vec<PanelRole> = Vec::with_capacity(raw.roles.len());
     for role in &raw.roles {
         let role = Slug::parse("roles", role).map_err(|e| err("roles", rule_of(&e)))?;
@@ -443,6 +484,7 @@ fn validate_panel(file: &Path, index: usize, raw: RawPanel) -> Result<PanelConfi
         code,
         name: raw.name.trim().to_owned(),
         decides,
+        young_people_only,
         roles,
         voting_rule,
         tie_break,
@@ -534,6 +576,22 @@ required_roles = ["educational_psychologist", "sen_manager"]
                 "must include `chair`",
             ),
             (
+                GOOD.replace(
+                    "decides = [\"assess\", \"issue\"]",
+                    "decides = [\"assess\", \"issue\"]\nyoung_people_only = [\"post_16\"]",
+                ),
+                "panels[0].young_people_only",
+                "`post_16` is not a decision",
+            ),
+            (
+                GOOD.replace(
+                    "decides = [\"assess\", \"issue\"]",
+                    "decides = [\"assess\", \"issue\"]\nyoung_people_only = [\"annual_review\"]",
+                ),
+                "panels[0].young_people_only",
+                "`annual_review` is not in this panel's `decides`",
+            ),
+            (
                 GOOD.replace("code = \"testshire\"", "code = \"otherside\""),
                 "code",
                 "must equal the folder name",
@@ -592,6 +650,27 @@ min_members = 2
         );
         let fine = second.replace("[\"issue\"]", "[\"banding\"]");
         assert_eq!(parse(&format!("{GOOD}{fine}")).unwrap().panels.len(), 2);
+
+        // One more panel may take the kind for young people only; issue is still routed
+        // to the panel that takes it for everyone. A third, narrowed too, is refused.
+        let narrowed = second.replace(
+            "decides = [\"issue\"]",
+            "decides = [\"issue\"]\nyoung_people_only = [\"issue\"]",
+        );
+        let both = parse(&format!("{GOOD}{narrowed}")).unwrap();
+        assert_eq!(
+            both.panel_for(DecisionKind::Issue).map(|p| p.code.as_str()),
+            Some("sen-panel")
+        );
+        let third = narrowed.replace("issue-panel", "post16-issue-panel");
+        let error = parse(&format!("{GOOD}{narrowed}{third}")).unwrap_err();
+        assert_eq!(error.key, "panels[2].young_people_only", "{error}");
+        assert!(
+            error
+                .rule
+                .contains("`issue` is already decided by panel `issue-panel`"),
+            "{error}"
+        );
     }
 
     const TARGETS: &str = r#"
@@ -724,5 +803,27 @@ illustrative = true
                 authority.id
             );
         }
+        // Torbay's Transitions Panel decides post-16 placements, and the annual reviews
+        // of young people (the cessation of post-16 plans, seed 001 L399); every other
+        // annual review goes to the Annual Review Panel.
+        let transitions = torbay
+            .panels
+            .iter()
+            .find(|p| p.code.as_str() == "transitions-panel")
+            .unwrap();
+        assert_eq!(
+            transitions.decides,
+            BTreeSet::from([DecisionKind::Post16, DecisionKind::AnnualReview])
+        );
+        assert_eq!(
+            transitions.young_people_only,
+            BTreeSet::from([DecisionKind::AnnualReview])
+        );
+        assert_eq!(
+            torbay
+                .panel_for(DecisionKind::AnnualReview)
+                .map(|p| p.code.as_str()),
+            Some("annual-review-panel")
+        );
     }
 }

@@ -52,6 +52,10 @@ pub(super) struct RawPanel {
     pub code: String,
     pub name: String,
     pub decides: Vec<String>,
+    /// Kinds from `decides` this panel takes only for young people (over compulsory
+    /// school age); none by default.
+    #[serde(default)]
+    pub young_people_only: Vec<String>,
     pub roles: Vec<String>,
     pub voting_rule: String,
     #[serde(default = "default_tie_break")]

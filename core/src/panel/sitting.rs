@@ -267,8 +267,10 @@ pub(super) fn stage_takes(kind: DecisionKind, stage: CaseStage) -> bool {
 
 /// Puts a case on a scheduled sitting's agenda, last, with `AgendaItemAdded`. Refused
 /// when the panel does not decide this kind, the case is not at a stage that takes it,
-/// the case is already on this sitting's agenda, the sitting has closed, or the papers
-/// deadline (`papers_due_days_before` the sitting) has passed; and, naming the field,
+/// the panel takes the kind only for young people (`young_people_only`) and the child
+/// is still of compulsory school age on the day it sits, the case is already on this
+/// sitting's agenda, the sitting has closed, or the papers deadline
+/// (`papers_due_days_before` the sitting) has passed; and, naming the field,
 /// when a placement or banding item comes without its proposal (or another item with
 /// one), or the proposal would be refused outside a sitting as the case stands (a
 /// funding proposal made on a stale view of the case's commitments is a conflict).
@@ -311,6 +313,20 @@ pub fn add_to_agenda(
                     case.stage
                 ),
             )));
+        }
+        if panel_config.young_people_only.contains(&kind) {
+            let born = tx.get_child(scope, case.child_id)?.date_of_birth;
+            if !crate::transitions::over_compulsory_school_age(born, sitting.sits_on) {
+                let until = crate::transitions::compulsory_school_age_ends(born)
+                    .map_or_else(String::new, |last| format!(" until {last}"));
+                return Ok(Err(PanelError::invalid(
+                    "case",
+                    format!(
+                        "{} takes {kind} decisions only for young people over compulsory school age (Children and Families Act 2014 s.83(2)); this child is of compulsory school age{until}",
+                        panel_config.name
+                    ),
+                )));
+            }
         }
         let papers_by = match crate::clock::calendar::days_before(
             sitting.sits_on,

@@ -835,7 +835,9 @@ fn routes(s: &mut Schemas) -> Vec<Route> {
             detail: "Adds the case last, with the proposal members are asked to agree with, \
                      and an `agenda_item_added` event on the case. Refused (422, `case` or \
                      `proposal`) when the panel does not decide that kind, the case is not at \
-                     a stage that takes it, it is already on this agenda, or the papers \
+                     a stage that takes it, the panel takes that kind only for young people \
+                     (`young_people_only` in `authority.toml`) and the child is of \
+                     compulsory school age, it is already on this agenda, or the papers \
                      deadline has passed (`papers_due_days_before` the sitting in \
                      `authority.toml`: 5 days for Torbay's SEN panel); 409 when the sitting \
                      has closed. A placement or post-16 item carries the `placement` \

@@ -134,7 +134,11 @@ async fn panels_page(
             json!({
                 "code": p.code.as_str(),
                 "name": p.name,
-                "decides": p.decides.iter().map(|d| words(&d.to_string())).collect::<Vec<_>>().join(", "),
+                "decides": p.decides.iter().map(|d| if p.young_people_only.contains(d) {
+                    format!("{} (young people only)", words(&d.to_string()))
+                } else {
+                    words(&d.to_string())
+                }).collect::<Vec<_>>().join(", "),
                 "roles": p.roles.iter().map(|r| words(r.as_str())).collect::<Vec<_>>().join(", "),
                 "quorum": quorum(p),
                 "voting": voting(p.voting_rule, p.tie_break),
