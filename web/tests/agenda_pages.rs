@@ -20,13 +20,13 @@
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use chrono::NaiveDate;
-use sendpanel_core::domain::{AuthorityId, Email, UserId, UserRole};
-use sendpanel_core::identity::{add_user, issue_token};
+use sendpanel_core::domain::{AuthorityId, UserId, UserRole};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_tests::TestDb;
 use sendpanel_tests::journey::SteppedClock;
 use serde_json::{Value, json};
 
+use crate::support::panel_api;
 use crate::support::{self, Browser, CASEWORKER, CHAIR, call_api as call};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -68,33 +68,8 @@ async fn scenario(db: Database) {
     let today = SteppedClock::on_day(day(2026, 11, 24));
     state.clock = today.clone();
     let app = support::app(state).await;
-    let person = |email: &str, role| -> (UserId, String) {
-        let parsed = Email::parse(email).unwrap();
-        let id = match db
-            .read(|tx| tx.list_users(&torbay))
-            .unwrap()
-            .into_iter()
-            .find(|u| u.email.as_str() == email)
-        {
-            Some(existing) => existing.id,
-            None => {
-                add_user(
-                    &db,
-                    &torbay,
-                    &parsed,
-                    "Test Person",
-                    role,
-                    None,
-                    today.as_ref(),
-                )
-                .unwrap()
-                .id
-            }
-        };
-        let token = issue_token(&db, &torbay, &parsed, Some("agenda test"), today.as_ref())
-            .unwrap()
-            .1;
-        (id, token)
+    let person = |email: &str, role| {
+        panel_api::person(&db, &torbay, today.as_ref(), email, role, "agenda test")
     };
     let (_, admin) = person("agenda.admin@torbay.example", UserRole::Admin);
     // The demo's caseworker, who signs in to the pages; her token arranges the sitting.
@@ -131,18 +106,7 @@ async fn scenario(db: Database) {
             "independent",
         ),
     ] {
-        let body =
-            json!({"name": name, "urn": urn, "kind": kind, "in_area": kind != "independent"});
-        let (status, added) = call(
-            &app,
-            "POST",
-            "/api/v1/education-settings",
-            &admin,
-            Some(body),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{added}");
-        settings.push(added["id"].as_str().unwrap().to_owned());
+        settings.push(panel_api::add_setting(&app, &admin, name, urn, kind).await);
     }
     let (school, independent) = (settings[0].clone(), settings[1].clone());
     let case = sendpanel_tests::journey::plan_issued_on_10_january_2024(
@@ -285,37 +249,16 @@ async fn scenario(db: Database) {
 
     // The day of the sitting: the chair opens it, everyone joins and agrees.
     today.set_today(day(2026, 12, 7));
-    let (status, opened) = call(
+    let member_tokens: Vec<&str> = members.iter().map(|m| m.1.as_str()).collect();
+    panel_api::open_and_agree(
         &app,
-        "POST",
-        &format!("/api/v1/sittings/{sitting}/open"),
+        &sitting,
+        &item,
         &chair,
-        None,
+        &member_tokens,
+        "The school can meet the needs in section B.",
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{opened}");
-    for token in std::iter::once(&chair).chain(members.iter().map(|m| &m.1)) {
-        let (status, joined) = call(
-            &app,
-            "POST",
-            &format!("/api/v1/sittings/{sitting}/attendance"),
-            token,
-            None,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{joined}");
-        let (status, vote) = call(
-            &app,
-            "POST",
-            &format!("/api/v1/agenda-items/{item}/votes"),
-            token,
-            Some(
-                json!({"choice": "agree", "reason": "The school can meet the needs in section B."}),
-            ),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{vote}");
-    }
 
     // The chair reads the proposal as the form put it, and names the placement.
     let mut chair_browser = Browser::default();

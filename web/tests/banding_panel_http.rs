@@ -18,15 +18,15 @@
 use actix_web::http::StatusCode;
 use chrono::NaiveDate;
 use sendpanel_core::domain::{
-    AuthorityId, CaseId, Email, NewAdvice, NewPlugin, StoredAdvice, UserId, UserRole,
+    AuthorityId, CaseId, NewAdvice, NewPlugin, StoredAdvice, UserId, UserRole,
 };
-use sendpanel_core::identity::{add_user, issue_token};
 use sendpanel_core::policy::contract::{BandAdvice, PolicyError};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_tests::TestDb;
 use sendpanel_tests::journey::SteppedClock;
 use serde_json::json;
 
+use crate::support::panel_api;
 use crate::support::{self, Browser, CHAIR, call_api as call};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -83,33 +83,8 @@ async fn scenario(db: Database) {
     let today = SteppedClock::on_day(day(2026, 11, 24));
     state.clock = today.clone();
     let app = support::app(state).await;
-    let person = |email: &str, role| -> (UserId, String) {
-        let parsed = Email::parse(email).unwrap();
-        let id = match db
-            .read(|tx| tx.list_users(&torbay))
-            .unwrap()
-            .into_iter()
-            .find(|u| u.email.as_str() == email)
-        {
-            Some(existing) => existing.id,
-            None => {
-                add_user(
-                    &db,
-                    &torbay,
-                    &parsed,
-                    "Test Person",
-                    role,
-                    None,
-                    today.as_ref(),
-                )
-                .unwrap()
-                .id
-            }
-        };
-        let token = issue_token(&db, &torbay, &parsed, Some("banding test"), today.as_ref())
-            .unwrap()
-            .1;
-        (id, token)
+    let person = |email: &str, role| {
+        panel_api::person(&db, &torbay, today.as_ref(), email, role, "banding test")
     };
     let (_, admin) = person("banding.admin@torbay.example", UserRole::Admin);
     let (caseworker_id, caseworker) = person("banding.cw@torbay.example", UserRole::Caseworker);
@@ -138,15 +113,14 @@ async fn scenario(db: Database) {
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     // An illustrative school: name and URN made up here.
-    let (status, school) = call(
+    let school = panel_api::add_setting(
         &app,
-        "POST",
-        "/api/v1/education-settings",
         &admin,
-        Some(json!({"name": "Illustrative Banded School", "urn": "100050", "kind": "special", "in_area": true})),
+        "Illustrative Banded School",
+        "100050",
+        "special",
     )
     .await;
-    assert_eq!(status, StatusCode::CREATED, "{school}");
     let case = sendpanel_tests::journey::plan_issued_on_10_january_2024(
         &db,
         &torbay,
@@ -160,7 +134,7 @@ async fn scenario(db: Database) {
         &format!("/api/v1/requests/{case}/placement"),
         &admin,
         Some(json!({
-            "setting": school["id"], "starts_on": "2027-01-04",
+            "setting": school, "starts_on": "2027-01-04",
             "reasons": "Section F can be delivered there (illustrative)",
             "education_pence": 1_875_700,
         })),
@@ -213,37 +187,16 @@ async fn scenario(db: Database) {
 
     // The day of the sitting: the chair opens it, everyone joins and agrees.
     today.set_today(day(2026, 12, 7));
-    let (status, opened) = call(
+    let member_tokens: Vec<&str> = members.iter().map(|m| m.1.as_str()).collect();
+    panel_api::open_and_agree(
         &app,
-        "POST",
-        &format!("/api/v1/sittings/{sitting}/open"),
+        &sitting,
+        &item,
         &chair,
-        None,
+        &member_tokens,
+        "The band funds the provision in section F.",
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{opened}");
-    for token in std::iter::once(&chair).chain(members.iter().map(|m| &m.1)) {
-        let (status, joined) = call(
-            &app,
-            "POST",
-            &format!("/api/v1/sittings/{sitting}/attendance"),
-            token,
-            None,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{joined}");
-        let (status, vote) = call(
-            &app,
-            "POST",
-            &format!("/api/v1/agenda-items/{item}/votes"),
-            token,
-            Some(
-                json!({"choice": "agree", "reason": "The band funds the provision in section F."}),
-            ),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{vote}");
-    }
 
     // The chair reads the proposal beside the advice and confirms it through the form.
     let mut browser = Browser::default();

@@ -10,6 +10,7 @@
 )]
 
 pub mod chromium;
+pub mod panel_api;
 pub mod serve;
 
 use std::sync::Arc;
