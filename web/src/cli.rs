@@ -601,9 +601,9 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     };
     let metrics = match settings.metrics {
         MetricsSetting::Off => None,
-        MetricsSetting::OnMainBind | MetricsSetting::OnOwnBind(_) => {
-            Some(crate::metrics::install()?)
-        }
+        MetricsSetting::OnMainBind | MetricsSetting::OnOwnBind(_) => Some(
+            crate::metrics::Scrape::new(crate::metrics::install()?, settings.metrics_token.clone()),
+        ),
     };
     let metrics_listener = match settings.metrics {
         MetricsSetting::OnOwnBind(address) => {

@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sendpanel_core::store::AuthorityScope;
+use subtle::ConstantTimeEq;
 
 use crate::state::AppState;
 
@@ -41,11 +43,44 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     Ok(handle)
 }
 
-/// `GET /metrics`: Prometheus text.
-pub async fn render(handle: web::Data<PrometheusHandle>) -> HttpResponse {
+/// What `/metrics` renders, and the bearer token a scraper must send for it (the
+/// `metrics_token` setting; `None` only on an address of its own without one).
+#[derive(Clone)]
+pub struct Scrape {
+    handle: PrometheusHandle,
+    token: Option<String>,
+}
+
+impl Scrape {
+    /// `/metrics` from `handle`, open to whoever sends `token` as a bearer token.
+    pub fn new(handle: PrometheusHandle, token: Option<String>) -> Self {
+        Self { handle, token }
+    }
+
+    /// Whether the request carries the token, compared in constant time.
+    fn allows(&self, request: &HttpRequest) -> bool {
+        let Some(token) = &self.token else {
+            return true;
+        };
+        request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .is_some_and(|sent| bool::from(sent.as_bytes().ct_eq(token.as_bytes())))
+    }
+}
+
+/// `GET /metrics`: Prometheus text, for a scraper that sends the token; 401 otherwise.
+pub async fn render(scrape: web::Data<Scrape>, request: HttpRequest) -> HttpResponse {
+    if !scrape.allows(&request) {
+        return HttpResponse::Unauthorized()
+            .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+            .finish();
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(handle.render())
+        .body(scrape.handle.render())
 }
 
 /// Middleware counting each request by method, route template (never the path, which

@@ -9,12 +9,12 @@
 use std::net::TcpListener;
 
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, web};
-use metrics_exporter_prometheus::PrometheusHandle;
 use sendpanel_core::store::SchemaStatus;
 use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
 use crate::headers::SecurityHeaders;
+use crate::metrics::Scrape;
 use crate::state::AppState;
 
 /// How long in-flight requests may run after SIGTERM before the process exits.
@@ -29,8 +29,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Serves `/metrics` alone on its own listener (the `metrics_bind` setting).
-pub fn start_metrics(listener: TcpListener, handle: PrometheusHandle) -> std::io::Result<Server> {
-    let handle = web::Data::new(handle);
+pub fn start_metrics(listener: TcpListener, scrape: Scrape) -> std::io::Result<Server> {
+    let handle = web::Data::new(scrape);
     Ok(HttpServer::new(move || {
         App::new()
             .app_data(handle.clone())
@@ -112,7 +112,7 @@ pub fn start_serving(
     sessions: &crate::settings::SessionSettings,
     headers: SecurityHeaders,
     listener: TcpListener,
-    metrics: Option<PrometheusHandle>,
+    metrics: Option<Scrape>,
 ) -> std::io::Result<Server> {
     let data = web::Data::new(state);
     let metrics = metrics.map(web::Data::new);

@@ -20,11 +20,12 @@ const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Every key, for filtering `SENDPANEL_*` variables: other tools' variables with our
 /// prefix must not break start-up.
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 19] = [
     "bind",
     "otlp_endpoint",
     "metrics",
     "metrics_bind",
+    "metrics_token",
     "database_url",
     "database_pool_size",
     "log_format",
@@ -66,6 +67,8 @@ struct RawSettings {
     metrics: String,
     #[serde(default)]
     metrics_bind: String,
+    #[serde(default)]
+    metrics_token: String,
     policy: Limits,
     #[serde(default)]
     mail: MailSettings,
@@ -205,6 +208,34 @@ fn metrics_setting(metrics: &str, bind: &str) -> Result<MetricsSetting, (&'stati
     })
 }
 
+/// Shortest `metrics_token`, in characters: a bearer token that guards counts per
+/// authority should not be guessable.
+const MIN_METRICS_TOKEN_CHARS: usize = 32;
+
+/// Reads `metrics_token`, the bearer token a scraper sends for `/metrics`. Required
+/// when `/metrics` is served beside the pages (anyone who can open the pages could
+/// otherwise read the counts per authority); optional on an address of its own, which
+/// the network already guards; refused while metrics is off.
+fn metrics_token(metrics: MetricsSetting, token: &str) -> Result<Option<String>, String> {
+    match (metrics, token.is_empty()) {
+        (MetricsSetting::Off, true) | (MetricsSetting::OnOwnBind(_), true) => Ok(None),
+        (MetricsSetting::Off, false) => {
+            Err("is set while metrics is off: set metrics = \"on\" too".to_owned())
+        }
+        (MetricsSetting::OnMainBind, true) => Err(format!(
+            "is required when /metrics is served beside the pages (metrics_bind empty): \
+             set a random token of {MIN_METRICS_TOKEN_CHARS} characters or more for the \
+             scraper to send as a bearer token, or serve /metrics alone on an internal \
+             address with metrics_bind"
+        )),
+        (_, false) if token.chars().count() < MIN_METRICS_TOKEN_CHARS => Err(format!(
+            "must be {MIN_METRICS_TOKEN_CHARS} characters or more (it has {})",
+            token.chars().count()
+        )),
+        (_, false) => Ok(Some(token.to_owned())),
+    }
+}
+
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -255,6 +286,9 @@ pub struct Settings {
     pub headers: crate::headers::SecurityHeaders,
     /// Whether and where `/metrics` is served (Prometheus text).
     pub metrics: MetricsSetting,
+    /// The bearer token a scraper must send for `/metrics`: always set when it is served
+    /// beside the pages.
+    pub metrics_token: Option<String>,
     /// The OpenTelemetry collector traces go to (OTLP/HTTP); empty for none, unless
     /// OpenTelemetry's own `OTEL_EXPORTER_OTLP_*ENDPOINT` variables name one.
     pub otlp_endpoint: String,
@@ -489,6 +523,8 @@ impl Settings {
             )),
             None => {}
         }
+        let metrics = metrics_setting(&raw.metrics, &raw.metrics_bind)
+            .map_err(|(key, rule)| fail(key, rule))?;
         Ok(Self {
             bind,
             database_url,
@@ -499,8 +535,9 @@ impl Settings {
             letters_dir: config_dir(raw.letters_dir, ConfigDir::shipped_letters()),
             warnings,
             headers: crate::headers::SecurityHeaders { hsts },
-            metrics: metrics_setting(&raw.metrics, &raw.metrics_bind)
-                .map_err(|(key, rule)| fail(key, rule))?,
+            metrics,
+            metrics_token: metrics_token(metrics, &raw.metrics_token)
+                .map_err(|rule| fail("metrics_token", rule))?,
             otlp_endpoint: check_otlp_endpoint(&raw.otlp_endpoint)
                 .map_err(|rule| fail("otlp_endpoint", rule))?,
             public_url,
@@ -769,14 +806,35 @@ mod tests {
             assert_eq!(settings.authorities_dir, ConfigDir::shipped_authorities());
             assert_eq!(settings.letters_dir, ConfigDir::shipped_letters());
             jail.set_env("SENDPANEL_METRICS", "on");
+            // Beside the pages, /metrics needs a token, and a long one.
+            let err = Settings::load(None, &Overrides::default()).unwrap_err();
+            assert!(
+                err.to_string().contains(
+                    "metrics_token: is required when /metrics is served beside the pages"
+                ),
+                "{err}"
+            );
+            jail.set_env("SENDPANEL_METRICS_TOKEN", "short");
+            let err = Settings::load(None, &Overrides::default()).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("metrics_token: must be 32 characters or more (it has 5)"),
+                "{err}"
+            );
+            let token = "a".repeat(32);
+            jail.set_env("SENDPANEL_METRICS_TOKEN", &token);
             let settings = Settings::load(None, &Overrides::default()).unwrap();
             assert_eq!(settings.metrics, MetricsSetting::OnMainBind);
+            assert_eq!(settings.metrics_token.as_deref(), Some(token.as_str()));
+            // On an address of its own the token is optional.
+            jail.set_env("SENDPANEL_METRICS_TOKEN", "");
             jail.set_env("SENDPANEL_METRICS_BIND", "10.0.0.5:9100");
             let settings = Settings::load(None, &Overrides::default()).unwrap();
             assert_eq!(
                 settings.metrics,
                 MetricsSetting::OnOwnBind("10.0.0.5:9100".parse().unwrap())
             );
+            assert_eq!(settings.metrics_token, None);
             jail.set_env("SENDPANEL_METRICS_BIND", "internal");
             let err = Settings::load(None, &Overrides::default()).unwrap_err();
             assert!(
@@ -793,6 +851,14 @@ mod tests {
                 "{err}"
             );
             jail.set_env("SENDPANEL_METRICS_BIND", "");
+            jail.set_env("SENDPANEL_METRICS_TOKEN", &token);
+            let err = Settings::load(None, &Overrides::default()).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("metrics_token: is set while metrics is off"),
+                "{err}"
+            );
+            jail.set_env("SENDPANEL_METRICS_TOKEN", "");
             jail.set_env("SENDPANEL_OTLP_ENDPOINT", "collector:4318");
             let err = Settings::load(None, &Overrides::default()).unwrap_err();
             assert!(

@@ -232,6 +232,9 @@ fn seek_advice(
     assert!(status == 200 || status == 201, "{status} {advice}");
 }
 
+/// The scraper's token in the metrics test (`metrics_token`: 32 characters or more).
+const METRICS_TOKEN: &str = "scraper-token-for-the-operations-test";
+
 #[test]
 fn metrics_count_requests_and_plugin_calls() {
     let test_db = TestDb::sqlite().unwrap();
@@ -241,9 +244,15 @@ fn metrics_count_requests_and_plugin_calls() {
     let server = Launch::new(workdir.path(), "metered")
         .database(&test_db.url())
         .env("SENDPANEL_METRICS", "on")
+        .env("SENDPANEL_METRICS_TOKEN", METRICS_TOKEN)
         .start();
+    // Beside the pages, the counts per authority are for the scraper with the token.
+    for sent in [None, Some("not-the-token-but-just-as-long-as-it-is")] {
+        let (status, text) = get(&agent(), &server.url("/metrics"), sent).unwrap();
+        assert_eq!(status, 401, "{text}");
+    }
     let scrape = || {
-        let (status, text) = get(&agent(), &server.url("/metrics"), None).unwrap();
+        let (status, text) = get(&agent(), &server.url("/metrics"), Some(METRICS_TOKEN)).unwrap();
         assert_eq!(status, 200, "{text}");
         text.as_str().unwrap_or_default().to_owned()
     };
