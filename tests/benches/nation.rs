@@ -43,7 +43,8 @@
 //!   authority's own plugin a server would hold up to 153, so this is a floor for that.
 //!
 //! `cargo bench -p sendpanel-tests --bench nation` (`-- --quick` for 4,000 requests;
-//! `NATION_REQUESTS=n` for any other number). PostgreSQL comes from `TEST_POSTGRES_URL`
+//! `NATION_REQUESTS=n` for any other number; `NATION_PROCESSES=2` or `1,2,4,8` for other
+//! process counts). PostgreSQL comes from `TEST_POSTGRES_URL`
 //! as for the tests, with the server's own fsync setting (on by default), which the
 //! report prints. The machine should be otherwise idle: its CPU figures count
 //! everything running.
@@ -74,8 +75,12 @@ const ENGLAND: u32 = 160_000;
 /// England's local authorities (the SEND duties are theirs), as issue 17 counts them.
 const AUTHORITIES: u16 = 153;
 
-/// The process counts compared.
+/// The process counts compared, unless `NATION_PROCESSES` names others (e.g. `2` for
+/// one whole-year run of two servers, or `1,2,4,8`).
 const PROCESSES: [u16; 3] = [1, 2, 4];
+
+/// The variable that picks other process counts.
+const PROCESS_COUNTS: &str = "NATION_PROCESSES";
 
 /// Threads per worker process, and connections in its pool: a server handles requests
 /// on a few threads at once over a pool of that size (the test pool has 4), so each
@@ -555,9 +560,21 @@ fn main() {
         "iowait %",
         "workers %",
     );
+    let process_counts: Vec<u16> = match std::env::var(PROCESS_COUNTS) {
+        Ok(list) => list
+            .split(',')
+            .map(|n| match n.trim().parse::<u16>() {
+                Ok(count) if count > 0 => count,
+                _ => panic!(
+                    "{PROCESS_COUNTS}={list}: `{n}` is not a number of processes (1 or more)"
+                ),
+            })
+            .collect(),
+        Err(_) => PROCESSES.to_vec(),
+    };
     let plugins = Plugins::torbay();
     let mut runs: Vec<Run> = Vec::new();
-    for processes in PROCESSES {
+    for processes in process_counts {
         let run = nation(&plugins, requests, processes);
         report(&run);
         runs.push(run);
