@@ -20,7 +20,7 @@
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use chrono::NaiveDate;
-use sendpanel_core::domain::{AuthorityId, UserId, UserRole};
+use sendpanel_core::domain::{AuthorityId, UserRole};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_tests::TestDb;
 use sendpanel_tests::journey::SteppedClock;
@@ -75,27 +75,18 @@ async fn scenario(db: Database) {
     // The demo's caseworker, who signs in to the pages; her token arranges the sitting.
     let (caseworker_id, caseworker) = person(CASEWORKER, UserRole::Caseworker);
     let (chair_id, chair) = person(CHAIR, UserRole::PanelChair);
-    let members: Vec<(UserId, String, &str)> = ["sen_manager", "health", "social_care"]
-        .into_iter()
-        .map(|role| {
-            let (id, token) = person(
-                &format!("agenda.{role}@torbay.example"),
-                UserRole::PanelMember,
-            );
-            (id, token, role)
-        })
-        .collect();
-    for (user, role) in members.iter().map(|(id, _, role)| (*id, *role)) {
-        let (status, body) = call(
-            &app,
-            "POST",
-            "/api/v1/panels/ipop/members",
-            &admin,
-            Some(json!({"user": user, "role": role})),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-    }
+    // The admin seats three members on the IPOP; the demo's SEN panel chair already
+    // chairs it.
+    let members = panel_api::seat_ipop_members(
+        &app,
+        &db,
+        &torbay,
+        today.as_ref(),
+        &admin,
+        "agenda",
+        "agenda test",
+    )
+    .await;
     // Illustrative settings: names and URNs made up here.
     let mut settings = Vec::new();
     for (name, urn, kind) in [

@@ -17,9 +17,7 @@
 
 use actix_web::http::StatusCode;
 use chrono::NaiveDate;
-use sendpanel_core::domain::{
-    AuthorityId, CaseId, NewAdvice, NewPlugin, StoredAdvice, UserId, UserRole,
-};
+use sendpanel_core::domain::{AuthorityId, CaseId, NewAdvice, NewPlugin, StoredAdvice, UserRole};
 use sendpanel_core::policy::contract::{BandAdvice, PolicyError};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_tests::TestDb;
@@ -89,29 +87,18 @@ async fn scenario(db: Database) {
     let (_, admin) = person("banding.admin@torbay.example", UserRole::Admin);
     let (caseworker_id, caseworker) = person("banding.cw@torbay.example", UserRole::Caseworker);
     let (chair_id, chair) = person(CHAIR, UserRole::PanelChair);
-    let members: Vec<(UserId, String, &str)> = ["sen_manager", "health", "social_care"]
-        .into_iter()
-        .map(|role| {
-            let (id, token) = person(
-                &format!("banding.{role}@torbay.example"),
-                UserRole::PanelMember,
-            );
-            (id, token, role)
-        })
-        .collect();
     // The admin seats three members on the IPOP; the demo's SEN panel chair already
     // chairs it.
-    for (user, role) in members.iter().map(|(id, _, role)| (*id, *role)) {
-        let (status, body) = call(
-            &app,
-            "POST",
-            "/api/v1/panels/ipop/members",
-            &admin,
-            Some(json!({"user": user, "role": role})),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-    }
+    let members = panel_api::seat_ipop_members(
+        &app,
+        &db,
+        &torbay,
+        today.as_ref(),
+        &admin,
+        "banding",
+        "banding test",
+    )
+    .await;
     // An illustrative school: name and URN made up here.
     let school = panel_api::add_setting(
         &app,

@@ -15,7 +15,7 @@
 
 use actix_web::http::StatusCode;
 use chrono::NaiveDate;
-use sendpanel_core::domain::{AuthorityId, UserId, UserRole};
+use sendpanel_core::domain::{AuthorityId, UserRole};
 use sendpanel_core::store::{AuthorityScope, Database};
 use sendpanel_tests::TestDb;
 use sendpanel_tests::journey::SteppedClock;
@@ -41,30 +41,18 @@ async fn scenario(db: Database) {
     let (_, admin) = person("ipop.admin@torbay.example", UserRole::Admin);
     let (caseworker_id, caseworker) = person("ipop.cw@torbay.example", UserRole::Caseworker);
     let (chair_id, chair) = person(CHAIR, UserRole::PanelChair);
-    let members: Vec<(UserId, String, &str)> = ["sen_manager", "health", "social_care"]
-        .into_iter()
-        .map(|role| {
-            let (id, token) = person(
-                &format!("ipop.{role}@torbay.example"),
-                UserRole::PanelMember,
-            );
-            (id, token, role)
-        })
-        .collect();
-
     // The admin seats three members on the IPOP; the demo's SEN panel chair already
     // chairs it.
-    for (user, role) in members.iter().map(|(id, _, role)| (*id, *role)) {
-        let (status, body) = call(
-            &app,
-            "POST",
-            "/api/v1/panels/ipop/members",
-            &admin,
-            Some(json!({"user": user, "role": role})),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-    }
+    let members = panel_api::seat_ipop_members(
+        &app,
+        &db,
+        &torbay,
+        today.as_ref(),
+        &admin,
+        "ipop",
+        "ipop test",
+    )
+    .await;
     // Illustrative settings: names and URNs made up here.
     let school = add_setting(
         &app,

@@ -95,3 +95,40 @@ where
     assert_eq!(status, StatusCode::CREATED, "{added}");
     added["id"].as_str().unwrap().to_owned()
 }
+
+/// A member seated on a panel: their id, their API token and the role they sit in.
+pub type Seated = (UserId, String, &'static str);
+
+/// Three panel members (a SEN manager, health and social care), each a demo person
+/// `{prefix}.{role}@torbay.example` with a token labelled `label`, seated on the
+/// Independent Placement Overview Panel by the admin through the API. The demo's SEN
+/// panel chair already chairs it.
+pub async fn seat_ipop_members<S>(
+    app: &S,
+    db: &Database,
+    scope: &AuthorityScope,
+    clock: &dyn Clock,
+    admin: &str,
+    prefix: &str,
+    label: &str,
+) -> Vec<Seated>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let mut seated = Vec::new();
+    for role in ["sen_manager", "health", "social_care"] {
+        let email = format!("{prefix}.{role}@torbay.example");
+        let (id, token) = person(db, scope, clock, &email, UserRole::PanelMember, label);
+        let (status, body) = call(
+            app,
+            "POST",
+            "/api/v1/panels/ipop/members",
+            admin,
+            Some(json!({"user": id, "role": role})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        seated.push((id, token, role));
+    }
+    seated
+}
