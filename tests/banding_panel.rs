@@ -284,7 +284,7 @@ both_backends! {
             assert_eq!(refused_field(f.propose(db, Proposal::ConfirmFunding, Some(bad))), field);
         }
         // Funding proposed on an item of another kind is refused too.
-        let school = db.read(|tx| tx.placements_of(&p.scope, p.case))?[0].setting_id;
+        let school = db.read(|tx| tx.placements_of(&p.scope, p.case))?[0].terms.setting_id;
         let on_placement_item = add_to_agenda(db, &p.scope, &p.config, p.sitting, &AddToAgenda {
             case: p.case,
             proposal: Proposal::NamePlacement,

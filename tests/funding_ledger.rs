@@ -612,7 +612,7 @@ both_backends! {
 
         // Funding runs while its placement does: once the case has a new placement from
         // September 2024, the old one cannot be funded from that day.
-        let school = placements_for(&s, &admin, case)?[0].setting_id;
+        let school = placements_for(&s, &admin, case)?[0].terms.setting_id;
         let moved = decide_placement(&s, &admin, case, &DecidePlacement {
             setting: school,
             starts_on: date(2024, 9, 1),

@@ -251,7 +251,7 @@ both_backends! {
         let papers = open_papers(db, &p.scope, item, p.members[1].id, "/agenda-items/x", &on(2024, 2, 26))?;
         let on_papers = papers.proposed_placement.expect("a placement item's papers show the proposal");
         assert_eq!(on_papers.setting.id, school);
-        assert_eq!((on_papers.proposed.health_pence, on_papers.proposed.social_care_pence), (500_000, 250_000));
+        assert_eq!((on_papers.proposed.terms.health_pence, on_papers.proposed.terms.social_care_pence), (500_000, 250_000));
         assert!(placements_for(&s, &p.admin, p.case)?.is_empty(), "proposing names nothing");
 
         p.sit_and_agree(db, item);
@@ -263,11 +263,11 @@ both_backends! {
         let placed = placements_for(&s, &p.admin, p.case)?;
         assert_eq!(placed.len(), 1);
         let placed = &placed[0];
-        assert_eq!(placed.setting_id, school);
+        assert_eq!(placed.terms.setting_id, school);
         assert_eq!(placed.decided_by, p.chair.id, "the chair's decision");
-        assert_eq!((placed.education_pence, placed.health_pence, placed.social_care_pence), (2_353_800, 500_000, 250_000));
-        assert_eq!(placed.reasons, "The panel agreed the school can meet the needs in the plan.");
-        assert_eq!(placed.parental_preference.as_deref(), Some("The family asked for this special school"));
+        assert_eq!((placed.terms.education_pence, placed.terms.health_pence, placed.terms.social_care_pence), (2_353_800, 500_000, 250_000));
+        assert_eq!(placed.terms.reasons, "The panel agreed the school can meet the needs in the plan.");
+        assert_eq!(placed.terms.parental_preference.as_deref(), Some("The family asked for this special school"));
         let item_now = db.read(|tx| tx.get_agenda_item(&p.scope, item))?;
         assert_eq!(item_now.status, AgendaItemStatus::Decided);
         // The item closes, the decision is recorded and the placement follows, in order.

@@ -188,7 +188,7 @@ both_backends! {
         joint.health_pence = 500_000;
         joint.social_care_pence = 250_000;
         let placed = decide_placement(&s, &admin, case, &joint)?;
-        assert_eq!((placed.education_pence, placed.health_pence, placed.social_care_pence), (2_353_800, 500_000, 250_000));
+        assert_eq!((placed.terms.education_pence, placed.terms.health_pence, placed.terms.social_care_pence), (2_353_800, 500_000, 250_000));
         let events = db.read(|tx| tx.list_events(&admin.scope, Some(case)))?;
         let last = events.last().unwrap();
         assert_eq!(last.kind(), EventKind::PlacementDecided);

@@ -74,7 +74,8 @@ pub use plugin::{NewAdvice, NewPlugin, PluginHash, PluginStatus, StoredAdvice, S
 pub use request::{AssessmentRequest, NeedType, RequestedBy, SettingType};
 pub use session::{SecretPurpose, SessionEnd, SignInMethod};
 pub use setting::{
-    EducationSetting, IndependentJustification, Placement, ProposedPlacement, ProviderKind, Urn,
+    EducationSetting, IndependentJustification, Placement, PlacementTerms, ProposedPlacement,
+    ProviderKind, Urn,
 };
 pub use slug::Slug;
 pub use user::{Account, ApiToken, Email, PasswordHash, TotpSecret, User, UserRole};

@@ -125,16 +125,13 @@ pub enum IndependentJustification {
     TribunalBackedPreference,
 }
 
-/// A placement decided for a case: the setting its plan names from `starts_on`, and
-/// the shares of its cost (in pence a year) each service pays. Recorded once, never
-/// edited; a change is a new placement.
+/// What a placement says, whether proposed to a panel or decided: the setting, from
+/// when, the family's preference, the reasons, and each service's share of the cost
+/// (pence a year). Shared by [`Placement`] and [`ProposedPlacement`], so a named
+/// proposal becomes the placement it proposed, field for field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Placement {
-    /// Its id.
-    pub id: super::PlacementId,
-    /// The case.
-    pub case_id: super::CaseId,
-    /// The setting.
+pub struct PlacementTerms {
+    /// The setting, from the register.
     pub setting_id: EducationSettingId,
     /// The first day.
     pub starts_on: chrono::NaiveDate,
@@ -143,7 +140,7 @@ pub struct Placement {
     /// Whether the family asked for a mainstream place (the law weighs it differently:
     /// CFA 2014 s.33).
     pub mainstream_requested: bool,
-    /// The reasons recorded.
+    /// The reasons recorded: when proposed, the officer's case for this setting.
     pub reasons: String,
     /// Why an independent setting, when it is one.
     pub independent_justification: Option<IndependentJustification>,
@@ -153,6 +150,20 @@ pub struct Placement {
     pub health_pence: i64,
     /// Social care's share, pence a year.
     pub social_care_pence: i64,
+}
+
+/// A placement decided for a case: the setting its plan names from `starts_on`, and
+/// the shares of its cost (in pence a year) each service pays. Recorded once, never
+/// edited; a change is a new placement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Placement {
+    /// Its id.
+    pub id: super::PlacementId,
+    /// The case.
+    pub case_id: super::CaseId,
+    /// What was decided, serialised beside these fields in one object.
+    #[serde(flatten)]
+    pub terms: PlacementTerms,
     /// Who decided it.
     pub decided_by: super::UserId,
     /// When.
@@ -168,24 +179,9 @@ pub struct ProposedPlacement {
     pub agenda_item_id: super::AgendaItemId,
     /// The case.
     pub case_id: super::CaseId,
-    /// The setting proposed, from the register.
-    pub setting_id: EducationSettingId,
-    /// The first day proposed.
-    pub starts_on: chrono::NaiveDate,
-    /// What the family asked for, as they put it.
-    pub parental_preference: Option<String>,
-    /// Whether the family asked for a mainstream place (CFA 2014 s.33).
-    pub mainstream_requested: bool,
-    /// The officer's case for this setting.
-    pub reasons: String,
-    /// Why an independent setting, when it is one.
-    pub independent_justification: Option<IndependentJustification>,
-    /// Education's share proposed, pence a year.
-    pub education_pence: i64,
-    /// Health's share proposed, pence a year.
-    pub health_pence: i64,
-    /// Social care's share proposed, pence a year.
-    pub social_care_pence: i64,
+    /// What is proposed, serialised beside these fields in one object.
+    #[serde(flatten)]
+    pub terms: PlacementTerms,
     /// The case's latest placement when it was proposed: if another is recorded before
     /// the panel decides, the panel decided on a stale view and its naming is refused.
     #[schema(value_type = Option<String>)]

@@ -343,7 +343,7 @@ impl Notifier {
                     .placements_of(scope, case_id)?
                     .into_iter()
                     .find(|placement| placement.id == commitment.placement_id)
-                    .map_or(commitment.starts_on, |placement| placement.starts_on);
+                    .map_or(commitment.starts_on, |placement| placement.terms.starts_on);
                 ctx.placement = Some(placement_part(&setting, placed_from));
                 ctx.funding = Some(FundingPart {
                     band: format!("{} ({})", commitment.band_title, commitment.band_code),

@@ -295,7 +295,7 @@ fn gather(
         evidence: evidence_on_papers(tx, scope, case.id, item.id, reader)?,
         proposed_placement: match tx.proposed_placement(scope, item.id)? {
             Some(proposed) => Some(PlacementOnPapers {
-                setting: tx.get_education_setting(scope, proposed.setting_id)?,
+                setting: tx.get_education_setting(scope, proposed.terms.setting_id)?,
                 proposed,
             }),
             None => None,
@@ -325,7 +325,7 @@ fn funding_on_papers(
             id: proposed.placement_id.to_string(),
         })?;
     Ok(Some(FundingOnPapers {
-        setting: tx.get_education_setting(scope, placement.setting_id)?,
+        setting: tx.get_education_setting(scope, placement.terms.setting_id)?,
         proposed,
         band: weighed.band,
         advised: weighed.advised,

@@ -47,15 +47,7 @@ pub(crate) fn keep_proposal(
     let kept = ProposedPlacement {
         agenda_item_id: item,
         case_id: case.id,
-        setting_id: proposed.setting,
-        starts_on: proposed.starts_on,
-        parental_preference: checked.preference,
-        mainstream_requested: proposed.mainstream_requested,
-        reasons: checked.reasons,
-        independent_justification: proposed.independent_justification,
-        education_pence: proposed.education_pence,
-        health_pence: proposed.health_pence,
-        social_care_pence: proposed.social_care_pence,
+        terms: decision::terms(proposed, checked.preference, checked.reasons),
         expected_latest: proposed.expected_latest,
     };
     tx.insert_proposed_placement(scope, &kept)?;
@@ -102,7 +94,7 @@ pub(crate) fn decide(
             case.id,
             &setting,
             &command,
-            proposed.parental_preference.clone(),
+            proposed.terms.parental_preference.clone(),
             Decider {
                 user: decided.decided_by,
                 reasons: decided.reasons.as_str().to_owned(),
@@ -115,16 +107,17 @@ pub(crate) fn decide(
 
 impl From<&ProposedPlacement> for DecidePlacement {
     fn from(proposed: &ProposedPlacement) -> Self {
+        let terms = &proposed.terms;
         Self {
-            setting: proposed.setting_id,
-            starts_on: proposed.starts_on,
-            parental_preference: proposed.parental_preference.clone(),
-            mainstream_requested: proposed.mainstream_requested,
-            reasons: proposed.reasons.clone(),
-            independent_justification: proposed.independent_justification,
-            education_pence: proposed.education_pence,
-            health_pence: proposed.health_pence,
-            social_care_pence: proposed.social_care_pence,
+            setting: terms.setting_id,
+            starts_on: terms.starts_on,
+            parental_preference: terms.parental_preference.clone(),
+            mainstream_requested: terms.mainstream_requested,
+            reasons: terms.reasons.clone(),
+            independent_justification: terms.independent_justification,
+            education_pence: terms.education_pence,
+            health_pence: terms.health_pence,
+            social_care_pence: terms.social_care_pence,
             expected_latest: proposed.expected_latest,
         }
     }

@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::domain::{
-    CaseId, EducationSetting, IndependentJustification, Placement, PlacementId, ProviderKind,
-    UserId, UserRole, text,
+    CaseId, EducationSetting, IndependentJustification, Placement, PlacementId, PlacementTerms,
+    ProviderKind, UserId, UserRole, text,
 };
 use crate::events::{self, CaseEvent};
 use crate::services::{Actor, Services};
@@ -109,6 +109,26 @@ pub(crate) fn registered_setting(
     Ok(setting)
 }
 
+/// The terms `command` puts, with the family's preference and the reasons as checked:
+/// one reading of a command, for a placement decided and for one put to a panel alike.
+pub(crate) fn terms(
+    command: &DecidePlacement,
+    preference: Option<String>,
+    reasons: String,
+) -> PlacementTerms {
+    PlacementTerms {
+        setting_id: command.setting,
+        starts_on: command.starts_on,
+        parental_preference: preference,
+        mainstream_requested: command.mainstream_requested,
+        reasons,
+        independent_justification: command.independent_justification,
+        education_pence: command.education_pence,
+        health_pence: command.health_pence,
+        social_care_pence: command.social_care_pence,
+    }
+}
+
 /// Who decides a placement and why, as it is recorded.
 pub(crate) struct Decider {
     /// The admin outside a sitting, or the chair at one.
@@ -133,15 +153,7 @@ pub(crate) fn record(
     let placement = Placement {
         id: PlacementId::new(),
         case_id: case,
-        setting_id: setting.id,
-        starts_on: command.starts_on,
-        parental_preference: preference,
-        mainstream_requested: command.mainstream_requested,
-        reasons: decider.reasons,
-        independent_justification: command.independent_justification,
-        education_pence: command.education_pence,
-        health_pence: command.health_pence,
-        social_care_pence: command.social_care_pence,
+        terms: terms(command, preference, decider.reasons),
         decided_by: decider.user,
         decided_at: decider.at,
     };
@@ -155,10 +167,11 @@ pub(crate) fn record(
                 setting: setting.id,
                 kind: setting.kind,
                 out_of_area: !setting.in_area,
-                starts_on: placement.starts_on,
-                joint_funded: placement.health_pence > 0 || placement.social_care_pence > 0,
-                independent_justification: placement.independent_justification,
-                reasons: placement.reasons.clone(),
+                starts_on: placement.terms.starts_on,
+                joint_funded: placement.terms.health_pence > 0
+                    || placement.terms.social_care_pence > 0,
+                independent_justification: placement.terms.independent_justification,
+                reasons: placement.terms.reasons.clone(),
             }),
             actor: Some(decider.user),
             occurred_at: decider.at,

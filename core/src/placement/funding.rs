@@ -361,7 +361,7 @@ pub(crate) fn resolve(
         .iter()
         .find(|p| p.id == command.placement)
         .ok_or_else(|| invalid("placement", "must be a placement recorded on this case"))?;
-    if command.starts_on < placement.starts_on {
+    if command.starts_on < placement.terms.starts_on {
         return Err(invalid(
             "starts_on",
             "must not be before the placement starts",
@@ -370,8 +370,10 @@ pub(crate) fn resolve(
     // Funding runs while its placement does: not from a day the case has moved on.
     if let Some(next) = placements
         .iter()
-        .filter(|p| p.starts_on > placement.starts_on && p.starts_on <= command.starts_on)
-        .map(|p| p.starts_on)
+        .filter(|p| {
+            p.terms.starts_on > placement.terms.starts_on && p.terms.starts_on <= command.starts_on
+        })
+        .map(|p| p.terms.starts_on)
         .min()
     {
         return Err(invalid(
@@ -402,7 +404,7 @@ pub(crate) fn resolve(
     }
     Ok(Resolved {
         placement_id: placement.id,
-        setting_id: placement.setting_id,
+        setting_id: placement.terms.setting_id,
         model: if checked.hours.is_some() {
             FundingModel::Hours
         } else {

@@ -424,7 +424,7 @@ fn placement_costs(
     settings: &HashMap<EducationSettingId, &EducationSetting>,
     months: &[NaiveDate],
 ) -> PlacementCosts {
-    let ends = running_until(placements, |p| p.starts_on, |p| p.case_id, |_| None);
+    let ends = running_until(placements, |p| p.terms.starts_on, |p| p.case_id, |_| None);
     let mut costs = PlacementCosts::default();
     let (mut education, mut health, mut social, mut independent, mut away) =
         (0_i128, 0_i128, 0_i128, 0_i128, 0_i128);
@@ -432,21 +432,21 @@ fn placement_costs(
     for (placement, until) in placements.iter().zip(&ends) {
         let running = months
             .iter()
-            .filter(|m| runs_on(placement.starts_on, *until, **m))
+            .filter(|m| runs_on(placement.terms.starts_on, *until, **m))
             .count();
         if running == 0 {
             continue;
         }
         let running = i128::try_from(running).unwrap_or(0);
-        let setting = settings.get(&placement.setting_id);
+        let setting = settings.get(&placement.terms.setting_id);
         let is_independent = setting.is_some_and(|s| s.kind == ProviderKind::Independent);
         let is_away = setting.is_some_and(|s| !s.in_area);
-        let all = i128::from(placement.education_pence)
-            + i128::from(placement.health_pence)
-            + i128::from(placement.social_care_pence);
-        education += running * i128::from(placement.education_pence);
-        health += running * i128::from(placement.health_pence);
-        social += running * i128::from(placement.social_care_pence);
+        let all = i128::from(placement.terms.education_pence)
+            + i128::from(placement.terms.health_pence)
+            + i128::from(placement.terms.social_care_pence);
+        education += running * i128::from(placement.terms.education_pence);
+        health += running * i128::from(placement.terms.health_pence);
+        social += running * i128::from(placement.terms.social_care_pence);
         if is_independent {
             independent += running * all;
         }
@@ -454,7 +454,7 @@ fn placement_costs(
             away += running * all;
         }
         let flags = cases.entry(placement.case_id).or_default();
-        flags.0 |= placement.health_pence > 0 || placement.social_care_pence > 0;
+        flags.0 |= placement.terms.health_pence > 0 || placement.terms.social_care_pence > 0;
         flags.1 |= is_independent;
         flags.2 |= is_away;
     }

@@ -8,7 +8,8 @@ use super::rows::{from_db_time, parse, to_db_time};
 use super::schema::education_settings;
 use super::{AuthorityScope, StoreError, Tx};
 use crate::domain::{
-    AgendaItemId, CaseId, EducationSetting, EducationSettingId, Placement, ProposedPlacement, Urn,
+    AgendaItemId, CaseId, EducationSetting, EducationSettingId, Placement, PlacementTerms,
+    ProposedPlacement, Urn,
 };
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -126,19 +127,21 @@ impl TryFrom<PlacementRow> for Placement {
         Ok(Self {
             id: parse("placements.id", &row.id)?,
             case_id: parse("placements.case_id", &row.case_id)?,
-            setting_id: parse("placements.setting_id", &row.setting_id)?,
-            starts_on: row.starts_on,
-            parental_preference: row.parental_preference,
-            mainstream_requested: row.mainstream_requested,
-            reasons: row.reasons,
-            independent_justification: row
-                .independent_justification
-                .as_deref()
-                .map(|j| parse("placements.independent_justification", j))
-                .transpose()?,
-            education_pence: row.education_pence,
-            health_pence: row.health_pence,
-            social_care_pence: row.social_care_pence,
+            terms: PlacementTerms {
+                setting_id: parse("placements.setting_id", &row.setting_id)?,
+                starts_on: row.starts_on,
+                parental_preference: row.parental_preference,
+                mainstream_requested: row.mainstream_requested,
+                reasons: row.reasons,
+                independent_justification: row
+                    .independent_justification
+                    .as_deref()
+                    .map(|j| parse("placements.independent_justification", j))
+                    .transpose()?,
+                education_pence: row.education_pence,
+                health_pence: row.health_pence,
+                social_care_pence: row.social_care_pence,
+            },
             decided_by: parse("placements.decided_by", &row.decided_by)?,
             decided_at: from_db_time(row.decided_at),
         })
@@ -170,22 +173,21 @@ impl Tx<'_> {
         placement: &Placement,
     ) -> Result<(), StoreError> {
         use super::schema::placements;
+        let terms = &placement.terms;
         diesel::insert_into(placements::table)
             .values(PlacementRow {
                 id: placement.id.to_string(),
                 authority_id: scope.authority().to_string(),
                 case_id: placement.case_id.to_string(),
-                setting_id: placement.setting_id.to_string(),
-                starts_on: placement.starts_on,
-                parental_preference: placement.parental_preference.clone(),
-                mainstream_requested: placement.mainstream_requested,
-                reasons: placement.reasons.clone(),
-                independent_justification: placement
-                    .independent_justification
-                    .map(|j| j.to_string()),
-                education_pence: placement.education_pence,
-                health_pence: placement.health_pence,
-                social_care_pence: placement.social_care_pence,
+                setting_id: terms.setting_id.to_string(),
+                starts_on: terms.starts_on,
+                parental_preference: terms.parental_preference.clone(),
+                mainstream_requested: terms.mainstream_requested,
+                reasons: terms.reasons.clone(),
+                independent_justification: terms.independent_justification.map(|j| j.to_string()),
+                education_pence: terms.education_pence,
+                health_pence: terms.health_pence,
+                social_care_pence: terms.social_care_pence,
                 decided_by: placement.decided_by.to_string(),
                 decided_at: to_db_time(placement.decided_at),
             })
@@ -260,19 +262,21 @@ impl TryFrom<ProposedPlacementRow> for ProposedPlacement {
         Ok(Self {
             agenda_item_id: parse("proposed_placements.agenda_item_id", &row.agenda_item_id)?,
             case_id: parse("proposed_placements.case_id", &row.case_id)?,
-            setting_id: parse("proposed_placements.setting_id", &row.setting_id)?,
-            starts_on: row.starts_on,
-            parental_preference: row.parental_preference,
-            mainstream_requested: row.mainstream_requested,
-            reasons: row.reasons,
-            independent_justification: row
-                .independent_justification
-                .as_deref()
-                .map(|j| parse("proposed_placements.independent_justification", j))
-                .transpose()?,
-            education_pence: row.education_pence,
-            health_pence: row.health_pence,
-            social_care_pence: row.social_care_pence,
+            terms: PlacementTerms {
+                setting_id: parse("proposed_placements.setting_id", &row.setting_id)?,
+                starts_on: row.starts_on,
+                parental_preference: row.parental_preference,
+                mainstream_requested: row.mainstream_requested,
+                reasons: row.reasons,
+                independent_justification: row
+                    .independent_justification
+                    .as_deref()
+                    .map(|j| parse("proposed_placements.independent_justification", j))
+                    .transpose()?,
+                education_pence: row.education_pence,
+                health_pence: row.health_pence,
+                social_care_pence: row.social_care_pence,
+            },
             expected_latest: row
                 .expected_latest
                 .as_deref()
@@ -291,22 +295,21 @@ impl Tx<'_> {
         proposed: &ProposedPlacement,
     ) -> Result<(), StoreError> {
         use super::schema::proposed_placements;
+        let terms = &proposed.terms;
         diesel::insert_into(proposed_placements::table)
             .values(ProposedPlacementRow {
                 agenda_item_id: proposed.agenda_item_id.to_string(),
                 authority_id: scope.authority().to_string(),
                 case_id: proposed.case_id.to_string(),
-                setting_id: proposed.setting_id.to_string(),
-                starts_on: proposed.starts_on,
-                parental_preference: proposed.parental_preference.clone(),
-                mainstream_requested: proposed.mainstream_requested,
-                reasons: proposed.reasons.clone(),
-                independent_justification: proposed
-                    .independent_justification
-                    .map(|j| j.to_string()),
-                education_pence: proposed.education_pence,
-                health_pence: proposed.health_pence,
-                social_care_pence: proposed.social_care_pence,
+                setting_id: terms.setting_id.to_string(),
+                starts_on: terms.starts_on,
+                parental_preference: terms.parental_preference.clone(),
+                mainstream_requested: terms.mainstream_requested,
+                reasons: terms.reasons.clone(),
+                independent_justification: terms.independent_justification.map(|j| j.to_string()),
+                education_pence: terms.education_pence,
+                health_pence: terms.health_pence,
+                social_care_pence: terms.social_care_pence,
                 expected_latest: proposed.expected_latest.map(|id| id.to_string()),
             })
             .execute(self.conn)?;

@@ -256,11 +256,11 @@ pub(crate) fn gather_case(
             .placements_of(scope, id)?
             .into_iter()
             .map(|placement| {
-                let setting = tx.get_education_setting(scope, placement.setting_id)?;
+                let setting = tx.get_education_setting(scope, placement.terms.setting_id)?;
                 Ok(PlacementView {
                     named_late_for_transfer: crate::transitions::Transfer::post16_named_late(
                         setting.kind,
-                        placement.starts_on,
+                        placement.terms.starts_on,
                         placement.decided_at.date_naive(),
                     ),
                     setting,

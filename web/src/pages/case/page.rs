@@ -219,9 +219,9 @@ fn placements(view: &CaseView) -> Vec<Value> {
         .iter()
         .map(|p| {
             let shares = [
-                ("Education", p.placement.education_pence),
-                ("Health", p.placement.health_pence),
-                ("Social care", p.placement.social_care_pence),
+                ("Education", p.placement.terms.education_pence),
+                ("Health", p.placement.terms.health_pence),
+                ("Social care", p.placement.terms.social_care_pence),
             ]
             .into_iter()
             .filter(|(_, pence)| *pence > 0)
@@ -229,13 +229,13 @@ fn placements(view: &CaseView) -> Vec<Value> {
             .collect::<Vec<_>>()
             .join(", ");
             json!({
-                "from": long_date(p.placement.starts_on),
+                "from": long_date(p.placement.terms.starts_on),
                 "named_late": p.named_late_for_transfer.map(long_date),
                 "setting": p.setting.name,
                 "kind": words(&p.setting.kind.to_string()),
                 "out_of_area": !p.setting.in_area,
                 "funding": if shares.is_empty() { "None recorded".to_owned() } else { shares },
-                "reasons": p.placement.reasons,
+                "reasons": p.placement.terms.reasons,
             })
         })
         .collect()

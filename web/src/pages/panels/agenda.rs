@@ -231,7 +231,7 @@ fn groups(offer: &Offer, case_default: &str) -> Vec<Group> {
                                 format!(
                                     "{}, from {}",
                                     p.setting.name,
-                                    long_date(p.placement.starts_on)
+                                    long_date(p.placement.terms.starts_on)
                                 ),
                             )
                         })

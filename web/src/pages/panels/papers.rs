@@ -535,7 +535,7 @@ pub async fn open_evidence(
 /// from when, the family's preference, the officer's case and each service's share.
 fn proposed_placement(on_papers: &sendpanel_core::panel::PlacementOnPapers) -> Value {
     use sendpanel_core::domain::Pence;
-    let (setting, proposed) = (&on_papers.setting, &on_papers.proposed);
+    let (setting, proposed) = (&on_papers.setting, &on_papers.proposed.terms);
     let mut rows = vec![
         ("Setting", setting.name.clone()),
         (
