@@ -15,7 +15,6 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -164,6 +163,12 @@ fn serve(
 
 /// Opens `count` streams of `sitting`'s tally on `base`; each reports (votes cast so
 /// far, when it saw them) to `seen`, tagged with `server`.
+///
+/// The streams are tasks on one thread of their own per server, as browsers would be
+/// on machines of their own: a thread per viewer would have thousands of threads
+/// woken on this machine's two cores for every vote, and the benchmark would time the
+/// scheduler rather than the servers. At most `OPENING` streams are being opened at
+/// once, so the servers' listen queues do not overflow while thousands connect.
 fn watch(
     base: &str,
     setup: &Setup,
@@ -171,32 +176,66 @@ fn watch(
     server: usize,
     seen: &mpsc::Sender<(usize, u64, Instant)>,
 ) {
+    const OPENING: usize = 64;
     let events = format!("{base}/api/v1/sittings/{}/events", setup.sitting);
-    for _ in 0..count {
-        let (events, token, seen) = (events.clone(), setup.watcher_token.clone(), seen.clone());
-        thread::Builder::new()
-            .stack_size(64 << 10)
-            .spawn(move || {
-                let response = agent()
-                    .get(&events)
-                    .header("Authorization", &format!("Bearer {token}"))
-                    .call()
-                    .unwrap();
-                let reader = BufReader::new(response.into_body().into_reader());
-                for line in reader.lines() {
-                    let Ok(line) = line else { return };
-                    if let Some(data) = line.strip_prefix("data: ") {
-                        // The count read straight from the text: thousands of watchers
-                        // share this machine's two cores with the servers, so each does
-                        // as little as it can (the tests check the tally's shape).
-                        let cast = votes_cast(data);
-                        if seen.send((server, cast, Instant::now())).is_err() {
-                            return;
-                        }
-                    }
+    let (token, seen) = (setup.watcher_token.clone(), seen.clone());
+    thread::Builder::new()
+        .name(format!("viewers-{server}"))
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let client = reqwest::Client::new();
+                let opening = Arc::new(tokio::sync::Semaphore::new(OPENING));
+                let mut viewers = Vec::with_capacity(count);
+                for _ in 0..count {
+                    let permit = opening.clone().acquire_owned().await.unwrap();
+                    let request = client
+                        .get(&events)
+                        .header("Authorization", format!("Bearer {token}"));
+                    let seen = seen.clone();
+                    viewers.push(tokio::spawn(async move {
+                        let mut response = request.send().await.unwrap();
+                        drop(permit);
+                        follow_stream(&mut response, server, &seen).await;
+                    }));
                 }
-            })
-            .unwrap();
+                for viewer in viewers {
+                    let _ = viewer.await;
+                }
+            });
+        })
+        .unwrap();
+}
+
+/// Reads one viewer's event stream to its end, reporting each tally's vote count.
+async fn follow_stream(
+    response: &mut reqwest::Response,
+    server: usize,
+    seen: &mpsc::Sender<(usize, u64, Instant)>,
+) {
+    let mut pending = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        pending.extend_from_slice(&chunk);
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            let Ok(line) = std::str::from_utf8(&line) else {
+                continue;
+            };
+            if let Some(data) = line.strip_prefix("data: ") {
+                // The count read straight from the text: thousands of viewers share
+                // this machine's two cores with the servers, so each does as little
+                // as it can (the tests check the tally's shape).
+                if seen
+                    .send((server, votes_cast(data), Instant::now()))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
     }
 }
 

@@ -239,54 +239,61 @@ const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 /// The server-sent events a watcher receives (`event: tally`): `first` (the tally read
 /// after subscribing, so no change can fall between it and the stream), then one after
 /// every change.
+///
+/// The stream reads the sitting's channel itself, with no task or queue of its own
+/// between the channel and the connection: a vote seen by thousands of watchers wakes
+/// each of their connections once, not a task and then a connection. When the watcher
+/// goes, actix drops the stream and with it the watcher's place on the channel.
 fn tally_events(
     first: actix_web_lab::sse::Data,
-    mut updates: broadcast::Receiver<ByteString>,
+    updates: broadcast::Receiver<ByteString>,
     state: actix_web::web::Data<AppState>,
     holder: Holder,
 ) -> impl actix_web::Responder {
     use actix_web_lab::sse::{self, Sse};
     use tokio::sync::broadcast::error::RecvError;
 
-    let first = first.event("tally");
-    let (sender, receiver) = tokio::sync::mpsc::channel(8);
-    actix_web::rt::spawn(async move {
-        if sender.send(first.into()).await.is_err() {
-            return;
+    /// What a watcher's stream holds between events.
+    struct Watching {
+        first: Option<sse::Event>,
+        updates: broadcast::Receiver<ByteString>,
+        recheck: tokio::time::Interval,
+        state: actix_web::web::Data<AppState>,
+        holder: Holder,
+    }
+
+    let watching = Watching {
+        first: Some(first.event("tally").into()),
+        updates,
+        recheck: tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK),
+        state,
+        holder,
+    };
+    let events = futures_util::stream::unfold(watching, |mut watching| async move {
+        if let Some(first) = watching.first.take() {
+            return Some((first, watching));
         }
-        let mut recheck = tokio::time::interval(RECHECK);
-        recheck.tick().await;
         loop {
-            // Stop as soon as the watcher goes, not at the sitting's next change: a
-            // quiet sitting would otherwise keep every departed watcher's task.
-            let update = tokio::select! {
-                () = sender.closed() => break,
-                _ = recheck.tick() => {
-                    let (state, holder) = (state.clone(), holder.clone());
+            tokio::select! {
+                _ = watching.recheck.tick() => {
+                    let (state, holder) = (watching.state.clone(), watching.holder.clone());
                     let valid = actix_web::web::block(move || holder.still_valid(&state))
                         .await
                         .unwrap_or(false);
-                    if valid {
-                        continue;
+                    if !valid {
+                        tracing::info!("live tally stream ended: its session or token ended");
+                        return None;
                     }
-                    tracing::info!("live tally stream ended: its session or token ended");
-                    break;
                 }
-                update = updates.recv() => update,
-            };
-            match update {
-                Ok(json) => {
+                update = watching.updates.recv() => match update {
                     // A shared buffer: every watcher's event points at the same bytes.
-                    let event = sse::Data::new(json).event("tally");
-                    if sender.send(event.into()).await.is_err() {
-                        break;
-                    }
-                }
-                // Each tally is whole: a watcher that fell behind takes the next one.
-                Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => break,
+                    Ok(json) => return Some((sse::Data::new(json).event("tally").into(), watching)),
+                    // Each tally is whole: a watcher that fell behind takes the next one.
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return None,
+                },
             }
         }
     });
-    Sse::from_infallible_receiver(receiver).with_keep_alive(KEEP_ALIVE)
+    Sse::from_infallible_stream(events).with_keep_alive(KEEP_ALIVE)
 }
