@@ -275,30 +275,28 @@ impl Tx<'_> {
         Ok(changed)
     }
 
-    /// Marks one open deadline met or disapplied, by id: where several limits of a kind
-    /// run at once (each request for advice under Reg 8(1) has its own), settling one
-    /// must leave the others open. Returns how many changed (0 if it was not open).
+    /// Marks one open deadline of `case` met or disapplied, by id: where several limits
+    /// of a kind run at once (each request for advice under Reg 8(1) has its own),
+    /// settling one must leave the others open. Returns how many changed (0 if it was
+    /// not open, or is not the case's).
     pub fn set_deadline_status_by_id(
         &mut self,
         scope: &AuthorityScope,
+        case: CaseId,
         id: DeadlineId,
         status: DeadlineStatus,
     ) -> Result<usize, StoreError> {
         let changed = diesel::update(
             deadlines::table
                 .filter(deadlines::authority_id.eq(scope.authority().as_str()))
+                .filter(deadlines::case_id.eq(case.to_string()))
                 .filter(deadlines::id.eq(id.to_string()))
                 .filter(deadlines::status.eq(DeadlineStatus::Open.to_string())),
         )
         .set(deadlines::status.eq(status.to_string()))
         .execute(self.conn)?;
         if changed > 0 {
-            let case: String = deadlines::table
-                .filter(deadlines::authority_id.eq(scope.authority().as_str()))
-                .filter(deadlines::id.eq(id.to_string()))
-                .select(deadlines::case_id)
-                .first(self.conn)?;
-            self.refresh_next_due(scope, parse("deadlines.case_id", &case)?)?;
+            self.refresh_next_due(scope, case)?;
         }
         Ok(changed)
     }

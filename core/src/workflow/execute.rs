@@ -186,7 +186,7 @@ pub(crate) fn record(
                 tracing::warn!(case_id = %ctx.case, kind = %limit.limit.kind, "limit settled with no row in the deadlines table");
                 continue;
             };
-            let changed = tx.set_deadline_status_by_id(scope, id, limit.status)?;
+            let changed = tx.set_deadline_status_by_id(scope, ctx.case, id, limit.status)?;
             if changed == 0 {
                 // The fold and the table disagree: another writer settled it first.
                 return Err(StoreError::Conflict(format!(
