@@ -6,6 +6,9 @@
 //! component with `wit-component`) when that target is installed: issue 16 asks for
 //! such builds to be the SDK's default if they are faster.
 //!
+//! And the floor: the same facts sent to a plugin that answers at once, which is what a
+//! fresh sandbox costs before any policy runs.
+//!
 //! `cargo bench -p sendpanel-tests --bench policy` (add `-- --quick` for a short run).
 #![allow(
     clippy::unwrap_used,
@@ -145,6 +148,20 @@ fn main() {
         figures
     });
 
+    // The floor: the same facts, to a plugin that answers at once (the hostile test
+    // plugin `trap`, whose next steps are a fixed plan with no criteria weighed). It is
+    // what the sandbox costs before any policy runs: a fresh instance, fuel, the facts
+    // lowered into it, the answer lifted, checked and recorded as JSON.
+    let at_once = host.load(&wasm("sendpanel-hostile-trap")).unwrap();
+    assert!(matches!(
+        at_once.next_steps(&facts).outcome,
+        Outcome::Advice(_)
+    ));
+    let floor = measure(iterations, || {
+        black_box(at_once.next_steps(black_box(&facts)));
+    });
+    print("fresh sandbox, a plugin that answers at once", &floor);
+
     let native = measure(iterations, || {
         black_box(Torbay::graduated_response(black_box(native_facts.clone())).ok());
     });
@@ -158,6 +175,10 @@ fn main() {
         } else {
             "NOT met"
         }
+    );
+    println!(
+        "the sandbox's own floor (a plugin that answers at once): {:.1}x the native median",
+        floor.median.as_secs_f64() / native.median.as_secs_f64()
     );
     if let Some(free) = without_wasi {
         let times = free.median.as_secs_f64() / native.median.as_secs_f64();
