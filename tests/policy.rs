@@ -15,7 +15,7 @@ use sendpanel_core::policy::contract::{
     BandRequest, Recommendation, RequestFacts, SettingType, TestCall,
 };
 use sendpanel_core::policy::{Limits, LoadError, Outcome, Plugin, PolicyHost, Unavailable};
-use sendpanel_tests::plugins::wasm;
+use sendpanel_tests::plugins::{wasm, wasm_with_wasi, wasm_without_wasi};
 
 fn host() -> PolicyHost {
     PolicyHost::new(Limits::default(), None).unwrap()
@@ -243,6 +243,119 @@ fn memory_growth_stops_at_the_cap() {
         }
         other => panic!("expected MemoryLimit, got {other:?}"),
     }
+}
+
+/// Issue 16: the SDK builds plugins without WASI by default, and their allocator grows
+/// memory only past the heap they start with. The cap still holds, and is named.
+#[test]
+fn memory_growth_stops_at_the_cap_without_wasi_too() {
+    let limits = Limits {
+        fuel: 5_000_000_000,
+        ..Limits::default()
+    };
+    let plugin = PolicyHost::new(limits, None)
+        .unwrap()
+        .load(&wasm_without_wasi("sendpanel-hostile-memory"))
+        .unwrap();
+    assert!(
+        !plugin
+            .imports()
+            .iter()
+            .any(|name| name.starts_with("wasi:")),
+        "{:?}",
+        plugin.imports()
+    );
+    let evaluation = plugin.graduated_response(&carried_facts(&load("sendpanel-plugin-torbay")));
+    match evaluation.outcome {
+        Outcome::Unavailable(Unavailable::MemoryLimit { limit }) => {
+            assert_eq!(limit, limits.memory_bytes)
+        }
+        other => panic!("expected MemoryLimit, got {other:?}"),
+    }
+    // A panic in such a build is a trap, as in a WASI one, and the next call is fresh.
+    let trap = host()
+        .load(&wasm_without_wasi("sendpanel-hostile-trap"))
+        .unwrap();
+    for _ in 0..2 {
+        let evaluation = trap.graduated_response(&carried_facts(&load("sendpanel-plugin-torbay")));
+        assert!(
+            matches!(
+                evaluation.outcome,
+                Outcome::Unavailable(Unavailable::Trap { .. })
+            ),
+            "{:?}",
+            evaluation.outcome
+        );
+    }
+}
+
+/// Issue 16: built without WASI (the SDK's default) a plugin imports no WASI, and
+/// answers every input it carries exactly as the same sources built with WASI do: the
+/// recorded answers are the same bytes, so which build an authority installs changes
+/// no advice.
+#[test]
+fn a_plugin_built_without_wasi_imports_no_wasi_and_answers_as_with_wasi() {
+    let host = host();
+    let without = host
+        .load(&wasm_without_wasi("sendpanel-plugin-torbay"))
+        .unwrap();
+    let with = host
+        .load(&wasm_with_wasi("sendpanel-plugin-torbay"))
+        .unwrap();
+    // Only the contract's own types: no WASI at all.
+    assert_eq!(without.imports(), ["sendpanel:policy/types@1.1.0"]);
+    assert!(
+        with.imports().iter().any(|name| name.starts_with("wasi:")),
+        "{:?}",
+        with.imports()
+    );
+    assert_ne!(
+        without.sha256(),
+        with.sha256(),
+        "two builds, two components"
+    );
+    assert_eq!(
+        serde_json::to_string(without.info()).unwrap(),
+        serde_json::to_string(with.info()).unwrap()
+    );
+
+    let vectors = without.test_vectors().unwrap();
+    assert_eq!(
+        serde_json::to_string(&vectors).unwrap(),
+        serde_json::to_string(&with.test_vectors().unwrap()).unwrap()
+    );
+    assert!(vectors.len() >= 6, "{} vectors", vectors.len());
+    for vector in &vectors {
+        let (a, b) = match &vector.call {
+            TestCall::GraduatedResponse(facts) => (
+                without.graduated_response(facts).output_json,
+                with.graduated_response(facts).output_json,
+            ),
+            TestCall::Banding(request) => (
+                without.banding(request).output_json,
+                with.banding(request).output_json,
+            ),
+            TestCall::NextSteps(facts) => (
+                without.next_steps(facts).output_json,
+                with.next_steps(facts).output_json,
+            ),
+        };
+        assert!(a.is_some(), "{}: no answer without WASI", vector.name);
+        assert_eq!(a, b, "{}", vector.name);
+    }
+    let costed = without.costed_test_vectors().unwrap();
+    assert!(!costed.is_empty(), "Torbay carries its £6,000 vectors");
+    for vector in &costed {
+        let a = without.costed_banding(&vector.call).output_json;
+        assert!(a.is_some(), "{}: no answer without WASI", vector.name);
+        assert_eq!(
+            a,
+            with.costed_banding(&vector.call).output_json,
+            "{}",
+            vector.name
+        );
+    }
+    assert!(without.run_vectors(&vectors).all_passed());
 }
 
 #[test]

@@ -27,6 +27,16 @@ pub enum PluginCommand {
         /// The component (.wasm).
         file: PathBuf,
     },
+    /// The SDK's build step: make a plugin built without WASI (`cargo build --profile
+    /// plugin --target wasm32-unknown-unknown`) the component the host loads, check it
+    /// as `check` does, and write it.
+    Componentize {
+        /// The core module cargo built (.wasm).
+        module: PathBuf,
+        /// Where to write the component.
+        #[arg(long, value_name = "FILE.wasm")]
+        out: PathBuf,
+    },
     /// Run the vectors the plugin carries, and those in a JSON file, in the sandbox.
     Test {
         /// The component (.wasm).
@@ -107,6 +117,7 @@ pub fn run(
     let host = PolicyHost::new(settings.policy, Some(settings.plugin_cache_dir.clone()))?;
     match command {
         PluginCommand::Check { file } => check(&host, &file),
+        PluginCommand::Componentize { module, out } => componentize(&host, &module, &out),
         PluginCommand::Test { file, vectors } => test(&host, &file, vectors.as_deref()),
         PluginCommand::Vectors { file } => {
             let plugin = load(&host, &file)?;
@@ -211,9 +222,28 @@ fn check(host: &PolicyHost, file: &Path) -> anyhow::Result<()> {
     println!("api version:    sendpanel:policy@{}", plugin.api_version());
     println!("sha256:         {}", plugin.sha256());
     println!("size:           {} bytes", plugin.size());
-    println!("imports:        {}", plugin.imports().join(", "));
+    let imports = if plugin.imports().is_empty() {
+        "none".to_owned()
+    } else {
+        plugin.imports().join(", ")
+    };
+    println!("imports:        {imports}");
     println!("test vectors:   {vectors}");
     Ok(())
+}
+
+/// Writes the component only once the host has loaded it, so a module that is not a
+/// plugin leaves no file behind that looks like one.
+fn componentize(host: &PolicyHost, module: &Path, out: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(module)
+        .with_context(|| format!("module {}: cannot read the file", module.display()))?;
+    let component = policy::component_from_module(&bytes)
+        .with_context(|| format!("module {}", module.display()))?;
+    host.load(&component)
+        .with_context(|| format!("the component made from {} is refused", module.display()))?;
+    std::fs::write(out, &component)
+        .with_context(|| format!("{}: cannot write the component", out.display()))?;
+    check(host, out)
 }
 
 fn test(host: &PolicyHost, file: &Path, extra: Option<&Path>) -> anyhow::Result<()> {

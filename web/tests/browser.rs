@@ -496,7 +496,7 @@ async fn admin_steps(client: Client, base: String, plugin: std::path::PathBuf, s
 }
 
 async fn admin_scenario(db: Database, backend: &str) {
-    // Built (for wasm32-wasip2) before Chromium starts, outside the async steps.
+    // Built (as the SDK builds it) before Chromium starts, outside the async steps.
     let plugin = sendpanel_tests::plugins::wasm_path("sendpanel-plugin-torbay");
     let _chromium = exclusive().await;
     let save = backend == "SQLite";

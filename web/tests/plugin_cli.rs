@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use sendpanel_tests::TestDb;
-use sendpanel_tests::plugins::wasm_path;
+use sendpanel_tests::plugins::{module_path_without_wasi, wasm_path};
 
 fn sendpanel(cache: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sendpanel"));
@@ -139,6 +139,65 @@ fn the_three_authorities_plugins_pass_check_and_test() {
             "{code}: {out}"
         );
     }
+}
+
+/// Issue 16: the SDK's build step. `componentize` makes the module cargo built without
+/// WASI into the component the host loads: the same bytes the tests build (and the
+/// demo ships), importing no WASI. What is not a plugin module is refused in one line,
+/// and no file is written.
+#[test]
+fn componentize_makes_the_module_a_component_that_checks() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("torbay.wasm");
+    let out = stdout(
+        &sendpanel(cache.path())
+            .args(["plugin", "componentize"])
+            .arg(module_path_without_wasi("sendpanel-plugin-torbay"))
+            .arg("--out")
+            .arg(&out_file)
+            .output()
+            .unwrap(),
+    );
+    assert!(out.contains("authority:      torbay"), "{out}");
+    assert!(
+        out.contains("imports:        sendpanel:policy/types@1.1.0\n"),
+        "only the contract's types, no WASI: {out}"
+    );
+    assert_eq!(
+        std::fs::read(&out_file).unwrap(),
+        std::fs::read(torbay()).unwrap(),
+        "the step is deterministic: the same module, the same component"
+    );
+
+    // A component is not a module to make one from.
+    let again = dir.path().join("again.wasm");
+    let output = sendpanel(cache.path())
+        .args(["plugin", "componentize"])
+        .arg(torbay())
+        .arg("--out")
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(
+        error_line(&output).contains("this is already a component"),
+        "{output:?}"
+    );
+    // Nor is a file that is not WebAssembly.
+    let text = dir.path().join("notes.wasm");
+    std::fs::write(&text, "not a plugin").unwrap();
+    let output = sendpanel(cache.path())
+        .args(["plugin", "componentize"])
+        .arg(&text)
+        .arg("--out")
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(
+        error_line(&output).contains("does not start with the WebAssembly magic number"),
+        "{output:?}"
+    );
+    assert!(!again.exists(), "nothing written for a refusal");
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! The demo authorities' policy plugins, shipped inside the binary so a new user's demo
 //! has advice to show without building anything.
 //!
-//! The components in `plugins/dist/` are built from `plugins/authorities/<code>/` with
-//! the `plugin` profile for `wasm32-wasip2`, paths remapped so any checkout builds the
+//! The components in `plugins/dist/` are built from `plugins/authorities/<code>/` as the
+//! SDK builds a plugin (the `plugin` profile for `wasm32-unknown-unknown`, made a
+//! component by `policy::component_from_module`), paths remapped so any checkout builds the
 //! same bytes. A test in the `tests` crate (`policy::shipped_plugins_are_built_from_these_sources`)
 //! builds each from source and compares SHA-256s, so the bytes shipped are the sources
 //! in this repository; `SENDPANEL_WRITE_PLUGINS=1` on that test rewrites them after a

@@ -132,7 +132,9 @@ pub(super) fn require_component(bytes: &[u8]) -> Result<(), LoadError> {
     match bytes.get(..8) {
         Some([0, b'a', b's', b'm', 0x0d, 0, 1, 0]) => Ok(()),
         Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => Err(LoadError::NotAComponent(
-            "this is a core WebAssembly module; build the plugin for wasm32-wasip2".to_owned(),
+            "this is a core WebAssembly module, not a component: make it one with \
+             `sendpanel plugin componentize`"
+                .to_owned(),
         )),
         _ => Err(LoadError::NotAComponent(
             "the file does not start with the WebAssembly magic number".to_owned(),

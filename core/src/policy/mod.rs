@@ -17,6 +17,7 @@
 mod advice;
 mod bindings;
 mod cache;
+mod componentize;
 mod error;
 mod evaluation;
 mod host;
@@ -30,6 +31,7 @@ mod what_if;
 
 pub use advice::{PluginCatalogue, Question};
 pub use bindings::{age_on, contract};
+pub use componentize::{ComponentizeError, component_from_module};
 pub use error::{LoadError, Unavailable};
 pub use evaluation::{Call, Evaluation, Outcome};
 pub use host::{Plugin, PolicyHost};

@@ -2,8 +2,10 @@
 //! write a policy plugin, and nothing of sendpanel itself.
 //!
 //! A plugin is a `cdylib` crate that implements [`Guest`] and calls
-//! [`export_policy!`](crate::export_policy); `cargo build --target wasm32-wasip2` turns it
-//! into a component the host loads. The same crate also builds for the host, so its
+//! [`export!`](crate::export). Built without WASI (`cargo build --profile plugin --target
+//! wasm32-unknown-unknown`), `sendpanel plugin componentize` makes the module the
+//! component the host loads; a `wasm32-wasip2` build is a component already, and loads
+//! too, but each evaluation of it costs more (see `plugins/README.md`). The same crate also builds for the host, so its
 //! carried test vectors run under plain `cargo test` with [`testing::assert_vectors_pass`].
 //!
 //! Plugins advise; the panel decides. Keep criteria about evidence, never a gate on the
@@ -25,6 +27,8 @@ pub use chrono;
 
 pub mod build;
 pub mod dates;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod heap;
 pub mod money;
 pub mod testing;
 

@@ -35,7 +35,7 @@ fn explain_load(error: &LoadError) -> String {
             format!("The file is {bytes} bytes; a plugin may be at most {limit} bytes.")
         }
         LoadError::NotAComponent(detail) => format!(
-            "The file is not a WebAssembly component, so it is not a sendpanel plugin. Upload the .wasm file the plugin's build makes for wasm32-wasip2 ({detail})."
+            "The file is not a WebAssembly component, so it is not a sendpanel plugin. Upload the component the command sendpanel plugin componentize makes from the plugin's build ({detail})."
         ),
         LoadError::Invalid(detail) => format!(
             "The component is damaged or was built wrongly, and cannot be compiled ({detail})."
