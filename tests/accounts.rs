@@ -95,6 +95,45 @@ both_backends! {
         Ok(())
     }
 
+    // Issue 17: a server checks the sessions and tokens behind all its open live-tally
+    // streams together, in one read each, and each is decided as a request with it
+    // would be: signed out, switched off, never issued and timed out all end; a live
+    // session is seen, so the idle limit counts from the check.
+    fn the_holders_of_open_streams_are_checked_together_as_one_request_would_be(db) {
+        use sendpanel_core::domain::SignInMethod::Password;
+        let torbay = authority(db, "torbay", 880)?;
+        let casey = person(db, &torbay, "casey@torbay.example", UserRole::Caseworker)?;
+        let sam = person(db, &torbay, "sam@torbay.example", UserRole::Caseworker)?;
+        let clock = FixedClock(at(20, 9));
+        let signed_out = sessions::begin(db, &casey, Password, &clock)?;
+        let kept = sessions::begin(db, &casey, Password, &clock)?;
+        let switched_off = sessions::begin(db, &sam, Password, &clock)?;
+        let (_, caseys_token) = identity::issue_token(db, &torbay, &casey.email, None, &clock)?;
+        let (_, sams_token) = identity::issue_token(db, &torbay, &sam.email, None, &clock)?;
+        sessions::end(db, &signed_out, &clock)?;
+        accounts::disable(db, &torbay, None, sam.id, &clock)?;
+
+        let ids = [
+            kept.clone(),
+            signed_out,
+            SessionId::presented("not hex".into()),
+            switched_off,
+        ];
+        assert_eq!(sessions::still_live(db, &ids, &FixedClock(at(20, 10)))?, [true, false, false, false]);
+        // Seen at 10:00, so at 10:59 it is within the idle limit (an hour from 9:00 it
+        // would not be).
+        let just_within = at(20, 10) + chrono::Duration::minutes(59);
+        assert_eq!(sessions::still_live(db, std::slice::from_ref(&kept), &FixedClock(just_within))?, [true]);
+        // Ten hours after sign-in it ends, however busy, and stays ended.
+        assert_eq!(sessions::still_live(db, std::slice::from_ref(&kept), &FixedClock(at(20, 19)))?, [false]);
+        assert!(!live(db, &kept), "timed out by the check");
+
+        let tokens = [caseys_token, "spt_not a token".to_owned(), sams_token];
+        assert_eq!(identity::still_valid_tokens(db, &tokens)?, [true, false, false]);
+        assert!(identity::still_valid_tokens(db, &[])?.is_empty());
+        Ok(())
+    }
+
     fn disabling_ends_sessions_and_tokens_at_once_and_enabling_does_not_revive_them(db) {
         let torbay = authority(db, "torbay", 880)?;
         let admin = person(db, &torbay, "admin@torbay.example", UserRole::Admin)?;

@@ -7,6 +7,9 @@
 //! watching spread over both while the votes arrive on either in turn: the time to the
 //! last viewer, and to the last viewer on the server the vote did not reach.
 //!
+//! Every viewer holds a token of its own, as every member watching would: each server
+//! checks the holders of all its open streams every few seconds.
+//!
 //! `cargo bench -p sendpanel-web --bench live`
 #![allow(
     clippy::unwrap_used,
@@ -64,11 +67,13 @@ struct Setup {
     config: sendpanel_core::config::AuthorityConfig,
     sitting: sendpanel_core::domain::SittingId,
     item: sendpanel_core::domain::AgendaItemId,
-    watcher_token: String,
+    /// One token per viewer, as each member watching holds their own: the server
+    /// checks every open stream's token, so one shared token would flatter it.
+    watcher_tokens: Vec<String>,
     voter_tokens: Vec<String>,
 }
 
-fn set_up(db: &Database) -> Setup {
+fn set_up(db: &Database, viewers: usize) -> Setup {
     let (scope, config) = torbay(db).unwrap();
     let panel = Slug::parse("panel", "sen-panel").unwrap();
     let roles = [
@@ -115,14 +120,14 @@ fn set_up(db: &Database) -> Setup {
             .unwrap()
             .1
     };
-    let watcher_token = token(&watcher.email);
+    let watcher_tokens = (0..viewers).map(|_| token(&watcher.email)).collect();
     let voter_tokens: Vec<String> = voters.iter().map(|v| token(&v.email)).collect();
 
     Setup {
         config,
         sitting: sitting.id,
         item: item.id,
-        watcher_token,
+        watcher_tokens,
         voter_tokens,
     }
 }
@@ -163,7 +168,7 @@ fn serve(
     (base, handle, serving)
 }
 
-/// Opens `count` streams of `sitting`'s tally on `base`; each reports (votes cast so
+/// Opens a stream of `sitting`'s tally on `base` for each of `tokens`; each reports (votes cast so
 /// far, when it saw them) to `seen`, tagged with `server`.
 ///
 /// The streams are tasks on one thread of their own per server, as browsers would be
@@ -174,13 +179,13 @@ fn serve(
 fn watch(
     base: &str,
     setup: &Setup,
-    count: usize,
+    tokens: &[String],
     server: usize,
     seen: &mpsc::Sender<(usize, u64, Instant)>,
 ) {
     const OPENING: usize = 64;
     let events = format!("{base}/api/v1/sittings/{}/events", setup.sitting);
-    let (token, seen) = (setup.watcher_token.clone(), seen.clone());
+    let (tokens, seen) = (tokens.to_vec(), seen.clone());
     thread::Builder::new()
         .name(format!("viewers-{server}"))
         .spawn(move || {
@@ -191,8 +196,8 @@ fn watch(
             runtime.block_on(async move {
                 let client = reqwest::Client::new();
                 let opening = Arc::new(tokio::sync::Semaphore::new(OPENING));
-                let mut viewers = Vec::with_capacity(count);
-                for _ in 0..count {
+                let mut viewers = Vec::with_capacity(tokens.len());
+                for token in tokens {
                     let permit = opening.clone().acquire_owned().await.unwrap();
                     let request = client
                         .get(&events)
@@ -310,10 +315,10 @@ fn summary(delays: &mut [Duration]) -> String {
 
 /// One server, as before: `WATCHERS` watching, `VOTERS` votes.
 fn run(name: &str, db: &Database) {
-    let setup = set_up(db);
+    let setup = set_up(db, WATCHERS);
     let (base, handle, serving) = serve(db, &setup.config, None);
     let (seen_tx, seen) = mpsc::channel();
-    watch(&base, &setup, WATCHERS, 0, &seen_tx);
+    watch(&base, &setup, &setup.watcher_tokens, 0, &seen_tx);
     for _ in 0..WATCHERS {
         seen.recv_timeout(Duration::from_secs(30)).unwrap();
     }
@@ -329,7 +334,8 @@ fn run(name: &str, db: &Database) {
 /// Two servers on one PostgreSQL database, `FLEET_WATCHERS` watching spread over both,
 /// votes arriving on either in turn; the tallies cross by LISTEN/NOTIFY.
 fn run_fleet(db: &Database) {
-    let setup = set_up(db);
+    let watchers = fleet_watchers();
+    let setup = set_up(db, watchers);
     let second = Database::open(
         db.url().clone(),
         sendpanel_core::store::PoolOptions::default(),
@@ -340,11 +346,11 @@ fn run_fleet(db: &Database) {
         serve(&second, &setup.config, Some(LiveTallies::by_notice())),
     ];
     let bases: Vec<String> = servers.iter().map(|s| s.0.clone()).collect();
-    let watchers = fleet_watchers();
     let per_server = [watchers / 2, watchers - watchers / 2];
     let (seen_tx, seen) = mpsc::channel();
-    for (n, base) in bases.iter().enumerate() {
-        watch(base, &setup, per_server[n], n, &seen_tx);
+    let (first, second) = setup.watcher_tokens.split_at(per_server[0]);
+    for (n, (base, tokens)) in bases.iter().zip([first, second]).enumerate() {
+        watch(base, &setup, tokens, n, &seen_tx);
     }
     for _ in 0..watchers {
         seen.recv_timeout(Duration::from_secs(120)).unwrap();

@@ -15,7 +15,7 @@ use bytestring::ByteString;
 use sendpanel_core::domain::{AuthorityId, SittingId};
 use sendpanel_core::panel;
 use sendpanel_core::store::{AuthorityScope, Notice};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use crate::state::AppState;
 
@@ -32,6 +32,8 @@ struct Watched {
 #[derive(Clone, Default)]
 pub struct LiveTallies {
     channels: Arc<Mutex<HashMap<SittingId, Watched>>>,
+    /// What opened this server's streams, checked together every [`RECHECK`].
+    holders: Arc<Mutex<Holders>>,
     /// Whether changes arrive as notices from the database (PostgreSQL) rather than
     /// from the handler that made them.
     by_notice: bool,
@@ -96,6 +98,33 @@ impl LiveTallies {
         self.channels()
             .get(&sitting)
             .is_some_and(|w| w.sender.receiver_count() > 0)
+    }
+
+    fn holders(&self) -> std::sync::MutexGuard<'_, Holders> {
+        // As for the channels: a poisoned map of holders is still a usable map.
+        self.holders
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Registers a stream's holder: the answer turns `false` when a check finds the
+    /// session or token has ended. The first holder starts this server's checks.
+    fn hold(
+        &self,
+        state: &actix_web::web::Data<AppState>,
+        holder: Holder,
+    ) -> watch::Receiver<bool> {
+        let mut holders = self.holders();
+        let still_valid = holders
+            .open
+            .entry(holder)
+            .or_insert_with(|| watch::channel(true).0)
+            .subscribe();
+        if !holders.checking {
+            holders.checking = true;
+            actix_web::rt::spawn(check_holders(state.clone()));
+        }
+        still_valid
     }
 
     /// Live streams open on this server now (for the metrics).
@@ -200,14 +229,15 @@ pub async fn follow(
     let current = run(tally).await?;
     let first = actix_web_lab::sse::Data::new_json(&current)
         .map_err(|e| FollowError::Internal(e.to_string()))?;
-    Ok(tally_events(first, updates, state, holder))
+    let still_valid = state.live.hold(&state, holder);
+    Ok(tally_events(first, updates, still_valid))
 }
 
 /// What opened a watcher's stream, checked again every [`RECHECK`]: when the session
 /// is signed out (or ended by a switch-off or password change) or the token revoked,
 /// the stream ends, rather than carrying a child's panel business to whoever still
 /// holds the open connection.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Holder {
     /// A page's server-side session.
     Session(sendpanel_core::identity::sessions::SessionId),
@@ -215,19 +245,81 @@ pub enum Holder {
     Token(String),
 }
 
-impl Holder {
-    /// Whether the session or token still works. A failed check counts as "no": the
-    /// watcher reconnects and is asked to sign in if need be.
-    fn still_valid(&self, state: &AppState) -> bool {
-        match self {
-            Self::Session(id) => {
-                sendpanel_core::identity::sessions::resume(&state.db, id, state.clock.as_ref())
-                    .is_ok_and(|live| live.is_some())
+/// The holders of this server's open streams, each with the channel its streams
+/// watch for the answer.
+#[derive(Default)]
+struct Holders {
+    open: HashMap<Holder, watch::Sender<bool>>,
+    /// Whether the task that checks them is running.
+    checking: bool,
+}
+
+/// Checks every open stream's holder every [`RECHECK`], all together: one read for the
+/// sessions and one for the tokens, however many streams are open, where a check per
+/// stream made thousands of watchers thousands of queries every few seconds. Ends the
+/// streams of those that no longer work; stops when no stream is open (the next one
+/// starts it again).
+async fn check_holders(state: actix_web::web::Data<AppState>) {
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
+    loop {
+        every.tick().await;
+        let open: Vec<Holder> = {
+            let mut holders = state.live.holders();
+            holders.open.retain(|_, sender| sender.receiver_count() > 0);
+            if holders.open.is_empty() {
+                holders.checking = false;
+                return;
             }
-            Self::Token(token) => sendpanel_core::identity::authenticate(&state.db, token)
-                .is_ok_and(|user| user.is_some()),
+            holders.open.keys().cloned().collect()
+        };
+        let checked = {
+            let (state, open) = (state.clone(), open.clone());
+            actix_web::web::block(move || ended_holders(&state, open)).await
+        };
+        // A check that could not run counts as "ended": the watchers reconnect, and are
+        // asked to sign in if need be.
+        let checked = checked
+            .map_err(|e| e.to_string())
+            .and_then(|checked| checked.map_err(|e| e.to_string()));
+        let ended = checked.unwrap_or_else(|error| {
+            tracing::warn!(%error, "live tally streams ended: their holders could not be checked");
+            open
+        });
+        let mut holders = state.live.holders();
+        for holder in ended {
+            if let Some(sender) = holders.open.remove(&holder) {
+                sender.send_replace(false);
+            }
         }
     }
+}
+
+/// Those of `open` whose session or token no longer works.
+fn ended_holders(
+    state: &AppState,
+    open: Vec<Holder>,
+) -> Result<Vec<Holder>, sendpanel_core::identity::IdentityError> {
+    use sendpanel_core::identity::{sessions, still_valid_tokens};
+    let (mut session_holders, mut token_holders) = (Vec::new(), Vec::new());
+    for holder in open {
+        match holder {
+            Holder::Session(id) => session_holders.push(id),
+            Holder::Token(token) => token_holders.push(token),
+        }
+    }
+    let live = sessions::still_live(&state.db, &session_holders, state.clock.as_ref())?;
+    let valid = still_valid_tokens(&state.db, &token_holders)?;
+    let ended_sessions = session_holders
+        .into_iter()
+        .zip(live)
+        .filter(|(_, live)| !live)
+        .map(|(id, _)| Holder::Session(id));
+    let ended_tokens = token_holders
+        .into_iter()
+        .zip(valid)
+        .filter(|(_, valid)| !valid)
+        .map(|(token, _)| Holder::Token(token));
+    Ok(ended_sessions.chain(ended_tokens).collect())
 }
 
 /// How often an open stream checks that what opened it still works.
@@ -244,11 +336,13 @@ const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 /// between the channel and the connection: a vote seen by thousands of watchers wakes
 /// each of their connections once, not a task and then a connection. When the watcher
 /// goes, actix drops the stream and with it the watcher's place on the channel.
+///
+/// It ends when `still_valid` turns `false`: the server's check of every stream's
+/// holder ([`check_holders`]) found the session or token ended.
 fn tally_events(
     first: actix_web_lab::sse::Data,
     updates: broadcast::Receiver<ByteString>,
-    state: actix_web::web::Data<AppState>,
-    holder: Holder,
+    still_valid: watch::Receiver<bool>,
 ) -> impl actix_web::Responder {
     use actix_web_lab::sse::{self, Sse};
     use tokio::sync::broadcast::error::RecvError;
@@ -257,17 +351,13 @@ fn tally_events(
     struct Watching {
         first: Option<sse::Event>,
         updates: broadcast::Receiver<ByteString>,
-        recheck: tokio::time::Interval,
-        state: actix_web::web::Data<AppState>,
-        holder: Holder,
+        still_valid: watch::Receiver<bool>,
     }
 
     let watching = Watching {
         first: Some(first.event("tally").into()),
         updates,
-        recheck: tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK),
-        state,
-        holder,
+        still_valid,
     };
     let events = futures_util::stream::unfold(watching, |mut watching| async move {
         if let Some(first) = watching.first.take() {
@@ -275,12 +365,8 @@ fn tally_events(
         }
         loop {
             tokio::select! {
-                _ = watching.recheck.tick() => {
-                    let (state, holder) = (watching.state.clone(), watching.holder.clone());
-                    let valid = actix_web::web::block(move || holder.still_valid(&state))
-                        .await
-                        .unwrap_or(false);
-                    if !valid {
+                changed = watching.still_valid.changed() => {
+                    if changed.is_err() || !*watching.still_valid.borrow_and_update() {
                         tracing::info!("live tally stream ended: its session or token ended");
                         return None;
                     }

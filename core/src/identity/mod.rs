@@ -297,6 +297,29 @@ pub fn authenticate(db: &Database, token: &str) -> Result<Option<User>, Identity
     Ok(db.read(|tx| tx.user_for_token(&sha256))?)
 }
 
+/// Which of `tokens` still act as someone, each decided as [`authenticate`] decides for
+/// one, in one read for all of them: how a server checks the tokens behind all its open
+/// live-tally streams together, rather than a query per stream. The answer is in the
+/// order of `tokens`.
+pub fn still_valid_tokens(db: &Database, tokens: &[String]) -> Result<Vec<bool>, IdentityError> {
+    let shas: Vec<Option<String>> = tokens
+        .iter()
+        .map(|token| {
+            let token = token.trim();
+            looks_like_token(token).then(|| token_sha256(token))
+        })
+        .collect();
+    let asked: Vec<String> = shas.iter().flatten().cloned().collect();
+    let valid: std::collections::HashSet<String> = db
+        .read(|tx| tx.valid_token_hashes(&asked))?
+        .into_iter()
+        .collect();
+    Ok(shas
+        .iter()
+        .map(|sha| sha.as_ref().is_some_and(|sha| valid.contains(sha)))
+        .collect())
+}
+
 /// Whether `token` has the shape [`issue_token`] makes: the prefix and 64 lowercase
 /// hex digits.
 fn looks_like_token(token: &str) -> bool {

@@ -372,6 +372,53 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Of the sessions with these hashes, those still live (not ended, their user not
+    /// switched off), each with its record: [`Tx::live_session`] for many, in one
+    /// statement per thousand, for a server checking all its open streams at once.
+    pub fn live_sessions(
+        &mut self,
+        id_sha256s: &[String],
+    ) -> Result<Vec<(String, SessionRecord)>, StoreError> {
+        let mut live = Vec::new();
+        for chunk in id_sha256s.chunks(1000) {
+            let rows = sessions::table
+                .inner_join(
+                    users::table.on(users::id
+                        .eq(sessions::user_id)
+                        .and(users::authority_id.eq(sessions::authority_id))),
+                )
+                .filter(sessions::id_sha256.eq_any(chunk))
+                .filter(sessions::ended_at.is_null())
+                .filter(users::disabled_at.is_null())
+                .select(SessionRow::as_select())
+                .load::<SessionRow>(self.conn)?;
+            for row in rows {
+                let sha = row.id_sha256.clone();
+                live.push((sha, row.into_record()?));
+            }
+        }
+        Ok(live)
+    }
+
+    /// Moves several live sessions' `last_seen_at` on to `at`, in one statement per
+    /// thousand ([`Tx::touch_session`] for many).
+    pub fn touch_sessions(
+        &mut self,
+        id_sha256s: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        for chunk in id_sha256s.chunks(1000) {
+            diesel::update(
+                sessions::table
+                    .filter(sessions::id_sha256.eq_any(chunk))
+                    .filter(sessions::ended_at.is_null()),
+            )
+            .set(sessions::last_seen_at.eq(to_db_time(at)))
+            .execute(self.conn)?;
+        }
+        Ok(())
+    }
+
     /// Ends one session (a no-op if it already ended: its first end stands).
     pub fn end_session(
         &mut self,
