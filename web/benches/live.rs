@@ -361,10 +361,50 @@ fn run_fleet(db: &Database) {
         summary(&mut to_all),
         summary(&mut to_others)
     );
+    idle_cost(db);
     for (_, handle, serving) in servers {
         actix_web::rt::System::new().block_on(handle.stop(false));
         serving.join().unwrap().unwrap();
     }
+}
+
+/// With `FLEET_IDLE_SECS=N`: after the votes, the viewers keep watching for N seconds
+/// with nothing happening, and the database's transactions a second meanwhile are
+/// printed (read with `psql` from `pg_stat_database`): what keeping the streams open
+/// costs the database by itself, chiefly the servers' checks that each stream's token
+/// still works.
+fn idle_cost(db: &Database) {
+    let Some(seconds) = std::env::var("FLEET_IDLE_SECS")
+        .ok()
+        .and_then(|n| n.parse::<u64>().ok())
+    else {
+        return;
+    };
+    let sendpanel_core::store::DatabaseUrl::Postgres(url) = db.url() else {
+        return;
+    };
+    let transactions = || -> u64 {
+        let out = std::process::Command::new("psql")
+            .args([
+                url.as_str(),
+                "-Atc",
+                "SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    };
+    // A backend reports its counts to `pg_stat_database` up to 10 s after the fact,
+    // so the counting starts once the votes' and the openings' reports are in.
+    thread::sleep(Duration::from_secs(12));
+    let before = transactions();
+    thread::sleep(Duration::from_secs(seconds));
+    let after = transactions();
+    println!(
+        "the same {} streams watching for {seconds} s with nothing happening: {:.1} database transactions a second",
+        fleet_watchers(),
+        (after - before) as f64 / seconds as f64
+    );
 }
 
 fn main() {
