@@ -501,3 +501,65 @@ async fn a_sitting_through_the_pages_on_postgres() {
     let db = TestDb::postgres().unwrap();
     scenario(db.db.clone()).await;
 }
+
+/// Issue 17: the sitting page's live stream is held by the page's session, and the
+/// server checks all its streams' holders together. Signing out ends that stream at
+/// the next check, without waiting for the sitting's next change; another member's
+/// stream stays open.
+async fn a_page_stream_ends_when_its_session_signs_out(db: Database) {
+    use actix_web::test;
+    let state = support::demo_state(&db);
+    let (sitting, _) = demo_sitting(&db, &state);
+    let app = support::app(state).await;
+    let live = format!("/sittings/{sitting}/live");
+    let (mut chair, mut psychologist) = (Browser::default(), Browser::default());
+    chair.sign_in(&app, CHAIR).await;
+    psychologist.sign_in(&app, PSYCHOLOGIST).await;
+    let open = |browser: &Browser| {
+        test::TestRequest::get()
+            .uri(&live)
+            .cookie(browser.cookie.clone().unwrap())
+            .to_request()
+    };
+    let chairs = test::call_service(&app, open(&chair)).await;
+    let psychologists = test::call_service(&app, open(&psychologist)).await;
+    assert_eq!(chairs.status(), StatusCode::OK);
+    assert_eq!(psychologists.status(), StatusCode::OK);
+
+    let signed_out = chair.submit(&app, "/sittings", "/sign-out", &[]).await;
+    assert_eq!(
+        signed_out.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_out.body
+    );
+    let ended = tokio::time::timeout(sendpanel_web::live::RECHECK * 3, test::read_body(chairs))
+        .await
+        .expect("the signed-out session's stream ends");
+    let events = String::from_utf8_lossy(&ended);
+    assert!(
+        events.contains("event: tally"),
+        "it had the tally first: {events}"
+    );
+    assert!(
+        tokio::time::timeout(
+            std::time::Duration::from_millis(500),
+            test::read_body(psychologists)
+        )
+        .await
+        .is_err(),
+        "the other member's stream stays open"
+    );
+}
+
+#[actix_web::test]
+async fn a_page_stream_ends_at_sign_out_on_sqlite() {
+    let db = TestDb::sqlite().unwrap();
+    a_page_stream_ends_when_its_session_signs_out(db.db.clone()).await;
+}
+
+#[actix_web::test]
+async fn a_page_stream_ends_at_sign_out_on_postgres() {
+    let db = TestDb::postgres().unwrap();
+    a_page_stream_ends_when_its_session_signs_out(db.db.clone()).await;
+}
