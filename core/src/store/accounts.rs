@@ -88,6 +88,21 @@ fn refuse_raw_secret(value: &str) -> Result<(), StoreError> {
     }
 }
 
+/// Sessions not ended, each with its user, who is not switched off (and of the
+/// session's authority, which the database already guarantees). One definition for
+/// the single and the batch check.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn live_sessions_with_users() -> _ {
+    sessions::table
+        .inner_join(
+            users::table.on(users::id
+                .eq(sessions::user_id)
+                .and(users::authority_id.eq(sessions::authority_id))),
+        )
+        .filter(sessions::ended_at.is_null())
+        .filter(users::disabled_at.is_null())
+}
+
 impl Tx<'_> {
     /// Takes the authority's accounts for this transaction: a change that depends on
     /// other accounts (never the last admin) decides on what it commits against. Two
@@ -339,15 +354,8 @@ impl Tx<'_> {
         if !is_sha256_hex(id_sha256) {
             return Ok(None);
         }
-        let found = sessions::table
-            .inner_join(
-                users::table.on(users::id
-                    .eq(sessions::user_id)
-                    .and(users::authority_id.eq(sessions::authority_id))),
-            )
+        let found = live_sessions_with_users()
             .filter(sessions::id_sha256.eq(id_sha256))
-            .filter(sessions::ended_at.is_null())
-            .filter(users::disabled_at.is_null())
             .select((SessionRow::as_select(), AccountRow::as_select()))
             .first::<(SessionRow, AccountRow)>(self.conn)
             .optional()?;
@@ -362,14 +370,7 @@ impl Tx<'_> {
 
     /// Moves a live session's `last_seen_at` on.
     pub fn touch_session(&mut self, id_sha256: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-        diesel::update(
-            sessions::table
-                .filter(sessions::id_sha256.eq(id_sha256))
-                .filter(sessions::ended_at.is_null()),
-        )
-        .set(sessions::last_seen_at.eq(to_db_time(at)))
-        .execute(self.conn)?;
-        Ok(())
+        self.touch_sessions(&[id_sha256.to_owned()], at)
     }
 
     /// Of the sessions with these hashes, those still live (not ended, their user not
@@ -381,15 +382,8 @@ impl Tx<'_> {
     ) -> Result<Vec<(String, SessionRecord)>, StoreError> {
         let mut live = Vec::new();
         for chunk in id_sha256s.chunks(1000) {
-            let rows = sessions::table
-                .inner_join(
-                    users::table.on(users::id
-                        .eq(sessions::user_id)
-                        .and(users::authority_id.eq(sessions::authority_id))),
-                )
+            let rows = live_sessions_with_users()
                 .filter(sessions::id_sha256.eq_any(chunk))
-                .filter(sessions::ended_at.is_null())
-                .filter(users::disabled_at.is_null())
                 .select(SessionRow::as_select())
                 .load::<SessionRow>(self.conn)?;
             for row in rows {
