@@ -134,6 +134,37 @@ both_backends! {
         Ok(())
     }
 
+    // Issue 17: a request renewing a session and the servers' check of open streams,
+    // at once. Each decides on the session as it stands inside its own writing
+    // transaction, so the check never ends a session on a `last_seen_at` the request
+    // has just moved on: either the request renews it first and the check finds it
+    // live, or the check ends it first and the request finds it ended.
+    fn a_stream_check_and_a_request_at_once_agree_on_the_session(db) {
+        use sendpanel_core::domain::SignInMethod::Password;
+        let torbay = authority(db, "torbay", 880)?;
+        let casey = person(db, &torbay, "casey@torbay.example", UserRole::Caseworker)?;
+        // Signed in at 9:00; the request comes at 9:59 (due a renewal), the check at
+        // 10:30 (timed out if the session was last seen at 9:00, live if at 9:59).
+        let renewed_at = FixedClock(at(20, 9) + chrono::Duration::minutes(59));
+        let checked_at = FixedClock(at(20, 10) + chrono::Duration::minutes(30));
+        for round in 0..12 {
+            let session = sessions::begin(db, &casey, Password, &FixedClock(at(20, 9)))?;
+            let answers = race(|i| {
+                if i == 0 {
+                    sessions::resume(db, &session, &renewed_at).map(|live| live.is_some())
+                } else {
+                    sessions::still_live(db, std::slice::from_ref(&session), &checked_at)
+                        .map(|live| live[0])
+                }
+            });
+            let (request, check) = (answers[0].as_ref().unwrap(), answers[1].as_ref().unwrap());
+            assert_eq!(request, check, "round {round}: the request and the check disagree");
+            let afterwards = sessions::resume(db, &session, &checked_at)?.is_some();
+            assert_eq!(afterwards, *check, "round {round}");
+        }
+        Ok(())
+    }
+
     fn disabling_ends_sessions_and_tokens_at_once_and_enabling_does_not_revive_them(db) {
         let torbay = authority(db, "torbay", 880)?;
         let admin = person(db, &torbay, "admin@torbay.example", UserRole::Admin)?;

@@ -6,6 +6,8 @@
 //! A session also ends by time: [`IDLE_TIMEOUT`] after its last request and
 //! [`ABSOLUTE_TIMEOUT`] after sign-in, both read from the service's clock.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::{IdentityError, random_hex, sha256_hex};
@@ -144,14 +146,14 @@ pub fn resume(
         last_seen_at,
         ..
     } = record;
-    match standing(created_at, last_seen_at, now) {
-        Standing::TimedOut => {
-            db.write(|tx| tx.end_session(&sha, SessionEnd::TimedOut, now))?;
-            tracing::info!(user_id = %account.user.id, "session timed out");
+    // Most requests find their session fresh and write nothing. One that would end it
+    // or move it on decides again on the session as it stands in the writing
+    // transaction, since another request or a sign-out may have changed it since.
+    if !matches!(standing(created_at, last_seen_at, now), Standing::Fresh) {
+        let shas = [sha];
+        if db.write(|tx| settle(tx, &shas, now))?.is_empty() {
             return Ok(None);
         }
-        Standing::DueTouch => db.write(|tx| tx.touch_session(&sha, now))?,
-        Standing::Fresh => {}
     }
     Ok(Some(LiveSession {
         two_factor_enrolled: account.totp_secret.is_some(),
@@ -171,15 +173,36 @@ pub fn still_live(
     clock: &dyn Clock,
 ) -> Result<Vec<bool>, IdentityError> {
     let shas: Vec<String> = ids.iter().map(SessionId::sha256).collect();
-    let live = db.read(|tx| tx.live_sessions(&shas))?;
     let now = clock.now();
-    let mut alive = std::collections::HashSet::new();
-    let (mut timed_out, mut due) = (Vec::new(), Vec::new());
-    for (sha, record) in live {
+    let live = db.read(|tx| tx.live_sessions(&shas))?;
+    // As in `resume`: only when something is to be written, decided again inside the
+    // writing transaction on the sessions as they stand there.
+    let alive: HashSet<String> = if live
+        .iter()
+        .all(|(_, r)| matches!(standing(r.created_at, r.last_seen_at, now), Standing::Fresh))
+    {
+        live.into_iter().map(|(sha, _)| sha).collect()
+    } else {
+        db.write(|tx| settle(tx, &shas, now))?
+    };
+    Ok(shas.iter().map(|sha| alive.contains(sha)).collect())
+}
+
+/// Inside a writing transaction, with the sessions' rows locked: reads the sessions of
+/// `shas` as they stand, ends (and records so) those timed out at `now`, moves on the
+/// `last_seen_at` of those due it, and gives the hashes of those still live.
+fn settle(
+    tx: &mut Tx<'_>,
+    shas: &[String],
+    now: DateTime<Utc>,
+) -> Result<HashSet<String>, StoreError> {
+    let mut alive = HashSet::new();
+    let mut due = Vec::new();
+    for (sha, record) in tx.lock_live_sessions(shas)? {
         match standing(record.created_at, record.last_seen_at, now) {
             Standing::TimedOut => {
+                tx.end_session(&sha, SessionEnd::TimedOut, now)?;
                 tracing::info!(user_id = %record.user, "session timed out");
-                timed_out.push(sha);
             }
             Standing::DueTouch => {
                 due.push(sha.clone());
@@ -190,15 +213,8 @@ pub fn still_live(
             }
         }
     }
-    if !timed_out.is_empty() || !due.is_empty() {
-        db.write(|tx| {
-            for sha in &timed_out {
-                tx.end_session(sha, SessionEnd::TimedOut, now)?;
-            }
-            tx.touch_sessions(&due, now)
-        })?;
-    }
-    Ok(shas.iter().map(|sha| alive.contains(sha)).collect())
+    tx.touch_sessions(&due, now)?;
+    Ok(alive)
 }
 
 /// Ends one session (signing out of this browser). Ending an ended session changes

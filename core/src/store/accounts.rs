@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::authorities::{AccountRow, parse_authority};
+use super::connection::AnyConnection;
 use super::rows::{from_db_time, not_found, parse, to_db_time};
 use super::schema::{account_secrets, api_tokens, authorities, sessions, users};
 use super::{AuthorityScope, StoreError, Tx};
@@ -111,7 +112,7 @@ impl Tx<'_> {
     /// SQLite (one writer at a time) the row is written to itself, which takes the
     /// write lock before anything is read.
     pub fn lock_accounts(&mut self, scope: &AuthorityScope) -> Result<(), StoreError> {
-        if let super::connection::AnyConnection::Postgres(pg) = &mut *self.conn {
+        if let AnyConnection::Postgres(pg) = &mut *self.conn {
             use diesel::sql_types::Text;
             diesel::sql_query("SELECT id FROM authorities WHERE id = $1 FOR UPDATE")
                 .bind::<Text, _>(scope.authority().as_str())
@@ -368,11 +369,6 @@ impl Tx<'_> {
         }
     }
 
-    /// Moves a live session's `last_seen_at` on.
-    pub fn touch_session(&mut self, id_sha256: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.touch_sessions(&[id_sha256.to_owned()], at)
-    }
-
     /// Of the sessions with these hashes, those still live (not ended, their user not
     /// switched off), each with its record: [`Tx::live_session`] for many, in one
     /// statement per thousand, for a server checking all its open streams at once.
@@ -380,12 +376,38 @@ impl Tx<'_> {
         &mut self,
         id_sha256s: &[String],
     ) -> Result<Vec<(String, SessionRecord)>, StoreError> {
+        self.load_live_sessions(id_sha256s, false)
+    }
+
+    /// [`Tx::live_sessions`] for a writer that decides on what it reads (ending those
+    /// timed out, moving the others' `last_seen_at` on): on PostgreSQL their rows are
+    /// locked until the transaction ends, so a request renewing one meanwhile is
+    /// decided before or after, never beside; SQLite has one writer.
+    pub fn lock_live_sessions(
+        &mut self,
+        id_sha256s: &[String],
+    ) -> Result<Vec<(String, SessionRecord)>, StoreError> {
+        self.load_live_sessions(id_sha256s, true)
+    }
+
+    fn load_live_sessions(
+        &mut self,
+        id_sha256s: &[String],
+        lock: bool,
+    ) -> Result<Vec<(String, SessionRecord)>, StoreError> {
         let mut live = Vec::new();
         for chunk in id_sha256s.chunks(1000) {
-            let rows = live_sessions_with_users()
-                .filter(sessions::id_sha256.eq_any(chunk))
-                .select(SessionRow::as_select())
-                .load::<SessionRow>(self.conn)?;
+            let query = live_sessions_with_users().filter(sessions::id_sha256.eq_any(chunk));
+            let rows: Vec<SessionRow> = match &mut *self.conn {
+                AnyConnection::Postgres(conn) if lock => query
+                    .select(SessionRow::as_select())
+                    .for_update()
+                    .load(conn)?,
+                AnyConnection::Postgres(conn) => {
+                    query.select(SessionRow::as_select()).load(conn)?
+                }
+                AnyConnection::Sqlite(conn) => query.select(SessionRow::as_select()).load(conn)?,
+            };
             for row in rows {
                 let sha = row.id_sha256.clone();
                 live.push((sha, row.into_record()?));
@@ -395,7 +417,7 @@ impl Tx<'_> {
     }
 
     /// Moves several live sessions' `last_seen_at` on to `at`, in one statement per
-    /// thousand ([`Tx::touch_session`] for many).
+    /// thousand.
     pub fn touch_sessions(
         &mut self,
         id_sha256s: &[String],
