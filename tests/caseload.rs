@@ -1,5 +1,6 @@
 //! A whole caseload, on both databases: 20,000 cases searched, filtered and paged by
-//! keyset (stable while cases are added); cases allocated and reallocated with their
+//! keyset (stable while cases are added), each case's soonest limit following every
+//! command from request to final plan; cases allocated and reallocated with their
 //! history, a stale allocation refused; a refused case closing once its appeal window
 //! passes and reopening on a late appeal, a new request for the child opening its own
 //! case; a request withdrawn; notes of contact; corrections to a child's details with
@@ -30,10 +31,14 @@ use sendpanel_core::workflow::{
     add_case_note, allocate_case, close_cases_past_appeal_window, correct_child, receive_request,
     withdraw_request,
 };
+use sendpanel_core::workflow::{
+    AssessDecision, DecideWhetherToIssue, IssueDecision, IssueFinalPlan, ServeDraftPlan,
+    decide_whether_to_assess, decide_whether_to_issue, issue_final_plan, serve_draft_plan,
+};
 use sendpanel_core::workflow::{LodgeAppeal, lodge_appeal};
 use sendpanel_tests::both_backends;
 use sendpanel_tests::fixtures::{authority, date, upn, user};
-use sendpanel_tests::journey::{on, refused_case, request};
+use sendpanel_tests::journey::{decide, on, refused_case, request};
 
 /// The day the seeded caseload is read on.
 fn today() -> NaiveDate {
@@ -284,6 +289,58 @@ both_backends! {
         // After 31 March 2027 this year's post-16 deadline has passed.
         let april = sendpanel_core::transitions::cohorts(db, &scope, date(2027, 4, 1))?;
         assert!(april.iter().any(|c| c.transfer == Transfer::SecondaryToPost16 && c.year_group_now == 11 && c.deadline_passed));
+        Ok(())
+    }
+
+    fn the_caseload_follows_every_limit_a_command_sets_or_settles(db) {
+        // The caseload's order and its due filters read each case's soonest open
+        // limit as kept on the case, written once as a command's transaction ends.
+        // After every step from request to final plan, the case is overdue from the
+        // day after the soonest limit its deadlines show, and not on that day.
+        let scope = authority(db, "torbay", 880)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?.id;
+        let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?.id;
+        let holidays = BankHolidays::england_and_wales();
+        let overdue_on = |case: CaseId, today: NaiveDate| {
+            let query = CaseloadParams { due: Some("overdue".into()), ..params() }.parse(chair, today).unwrap();
+            search(db, &scope, &query, today).unwrap().cases.iter().any(|c| c.id == case)
+        };
+        let soonest = |case: CaseId| -> Option<NaiveDate> {
+            let soonest = db.read(|tx| tx.list_deadlines(&scope, case)).unwrap().into_iter()
+                .filter(|d| d.status == DeadlineStatus::Open)
+                .map(|d| d.due_on)
+                .min();
+            match soonest {
+                Some(day) => {
+                    assert!(!overdue_on(case, day), "not overdue on the day its soonest limit ({day}) falls");
+                    assert!(overdue_on(case, day.succ_opt().unwrap()), "overdue the day after its soonest limit ({day})");
+                }
+                None => assert!(!overdue_on(case, date(2099, 1, 1)), "never overdue with no limit open"),
+            }
+            soonest
+        };
+        let case = receive_request(db, &scope, &request(1), Some(caseworker), &on(2023, 9, 4))?.case.id;
+        // Reg. 5(1): six weeks from the request to the decision whether to assess.
+        let mut seen = vec![soonest(case)];
+        assert_eq!(seen[0], Some(date(2023, 10, 16)));
+        decide_whether_to_assess(db, &scope, case, &decide(chair, AssessDecision::Assess, "The evidence shows the child may need provision through a plan."), &holidays, &on(2023, 10, 2))?;
+        seen.push(soonest(case));
+        decide_whether_to_issue(db, &scope, case, &DecideWhetherToIssue {
+            decision: IssueDecision::Issue,
+            reasons: "The assessment shows provision is needed beyond what the school can make.".into(),
+            decided_by: chair,
+            decided_on: date(2023, 11, 24),
+        }, &holidays, &on(2023, 11, 24))?;
+        seen.push(soonest(case));
+        serve_draft_plan(db, &scope, case, &ServeDraftPlan { served_on: date(2023, 12, 1) }, caseworker, &on(2023, 12, 1))?;
+        seen.push(soonest(case));
+        issue_final_plan(db, &scope, case, &IssueFinalPlan { issued_on: date(2024, 1, 10) }, caseworker, &on(2024, 1, 10))?;
+        // CFA s.44(1): the first review within 12 months of the plan, once it is the
+        // only limit open.
+        seen.push(soonest(case));
+        assert_eq!(seen.last().copied().flatten(), Some(date(2025, 1, 9)));
+        seen.dedup();
+        assert!(seen.len() >= 3, "the soonest limit moved as the case went on: {seen:?}");
         Ok(())
     }
 

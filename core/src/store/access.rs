@@ -13,6 +13,7 @@ use crate::access::{AccessFilter, AccessRecord};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = access_log)]
+#[diesel(treat_none_as_default_value = false)]
 struct AccessRow {
     id: String,
     authority_id: String,

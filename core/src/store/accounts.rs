@@ -38,6 +38,7 @@ pub struct SessionRecord {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions)]
+#[diesel(treat_none_as_default_value = false)]
 struct SessionRow {
     id_sha256: String,
     authority_id: String,

@@ -13,6 +13,7 @@ use crate::domain::{
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = authorities)]
+#[diesel(treat_none_as_default_value = false)]
 struct AuthorityRow {
     id: String,
     name: String,
@@ -48,6 +49,7 @@ pub(crate) fn parse_authority(value: &str) -> Result<AuthorityId, StoreError> {
 /// A `users` row; shared with the token queries, which read the user a token names.
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
+#[diesel(treat_none_as_default_value = false)]
 pub(super) struct UserRow {
     id: String,
     authority_id: String,

@@ -90,6 +90,29 @@ pub struct Tx<'c> {
     /// each event it appends takes the next without asking the database for the
     /// stream's maximum again ([`Tx::note_last_sequence`]).
     pub(crate) last_sequence: Option<(crate::domain::CaseId, i64)>,
+    /// Cases whose deadlines this transaction set or settled, so whose
+    /// `cases.next_due_on` must be worked out again before it commits
+    /// ([`Tx::refresh_next_due`]): once per case at the end, not once per deadline.
+    pub(crate) next_due_stale: Vec<(crate::domain::AuthorityId, crate::domain::CaseId)>,
+}
+
+impl<'c> Tx<'c> {
+    fn new(conn: &'c mut AnyConnection, observer: Option<Arc<dyn EventObserver>>) -> Self {
+        Self {
+            conn,
+            observer,
+            last_sequence: None,
+            next_due_stale: Vec::new(),
+        }
+    }
+
+    /// What the transaction owes the read tables before it ends: the soonest open
+    /// deadline of each case whose deadlines it changed. Run by [`Database::write`] and
+    /// [`Database::write_with`] once the work succeeded, inside the transaction, so the
+    /// caseload never sees a deadline without its case's order.
+    fn finish(&mut self) -> Result<(), StoreError> {
+        self.write_stale_next_due()
+    }
 }
 
 /// The connection pool at a moment, for the metrics.
@@ -289,11 +312,9 @@ impl Database {
     ) -> Result<T, StoreError> {
         let _span = self.span("read").entered();
         let mut pooled = self.checkout()?;
-        let result = work(&mut Tx {
-            conn: &mut pooled.conn,
-            observer: None,
-            last_sequence: None,
-        });
+        let mut tx = Tx::new(&mut pooled.conn, None);
+        // A read that wrote (autocommit) owes the read tables the same as a write.
+        let result = work(&mut tx).and_then(|value| tx.finish().map(|()| value));
         pooled.keep_unless_lost(result)
     }
 
@@ -309,11 +330,10 @@ impl Database {
         let mut pooled = self.checkout()?;
         let observer = self.observer();
         let result = pooled.conn.transaction(|conn| {
-            work(&mut Tx {
-                conn,
-                observer,
-                last_sequence: None,
-            })
+            let mut tx = Tx::new(conn, observer);
+            let value = work(&mut tx)?;
+            tx.finish()?;
+            Ok(value)
         });
         pooled.keep_unless_lost(result)
     }
@@ -345,12 +365,10 @@ impl Database {
         let mut pooled = self.checkout().map_err(StoreError::from)?;
         let observer = self.observer();
         let result = pooled.conn.transaction(|conn| {
-            work(&mut Tx {
-                conn,
-                observer,
-                last_sequence: None,
-            })
-            .map_err(Abort::Work)
+            let mut tx = Tx::new(conn, observer);
+            let value = work(&mut tx).map_err(Abort::Work)?;
+            tx.finish().map_err(Abort::Store)?;
+            Ok(value)
         });
         // A work error that wraps a lost connection is not seen here, but diesel's
         // failed rollback marks that connection broken, and the pool drops it.

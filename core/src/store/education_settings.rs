@@ -14,6 +14,7 @@ use crate::domain::{
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = education_settings)]
+#[diesel(treat_none_as_default_value = false)]
 struct SettingRow {
     id: String,
     authority_id: String,
@@ -104,6 +105,7 @@ impl Tx<'_> {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = super::schema::placements)]
+#[diesel(treat_none_as_default_value = false)]
 struct PlacementRow {
     id: String,
     authority_id: String,
@@ -240,6 +242,7 @@ impl Tx<'_> {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = super::schema::proposed_placements)]
+#[diesel(treat_none_as_default_value = false)]
 struct ProposedPlacementRow {
     agenda_item_id: String,
     authority_id: String,

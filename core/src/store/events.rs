@@ -26,6 +26,7 @@ pub struct NewEvent {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = events)]
+#[diesel(treat_none_as_default_value = false)]
 struct EventRow {
     id: String,
     authority_id: String,

@@ -16,6 +16,7 @@ use crate::domain::{
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = evidence)]
+#[diesel(treat_none_as_default_value = false)]
 struct EvidenceRow {
     id: String,
     authority_id: String,
@@ -105,6 +106,7 @@ pub struct AdviceLink {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = advice_links)]
+#[diesel(treat_none_as_default_value = false)]
 struct AdviceLinkRow {
     id: String,
     authority_id: String,

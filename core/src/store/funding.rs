@@ -15,6 +15,7 @@ use crate::domain::{
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = funding_commitments)]
+#[diesel(treat_none_as_default_value = false)]
 struct CommitmentRow {
     id: String,
     authority_id: String,
@@ -229,6 +230,7 @@ impl Tx<'_> {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = proposed_commitments)]
+#[diesel(treat_none_as_default_value = false)]
 struct ProposedCommitmentRow {
     agenda_item_id: String,
     authority_id: String,

@@ -18,6 +18,7 @@ use crate::idempotency::{Answer, Claim, NewKey, StoredKey};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = idempotency_keys)]
+#[diesel(treat_none_as_default_value = false)]
 struct KeyRow {
     authority_id: String,
     user_id: String,

@@ -20,6 +20,14 @@
 //!   are kept per authority and user with the first answer and only the SHA-256 of
 //!   the request; [`crate::idempotency`] holds their rules.
 //!
+//! - Every row written with `#[derive(Insertable)]` says
+//!   `treat_none_as_default_value = false`: a `None` is written as NULL, not as SQL's
+//!   `DEFAULT`. diesel cannot prepare and keep an insert whose SQL may say `DEFAULT`
+//!   (`DefaultableColumnInsertValue` marks it unsafe to cache), so by default every
+//!   single-row insert was parsed and planned again on PostgreSQL, every time. No
+//!   column with a default is optional in a row struct (all are `NOT NULL`), so a
+//!   struct that came to rely on one would fail loudly, not write something else.
+//!
 //! No diesel type crosses this module's boundary: callers see domain types and
 //! [`StoreError`]. SQL lives here and nowhere else.
 

@@ -11,6 +11,7 @@ use crate::domain::{CaseId, CaseNote, Child, ChildCorrection, ChildId};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = case_notes)]
+#[diesel(treat_none_as_default_value = false)]
 struct NoteRow {
     id: String,
     authority_id: String,
@@ -42,6 +43,7 @@ impl TryFrom<NoteRow> for CaseNote {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = child_corrections)]
+#[diesel(treat_none_as_default_value = false)]
 struct CorrectionRow {
     id: String,
     authority_id: String,

@@ -174,6 +174,7 @@ impl fmt::Debug for OutboxEntry {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
+#[diesel(treat_none_as_default_value = false)]
 struct OutboxRow {
     id: String,
     authority_id: String,

@@ -24,6 +24,7 @@ fn parse_slug(column: &'static str, value: &str) -> Result<Slug, StoreError> {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = panels)]
+#[diesel(treat_none_as_default_value = false)]
 struct PanelRow {
     id: String,
     authority_id: String,
@@ -45,6 +46,7 @@ impl TryFrom<PanelRow> for Panel {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = panel_members)]
+#[diesel(treat_none_as_default_value = false)]
 struct PanelMemberRow {
     id: String,
     authority_id: String,
@@ -68,6 +70,7 @@ impl TryFrom<PanelMemberRow> for PanelMember {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = sittings)]
+#[diesel(treat_none_as_default_value = false)]
 struct SittingRow {
     id: String,
     authority_id: String,
@@ -100,6 +103,7 @@ impl TryFrom<SittingRow> for Sitting {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = agenda_items)]
+#[diesel(treat_none_as_default_value = false)]
 struct AgendaItemRow {
     id: String,
     authority_id: String,
@@ -133,6 +137,7 @@ impl TryFrom<AgendaItemRow> for AgendaItem {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = votes)]
+#[diesel(treat_none_as_default_value = false)]
 struct VoteRow {
     id: String,
     authority_id: String,
@@ -160,6 +165,7 @@ impl TryFrom<VoteRow> for Vote {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = sitting_members)]
+#[diesel(treat_none_as_default_value = false)]
 struct SittingMemberRow {
     id: String,
     authority_id: String,
@@ -185,6 +191,7 @@ impl TryFrom<SittingMemberRow> for SittingMember {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = conflicts)]
+#[diesel(treat_none_as_default_value = false)]
 struct ConflictRow {
     id: String,
     authority_id: String,
@@ -210,6 +217,7 @@ impl TryFrom<ConflictRow> for Conflict {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = paper_openings)]
+#[diesel(treat_none_as_default_value = false)]
 struct PaperOpeningRow {
     id: String,
     authority_id: String,

@@ -51,6 +51,7 @@ struct PluginRow {
 /// A registry row as inserted, bytes included.
 #[derive(Insertable)]
 #[diesel(table_name = policy_plugins)]
+#[diesel(treat_none_as_default_value = false)]
 struct NewPluginRow<'a> {
     authority_id: &'a str,
     sha256: &'a str,
@@ -89,6 +90,7 @@ impl TryFrom<PluginRow> for StoredPlugin {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = policy_advice)]
+#[diesel(treat_none_as_default_value = false)]
 struct AdviceRow {
     id: String,
     authority_id: String,

@@ -16,6 +16,7 @@ use crate::domain::{
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = decisions)]
+#[diesel(treat_none_as_default_value = false)]
 struct DecisionRow {
     id: String,
     authority_id: String,
@@ -60,6 +61,7 @@ impl TryFrom<DecisionRow> for Decision {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = deadlines)]
+#[diesel(treat_none_as_default_value = false)]
 pub(super) struct DeadlineRow {
     id: String,
     authority_id: String,
@@ -101,6 +103,7 @@ impl TryFrom<DeadlineRow> for Deadline {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = deadline_exceptions)]
+#[diesel(treat_none_as_default_value = false)]
 struct ExceptionRow {
     id: String,
     authority_id: String,
@@ -148,6 +151,7 @@ impl TryFrom<ExceptionRow> for DeadlineException {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = documents)]
+#[diesel(treat_none_as_default_value = false)]
 struct DocumentRow {
     id: String,
     authority_id: String,
@@ -248,7 +252,8 @@ impl Tx<'_> {
         diesel::insert_into(deadlines::table)
             .values(DeadlineRow::new(deadline))
             .execute(self.conn)?;
-        self.refresh_next_due(scope, deadline.case_id)
+        self.refresh_next_due(scope, deadline.case_id);
+        Ok(())
     }
 
     /// Marks a case's open deadlines of `kind` met or disapplied (the workflow decides;
@@ -270,7 +275,7 @@ impl Tx<'_> {
         .set(deadlines::status.eq(status.to_string()))
         .execute(self.conn)?;
         if changed > 0 {
-            self.refresh_next_due(scope, case)?;
+            self.refresh_next_due(scope, case);
         }
         Ok(changed)
     }
@@ -296,7 +301,7 @@ impl Tx<'_> {
         .set(deadlines::status.eq(status.to_string()))
         .execute(self.conn)?;
         if changed > 0 {
-            self.refresh_next_due(scope, case)?;
+            self.refresh_next_due(scope, case);
         }
         Ok(changed)
     }

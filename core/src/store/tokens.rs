@@ -21,6 +21,7 @@ use crate::time::{Clock, SystemClock};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = api_tokens)]
+#[diesel(treat_none_as_default_value = false)]
 struct ApiTokenRow {
     id: String,
     authority_id: String,
