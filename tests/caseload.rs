@@ -20,9 +20,9 @@ use chrono::{Days, NaiveDate};
 use sendpanel_core::caseload::{CaseloadParams, CaseloadQuery, search};
 use sendpanel_core::clock::BankHolidays;
 use sendpanel_core::domain::{
-    AssessmentRequest, Case, CaseId, CaseStage, Child, ChildField, ChildId, ClosedReason, Deadline,
-    DeadlineId, DeadlineKind, DeadlineStatus, EventKind, NeedType, NoteKind, PersonName, RequestId,
-    RequestedBy, SettingType, UserId, UserRole,
+    AdviceSource, AssessmentRequest, Case, CaseId, CaseStage, Child, ChildField, ChildId,
+    ClosedReason, Deadline, DeadlineId, DeadlineKind, DeadlineStatus, EventKind, NeedType,
+    NoteKind, PersonName, RequestId, RequestedBy, SettingType, UserId, UserRole,
 };
 use sendpanel_core::store::{AuthorityScope, BulkCase, Database, StoreError};
 use sendpanel_core::time::Clock;
@@ -32,8 +32,9 @@ use sendpanel_core::workflow::{
     withdraw_request,
 };
 use sendpanel_core::workflow::{
-    AssessDecision, DecideWhetherToIssue, IssueDecision, IssueFinalPlan, ServeDraftPlan,
-    decide_whether_to_assess, decide_whether_to_issue, issue_final_plan, serve_draft_plan,
+    AssessDecision, DecideWhetherToIssue, IssueDecision, IssueFinalPlan, RecordAdviceReceived,
+    RequestAdvice, ServeDraftPlan, decide_whether_to_assess, decide_whether_to_issue,
+    issue_final_plan, record_advice_received, request_advice, serve_draft_plan,
 };
 use sendpanel_core::workflow::{LodgeAppeal, lodge_appeal};
 use sendpanel_tests::both_backends;
@@ -204,6 +205,49 @@ fn open(s: &Seeded) -> bool {
     !matches!(s.stage, CaseStage::Closed | CaseStage::Ceased)
 }
 
+/// The soonest open limit of `case` as its deadlines show it, checked against the
+/// caseload: the case is not overdue on that day and is overdue the day after (never,
+/// with no limit open). The caseload reads the limit as kept on the case.
+fn soonest_open_limit(db: &Database, scope: &AuthorityScope, case: CaseId) -> Option<NaiveDate> {
+    let overdue_on = |today: NaiveDate| {
+        let query = CaseloadParams {
+            due: Some("overdue".into()),
+            ..params()
+        }
+        .parse(UserId::new(), today)
+        .unwrap();
+        search(db, scope, &query, today)
+            .unwrap()
+            .cases
+            .iter()
+            .any(|c| c.id == case)
+    };
+    let soonest = db
+        .read(|tx| tx.list_deadlines(scope, case))
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.status == DeadlineStatus::Open)
+        .map(|d| d.due_on)
+        .min();
+    match soonest {
+        Some(day) => {
+            assert!(
+                !overdue_on(day),
+                "not overdue on the day its soonest limit ({day}) falls"
+            );
+            assert!(
+                overdue_on(day.succ_opt().unwrap()),
+                "overdue the day after its soonest limit ({day})"
+            );
+        }
+        None => assert!(
+            !overdue_on(date(2099, 1, 1)),
+            "never overdue with no limit open"
+        ),
+    }
+    soonest
+}
+
 both_backends! {
     fn twenty_thousand_cases_are_searched_filtered_and_paged(db) {
         let scope = authority(db, "torbay", 880)?;
@@ -301,24 +345,7 @@ both_backends! {
         let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?.id;
         let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?.id;
         let holidays = BankHolidays::england_and_wales();
-        let overdue_on = |case: CaseId, today: NaiveDate| {
-            let query = CaseloadParams { due: Some("overdue".into()), ..params() }.parse(chair, today).unwrap();
-            search(db, &scope, &query, today).unwrap().cases.iter().any(|c| c.id == case)
-        };
-        let soonest = |case: CaseId| -> Option<NaiveDate> {
-            let soonest = db.read(|tx| tx.list_deadlines(&scope, case)).unwrap().into_iter()
-                .filter(|d| d.status == DeadlineStatus::Open)
-                .map(|d| d.due_on)
-                .min();
-            match soonest {
-                Some(day) => {
-                    assert!(!overdue_on(case, day), "not overdue on the day its soonest limit ({day}) falls");
-                    assert!(overdue_on(case, day.succ_opt().unwrap()), "overdue the day after its soonest limit ({day})");
-                }
-                None => assert!(!overdue_on(case, date(2099, 1, 1)), "never overdue with no limit open"),
-            }
-            soonest
-        };
+        let soonest = |case| soonest_open_limit(db, &scope, case);
         let case = receive_request(db, &scope, &request(1), Some(caseworker), &on(2023, 9, 4))?.case.id;
         // Reg. 5(1): six weeks from the request to the decision whether to assess.
         let mut seen = vec![soonest(case)];
@@ -341,6 +368,48 @@ both_backends! {
         assert_eq!(seen.last().copied().flatten(), Some(date(2025, 1, 9)));
         seen.dedup();
         assert!(seen.len() >= 3, "the soonest limit moved as the case went on: {seen:?}");
+        Ok(())
+    }
+
+    fn two_advice_arriving_at_once_leave_the_case_due_on_its_soonest_limit(db) {
+        // Each command writes the case's soonest limit as its transaction ends, from
+        // the deadlines it reads then. Two caseworkers record advice on one case at the
+        // same moment: whichever commits second must see the first's settled limit,
+        // or the caseload would keep a limit already met. The same advice recorded
+        // twice at once is recorded once.
+        let scope = authority(db, "torbay", 880)?;
+        let chair = user(db, &scope, "chair@torbay.example", UserRole::PanelChair)?.id;
+        let caseworker = user(db, &scope, "cw@torbay.example", UserRole::Caseworker)?.id;
+        let holidays = BankHolidays::england_and_wales();
+        for round in 0..6u16 {
+            let case = receive_request(db, &scope, &request(100 + round), Some(caseworker), &on(2023, 9, 4))?.case.id;
+            decide_whether_to_assess(db, &scope, case, &decide(chair, AssessDecision::Assess, "The evidence shows the child may need provision through a plan."), &holidays, &on(2023, 10, 2))?;
+            // Reg. 8(1): each request for advice runs its own six weeks.
+            for (from, asked_on) in [(AdviceSource::Setting, date(2023, 10, 3)), (AdviceSource::Health, date(2023, 10, 10))] {
+                request_advice(db, &scope, case, &RequestAdvice { from, requested_on: asked_on }, caseworker, &on(2023, 10, 10))?;
+            }
+            let before = soonest_open_limit(db, &scope, case);
+            assert_eq!(before, Some(date(2023, 11, 14)), "the setting's six weeks come first");
+            // Odd rounds: two sources at once, both recorded. Even rounds: the
+            // setting's advice twice at once, recorded once.
+            let sources = if round % 2 == 1 { [AdviceSource::Setting, AdviceSource::Health] } else { [AdviceSource::Setting, AdviceSource::Setting] };
+            let barrier = Arc::new(Barrier::new(2));
+            let tries: Vec<_> = sources.into_iter().map(|from| {
+                let (db, scope, barrier) = (db.clone(), scope.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    record_advice_received(&db, &scope, case, &RecordAdviceReceived { from, received_on: date(2023, 11, 1) }, caseworker, &on(2023, 11, 1))
+                })
+            }).collect();
+            let results: Vec<_> = tries.into_iter().map(|t| t.join().unwrap()).collect();
+            let recorded = results.iter().filter(|r| r.is_ok()).count();
+            assert_eq!(recorded, if round % 2 == 1 { 2 } else { 1 }, "round {round}: {results:?}");
+            let after = soonest_open_limit(db, &scope, case);
+            assert!(after > before, "round {round}: the setting's limit is met, so the case is due later than {before:?}, not {after:?}");
+            if round % 2 == 0 {
+                assert_eq!(after, Some(date(2023, 11, 21)), "round {round}: the health advice's six weeks are next");
+            }
+        }
         Ok(())
     }
 
